@@ -1,0 +1,56 @@
+// Shared pieces of the command-line: loading a design, printing a result, colours, exit codes.
+import { Command, Option } from "commander";
+import { existsSync } from "node:fs";
+import { loadBlueprint } from "../blueprints/index.js";
+import { loadStackFile } from "../spec/load.js";
+import { SpecInvalidError, UsageError } from "../spec/errors.js";
+import type { Stack } from "../spec/schema.js";
+
+/** Exit codes: 0 success, 1 a check failed, 2 bad input. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Thrown by a command to end with a given exit code after printing its output. */
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** Options every command that takes a design accepts. */
+export interface DesignOptions {
+  blueprint?: string;
+}
+
+/** Adds `[FILE]` and `--blueprint NAME` to a command. */
+export function designArgs(cmd: Command): Command {
+  return cmd
+    .argument("[file]", "design file: stack.yaml, stack.json or stacklab.config.ts (default: ./stack.yaml or ./stacklab.config.ts)")
+    .addOption(new Option("-b, --blueprint <name>", "use a built-in design (see `stacklab blueprints`)"));
+}
+
+/** Resolves the design a command works on: a file, a blueprint, or the default file in the current directory. */
+export async function resolveDesign(file: string | undefined, opts: DesignOptions): Promise<{ stack: Stack; source: string }> {
+  if (file && opts.blueprint) throw new UsageError("give a design file or --blueprint, not both");
+  if (opts.blueprint) return { stack: loadBlueprint(opts.blueprint), source: `blueprint ${opts.blueprint}` };
+  const path = file ?? ["stack.yaml", "stack.yml", "stacklab.config.ts"].find((f) => existsSync(f));
+  if (!path) throw new UsageError("no design given: pass a file (stack.yaml), or --blueprint NAME, or run `stacklab init --blueprint 3-scale_up`");
+  const result = await loadStackFile(path);
+  if (!result.ok) throw new SpecInvalidError(result.problems, path);
+  return { stack: result.value, source: path };
+}
+
+/** True when colours may be used on stdout: a terminal, and NO_COLOR unset. */
+export function useColor(): boolean {
+  return Boolean(process.stdout.isTTY) && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
+}
+
+const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
+/** Wraps text in an ANSI colour when colours are on. */
+export function color(name: keyof typeof CODES, text: string): string {
+  return useColor() ? `\u001b[${CODES[name]}m${text}\u001b[0m` : text;
+}
+
+/** Prints a typed result as JSON or as text made from the same value. */
+export function output<T>(value: T, json: boolean | undefined, toText: (v: T) => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${toText(value)}\n`);
+}

@@ -1,0 +1,46 @@
+// Entry point of the `stacklab` command: builds the program, runs it, maps errors to exit codes.
+import { Command, CommanderError } from "commander";
+import { SpecInvalidError, UsageError, formatProblems } from "../spec/errors.js";
+import { EXIT, ExitCode, color } from "./common.js";
+import { registerAll } from "./commands/index.js";
+
+/** Builds the commander program with every verb registered. */
+export function buildProgram(): Command {
+  const program = new Command("stacklab")
+    .description("Declare a web infrastructure, find its weak points, run it for real, break it and measure what users see.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerAll(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI with arguments; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return EXIT.ok;
+  } catch (err) {
+    return handleError(err);
+  }
+}
+
+function handleError(err: unknown): number {
+  if (err instanceof ExitCode) return err.code;
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (err instanceof SpecInvalidError) {
+    const n = err.problems.length;
+    process.stderr.write(`${color("red", "error:")} ${n} problem${n === 1 ? "" : "s"} in ${err.file ?? "the design"}\n${formatProblems(err.problems, err.file)}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`${color("red", "error:")} ${err.message}\n`);
+    return EXIT.usage;
+  }
+  process.stderr.write(`${color("red", "error:")} ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT.failed;
+}
