@@ -4,7 +4,12 @@ import { register as blueprints } from "./blueprints.js";
 import { register as init } from "./init.js";
 import { register as schema } from "./schema.js";
 
-/** Registers every command; add a verb by adding its module here. */
+/** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
-  for (const register of [blueprints, init, schema]) register(program);
+  const modules = [
+    blueprints,
+    init,
+    schema,
+  ];
+  for (const register of modules) register(program);
 }
