@@ -3,6 +3,13 @@ import type { Command } from "commander";
 import { register as blueprints } from "./blueprints.js";
 import { register as init } from "./init.js";
 import { register as schema } from "./schema.js";
+import { register as up } from "./up.js";
+import { register as down } from "./down.js";
+import { register as status } from "./status.js";
+import { register as execCmd } from "./exec.js";
+import { register as logs } from "./logs.js";
+import { register as clean } from "./clean.js";
+import { register as doctor } from "./doctor.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -10,6 +17,13 @@ export function registerAll(program: Command): void {
     blueprints,
     init,
     schema,
+    up,
+    down,
+    status,
+    execCmd,
+    logs,
+    clean,
+    doctor,
   ];
   for (const register of modules) register(program);
 }

@@ -1,0 +1,28 @@
+// `stacklab status`: hosts, addresses, services and their health.
+import type { Command } from "commander";
+import { labStatus, type LabStatus } from "../../runtime/status.js";
+import { color, output } from "../common.js";
+
+function toText(s: LabStatus): string {
+  const lines = [`${color("bold", `lab ${s.name}`)} (${s.status}) from ${s.source}, site ${s.url}${s.published.https || s.published.http ? `, on this machine ${s.published.https ?? s.published.http}` : ""}`];
+  for (const h of s.hosts) {
+    const mark = h.up ? color("green", "●") : color("red", "●");
+    lines.push(`${mark} ${h.name.padEnd(9)} ${h.roles.join(",").padEnd(12)} ${h.addresses.join(" ")}${h.holds.length ? color("cyan", `  holds floating IP ${h.holds.join(", ")}`) : ""}`);
+    for (const svc of h.services) {
+      const state = svc.healthy === null ? color("gray", "not run yet") : svc.healthy ? color("green", "healthy") : color("red", "unhealthy");
+      lines.push(`    ${svc.kind.padEnd(18)} ${state}  ${color("gray", svc.supervisor.split("\n")[0] ?? "")}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+export function register(program: Command): void {
+  program
+    .command("status")
+    .description("show a lab's hosts, addresses, services and their health")
+    .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--json", "print JSON")
+    .action(async (opts: { name?: string; json?: boolean }) => {
+      output(await labStatus(opts.name), opts.json, toText);
+    });
+}

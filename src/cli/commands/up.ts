@@ -1,0 +1,66 @@
+// `stacklab up`: brings a design up as a lab of isolated hosts, with a progress display.
+import type { Command } from "commander";
+import { up, type Progress } from "../../runtime/up.js";
+import { down } from "../../runtime/down.js";
+import { missingPackages, setup } from "../../runtime/doctor.js";
+import { UsageError } from "../../spec/errors.js";
+import { color, designArgs, resolveDesign, type DesignOptions } from "../common.js";
+
+interface UpOpts extends DesignOptions {
+  name?: string;
+  detach?: boolean;
+  keepOnFailure?: boolean;
+  setup?: boolean;
+  json?: boolean;
+}
+
+function progress(): Progress {
+  const out = (s: string) => process.stderr.write(`${s}\n`);
+  return {
+    step: () => undefined,
+    done: (msg, ms) => out(`${color("green", "✓")} ${msg} ${color("gray", `(${(ms / 1000).toFixed(2)} s)`)}`),
+    warn: (msg) => out(`${color("yellow", "!")} ${msg}`),
+  };
+}
+
+export function register(program: Command): void {
+  designArgs(program.command("up").description("bring a design up: every server an isolated host running the real services"))
+    .option("-n, --name <lab>", "lab name (default: the design's name); labs with different names run side by side")
+    .option("-d, --detach", "return once the lab is up and leave it running")
+    .option("--keep-on-failure", "keep what was started when bring-up fails, to inspect it")
+    .option("--setup", "install missing Debian packages first (apt-get)")
+    .option("--json", "print the result as JSON")
+    .action(async (file: string | undefined, opts: UpOpts) => {
+      const { stack, source } = await resolveDesign(file, opts);
+      const missing = missingPackages();
+      if (missing.length) {
+        if (!opts.setup) throw new UsageError(`missing Debian packages: ${missing.join(" ")}; run \`stacklab setup\` or add --setup`);
+        await setup(missing, (l) => process.stderr.write(`${color("gray", `$ ${l}`)}\n`));
+      }
+      process.stderr.write(`${color("bold", "stacklab up")} ${source}${opts.name ? ` as ${opts.name}` : ""}\n`);
+      const result = await up(stack, { name: opts.name, source, keepOnFailure: opts.keepOnFailure, progress: progress() });
+      const { state, url } = result;
+      if (opts.json) process.stdout.write(`${JSON.stringify({ name: state.name, url, published: state.published, durationMs: result.durationMs, notRunning: result.notRunning }, null, 2)}\n`);
+      else {
+        const lines = [
+          "",
+          `${color("green", color("bold", `lab "${state.name}" is up`))} in ${(result.durationMs / 1000).toFixed(1)} s`,
+          `  from the user host:   stacklab exec user -- curl -s ${url}`,
+          ...(state.published.https ? [`  from this machine:    curl --resolve www.${stack.domain}:${new URL(state.published.https).port}:127.0.0.1 --cacert /var/lib/stacklab/labs/${state.name}/tls/ca.crt https://www.${stack.domain}:${new URL(state.published.https).port}/`] : []),
+          ...(state.published.http ? [`  in your browser:      ${state.published.https ?? state.published.http}`] : []),
+          `  status:               stacklab status${state.name === stack.name ? "" : ` --name ${state.name}`}`,
+          `  stop:                 ${opts.detach ? `stacklab down${state.name === stack.name ? "" : ` --name ${state.name}`}` : "Ctrl-C"}`,
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      }
+      if (opts.detach) return;
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      process.stderr.write(`\nstopping lab "${state.name}"...\n`);
+      const d = await down(state.name);
+      process.stderr.write(`lab "${state.name}" stopped in ${(d.durationMs / 1000).toFixed(1)} s\n`);
+    });
+}

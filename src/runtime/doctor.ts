@@ -1,0 +1,85 @@
+// `doctor` and `setup`: what this machine has and lacks for running labs, and installing what is missing.
+import { existsSync } from "node:fs";
+import { run } from "./exec.js";
+
+/** A program the lab needs, with the Debian package that provides it. */
+export interface Requirement {
+  binary: string;
+  pkg: string;
+  why: string;
+  versionArgs?: string[];
+}
+
+/** Everything `up` needs on the machine. */
+export const REQUIREMENTS: Requirement[] = [
+  { binary: "ip", pkg: "iproute2", why: "network namespaces, veth links, bridges", versionArgs: ["-V"] },
+  { binary: "unshare", pkg: "util-linux", why: "PID, mount and UTS namespaces for each host", versionArgs: ["--version"] },
+  { binary: "nsenter", pkg: "util-linux", why: "running commands inside a host", versionArgs: ["--version"] },
+  { binary: "runsvdir", pkg: "runit", why: "each host's init and service supervisor" },
+  { binary: "haproxy", pkg: "haproxy", why: "load balancers", versionArgs: ["-v"] },
+  { binary: "keepalived", pkg: "keepalived", why: "floating IPs (VRRP) on load-balancer pairs", versionArgs: ["--version"] },
+  { binary: "nginx", pkg: "nginx-light", why: "web servers", versionArgs: ["-v"] },
+  { binary: "mariadbd", pkg: "mariadb-server", why: "databases", versionArgs: ["--version"] },
+  { binary: "mariadb", pkg: "mariadb-client", why: "database setup and checks", versionArgs: ["--version"] },
+  { binary: "nsd", pkg: "nsd", why: "the lab's DNS server", versionArgs: ["-v"] },
+  { binary: "socat", pkg: "socat", why: "publishing the site on this machine's loopback", versionArgs: ["-V"] },
+  { binary: "curl", pkg: "curl", why: "the visitor's browser in the user host", versionArgs: ["--version"] },
+  { binary: "openssl", pkg: "openssl", why: "the lab's certificate authority", versionArgs: ["version"] },
+];
+
+const PATHS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"];
+
+function which(binary: string): string | undefined {
+  return PATHS.map((p) => `${p}/${binary}`).find((p) => existsSync(p));
+}
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+/** Checks root, kernel features and every required program, with the fix for each failure. */
+export async function doctor(): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const root = process.getuid?.() === 0;
+  checks.push({ name: "root", ok: root, detail: root ? "running as root" : "not root", ...(root ? {} : { fix: "run stacklab as root (sudo)" }) });
+  const node = Number(process.versions.node.split(".")[0]);
+  checks.push({ name: "node", ok: node >= 20, detail: `Node.js ${process.versions.node}`, ...(node >= 20 ? {} : { fix: "install Node.js 20 or newer" }) });
+  for (const feature of ["net", "pid", "mnt", "uts"]) {
+    const ok = existsSync(`/proc/self/ns/${feature}`);
+    checks.push({ name: `kernel: ${feature} namespaces`, ok, detail: ok ? "available" : "missing", ...(ok ? {} : { fix: "use a kernel with namespaces enabled" }) });
+  }
+  const overlay = existsSync("/proc/filesystems") && (await run(["grep", "-qw", "overlay", "/proc/filesystems"], { check: false })).code === 0;
+  checks.push({ name: "kernel: overlayfs", ok: overlay || root, detail: overlay ? "available" : "not listed yet (loaded on first use)" });
+  for (const req of REQUIREMENTS) {
+    const path = which(req.binary);
+    if (!path) {
+      checks.push({ name: req.binary, ok: false, detail: `missing (${req.why})`, fix: `apt-get install -y ${req.pkg}   (or: stacklab setup)` });
+      continue;
+    }
+    let version = "";
+    if (req.versionArgs) {
+      const r = await run([path, ...req.versionArgs], { check: false, timeoutMs: 5000 });
+      version = `${r.stdout}\n${r.stderr}`.split("\n").map((l) => l.trim()).find((l) => /\d+\.\d+/.test(l)) ?? "";
+    }
+    checks.push({ name: req.binary, ok: true, detail: `${path}${version ? `: ${version.slice(0, 90)}` : ""}` });
+  }
+  return checks;
+}
+
+/** Debian packages that provide the missing programs. */
+export function missingPackages(): string[] {
+  return [...new Set(REQUIREMENTS.filter((r) => !which(r.binary)).map((r) => r.pkg))];
+}
+
+/** Installs the missing packages with apt-get (services stay stopped: each lab host starts its own). */
+export async function setup(packages: string[], log: (line: string) => void): Promise<void> {
+  if (!packages.length) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  log("apt-get update");
+  await run(["apt-get", "update", "-qq"], { env, timeoutMs: 600_000 });
+  log(`apt-get install -y --no-install-recommends ${packages.join(" ")}`);
+  await run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", ...packages], { env, timeoutMs: 1_200_000 });
+}

@@ -1,0 +1,40 @@
+// Everything a host's tree holds before it starts: rendered configs, TLS files, run scripts, identity files.
+import type { Model } from "../model/types.js";
+import { renderHost } from "../render/config/index.js";
+import { SCHEMA_SQL } from "../app/foobar/schema.js";
+import type { HostFile } from "./host.js";
+import { SERVICE_DIR } from "./host.js";
+import type { Secrets } from "./secrets.js";
+import { SERVICES } from "./services/index.js";
+import { renderInitSql } from "./services/mariadb-init.js";
+import { publishServiceFiles } from "./publish.js";
+import type { ServiceContext } from "./services/types.js";
+
+/** The files of one host: identity, configs from the renderers, TLS, and one runit service per implemented service. */
+export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
+  const { model, host, secrets } = ctx;
+  const files: HostFile[] = [
+    { path: "/etc/hostname", content: `${host.name}\n` },
+    { path: "/etc/hosts", content: `127.0.0.1 localhost\n${host.interfaces.map((i) => `${i.address} ${host.name}`).join("\n")}\n` },
+    ...renderHost(model, host.name, secrets).map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
+    ...tls,
+  ];
+  if (host.roles.includes("db")) {
+    const schema = model.app.type === "demo" ? SCHEMA_SQL : "";
+    files.push({ path: "/etc/mysql/init.sql", content: renderInitSql(model, secrets, schema), mode: 0o600, owner: "mysql" });
+  }
+  if (host.roles.includes("user")) files.push(...publishServiceFiles(model));
+  if (host.roles.includes("app")) files.push({ path: "/etc/stacklab/secrets/db-app-password", content: secrets.app, mode: 0o600 });
+  for (const svc of model.services.filter((s) => s.host === host.name)) {
+    const def = SERVICES[svc.kind];
+    if (def) files.push({ path: `${SERVICE_DIR}/${svc.kind}/run`, content: def.runScript(ctx), mode: 0o755 });
+  }
+  return files;
+}
+
+/** Service kinds of the design that this version of stacklab does not run yet. */
+export function missingServices(model: Model): { host: string; kind: string }[] {
+  return model.services.filter((s) => !SERVICES[s.kind]).map((s) => ({ host: s.host, kind: s.kind }));
+}
+
+export type { Secrets };

@@ -1,0 +1,107 @@
+// One isolated host: its directory tree, its init (runsvdir as PID 1 of its own PID namespace), and entering it.
+import { chmodSync, chownSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { run, spawnDetached, type CommandResult, type RunOptions } from "./exec.js";
+import { hostDir, hostNetns } from "./paths.js";
+import { procRecord, type ProcRecord } from "./state.js";
+
+/** Directories of the machine a host gets its own copy of (bind-mounted over the real ones). */
+export const BIND_DIRS = ["var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/log", "var/www", "run", "tmp"] as const;
+/** Where runit looks for the host's services (inside the host's own /etc). */
+export const SERVICE_DIR = "/etc/stacklab/service";
+
+/** A file to place in a host, at its absolute path inside the host. */
+export interface HostFile {
+  path: string;
+  content: string;
+  mode?: number;
+  owner?: string;
+}
+
+/** Creates a host's directory tree and writes its files into it (paths inside the host map to the tree). */
+export function prepareHostDir(lab: string, host: string, files: HostFile[]): string {
+  const root = hostDir(lab, host);
+  for (const d of ["etc", ".overlay/etc", ...BIND_DIRS, "etc/stacklab/service"]) mkdirSync(join(root, d), { recursive: true });
+  chmodSync(join(root, "tmp"), 0o1777);
+  for (const f of files) writeHostFile(root, f);
+  return root;
+}
+
+/** Writes one file into a host's tree, creating its directories. */
+export function writeHostFile(root: string, f: HostFile): void {
+  const target = join(root, mapPath(f.path));
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, f.content, { mode: f.mode ?? 0o644 });
+  chmodSync(target, f.mode ?? 0o644);
+  if (f.owner) chownTo(target, f.owner);
+}
+
+/** Maps a path inside the host to its place in the host's tree (all of /etc goes to the overlay's upper layer). */
+export function mapPath(path: string): string {
+  return path.replace(/^\/+/, "");
+}
+
+/** Changes the owner of a path to a system user (e.g. mysql). */
+export function chownTo(path: string, user: string): void {
+  const passwd = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${user}:`));
+  if (!passwd) throw new Error(`system user ${user} does not exist; is its package installed? (stacklab doctor)`);
+  const [, , uid, gid] = passwd.split(":");
+  chownSync(path, Number(uid), Number(gid));
+}
+
+/** The shell script that becomes the host: private mounts at the standard paths, hostname, then runsvdir as init. */
+export function initScript(lab: string, host: string): string {
+  const root = hostDir(lab, host);
+  return [
+    "#!/bin/sh",
+    `# stacklab host init: lab ${lab}, host ${host}. Runs as PID 1 of the host's PID namespace.`,
+    "set -e",
+    `R='${root}'`,
+    // /etc: the machine's /etc with the host's own files layered on top, so Debian's defaults stay visible.
+    'mount -t overlay stacklab-etc -o "lowerdir=/etc,upperdir=$R/etc,workdir=$R/.overlay/etc" /etc',
+    ...BIND_DIRS.map((d) => `mount --bind "$R/${d}" /${d}`),
+    `hostname ${host}`,
+    "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_nonlocal_bind=1 net.ipv4.tcp_fin_timeout=5 2>/dev/null || true",
+    `exec runsvdir -P ${SERVICE_DIR}`,
+    "",
+  ].join("\n");
+}
+
+/** Starts a host: its init runs detached, in the host's network namespace and fresh PID, UTS and mount namespaces. */
+export async function launchHost(lab: string, host: string): Promise<{ launcher: ProcRecord; init: ProcRecord }> {
+  const root = hostDir(lab, host);
+  writeFileSync(join(root, "init.sh"), initScript(lab, host), { mode: 0o755 });
+  const log = openSync(join(root, "init.log"), "a");
+  const pid = spawnDetached(
+    ["ip", "netns", "exec", hostNetns(lab, host), "unshare", "--pid", "--fork", "--mount", "--uts", "--mount-proc", "--propagation", "private", "--", "/bin/sh", join(root, "init.sh")],
+    log,
+  );
+  closeSync(log);
+  const launcher = procRecord(pid);
+  const initPid = await waitForChild(pid, 3000);
+  return { launcher, init: procRecord(initPid) };
+}
+
+async function waitForChild(pid: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+      if (children) return Number(children.split(" ")[0]);
+    } catch {
+      throw new Error(`host launcher ${pid} exited early`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`host init did not start within ${timeoutMs} ms`);
+}
+
+/** Arguments that enter a host's namespaces (network, mount, UTS, PID) through its init. */
+export function enterArgs(initPid: number): string[] {
+  return ["nsenter", "-t", String(initPid), "-n", "-m", "-u", "-p", "--"];
+}
+
+/** Runs a command inside a host and returns its record. */
+export function runInHost(initPid: number, argv: string[], options?: RunOptions): Promise<CommandResult> {
+  return run([...enterArgs(initPid), ...argv], options);
+}

@@ -1,0 +1,41 @@
+// Where a lab keeps its state on this machine, and the names that mark what stacklab created.
+import { join } from "node:path";
+
+/** Root of stacklab's state (override with STACKLAB_HOME, e.g. for tests). */
+export function stateRoot(): string {
+  return process.env.STACKLAB_HOME ?? "/var/lib/stacklab";
+}
+
+/** Directory of one lab. */
+export function labDir(lab: string): string {
+  return join(stateRoot(), "labs", lab);
+}
+
+/** Directory whose contents are bind-mounted into a host at the standard paths. */
+export function hostDir(lab: string, host: string): string {
+  return join(labDir(lab), "hosts", host);
+}
+
+/** Every network namespace stacklab creates starts with this prefix: `stacklab-<lab>-<host>`. */
+export const NETNS_PREFIX = "stacklab-";
+
+/** The namespace of a host. */
+export function hostNetns(lab: string, host: string): string {
+  return `${NETNS_PREFIX}${lab}-${host}`;
+}
+
+/** The namespace holding a lab's two bridges (its "switches"), so nothing of the lab lives in the root namespace. */
+export function switchNetns(lab: string): string {
+  return `${NETNS_PREFIX}${lab}--switch`;
+}
+
+/** Bridge names inside the switch namespace. */
+export const BRIDGES = { public: "br-public", private: "br-private" } as const;
+
+/** Name, inside the switch namespace, of the bridge-side end of a host's link (at most 15 characters). */
+export function switchPort(hostIndex: number, ifname: string): string {
+  return `h${hostIndex}-${ifname}`;
+}
+
+/** Lab names: short, safe in interface aliases and paths. */
+export const LAB_NAME = /^[a-z][a-z0-9-]{0,15}$/;

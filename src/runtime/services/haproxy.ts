@@ -1,0 +1,13 @@
+// HAProxy in master-worker mode: reloads hand listening sockets to the new workers.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { PORTS } from "../../model/ports.js";
+import { runScript, tcpProbe, type ServiceDef } from "./types.js";
+
+export const haproxy: ServiceDef = {
+  kind: "haproxy",
+  runScript: () => runScript("haproxy", ["mkdir -p /run/haproxy", "exec haproxy -Ws -f /etc/haproxy/haproxy.cfg"]),
+  prepare: (ctx) => void mkdirSync(join(ctx.root, "run/haproxy"), { recursive: true }),
+  probe: () => tcpProbe("127.0.0.1", PORTS.http),
+  readyTimeoutMs: 10_000,
+};

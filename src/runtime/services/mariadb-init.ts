@@ -1,0 +1,34 @@
+// The SQL each database host runs at every start, outside the binary log: users, grants and the app's schema.
+import type { Model } from "../../model/types.js";
+import type { Secrets } from "../secrets.js";
+import { addressOf } from "./types.js";
+
+/** Names of the lab's database accounts. */
+export const DB_USERS = { app: "foobar_app", replication: "repl", monitor: "monitor" } as const;
+/** The demo app's schema name. */
+export const DB_NAME = "foobar";
+
+const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+
+/** Renders init.sql: least-privilege accounts bound to the addresses that need them, and the schema. */
+export function renderInitSql(model: Model, secrets: Secrets, schemaSql: string): string {
+  const addressesWithRole = (role: "app" | "db") => model.hosts.filter((h) => h.roles.includes(role)).map((h) => addressOf(h, "private"));
+  const user = (name: string, host: string, password: string) => [
+    `CREATE USER IF NOT EXISTS ${q(name)}@${q(host)} IDENTIFIED BY ${q(password)};`,
+    `ALTER USER ${q(name)}@${q(host)} IDENTIFIED BY ${q(password)};`,
+  ];
+  // init-file statements must each sit on one line, without comments.
+  const lines = ["SET sql_log_bin = 0;"];
+  lines.push(`CREATE DATABASE IF NOT EXISTS ${DB_NAME};`);
+  for (const ip of addressesWithRole("app")) {
+    lines.push(...user(DB_USERS.app, ip, secrets.app), `GRANT SELECT, INSERT, UPDATE, DELETE ON ${DB_NAME}.* TO ${q(DB_USERS.app)}@${q(ip)};`);
+  }
+  for (const ip of addressesWithRole("db")) {
+    lines.push(...user(DB_USERS.replication, ip, secrets.replication), `GRANT REPLICATION SLAVE ON *.* TO ${q(DB_USERS.replication)}@${q(ip)};`);
+  }
+  lines.push(...user(DB_USERS.monitor, "localhost", secrets.monitor), `GRANT PROCESS, SLAVE MONITOR ON *.* TO ${q(DB_USERS.monitor)}@'localhost';`,
+    `GRANT SELECT ON performance_schema.* TO ${q(DB_USERS.monitor)}@'localhost';`);
+  lines.push(`USE ${DB_NAME};`, ...schemaSql.split(";").map((st) => st.replace(/--[^\n]*/g, "").replace(/\s+/g, " ").trim()).filter(Boolean).map((st) => `${st};`));
+  lines.push("SET sql_log_bin = 1;", "");
+  return lines.join("\n");
+}

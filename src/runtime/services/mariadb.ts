@@ -1,0 +1,41 @@
+// MariaDB: data directory from a cached template, users and schema created locally at each start, GTID replication.
+import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../exec.js";
+import { chownTo } from "../host.js";
+import { stateRoot } from "../paths.js";
+import { runScript, type ServiceDef } from "./types.js";
+
+export const mariadb: ServiceDef = {
+  kind: "mariadb",
+  runScript: () =>
+    runScript("mariadb", [
+      "mkdir -p /run/mysqld /var/log/mysql && chown mysql:mysql /run/mysqld /var/log/mysql",
+      "exec mariadbd --defaults-file=/etc/mysql/my.cnf --user=mysql --init-file=/etc/mysql/init.sql",
+    ]),
+  prepare: async (ctx) => {
+    const datadir = join(ctx.root, "var/lib/mysql");
+    if (readdirSync(datadir).length === 0) {
+      cpSync(await templateDatadir(), datadir, { recursive: true });
+      await run(["chown", "-R", "mysql:mysql", datadir]);
+    }
+    mkdirSync(join(ctx.root, "var/log/mysql"), { recursive: true });
+    chownTo(join(ctx.root, "var/log/mysql"), "mysql");
+  },
+  probe: () => ({ what: "MariaDB answering `mariadb-admin ping` on its socket", argv: ["mariadb-admin", "--socket=/run/mysqld/mysqld.sock", "-uroot", "--connect-timeout=1", "ping"] }),
+  readyTimeoutMs: 30_000,
+};
+
+let template: Promise<string> | undefined;
+
+/** A freshly initialised data directory, made once per machine and copied into each database host. */
+function templateDatadir(): Promise<string> {
+  template ??= (async () => {
+    const dir = join(stateRoot(), "cache", "mariadb-datadir");
+    if (existsSync(join(dir, "mysql"))) return dir;
+    mkdirSync(dir, { recursive: true });
+    await run(["mariadb-install-db", "--no-defaults", "--user=mysql", `--datadir=${dir}`, "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 60_000 });
+    return dir;
+  })();
+  return template;
+}

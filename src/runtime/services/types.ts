@@ -1,0 +1,48 @@
+// The one interface every service kind implements: how it runs, what it needs first, and when it is ready.
+import type { Host, Model, ServiceKind } from "../../model/types.js";
+import type { Secrets } from "../secrets.js";
+
+/** What a service implementation knows about where it runs. */
+export interface ServiceContext {
+  lab: string;
+  model: Model;
+  host: Host;
+  /** The host's directory tree on this machine. */
+  root: string;
+  secrets: Secrets;
+}
+
+/** A readiness check: a command run inside the host that exits 0 once the service is ready. */
+export interface Probe {
+  /** What is awaited, in words ("TCP 198.18.1.12:80 answering"). */
+  what: string;
+  argv: string[];
+}
+
+export interface ServiceDef {
+  kind: ServiceKind;
+  /** The runit `run` script: sets up and execs the server in the foreground. */
+  runScript(ctx: ServiceContext): string;
+  /** Work in the host's tree before the host starts (data directories, ownership). */
+  prepare?(ctx: ServiceContext): Promise<void> | void;
+  /** How to tell the service is ready. */
+  probe(ctx: ServiceContext): Probe;
+  /** How long readiness may take before `up` gives up. */
+  readyTimeoutMs: number;
+}
+
+/** A run script that logs to /var/log/<name>.log and execs a command. */
+export function runScript(name: string, lines: string[]): string {
+  return ["#!/bin/sh", `exec >>/var/log/${name}.log 2>&1`, ...lines, ""].join("\n");
+}
+
+/** A probe that succeeds once a TCP port accepts connections. */
+export function tcpProbe(address: string, port: number): Probe {
+  return { what: `TCP ${address}:${port} accepting connections`, argv: ["bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`] };
+}
+
+/** The host's address on a network (private first by default). */
+export function addressOf(host: Host, network?: "public" | "private"): string {
+  const iface = network ? host.interfaces.find((i) => i.network === network) : (host.interfaces.find((i) => i.network === "private") ?? host.interfaces[0]);
+  return iface?.address ?? "127.0.0.1";
+}

@@ -1,0 +1,83 @@
+// The lab's certificate authority and certificates, made with openssl: one CA per lab, a site certificate, one per host.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Host, Model } from "../model/types.js";
+import { run } from "./exec.js";
+import { labDir } from "./paths.js";
+import type { HostFile } from "./host.js";
+
+/** Where TLS files live inside a host. */
+export const TLS_DIR = "/etc/ssl/stacklab";
+/** Extra name every app server's certificate carries, so nginx can verify one name for the whole upstream. */
+export const APP_TLS_NAME = "app.internal";
+/** Extra name every database host's certificate carries. */
+export const DB_TLS_NAME = "db.internal";
+/** Site certificates last this long: long enough for a lab, short enough to look like a real one. */
+const DAYS = 90;
+
+interface KeyPair {
+  crt: string;
+  key: string;
+}
+
+async function makeCa(dir: string): Promise<KeyPair> {
+  const crt = join(dir, "ca.crt");
+  const key = join(dir, "ca.key");
+  if (!existsSync(crt)) {
+    await run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt, "-days", "365", "-subj", "/O=stacklab lab CA/CN=stacklab lab CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    chmodSync(key, 0o600);
+  }
+  return { crt: readFileSync(crt, "utf8"), key };
+}
+
+async function issue(dir: string, name: string, cn: string, sans: string[], ca: { crt: string; key: string }): Promise<KeyPair> {
+  const key = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
+  const crt = join(dir, `${name}.crt`);
+  const ext = join(dir, `${name}.ext`);
+  writeFileSync(ext, `subjectAltName=${sans.join(",")}\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=critical,CA:FALSE\n`);
+  await run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", `/CN=${cn}`]);
+  chmodSync(key, 0o600);
+  await run(["openssl", "x509", "-req", "-in", csr, "-CA", join(dir, "ca.crt"), "-CAkey", ca.key, "-CAcreateserial", "-out", crt, "-days", String(DAYS), "-sha256", "-extfile", ext]);
+  return { crt: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
+}
+
+function sansFor(host: Host, model: Model): string[] {
+  const names = [host.name, ...(host.roles.includes("app") ? [APP_TLS_NAME] : []), ...(host.roles.includes("db") ? [DB_TLS_NAME] : [])];
+  return [...names.map((n) => `DNS:${n}`), ...host.interfaces.map((i) => `IP:${i.address}`), ...(host.roles.includes("lb") ? model.entryPoints.map((e) => `IP:${e.address}`) : [])];
+}
+
+/** Makes the lab's CA and certificates (once) and returns the TLS files of every host. */
+export async function labTlsFiles(lab: string, model: Model): Promise<Map<string, HostFile[]>> {
+  const out = new Map<string, HostFile[]>();
+  if (model.tls.mode === "none") return out;
+  const dir = join(labDir(lab), "tls");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ca = await makeCa(dir);
+  const siteNames = [model.domain, `www.${model.domain}`, ...model.dns.records.map((r) => r.fqdn)];
+  const site = existsSync(join(dir, "site.crt"))
+    ? { crt: readFileSync(join(dir, "site.crt"), "utf8"), key: readFileSync(join(dir, "site.key"), "utf8") }
+    : await issue(dir, "site", `www.${model.domain}`, [...new Set(siteNames)].map((n) => `DNS:${n}`), ca);
+  const facing = new Set(model.entryPoints.flatMap((e) => e.holders));
+  await Promise.all(
+    model.hosts.map(async (h) => {
+      const files: HostFile[] = [{ path: `${TLS_DIR}/ca.crt`, content: ca.crt }];
+      if (h.kind === "server" || h.roles.includes("monitor")) {
+        const own = existsSync(join(dir, `host-${h.name}.crt`))
+          ? { crt: readFileSync(join(dir, `host-${h.name}.crt`), "utf8"), key: readFileSync(join(dir, `host-${h.name}.key`), "utf8") }
+          : await issue(dir, `host-${h.name}`, h.name, sansFor(h, model), ca);
+        files.push({ path: `${TLS_DIR}/host.crt`, content: own.crt }, { path: `${TLS_DIR}/host.key`, content: own.key, mode: 0o640, ...(h.roles.includes("db") ? { owner: "mysql" } : {}) }, { path: `${TLS_DIR}/host.pem`, content: own.crt + own.key, mode: 0o640 });
+      }
+      if (facing.has(h.name) || h.roles.includes("web")) {
+        files.push({ path: `${TLS_DIR}/site.crt`, content: site.crt }, { path: `${TLS_DIR}/site.key`, content: site.key, mode: 0o640 }, { path: `${TLS_DIR}/site.pem`, content: site.crt + site.key, mode: 0o640 });
+      }
+      if (h.roles.includes("user")) {
+        // The visitor trusts the lab CA like any public CA: appended to the system bundle curl reads.
+        const bundle = existsSync("/etc/ssl/certs/ca-certificates.crt") ? readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8") : "";
+        files.push({ path: "/etc/ssl/certs/ca-certificates.crt", content: `${bundle}${ca.crt}` });
+      }
+      out.set(h.name, files);
+    }),
+  );
+  return out;
+}
