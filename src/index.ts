@@ -2,3 +2,4 @@
 export * from "./spec/index.js";
 export * from "./model/index.js";
 export { listBlueprints, loadBlueprint, findBlueprint } from "./blueprints/index.js";
+export * from "./analysis/index.js";

@@ -3,6 +3,10 @@ import type { Command } from "commander";
 import { register as blueprints } from "./blueprints.js";
 import { register as init } from "./init.js";
 import { register as schema } from "./schema.js";
+import { register as diagram } from "./diagram.js";
+import { register as validate } from "./validate.js";
+import { register as plan } from "./plan.js";
+import { register as diff } from "./diff.js";
 import { register as up } from "./up.js";
 import { register as down } from "./down.js";
 import { register as status } from "./status.js";
@@ -10,6 +14,9 @@ import { register as execCmd } from "./exec.js";
 import { register as logs } from "./logs.js";
 import { register as clean } from "./clean.js";
 import { register as doctor } from "./doctor.js";
+import { register as fault } from "./fault.js";
+import { register as explain } from "./explain.js";
+import { register as render } from "./render.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -17,6 +24,10 @@ export function registerAll(program: Command): void {
     blueprints,
     init,
     schema,
+    diagram,
+    validate,
+    plan,
+    diff,
     up,
     down,
     status,
@@ -24,6 +35,9 @@ export function registerAll(program: Command): void {
     logs,
     clean,
     doctor,
+    fault,
+    explain,
+    render,
   ];
   for (const register of modules) register(program);
 }
