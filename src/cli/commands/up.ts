@@ -38,7 +38,17 @@ export function register(program: Command): void {
         await setup(missing, (l) => process.stderr.write(`${color("gray", `$ ${l}`)}\n`));
       }
       process.stderr.write(`${color("bold", "stacklab up")} ${source}${opts.name ? ` as ${opts.name}` : ""}\n`);
+      // Ctrl-C during bring-up stops it and removes what was started.
+      const labName = opts.name ?? stack.name;
+      const interrupted = () => {
+        process.stderr.write(`\ninterrupted: removing lab "${labName}"...\n`);
+        void down(labName, { quiet: true }).finally(() => process.exit(130));
+      };
+      process.once("SIGINT", interrupted);
+      process.once("SIGTERM", interrupted);
       const result = await up(stack, { name: opts.name, source, keepOnFailure: opts.keepOnFailure, progress: progress() });
+      process.off("SIGINT", interrupted);
+      process.off("SIGTERM", interrupted);
       const { state, url } = result;
       if (opts.json) process.stdout.write(`${JSON.stringify({ name: state.name, url, published: state.published, durationMs: result.durationMs, notRunning: result.notRunning }, null, 2)}\n`);
       else {

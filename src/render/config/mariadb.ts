@@ -1,0 +1,87 @@
+// my.cnf for a database host: GTID replication ready on every db host, read-only on replicas, semi-sync when asked.
+import { PORTS, type Host, type Model } from "../../model/index.js";
+import { header, hostsWithRole, privateAddress, text } from "./common.js";
+import { TLS_FILES } from "./paths.js";
+import type { RenderedFile } from "./types.js";
+
+/** How long (ms) a primary waits for a replica's acknowledgement before semi-sync falls back to async. */
+export const SEMISYNC_TIMEOUT_MS = 1000;
+
+/** MariaDB's server_id for a db host: its 1-based rank among the db hosts. */
+export function serverId(model: Model, host: Host): number {
+  const rank = hostsWithRole(model, "db").findIndex((h) => h.name === host.name);
+  if (rank < 0) throw new Error(`host ${host.name} has no db role`);
+  return rank + 1;
+}
+
+/** Renders /etc/mysql/my.cnf for a db host: complete, with no include of Debian's files. */
+export function renderMariadb(model: Model, host: Host): RenderedFile {
+  const db = model.database;
+  const isPrimary = db.primary === host.name;
+  const role = isPrimary ? "the primary" : `a replica of ${db.primary ?? "the primary"}`;
+  const lines = [
+    header(model),
+    `# MariaDB on ${host.name}, ${role}. Every db host writes a binary log with GTIDs, so`,
+    "# any replica can be promoted and the others can follow it from the right position.",
+    "",
+    "[client]",
+    "socket = /run/mysqld/mysqld.sock",
+    "",
+    "[mysqld]",
+    "datadir = /var/lib/mysql",
+    "socket = /run/mysqld/mysqld.sock",
+    "pid_file = /run/mysqld/mysqld.pid",
+    "log_error = /var/log/mysql/error.log",
+    `bind_address = ${privateAddress(host)}`,
+    `port = ${PORTS.mysql}`,
+    "# accounts are matched by address: no DNS lookups on connect",
+    "skip_name_resolve = ON",
+    "character_set_server = utf8mb4",
+    "collation_server = utf8mb4_general_ci",
+    "# small footprint: a whole lab shares one machine",
+    "innodb_buffer_pool_size = 64M",
+    "performance_schema = OFF",
+    "max_connections = 200",
+    "table_open_cache = 400",
+    "# within the lab's descriptor limit (20000), so the server does not warn at every start",
+    "open_files_limit = 4096",
+    "",
+    "# replication",
+    `server_id = ${serverId(model, host)}`,
+    `report_host = ${host.name}`,
+    "log_bin = mysql-bin",
+    "relay_log = relay-bin",
+    "log_slave_updates = ON",
+    "binlog_format = ROW",
+    "gtid_strict_mode = ON",
+    "# a replica notices a silent primary within 10 s (heartbeats every 5 s)",
+    "slave_net_timeout = 10",
+    ...(isPrimary ? [] : ["# replicas refuse writes from the app; promotion turns this off", "read_only = ON"]),
+    ...(db.replication === "semisync" ? semisync() : []),
+    ...(model.tls.internal ? tls() : []),
+  ];
+  return { path: "/etc/mysql/my.cnf", content: text(lines) };
+}
+
+function semisync(): string[] {
+  return [
+    "",
+    "# semi-synchronous replication, on both sides on every db host so that any of them can be primary",
+    "rpl_semi_sync_master_enabled = ON",
+    "rpl_semi_sync_slave_enabled = ON",
+    "# wait for a replica before the commit becomes visible (lossless failover)",
+    "rpl_semi_sync_master_wait_point = AFTER_SYNC",
+    `rpl_semi_sync_master_timeout = ${SEMISYNC_TIMEOUT_MS}`,
+  ];
+}
+
+function tls(): string[] {
+  return [
+    "",
+    "# TLS for the app and for replication; plain TCP connections are refused",
+    `ssl_ca = ${TLS_FILES.ca}`,
+    `ssl_cert = ${TLS_FILES.hostCert}`,
+    `ssl_key = ${TLS_FILES.hostKey}`,
+    "require_secure_transport = ON",
+  ];
+}
