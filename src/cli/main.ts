@@ -41,6 +41,7 @@ function handleError(err: unknown): number {
     process.stderr.write(`${color("red", "error:")} ${err.message}\n`);
     return EXIT.usage;
   }
-  process.stderr.write(`${color("red", "error:")} ${(err as Error)?.stack ?? String(err)}\n`);
+  const e = err as Error;
+  process.stderr.write(`${color("red", "error:")} ${process.env.STACKLAB_DEBUG ? (e?.stack ?? String(err)) : (e?.message ?? String(err))}\n`);
   return EXIT.failed;
 }

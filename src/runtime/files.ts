@@ -24,7 +24,6 @@ export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
     files.push({ path: "/etc/mysql/init.sql", content: renderInitSql(model, secrets, schema), mode: 0o600, owner: "mysql" });
   }
   if (host.roles.includes("user")) files.push(...publishServiceFiles(model));
-  if (host.roles.includes("app")) files.push({ path: "/etc/stacklab/secrets/db-app-password", content: secrets.app, mode: 0o600 });
   for (const svc of model.services.filter((s) => s.host === host.name)) {
     const def = SERVICES[svc.kind];
     if (def) files.push({ path: `${SERVICE_DIR}/${svc.kind}/run`, content: def.runScript(ctx), mode: 0o755 });

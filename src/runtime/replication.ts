@@ -10,8 +10,9 @@ import { TLS_DIR } from "./tls.js";
 const SOCKET = "--socket=/run/mysqld/mysqld.sock";
 
 /** Runs SQL as root over a host's local socket (the SQL goes through stdin, so passwords never show in `ps`). */
-export async function sql(initPid: number, statements: string, timeoutMs = 10_000): Promise<string> {
-  const r = await runInHost(initPid, ["mariadb", SOCKET, "-uroot", "--batch", "--skip-column-names", "--connect-timeout=2"], { input: statements, timeoutMs });
+export async function sql(initPid: number, statements: string, opts: { timeoutMs?: number; columnNames?: boolean } = {}): Promise<string> {
+  const args = ["mariadb", SOCKET, "-uroot", "--batch", "--connect-timeout=2", ...(opts.columnNames ? [] : ["--skip-column-names"])];
+  const r = await runInHost(initPid, args, { input: statements, timeoutMs: opts.timeoutMs ?? 10_000 });
   return r.stdout;
 }
 
@@ -41,7 +42,7 @@ async function waitStreaming(initPid: number, host: string, timeoutMs = 15_000):
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
-    last = await sql(initPid, "SHOW SLAVE STATUS\\G");
+    last = await sql(initPid, "SHOW SLAVE STATUS\\G", { columnNames: true });
     if (/Slave_IO_Running: Yes/.test(last) && /Slave_SQL_Running: Yes/.test(last)) return;
     await new Promise((r) => setTimeout(r, 100));
   }

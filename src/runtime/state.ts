@@ -74,9 +74,16 @@ export function procStartTime(pid: number): number | undefined {
   }
 }
 
-/** True when the recorded process still runs (same pid and same start time). */
+/** True when the recorded process still runs (same pid and same start time, and not a zombie waiting to be reaped). */
 export function isAlive(proc: ProcRecord | undefined): boolean {
-  return proc !== undefined && procStartTime(proc.pid) === proc.startTime;
+  if (proc === undefined || procStartTime(proc.pid) !== proc.startTime) return false;
+  try {
+    const stat = readFileSync(`/proc/${proc.pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
 }
 
 /** A record of a running process, for the state file. */

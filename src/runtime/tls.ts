@@ -1,4 +1,5 @@
 // The lab's certificate authority and certificates, made with openssl: one CA per lab, a site certificate, one per host.
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Host, Model } from "../model/types.js";
@@ -38,7 +39,7 @@ async function issue(dir: string, name: string, cn: string, sans: string[], ca: 
   writeFileSync(ext, `subjectAltName=${sans.join(",")}\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=critical,CA:FALSE\n`);
   await run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", `/CN=${cn}`]);
   chmodSync(key, 0o600);
-  await run(["openssl", "x509", "-req", "-in", csr, "-CA", join(dir, "ca.crt"), "-CAkey", ca.key, "-CAcreateserial", "-out", crt, "-days", String(DAYS), "-sha256", "-extfile", ext]);
+  await run(["openssl", "x509", "-req", "-in", csr, "-CA", join(dir, "ca.crt"), "-CAkey", ca.key, "-set_serial", `0x${randomBytes(16).toString("hex")}`, "-out", crt, "-days", String(DAYS), "-sha256", "-extfile", ext]);
   return { crt: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
 }
 

@@ -1,5 +1,5 @@
 // MariaDB: data directory from a cached template, users and schema created locally at each start, GTID replication.
-import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec.js";
 import { chownTo } from "../host.js";
@@ -31,10 +31,13 @@ let template: Promise<string> | undefined;
 /** A freshly initialised data directory, made once per machine and copied into each database host. */
 function templateDatadir(): Promise<string> {
   template ??= (async () => {
-    const dir = join(stateRoot(), "cache", "mariadb-datadir");
+    const dir = join(stateRoot(), "cache", "mariadb-datadir-8m");
     if (existsSync(join(dir, "mysql"))) return dir;
     mkdirSync(dir, { recursive: true });
-    await run(["mariadb-install-db", "--no-defaults", "--user=mysql", `--datadir=${dir}`, "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 60_000 });
+    // mariadb-install-db runs as mysql: the folders above must be traversable and the datadir its own.
+    for (const d of [stateRoot(), join(stateRoot(), "cache")]) chmodSync(d, 0o755);
+    chownTo(dir, "mysql");
+    await run(["mariadb-install-db", "--no-defaults", "--user=mysql", `--datadir=${dir}`, "--auth-root-authentication-method=socket", "--skip-test-db", "--innodb-log-file-size=8M"], { timeoutMs: 60_000 });
     return dir;
   })();
   return template;

@@ -1,0 +1,70 @@
+// Design 3 as a real lab: the whole path by name over HTTPS, round robin, replication, and the floating IP moving on a crash.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, inHost, isRoot, labUp, leftovers, userGetJson } from "./helpers.js";
+
+const LAB = "t3";
+interface ServedBy { lb: string | null; web: string | null; app: string; db: string | null; dbRole: string | null }
+
+describe.skipIf(!isRoot)("design 3 lab", () => {
+  beforeAll(() => {
+    cli(["down", "--name", LAB]);
+    labUp("3-scale_up", LAB);
+  });
+  afterAll(() => {
+    const r = cli(["down", "--name", LAB]);
+    expect(r.code).toBe(0);
+    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
+  });
+
+  it("serves the demo page to the user host over HTTPS with normal certificate checks", () => {
+    const html = inHost(LAB, "user", ["curl", "-sf", "--max-time", "5", "https://www.foobar.com/"]);
+    expect(html).toMatch(/foobar/i);
+    expect(html).toMatch(/web-[12]/);
+  });
+
+  it("serves static files from nginx, not from the app", () => {
+    const css = inHost(LAB, "user", ["curl", "-sf", "-D", "-", "--max-time", "5", "https://www.foobar.com/static/style.css"]);
+    expect(css).toMatch(/^server: nginx/im);
+  });
+
+  it("alternates between the web servers (round robin) and names every hop", () => {
+    const seen = Array.from({ length: 6 }, () => userGetJson<ServedBy>(LAB, "https://www.foobar.com/api/whoami"));
+    const webs = seen.map((s) => s.web);
+    expect(new Set(webs)).toEqual(new Set(["web-1", "web-2"]));
+    for (let i = 1; i < webs.length; i++) expect(webs[i]).not.toBe(webs[i - 1]);
+    expect(seen.every((s) => s.lb === "lb-1")).toBe(true);
+    expect(new Set(seen.map((s) => s.app)).size).toBeGreaterThanOrEqual(1);
+  });
+
+  it("writes on the primary and reads the entry back from the replica", async () => {
+    const body = JSON.stringify({ author: "test", message: "hello from the test" });
+    const created = JSON.parse(inHost(LAB, "user", ["curl", "-sf", "--max-time", "5", "-H", "content-type: application/json", "-d", body, "https://www.foobar.com/api/entries"])) as { id: number; primary: string };
+    expect(created.primary).toBe("db-1");
+    let read: { servedBy: ServedBy } | undefined;
+    for (let i = 0; i < 20 && !read; i++) {
+      const r = cli(["exec", "--name", LAB, "user", "--", "curl", "-sf", "--max-time", "5", `https://www.foobar.com/api/entries/${created.id}`]);
+      if (r.code === 0) read = JSON.parse(r.stdout) as { servedBy: ServedBy };
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(read?.servedBy).toMatchObject({ db: "db-2", dbRole: "replica" });
+  });
+
+  it("reports every host up and lb-1 holding the floating IP", () => {
+    const status = JSON.parse(cli(["status", "--name", LAB, "--json"]).stdout) as { hosts: { name: string; up: boolean; holds: string[] }[] };
+    expect(status.hosts.every((h) => h.up)).toBe(true);
+    expect(status.hosts.find((h) => h.name === "lb-1")?.holds).toEqual(["198.18.0.100"]);
+  });
+
+  it("moves the floating IP to lb-2 when lb-1 crashes, and the site keeps answering", async () => {
+    expect(cli(["fault", "kill", "lb-1", "--name", LAB]).code).toBe(0);
+    let holder: string | undefined;
+    for (let i = 0; i < 50 && holder !== "lb-2"; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      const status = JSON.parse(cli(["status", "--name", LAB, "--json"]).stdout) as { hosts: { name: string; holds: string[] }[] };
+      holder = status.hosts.find((h) => h.holds.length)?.name;
+    }
+    expect(holder).toBe("lb-2");
+    const who = userGetJson<ServedBy>(LAB, "https://www.foobar.com/api/whoami");
+    expect(who.lb).toBe("lb-2");
+  });
+});

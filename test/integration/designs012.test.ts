@@ -1,0 +1,43 @@
+// Designs 0, 1 and 2 as real labs: each comes up, serves the demo page by name, and goes away without a trace.
+import { describe, expect, it } from "vitest";
+import { cli, inHost, isRoot, labUp, leftovers, userGetJson } from "./helpers.js";
+
+interface ServedBy { lb: string | null; web: string | null; app: string; db: string | null; dbRole: string | null }
+
+const cases = [
+  { blueprint: "0-simple_web_stack", lab: "t0", url: "http://www.foobar.com", webs: ["server-1"], lb: null },
+  { blueprint: "1-distributed_web_infrastructure", lab: "t1", url: "http://www.foobar.com", webs: ["server-1", "server-2"], lb: "lb-1" },
+  { blueprint: "2-secured_and_monitored_web_infrastructure", lab: "t2", url: "https://www.foobar.com", webs: ["server-1", "server-2"], lb: "lb-1" },
+] as const;
+
+describe.skipIf(!isRoot)("designs 0 to 2 as labs", () => {
+  for (const c of cases) {
+    it(`${c.blueprint}: up, page by name, ${c.webs.length > 1 ? "round robin, replica read, " : ""}down`, async () => {
+      cli(["down", "--name", c.lab]);
+      const up = labUp(c.blueprint, c.lab);
+      try {
+        expect(up.stdout).toContain(`lab "${c.lab}" is up`);
+        const html = inHost(c.lab, "user", ["curl", "-sf", "--max-time", "5", `${c.url}/`]);
+        expect(html).toMatch(/foobar/i);
+        const seen = Array.from({ length: 4 }, () => userGetJson<ServedBy>(c.lab, `${c.url}/api/whoami`));
+        expect(new Set(seen.map((s) => s.web))).toEqual(new Set(c.webs));
+        expect(seen.every((s) => s.lb === c.lb)).toBe(true);
+        const body = JSON.stringify({ author: "t", message: `written on ${c.blueprint}` });
+        const created = JSON.parse(inHost(c.lab, "user", ["curl", "-sf", "-H", "content-type: application/json", "-d", body, `${c.url}/api/entries`])) as { id: number; primary: string };
+        expect(created.primary).toBe("server-1");
+        if (c.webs.length > 1) {
+          let dbs = new Set<string>();
+          for (let i = 0; i < 20 && !dbs.has("server-2"); i++) {
+            const r = cli(["exec", "--name", c.lab, "user", "--", "curl", "-sf", `${c.url}/api/entries/${created.id}`]);
+            if (r.code === 0) dbs = new Set([...dbs, (JSON.parse(r.stdout) as { servedBy: ServedBy }).servedBy.db ?? ""]);
+            await new Promise((res) => setTimeout(res, 100));
+          }
+          expect(dbs.has("server-2")).toBe(true);
+        }
+      } finally {
+        expect(cli(["down", "--name", c.lab]).code).toBe(0);
+        expect(leftovers(c.lab)).toEqual({ namespaces: [], dir: false });
+      }
+    });
+  }
+});

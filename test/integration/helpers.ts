@@ -1,0 +1,45 @@
+// Helpers for integration tests: run the real CLI, inside real labs.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+export const BIN = join(ROOT, "bin", "stacklab.js");
+export const isRoot = process.getuid?.() === 0;
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `stacklab ARGS...` to completion. */
+export function cli(args: string[], timeoutMs = 120_000): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1" } });
+  return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** Runs a command inside a host of a lab and returns stdout (throws on failure). */
+export function inHost(lab: string, host: string, argv: string[], timeoutMs = 30_000): string {
+  const r = cli(["exec", "--name", lab, host, "--", ...argv], timeoutMs);
+  if (r.code !== 0) throw new Error(`exec ${host} ${argv.join(" ")} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** Brings a blueprint up detached under a lab name; throws with the CLI's output on failure. */
+export function labUp(blueprint: string, lab: string): CliResult {
+  const r = cli(["up", "--blueprint", blueprint, "--name", lab, "-d"], 180_000);
+  if (r.code !== 0) throw new Error(`up ${blueprint} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r;
+}
+
+/** Namespaces, processes and files left by a lab (all empty after a clean teardown). */
+export function leftovers(lab: string): { namespaces: string[]; dir: boolean } {
+  const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n").map((l) => l.split(" ")[0]!).filter((n) => n.startsWith(`stacklab-${lab}-`));
+  const dir = spawnSync("test", ["-e", `/var/lib/stacklab/labs/${lab}`]).status === 0;
+  return { namespaces: ns, dir };
+}
+
+/** Parsed JSON from a request made by curl inside the user host. */
+export function userGetJson<T>(lab: string, url: string): T {
+  return JSON.parse(inHost(lab, "user", ["curl", "-sf", "--max-time", "5", url])) as T;
+}
