@@ -8,24 +8,38 @@ export interface SpecProblem {
   column?: number;
 }
 
+/** A problem before formatting: its path as keys and indexes, so it can be located in the YAML. */
+export interface RawProblem {
+  at: (string | number)[];
+  message: string;
+  /** Point at the key rather than its value (an unknown key, a name that clashes). */
+  onKey?: boolean;
+  /** For an unknown key that looks like a typo: the path of the key it likely meant (its "is required" is then left out). */
+  covers?: (string | number)[];
+}
+
 /** Result of loading a spec: the validated value, or every problem at once. */
 export type LoadResult<T> = { ok: true; value: T; file?: string } | { ok: false; problems: SpecProblem[]; file?: string };
 
-/** Formats a path array the way users read it: `servers[0].roles[1]`. */
+const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+
+/** Formats a path array the way users read it: `servers[0].roles[1]`; odd keys are quoted: `dns["a.b"]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
+    else if (typeof part === "string" && PLAIN_KEY.test(part)) out += out === "" ? part : `.${part}`;
+    else out += `[${JSON.stringify(String(part))}]`;
   }
   return out === "" ? "(root)" : out;
 }
 
-/** One line per problem: `stack.yaml:4:3 servers[0].count: must be >= 1`. */
+/** One line per problem: `stack.yaml:4:3 [servers[0].count] must be at least 1`. */
 export function formatProblems(problems: readonly SpecProblem[], file?: string): string {
   return problems
     .map((p) => {
-      const where = file ? `${file}${p.line !== undefined ? `:${p.line}:${p.column ?? 1}` : ""} ` : p.line !== undefined ? `line ${p.line}:${p.column ?? 1} ` : "";
+      const pos = p.line !== undefined ? `${p.line}:${p.column ?? 1}` : undefined;
+      const where = file ? `${file}${pos ? `:${pos}` : ""} ` : pos ? `line ${pos} ` : "";
       return `${where}[${p.path}] ${p.message}`;
     })
     .join("\n");

@@ -1,7 +1,7 @@
 // Host naming shared by validation and the model: how groups expand into named hosts.
 import type { ServerGroup, ServerRole, Stack } from "./schema.js";
 
-/** Hosts every lab has besides the design's servers. */
+/** Hosts every lab has besides the design's servers (never `<prefix>-<n>`, so no group can clash with them). */
 export const RESERVED_HOSTS = ["user", "dns"];
 /** The monitoring host's name when the design has monitoring. */
 export const MONITOR_HOST = "mon-1";
@@ -9,7 +9,8 @@ export const MONITOR_HOST = "mon-1";
 /** Default name prefix for a group from its roles. */
 export function groupPrefix(group: Pick<ServerGroup, "name" | "roles">): string {
   if (group.name) return group.name;
-  return group.roles.length === 1 ? group.roles[0]! : "server";
+  const roles = [...new Set(group.roles)];
+  return roles.length === 1 ? roles[0]! : "server";
 }
 
 /** A server after expanding its group. */

@@ -2,8 +2,11 @@
 import { z } from "zod";
 import { StackSpec } from "./schema.js";
 
-/** JSON Schema (draft 2020-12) describing what a person may write in stack.yaml. */
+/** Where the published schema lives; editors may fetch it from there. */
+export const SCHEMA_ID = "https://unpkg.com/stacklab/schema/stack.schema.json";
+
+/** JSON Schema (draft 2020-12) describing what a person may write in stack.yaml; defaults are shown, never required. */
 export function stackJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(StackSpec, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
-  return { title: "stacklab design (stack.yaml)", ...schema };
+  const { $schema, ...rest } = z.toJSONSchema(StackSpec, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+  return { $schema, $id: SCHEMA_ID, title: "stacklab design (stack.yaml)", ...rest };
 }

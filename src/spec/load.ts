@@ -1,122 +1,84 @@
 // Loads a design from stack.yaml, JSON or stacklab.config.ts into a validated Stack; never throws.
 import { readFile } from "node:fs/promises";
-import { extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { isNode, LineCounter, parseDocument, type Document } from "yaml";
-import type { z } from "zod";
-import { StackSpec, type Stack } from "./schema.js";
-import { checkSemantics } from "./semantics.js";
-import { formatPath, type LoadResult, type SpecProblem } from "./errors.js";
-import { suggestKey } from "./suggest.js";
+import { extname } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import type { Stack } from "./schema.js";
+import { formatPath, type LoadResult } from "./errors.js";
+import { internalError, validateRaw } from "./validate.js";
+import { aliasProblem, complexKeys, located, yamlProblem } from "./yaml-problems.js";
+import { importConfig, MODULE_EXTENSIONS } from "./config-file.js";
 
 /** Validates an already-parsed value (from YAML, JSON or TS) and checks the design. */
 export function validateStack(input: unknown): LoadResult<Stack> {
-  try {
-    const parsed = StackSpec.safeParse(input);
-    if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap(issueToProblems) };
-    const problems = checkSemantics(parsed.data);
-    return problems.length ? { ok: false, problems } : { ok: true, value: parsed.data };
-  } catch (err) {
-    return { ok: false, problems: [{ path: "(root)", message: `could not validate: ${(err as Error).message}` }] };
-  }
+  const result = validateRaw(input);
+  return result.ok ? result : { ok: false, problems: result.problems.map((p) => ({ path: formatPath(p.at), message: p.message })) };
 }
 
 /** Parses YAML text, validates it and locates every problem by line and column. */
 export function loadStackYaml(text: string, file?: string): LoadResult<Stack> {
+  const where = file !== undefined ? { file } : {};
   try {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length) {
-      return {
-        ok: false,
-        file,
-        problems: doc.errors.map((e) => {
-          const pos = lines.linePos(e.pos[0]);
-          return { path: "(yaml)", message: e.message.split("\n")[0]!, line: pos.line, column: pos.col };
-        }),
-      };
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
+    if (doc.errors.length) return { ok: false, ...where, problems: doc.errors.map((e) => yamlProblem(e, text, lines)) };
+    const keys = complexKeys(doc, lines);
+    if (keys.length) return { ok: false, ...where, problems: keys };
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      return { ok: false, ...where, problems: [aliasProblem(err, doc, lines)] };
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
-    if (value === null || value === undefined)
-      return { ok: false, file, problems: [{ path: "(root)", message: "the file is empty; a design needs at least `servers:`" }] };
-    const result = validateStack(value);
-    if (result.ok) return { ...result, file };
-    return { ok: false, file, problems: result.problems.map((p) => locate(p, doc, lines)) };
+    if (value === null || value === undefined) {
+      return { ok: false, ...where, problems: [{ path: "(root)", message: "the file is empty; a design needs at least `servers: [{roles: [web, app, db]}]`", line: 1, column: 1 }] };
+    }
+    const result = validateRaw(value);
+    if (result.ok) return { ...result, ...where };
+    const problems = result.problems.map((p) => located(p, doc, lines));
+    return { ok: false, ...where, problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
   } catch (err) {
-    return { ok: false, file, problems: [{ path: "(yaml)", message: `could not read YAML: ${(err as Error).message}` }] };
+    return { ok: false, ...where, problems: [internalError(err)].map((p) => ({ path: formatPath(p.at), message: p.message })) };
   }
 }
 
 /** Loads a design file: .yaml/.yml/.json, or .ts/.js exporting `defineStack({...})` as default. */
 export async function loadStackFile(file: string): Promise<LoadResult<Stack>> {
   const ext = extname(file).toLowerCase();
+  if (MODULE_EXTENSIONS.includes(ext)) {
+    const mod = await importConfig(file);
+    return mod.ok ? { ...validateStack(mod.value), file } : { ...mod, file };
+  }
   let text: string;
   try {
-    if (ext === ".ts" || ext === ".mts" || ext === ".js" || ext === ".mjs") return { ...(await loadTs(file)), file };
     text = await readFile(file, "utf8");
   } catch (err) {
-    return { ok: false, file, problems: [{ path: "(file)", message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] };
+    return { ok: false, file, problems: [{ path: "(file)", message: `cannot read ${file}: ${readError(err)}` }] };
   }
-  if (ext === ".json") {
-    try {
-      return { ...validateStack(JSON.parse(text)), file };
-    } catch (err) {
-      return { ok: false, file, problems: [{ path: "(json)", message: (err as Error).message }] };
-    }
+  return ext === ".json" ? loadStackJson(text, file) : loadStackYaml(text, file);
+}
+
+/** JSON is parsed strictly, then located through the YAML parser (JSON is YAML) for line and column. */
+function loadStackJson(text: string, file: string): LoadResult<Stack> {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    const at = /position (\d+)/.exec(message);
+    const pos = at ? offsetPosition(text, Number(at[1])) : {};
+    return { ok: false, file, problems: [{ path: "(json)", message: message.replace(/ in JSON at position \d+.*$/, ""), ...pos }] };
   }
   return loadStackYaml(text, file);
 }
 
-async function loadTs(file: string): Promise<LoadResult<Stack>> {
-  try {
-    const { createJiti } = await import("jiti");
-    const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
-    const mod = (await jiti.import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
-    if (mod.default === undefined) return { ok: false, problems: [{ path: "(module)", message: "the file must `export default defineStack({...})`" }] };
-    return validateStack(mod.default);
-  } catch (err) {
-    return { ok: false, problems: [{ path: "(module)", message: `could not load: ${(err as Error).message.split("\n")[0]}` }] };
-  }
+function offsetPosition(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
 }
 
-function issueToProblems(issue: z.core.$ZodIssue): SpecProblem[] {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => {
-      const hint = suggestKey(issue.path, key);
-      return { path: formatPath([...issue.path, key]), message: `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ""}` };
-    });
-  }
-  if (issue.code === "invalid_union" && issue.path.length === 1 && issue.path[0] === "app")
-    return [{ path: "app.type", message: 'must be "demo" (the built-in guestbook) or "custom" (your own app)' }];
-  return [{ path: formatPath(issue.path), message: issue.message }];
-}
-
-/** Adds the line and column of a problem's path in the YAML document, walking up to the nearest node that exists. */
-function locate(problem: SpecProblem, doc: Document, lines: LineCounter): SpecProblem {
-  const parts = parsePath(problem.path);
-  for (let n = parts.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(parts.slice(0, n), true);
-    if (isNode(node) && node.range) {
-      // For an unknown key, point at the key itself rather than its value.
-      const keyNode = n === parts.length && n > 0 ? findKey(doc, parts) : undefined;
-      const pos = lines.linePos((keyNode ?? node).range![0]);
-      return { ...problem, line: pos.line, column: pos.col };
-    }
-  }
-  return problem;
-}
-
-function findKey(doc: Document, parts: (string | number)[]): { range: [number, number, number] } | undefined {
-  const parent = parts.length === 1 ? doc.contents : doc.getIn(parts.slice(0, -1), true);
-  const last = parts[parts.length - 1];
-  const items = (parent as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null)?.items;
-  const pair = items?.find((p) => p.key?.value === last);
-  return pair?.key?.range ? { range: pair.key.range } : undefined;
-}
-
-function parsePath(path: string): (string | number)[] {
-  if (path.startsWith("(")) return [];
-  const out: (string | number)[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
-  return out;
+function readError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
+  return code ?? (err as Error).message;
 }

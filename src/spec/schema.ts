@@ -2,9 +2,12 @@
 import { z } from "zod";
 
 /** Roles a server can carry. Load balancers are declared in `loadBalancer`, not here. */
-export const ServerRole = z.enum(["web", "app", "db"]);
+export const ServerRole = z
+  .enum(["web", "app", "db"])
+  .describe("web: nginx serving static files and proxying to the app; app: the application server; db: MariaDB");
 export type ServerRole = z.infer<typeof ServerRole>;
 
+// 12 characters plus a "-40" suffix stays within the 15 characters of a Linux interface name.
 const hostName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,11}$/, "must be 1-12 characters: lowercase letters, digits and '-', starting with a letter");
@@ -13,27 +16,48 @@ const port = z.number().int().min(1).max(65535);
 
 /** A group of identical servers: `count` hosts named `<name>-1`, `<name>-2`, ... */
 export const ServerGroup = z.strictObject({
-  name: hostName.optional().describe("Name prefix of the hosts; default derived from the roles (web, app, db, server)"),
-  roles: z.array(ServerRole).min(1).describe("What runs on each server of the group"),
+  name: hostName
+    .optional()
+    .describe("Name prefix of the hosts (<name>-1, <name>-2, ...); default: the role when the group has one (web, app, db), else server"),
+  roles: z.array(ServerRole).min(1).describe("What runs on each server of the group: any of web, app, db"),
   count: z.number().int().min(1).max(40).default(1).describe("How many servers the group has"),
 });
 export type ServerGroup = z.infer<typeof ServerGroup>;
 
-export const LoadBalancer = z.strictObject({
-  count: z.number().int().min(1).max(4).default(1).describe("How many HAProxy load balancers"),
-  algorithm: z.enum(["roundrobin", "leastconn", "source"]).default("roundrobin"),
+const HealthCheck = z
+  .strictObject({
+    intervalMs: z.number().int().min(100).max(60_000).default(500).describe("Milliseconds between two health checks of a web server"),
+    fall: z.number().int().min(1).max(10).default(2).describe("Failed checks in a row before a web server is taken out"),
+    rise: z.number().int().min(1).max(10).default(2).describe("Passed checks in a row before a web server is put back"),
+  })
+  .describe("How the load balancers check the web servers");
+
+const LoadBalancerFields = z.strictObject({
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .max(4)
+    .optional()
+    .describe("How many HAProxy load balancers; default 1, or 2 when ha is active-passive or active-active"),
+  algorithm: z
+    .enum(["roundrobin", "leastconn", "source"])
+    .default("roundrobin")
+    .describe("roundrobin: each web server in turn; leastconn: the one with the fewest open connections; source: the same client always to the same server"),
   ha: z
     .enum(["single", "active-passive", "active-active"])
     .default("single")
-    .describe("single: one load balancer; active-passive: a pair sharing one floating IP (keepalived); active-active: two floating IPs, one per load balancer, both in DNS"),
-  healthCheck: z
-    .strictObject({
-      intervalMs: z.number().int().min(100).max(60_000).default(500),
-      fall: z.number().int().min(1).max(10).default(2),
-      rise: z.number().int().min(1).max(10).default(2),
-    })
-    .prefault({}),
+    .describe("single: one load balancer; active-passive: the load balancers share one floating IP (keepalived); active-active: one floating IP per load balancer, all of them in DNS"),
+  healthCheck: HealthCheck.prefault({}),
 });
+
+/** The HAProxy tier; `count` defaults to 1, or 2 when the load balancers share floating IPs. */
+export const LoadBalancer = LoadBalancerFields.transform((lb) => ({
+  count: lb.count ?? (lb.ha === "single" ? 1 : 2),
+  algorithm: lb.algorithm,
+  ha: lb.ha,
+  healthCheck: lb.healthCheck,
+}));
 export type LoadBalancer = z.infer<typeof LoadBalancer>;
 
 export const Tls = z.strictObject({
@@ -44,43 +68,58 @@ export const Tls = z.strictObject({
   internal: z
     .boolean()
     .default(false)
-    .describe("Also encrypt web -> app and app -> database hops (end-to-end TLS)"),
+    .describe("Also encrypt the web -> app and app -> database hops (end-to-end TLS)"),
 });
 export type Tls = z.infer<typeof Tls>;
 
 export const Firewall = z.strictObject({
-  policy: z.enum(["none", "default-deny"]).default("none").describe("default-deny: nftables on every server allowing only the design's flows"),
+  policy: z
+    .enum(["none", "default-deny"])
+    .default("none")
+    .describe("none: every port open; default-deny: nftables on every server allowing only the design's flows"),
 });
 export type Firewall = z.infer<typeof Firewall>;
 
 export const Monitoring = z.strictObject({
-  system: z.enum(["none", "prometheus"]).default("none"),
+  system: z
+    .enum(["none", "prometheus"])
+    .default("none")
+    .describe("none: no monitoring; prometheus: exporters on every server, scraped by a monitoring host (mon-1)"),
   qpsAlert: z.number().positive().default(500).describe("Alert when the site's requests per second exceed this"),
-  errorRateAlert: z.number().min(0).max(1).default(0.05).describe("Alert when the share of 5xx answers exceeds this"),
+  errorRateAlert: z.number().min(0).max(1).default(0.05).describe("Alert when the share of 5xx answers exceeds this (0..1)"),
 });
 export type Monitoring = z.infer<typeof Monitoring>;
 
 export const Database = z.strictObject({
-  engine: z.literal("mariadb").default("mariadb"),
-  primary: hostName.optional().describe("Host holding the write primary; default the first host with role db"),
+  engine: z.literal("mariadb").default("mariadb").describe("The database server; MariaDB is the one the lab runs"),
+  primary: hostName
+    .optional()
+    .describe("Host holding the write primary; default: the first host with role db. The other db hosts are its replicas"),
   replication: z
     .enum(["none", "async", "semisync"])
     .default("async")
-    .describe("How replicas follow the primary (used when more than one host has role db)"),
-  failover: z.enum(["manual", "automatic"]).default("manual"),
+    .describe("How replicas follow the primary when more than one host has role db: async, or semisync (a commit waits for one replica)"),
+  failover: z
+    .enum(["manual", "automatic"])
+    .default("manual")
+    .describe("manual: a person promotes a replica; automatic: a controller promotes one when the primary dies"),
   controller: hostName
     .optional()
-    .describe("Host running the automatic failover controller; default the monitoring host, else the first load balancer"),
+    .describe("Host running the automatic failover controller; default: the monitoring host, else the first load balancer, else the first app server"),
 });
 export type Database = z.infer<typeof Database>;
 
 export const DnsRecord = z.strictObject({
-  name: z.string().regex(/^(@|[a-z0-9]([a-z0-9-]*[a-z0-9])?)$/, "a label such as www, or @ for the domain itself"),
-  type: z.enum(["A", "CNAME"]).default("A"),
+  name: z
+    .string()
+    .regex(/^(@|[a-z0-9]([a-z0-9-]*[a-z0-9])?)$/, "must be a label such as www, or @ for the domain itself")
+    .describe("Label inside the domain (www, api), or @ for the domain itself"),
+  type: z.enum(["A", "CNAME"]).default("A").describe("A: points at addresses; CNAME: an alias of another name in the zone"),
   target: z
     .string()
+    .min(1)
     .default("entry")
-    .describe("For A: 'entry' (the entry point) or a host name; for CNAME: another name in the zone"),
+    .describe("For A: 'entry' (the design's entry point) or a host name; for CNAME: another name in the zone (www, or www.foobar.com)"),
 });
 export type DnsRecord = z.infer<typeof DnsRecord>;
 
@@ -90,54 +129,68 @@ export const Dns = z.strictObject({
     .default([
       { name: "www", type: "A", target: "entry" },
       { name: "@", type: "A", target: "entry" },
-    ]),
-  ttl: z.number().int().min(1).max(86_400).default(60),
+    ])
+    .describe("Records of the zone; default: www and @ as A records to the entry point"),
+  ttl: z.number().int().min(1).max(86_400).default(60).describe("Seconds resolvers may cache an answer"),
 });
 
-const DemoApp = z.strictObject({
-  type: z.literal("demo").describe("The built-in foobar guestbook"),
-  workers: z.number().int().min(1).max(16).default(2),
-  version: z.string().min(1).max(40).default("1.0.0"),
-});
-const CustomApp = z.strictObject({
-  type: z.literal("custom").describe("Your own application"),
-  command: z.string().min(1).describe("Command that starts one worker; it must listen on $PORT"),
-  dir: z.string().min(1).optional().describe("Directory with the application, relative to the spec file"),
-  port: port.default(8000),
-  healthPath: z.string().startsWith("/").default("/healthz"),
-  workers: z.number().int().min(1).max(16).default(2),
-  usesDatabase: z.boolean().default(true),
-});
+const workers = z.number().int().min(1).max(16).default(2).describe("Worker processes per app server");
+
+const DemoApp = z
+  .strictObject({
+    type: z.literal("demo").describe("The built-in foobar guestbook"),
+    workers,
+    version: z.string().min(1).max(40).default("1.0.0").describe("Version string the demo app reports (changes on deploy)"),
+  })
+  .describe("The built-in foobar guestbook, backed by the database");
+const CustomApp = z
+  .strictObject({
+    type: z.literal("custom").describe("Your own application"),
+    command: z.string().min(1).describe("Command that starts one worker; it must listen on $PORT"),
+    dir: z.string().min(1).optional().describe("Directory with the application, relative to the spec file"),
+    port: port.default(8000).describe("Port the workers listen on"),
+    healthPath: z
+      .string()
+      .regex(/^\/\S*$/, "must be a URL path starting with / (no spaces)")
+      .default("/healthz")
+      .describe("Path that answers 200 when a worker is healthy"),
+    workers,
+    usesDatabase: z.boolean().default(true).describe("Whether the app needs the database tier"),
+  })
+  .describe("Your own application, started by a command on every app server");
 export const App = z.discriminatedUnion("type", [DemoApp, CustomApp]);
 export type App = z.infer<typeof App>;
 
+const share = (what: string, value: number) => z.number().gt(0).lt(1).default(value).describe(`Share of the time ${what} is up (0..1)`);
 export const Availability = z
   .strictObject({
-    server: z.number().gt(0).lt(1).default(0.99),
-    loadBalancer: z.number().gt(0).lt(1).default(0.995),
-    dns: z.number().gt(0).lt(1).default(0.9999),
+    server: share("one server", 0.99),
+    loadBalancer: share("one load balancer", 0.995),
+    dns: share("DNS", 0.9999),
   })
   .describe("Per-component availability assumptions used by `plan`'s estimate");
 
 /** The whole design. */
 export const StackSpec = z
   .strictObject({
-    $schema: z.string().optional(),
-    version: z.literal(1).default(1),
+    $schema: z.string().optional().describe("Path or URL of this JSON Schema, for editors; ignored by stacklab"),
+    version: z.literal(1).default(1).describe("Version of the stack.yaml format; 1"),
     name: hostName.default("foobar").describe("Short name of the design; the lab's default name"),
-    description: z.string().optional(),
+    description: z.string().optional().describe("One sentence saying what the design is"),
     domain: z
       .string()
-      .regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, "a domain name such as foobar.com")
-      .default("foobar.com"),
-    dns: Dns.prefault({}),
+      .max(253)
+      .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a domain name such as foobar.com")
+      .default("foobar.com")
+      .describe("The site's domain; the lab's DNS server answers for it"),
+    dns: Dns.prefault({}).describe("The zone the lab's DNS server serves"),
     loadBalancer: LoadBalancer.optional().describe("HAProxy in front of the web tier; omit for none"),
     servers: z.array(ServerGroup).min(1).describe("The servers, as groups of identical hosts"),
-    database: Database.prefault({}),
-    app: App.default({ type: "demo", workers: 2, version: "1.0.0" }),
-    tls: Tls.prefault({}),
-    firewall: Firewall.prefault({}),
-    monitoring: Monitoring.prefault({}),
+    database: Database.prefault({}).describe("How the hosts with role db work together"),
+    app: App.default({ type: "demo", workers: 2, version: "1.0.0" }).describe("The application the app servers run"),
+    tls: Tls.prefault({}).describe("Where HTTPS is terminated, and whether internal hops are encrypted"),
+    firewall: Firewall.prefault({}).describe("Host firewalls"),
+    monitoring: Monitoring.prefault({}).describe("Metrics collection and alerts"),
     availability: Availability.prefault({}),
   })
   .describe("A stacklab design: one web infrastructure for one domain");

@@ -1,70 +1,137 @@
 // Checks a schema-valid spec for impossible designs, collecting every problem at once.
 import type { Stack } from "./schema.js";
-import type { SpecProblem } from "./errors.js";
-import { expandServers, lbHostNames, MONITOR_HOST, RESERVED_HOSTS } from "./hosts.js";
+import type { RawProblem } from "./errors.js";
+import { expandServers, lbHostNames, MONITOR_HOST, type ExpandedServer } from "./hosts.js";
+import { checkDns } from "./semantics-dns.js";
+import { PORTS } from "../model/ports.js";
+
+/** Most hosts one lab holds (its private /24, with room for the lab's own hosts). */
+export const MAX_LAB_HOSTS = 200;
+/** Most web servers that may face users directly (each is an A record; more do not fit a plain 512-byte DNS answer). */
+export const MAX_DIRECT_WEB = 30;
+
+type Add = (at: RawProblem["at"], message: string, onKey?: boolean) => void;
 
 /** Returns every design-level problem of a spec (empty when the design can be built). */
-export function checkSemantics(stack: Stack): SpecProblem[] {
-  const problems: SpecProblem[] = [];
-  const add = (path: string, message: string) => problems.push({ path, message });
-
+export function checkSemantics(stack: Stack): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const add: Add = (at, message, onKey) => problems.push({ at, message, ...(onKey ? { onKey } : {}) });
   const servers = expandServers(stack.servers);
-  const lbs = lbHostNames(stack);
+  const hostNames = checkHostNames(stack, servers, add);
+  checkRoles(stack, servers, add);
+  checkLoadBalancer(stack, add);
+  checkDatabase(stack, servers, hostNames, add);
+  checkTls(stack, add);
+  checkAppPort(stack, servers, add);
+  checkDns(stack, hostNames, add);
+  return problems;
+}
+
+/** Every host name is made once; returns the set of the design's host names. */
+function checkHostNames(stack: Stack, servers: ExpandedServer[], add: Add): Set<string> {
+  // Load balancers and the monitoring host have fixed names, so a clash is reported on the server group.
   const all = [
-    ...lbs.map((name) => ({ name, path: "loadBalancer.count" })),
-    ...servers.map((s) => ({ name: s.name, path: `servers[${s.group}]` })),
-    ...(stack.monitoring.system === "prometheus" ? [{ name: MONITOR_HOST, path: "monitoring.system" }] : []),
+    ...lbHostNames(stack).map((name) => ({ name, at: ["loadBalancer", "count"], what: "the load balancers" })),
+    ...(stack.monitoring.system === "prometheus" ? [{ name: MONITOR_HOST, at: ["monitoring", "system"], what: "monitoring" }] : []),
+    ...servers.map((s) => ({ name: s.name, at: ["servers", s.group, "name"], what: `servers[${s.group}]` })),
   ];
   const seen = new Map<string, string>();
+  const clashes = new Map<string, { at: (string | number)[]; names: string[]; others: Set<string> }>();
   for (const h of all) {
-    if (RESERVED_HOSTS.includes(h.name)) add(h.path, `host name "${h.name}" is reserved for the lab's ${h.name} host; pick another name`);
     const first = seen.get(h.name);
-    if (first) add(h.path, `duplicate host name "${h.name}" (also made by ${first}); give the groups different names`);
-    else seen.set(h.name, h.path);
+    if (first === undefined) {
+      seen.set(h.name, h.what);
+      continue;
+    }
+    const clash = clashes.get(h.what) ?? { at: h.at, names: [], others: new Set<string>() };
+    clash.names.push(h.name);
+    clash.others.add(first);
+    clashes.set(h.what, clash);
   }
-  if (all.length > 200) add("servers", `the design has ${all.length} hosts; a lab holds at most 200`);
-
-  const lb = stack.loadBalancer;
-  if (lb) {
-    if (lb.ha === "single" && lb.count > 1)
-      add("loadBalancer.ha", `${lb.count} load balancers with ha: single; use active-passive (one floating IP) or active-active (one per load balancer)`);
-    if (lb.ha !== "single" && lb.count < 2)
-      add("loadBalancer.ha", `ha: ${lb.ha} shares a floating IP between load balancers, but loadBalancer.count is ${lb.count}; set count: 2`);
+  for (const c of clashes.values()) {
+    const names = c.names.map((n) => `"${n}"`).join(", ");
+    add(c.at, `duplicate host name${c.names.length > 1 ? "s" : ""} ${names} (also made by ${[...c.others].join(", ")}); give this group a different name`);
   }
+  if (all.length > MAX_LAB_HOSTS) add(["servers"], `the design has ${all.length} hosts; a lab holds at most ${MAX_LAB_HOSTS}`, true);
+  return new Set(seen.keys());
+}
 
-  const withRole = (role: string) => servers.filter((s) => s.roles.includes(role as never));
-  if (withRole("web").length === 0) add("servers", "no server has role web: nothing would answer the user's HTTP requests; add web to a group's roles");
-  if (withRole("app").length === 0) add("servers", "no server has role app: the application has nowhere to run; add app to a group's roles");
-  const dbHosts = withRole("db");
+/** The tiers a request passes through exist: web, app, and db when the app needs one. */
+function checkRoles(stack: Stack, servers: ExpandedServer[], add: Add): void {
+  const count = (role: string) => servers.filter((s) => (s.roles as string[]).includes(role)).length;
+  if (count("web") === 0) add(["servers"], "no server has role web: nothing would answer the users' HTTP requests; add web to a group's roles", true);
+  if (count("app") === 0) add(["servers"], "no server has role app: the application has nowhere to run; add app to a group's roles", true);
   const needsDb = stack.app.type === "demo" || stack.app.usesDatabase;
-  if (needsDb && dbHosts.length === 0) add("servers", "no server has role db, but the application needs a database; add db to a group's roles");
-
-  const db = stack.database;
-  if (db.primary !== undefined && !dbHosts.some((h) => h.name === db.primary)) {
-    add("database.primary", `"${db.primary}" is not a host with role db${dbHosts.length ? ` (db hosts: ${dbHosts.map((h) => h.name).join(", ")})` : ""}: replicas need a primary`);
+  if (needsDb && count("db") === 0) {
+    add(["servers"], "no server has role db, but the application needs a database; add db to a group's roles (or set app.usesDatabase: false for a custom app)", true);
   }
-  if (dbHosts.length > 1 && db.replication === "none")
-    add("database.replication", `${dbHosts.length} hosts have role db but replication is none: replicas need replication from a primary (async or semisync)`);
-  if (db.failover === "automatic" && dbHosts.length < 2)
-    add("database.failover", "automatic failover needs at least one replica to promote; add a second host with role db");
-  if (db.controller !== undefined && !seen.has(db.controller))
-    add("database.controller", `"${db.controller}" is not a host of this design`);
+  if (!needsDb && count("db") > 0) add(["app", "usesDatabase"], "is false, but some servers have role db: nothing would use them; drop the db role or set usesDatabase: true");
+  const direct = stack.loadBalancer ? 0 : count("web");
+  if (direct > MAX_DIRECT_WEB) {
+    add(["servers"], `${direct} web servers face users directly, one DNS address each; without a load balancer at most ${MAX_DIRECT_WEB} fit one DNS answer: add a loadBalancer`, true);
+  }
+}
 
+/** The load-balancer count fits its high-availability mode. */
+function checkLoadBalancer(stack: Stack, add: Add): void {
+  const lb = stack.loadBalancer;
+  if (!lb) return;
+  if (lb.ha === "single" && lb.count > 1) {
+    add(["loadBalancer", "ha"], `is single, but loadBalancer.count is ${lb.count}; use active-passive (they share one floating IP) or active-active (one floating IP each), or set count: 1`);
+  }
+  if (lb.ha !== "single" && lb.count < 2) {
+    add(["loadBalancer", "count"], `is ${lb.count}, but ha: ${lb.ha} moves floating IPs between load balancers and needs at least 2; set count: 2 or ha: single`);
+  }
+}
+
+/** The primary is a db host, replicas can follow it, and failover has something to promote. */
+function checkDatabase(stack: Stack, servers: ExpandedServer[], hostNames: Set<string>, add: Add): void {
+  const db = stack.database;
+  const dbHosts = servers.filter((s) => s.roles.includes("db")).map((s) => s.name);
+  if (db.primary !== undefined && !dbHosts.includes(db.primary)) {
+    const which = hostNames.has(db.primary) ? `"${db.primary}" does not have role db` : `"${db.primary}" is not a host of this design`;
+    const known = dbHosts.length ? `; the db hosts are ${dbHosts.join(", ")}` : "; no host has role db";
+    add(["database", "primary"], `${which}: the replicas would have no primary to follow${known}`);
+  }
+  if (dbHosts.length > 1 && db.replication === "none") {
+    add(["database", "replication"], `is none, but ${dbHosts.length} hosts have role db (${dbHosts.join(", ")}): replicas need async or semisync replication from the primary`);
+  }
+  if (db.failover === "automatic" && dbHosts.length < 2) {
+    add(["database", "failover"], `is automatic, but there ${dbHosts.length === 1 ? "is one db host" : "are no db hosts"} and no replica to promote; add a second host with role db`);
+  }
+  if (db.controller !== undefined) {
+    if (!hostNames.has(db.controller)) add(["database", "controller"], `"${db.controller}" is not a host of this design (hosts: ${[...hostNames].join(", ")})`);
+    else if (db.failover !== "automatic") add(["database", "controller"], "is set, but failover is manual; the controller only runs with failover: automatic");
+  }
+}
+
+/** The TLS mode is one the tier layout can carry out. */
+function checkTls(stack: Stack, add: Add): void {
   const tls = stack.tls;
-  if (!lb && (tls.mode === "terminate" || tls.mode === "reencrypt"))
-    add("tls.mode", `tls.mode: ${tls.mode} happens at a load balancer, and this design has none; use passthrough (the web servers end TLS) or add a loadBalancer`);
-  if (tls.mode === "none" && tls.internal)
-    add("tls.internal", "internal TLS without HTTPS for users makes no sense; set tls.mode too");
+  if (!stack.loadBalancer && (tls.mode === "terminate" || tls.mode === "reencrypt")) {
+    add(["tls", "mode"], `is ${tls.mode}, which happens at a load balancer, and this design has none; use passthrough (the web servers end TLS) or add a loadBalancer`);
+  }
+  if (tls.mode === "none" && tls.internal) add(["tls", "internal"], "is true, but tls.mode is none: encrypting internal hops while users talk plain HTTP protects nothing; set tls.mode too");
+}
 
-  const names = new Set(stack.dns.records.map((r) => r.name));
-  stack.dns.records.forEach((r, i) => {
-    if (r.type === "A" && r.target !== "entry" && !seen.has(r.target))
-      add(`dns.records[${i}].target`, `"${r.target}" is neither "entry" nor a host of this design`);
-    if (r.type === "CNAME" && !names.has(r.target.replace(/\.$/, "").replace(`.${stack.domain}`, "")))
-      add(`dns.records[${i}].target`, `CNAME target "${r.target}" is not a name in the zone ${stack.domain}`);
-    if (r.type === "CNAME" && r.name === "@") add(`dns.records[${i}].name`, "the zone apex (@) cannot be a CNAME");
-  });
-  if (!stack.dns.records.some((r) => r.name === "www"))
-    add("dns.records", `no record for www.${stack.domain}: users could not reach the site by its name`);
-  return problems;
+/** A custom app's port is free on every host the app shares with other services. */
+function checkAppPort(stack: Stack, servers: ExpandedServer[], add: Add): void {
+  if (stack.app.type !== "custom") return;
+  const port = stack.app.port;
+  const monitored = stack.monitoring.system === "prometheus";
+  for (const s of servers.filter((h) => h.roles.includes("app"))) {
+    const taken = new Map<number, string>();
+    if (s.roles.includes("web")) [PORTS.http, PORTS.https, PORTS.nginxStatus].forEach((p) => taken.set(p, "nginx"));
+    if (s.roles.includes("db")) taken.set(PORTS.mysql, "MariaDB");
+    if (monitored) {
+      taken.set(PORTS.nodeExporter, "the node exporter");
+      if (s.roles.includes("web")) taken.set(PORTS.nginxExporter, "the nginx exporter");
+      if (s.roles.includes("db")) taken.set(PORTS.mysqldExporter, "the MariaDB exporter");
+    }
+    const user = taken.get(port);
+    if (user) {
+      add(["app", "port"], `${port} is already used by ${user} on ${s.name}, which also runs the app; pick another port`);
+      return;
+    }
+  }
 }
