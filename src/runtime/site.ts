@@ -9,12 +9,13 @@ export function siteUrl(model: Model): string {
 }
 
 /** Waits until the user host gets 200 from /healthz by name (DNS, entry point, LB, web, app, database). */
-export async function waitForSite(model: Model, state: LabState, timeoutMs = 30_000): Promise<void> {
+export async function waitForSite(model: Model, state: LabState, signal?: AbortSignal, timeoutMs = 30_000): Promise<void> {
   const user = state.hosts.find((h) => h.name === "user")!.init!.pid;
   const url = `${siteUrl(model)}healthz`;
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     const r = await runInHost(user, ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url], { check: false, timeoutMs: 5000 });
     last = `${r.stdout.trim()} ${r.stderr.trim()}`.trim();
     if (r.code === 0 && r.stdout.trim() === "200") return;

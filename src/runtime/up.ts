@@ -34,6 +34,8 @@ export interface UpOptions {
   keepOnFailure?: boolean;
   publish?: boolean;
   progress: Progress;
+  /** Aborts bring-up at the next step (Ctrl-C); what was started is then removed. */
+  signal?: AbortSignal;
 }
 
 export interface UpResult {
@@ -82,8 +84,9 @@ export async function up(stack: Stack, opts: UpOptions): Promise<UpResult> {
   } catch (err) {
     state.status = "failed";
     writeState(state);
-    if (err instanceof Error) err.message = redact(err.message, secrets);
-    if (!opts.keepOnFailure) await down(name, { quiet: true }).catch(() => undefined);
+    if (!opts.keepOnFailure || opts.signal?.aborted) await down(name, { quiet: true }).catch(() => undefined);
+    // Errors can quote commands and logs: never let a generated password through.
+    if (err instanceof Error && !(err instanceof DOMException)) err.message = redact(err.message, secrets);
     throw err;
   }
 }
@@ -91,7 +94,9 @@ export async function up(stack: Stack, opts: UpOptions): Promise<UpResult> {
 async function bringUp(name: string, model: Model, state: LabState, secrets: Secrets, opts: UpOptions): Promise<void> {
   const { progress } = opts;
   let t = performance.now();
+  const check = () => opts.signal?.throwIfAborted();
   const lap = () => {
+    check();
     const now = performance.now();
     const ms = Math.round(now - t);
     t = now;
@@ -124,7 +129,7 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
   progress.done(`${model.hosts.length} hosts started (each with its own network, PID, UTS and mount namespaces)`, lap());
 
   progress.step("waiting for services");
-  await waitForServices(model, state, contexts);
+  await waitForServices(model, state, contexts, opts.signal);
   progress.done(`${model.services.filter((s) => SERVICES[s.kind]).length} services ready`, lap());
 
   if (model.database.replicas.length) {
@@ -134,7 +139,7 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
   }
 
   progress.step(`waiting for ${siteUrl(model)} through the whole path`);
-  await waitForSite(model, state);
+  await waitForSite(model, state, opts.signal);
   progress.done(`site answers from the user host: ${siteUrl(model)}`, lap());
 
   if (opts.publish !== false) {
@@ -145,7 +150,7 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
   for (const m of missingServices(model)) progress.warn(`not yet running: ${m.kind} on ${m.host} (a later stacklab version adds it)`);
 }
 
-async function waitForServices(model: Model, state: LabState, contexts: Map<string, ServiceContext>): Promise<void> {
+async function waitForServices(model: Model, state: LabState, contexts: Map<string, ServiceContext>, signal?: AbortSignal): Promise<void> {
   const byHost = new Map<string, Host>(model.hosts.map((h) => [h.name, h]));
   await Promise.all(
     [...byHost.keys()].map(async (hostName) => {
@@ -155,7 +160,7 @@ async function waitForServices(model: Model, state: LabState, contexts: Map<stri
       for (const kind of kinds) {
         const def = SERVICES[kind]!;
         const ctx = contexts.get(hostName)!;
-        await waitForProbe({ host: hostName, service: kind, initPid, probe: def.probe(ctx), timeoutMs: def.readyTimeoutMs, logFile: serviceLog(ctx.root, logName(kind)) });
+        await waitForProbe({ host: hostName, service: kind, initPid, probe: def.probe(ctx), timeoutMs: def.readyTimeoutMs, logFile: serviceLog(ctx.root, logName(kind)), signal });
       }
     }),
   );

@@ -25,10 +25,11 @@ export function tail(file: string, lines = 12): string {
 }
 
 /** Polls `probe` inside the host until it exits 0. */
-export async function waitForProbe(opts: { host: string; service: string; initPid: number; probe: Probe; timeoutMs: number; logFile?: string; intervalMs?: number }): Promise<number> {
+export async function waitForProbe(opts: { host: string; service: string; initPid: number; probe: Probe; timeoutMs: number; logFile?: string; intervalMs?: number; signal?: AbortSignal }): Promise<number> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
   for (;;) {
+    opts.signal?.throwIfAborted();
     const r = await runInHost(opts.initPid, opts.probe.argv, { check: false, timeoutMs: 3000 });
     if (r.code === 0) return Date.now() - started;
     if (Date.now() >= deadline) throw new NotReadyError(opts.host, opts.service, opts.probe.what, opts.timeoutMs, opts.logFile ? tail(opts.logFile) : r.stderr.trim());

@@ -4,7 +4,7 @@ import { up, type Progress } from "../../runtime/up.js";
 import { down } from "../../runtime/down.js";
 import { missingPackages, setup } from "../../runtime/doctor.js";
 import { UsageError } from "../../spec/errors.js";
-import { color, designArgs, resolveDesign, type DesignOptions } from "../common.js";
+import { color, designArgs, ExitCode, resolveDesign, type DesignOptions } from "../common.js";
 
 interface UpOpts extends DesignOptions {
   name?: string;
@@ -38,17 +38,33 @@ export function register(program: Command): void {
         await setup(missing, (l) => process.stderr.write(`${color("gray", `$ ${l}`)}\n`));
       }
       process.stderr.write(`${color("bold", "stacklab up")} ${source}${opts.name ? ` as ${opts.name}` : ""}\n`);
-      // Ctrl-C during bring-up stops it and removes what was started.
-      const labName = opts.name ?? stack.name;
-      const interrupted = () => {
-        process.stderr.write(`\ninterrupted: removing lab "${labName}"...\n`);
-        void down(labName, { quiet: true }).finally(() => process.exit(130));
+      // One signal handler for the whole command, installed before anything starts (a moment without one
+      // would let Ctrl-C kill the process outright): during bring-up it aborts at the next step and
+      // removes what was started; once the lab runs in the foreground it tears the lab down.
+      const abort = new AbortController();
+      let running = false;
+      let stopRequested = () => undefined as void;
+      const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+      const onSignal = () => {
+        if (running) return stopRequested();
+        process.stderr.write("\ninterrupted: removing what was started...\n");
+        abort.abort();
       };
-      process.once("SIGINT", interrupted);
-      process.once("SIGTERM", interrupted);
-      const result = await up(stack, { name: opts.name, source, keepOnFailure: opts.keepOnFailure, progress: progress() });
-      process.off("SIGINT", interrupted);
-      process.off("SIGTERM", interrupted);
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      const release = () => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      };
+      let result;
+      try {
+        result = await up(stack, { name: opts.name, source, keepOnFailure: opts.keepOnFailure, progress: progress(), signal: abort.signal });
+      } catch (err) {
+        release();
+        if (abort.signal.aborted) throw new ExitCode(130);
+        throw err;
+      }
+      running = true;
       const { state, url } = result;
       if (opts.json) process.stdout.write(`${JSON.stringify({ name: state.name, url, published: state.published, durationMs: result.durationMs, notRunning: result.notRunning }, null, 2)}\n`);
       else {
@@ -63,14 +79,14 @@ export function register(program: Command): void {
         ];
         process.stdout.write(`${lines.join("\n")}\n`);
       }
-      if (opts.detach) return;
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
+      if (opts.detach) return release();
+      // Signal handlers do not keep Node's event loop alive: a long timer does, until Ctrl-C.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      await stopped;
+      clearInterval(keepAlive);
       process.stderr.write(`\nstopping lab "${state.name}"...\n`);
       const d = await down(state.name);
       process.stderr.write(`lab "${state.name}" stopped in ${(d.durationMs / 1000).toFixed(1)} s\n`);
+      release();
     });
 }

@@ -1,0 +1,192 @@
+// One database server as the app sees it: a mysql2 pool with short timeouts, the server's
+// @@hostname per connection, and an up/down mark kept fresh by a background probe while down.
+import { createPool, type Pool, type PoolConnection } from "mysql2/promise";
+import type { DbRole, EndpointHealth, PoolStats } from "./types.js";
+import { DbUnavailableError } from "./types.js";
+
+/** How the endpoint connects. */
+export interface EndpointOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  /** PEM of the CA that signed the server's certificate; TLS is used when set. */
+  ca?: string;
+  connectTimeoutMs?: number;
+  probeIntervalMs?: number;
+}
+
+/** Query timeouts (client side): a stuck query frees its connection after these. */
+export const QUERY_TIMEOUT_MS = { read: 2000, write: 5000, probe: 1000 } as const;
+
+/** MariaDB error numbers meaning "this server does not take writes now" (read_only and friends). */
+const READ_ONLY_ERRNOS = new Set([1290, 1792, 1836]);
+/** Errors at connect time: refused, timed out, access denied, too many connections, unknown database. */
+const CONNECT_ERRNOS = new Set([1040, 1044, 1045, 1049, 1129, 1130]);
+
+interface MysqlError {
+  code?: string;
+  errno?: number;
+  fatal?: boolean;
+  message?: string;
+}
+
+/** True when the error says the server or the connection is gone (not a bad query). */
+export function isConnectionError(e: unknown): boolean {
+  const err = e as MysqlError;
+  return Boolean(err?.fatal) || READ_ONLY_ERRNOS.has(err?.errno ?? 0) || CONNECT_ERRNOS.has(err?.errno ?? 0) || /^(ECONN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|PROTOCOL_)/.test(err?.code ?? "");
+}
+
+/** A failure on an established (maybe stale) connection: worth one retry on a fresh one. */
+class ConnectionLostError extends DbUnavailableError {}
+
+function describe(e: unknown): string {
+  const err = e as MysqlError;
+  return `${err?.code ?? "error"}: ${err?.message ?? String(e)}`.slice(0, 300);
+}
+
+/** A database server's pool. `run` gives a connection, its server's hostname, and maps failures to DbUnavailableError. */
+export class DbEndpoint {
+  readonly label: string;
+  private readonly pool: Pool;
+  private readonly hostnames = new WeakMap<object, string>();
+  private upState = true;
+  private lastError: string | undefined;
+  private probe: NodeJS.Timeout | undefined;
+  private probing = false;
+  private closed = false;
+
+  constructor(
+    readonly role: DbRole,
+    private readonly opts: EndpointOptions,
+  ) {
+    this.label = opts.host.includes(":") ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
+    this.pool = createPool({
+      host: opts.host,
+      port: opts.port,
+      user: opts.user,
+      password: opts.password,
+      database: opts.database,
+      connectTimeout: opts.connectTimeoutMs ?? 1000,
+      connectionLimit: 10,
+      maxIdle: 4,
+      idleTimeout: 30_000,
+      enableKeepAlive: true,
+      keepAliveInitialDelay: 5000,
+      ssl: opts.ca ? { ca: opts.ca, rejectUnauthorized: true } : undefined,
+    });
+  }
+
+  /** False after a connection-level failure, until the background probe reaches the server again. */
+  get up(): boolean {
+    return this.upState;
+  }
+
+  /** Runs fn on a pooled connection. `retry` re-runs it once when an established connection failed (reads only). */
+  async run<T>(fn: (conn: PoolConnection) => Promise<T>, opts: { retry: boolean; isWrite?: boolean }): Promise<{ value: T; dbHost: string }> {
+    try {
+      return await this.attempt(fn, opts.isWrite ?? false);
+    } catch (e) {
+      if (opts.retry && e instanceof ConnectionLostError && !this.closed) return this.attempt(fn, opts.isWrite ?? false);
+      throw e;
+    }
+  }
+
+  private async attempt<T>(fn: (conn: PoolConnection) => Promise<T>, isWrite: boolean): Promise<{ value: T; dbHost: string }> {
+    let conn: PoolConnection;
+    try {
+      conn = await this.pool.getConnection();
+    } catch (e) {
+      this.markDown(e);
+      throw new DbUnavailableError(`${this.role} ${this.label}: ${describe(e)}`, false);
+    }
+    let sent = false;
+    try {
+      const dbHost = await this.hostnameOf(conn);
+      sent = true;
+      const value = await fn(conn);
+      conn.release();
+      this.markUp();
+      return { value, dbHost };
+    } catch (e) {
+      if (!isConnectionError(e)) {
+        conn.release();
+        throw e;
+      }
+      conn.destroy();
+      const readOnly = READ_ONLY_ERRNOS.has((e as MysqlError).errno ?? 0);
+      this.markDown(e);
+      throw new ConnectionLostError(`${this.role} ${this.label}: ${describe(e)}`, isWrite && sent && !readOnly);
+    }
+  }
+
+  private async hostnameOf(conn: PoolConnection): Promise<string> {
+    const known = this.hostnames.get(conn.connection);
+    if (known !== undefined) return known;
+    const [rows] = await conn.query({ sql: "SELECT @@hostname AS h", timeout: QUERY_TIMEOUT_MS.probe });
+    const host = String((rows as Array<{ h: unknown }>)[0]?.h ?? "unknown");
+    this.hostnames.set(conn.connection, host);
+    return host;
+  }
+
+  /** Asks the server for its hostname on a connection of its own (a real round trip). */
+  async check(): Promise<EndpointHealth> {
+    const started = Date.now();
+    try {
+      const { value } = await this.attempt(async (conn) => {
+        const [rows] = await conn.query({ sql: "SELECT @@hostname AS h", timeout: QUERY_TIMEOUT_MS.probe });
+        return String((rows as Array<{ h: unknown }>)[0]?.h ?? "unknown");
+      }, false);
+      return { endpoint: this.label, role: this.role, ok: true, dbHost: value, latencyMs: Date.now() - started };
+    } catch (e) {
+      return { endpoint: this.label, role: this.role, ok: false, error: e instanceof Error ? e.message : String(e), latencyMs: Date.now() - started };
+    }
+  }
+
+  /** Connection counts for metrics (read from mysql2's pool internals; zeros if they change). */
+  stats(): PoolStats {
+    const inner = (this.pool as unknown as { pool?: Record<string, { length?: number } | undefined> }).pool ?? {};
+    const count = (key: string) => (typeof inner[key]?.length === "number" ? inner[key].length : 0);
+    return { endpoint: this.label, role: this.role, up: this.upState, total: count("_allConnections"), free: count("_freeConnections"), queued: count("_connectionQueue") };
+  }
+
+  /** The last failure seen, for logs. */
+  get error(): string | undefined {
+    return this.lastError;
+  }
+
+  private markUp(): void {
+    this.upState = true;
+    this.lastError = undefined;
+    if (this.probe) {
+      clearInterval(this.probe);
+      this.probe = undefined;
+    }
+  }
+
+  private markDown(e: unknown): void {
+    this.upState = false;
+    this.lastError = describe(e);
+    if (this.probe || this.closed) return;
+    this.probe = setInterval(() => void this.probeOnce(), this.opts.probeIntervalMs ?? 1000);
+    this.probe.unref();
+  }
+
+  private async probeOnce(): Promise<void> {
+    if (this.probing || this.closed) return;
+    this.probing = true;
+    try {
+      await this.check();
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** Stops the probe and closes every connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.probe) clearInterval(this.probe);
+    await this.pool.end().catch(() => undefined);
+  }
+}
