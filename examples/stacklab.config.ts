@@ -13,5 +13,5 @@ export default defineStack({
   database: { replication: "semisync", failover: "automatic" },
   tls: { mode: "reencrypt", internal: true },
   firewall: { policy: "default-deny" },
-  monitoring: { system: "prometheus", qpsAlert: 500 },
+  monitoring: { system: "prometheus", qpsAlert: 500, errorRateAlert: 0.05 },
 });

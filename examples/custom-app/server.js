@@ -1,6 +1,8 @@
 // A tiny app of your own for stacklab's custom mode: plain Node, no dependencies.
 // The runner starts one copy per worker and sets PORT (and HOST=127.0.0.1) for each.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { hostname } from "node:os";
 import { setTimeout } from "node:timers";
 import { URL } from "node:url";
@@ -15,7 +17,10 @@ function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const server = createServer((req, res) => {
+// With end-to-end TLS (tls.internal: true) the lab sets TLS_CERT and TLS_KEY: serve HTTPS then.
+const tls = process.env.TLS_CERT && process.env.TLS_KEY ? { cert: readFileSync(process.env.TLS_CERT), key: readFileSync(process.env.TLS_KEY) } : undefined;
+
+const handler = (req, res) => {
   const path = new URL(req.url ?? "/", "http://x").pathname;
   served += 1;
   if (path === "/healthz") {
@@ -38,9 +43,11 @@ const server = createServer((req, res) => {
   }
   res.writeHead(404, { "content-type": "text/plain" });
   res.end("not found\n");
-});
+};
 
-server.listen(port, host, () => console.log(`custom-app: pid ${process.pid} listening on ${host ?? "*"}:${port}`));
+const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+
+server.listen(port, host, () => console.log(`custom-app: pid ${process.pid} listening on ${host ?? "*"}:${port}${tls ? " (https)" : ""}`));
 
 // Stop gracefully: finish what is in flight, close idle keep-alive connections, then exit.
 process.on("SIGTERM", () => {

@@ -45,7 +45,7 @@ function qpsWith(f: Facts): string {
     `To watch the web servers' QPS (queries, that is requests, per second): nginx counts every request it handles, and the nginx exporter on ${names(webs)} (port ${nginx?.port ?? PORTS.nginxExporter}) publishes that count as nginx_http_requests_total. ` +
     `The count only ever goes up; QPS is how fast it grows, which Prometheus computes with rate(): sum(rate(nginx_http_requests_total[1m])) is the whole site's requests per second over the last minute, and the same without sum() gives one line per web server. ` +
     (haproxy && lbs.length ? `HAProxy's own exporter on ${names(lbs)} (port ${haproxy.port}) gives the same at the entrance as haproxy_frontend_http_requests_total. ` : "") +
-    `This design alerts when the site passes ${m.qpsAlert} requests per second, and when more than ${Math.round(m.errorRateAlert * 1000) / 10}% of the answers are server errors (5xx).`
+    alertSentence(m.qpsAlert, m.errorRateAlert)
   );
 }
 
@@ -53,6 +53,14 @@ function qpsWithout(f: Facts): string {
   return (
     `To monitor the web server's QPS (requests per second) you would turn on nginx's status page (stub_status), which keeps a running count of the requests it has handled, ` +
     `run an exporter on ${names(f.withRole("web"))} that publishes that count, and let the monitoring tool read it every few seconds: QPS is how fast the count grows. ` +
-    `An alert then fires when it passes a limit, for example the ${f.model.monitoring.qpsAlert} requests per second this design's settings name.`
+    `An alert then fires when it passes a limit${f.model.monitoring.qpsAlert !== undefined ? `, for example the ${f.model.monitoring.qpsAlert} requests per second this design's settings name` : " (set monitoring.qpsAlert to choose one)"}.`
   );
+}
+
+function alertSentence(qps: number | undefined, errorRate: number | undefined): string {
+  const parts = [
+    ...(qps !== undefined ? [`when the site passes ${qps} requests per second`] : []),
+    ...(errorRate !== undefined ? [`when more than ${Math.round(errorRate * 1000) / 10}% of the answers are server errors (5xx)`] : []),
+  ];
+  return parts.length ? `This design alerts ${parts.join(", and ")}.` : "This design sets no alert thresholds yet: add monitoring.qpsAlert and monitoring.errorRateAlert.";
 }

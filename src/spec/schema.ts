@@ -85,8 +85,8 @@ export const Monitoring = z.strictObject({
     .enum(["none", "prometheus"])
     .default("none")
     .describe("none: no monitoring; prometheus: exporters on every server, scraped by a monitoring host (mon-1)"),
-  qpsAlert: z.number().positive().default(500).describe("Alert when the site's requests per second exceed this"),
-  errorRateAlert: z.number().min(0).max(1).default(0.05).describe("Alert when the share of 5xx answers exceeds this (0..1)"),
+  qpsAlert: z.number().positive().optional().describe("Alert when the site's requests per second exceed this; omit for no QPS alert"),
+  errorRateAlert: z.number().min(0).max(1).optional().describe("Alert when the share of 5xx answers exceeds this (0..1); omit for no error-rate alert"),
 });
 export type Monitoring = z.infer<typeof Monitoring>;
 

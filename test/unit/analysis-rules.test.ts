@@ -88,9 +88,12 @@ describe("collocation, security and monitoring rules", () => {
     expect(find(analyze(blueprintModel("2")), "security.db-public")).toBeUndefined();
   });
 
-  it("monitoring with an error-rate alert that can never fire is reported", () => {
-    const r = analyze(modelOf(tieredSpec({ monitoring: { system: "prometheus", errorRateAlert: 1 } })));
+  it("monitoring without a QPS or error-rate alert is reported", () => {
+    const r = analyze(modelOf(tieredSpec({ monitoring: { system: "prometheus" } })));
     expect(find(r, "monitoring.no-error-alert")?.severity).toBe("medium");
+    expect(find(r, "monitoring.no-qps-alert")?.severity).toBe("medium");
+    const withQps = analyze(modelOf(tieredSpec({ monitoring: { system: "prometheus", qpsAlert: 100 } })));
+    expect(ids(withQps)).not.toContain("monitoring.no-qps-alert");
     expect(ids(analyze(blueprintModel("3")))).not.toContain("monitoring.no-error-alert");
   });
 });

@@ -34,8 +34,8 @@ export function monitoringRules(ctx: RuleContext): Finding[] {
       remedy: "run the exporters on every server",
     });
   const { qpsAlert, errorRateAlert } = model.monitoring;
-  const qpsOn = Number.isFinite(qpsAlert) && qpsAlert > 0;
-  const errorsOn = errorRateAlert < 1;
+  const qpsOn = qpsAlert !== undefined;
+  const errorsOn = errorRateAlert !== undefined;
   if (!qpsOn) out.push(noAlert("monitoring.no-qps-alert", "requests per second", "monitoring.qpsAlert", "a traffic surge"));
   if (!errorsOn) out.push(noAlert("monitoring.no-error-alert", "share of 5xx answers", "monitoring.errorRateAlert", "a broken deploy or a failing tier"));
   if (qpsOn || errorsOn)
@@ -45,7 +45,7 @@ export function monitoringRules(ctx: RuleContext): Finding[] {
       category: "observability",
       title: "alerts configured",
       elements: [model.monitoring.host],
-      evidence: `Prometheus on ${model.monitoring.host} scrapes ${list(servers.filter((h) => h.monitored).map((h) => h.name))}${qpsOn ? `; alerts when the site serves more than ${qpsAlert} requests per second` : ""}${errorsOn ? `; alerts when more than ${(errorRateAlert * 100).toFixed(1)}% of answers are 5xx` : ""}`,
+      evidence: `Prometheus on ${model.monitoring.host} scrapes ${list(servers.filter((h) => h.monitored).map((h) => h.name))}${qpsOn ? `; alerts when the site serves more than ${qpsAlert} requests per second` : ""}${errorsOn ? `; alerts when more than ${((errorRateAlert ?? 0) * 100).toFixed(1)}% of answers are 5xx` : ""}`,
       impact: "operators hear about overloads and errors before most visitors complain",
       remedy: "nothing to change; tune the thresholds to the site's normal traffic",
     });

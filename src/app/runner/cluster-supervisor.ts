@@ -50,6 +50,9 @@ export class ClusterSupervisor {
     private readonly policy = new RestartPolicy(),
   ) {
     this.env = loadEnv();
+    // Round robin in the primary (Linux's default, made explicit): the reload's hand-back of
+    // in-flight connections relies on the primary accepting them.
+    cluster.schedulingPolicy = cluster.SCHED_RR;
     cluster.setupPrimary({ exec: workerExec });
     cluster.on("exit", (worker, code, signal) => this.onExit(worker, code, signal));
     cluster.on("message", (worker, message) => this.onMessage(worker, message));
@@ -76,9 +79,9 @@ export class ClusterSupervisor {
     const worker = this.fork(slot.index, reason, this.generation);
     slot.worker = worker;
     slot.startedAt = Date.now();
-    void this.waitBooted(worker, CLUSTER_TIMINGS.readyTimeoutMs)
-      .then(() => this.send(worker, { type: "stacklab:listen" }))
-      .catch(() => undefined);
+    // No health gate here: at bring-up or after a crash the database may be down, and a worker
+    // answering 503 pages still tells the user more than a refused connection.
+    worker.once("stacklab:booted", () => this.send(worker, { type: "stacklab:listen" }));
   }
 
   private send(worker: Worker, message: ToWorker): void {
