@@ -140,6 +140,7 @@ interface FlowContext {
 
 function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
   const { withRole } = ctx;
+  const appPort = stack.app.type === "custom" ? stack.app.port : PORTS.app;
   const flows: Flow[] = [];
   const tls = stack.tls;
   const https = tls.mode !== "none";
@@ -162,7 +163,7 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
       flows.push({ id: "lb-vrrp", from: lbs, to: lbs, port: 0, transport: "vrrp", protocol: "vrrp", encrypted: false, purpose: "keepalived adverts: who holds the floating IP", network: "public" });
   }
   const apps = { role: "app" as Role, hosts: withRole("app") };
-  flows.push({ id: "web-app", from: { role: "web", hosts: withRole("web") }, to: apps, port: PORTS.app, transport: "tcp", protocol: tls.internal ? "https" : "http", encrypted: tls.internal, purpose: "dynamic requests proxied to the application", network: "private" });
+  flows.push({ id: "web-app", from: { role: "web", hosts: withRole("web") }, to: apps, port: appPort, transport: "tcp", protocol: tls.internal ? "https" : "http", encrypted: tls.internal, purpose: "dynamic requests proxied to the application", network: "private" });
   const dbs = withRole("db");
   if (dbs.length) {
     flows.push({ id: "app-db", from: apps, to: { role: "db", hosts: dbs }, port: PORTS.mysql, transport: "tcp", protocol: tls.internal ? "mysql+tls" : "mysql", encrypted: tls.internal, purpose: "queries: writes to the primary, reads from a replica", network: "private" });
@@ -177,7 +178,7 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
     scrape("scrape-node", "monitor", [...new Set(monitoredServers)], PORTS.nodeExporter, "host metrics (node exporter)");
     scrape("scrape-haproxy", "lb", withRole("lb"), PORTS.haproxyMetrics, "HAProxy's built-in exporter");
     scrape("scrape-nginx", "web", withRole("web"), PORTS.nginxExporter, "the nginx exporter");
-    scrape("scrape-app", "app", withRole("app"), PORTS.app, "the app's /metrics");
+    scrape("scrape-app", "app", withRole("app"), appPort, "the app's /metrics");
     scrape("scrape-mysql", "db", dbs, PORTS.mysqldExporter, "the MariaDB exporter");
   }
   return flows;
@@ -198,7 +199,7 @@ function buildServices(stack: Stack, hosts: Host[], controller: string | null): 
       const webHttps = https && (stack.tls.mode !== "terminate" || !stack.loadBalancer);
       add("nginx", [tcp(PORTS.http, "http"), ...(webHttps ? [tcp(PORTS.https, "https")] : [])]);
     }
-    if (h.roles.includes("app")) add("app", [tcp(PORTS.app, stack.tls.internal ? "https" : "http")]);
+    if (h.roles.includes("app")) add("app", [tcp(stack.app.type === "custom" ? stack.app.port : PORTS.app, stack.tls.internal ? "https" : "http")]);
     if (h.roles.includes("db")) add("mariadb", [tcp(PORTS.mysql, "mysql")]);
     if (h.roles.includes("monitor")) {
       add("prometheus", [tcp(PORTS.prometheus, "http")]);

@@ -74,7 +74,9 @@ function httpBlock(model: Model, host: Host, cert: "none" | "host" | "site"): st
     ...(cert !== "none" ? ["ssl_protocols TLSv1.2 TLSv1.3;", "ssl_session_cache shared:SSL:1m;", "ssl_session_timeout 10m;"] : []),
     "",
     ...block("upstream app", [
-      ...apps.map((a) => `server ${privateAddress(a)}:${appPort(model)} max_fails=1 fail_timeout=2s;`),
+      // A web server that also runs the app uses its own first; the others stand by for when it fails.
+      ...(host.roles.includes("app") && apps.length > 1 ? ["# this host's own app first; the other app servers only when it fails"] : []),
+      ...apps.map((a) => `server ${privateAddress(a)}:${appPort(model)} max_fails=1 fail_timeout=2s${host.roles.includes("app") && a.name !== host.name ? " backup" : ""};`),
       "# idle connections kept open to the app servers",
       "keepalive 16;",
     ]),

@@ -1,6 +1,6 @@
 // The app-server runner: N workers of the demo app or of the user's own app.
 import { join } from "node:path";
-import { PORTS } from "../../model/ports.js";
+import { appPort } from "../../render/config/common.js";
 import { REPO_DIR } from "../repo.js";
 import { runScript, type ServiceDef } from "./types.js";
 
@@ -10,7 +10,8 @@ export const app: ServiceDef = {
   probe: (ctx) => {
     const scheme = ctx.model.tls.internal ? "https" : "http";
     const path = ctx.model.app.type === "custom" ? ctx.model.app.healthPath : "/healthz";
-    return { what: `${scheme}://127.0.0.1:${PORTS.app}${path} answering 200`, argv: ["curl", "-sfk", "-o", "/dev/null", "--max-time", "1", `${scheme}://127.0.0.1:${PORTS.app}${path}`] };
+    const url = `${scheme}://127.0.0.1:${appPort(ctx.model)}${path}`;
+    return { what: `${url} answering 200`, argv: ["curl", "-sfk", "-o", "/dev/null", "--max-time", "1", url] };
   },
   readyTimeoutMs: 20_000,
 };
