@@ -4,6 +4,7 @@ import type { Model } from "../model/types.js";
 import { isAlive, writeState, type LabState } from "./state.js";
 import { killRecorded } from "./down.js";
 import { UsageError } from "../spec/errors.js";
+import { recordEvent } from "./events.js";
 
 /** Crashes a host: SIGKILL to its init (the kernel then kills everything in its PID namespace) and its links down. */
 export async function killHost(state: LabState, model: Model, host: string): Promise<{ at: number }> {
@@ -14,5 +15,6 @@ export async function killHost(state: LabState, model: Model, host: string): Pro
   // Addresses are kernel state of the namespace: without the links going down, a dead host would keep answering ARP.
   await Promise.all([Promise.resolve(killRecorded(h.init)), setHostLinks(state.name, model, host, false)]);
   writeState(state);
+  recordEvent(state.name, { time: at, kind: "fault", host, message: `crashed ${host}: every process killed, links down`, source: "cli" });
   return { at };
 }

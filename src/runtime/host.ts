@@ -62,6 +62,8 @@ export function initScript(lab: string, host: string): string {
     ...BIND_DIRS.map((d) => `mount --bind "$R/${d}" /${d}`),
     `hostname ${host}`,
     "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_nonlocal_bind=1 net.ipv4.tcp_fin_timeout=5 2>/dev/null || true",
+    // The host's firewall loads at boot, before any service starts, as nftables.service does on Debian.
+    "if [ -f /etc/nftables.conf ]; then nft -f /etc/nftables.conf; fi",
     `exec runsvdir -P ${SERVICE_DIR}`,
     "",
   ].join("\n");

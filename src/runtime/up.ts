@@ -20,6 +20,7 @@ import { waitForSite, siteUrl } from "./site.js";
 import { publishSite } from "./publish.js";
 import { down } from "./down.js";
 import { requireRoot } from "./preflight.js";
+import { recordEvent } from "./events.js";
 
 /** Reports bring-up progress to a person. */
 export interface Progress {
@@ -80,6 +81,7 @@ export async function up(stack: Stack, opts: UpOptions): Promise<UpResult> {
     await bringUp(name, model, state, secrets, opts);
     state.status = "running";
     writeState(state);
+    recordEvent(name, { kind: "lab", message: `lab up (${opts.source})`, source: "cli" });
     return { state, model, url: siteUrl(model), notRunning: missingServices(model), durationMs: Math.round(performance.now() - started) };
   } catch (err) {
     state.status = "failed";

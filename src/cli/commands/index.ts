@@ -21,23 +21,26 @@ import { register as render } from "./render.js";
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
   const modules = [
+    // a design on paper
     blueprints,
     init,
-    schema,
-    diagram,
     validate,
     plan,
+    explain,
     diff,
+    diagram,
+    render,
+    schema,
+    // a running lab
     up,
-    down,
     status,
     execCmd,
     logs,
+    down,
     clean,
     doctor,
+    // breaking it
     fault,
-    explain,
-    render,
   ];
   for (const register of modules) register(program);
 }
