@@ -1,4 +1,5 @@
 // Everything a host's tree holds before it starts: rendered configs, TLS files, run scripts, identity files.
+import { resolve } from "node:path";
 import type { Model } from "../model/types.js";
 import { renderHost } from "../render/config/index.js";
 import { SCHEMA_SQL } from "../app/foobar/schema.js";
@@ -16,7 +17,7 @@ export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
   const files: HostFile[] = [
     { path: "/etc/hostname", content: `${host.name}\n` },
     { path: "/etc/hosts", content: `127.0.0.1 localhost\n${host.interfaces.map((i) => `${i.address} ${host.name}`).join("\n")}\n` },
-    ...renderHost(model, host.name, secrets).map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
+    ...renderHost(model, host.name, secrets).map((f) => ({ path: f.path, content: f.path === "/etc/stacklab/app.env" ? f.content + appDirLine(ctx) : f.content, mode: f.mode })),
     ...tls,
   ];
   if (host.roles.includes("db")) {
@@ -29,6 +30,13 @@ export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
     if (def) files.push({ path: `${SERVICE_DIR}/${svc.kind}/run`, content: def.runScript(ctx), mode: 0o755 });
   }
   return files;
+}
+
+/** A custom app runs from its directory, resolved against the spec file's folder (the model does not know where that is). */
+function appDirLine(ctx: ServiceContext): string {
+  const app = ctx.model.app;
+  if (app.type !== "custom") return "";
+  return `APP_DIR=${resolve(ctx.specDir ?? process.cwd(), app.dir ?? ".")}\n`;
 }
 
 /** Service kinds of the design that this version of stacklab does not run yet. */

@@ -35,6 +35,8 @@ export interface UpOptions {
   keepOnFailure?: boolean;
   publish?: boolean;
   progress: Progress;
+  /** Folder of the spec file (a custom app's `dir` is relative to it). */
+  specDir?: string;
   /** Aborts bring-up at the next step (Ctrl-C); what was started is then removed. */
   signal?: AbortSignal;
 }
@@ -109,7 +111,7 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
   const tls = await labTlsFiles(name, model);
   const contexts = new Map<string, ServiceContext>();
   for (const host of model.hosts) {
-    const ctx: ServiceContext = { lab: name, model, host, root: hostDir(name, host.name), secrets };
+    const ctx: ServiceContext = { lab: name, model, host, root: hostDir(name, host.name), secrets, ...(opts.specDir ? { specDir: opts.specDir } : {}) };
     contexts.set(host.name, ctx);
     prepareHostDir(name, host.name, hostFiles(ctx, tls.get(host.name) ?? []));
   }

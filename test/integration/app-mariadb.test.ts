@@ -174,7 +174,7 @@ describe.skipIf(!isRoot)("foobar app on a real MariaDB (root)", () => {
     process.kill(victim, "SIGKILL");
     await runner.waitForLine(new RegExp(`worker-exited .*pid=${victim} .*planned=false`), 5000, from);
     const during = await hammer(appPort, "/api/whoami", 2000);
-    expect(during.failed).toEqual([]);
+    expect(during.failed, runner.lines.slice(from).join("\n")).toEqual([]);
     const restarted = await runner.waitForLine(/worker-started .*reason=restart/, 5000, from);
     const newPid = Number(/pid=(\d+)/.exec(restarted)?.[1]);
     const seen = new Set<number>();
@@ -195,8 +195,8 @@ describe.skipIf(!isRoot)("foobar app on a real MariaDB (root)", () => {
     runner.proc.kill("SIGHUP");
     await runner.waitForLine(/reload-end/, 30_000, from);
     const [a, b] = await Promise.all([fresh, kept]);
-    expect(a.failed).toEqual([]);
-    expect(b.failed).toEqual([]);
+    expect(a.failed, runner.lines.slice(from).join("\n")).toEqual([]);
+    expect(b.failed, runner.lines.slice(from).join("\n")).toEqual([]);
     expect(a.ok + b.ok).toBeGreaterThan(50);
     const after = await json("/api/whoami");
     expect(after.body.version).toBe("2.0.0");

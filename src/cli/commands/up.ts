@@ -1,5 +1,6 @@
 // `stacklab up`: brings a design up as a lab of isolated hosts, with a progress display.
 import type { Command } from "commander";
+import { dirname, resolve } from "node:path";
 import { up, type Progress } from "../../runtime/up.js";
 import { down } from "../../runtime/down.js";
 import { missingPackages, setup } from "../../runtime/doctor.js";
@@ -58,7 +59,7 @@ export function register(program: Command): void {
       };
       let result;
       try {
-        result = await up(stack, { name: opts.name, source, keepOnFailure: opts.keepOnFailure, progress: progress(), signal: abort.signal });
+        result = await up(stack, { name: opts.name, source, keepOnFailure: opts.keepOnFailure, progress: progress(), signal: abort.signal, ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }) });
       } catch (err) {
         release();
         if (abort.signal.aborted) throw new ExitCode(130);

@@ -5,6 +5,7 @@ import { renderAppEnv } from "./app-env.js";
 import { renderHaproxy } from "./haproxy.js";
 import { renderKeepalived } from "./keepalived.js";
 import { renderMariadb } from "./mariadb.js";
+import { renderMonitoring } from "./monitoring.js";
 import { renderNginx } from "./nginx.js";
 import { renderResolv } from "./resolv.js";
 import type { RenderedFile, Secrets } from "./types.js";
@@ -37,6 +38,7 @@ export function renderHost(model: Model, hostName: string, secrets: Secrets): Re
   if (roles.includes("web")) files.push(renderNginx(model, host));
   if (roles.includes("app")) files.push(...renderAppEnv(model, host, secrets));
   if (roles.includes("db")) files.push(renderMariadb(model, host));
+  files.push(...renderMonitoring(model, host, secrets));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

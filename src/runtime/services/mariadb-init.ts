@@ -2,6 +2,7 @@
 import type { Model } from "../../model/types.js";
 import type { Secrets } from "../secrets.js";
 import { addressOf } from "./types.js";
+import { APP_DB_PRIVILEGES } from "../../app/foobar/schema.js";
 
 /** Names of the lab's database accounts. */
 export const DB_USERS = { app: "foobar_app", replication: "repl", monitor: "monitor" } as const;
@@ -21,7 +22,7 @@ export function renderInitSql(model: Model, secrets: Secrets, schemaSql: string)
   const lines = ["SET sql_log_bin = 0;"];
   lines.push(`CREATE DATABASE IF NOT EXISTS ${DB_NAME};`);
   for (const ip of addressesWithRole("app")) {
-    lines.push(...user(DB_USERS.app, ip, secrets.app), `GRANT SELECT, INSERT, UPDATE, DELETE ON ${DB_NAME}.* TO ${q(DB_USERS.app)}@${q(ip)};`);
+    lines.push(...user(DB_USERS.app, ip, secrets.app), `GRANT ${APP_DB_PRIVILEGES.join(", ")} ON ${DB_NAME}.* TO ${q(DB_USERS.app)}@${q(ip)};`);
   }
   for (const ip of addressesWithRole("db")) {
     lines.push(...user(DB_USERS.replication, ip, secrets.replication), `GRANT REPLICATION SLAVE ON *.* TO ${q(DB_USERS.replication)}@${q(ip)};`);

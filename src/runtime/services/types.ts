@@ -10,6 +10,8 @@ export interface ServiceContext {
   /** The host's directory tree on this machine. */
   root: string;
   secrets: Secrets;
+  /** Folder of the spec file, against which a custom app's `dir` is resolved. */
+  specDir?: string;
 }
 
 /** A readiness check: a command run inside the host that exits 0 once the service is ready. */
