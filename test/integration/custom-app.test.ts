@@ -11,7 +11,7 @@ describe.skipIf(!isRoot)("custom app lab", () => {
     try {
       expect(up.code, up.stderr).toBe(0);
       const page = inHost(lab, "user", ["curl", "-sf", "--max-time", "5", "http://www.foobar.com/"]);
-      expect(page).toMatch(/custom/i);
+      expect(page).toMatch(/my own app/i);
       const health = inHost(lab, "user", ["curl", "-sf", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", "http://www.foobar.com/healthz"]);
       expect(health).toBe("200");
     } finally {
