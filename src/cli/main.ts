@@ -9,6 +9,7 @@ export function buildProgram(): Command {
   const program = new Command("stacklab")
     .description("Declare a web infrastructure, find its weak points, run it for real, break it and measure what users see.")
     .version("0.1.0")
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerAll(program);

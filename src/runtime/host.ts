@@ -60,6 +60,9 @@ export function initScript(lab: string, host: string): string {
     // /etc: the machine's /etc with the host's own files layered on top, so Debian's defaults stay visible.
     'mount -t overlay stacklab-etc -o "lowerdir=/etc,upperdir=$R/etc,workdir=$R/.overlay/etc" /etc',
     ...BIND_DIRS.map((d) => `mount --bind "$R/${d}" /${d}`),
+    // runit's control FIFOs must be the same inodes inside and outside the host (an overlay gives its own),
+    // so that stacklab can send `sv`-style commands from this machine: the service folder is bound, not overlaid.
+    `mount --bind "$R/etc/stacklab/service" ${SERVICE_DIR}`,
     `hostname ${host}`,
     "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_nonlocal_bind=1 net.ipv4.tcp_fin_timeout=5 2>/dev/null || true",
     // The host's firewall loads at boot, before any service starts, as nftables.service does on Debian.

@@ -10,11 +10,13 @@ import { register as diff } from "./diff.js";
 import { register as up } from "./up.js";
 import { register as down } from "./down.js";
 import { register as status } from "./status.js";
+import { register as metrics } from "./metrics.js";
 import { register as execCmd } from "./exec.js";
 import { register as logs } from "./logs.js";
 import { register as clean } from "./clean.js";
 import { register as doctor } from "./doctor.js";
 import { register as fault } from "./fault.js";
+import { register as deployCmd } from "./deploy.js";
 import { register as explain } from "./explain.js";
 import { register as render } from "./render.js";
 
@@ -34,11 +36,14 @@ export function registerAll(program: Command): void {
     // a running lab
     up,
     status,
+    metrics,
     execCmd,
     logs,
     down,
     clean,
     doctor,
+    // operating it
+    deployCmd,
     // breaking it
     fault,
   ];

@@ -1,0 +1,83 @@
+// Taking servers out of rotation and back: app servers out of nginx's upstreams, web servers out of HAProxy's backend.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Model } from "../model/types.js";
+import { renderHost } from "../render/config/index.js";
+import { runInHost } from "../runtime/host.js";
+import { hostDir } from "../runtime/paths.js";
+import { labSecrets } from "../runtime/secrets.js";
+import { addressOf } from "../runtime/services/types.js";
+import { control } from "../runtime/supervise.js";
+import { isAlive, type LabState } from "../runtime/state.js";
+
+const NGINX_CONF = "etc/nginx/nginx.conf";
+/** How long nginx gets to start its new workers after a reload, before we count on the new upstream list. */
+const NGINX_SETTLE_MS = 400;
+
+/** nginx.conf with the given app servers marked `down` in the upstream (no new requests; in-flight ones finish). */
+export function markDown(conf: string, addresses: string[]): string {
+  return conf
+    .split("\n")
+    .map((line) => {
+      const m = /^(\s*server\s+(\d+\.\d+\.\d+\.\d+):\d+)([^;]*);/.exec(line);
+      if (!m || !addresses.includes(m[2]!) || /\bdown\b/.test(m[3]!)) return line;
+      return `${m[1]}${m[3]!.replace(/\s+backup\b/, "")} down;${line.slice(m[0].length)}`;
+    })
+    .join("\n");
+}
+
+function liveWebHosts(state: LabState, model: Model) {
+  return model.hosts.filter((h) => h.roles.includes("web") && isAlive(state.hosts.find((x) => x.name === h.name)?.init));
+}
+
+/** Takes app servers out of every web server's rotation; false when none would be left (nothing is changed then). */
+export async function drainApps(state: LabState, model: Model, hosts: string[]): Promise<boolean> {
+  const apps = model.hosts.filter((h) => h.roles.includes("app"));
+  if (apps.every((a) => hosts.includes(a.name))) return false;
+  const addresses = apps.filter((a) => hosts.includes(a.name)).map((a) => addressOf(a, "private"));
+  for (const web of liveWebHosts(state, model)) {
+    const file = join(hostDir(state.name, web.name), NGINX_CONF);
+    writeFileSync(file, markDown(readFileSync(file, "utf8"), addresses));
+    control(state.name, web.name, "nginx", "hup");
+  }
+  await new Promise((r) => setTimeout(r, NGINX_SETTLE_MS));
+  return true;
+}
+
+/** Puts every app server back: each web server's nginx.conf as the model renders it. */
+export async function undrainApps(state: LabState, model: Model): Promise<void> {
+  const secrets = labSecrets(state.name);
+  for (const web of liveWebHosts(state, model)) {
+    const conf = renderHost(model, web.name, secrets).find((f) => f.path === "/etc/nginx/nginx.conf");
+    if (!conf) continue;
+    writeFileSync(join(hostDir(state.name, web.name), NGINX_CONF), conf.content);
+    control(state.name, web.name, "nginx", "hup");
+  }
+  await new Promise((r) => setTimeout(r, NGINX_SETTLE_MS));
+}
+
+/** Sets a web server's state in every load balancer's HAProxy through the runtime API (ready, drain or maint). */
+export async function setWebState(state: LabState, model: Model, web: string, to: "ready" | "drain" | "maint"): Promise<void> {
+  for (const lb of model.hosts.filter((h) => h.roles.includes("lb"))) {
+    const hs = state.hosts.find((x) => x.name === lb.name);
+    if (!isAlive(hs?.init)) continue;
+    await runInHost(hs!.init!.pid, ["socat", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"], { input: `set server web/${web} state ${to}\n`, timeoutMs: 5000 });
+  }
+}
+
+/** Sessions HAProxy still has open to a web server, summed over the load balancers (0 once it is drained). */
+export async function webSessions(state: LabState, model: Model, web: string): Promise<number> {
+  let total = 0;
+  for (const lb of model.hosts.filter((h) => h.roles.includes("lb"))) {
+    const hs = state.hosts.find((x) => x.name === lb.name);
+    if (!isAlive(hs?.init)) continue;
+    const r = await runInHost(hs!.init!.pid, ["socat", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"], { input: "show stat\n", timeoutMs: 5000 });
+    const header = r.stdout.split("\n")[0]?.replace(/^# /, "").split(",") ?? [];
+    const scur = header.indexOf("scur");
+    for (const line of r.stdout.split("\n")) {
+      const cols = line.split(",");
+      if (cols[0] === "web" && cols[1] === web) total += Number(cols[scur] ?? 0);
+    }
+  }
+  return total;
+}
