@@ -61,7 +61,8 @@ export async function setWebState(state: LabState, model: Model, web: string, to
   for (const lb of model.hosts.filter((h) => h.roles.includes("lb"))) {
     const hs = state.hosts.find((x) => x.name === lb.name);
     if (!isAlive(hs?.init)) continue;
-    await runInHost(hs!.init!.pid, ["socat", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"], { input: `set server web/${web} state ${to}\n`, timeoutMs: 5000 });
+    // A load balancer whose HAProxy is stopped (itself in maintenance) has nothing to update.
+    await runInHost(hs!.init!.pid, ["socat", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"], { input: `set server web/${web} state ${to}\n`, timeoutMs: 5000, check: false });
   }
 }
 
@@ -71,7 +72,7 @@ export async function webSessions(state: LabState, model: Model, web: string): P
   for (const lb of model.hosts.filter((h) => h.roles.includes("lb"))) {
     const hs = state.hosts.find((x) => x.name === lb.name);
     if (!isAlive(hs?.init)) continue;
-    const r = await runInHost(hs!.init!.pid, ["socat", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"], { input: "show stat\n", timeoutMs: 5000 });
+    const r = await runInHost(hs!.init!.pid, ["socat", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"], { input: "show stat\n", timeoutMs: 5000, check: false });
     const header = r.stdout.split("\n")[0]?.replace(/^# /, "").split(",") ?? [];
     const scur = header.indexOf("scur");
     for (const line of r.stdout.split("\n")) {

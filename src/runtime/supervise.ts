@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { hostDir } from "./paths.js";
 
 /** runit control characters (see runsv(8)). */
-export const CONTROL = { up: "u", down: "d", once: "o", hup: "h", usr2: "2", term: "t", kill: "k", cont: "c", pause: "p", alarm: "a" } as const;
+export const CONTROL = { up: "u", down: "d", once: "o", hup: "h", usr1: "1", usr2: "2", quit: "q", term: "t", kill: "k", cont: "c", pause: "p", alarm: "a" } as const;
 export type Control = keyof typeof CONTROL;
 
 /** The supervise directory of a service on a host, seen from this machine. */

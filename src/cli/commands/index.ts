@@ -16,9 +16,12 @@ import { register as logs } from "./logs.js";
 import { register as clean } from "./clean.js";
 import { register as doctor } from "./doctor.js";
 import { register as fault } from "./fault.js";
+import { register as experiment } from "./experiment.js";
 import { register as deployCmd } from "./deploy.js";
+import { register as maintain } from "./maintain.js";
 import { register as explain } from "./explain.js";
 import { register as render } from "./render.js";
+import { register as auditCmd } from "./audit.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -36,6 +39,7 @@ export function registerAll(program: Command): void {
     // a running lab
     up,
     status,
+    auditCmd,
     metrics,
     execCmd,
     logs,
@@ -44,8 +48,10 @@ export function registerAll(program: Command): void {
     doctor,
     // operating it
     deployCmd,
+    maintain,
     // breaking it
     fault,
+    experiment,
   ];
   for (const register of modules) register(program);
 }
