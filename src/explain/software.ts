@@ -15,6 +15,8 @@ const SOFTWARE: Record<ServiceKind, string> = {
   "nginx-exporter": "the nginx exporter",
   "mysqld-exporter": "the MariaDB (mysqld) exporter",
   "failover-controller": "the failover controller",
+  "db-agent": "the database agent",
+  "db-proxy": "the database proxy (HAProxy)",
 };
 
 /** The program behind a service kind: "HAProxy", "the node exporter". */

@@ -81,7 +81,8 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
         : null,
   };
 
-  const flows = buildFlows(stack, { withRole, monitorHost, entryHosts: [...new Set(entryPoints.flatMap((e) => e.holders))], hasLb });
+  const controllerRole = hosts.find((h) => h.name === database.controller)?.roles[0] ?? null;
+  const flows = buildFlows(stack, { withRole, monitorHost, entryHosts: [...new Set(entryPoints.flatMap((e) => e.holders))], hasLb, controller: database.controller, controllerRole });
   const services = buildServices(stack, hosts, database.controller);
 
   const records: DnsRecordModel[] = stack.dns.records.map((r) => {
@@ -136,6 +137,19 @@ interface FlowContext {
   monitorHost: string | null;
   entryHosts: string[];
   hasLb: boolean;
+  /** The failover controller's host and its first role, when failover is automatic. */
+  controller: string | null;
+  controllerRole: Role | null;
+}
+
+/** True when the design has replicas: each db host then runs an agent and each app host a database proxy. */
+function hasReplicas(stack: Stack): boolean {
+  return expandServers(stack.servers).filter((s) => s.roles.includes("db")).length > 1;
+}
+
+/** True when the app talks to the database (the demo app always does). */
+function appUsesDb(stack: Stack): boolean {
+  return stack.app.type === "demo" || stack.app.usesDatabase;
 }
 
 function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
@@ -169,6 +183,10 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
     flows.push({ id: "app-db", from: apps, to: { role: "db", hosts: dbs }, port: PORTS.mysql, transport: "tcp", protocol: tls.internal ? "mysql+tls" : "mysql", encrypted: tls.internal, purpose: "queries: writes to the primary, reads from a replica", network: "private" });
     if (dbs.length > 1)
       flows.push({ id: "db-replication", from: { role: "db", hosts: dbs }, to: { role: "db", hosts: dbs }, port: PORTS.mysql, transport: "tcp", protocol: tls.internal ? "mysql+tls" : "mysql", encrypted: tls.internal, purpose: "replicas stream the primary's binary log", network: "private" });
+    if (dbs.length > 1 && appUsesDb(stack) && apps.hosts.length)
+      flows.push({ id: "dbproxy-agent", from: apps, to: { role: "db", hosts: dbs }, port: PORTS.dbAgentCheck, transport: "tcp", protocol: "tcp", encrypted: false, purpose: "the app hosts' database proxies ask each database agent whether its server takes writes or serves reads", network: "private" });
+    if (dbs.length > 1 && ctx.controller && ctx.controllerRole)
+      flows.push({ id: "controller-agent", from: { role: ctx.controllerRole, hosts: [ctx.controller] }, to: { role: "db", hosts: dbs }, port: PORTS.dbAgentApi, transport: "tcp", protocol: tls.internal ? "https" : "http", encrypted: tls.internal, purpose: "the failover controller observes the database agents and tells them to fence, promote or follow", network: "private" });
   }
   if (ctx.monitorHost) {
     const mon = { role: "monitor" as Role, hosts: [ctx.monitorHost] };
@@ -188,6 +206,7 @@ function buildServices(stack: Stack, hosts: Host[], controller: string | null): 
   const out: Service[] = [];
   const tcp = (port: number, name: string) => ({ port, protocol: "tcp" as const, name });
   const https = stack.tls.mode !== "none";
+  const replicas = hasReplicas(stack);
   for (const h of hosts) {
     const add = (kind: Service["kind"], ports: Service["ports"]) => out.push({ host: h.name, kind, ports });
     if (h.roles.includes("dns")) add("dns", [{ port: PORTS.dns, protocol: "udp", name: "dns" }, tcp(PORTS.dns, "dns")]);
@@ -200,7 +219,9 @@ function buildServices(stack: Stack, hosts: Host[], controller: string | null): 
       add("nginx", [tcp(PORTS.http, "http"), ...(webHttps ? [tcp(PORTS.https, "https")] : [])]);
     }
     if (h.roles.includes("app")) add("app", [tcp(stack.app.type === "custom" ? stack.app.port : PORTS.app, stack.tls.internal ? "https" : "http")]);
+    if (h.roles.includes("app") && replicas && appUsesDb(stack)) add("db-proxy", [tcp(PORTS.dbProxyWrite, "mysql-write"), tcp(PORTS.dbProxyRead, "mysql-read")]);
     if (h.roles.includes("db")) add("mariadb", [tcp(PORTS.mysql, "mysql")]);
+    if (h.roles.includes("db") && replicas) add("db-agent", [tcp(PORTS.dbAgentCheck, "check"), tcp(PORTS.dbAgentApi, stack.tls.internal ? "https" : "http")]);
     if (h.roles.includes("monitor")) {
       add("prometheus", [tcp(PORTS.prometheus, "http")]);
       add("alertmanager", [tcp(PORTS.alertmanager, "http")]);

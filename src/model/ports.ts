@@ -15,5 +15,14 @@ export const PORTS = {
   nodeExporter: 9100,
   mysqldExporter: 9104,
   nginxExporter: 9113,
+  /** The failover controller's HTTP API (loopback of its host only: the CLI reaches it from inside). */
   controller: 9300,
+  /** Database agents: the line-based check the app hosts' database proxies ask ("write" / "replica"). */
+  dbAgentCheck: 9301,
+  /** Database agents: the HTTP(S) API the failover controller observes and commands them through. */
+  dbAgentApi: 9302,
+  /** The database proxy on each app host (loopback only): writes go to the current primary... */
+  dbProxyWrite: 3307,
+  /** ...and reads to a healthy replica, else the primary. */
+  dbProxyRead: 3308,
 } as const;

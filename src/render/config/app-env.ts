@@ -32,9 +32,11 @@ export function appEnv(model: Model, host: Host): [string, string][] {
   else vars.push(["APP_COMMAND", app.command], ["APP_HEALTH_PATH", app.healthPath]);
   if (appUsesDatabase(model)) {
     const primary = hostByName(model, model.database.primary!);
+    // With replicas, the local database proxy follows the primary wherever it moves.
+    const proxied = model.services.some((s) => s.host === host.name && s.kind === "db-proxy");
     vars.push(
-      ["DB_PRIMARY", `${privateAddress(primary)}:${PORTS.mysql}`],
-      ["DB_REPLICAS", replicaOrder(model, host).join(",")],
+      ["DB_PRIMARY", proxied ? `127.0.0.1:${PORTS.dbProxyWrite}` : `${privateAddress(primary)}:${PORTS.mysql}`],
+      ["DB_REPLICAS", proxied ? `127.0.0.1:${PORTS.dbProxyRead}` : replicaOrder(model, host).join(",")],
       ["DB_NAME", APP_DB.name],
       ["DB_USER", APP_DB.user],
       ["DB_PASSWORD_FILE", APP_PASSWORD_FILE],

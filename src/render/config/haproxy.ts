@@ -2,6 +2,7 @@
 import { PORTS, type Host, type LoadBalancerModel, type Model } from "../../model/index.js";
 import { header, hostsWithRole, HSTS_MAX_AGE, privateAddress, text } from "./common.js";
 import { TLS_FILES } from "./paths.js";
+import { TLS12_CIPHERS, TLS13_SUITES, TLS_MIN_VERSION } from "./tls-policy.js";
 import type { RenderedFile } from "./types.js";
 
 /** HAProxy's global maxconn: each connection costs two file descriptors, and the lab's limit is 20000. */
@@ -47,11 +48,24 @@ function globalSection(model: Model): string[] {
     "nbthread 1",
     `maxconn ${HAPROXY_MAXCONN}`,
     "pidfile /run/haproxy/haproxy.pid",
+    "# the master keeps root to bind ports and reload; the workers that handle traffic drop to haproxy",
+    "user haproxy",
+    "group haproxy",
     "stats socket /run/haproxy/admin.sock mode 600 level admin expose-fd listeners",
     "stats timeout 30s",
     "# an old process left after a reload ends within 30 s even if clients hold connections",
     "hard-stop-after 30s",
-    ...(tls ? ["ssl-default-bind-options ssl-min-ver TLSv1.2", "ssl-default-server-options ssl-min-ver TLSv1.2"] : []),
+    ...(tls
+      ? [
+          "# TLS 1.2 and 1.3 only, forward-secret AEAD suites only, towards users and towards the web servers",
+          `ssl-default-bind-options ssl-min-ver ${TLS_MIN_VERSION} no-tls-tickets`,
+          `ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
+          `ssl-default-bind-ciphersuites ${TLS13_SUITES}`,
+          `ssl-default-server-options ssl-min-ver ${TLS_MIN_VERSION}`,
+          `ssl-default-server-ciphers ${TLS12_CIPHERS}`,
+          `ssl-default-server-ciphersuites ${TLS13_SUITES}`,
+        ]
+      : []),
   ]);
 }
 

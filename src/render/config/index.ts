@@ -2,11 +2,13 @@
 import type { Model } from "../../model/index.js";
 import { hostByName } from "./common.js";
 import { renderAppEnv } from "./app-env.js";
+import { renderDbFailover } from "./db-proxy.js";
 import { renderHaproxy } from "./haproxy.js";
 import { renderKeepalived } from "./keepalived.js";
 import { renderMariadb } from "./mariadb.js";
 import { renderMonitoring } from "./monitoring.js";
 import { renderNginx } from "./nginx.js";
+import { renderNftables } from "./nftables.js";
 import { renderResolv } from "./resolv.js";
 import type { RenderedFile, Secrets } from "./types.js";
 import { renderDns } from "./zone.js";
@@ -38,7 +40,9 @@ export function renderHost(model: Model, hostName: string, secrets: Secrets): Re
   if (roles.includes("web")) files.push(renderNginx(model, host));
   if (roles.includes("app")) files.push(...renderAppEnv(model, host, secrets));
   if (roles.includes("db")) files.push(renderMariadb(model, host));
+  if (host.firewall) files.push(renderNftables(model, host));
   files.push(...renderMonitoring(model, host, secrets));
+  files.push(...renderDbFailover(model, host, secrets));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

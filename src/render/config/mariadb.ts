@@ -58,7 +58,18 @@ export function renderMariadb(model: Model, host: Host): RenderedFile {
     "gtid_strict_mode = ON",
     "# a replica notices a silent primary within 10 s (heartbeats every 5 s)",
     "slave_net_timeout = 10",
-    ...(isPrimary ? [] : ["# replicas refuse writes from the app; promotion turns this off", "read_only = ON"]),
+    ...(db.replicas.length
+      ? [
+          "# every server starts read-only, the primary included: only the design's first start (its agent)",
+          "# or a promotion makes one writable, so a crashed primary that comes back never takes writes",
+          "# until it has rejoined as a replica",
+          "read_only = ON",
+          "# crash recovery as a replica: transactions in the binary log that no replica acknowledged",
+          "# (and so no client saw committed) are rolled back and cut from the log, so the server can",
+          "# follow the new primary without holding writes nobody else has",
+          "init_rpl_role = SLAVE",
+        ]
+      : []),
     ...(db.replication === "semisync" ? semisync() : []),
     ...(model.tls.internal ? tls() : []),
   ];
@@ -74,6 +85,9 @@ function semisync(): string[] {
     "# wait for a replica before the commit becomes visible (lossless failover)",
     "rpl_semi_sync_master_wait_point = AFTER_SYNC",
     `rpl_semi_sync_master_timeout = ${SEMISYNC_TIMEOUT_MS}`,
+    "# with no replica connected at all (right after a failover), commit at once instead of stalling",
+    "# every write for the timeout; the failover controller then knows no replica is in sync",
+    "rpl_semi_sync_master_wait_no_slave = OFF",
   ];
 }
 

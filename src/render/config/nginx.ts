@@ -2,6 +2,7 @@
 import { PORTS, type Host, type Model } from "../../model/index.js";
 import { appPort, header, hostsWithRole, HSTS_MAX_AGE, privateAddress, text, webCertificate } from "./common.js";
 import { APP_TLS_NAME, STATIC_DIR, TLS_FILES } from "./paths.js";
+import { TLS12_CIPHERS } from "./tls-policy.js";
 import type { RenderedFile } from "./types.js";
 
 const IND = "    ";
@@ -71,7 +72,17 @@ function httpBlock(model: Model, host: Host, cert: "none" | "host" | "site"): st
     "tcp_nopush on;",
     "keepalive_timeout 15s;",
     "server_tokens off;",
-    ...(cert !== "none" ? ["ssl_protocols TLSv1.2 TLSv1.3;", "ssl_session_cache shared:SSL:1m;", "ssl_session_timeout 10m;"] : []),
+    ...(cert !== "none"
+      ? [
+          "# TLS 1.2 and 1.3 only, forward-secret AEAD suites only",
+          "ssl_protocols TLSv1.2 TLSv1.3;",
+          `ssl_ciphers ${TLS12_CIPHERS};`,
+          "ssl_prefer_server_ciphers off;",
+          "ssl_session_cache shared:SSL:1m;",
+          "ssl_session_timeout 10m;",
+          "ssl_session_tickets off;",
+        ]
+      : []),
     "",
     ...block("upstream app", [
       // A web server that also runs the app uses its own first; the others stand by for when it fails.

@@ -1,12 +1,31 @@
 // The app-server runner: N workers of the demo app or of the user's own app.
 import { join } from "node:path";
 import { appPort } from "../../render/config/common.js";
+import { APP_ENV_FILE, APP_PASSWORD_FILE, TLS_FILES } from "../../render/config/paths.js";
 import { REPO_DIR } from "../repo.js";
 import { runScript, type ServiceDef } from "./types.js";
 
+/** The unprivileged account the app runner and its workers run as. */
+export const APP_USER = { user: "nobody", group: "nogroup" } as const;
+
+/**
+ * Runs the app as nobody: root only hands it its database password and (with internal TLS) the
+ * group-read of the host key, then setpriv drops every privilege for good (no new privileges).
+ * A custom app on a port below 1024 keeps only the capability to bind it.
+ */
+function appRunScript(port: number): string {
+  const { user, group } = APP_USER;
+  const lowPort = port < 1024 ? " --inh-caps=+net_bind_service --ambient-caps=+net_bind_service" : "";
+  return runScript("app", [
+    `if [ -f ${APP_PASSWORD_FILE} ]; then chown ${user}:${group} ${APP_PASSWORD_FILE} && chmod 600 ${APP_PASSWORD_FILE}; fi`,
+    `if [ -f ${TLS_FILES.hostKey} ]; then chgrp ${group} ${TLS_FILES.hostKey} && chmod 640 ${TLS_FILES.hostKey}; fi`,
+    `exec setpriv --reuid=${user} --regid=${group} --clear-groups --no-new-privs${lowPort} ${process.execPath} ${join(REPO_DIR, "dist/app/runner/main.js")} --env ${APP_ENV_FILE}`,
+  ]);
+}
+
 export const app: ServiceDef = {
   kind: "app",
-  runScript: () => runScript("app", [`exec ${process.execPath} ${join(REPO_DIR, "dist/app/runner/main.js")} --env /etc/stacklab/app.env`]),
+  runScript: (ctx) => appRunScript(appPort(ctx.model)),
   probe: (ctx) => {
     const scheme = ctx.model.tls.internal ? "https" : "http";
     const path = ctx.model.app.type === "custom" ? ctx.model.app.healthPath : "/healthz";

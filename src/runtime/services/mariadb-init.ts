@@ -3,9 +3,17 @@ import type { Model } from "../../model/types.js";
 import type { Secrets } from "../secrets.js";
 import { addressOf } from "./types.js";
 import { APP_DB_PRIVILEGES } from "../../app/foobar/schema.js";
+import { AGENT_DB_USER, failoverSecrets, hasDbAgents } from "../../failover/config.js";
 
 /** Names of the lab's database accounts. */
-export const DB_USERS = { app: "foobar_app", replication: "repl", monitor: "monitor" } as const;
+export const DB_USERS = { app: "foobar_app", replication: "repl", monitor: "monitor", agent: AGENT_DB_USER } as const;
+
+/**
+ * What the database agent may do, and nothing more: look (PROCESS, SLAVE MONITOR, BINLOG MONITOR),
+ * fence (READ_ONLY ADMIN, CONNECTION ADMIN to cut the app's connections) and promote or repoint
+ * (REPLICATION SLAVE ADMIN). It reads no table and writes none.
+ */
+export const AGENT_DB_PRIVILEGES = ["PROCESS", "SLAVE MONITOR", "BINLOG MONITOR", "READ_ONLY ADMIN", "CONNECTION ADMIN", "REPLICATION SLAVE ADMIN"] as const;
 /** The demo app's schema name. */
 export const DB_NAME = "foobar";
 
@@ -29,6 +37,8 @@ export function renderInitSql(model: Model, secrets: Secrets, schemaSql: string)
   }
   lines.push(...user(DB_USERS.monitor, "localhost", secrets.monitor), `GRANT PROCESS, SLAVE MONITOR ON *.* TO ${q(DB_USERS.monitor)}@'localhost';`,
     `GRANT SELECT ON performance_schema.* TO ${q(DB_USERS.monitor)}@'localhost';`);
+  if (hasDbAgents(model))
+    lines.push(...user(DB_USERS.agent, "localhost", failoverSecrets(secrets).agent), `GRANT ${AGENT_DB_PRIVILEGES.join(", ")} ON *.* TO ${q(DB_USERS.agent)}@'localhost';`);
   lines.push(`USE ${DB_NAME};`, ...schemaSql.split(";").map((st) => st.replace(/--[^\n]*/g, "").replace(/\s+/g, " ").trim()).filter(Boolean).map((st) => `${st};`));
   lines.push("SET sql_log_bin = 1;", "");
   return lines.join("\n");

@@ -1,0 +1,94 @@
+// `npm run bench -- [options]`: the command line, and the plan of a quick or a full run.
+import { UsageError } from "../spec/errors.js";
+import type { WrkLoad } from "./wrk.js";
+
+export const GROUPS = ["lifecycle", "serving", "failover", "footprint"] as const;
+export type Group = (typeof GROUPS)[number];
+
+/** What one benchmark run does. */
+export interface BenchPlan {
+  mode: "quick" | "full";
+  groups: Group[];
+  lifecycle: { runs: number; generatedRuns: number; sizes: number[] };
+  serving: { runs: number; load: WrkLoad };
+  failover: { runs: number; cases: string[] | "all" };
+}
+
+export interface BenchArgs {
+  help: boolean;
+  json: boolean;
+  /** Only regenerate docs/BENCHMARKS.md from this results file. */
+  render?: string;
+  plan: BenchPlan;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only GROUPS] [--runs N] [--json]
+       npm run bench -- --render bench/results/FILE.json
+
+Measures stacklab on real labs (root) and writes bench/results/<date>.json and docs/BENCHMARKS.md.
+  --quick         a short run for checking a change (under 3 minutes): one run of each figure, shorter loads
+  --only GROUPS   some groups only, separated by commas: ${GROUPS.join(", ")}
+  --runs N        runs of every figure (default: 5 for bring-up of the designs, 3 otherwise; 1 with --quick)
+  --json          print the results as JSON instead of text
+  --render FILE   regenerate docs/BENCHMARKS.md from a results file, without running anything
+`;
+
+/** The plan of a full or a quick run, before --only and --runs. */
+export function defaultPlan(quick: boolean): BenchPlan {
+  return quick
+    ? {
+        mode: "quick",
+        groups: [...GROUPS],
+        lifecycle: { runs: 1, generatedRuns: 1, sizes: [10, 25] },
+        serving: { runs: 1, load: { threads: 1, connections: 20, durationS: 3, timeoutS: 2 } },
+        failover: { runs: 1, cases: ["lb-crash", "lb-stop", "db-crash", "web-crash", "deploy", "reload"] },
+      }
+    : {
+        mode: "full",
+        groups: [...GROUPS],
+        lifecycle: { runs: 5, generatedRuns: 3, sizes: [10, 25, 50] },
+        serving: { runs: 3, load: { threads: 1, connections: 20, durationS: 5, timeoutS: 2 } },
+        failover: { runs: 3, cases: "all" },
+      };
+}
+
+/** Parses the benchmark's arguments; throws UsageError on anything it does not know. */
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  let quick = false;
+  let json = false;
+  let help = false;
+  let render: string | undefined;
+  let only: Group[] | undefined;
+  let runs: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--quick") quick = true;
+    else if (a === "--json") json = true;
+    else if (a === "--help" || a === "-h") help = true;
+    else if (a === "--render") render = value();
+    else if (a === "--only") {
+      const names = value().split(",").map((s) => s.trim());
+      const bad = names.filter((n) => !(GROUPS as readonly string[]).includes(n));
+      if (bad.length) throw new UsageError(`--only: unknown group ${bad.join(", ")}; groups: ${GROUPS.join(", ")}`);
+      only = names as Group[];
+    } else if (a === "--runs") {
+      const v = value();
+      runs = Number(v);
+      if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new UsageError(`--runs must be a whole number from 1 to 20; got "${v}"`);
+    } else throw new UsageError(`unknown argument "${a}"\n${USAGE}`);
+  }
+  const plan = defaultPlan(quick);
+  if (only) plan.groups = GROUPS.filter((g) => only.includes(g));
+  if (runs !== undefined) {
+    plan.lifecycle.runs = runs;
+    plan.lifecycle.generatedRuns = runs;
+    plan.serving.runs = runs;
+    plan.failover.runs = runs;
+  }
+  return { help, json, ...(render ? { render } : {}), plan };
+}

@@ -1,0 +1,114 @@
+// One benchmark run: every group of the plan, one lab at a time, each lab always brought down again.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildModel } from "../model/build.js";
+import { listLabs, readState } from "../runtime/state.js";
+import type { BenchPlan } from "./args.js";
+import { downAll, LAB_PREFIX, removeStale } from "./cli.js";
+import { benchFailover } from "./failover.js";
+import { measureFootprint } from "./footprint.js";
+import { findGaps } from "./gaps.js";
+import { downLab, upLab } from "./labs.js";
+import { benchLifecycle } from "./lifecycle.js";
+import { loadNow, machineInfo } from "./machine.js";
+import { failoverCases } from "./scenarios.js";
+import { benchServing } from "./serving.js";
+import type { BenchResults, FootprintResult, Missing } from "./types.js";
+
+/** The design-3 lab serving, failover and footprint share. */
+const MAIN_LAB = `${LAB_PREFIX}main`;
+
+/** Every lab name the benchmark may use, for removing what an interrupted run left. */
+function ourLabs(): string[] {
+  return listLabs().filter((l) => l === MAIN_LAB || /^bx-(d\d|g\d+)$/.test(l));
+}
+
+/** Labs running on this machine that are not the benchmark's: they share its cores. */
+function otherLabs(): string[] {
+  return listLabs().filter((l) => !l.startsWith(LAB_PREFIX));
+}
+
+/** Runs the plan and returns the results (never throws for a failed measurement: it lands in `missing`). */
+export async function runBench(plan: BenchPlan, say: (m: string) => void): Promise<BenchResults> {
+  const started = Date.now();
+  const tmpDir = mkdtempSync(join(tmpdir(), "stacklab-bench-"));
+  const missing: Missing[] = [];
+  const fail = (what: string, err: unknown) => {
+    missing.push({ what, why: (err as Error).message });
+    say(`${what}: ${(err as Error).message}`);
+  };
+  const others = new Set(otherLabs());
+  const loadStart = loadNow();
+  const machine = await machineInfo();
+  const results: BenchResults = { version: 1, mode: plan.mode, startedAt: new Date(started).toISOString(), finishedAt: "", durationMs: 0, machine, noise: { loadStart, loadEnd: 0, otherLabs: [] }, lifecycle: null, serving: null, failover: null, footprint: null, missing };
+  try {
+    for (const lab of ourLabs()) await removeStale(lab);
+    if (plan.groups.includes("lifecycle")) {
+      say("== bring-up and tear-down");
+      try {
+        results.lifecycle = await benchLifecycle({ ...plan.lifecycle, tmpDir, say });
+      } catch (err) {
+        fail("bring-up and tear-down", err);
+      }
+    }
+    const onMain = plan.groups.filter((g) => g !== "lifecycle");
+    if (onMain.length) await mainLab(plan, results, tmpDir, say, fail);
+  } finally {
+    await downAll();
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+  for (const l of otherLabs()) others.add(l);
+  results.noise = { loadStart, loadEnd: loadNow(), otherLabs: [...others].sort() };
+  results.finishedAt = new Date().toISOString();
+  results.durationMs = Date.now() - started;
+  missing.push(...findGaps(results));
+  return results;
+}
+
+/** Serving, failover and footprint on one design-3 lab: footprint at rest, the loads, footprint again. */
+async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, say: (m: string) => void, fail: (what: string, err: unknown) => void): Promise<void> {
+  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle").join(", ")}`);
+  try {
+    const up = await upLab(MAIN_LAB, { blueprint: "3" });
+    if (up.notRunning.length) results.missing.push({ what: "services design 3 declares but this stacklab version does not run yet", why: up.notRunning.map((n) => `${n.kind} on ${n.host}`).join(", ") });
+  } catch (err) {
+    for (const g of plan.groups.filter((x) => x !== "lifecycle")) fail(g, err);
+    return;
+  }
+  const footprint: FootprintResult = { design: "3-scale_up", samples: [] };
+  const sample = (when: string) => {
+    const state = readState(MAIN_LAB);
+    if (state) footprint.samples.push(measureFootprint(state, when));
+  };
+  try {
+    if (plan.groups.includes("footprint")) {
+      await new Promise((r) => setTimeout(r, 2000));
+      sample("at rest");
+    }
+    if (plan.groups.includes("serving")) {
+      say("== serving");
+      try {
+        const state = readState(MAIN_LAB)!;
+        results.serving = await benchServing(state, buildModel(state.spec, { slot: state.slot }), { ...plan.serving, say });
+      } catch (err) {
+        fail("serving", err);
+      }
+    }
+    if (plan.groups.includes("failover")) {
+      say("== failover");
+      const all = failoverCases();
+      const cases = plan.failover.cases === "all" ? all : all.filter((c) => (plan.failover.cases as string[]).includes(c.id));
+      for (const c of all) if (!cases.includes(c)) results.missing.push({ what: `failover: ${c.label}`, why: `left out of ${plan.mode === "quick" ? "--quick" : "this run"}` });
+      try {
+        results.failover = await benchFailover(MAIN_LAB, { runs: plan.failover.runs, cases, tmpDir, say });
+      } catch (err) {
+        fail("failover", err);
+      }
+    }
+    if (plan.groups.includes("footprint") && (plan.groups.includes("serving") || plan.groups.includes("failover"))) sample("after the loads");
+    if (footprint.samples.length) results.footprint = footprint;
+  } finally {
+    await downLab(MAIN_LAB).catch((err: unknown) => fail(`tear-down of ${MAIN_LAB}`, err));
+  }
+}

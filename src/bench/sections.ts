@@ -1,0 +1,127 @@
+// The four result sections of docs/BENCHMARKS.md, each rendered from its part of the results.
+import { ANCHORS, downVerdict, footprintVerdict, GOALS, upVerdict } from "./goals.js";
+import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRatio, fmtSummary, mdTable } from "./table.js";
+import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult } from "./types.js";
+
+const ms = (s: LifecycleRow["up"]) => fmtSummary(s, fmtMs);
+
+function problems(rows: { label: string; failures: string[]; leftovers?: string[] }[]): string[] {
+  return rows.flatMap((r) => [...r.failures.map((f) => `- ${r.label}: a run failed: ${f}`), ...(r.leftovers ?? []).map((l) => `- ${r.label}: left after \`down\`: ${l}`)]);
+}
+
+function fitText(what: string, fit: LinearFit | null): string {
+  if (!fit) return `- ${what}: not enough sizes measured for a line.`;
+  return (
+    `- ${what}: about **${fmtMs(fit.slope)} per host** (${what.toLowerCase()} ≈ ${fmtMs(fit.intercept)} + ${fmtMs(fit.slope)} × hosts, r² = ${fit.r2.toFixed(3)}). ` +
+    `Each host added ${fmtMs(fit.firstSlope)} between the two smallest labs and ${fmtMs(fit.lastSlope)} between the two largest: growth is **${fit.verdict}**.`
+  );
+}
+
+/** Bring-up and tear-down: designs, generated sizes, the line through them, the goals. */
+export function lifecycleSection(l: LifecycleResult): string {
+  const d3 = l.designs.find((r) => r.label.startsWith("3"));
+  const goal = d3
+    ? `Design 3: up in **${d3.up ? fmtMs(d3.up.median) : "–"}** (${d3.up ? upVerdict(d3.up.median) : "not measured"}), down in **${d3.down ? fmtMs(d3.down.median) : "–"}** (${d3.down ? downVerdict(d3.down.median) : "not measured"}).`
+    : "Design 3 was not measured.";
+  const rows = [...l.designs, ...l.generated].map((r) => [r.label, String(r.hosts), String(r.services), ms(r.up), ms(r.upInternal), ms(r.down)]);
+  return [
+    "## Bring-up and tear-down",
+    "",
+    `Goals: design 3 up in under ${fmtMs(GOALS.upMs)} (aim: ${fmtMs(GOALS.upAimMs)}), down in under ${fmtMs(GOALS.downMs)}. ${goal}`,
+    "",
+    `Median of ${l.runs} runs per design and ${l.generatedRuns} per generated size, with the range (min–max) in brackets. ` +
+      "*up* is `stacklab up -d` from the command to its return; *inside stacklab* is the time `up` reports itself, without starting Node and loading the CLI.",
+    "",
+    mdTable(["lab", "hosts", "services", "up", "up, inside stacklab", "down (nothing left)"], rows, ["l", "r", "r", "r", "r", "r"]),
+    ...(problems([...l.designs, ...l.generated]).length ? ["", ...problems([...l.designs, ...l.generated])] : []),
+    "",
+    "### How the cost grows with the size of the lab",
+    "",
+    "A straight line through the generated labs' medians (design 3 with more web and app servers):",
+    "",
+    fitText("Up", l.fit.up),
+    fitText("Down", l.fit.down),
+  ].join("\n");
+}
+
+/** Serving: wrk figures per target, and the ratios between them. */
+export function servingSection(s: ServingResult): string {
+  const rows = s.targets.map((t) => [t.label, t.from, fmtSummary(t.rps, fmtCount), fmtSummary(t.p50, fmtLatency), fmtSummary(t.p90, fmtLatency), fmtSummary(t.p99, fmtLatency), `${t.errors}/${fmtCount(t.requests)}`]);
+  const failed = s.targets.flatMap((t) => t.failures.map((f) => `- ${t.id}: ${f}`));
+  return [
+    "## Serving",
+    "",
+    `\`${s.load}\` against each target, ${s.runs} run${s.runs === 1 ? "" : "s"} each in turn (after a 1 s warm-up of each); median, with the range (min–max) in brackets. ` +
+      "All on the same 2 cores: wrk, HAProxy, nginx, the app's workers and MariaDB compete for them, so the whole path is bounded by the machine, not by any one server.",
+    "",
+    mdTable(["target", "wrk runs in", "requests/s", "p50", "p90", "p99", "errors/requests"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
+    ...(failed.length ? ["", ...failed] : []),
+    "",
+    mdTable(
+      ["ratio of requests/s", "value"],
+      s.ratios.map((r) => [r.label, fmtRatio(r.value)]),
+      ["l", "r"],
+    ),
+  ].join("\n");
+}
+
+/** Failover and operations under load. */
+export function failoverSection(f: FailoverResult): string {
+  const held = (p: boolean[]) => (p.length ? `${p.filter(Boolean).length}/${p.length}` : "–");
+  // The figure a row is judged by is in bold.
+  const mark = (r: FailoverRow, m: FailoverRow["measure"], text: string) => (r.measure === m && text !== "–" ? `**${text}**` : text);
+  const rows = f.rows.map((r) => [
+    r.label,
+    `\`${r.scenario}\``,
+    mark(r, "downtime", fmtSummary(r.downtime, fmtMs)),
+    mark(r, "writeDowntime", fmtSummary(r.writeDowntime, fmtMs)),
+    `${mark(r, "failed", fmtSummary(r.failed, fmtCount))} of ${fmtSummary(r.requests, fmtCount)}`,
+    fmtSummary(r.lostWrites, fmtCount),
+    held(r.passed),
+    r.anchor ?? "",
+  ]);
+  const issues = f.rows.flatMap((r) => r.failures.map((x) => `- ${r.label}: ${x}`));
+  return [
+    "## Failover and operations",
+    "",
+    `Measured by the experiment runner (\`stacklab experiment NAME --json\`) on a running design-3 lab: ${f.load}. ` +
+      `*Downtime* is the longest stretch in which every request failed; *lost writes* are acknowledged writes missing from the database afterwards. ` +
+      `${f.runs} run${f.runs === 1 ? "" : "s"} of each; median, with the range (min–max) in brackets.`,
+    "",
+    mdTable(["event", "scenario", "downtime", "write downtime", "failed requests", "lost writes", "expectations held", "published figure"], rows, ["l", "l", "r", "r", "r", "r", "r", "l"]),
+    "",
+    "Published figures to read these against:",
+    "",
+    `- Load balancer crash: ${ANCHORS.lbFailover}.`,
+    `- Load balancer clean stop: ${ANCHORS.lbStop}.`,
+    `- Database primary crash: ${ANCHORS.dbFailover}.`,
+    ...(issues.length ? ["", "What went wrong in some runs:", "", ...issues] : []),
+  ].join("\n");
+}
+
+/** Memory of a running design-3 lab, per host and in all. */
+export function footprintSection(f: FootprintResult): string {
+  const samples = f.samples;
+  const hostNames = [...new Set(samples.flatMap((s) => [...s.hosts.map((h) => h.host), s.outside.host]))];
+  const rows = hostNames.map((name) => [
+    name,
+    ...samples.flatMap((s) => {
+      const h = [...s.hosts, s.outside].find((x) => x.host === name);
+      return h ? [String(h.processes), fmtBytes(h.rssBytes), fmtBytes(h.pssBytes)] : ["", "", ""];
+    }),
+  ]);
+  rows.push(["**all**", ...samples.flatMap((s) => ["", `**${fmtBytes(s.totalRssBytes)}**`, `**${fmtBytes(s.totalPssBytes)}**`])]);
+  const headers = ["host", ...samples.flatMap((s) => [`processes (${s.when})`, `RSS (${s.when})`, `PSS (${s.when})`])];
+  const worst = Math.max(...samples.map((s) => s.totalRssBytes));
+  return [
+    "## Footprint",
+    "",
+    `Goal: a running design-3 lab in under ${fmtBytes(GOALS.footprintBytes)}. Largest sum of RSS measured: **${fmtBytes(worst)}** (${footprintVerdict(worst)}).`,
+    "",
+    "Every process in each host's PID namespace (found through `/proc/*/ns/pid`), summed per host. " +
+      "RSS counts a shared page once per process that maps it (so the sum overstates); PSS splits each shared page between the processes sharing it (so the PSS total is what the lab really takes). " +
+      "*Outside the hosts* are each host's launcher and the loopback relays.",
+    "",
+    mdTable(headers, rows, ["l", ...samples.flatMap(() => ["r", "r", "r"] as const)]),
+  ].join("\n");
+}

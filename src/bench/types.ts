@@ -1,0 +1,171 @@
+// The benchmark's result: one typed value, written as bench/results/<date>.json and rendered as docs/BENCHMARKS.md.
+
+/** Several runs of one measurement: the median is the figure, min and max show the spread. */
+export interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  /** Every run's value, in the order they ran. */
+  values: number[];
+}
+
+/** A straight line through (hosts, ms) points, and how well it fits. */
+export interface LinearFit {
+  /** Extra milliseconds per extra host. */
+  slope: number;
+  intercept: number;
+  /** Coefficient of determination (1 = every point on the line). */
+  r2: number;
+  /** Per-host cost between the two smallest and between the two largest sizes. */
+  firstSlope: number;
+  lastSlope: number;
+  verdict: "close to linear" | "faster than linear" | "slower than linear";
+}
+
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  memoryBytes: number;
+  kernel: string;
+  os: string;
+  /** Versions of the programs the figures depend on (haproxy, nginx, mariadb, keepalived, node, wrk...). */
+  versions: Record<string, string>;
+}
+
+/** How busy the machine was: the figures are only as clean as this. */
+export interface Noise {
+  /** 1-minute load average at the start and end of the run. */
+  loadStart: number;
+  loadEnd: number;
+  /** Labs on this machine that were not the benchmark's (another user's experiments share the cores). */
+  otherLabs: string[];
+}
+
+/** Bring-up and tear-down of one design or generated lab. */
+export interface LifecycleRow {
+  /** Blueprint name or "generated N hosts". */
+  label: string;
+  kind: "design" | "generated";
+  hosts: number;
+  services: number;
+  /** `stacklab up -d` as a user runs it: from the command to its return (every service ready, first HTTPS 200). */
+  up: Summary | null;
+  /** The time `up` itself reports (without starting Node and loading the CLI). */
+  upInternal: Summary | null;
+  /** `stacklab down` from the command until nothing of the lab is left. */
+  down: Summary | null;
+  /** Runs that failed, with why. */
+  failures: string[];
+  /** Anything of the lab found after `down` returned (namespaces, processes, files). */
+  leftovers: string[];
+}
+
+export interface LifecycleResult {
+  /** Runs per design, and per generated size. */
+  runs: number;
+  generatedRuns: number;
+  designs: LifecycleRow[];
+  generated: LifecycleRow[];
+  /** Lines through the generated labs' medians (x = hosts); null with fewer than two sizes measured. */
+  fit: { up: LinearFit | null; down: LinearFit | null };
+}
+
+/** One wrk target. Latencies in ms. */
+export interface ServingTarget {
+  id: "path-dynamic" | "path-static" | "nginx-static" | "app-direct";
+  label: string;
+  /** Host wrk runs in, and the URL it loads. */
+  from: string;
+  url: string;
+  rps: Summary | null;
+  p50: Summary | null;
+  p90: Summary | null;
+  p99: Summary | null;
+  maxMs: Summary | null;
+  requests: number;
+  /** Socket errors, timeouts and non-2xx/3xx answers over every run. */
+  errors: number;
+  failures: string[];
+}
+
+export interface ServingResult {
+  /** The wrk command line used for every target. */
+  load: string;
+  runs: number;
+  targets: ServingTarget[];
+  /** Throughput ratios between targets (medians). */
+  ratios: { label: string; value: number | null }[];
+}
+
+/** One failover or operation measured under load by the experiment runner. */
+export interface FailoverRow {
+  id: string;
+  label: string;
+  /** Scenario name (built-in) or "bench:<name>" for one the benchmark writes. */
+  scenario: string;
+  /** What the row is judged by: downtime (all requests, or writes only), or failed requests. */
+  measure: "downtime" | "writeDowntime" | "failed";
+  /** Longest stretch in which every request failed, in ms. */
+  downtime: Summary | null;
+  /** Same, for writes alone (a database failover stops writes, not reads). */
+  writeDowntime: Summary | null;
+  failed: Summary | null;
+  requests: Summary | null;
+  lostWrites: Summary | null;
+  indeterminateWrites: Summary | null;
+  /** Did every expectation of the scenario hold, run by run. */
+  passed: boolean[];
+  /** Published figure to compare with, when there is one. */
+  anchor?: string;
+  failures: string[];
+  notes: string[];
+}
+
+export interface FailoverResult {
+  runs: number;
+  load: string;
+  rows: FailoverRow[];
+}
+
+export interface HostFootprint {
+  host: string;
+  processes: number;
+  rssBytes: number;
+  /** Proportional set size: shared pages split between the processes sharing them. */
+  pssBytes: number;
+}
+
+export interface FootprintSample {
+  when: string;
+  hosts: HostFootprint[];
+  /** Processes of the lab outside its hosts (the launchers, the loopback relays). */
+  outside: HostFootprint;
+  totalRssBytes: number;
+  totalPssBytes: number;
+}
+
+export interface FootprintResult {
+  design: string;
+  samples: FootprintSample[];
+}
+
+/** A group that could not run (or a figure left out), and why. */
+export interface Missing {
+  what: string;
+  why: string;
+}
+
+export interface BenchResults {
+  version: 1;
+  mode: "quick" | "full";
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  machine: MachineInfo;
+  noise: Noise;
+  lifecycle: LifecycleResult | null;
+  serving: ServingResult | null;
+  failover: FailoverResult | null;
+  footprint: FootprintResult | null;
+  missing: Missing[];
+}

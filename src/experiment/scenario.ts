@@ -1,0 +1,155 @@
+// A scenario is data: the load to send, timed fault steps, and the expectations that must hold (per design
+// where designs differ). This is its schema; every problem is reported at once, with its place in the file.
+import { z } from "zod";
+import { parseDuration, parsePercent } from "./units.js";
+import { parseExpectation, type Expectation } from "./expect.js";
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = typeof v === "string" ? parseDuration(v) : undefined;
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: typeof v === "number" ? `give a unit: ${v}s or ${v}ms` : `expected a duration such as 500ms or 2s; got "${v}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const percent = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const p = parsePercent(v);
+  if (p === undefined || p < 0 || p > 100) {
+    ctx.addIssue({ code: "custom", message: `expected a percentage between 0% and 100%; got "${v}"` });
+    return z.NEVER;
+  }
+  return p;
+});
+
+/** A host name, or a role reference resolved on the running design (active-lb, primary-db, web, all-app...). */
+const ref = z.string().min(1);
+const refs = z.union([ref, z.array(ref).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+const hostOrService = z.union([ref.transform((host) => ({ host, service: undefined as string | undefined })), z.strictObject({ host: ref, service: z.string().min(1).optional() })]);
+
+const ACTIONS = ["kill", "stop", "start", "restart", "pause", "partition", "netem", "heal"] as const;
+export type StepAction = (typeof ACTIONS)[number];
+
+const StepInput = z
+  .strictObject({
+    at: duration.describe("when the step runs, from the start of the load"),
+    kill: ref.optional(),
+    stop: hostOrService.optional(),
+    start: hostOrService.optional(),
+    restart: hostOrService.optional(),
+    pause: ref.optional(),
+    partition: z.union([refs.transform((hosts) => ({ hosts, from: undefined as string[] | undefined })), z.strictObject({ hosts: refs, from: refs.optional() })]).optional(),
+    netem: z.strictObject({ host: ref, delay: duration.optional(), jitter: duration.optional(), loss: percent.optional(), link: z.string().optional() }).optional(),
+    heal: z.union([z.literal(true), ref]).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const given = ACTIONS.filter((a) => s[a] !== undefined);
+    if (given.length !== 1) ctx.addIssue({ code: "custom", message: given.length ? `one action per step; this one has ${given.join(" and ")}` : `a step needs one action: ${ACTIONS.join(", ")}` });
+  });
+
+/** One step, normalized: what to do, to which references, at which time (ms from the start of the load). */
+export interface Step {
+  at: number;
+  action: StepAction;
+  /** References of the hosts acted on; empty for "heal everything". */
+  targets: string[];
+  from?: string[];
+  service?: string;
+  netem?: { delayMs: number; jitterMs: number; lossPct: number; link?: string };
+}
+
+function normalize(s: z.output<typeof StepInput>): Step {
+  const at = s.at;
+  if (s.kill !== undefined) return { at, action: "kill", targets: [s.kill] };
+  if (s.pause !== undefined) return { at, action: "pause", targets: [s.pause] };
+  for (const a of ["stop", "start", "restart"] as const) {
+    const v = s[a];
+    if (v) return { at, action: a, targets: [v.host], ...(v.service ? { service: v.service } : {}) };
+  }
+  if (s.partition) return { at, action: "partition", targets: s.partition.hosts, ...(s.partition.from ? { from: s.partition.from } : {}) };
+  if (s.netem) {
+    const n = s.netem;
+    return { at, action: "netem", targets: [n.host], netem: { delayMs: n.delay ?? 0, jitterMs: n.jitter ?? 0, lossPct: n.loss ?? 0, ...(n.link ? { link: n.link } : {}) } };
+  }
+  return { at, action: "heal", targets: s.heal === true || s.heal === "all" || s.heal === undefined ? [] : [s.heal] };
+}
+
+const expectation = z.string().transform((text, ctx) => {
+  const e = parseExpectation(text);
+  if (typeof e === "string") {
+    ctx.addIssue({ code: "custom", message: e });
+    return z.NEVER;
+  }
+  return e;
+});
+
+const design = z.union([z.string(), z.number().int()]).transform(String);
+const designs = z.union([design, z.array(design).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+/** Which designs a group of expectations is for; every key given must match (none: every design). */
+const When = z.strictObject({
+  design: designs.optional().describe("blueprint names or numbers (0-simple_web_stack or 0), or design file names"),
+  loadBalancer: z.enum(["none", "single", "active-passive", "active-active"]).optional(),
+  failover: z.enum(["manual", "automatic"]).optional(),
+  replication: z.enum(["none", "async", "semisync"]).optional(),
+});
+export type When = z.output<typeof When>;
+
+const Case = z.strictObject({ when: When.optional(), check: z.array(expectation).min(1), why: z.string().optional() });
+
+const Load = z.strictObject({
+  reads: z.number().min(0).max(500).default(50).describe("page reads per second"),
+  writes: z.number().min(0).max(200).default(10).describe("API writes per second"),
+  timeout: duration.default(1000).describe("whole-request timeout"),
+  slow: duration.default(500).describe("a successful request slower than this counts as slow"),
+  reuseConnections: z.boolean().default(false),
+  paths: z.array(z.string().startsWith("/")).min(1).default(["/api/entries?limit=5", "/"]).describe("paths read in turn"),
+});
+
+/** The scenario file's schema. */
+export const ScenarioSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and '-'").optional(),
+    description: z.string().min(1),
+    claim: z.string().optional().describe("the claim about the designs this scenario tests"),
+    duration: duration.default(10_000),
+    load: Load.prefault({}),
+    steps: z.array(StepInput).min(1),
+    expect: z.array(Case).default([]),
+  })
+  .superRefine((s, ctx) => {
+    if (s.duration < 1000 || s.duration > 300_000) ctx.addIssue({ code: "custom", path: ["duration"], message: "must be between 1s and 300s" });
+    let last = 0;
+    s.steps.forEach((step, i) => {
+      if (step.at >= s.duration) ctx.addIssue({ code: "custom", path: ["steps", i, "at"], message: `must be before the end of the run (${s.duration / 1000} s)` });
+      if (step.at < last) ctx.addIssue({ code: "custom", path: ["steps", i, "at"], message: `steps must be in time order; this one comes before the previous step (${last} ms)` });
+      last = Math.max(last, step.at);
+    });
+  });
+
+/** A validated scenario. */
+export interface Scenario {
+  name: string;
+  description: string;
+  claim?: string;
+  durationMs: number;
+  load: { readsPerSecond: number; writesPerSecond: number; timeoutMs: number; slowMs: number; reuseConnections: boolean; paths: string[] };
+  steps: Step[];
+  expect: { when?: When; check: Expectation[]; why?: string }[];
+  /** Where it came from (a file path, or `built-in NAME`). */
+  source: string;
+}
+
+/** Turns the schema's output into a Scenario. */
+export function toScenario(v: z.output<typeof ScenarioSchema>, name: string, source: string): Scenario {
+  return {
+    name: v.name ?? name,
+    description: v.description,
+    ...(v.claim ? { claim: v.claim } : {}),
+    durationMs: v.duration,
+    load: { readsPerSecond: v.load.reads, writesPerSecond: v.load.writes, timeoutMs: v.load.timeout, slowMs: v.load.slow, reuseConnections: v.load.reuseConnections, paths: v.load.paths },
+    steps: v.steps.map(normalize),
+    expect: v.expect.map((c) => ({ ...(c.when ? { when: c.when } : {}), check: c.check, ...(c.why ? { why: c.why } : {}) })),
+    source,
+  };
+}

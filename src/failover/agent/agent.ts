@@ -1,0 +1,244 @@
+// The database agent: watches its MariaDB, answers the proxies' checks, carries out the controller's orders.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { dirname } from "node:path";
+import type { AgentConfig } from "../config.js";
+import { HttpError, jsonServer, type JsonRequest } from "../http.js";
+import type { DbObservation } from "../observe.js";
+import { TIMING } from "../timing.js";
+import type { AgentStatus, CheckAnswer } from "../types.js";
+import { LocalDb } from "./local-db.js";
+import { PrimaryPinger } from "./probe.js";
+import { replicaAnswer, selfFenceReason, writeAnswer } from "./rules.js";
+
+/** What the agent keeps on disk, next to the data (survives a crash of the host). */
+interface AgentState {
+  bootstrappedAt: number;
+  selfFenced: { at: number; reason: string } | null;
+}
+
+/** Something that records events in the lab's event log. */
+export type EventSink = (message: string, data?: Record<string, unknown>) => void;
+
+export class Agent {
+  private readonly db: LocalDb;
+  private readonly pinger: PrimaryPinger;
+  private readonly startedAt = Date.now();
+  private last: DbObservation | null = null;
+  private lastOkAt: number | null = null;
+  private state: AgentState | null;
+  private controllerSeenAt: number | null = null;
+  private inSyncAtContact = false;
+  private stuck: { since: number; yesTx: number } | null = null;
+  private readonly checkers: AgentStatus["checkers"] = {};
+  private servers: Server[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private acting = false;
+
+  constructor(
+    private readonly cfg: AgentConfig,
+    private readonly event: EventSink,
+    private readonly log: (line: string) => void,
+  ) {
+    this.db = new LocalDb(cfg);
+    this.pinger = new PrimaryPinger(cfg);
+    this.state = existsSync(cfg.stateFile) ? (JSON.parse(readFileSync(cfg.stateFile, "utf8")) as AgentState) : null;
+  }
+
+  /** Starts the loops and the three listeners (checks, API over TCP, API over the unix socket). */
+  async start(tls: { cert: string; key: string } | undefined): Promise<void> {
+    this.timers.push(setInterval(() => void this.look(), TIMING.agentPollMs), setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs));
+    const checks = createServer((sock) => this.answerCheck(sock));
+    const api = jsonServer((r) => this.handle(r), { token: this.cfg.token, tls });
+    mkdirSync(dirname(this.cfg.apiSocket), { recursive: true });
+    rmSync(this.cfg.apiSocket, { force: true });
+    const local = jsonServer((r) => this.handle(r), { token: this.cfg.token, unix: true });
+    await Promise.all([
+      listen(checks, () => checks.listen(this.cfg.checkPort, this.cfg.apiAddress)),
+      listen(api, () => api.listen(this.cfg.apiPort, this.cfg.apiAddress)),
+      listen(local, () => local.listen(this.cfg.apiSocket)),
+    ]);
+    this.servers = [checks, api, local];
+    this.log(`listening: checks on ${this.cfg.apiAddress}:${this.cfg.checkPort}, API on ${this.cfg.apiAddress}:${this.cfg.apiPort} and ${this.cfg.apiSocket}`);
+  }
+
+  /** Stops everything (SIGTERM). */
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    for (const s of this.servers) s.close();
+    this.pinger.stop();
+    this.db.close();
+  }
+
+  private looking = false;
+
+  private async look(): Promise<void> {
+    if (this.looking) return;
+    this.looking = true;
+    let o: DbObservation;
+    try {
+      o = await this.db.observe();
+    } finally {
+      this.looking = false;
+    }
+    this.last = o;
+    if (!o.up) return;
+    this.lastOkAt = o.at;
+    this.pinger.watch(o.replica?.masterHost ?? null);
+    const s = o.semisync;
+    if (s.waitSessions > 0 && (!this.stuck || s.yesTx > this.stuck.yesTx)) this.stuck = { since: o.at, yesTx: s.yesTx };
+    else if (s.waitSessions === 0) this.stuck = null;
+    if (!this.state) await this.bootstrap(o);
+    else await this.maybeSelfFence(o);
+  }
+
+  /** The very first start: the design's first primary takes writes; every later start stays read-only. */
+  private async bootstrap(o: DbObservation): Promise<void> {
+    if (this.acting) return;
+    this.acting = true;
+    try {
+      if (this.cfg.bootstrapPrimary && o.readOnly && !o.replica) {
+        await this.db.setWritable();
+        this.log("first start of the design's primary: now writable");
+      }
+      this.saveState({ bootstrappedAt: Date.now(), selfFenced: null });
+    } catch (e) {
+      this.log(`bootstrap failed, will retry: ${String(e)}`);
+    } finally {
+      this.acting = false;
+    }
+  }
+
+  private async maybeSelfFence(o: DbObservation): Promise<void> {
+    if (this.acting || this.state?.selfFenced) return;
+    const reason = selfFenceReason({
+      now: Date.now(),
+      enabled: this.cfg.selfFence,
+      db: o,
+      controllerSeenAt: this.controllerSeenAt,
+      inSyncAtContact: this.inSyncAtContact,
+      stuckSince: this.stuck?.since ?? null,
+    });
+    if (!reason) return;
+    this.acting = true;
+    try {
+      this.saveState({ ...this.state!, selfFenced: { at: Date.now(), reason } });
+      const r = await this.db.fence(true);
+      this.event(`${this.cfg.host} fenced itself (read-only, ${r.killed} app connections cut): ${reason}`, { step: "self-fence", gtid: r.gtidBinlogPos });
+    } catch (e) {
+      this.log(`self-fence failed: ${String(e)}`);
+    } finally {
+      this.acting = false;
+    }
+  }
+
+  private saveState(s: AgentState): void {
+    this.state = s;
+    const tmp = `${this.cfg.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(s));
+    renameSync(tmp, this.cfg.stateFile);
+  }
+
+  private answers(now = Date.now()): AgentStatus["answers"] {
+    const input = { now, db: this.last, selfFenced: Boolean(this.state?.selfFenced) };
+    return { write: writeAnswer(input), replica: replicaAnswer(input) };
+  }
+
+  private answerCheck(sock: Socket): void {
+    let buf = "";
+    const remote = (sock.remoteAddress ?? "").replace(/^::ffff:/, "");
+    const reply = (kind: "write" | "replica") => {
+      const now = Date.now();
+      const answer = this.answers(now)[kind];
+      const who = this.cfg.proxies[remote] ?? remote;
+      const entry = (this.checkers[who] ??= {});
+      const prev: CheckAnswer | undefined = entry[kind];
+      entry[kind] = { answer, since: prev && prev.answer === answer ? prev.since : now, lastAt: now };
+      sock.end(`${answer}\n`);
+    };
+    sock.setTimeout(500, () => sock.destroy());
+    sock.on("error", () => undefined);
+    sock.on("data", (d: Buffer) => {
+      buf += d.toString("utf8");
+      const nl = buf.indexOf("\n");
+      if (nl < 0) return;
+      const word = buf.slice(0, nl).trim();
+      reply(word === "replica" ? "replica" : "write");
+    });
+  }
+
+  /** The status report. */
+  status(): AgentStatus {
+    const now = Date.now();
+    return {
+      host: this.cfg.host,
+      now,
+      startedAt: this.startedAt,
+      db: this.last ?? { at: now, up: false, error: "not looked yet", hostname: "", readOnly: true, gtidBinlogPos: "", gtidCurrentPos: "", gtidSlavePos: "", semisync: { masterStatus: false, masterClients: 0, waitSessions: 0, yesTx: 0, noTx: 0, slaveStatus: false }, replica: null },
+      dbLastOkAt: this.lastOkAt,
+      probe: this.pinger.probe ? { ...this.pinger.probe } : null,
+      selfFenced: this.state?.selfFenced ?? null,
+      answers: this.answers(now),
+      checkers: this.checkers,
+      controllerSeenAt: this.controllerSeenAt,
+    };
+  }
+
+  private async handle(r: JsonRequest): Promise<{ status: number; body: unknown }> {
+    if (!r.trusted) throw new HttpError(401, "missing or wrong token");
+    if (r.remote !== "unix") {
+      this.controllerSeenAt = Date.now();
+      const s = this.last?.semisync;
+      this.inSyncAtContact = Boolean(s && s.masterStatus && s.masterClients > 0);
+    }
+    const body = (r.body ?? {}) as Record<string, unknown>;
+    const route = `${r.method} ${r.path}`;
+    if (route === "GET /status") return { status: 200, body: this.status() };
+    if (route === "POST /fence") return { status: 200, body: await this.exclusive(() => this.db.fence(body.killFirst === true)) };
+    if (route === "POST /promote")
+      return {
+        status: 200,
+        body: await this.exclusive(async () => {
+          const res = await this.db.promote(typeof body.waitFor === "string" ? body.waitFor : undefined, typeof body.timeoutMs === "number" ? body.timeoutMs : TIMING.applyWaitMs);
+          if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
+          this.stuck = null;
+          return res;
+        }),
+      };
+    if (route === "POST /follow") {
+      const primary = String(body.primary ?? "");
+      const address = String(body.primaryAddress ?? this.cfg.dbHosts[primary] ?? "");
+      if (!address) throw new HttpError(400, "follow needs primary (a db host name) or primaryAddress");
+      return {
+        status: 200,
+        body: await this.exclusive(async () => {
+          const res = await this.db.follow(primary, address);
+          if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
+          return res;
+        }),
+      };
+    }
+    if (route === "POST /wait-applied") return { status: 200, body: { applied: await this.db.waitApplied(String(body.gtid ?? ""), Number(body.timeoutMs ?? 1000)) } };
+    throw new HttpError(404, `no route ${route}`);
+  }
+
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.acting) throw new HttpError(409, "another action is running on this server");
+    this.acting = true;
+    try {
+      const out = await fn();
+      await this.look();
+      return out;
+    } finally {
+      this.acting = false;
+    }
+  }
+}
+
+function listen(server: Server, start: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.once("listening", () => resolve());
+    start();
+  });
+}

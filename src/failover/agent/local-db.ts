@@ -1,0 +1,186 @@
+// The agent's connection to the MariaDB of its own host (unix socket): looking at it, fencing, promoting, repointing.
+import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
+import { OBSERVE_SQL, downObservation, toObservation, type DbObservation } from "../observe.js";
+import type { AgentConfig } from "../config.js";
+import type { FenceResult, FollowResult, PromoteResult } from "../types.js";
+
+const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+
+/** The SQL that makes a server follow `primaryAddress` from exactly where its own binary log ends. */
+export function followSql(cfg: Pick<AgentConfig, "replication" | "tls">, primaryAddress: string): string[] {
+  const tls = cfg.tls ? `, MASTER_SSL=1, MASTER_SSL_CA=${q(cfg.tls.ca)}, MASTER_SSL_VERIFY_SERVER_CERT=1` : "";
+  return [
+    "SET GLOBAL read_only = ON",
+    "STOP SLAVE",
+    "RESET SLAVE ALL",
+    // Everything this server holds is in its binary log (log_slave_updates): ask the new primary for what comes after.
+    "SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos",
+    `CHANGE MASTER TO MASTER_HOST=${q(primaryAddress)}, MASTER_PORT=3306, MASTER_USER=${q(cfg.replication.user)}, MASTER_PASSWORD=${q(cfg.replication.password)}, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1${tls}`,
+    "START SLAVE",
+  ];
+}
+
+/** One lazily (re)opened connection over the local socket. */
+class LocalConnection {
+  private conn: Connection | undefined;
+  private opening: Promise<Connection> | undefined;
+
+  constructor(private readonly cfg: AgentConfig) {}
+
+  async get(): Promise<Connection> {
+    if (this.conn) return this.conn;
+    this.opening ??= createConnection({ socketPath: this.cfg.socket, user: this.cfg.account.user, password: this.cfg.account.password, connectTimeout: 1000 })
+      .then((c) => {
+        c.on("error", () => this.drop());
+        this.conn = c;
+        return c;
+      })
+      .finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  drop(): void {
+    this.conn?.destroy();
+    this.conn = undefined;
+  }
+
+  async rows(sql: string, timeout = 2000): Promise<RowDataPacket[]> {
+    const c = await this.get();
+    try {
+      const [rows] = await c.query<RowDataPacket[]>({ sql, timeout });
+      return rows;
+    } catch (e) {
+      if ((e as { fatal?: boolean }).fatal || /closed state|timeout/i.test(String((e as Error).message))) this.drop();
+      throw e;
+    }
+  }
+}
+
+/** The local MariaDB as the agent sees and drives it. Looks and actions use separate connections. */
+export class LocalDb {
+  private readonly looker: LocalConnection;
+  private readonly actor: LocalConnection;
+
+  constructor(private readonly cfg: AgentConfig) {
+    this.looker = new LocalConnection(cfg);
+    this.actor = new LocalConnection(cfg);
+  }
+
+  /** One look: variables, semi-sync status, replica status. Never throws: a failed look is a "down" observation. */
+  async observe(): Promise<DbObservation> {
+    const at = Date.now();
+    try {
+      const [vars] = await this.looker.rows(OBSERVE_SQL.variables, 1000);
+      const status = Object.fromEntries((await this.looker.rows(OBSERVE_SQL.semisync, 1000)).map((r) => [String(r.Variable_name), String(r.Value)]));
+      const [replica] = await this.looker.rows(OBSERVE_SQL.replica, 1000);
+      return toObservation(at, vars ?? {}, status, replica ?? null);
+    } catch (e) {
+      return downObservation(at, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Makes the server writable (the design's first start, or a promotion). */
+  async setWritable(): Promise<void> {
+    await this.actor.rows("SET GLOBAL read_only = OFF");
+  }
+
+  /** Cuts the connections of the app's users; returns how many. */
+  async killClients(): Promise<number> {
+    const users = this.cfg.appUsers.map(q).join(", ");
+    const rows = await this.actor.rows(`SELECT ID FROM information_schema.PROCESSLIST WHERE USER IN (${users})`);
+    let n = 0;
+    for (const r of rows) {
+      try {
+        await this.actor.rows(`KILL CONNECTION ${Number(r.ID)}`);
+        n++;
+      } catch {
+        // gone already
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Fences the server: read-only, and the app's connections cut so its pools reconnect through the proxy.
+   * `killFirst` cuts them before setting read-only (a commit stuck waiting for a lost replica would hold read_only back).
+   */
+  async fence(killFirst: boolean): Promise<FenceResult> {
+    const t = performance.now();
+    let killed = killFirst ? await this.killClients() : 0;
+    await this.actor.rows("SET GLOBAL read_only = ON", 5000);
+    killed += await this.killClients();
+    const [v] = await this.actor.rows("SELECT @@gtid_binlog_pos AS pos");
+    return { host: this.cfg.host, readOnly: true, killed, ms: Math.round(performance.now() - t), gtidBinlogPos: String(v?.pos ?? "") };
+  }
+
+  /** Waits until the server applied `gtid`; true when it did in time. */
+  async waitApplied(gtid: string, timeoutMs: number): Promise<boolean> {
+    if (!gtid) return true;
+    const [r] = await this.actor.rows(`SELECT MASTER_GTID_WAIT(${q(gtid)}, ${(timeoutMs / 1000).toFixed(3)}) AS w`, timeoutMs + 2000);
+    return Number(r?.w) === 0;
+  }
+
+  /**
+   * Promotes the server: stop receiving, apply everything the relay log holds (and `waitFor` when given),
+   * forget the old primary, take writes.
+   */
+  async promote(waitFor: string | undefined, timeoutMs: number): Promise<PromoteResult> {
+    const t = performance.now();
+    const [before] = await this.actor.rows(OBSERVE_SQL.replica);
+    let applyMs = 0;
+    if (before && String(before.Master_Host ?? "")) {
+      const a = performance.now();
+      // The old primary's last position first, while still receiving from it (a planned switchover)...
+      if (waitFor && !(await this.waitApplied(waitFor, timeoutMs))) throw new Error(`${this.cfg.host} did not apply ${waitFor} within ${timeoutMs} ms; not promoted`);
+      // ...then stop receiving and apply whatever the relay log still holds.
+      await this.actor.rows("STOP SLAVE IO_THREAD", 5000);
+      const [io] = await this.actor.rows(OBSERVE_SQL.replica);
+      const received = String(io?.Gtid_IO_Pos ?? "");
+      if (received && !(await this.waitApplied(received, timeoutMs))) {
+        await this.actor.rows("START SLAVE IO_THREAD").catch(() => undefined);
+        throw new Error(`${this.cfg.host} did not apply what it received (${received}) within ${timeoutMs} ms; not promoted`);
+      }
+      applyMs = Math.round(performance.now() - a);
+      await this.actor.rows("STOP SLAVE", 5000);
+      await this.actor.rows("RESET SLAVE ALL");
+    } else if (waitFor) {
+      throw new Error(`${this.cfg.host} follows no server and cannot wait for ${waitFor}`);
+    }
+    await this.setWritable();
+    const [v] = await this.actor.rows("SELECT @@gtid_binlog_pos AS pos");
+    return { host: this.cfg.host, gtid: String(v?.pos ?? ""), applyMs, ms: Math.round(performance.now() - t) };
+  }
+
+  /** Makes the server a replica of `primary`, then watches its IO thread for up to `watchMs`. */
+  async follow(primary: string, primaryAddress: string, watchMs = 3000): Promise<FollowResult> {
+    const t = performance.now();
+    for (const sql of followSql(this.cfg, primaryAddress)) await this.actor.rows(sql, 5000);
+    const [v] = await this.actor.rows("SELECT @@gtid_slave_pos AS pos");
+    const gtid = String(v?.pos ?? "");
+    const deadline = Date.now() + watchMs;
+    let outcome: FollowResult["outcome"] = "connecting";
+    let detail = "";
+    while (Date.now() < deadline) {
+      const [s] = await this.actor.rows(OBSERVE_SQL.replica);
+      const io = String(s?.Slave_IO_Running ?? "");
+      const errno = Number(s?.Last_IO_Errno ?? 0);
+      detail = String(s?.Last_IO_Error ?? "");
+      if (io === "Yes") {
+        outcome = "streaming";
+        detail = "";
+        break;
+      }
+      if (errno === 1236) {
+        outcome = "diverged";
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { host: this.cfg.host, primary, outcome, detail, gtid, ms: Math.round(performance.now() - t) };
+  }
+
+  close(): void {
+    this.looker.drop();
+    this.actor.drop();
+  }
+}

@@ -1,0 +1,79 @@
+// The agent's own judgements, as pure functions: what to tell the database proxies, and when to fence itself.
+import { isWritablePrimary, type DbObservation } from "../observe.js";
+import { TIMING } from "../timing.js";
+
+/** What the agent knows when it answers a check. */
+export interface AnswerInput {
+  now: number;
+  db: DbObservation | null;
+  selfFenced: boolean;
+}
+
+/** A look older than this is not trusted for an answer. */
+export const STALE_MS = 1000;
+
+function unusable(i: AnswerInput): string | null {
+  if (!i.db || i.now - i.db.at > STALE_MS) return "down#no recent look at the local MariaDB";
+  if (!i.db.up) return "down#MariaDB does not answer";
+  return null;
+}
+
+/** The answer to "write": "up" only for a writable primary that has not fenced itself. */
+export function writeAnswer(i: AnswerInput): string {
+  const bad = unusable(i);
+  if (bad) return bad;
+  if (i.selfFenced) return "down#fenced itself";
+  if (i.db!.replica) return "down#follows another server";
+  if (i.db!.readOnly) return "down#read-only";
+  return isWritablePrimary(i.db) ? "up" : "down#not writable";
+}
+
+/**
+ * The answer to "replica": "up" for a replica whose SQL thread runs and which is not far behind.
+ * A replica whose primary is gone (IO thread reconnecting) keeps serving what it has: reads go on.
+ * One whose IO thread stopped on an error (e.g. it diverged) does not.
+ */
+export function replicaAnswer(i: AnswerInput): string {
+  const bad = unusable(i);
+  if (bad) return bad;
+  const r = i.db!.replica;
+  if (!r) return "down#not a replica";
+  if (!r.sqlRunning) return `down#SQL thread stopped${r.lastSqlErrno ? ` (error ${r.lastSqlErrno})` : ""}`;
+  if (r.io === "No" && r.lastIoErrno) return `down#IO thread stopped (error ${r.lastIoErrno})`;
+  if (r.io === "Yes" && r.secondsBehind !== null && r.secondsBehind > TIMING.maxReadLagS) return `down#${r.secondsBehind} s behind`;
+  return "up";
+}
+
+/** What the self-fence rule looks at. */
+export interface SelfFenceInput {
+  now: number;
+  /** Only with a controller: without one nobody promotes behind the primary's back. */
+  enabled: boolean;
+  db: DbObservation | null;
+  /** When the controller last talked to this agent (null: never). */
+  controllerSeenAt: number | null;
+  /** Semi-sync was on, with a replica connected, when the controller last talked to this agent. */
+  inSyncAtContact: boolean;
+  /** Since when a commit has been waiting for an acknowledgement with none arriving (null: none waiting). */
+  stuckSince: number | null;
+}
+
+/**
+ * Why the primary should fence itself now, or null. It does when the controller has been silent long enough
+ * to have declared it dead, the controller last saw it in sync (so it may have promoted a replica), and its
+ * replica is gone: a write it took now could be acknowledged without any replica having it, then lost.
+ */
+export function selfFenceReason(i: SelfFenceInput): string | null {
+  if (!i.enabled || !isWritablePrimary(i.db) || i.controllerSeenAt === null) return null;
+  const silent = i.now - i.controllerSeenAt;
+  if (silent < TIMING.selfFenceSilenceMs || !i.inSyncAtContact) return null;
+  const s = i.db!.semisync;
+  const why = !s.masterStatus
+    ? "semi-synchronous replication fell back to asynchronous"
+    : s.masterClients === 0
+      ? "no replica is connected"
+      : i.stuckSince !== null && i.now - i.stuckSince >= TIMING.stuckCommitMs
+        ? `a commit has waited ${i.now - i.stuckSince} ms for a replica's acknowledgement`
+        : null;
+  return why ? `no word from the failover controller for ${silent} ms and ${why}: it may have promoted a replica` : null;
+}

@@ -1,0 +1,348 @@
+// The failover controller: watches every database agent, decides, and runs the procedures.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { ControllerConfig } from "../config.js";
+import { decide, primaryHealth, rankCandidates, syncMark, syncVerdict, type DecideInput, type Decision, type HostTrack, type SyncMark, type SyncVerdict } from "../decide.js";
+import { HttpError, type JsonRequest } from "../http.js";
+import { failover, rejoin, switchover, unfence, type ProcedureContext, type ProcedureResult, type StepRecorder } from "../procedures.js";
+import { TIMING } from "../timing.js";
+import type { AgentClient } from "../types.js";
+import { writeMetrics } from "./metrics.js";
+
+/** The controller's phase. */
+export type Phase = "starting" | "watching" | "suspect" | "failing-over" | "switching-over" | "refused" | "conflict";
+
+/** One failover or switchover the controller ran. */
+export interface FailoverRecord {
+  kind: "failover" | "switchover";
+  at: number;
+  from: string;
+  to: string;
+  ok: boolean;
+  forced: boolean;
+  /** When the old primary was last seen answering (failover only). */
+  lastSeenAt?: number;
+  /** From last seen (failover) or from the request (switchover) to the proxies following. */
+  totalMs: number;
+  pauseMs?: number;
+  sync: SyncVerdict;
+  result: ProcedureResult;
+}
+
+/** What `GET /state` answers (and `stacklab db status` shows). */
+export interface ControllerState {
+  host: string;
+  now: number;
+  startedAt: number;
+  phase: Phase;
+  primary: string | null;
+  note: string;
+  refused: { at: number; reason: string; candidate: string | null; sync: SyncVerdict } | null;
+  lastSync: SyncMark | null;
+  /** If the primary died now: who would be promoted, and would it be in sync. */
+  ifPrimaryDied: { candidate: string | null; sync: SyncVerdict };
+  agents: { host: string; answering: boolean; lastOkAt: number | null; failures: number }[];
+  failovers: FailoverRecord[];
+  rejoinBlocked: Record<string, { until: number; detail: string }>;
+}
+
+interface Persisted {
+  primary: string | null;
+  failovers: FailoverRecord[];
+}
+
+export class Controller {
+  private readonly tracks: Record<string, HostTrack> = {};
+  private readonly addresses: Record<string, string>;
+  private readonly hosts: string[];
+  private readonly startedAt = Date.now();
+  private primary: string | null;
+  private phase: Phase = "starting";
+  private note = "starting";
+  private lastSync: SyncMark | null = null;
+  private refused: ControllerState["refused"] = null;
+  private failovers: FailoverRecord[] = [];
+  private rejoinBlocked: ControllerState["rejoinBlocked"] = {};
+  private busy = false;
+  private lastEventKey = "";
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly cfg: ControllerConfig,
+    private readonly client: AgentClient,
+    private readonly record: StepRecorder,
+    private readonly log: (line: string) => void,
+  ) {
+    this.hosts = cfg.dbHosts.map((h) => h.name);
+    this.addresses = Object.fromEntries(cfg.dbHosts.map((h) => [h.name, h.address]));
+    for (const h of this.hosts) this.tracks[h] = { last: null, lastOkAt: null, firstFailAt: null, failures: 0 };
+    const saved = existsSync(cfg.stateFile) ? (JSON.parse(readFileSync(cfg.stateFile, "utf8")) as Persisted) : null;
+    this.primary = saved?.primary ?? cfg.primary;
+    this.failovers = saved?.failovers ?? [];
+  }
+
+  /** Starts one poller per agent and the decision loop. */
+  start(): void {
+    for (const h of this.hosts) void this.poll(h);
+    this.timers.push(setInterval(() => void this.step(), TIMING.controllerPollMs / 2));
+    this.log(`watching ${this.hosts.join(", ")}; primary ${this.primary ?? "unknown"}`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  private async poll(host: string): Promise<void> {
+    while (!this.stopped) {
+      const started = Date.now();
+      const t = this.tracks[host]!;
+      try {
+        const s = await this.client.status(host);
+        t.last = s;
+        t.lastOkAt = started;
+        t.firstFailAt = null;
+        t.failures = 0;
+        if (host === this.primary) {
+          const mark = syncMark(this.input());
+          if (mark) this.lastSync = mark;
+        }
+      } catch {
+        t.failures++;
+        t.firstFailAt ??= started;
+      }
+      const wait = TIMING.controllerPollMs - (Date.now() - started);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private input(): DecideInput {
+    const now = Date.now();
+    return {
+      now,
+      hosts: this.hosts,
+      addresses: this.addresses,
+      primary: this.primary,
+      tracks: this.tracks,
+      lastSync: this.lastSync,
+      replication: this.cfg.replication,
+      deadAfterMs: TIMING.deadAfterMs,
+      confirmFailures: TIMING.confirmFailures,
+      semisyncTimeoutMs: this.cfg.semisyncTimeoutMs,
+      rejoinBlocked: Object.entries(this.rejoinBlocked)
+        .filter(([, b]) => b.until > now)
+        .map(([h]) => h),
+    };
+  }
+
+  private ctx(): ProcedureContext {
+    return { client: this.client, record: this.record, addresses: this.addresses, proxies: Object.values(this.cfg.proxies) };
+  }
+
+  /** Records an event once per distinct situation (a refusal is not repeated every 100 ms). */
+  private once(key: string, step: string, message: string, data?: Record<string, unknown>): void {
+    if (key === this.lastEventKey) return;
+    this.lastEventKey = key;
+    this.record(step, message, data);
+  }
+
+  private async step(): Promise<void> {
+    if (this.busy || this.stopped) return;
+    const input = this.input();
+    if (this.phase === "starting") {
+      const p = this.primary ? this.tracks[this.primary]?.last?.db : undefined;
+      const writable = p?.up && !p.readOnly && !p.replica;
+      if (!writable && Date.now() - this.startedAt < TIMING.startupGraceMs) return;
+      this.setPhase("watching", writable ? `${this.primary} is the primary` : "the primary did not show up in time; judging it now");
+      this.record("watch", `failover controller on ${this.cfg.host} watches ${this.hosts.join(", ")}; ${this.note}`);
+    }
+    const decision = decide(input);
+    this.busy = true;
+    try {
+      await this.act(decision, input);
+    } catch (e) {
+      this.log(`step failed: ${e instanceof Error ? e.stack : String(e)}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async act(d: Decision, input: DecideInput): Promise<void> {
+    switch (d.action) {
+      case "none":
+        if (this.phase !== "watching") {
+          if (this.phase === "refused" || this.phase === "suspect") this.once(`ok:${this.primary}`, "recovered", `${d.note}: nothing to do`);
+          this.refused = null;
+        }
+        this.setPhase("watching", d.note);
+        return;
+      case "wait":
+        this.setPhase("suspect", d.reason);
+        return;
+      case "adopt":
+        this.record("adopt", `the controller now knows ${d.primary} as the primary (${d.reason})`, { host: d.primary });
+        this.primary = d.primary;
+        this.lastSync = null;
+        this.save();
+        return;
+      case "refuse":
+        this.refused = { at: Date.now(), reason: d.reason, candidate: d.candidate, sync: d.sync };
+        this.setPhase("refused", `not promoting${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}`);
+        this.once(`refuse:${d.from}:${d.candidate}:${d.sync.reason}`, "refuse", `${d.from} is lost (${d.reason}); refusing to promote${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}. \`stacklab db failover --force\` promotes anyway.`, { host: d.from, candidate: d.candidate });
+        return;
+      case "conflict":
+        this.setPhase("conflict", d.reason);
+        this.once(`conflict:${d.writable.join()}`, "conflict", d.reason, { writable: d.writable });
+        return;
+      case "fence-extra":
+        for (const h of d.hosts) {
+          const r = await this.client.fence(h, "not the primary", { killFirst: false });
+          this.record("fence", `fenced ${h} (read-only, ${r.killed} app connections cut): ${d.reason}`, { host: h });
+        }
+        return;
+      case "unfence":
+        await unfence(this.ctx(), d.host, d.reason);
+        return;
+      case "rejoin": {
+        this.record("rejoin", `${d.host} rejoins as a replica of ${d.primary} (${d.reason})`, { host: d.host });
+        const r = await rejoin(this.ctx(), d.host, d.primary);
+        if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: Date.now() + 30_000, detail: `${r.outcome}: ${r.detail}` };
+        else delete this.rejoinBlocked[d.host];
+        return;
+      }
+      case "failover":
+        await this.runFailover(d, input, false);
+        return;
+    }
+  }
+
+  private async runFailover(d: Extract<Decision, { action: "failover" }>, input: DecideInput, forced: boolean): Promise<FailoverRecord> {
+    const old = this.tracks[d.from]!;
+    const lastSeenAt = old.lastOkAt ?? this.startedAt;
+    const detectedAt = Date.now();
+    this.setPhase("failing-over", `${d.from} -> ${d.to}`);
+    this.record("detect", `${d.from} is lost: ${d.reason} (last seen ${detectedAt - lastSeenAt} ms ago)`, { host: d.from, lastSeenAt, sinceLastSeenMs: detectedAt - lastSeenAt });
+    this.record("decide", `promoting ${d.to}${forced ? " (forced)" : ""}: ${d.sync.reason}`, { host: d.to, inSync: d.sync.inSync, forced });
+    const result = await failover(this.ctx(), d.from, d.to, d.others, { lossless: d.sync.inSync });
+    const rec: FailoverRecord = { kind: "failover", at: detectedAt, from: d.from, to: d.to, ok: result.ok, forced, lastSeenAt, totalMs: Date.now() - lastSeenAt, sync: d.sync, result };
+    if (result.ok) {
+      this.primary = d.to;
+      this.lastSync = null;
+      this.refused = null;
+      this.record("done", `failover done: ${d.to} is the primary; writes go to it ${rec.totalMs} ms after ${d.from} was last seen (${Date.now() - detectedAt} ms after detection)`, { host: d.to, totalMs: rec.totalMs, sinceDetectMs: Date.now() - detectedAt });
+    }
+    this.failovers = [...this.failovers, rec].slice(-20);
+    this.setPhase(result.ok ? "watching" : "refused", result.ok ? `${d.to} is the primary` : `failover failed: ${result.error}`);
+    void input;
+    this.save();
+    return rec;
+  }
+
+  private setPhase(phase: Phase, note: string): void {
+    const changed = phase !== this.phase;
+    this.phase = phase;
+    this.note = note;
+    if (changed) this.log(`${phase}: ${note}`);
+    writeMetrics(this.cfg.metricsFile, {
+      primary: this.primary,
+      state: phase,
+      lastFailover: this.failovers.filter((f) => f.ok).map((f) => ({ from: f.from, to: f.to, at: f.at })).pop() ?? null,
+      failovers: this.failovers.filter((f) => f.ok && f.kind === "failover").length,
+    });
+  }
+
+  private save(): void {
+    mkdirSync(dirname(this.cfg.stateFile), { recursive: true });
+    const tmp = `${this.cfg.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ primary: this.primary, failovers: this.failovers } satisfies Persisted));
+    renameSync(tmp, this.cfg.stateFile);
+  }
+
+  /** The state for `GET /state`. */
+  state(): ControllerState {
+    const input = this.input();
+    const candidate = rankCandidates(input)[0] ?? null;
+    const now = Date.now();
+    return {
+      host: this.cfg.host,
+      now,
+      startedAt: this.startedAt,
+      phase: this.phase,
+      primary: this.primary,
+      note: this.note,
+      refused: this.refused,
+      lastSync: this.lastSync,
+      ifPrimaryDied: { candidate, sync: candidate ? syncVerdict(input, candidate, now) : { inSync: false, reason: "no replica could take over" } },
+      agents: this.hosts.map((h) => ({ host: h, answering: this.tracks[h]!.lastOkAt !== null && now - this.tracks[h]!.lastOkAt! < TIMING.deadAfterMs, lastOkAt: this.tracks[h]!.lastOkAt, failures: this.tracks[h]!.failures })),
+      failovers: this.failovers,
+      rejoinBlocked: this.rejoinBlocked,
+    };
+  }
+
+  /** Serves the controller's API: GET /state, POST /failover {to, force}, POST /rejoin {host}. */
+  async handle(r: JsonRequest): Promise<{ status: number; body: unknown }> {
+    const route = `${r.method} ${r.path}`;
+    if (route === "GET /state") return { status: 200, body: this.state() };
+    if (!r.trusted) throw new HttpError(401, "missing or wrong token");
+    const body = (r.body ?? {}) as Record<string, unknown>;
+    if (route === "POST /failover") return { status: 200, body: await this.manualFailover(typeof body.to === "string" ? body.to : undefined, body.force === true) };
+    if (route === "POST /rejoin") {
+      const host = String(body.host ?? "");
+      if (!this.hosts.includes(host)) throw new HttpError(400, `${host} is not a database host (${this.hosts.join(", ")})`);
+      if (host === this.primary) throw new HttpError(400, `${host} is the primary`);
+      return { status: 200, body: await this.exclusive(async () => {
+        delete this.rejoinBlocked[host];
+        this.record("rejoin", `${host} rejoins as a replica of ${this.primary} (asked by a person)`, { host });
+        return rejoin(this.ctx(), host, this.primary!);
+      }) };
+    }
+    throw new HttpError(404, `no route ${route}`);
+  }
+
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.busy) throw new HttpError(409, `the controller is busy (${this.phase}: ${this.note})`);
+    this.busy = true;
+    try {
+      return await fn();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** A person asked for a failover: a planned switchover while the primary is up, else a failover (forced if asked). */
+  private manualFailover(to: string | undefined, force: boolean): Promise<FailoverRecord> {
+    return this.exclusive(async () => {
+      if (to !== undefined && !this.hosts.includes(to)) throw new HttpError(400, `${to} is not a database host (${this.hosts.join(", ")})`);
+      if (to === this.primary) throw new HttpError(400, `${to} is already the primary`);
+      const input = this.input();
+      const health = primaryHealth(input);
+      if (health.state === "up") {
+        const target = to ?? rankCandidates(input)[0];
+        if (!target) throw new HttpError(409, "no replica answers and replicates: nothing to switch over to");
+        const from = this.primary!;
+        const others = this.hosts.filter((h) => h !== from && h !== target && this.tracks[h]!.last?.db.up);
+        this.setPhase("switching-over", `${from} -> ${target}`);
+        this.record("switchover", `planned switchover from ${from} to ${target} (asked by a person)`, { from, to: target });
+        const started = Date.now();
+        const result = await switchover(this.ctx(), from, target, others);
+        const rec: FailoverRecord = { kind: "switchover", at: started, from, to: target, ok: result.ok, forced: false, totalMs: Date.now() - started, ...(result.pauseMs !== undefined ? { pauseMs: result.pauseMs } : {}), sync: { inSync: true, reason: "planned: the new primary applied every write first" }, result };
+        if (result.ok) {
+          this.primary = target;
+          this.lastSync = null;
+        }
+        this.failovers = [...this.failovers, rec].slice(-20);
+        this.setPhase("watching", result.ok ? `${target} is the primary` : `switchover failed: ${result.error}`);
+        this.save();
+        return rec;
+      }
+      const d = decide(input, { force, ...(to ? { to } : {}) });
+      if (d.action === "failover") return this.runFailover(d, input, force && !d.sync.inSync);
+      if (d.action === "refuse") {
+        this.record("refuse", `failover asked by a person refused: ${d.reason}; ${d.sync.reason}${force ? "" : ". Add --force to promote anyway."}`, { candidate: d.candidate });
+        throw new HttpError(409, `${d.reason}; ${d.sync.reason}${force ? "" : " (add --force to promote anyway)"}`);
+      }
+      throw new HttpError(409, `not now: ${"reason" in d ? d.reason : d.note}`);
+    });
+  }
+}

@@ -1,0 +1,153 @@
+// The failover machinery seen from this machine (the CLI): agents and controller through their unix sockets
+// in the hosts' trees, MariaDB through each host's local socket, proxies through their admin sockets.
+import { connect } from "node:net";
+import { join } from "node:path";
+import type { Model } from "../model/types.js";
+import { hostDir } from "../runtime/paths.js";
+import { isAlive, type LabState } from "../runtime/state.js";
+import { sql } from "../runtime/replication.js";
+import { recordEvent } from "../runtime/events.js";
+import { DB_PROXY_FILES } from "../render/config/db-proxy.js";
+import { hostsWithRole, privateAddress } from "../render/config/common.js";
+import { agentClient } from "./client.js";
+import { FAILOVER_PATHS, hasDbAgents } from "./config.js";
+import type { ControllerState } from "./controller/controller.js";
+import { callJson, type CallTarget } from "./http.js";
+import { OBSERVE_SQL, downObservation, nameValues, parseBatch, toObservation, type DbObservation } from "./observe.js";
+import type { StepRecorder } from "./procedures.js";
+import type { AgentClient, AgentStatus } from "./types.js";
+
+/** A path inside a host, as seen from this machine. */
+export function hostPath(lab: string, host: string, path: string): string {
+  return join(hostDir(lab, host), path.replace(/^\/+/, ""));
+}
+
+/** An AgentClient over the agents' unix sockets (no network, no token: file permissions guard them). */
+export function labAgentClient(lab: string): AgentClient {
+  return agentClient((host): CallTarget => ({ socketPath: hostPath(lab, host, FAILOVER_PATHS.agentSocket) }), 1500);
+}
+
+/** The controller's unix socket, or null when the design has no controller. */
+export function controllerTarget(lab: string, model: Model): CallTarget | null {
+  const c = model.database.controller;
+  return c ? { socketPath: hostPath(lab, c, FAILOVER_PATHS.controllerSocket) } : null;
+}
+
+/** A recorder writing the CLI's steps to the lab's event log. */
+export function cliRecorder(lab: string): StepRecorder {
+  return (step, message, data) =>
+    recordEvent(lab, { kind: "failover", message, source: "cli", data: { step, ...data }, ...(typeof data?.host === "string" ? { host: data.host } : {}) });
+}
+
+/** Looks at one database server through its host's local socket (as root), whatever the agents say. */
+export async function observeServer(state: LabState, host: string): Promise<DbObservation> {
+  const hs = state.hosts.find((h) => h.name === host);
+  const at = Date.now();
+  if (!hs || !isAlive(hs.init)) return downObservation(at, "host is down");
+  try {
+    const [vars] = parseBatch(await sql(hs.init!.pid, `${OBSERVE_SQL.variables};`, { columnNames: true, timeoutMs: 5000 }));
+    const status = nameValues(parseBatch(await sql(hs.init!.pid, `${OBSERVE_SQL.semisync};`, { columnNames: true, timeoutMs: 5000 })));
+    const [replica] = parseBatch(await sql(hs.init!.pid, `${OBSERVE_SQL.replica};`, { columnNames: true, timeoutMs: 5000 }));
+    return toObservation(at, vars ?? {}, status, replica ?? null);
+  } catch (e) {
+    return downObservation(at, e instanceof Error ? e.message.split("\n").slice(-1)[0]! : String(e));
+  }
+}
+
+/** One server of a database proxy's backends as HAProxy sees it. */
+export interface ProxyServer {
+  backend: string;
+  server: string;
+  /** UP, DOWN, MAINT, no check... */
+  status: string;
+  /** The last check's outcome in HAProxy's words. */
+  check: string;
+}
+
+/** Asks a database proxy's admin socket for its servers' states. */
+export function proxyServers(lab: string, host: string, timeoutMs = 2000): Promise<ProxyServer[]> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(hostPath(lab, host, DB_PROXY_FILES.adminSocket));
+    let out = "";
+    const timer = setTimeout(() => sock.destroy(new Error("no answer from the proxy's admin socket")), timeoutMs);
+    sock.on("connect", () => sock.write("show stat\n"));
+    sock.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    sock.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on("close", () => {
+      clearTimeout(timer);
+      const lines = out.split("\n").filter(Boolean);
+      const header = (lines[0] ?? "").replace(/^# /, "").split(",");
+      const col = (row: string[], name: string) => row[header.indexOf(name)] ?? "";
+      resolve(
+        lines
+          .slice(1)
+          .map((l) => l.split(","))
+          .filter((r) => !["FRONTEND", "BACKEND"].includes(col(r, "svname")))
+          .map((r) => ({ backend: col(r, "pxname"), server: col(r, "svname"), status: col(r, "status"), check: [col(r, "check_status"), col(r, "check_desc") || col(r, "last_chk")].filter(Boolean).join(" ") })),
+      );
+    });
+  });
+}
+
+/** Everything `stacklab db status` shows. */
+export interface DbStatus {
+  lab: string;
+  replication: Model["database"]["replication"];
+  failover: Model["database"]["failover"];
+  controllerHost: string | null;
+  /** The server taking writes now (null: none, or more than one: see `writable`). */
+  primary: string | null;
+  writable: string[];
+  servers: {
+    host: string;
+    address: string;
+    hostUp: boolean;
+    role: "primary" | "replica" | "read-only" | "down";
+    db: DbObservation;
+    agent: AgentStatus | { error: string } | null;
+  }[];
+  proxies: { host: string; servers: ProxyServer[] | { error: string } }[];
+  controller: ControllerState | { error: string } | null;
+}
+
+/** Gathers the database tier's status: servers, agents, proxies, controller. */
+export async function dbStatus(state: LabState, model: Model): Promise<DbStatus> {
+  const lab = state.name;
+  const agents = hasDbAgents(model) ? labAgentClient(lab) : null;
+  const dbs = hostsWithRole(model, "db");
+  const servers = await Promise.all(
+    dbs.map(async (h) => {
+      const hostUp = isAlive(state.hosts.find((x) => x.name === h.name)?.init);
+      const [db, agent] = await Promise.all([
+        observeServer(state, h.name),
+        agents && hostUp ? agents.status(h.name).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) : Promise.resolve(null),
+      ]);
+      const role: DbStatus["servers"][number]["role"] = !db.up ? "down" : db.replica ? "replica" : db.readOnly ? "read-only" : "primary";
+      return { host: h.name, address: privateAddress(h), hostUp, role, db, agent };
+    }),
+  );
+  const proxyHosts = model.services.filter((s) => s.kind === "db-proxy").map((s) => s.host);
+  const proxies = await Promise.all(
+    proxyHosts.map(async (host) => ({
+      host,
+      servers: isAlive(state.hosts.find((x) => x.name === host)?.init) ? await proxyServers(lab, host).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) : { error: "host is down" },
+    })),
+  );
+  const target = controllerTarget(lab, model);
+  const controller = target ? await callJson<ControllerState>(target, "GET", "/state", undefined, 2000).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) : null;
+  const writable = servers.filter((s) => s.role === "primary").map((s) => s.host);
+  return {
+    lab,
+    replication: model.database.replication,
+    failover: model.database.failover,
+    controllerHost: model.database.controller,
+    primary: writable.length === 1 ? writable[0]! : null,
+    writable,
+    servers,
+    proxies,
+    controller,
+  };
+}

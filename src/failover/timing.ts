@@ -1,0 +1,30 @@
+// Every delay of the failover machinery in one place, with why it has its value.
+
+export const TIMING = {
+  /** The agent looks at its own MariaDB this often (one local socket connection, three small queries). */
+  agentPollMs: 100,
+  /** A replica's agent pings the primary it follows this often... */
+  probeEveryMs: 200,
+  /** ...and gives up on one ping after this long (lab hosts share a machine: answers take < 5 ms). */
+  probeTimeoutMs: 300,
+  /** The controller asks every agent for its status this often... */
+  controllerPollMs: 200,
+  /** ...and waits this long for an answer. */
+  agentCallTimeoutMs: 400,
+  /** The primary counts as lost when the controller has not heard from it (or it has not answered its agent) for this long... */
+  deadAfterMs: 800,
+  /** ...and every replica that answers saw at least this many pings of it fail in a row (the second opinion). */
+  confirmFailures: 2,
+  /** A primary fences itself when the controller has been silent this long and its replica stopped acknowledging. */
+  selfFenceSilenceMs: 1000,
+  /** A commit waiting this long for a replica's acknowledgement means the replica is gone (semi-sync timeout is 1000 ms). */
+  stuckCommitMs: 300,
+  /** A replica further behind than this (seconds) stops serving reads while its primary is reachable. */
+  maxReadLagS: 10,
+  /** Promotion waits at most this long for a replica to apply what it received. */
+  applyWaitMs: 5000,
+  /** A planned switchover waits at most this long for the target to catch up before pausing writes. */
+  catchUpMs: 5000,
+  /** How long the controller waits after start for the primary to show up before judging it. */
+  startupGraceMs: 60_000,
+} as const;

@@ -1,0 +1,83 @@
+// What agents report and what the controller and the CLI exchange with them.
+import type { DbObservation } from "./observe.js";
+
+/** How a replica's agent sees the primary it follows (the second opinion on a primary's death). */
+export interface PrimaryProbe {
+  /** Address pinged (the Master_Host the replica follows). */
+  target: string;
+  ok: boolean;
+  /** Failed pings in a row. */
+  failures: number;
+  lastOkAt: number | null;
+  lastError?: string;
+}
+
+/** What one kind of check last answered to one database proxy. */
+export interface CheckAnswer {
+  answer: string;
+  /** Since when this proxy has been given this answer without a break. */
+  since: number;
+  lastAt: number;
+}
+
+/** An agent's whole report. */
+export interface AgentStatus {
+  host: string;
+  now: number;
+  startedAt: number;
+  /** The latest look at the local MariaDB. */
+  db: DbObservation;
+  /** When the local MariaDB last answered. */
+  dbLastOkAt: number | null;
+  /** Null on a server that follows nobody. */
+  probe: PrimaryProbe | null;
+  /** The agent fenced its own server (read-only) because it may have been replaced. */
+  selfFenced: { at: number; reason: string } | null;
+  /** What the checks answer now. */
+  answers: { write: string; replica: string };
+  /** Per database proxy (by app host name, else address): what it was last told. */
+  checkers: Record<string, { write?: CheckAnswer; replica?: CheckAnswer }>;
+  /** When the controller last talked to this agent. */
+  controllerSeenAt: number | null;
+}
+
+/** Result of fencing a server. */
+export interface FenceResult {
+  host: string;
+  readOnly: boolean;
+  killed: number;
+  ms: number;
+  gtidBinlogPos: string;
+}
+
+/** Result of promoting a server. */
+export interface PromoteResult {
+  host: string;
+  /** Position applied before it took writes. */
+  gtid: string;
+  /** Time spent applying what the relay log still held. */
+  applyMs: number;
+  ms: number;
+}
+
+/** Result of making a server follow another. */
+export interface FollowResult {
+  host: string;
+  primary: string;
+  /** "streaming" once its IO thread runs; "diverged" when it holds transactions the primary never had. */
+  outcome: "streaming" | "connecting" | "diverged" | "error";
+  detail: string;
+  /** Where it started following from. */
+  gtid: string;
+  ms: number;
+}
+
+/** What a controller, or the CLI standing in for one, can ask of a database host's agent. */
+export interface AgentClient {
+  status(host: string): Promise<AgentStatus>;
+  fence(host: string, reason: string, opts?: { killFirst?: boolean }): Promise<FenceResult>;
+  promote(host: string, opts?: { waitFor?: string; timeoutMs?: number }): Promise<PromoteResult>;
+  follow(host: string, primary: string, primaryAddress: string): Promise<FollowResult>;
+  /** Waits until the host applied `gtid`; true when it did within the time. */
+  waitApplied(host: string, gtid: string, timeoutMs: number): Promise<boolean>;
+}

@@ -1,0 +1,14 @@
+// The database proxy on each app host: HAProxy in TCP mode, its own config, admin socket and pid file.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { PORTS } from "../../model/ports.js";
+import { DB_PROXY_FILES } from "../../render/config/db-proxy.js";
+import { runScript, tcpProbe, type ServiceDef } from "./types.js";
+
+export const dbProxy: ServiceDef = {
+  kind: "db-proxy",
+  runScript: () => runScript("db-proxy", [`mkdir -p ${DB_PROXY_FILES.runDir}`, `exec haproxy -Ws -f ${DB_PROXY_FILES.config}`]),
+  prepare: (ctx) => void mkdirSync(join(ctx.root, DB_PROXY_FILES.runDir.slice(1)), { recursive: true }),
+  probe: () => tcpProbe("127.0.0.1", PORTS.dbProxyWrite),
+  readyTimeoutMs: 10_000,
+};

@@ -1,0 +1,29 @@
+// `stacklab audit` on design 0 (one server, no firewall, no HTTPS): the visitor can reach the app server's own port.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { runAudit } from "./audit-support.js";
+
+const LAB = "sx-audit0";
+
+describe.skipIf(!isRoot)("audit of design 0", () => {
+  beforeAll(() => {
+    cli(["down", "--name", LAB]);
+    labUp("0-simple_web_stack", LAB);
+  }, 200_000);
+  afterAll(() => {
+    expect(cli(["down", "--name", LAB]).code).toBe(0);
+    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
+  });
+
+  it("fails on the missing firewall, the missing HTTPS and the app port open to visitors", () => {
+    const { code, byId, report } = runAudit(LAB);
+    expect(code).toBe(1);
+    expect(report.checks.filter((c) => c.status === "fail").map((c) => c.id).sort()).toEqual(["exposure", "firewall", "https", "reachability"]);
+    expect(byId("exposure").details[0]).toMatch(/^answers but should not: 198\.18\.\d+\.\d+:8000\/tcp \(server-1\)$/);
+    expect(byId("firewall").summary).toMatch(/1 of 1 host/);
+    // Every tier on one host: nothing crosses the private segment.
+    expect(byId("plaintext").summary).toMatch(/no traffic crossed the private segment/);
+    expect(byId("db-grants").status).toBe("pass");
+    expect(byId("privileges").status).toBe("pass");
+  }, 120_000);
+});

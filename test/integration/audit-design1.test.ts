@@ -1,0 +1,39 @@
+// `stacklab audit` on design 1 (no firewall, no HTTPS): it exits 1 and names exactly those holes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { runAudit } from "./audit-support.js";
+
+const LAB = "sx-audit1";
+
+describe.skipIf(!isRoot)("audit of design 1", () => {
+  beforeAll(() => {
+    cli(["down", "--name", LAB]);
+    labUp("1-distributed_web_infrastructure", LAB);
+  }, 200_000);
+  afterAll(() => {
+    expect(cli(["down", "--name", LAB]).code).toBe(0);
+    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
+  });
+
+  it("fails on the missing firewall and the missing HTTPS", () => {
+    const { code, report, byId } = runAudit(LAB);
+    expect(code).toBe(1);
+    expect(report.passed).toBe(false);
+    expect(report.checks.filter((c) => c.status === "fail").map((c) => c.id).sort()).toEqual(["firewall", "https", "reachability"]);
+    expect(byId("firewall").summary).toMatch(/3 of 3 hosts of the design run no firewall \(firewall\.policy: none\)/);
+    expect(byId("firewall").details).toEqual(expect.arrayContaining([expect.stringMatching(/^server-1: no firewall; listening on .*3306\/tcp/)]));
+    expect(byId("https").summary).toMatch(/plain HTTP only \(tls\.mode: none\)/);
+    // Without firewalls the load balancer reaches the database directly.
+    expect(byId("reachability").details).toEqual(expect.arrayContaining([expect.stringMatching(/^allowed but should be blocked: lb-1 -> server-1 198\.18\.\d+\.\d+:3306\/tcp: open$/)]));
+    for (const id of ["tls-versions", "certificates", "redirect", "hsts"]) expect(byId(id).status).toBe("skip");
+    expect(byId("plaintext").status).toBe("warn");
+  }, 120_000);
+
+  it("prints the failures as text and exits 1", () => {
+    const r = cli(["audit", "--name", LAB]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL host firewalls/m);
+    expect(r.stdout).toMatch(/^FAIL HTTPS for visitors/m);
+    expect(r.stdout).toMatch(/3 checks failed$/m);
+  }, 120_000);
+});

@@ -1,0 +1,56 @@
+// TLS passthrough on a real lab: the load balancer forwards the visitors' TLS unopened to the web servers,
+// which hold the site certificate. The design is written inline; the audit must pass on it.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, inHost, isRoot, leftovers, userGetJson } from "./helpers.js";
+import { notPassing, runAudit } from "./audit-support.js";
+
+const LAB = "sx-auditpt";
+const SPEC = `
+name: passthrough
+description: One HAProxy passing TLS through to two web servers that hold the certificate.
+loadBalancer: { count: 1, ha: single }
+servers:
+  - roles: [web, app, db]
+    count: 2
+database: { replication: async }
+tls: { mode: passthrough }
+firewall: { policy: default-deny }
+`;
+
+describe.skipIf(!isRoot)("audit of a passthrough design", () => {
+  const dir = mkdtempSync(join(tmpdir(), "stacklab-passthrough-"));
+  beforeAll(() => {
+    writeFileSync(join(dir, "stack.yaml"), SPEC);
+    cli(["down", "--name", LAB]);
+    const r = cli(["up", join(dir, "stack.yaml"), "--name", LAB, "-d"], 180_000);
+    if (r.code !== 0) throw new Error(`up failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+  }, 200_000);
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    expect(cli(["down", "--name", LAB]).code).toBe(0);
+    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
+  });
+
+  it("ends the visitors' TLS on the web servers: the load balancer cannot add its header", () => {
+    const seen = Array.from({ length: 4 }, () => userGetJson<{ lb: string | null; web: string }>(LAB, "https://www.foobar.com/api/whoami"));
+    expect(seen.every((s) => s.lb === null)).toBe(true);
+    expect(new Set(seen.map((s) => s.web))).toEqual(new Set(["server-1", "server-2"]));
+    expect(inHost(LAB, "user", ["curl", "-sS", "-o", "/dev/null", "-w", "%{ssl_verify_result}", "https://www.foobar.com/"])).toBe("0");
+  });
+
+  it("passes the audit: the certificate comes from nginx, HAProxy only redirects plain HTTP", () => {
+    const { code, report, byId } = runAudit(LAB);
+    expect(code, notPassing(report)).toBe(0);
+    for (const id of ["firewall", "reachability", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts", "db-grants", "privileges", "secrets"]) {
+      expect(byId(id).status, `${id}: ${byId(id).summary}`).toBe("pass");
+    }
+    expect(byId("https").details.join("\n")).toMatch(/flow user-https, from user\) -> www\.foobar\.com \[nginx\]/);
+    // lb -> web stays encrypted; web -> app and app -> db are plaintext, as tls.internal: false declares.
+    const plaintext = byId("plaintext");
+    expect(plaintext.details.some((d) => /^encrypted: flow lb-web/.test(d))).toBe(true);
+    expect(plaintext.details.some((d) => /^FAIL/.test(d))).toBe(false);
+  }, 120_000);
+});

@@ -1,0 +1,28 @@
+// Shared by the audit's integration tests: run `stacklab audit --json` on a lab and read the result.
+import type { AuditCheck, AuditReport } from "../../src/audit/types.js";
+import { cli } from "./helpers.js";
+
+/** Runs the audit of a lab; returns its exit code and parsed report. */
+export function runAudit(lab: string): { code: number; report: AuditReport; byId: (id: string) => AuditCheck } {
+  const r = cli(["audit", "--name", lab, "--json"], 120_000);
+  let report: AuditReport;
+  try {
+    report = JSON.parse(r.stdout) as AuditReport;
+  } catch {
+    throw new Error(`audit printed no JSON (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+  }
+  const byId = (id: string) => {
+    const c = report.checks.find((x) => x.id === id);
+    if (!c) throw new Error(`no check ${id} in the report (${report.checks.map((x) => x.id).join(", ")})`);
+    return c;
+  };
+  return { code: r.code, report, byId };
+}
+
+/** A readable list of the checks that did not pass, for assertion messages. */
+export function notPassing(report: AuditReport): string {
+  return report.checks
+    .filter((c) => c.status !== "pass")
+    .map((c) => `${c.status} ${c.id}: ${c.summary}\n  ${c.details.slice(0, 8).join("\n  ")}`)
+    .join("\n");
+}

@@ -1,0 +1,55 @@
+// Monitoring on design 2 as a real lab: every exporter on the three-role servers is scraped, `metrics`
+// prints a table, and crashing a server fires HostDown and BackendDown, shown by `status`.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { expectedTargets, labJson, waitForAlert, waitForTargetsUp } from "./monitoring-helpers.js";
+import { buildModel } from "../../src/model/index.js";
+import { loadBlueprint } from "../../src/blueprints/index.js";
+
+const LAB = "mx2t";
+const model = buildModel(loadBlueprint("2-secured_and_monitored_web_infrastructure"));
+
+describe.skipIf(!isRoot)("monitoring on design 2", () => {
+  beforeAll(() => {
+    cli(["down", "--name", LAB]);
+    const r = labUp("2-secured_and_monitored_web_infrastructure", LAB);
+    expect(r.stdout + r.stderr).not.toMatch(/not yet running: (prometheus|alertmanager|node-exporter|nginx-exporter|mysqld-exporter)/);
+  }, 120_000);
+  afterAll(() => {
+    const r = cli(["down", "--name", LAB]);
+    expect(r.code).toBe(0);
+    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
+  });
+
+  it("scrapes node, nginx, app and MariaDB exporters on both servers, HAProxy on the load balancer", async () => {
+    const expected = expectedTargets(model);
+    expect(expected).toHaveLength(11);
+    await waitForTargetsUp(LAB, expected);
+  }, 60_000);
+
+  it("prints an instant query as a table, and refuses a bad query with exit 2", () => {
+    const r = cli(["metrics", 'up{job="haproxy"}', "--name", LAB]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toMatch(/^METRIC\s+INSTANCE\s+JOB\s+VALUE$/);
+    expect(r.stdout).toMatch(/^up\s+lb-1\s+haproxy\s+1$/m);
+    const bad = cli(["metrics", "up{", "--name", LAB]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Prometheus refused the query: .*parse error/);
+  });
+
+  it("records the site's QPS as stacklab:site_qps", () => {
+    const r = labJson<{ resultType: string; result: { value: [number, string] }[] }>(["metrics", "stacklab:site_qps", "--name", LAB, "--json"]);
+    expect(r.resultType).toBe("vector");
+    expect(Number(r.result[0]?.value[1])).toBeGreaterThan(0);
+  });
+
+  it("fires HostDown and BackendDown for a crashed server, and status shows them", async () => {
+    expect(cli(["fault", "kill", "server-2", "--name", LAB]).code).toBe(0);
+    const host = await waitForAlert(LAB, (a) => a.name === "HostDown");
+    expect(host.labels.instance).toBe("server-2");
+    const backend = await waitForAlert(LAB, (a) => a.name === "BackendDown");
+    expect(backend.labels).toMatchObject({ instance: "lb-1", server: "server-2" });
+    const text = cli(["status", "--name", LAB]).stdout;
+    expect(text).toMatch(/BackendDown\s+critical\s+lb-1 took web server server-2 out of rotation/);
+  }, 60_000);
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../../src/bench/args.js";
+import { fixedHosts, scaledSpec, specYaml } from "../../src/bench/generate.js";
+import { failoverCases } from "../../src/bench/scenarios.js";
+import { servingTargets } from "../../src/bench/serving.js";
+import { loadBlueprint } from "../../src/blueprints/index.js";
+import { parseScenario } from "../../src/experiment/scenario-load.js";
+import { buildModel } from "../../src/model/build.js";
+import { loadStackYaml } from "../../src/spec/load.js";
+import { UsageError } from "../../src/spec/errors.js";
+
+describe("generated labs", () => {
+  const base = loadBlueprint("3");
+  it.each([10, 25, 50])("a spec for %i hosts gives a lab of exactly that many hosts, with an LB pair and scaled web and app tiers", (n) => {
+    const yaml = specYaml(scaledSpec(base, n));
+    const loaded = loadStackYaml(yaml, `gen${n}.yaml`);
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    const model = buildModel(loaded.value);
+    expect(model.hosts).toHaveLength(n);
+    expect(model.loadBalancer?.hosts).toEqual(["lb-1", "lb-2"]);
+    const count = (role: string) => model.hosts.filter((h) => h.roles.includes(role as never)).length;
+    expect(count("web") + count("app")).toBe(n - fixedHosts(base));
+    expect(Math.abs(count("web") - count("app"))).toBeLessThanOrEqual(1);
+    expect(count("db")).toBe(2);
+  });
+  it("refuses sizes the spec cannot hold", () => {
+    expect(() => scaledSpec(base, fixedHosts(base) + 1)).toThrow(/at least/);
+    expect(() => scaledSpec(base, 200)).toThrow(/at most 40/);
+  });
+});
+
+describe("the benchmark's command line", () => {
+  it("plans a full run by default and a short one with --quick", () => {
+    const full = parseArgs([]).plan;
+    const quick = parseArgs(["--quick"]).plan;
+    expect(full.mode).toBe("full");
+    expect(full.lifecycle.sizes).toEqual([10, 25, 50]);
+    expect(full.lifecycle.runs).toBeGreaterThan(quick.lifecycle.runs);
+    expect(quick.serving.load.durationS).toBeLessThan(full.serving.load.durationS);
+    // every load is bounded
+    for (const p of [full, quick]) expect(p.serving.load.durationS * p.serving.load.connections).toBeGreaterThan(0);
+  });
+  it("narrows groups with --only and runs with --runs", () => {
+    const a = parseArgs(["--only", "serving,footprint", "--runs", "2"]);
+    expect(a.plan.groups).toEqual(["serving", "footprint"]);
+    expect(a.plan.serving.runs).toBe(2);
+    expect(a.plan.lifecycle.generatedRuns).toBe(2);
+  });
+  it("rejects what it does not know", () => {
+    expect(() => parseArgs(["--only", "speed"])).toThrow(UsageError);
+    expect(() => parseArgs(["--runs", "0"])).toThrow(/1 to 20/);
+    expect(() => parseArgs(["--fast"])).toThrow(/unknown argument/);
+    expect(() => parseArgs(["--render"])).toThrow(/needs a value/);
+  });
+});
+
+describe("what the benchmark measures on design 3", () => {
+  const model = buildModel(loadBlueprint("3"));
+  it("loads the dynamic page through the whole path from the user host, and each server alone on its own loopback", () => {
+    const t = Object.fromEntries(servingTargets(model).map((x) => [x.id, x]));
+    expect(t["path-dynamic"]).toMatchObject({ from: "user", url: "https://www.foobar.com/api/entries?limit=5" });
+    expect(t["path-static"]!.url).toBe("https://www.foobar.com/static/style.css");
+    expect(t["nginx-static"]).toMatchObject({ from: "web-1", url: "https://127.0.0.1/static/style.css" });
+    expect(t["app-direct"]).toMatchObject({ from: "app-1", url: "https://127.0.0.1:8000/api/entries?limit=5" });
+  });
+  it("design 1 (no TLS to the app) loads the app over plain HTTP", () => {
+    const t = servingTargets(buildModel(loadBlueprint("1"))).find((x) => x.id === "app-direct")!;
+    expect(t.url.startsWith("http://127.0.0.1:")).toBe(true);
+  });
+  it("covers every failover the issue asks for, and the scenarios it writes pass the runner's schema", () => {
+    const cases = failoverCases();
+    expect(cases.map((c) => c.id)).toEqual(["lb-crash", "lb-stop", "db-crash", "web-crash", "app-crash", "deploy", "reload"]);
+    for (const c of cases) {
+      if ("yaml" in c.scenario) {
+        const s = parseScenario(c.scenario.yaml, c.scenario.name, "bench");
+        expect(s.steps.length).toBeGreaterThan(0);
+        // the benchmark's operation must start while the load is still on
+        if (c.operation) expect(c.operation.atMs).toBeLessThan(s.durationMs);
+      }
+    }
+  });
+});

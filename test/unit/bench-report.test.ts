@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { findGaps } from "../../src/bench/gaps.js";
+import { isNoisy, renderMarkdown } from "../../src/bench/markdown.js";
+import { summarize } from "../../src/bench/stats.js";
+import { summaryText } from "../../src/bench/summary.js";
+import { fmtBytes, fmtCount, fmtMs, fmtSummary, mdTable } from "../../src/bench/table.js";
+import type { BenchResults, FailoverRow, LifecycleRow } from "../../src/bench/types.js";
+
+const s = (...v: number[]) => summarize(v);
+
+function lifecycleRow(label: string, hosts: number, up: number[], down: number[], kind: LifecycleRow["kind"] = "design"): LifecycleRow {
+  return { label, kind, hosts, services: hosts * 2, up: s(...up), upInternal: s(...up.map((x) => x - 400)), down: s(...down), failures: [], leftovers: [] };
+}
+
+function failoverRow(id: string, over: Partial<FailoverRow>): FailoverRow {
+  return { id, label: id, scenario: id, measure: "downtime", downtime: s(300), writeDowntime: s(300), failed: s(10), requests: s(600), lostWrites: s(0), indeterminateWrites: s(0), passed: [true], failures: [], notes: [], ...over };
+}
+
+function results(over: Partial<BenchResults> = {}): BenchResults {
+  return {
+    version: 1,
+    mode: "full",
+    startedAt: "2026-11-21T23:00:00.000Z",
+    finishedAt: "2026-11-21T23:15:00.000Z",
+    durationMs: 900_000,
+    machine: { cores: 2, cpuModel: "Xeon", memoryBytes: 24 * 2 ** 30, kernel: "6.1.0", os: "Debian GNU/Linux 12 (bookworm)", versions: { HAProxy: "2.6.12", nginx: "1.22.1", MariaDB: "10.11.19", keepalived: "2.2.7", Node: "20.20.2" } },
+    noise: { loadStart: 0.2, loadEnd: 0.3, otherLabs: [] },
+    lifecycle: {
+      runs: 5,
+      generatedRuns: 3,
+      designs: [lifecycleRow("0-simple_web_stack", 3, [1800, 1900, 2100], [600, 700, 650]), lifecycleRow("3-scale_up", 11, [2900, 3100, 3400], [900, 1000, 1500])],
+      generated: [lifecycleRow("generated, 10 hosts", 10, [3000], [900], "generated"), lifecycleRow("generated, 50 hosts", 50, [9000], [3000], "generated")],
+      fit: { up: { slope: 150, intercept: 1500, r2: 1, firstSlope: 150, lastSlope: 150, verdict: "close to linear" }, down: null },
+    },
+    serving: {
+      load: "wrk -t1 -c20 -d5s --timeout 2s",
+      runs: 3,
+      targets: [
+        { id: "path-dynamic", label: "dynamic page, whole path", from: "user", url: "https://www.foobar.com/api/entries?limit=5", rps: s(700, 760, 800), p50: s(24), p90: s(60), p99: s(130), maxMs: s(300), requests: 11_000, errors: 0, failures: [] },
+        { id: "app-direct", label: "dynamic page, app server alone", from: "app-1", url: "https://127.0.0.1:8000/api/entries?limit=5", rps: null, p50: null, p90: null, p99: null, maxMs: null, requests: 0, errors: 0, failures: ["wrk in app-1 failed (exit 1): connection refused"] },
+      ],
+      ratios: [{ label: "dynamic page: whole path / app server alone", value: null }],
+    },
+    failover: {
+      runs: 3,
+      load: "50 reads/s + 10 writes/s",
+      rows: [failoverRow("lb-crash", { anchor: "≈ 3.6 s (keepalived defaults)" }), failoverRow("db-crash", { measure: "writeDowntime", writeDowntime: s(12_000), lostWrites: null }), failoverRow("reload", { measure: "failed", failed: null, requests: null, failures: ["stacklab reload lb-1 haproxy failed (exit 2)"] })],
+    },
+    footprint: {
+      design: "3-scale_up",
+      samples: [{ when: "at rest", hosts: [{ host: "lb-1", processes: 9, rssBytes: 60 * 2 ** 20, pssBytes: 16 * 2 ** 20 }], outside: { host: "(outside the hosts)", processes: 13, rssBytes: 2 ** 20, pssBytes: 2 ** 19 }, totalRssBytes: 61 * 2 ** 20, totalPssBytes: 16.5 * 2 ** 20 }],
+    },
+    missing: [],
+    ...over,
+  };
+}
+
+describe("tables and number formats", () => {
+  it("pads columns, right-aligns numbers and escapes pipes", () => {
+    const t = mdTable(["a", "n"], [["x|y", "1"], ["long name", "200"]], ["l", "r"]).split("\n");
+    expect(t[0]).toBe("| a         |   n |");
+    expect(t[1]).toBe("| --------- | --: |");
+    expect(t[2]).toBe("| x\\|y      |   1 |");
+    expect(new Set(t.map((l) => l.length)).size).toBe(1);
+  });
+  it("formats times, counts and sizes as people read them", () => {
+    expect(fmtMs(850)).toBe("850 ms");
+    expect(fmtMs(3214)).toBe("3.21 s");
+    expect(fmtMs(12_400)).toBe("12.4 s");
+    expect(fmtCount(25130)).toBe("25 130");
+    expect(fmtBytes(1.5 * 2 ** 30)).toBe("1.50 GiB");
+    expect(fmtBytes(12.8 * 2 ** 20)).toBe("12.8 MiB");
+  });
+  it("shows the median with the range only when runs differ", () => {
+    expect(fmtSummary(s(3000, 2900, 3600), fmtMs)).toBe("3.00 s (2.90 s–3.60 s)");
+    expect(fmtSummary(s(3000), fmtMs)).toBe("3.00 s");
+    expect(fmtSummary(null, fmtMs)).toBe("–");
+  });
+});
+
+describe("docs/BENCHMARKS.md", () => {
+  const md = renderMarkdown(results(), "bench/results/2026-11-21.json");
+  it("has one table per group, the machine and the method", () => {
+    for (const h of ["## Bring-up and tear-down", "## Serving", "## Failover and operations", "## Footprint", "## The machine", "## Method"]) expect(md).toContain(h);
+    expect(md).toContain("| HAProxy    | 2.6.12");
+    expect(md).toContain("bench/results/2026-11-21.json");
+  });
+  it("puts the goals and the published figures next to ours", () => {
+    expect(md).toContain("Design 3: up in **3.10 s** (meets the 5 s goal, not yet the 3 s aim), down in **1.00 s** (meets the 2 s goal)");
+    expect(md).toContain("about **150 ms per host**");
+    expect(md).toContain("close to linear");
+    expect(md).toContain("≈ 3.6 s (keepalived defaults)");
+    expect(md).toMatch(/10 to 30 s/);
+    expect(md).toContain("**12.0 s**");
+  });
+  it("says what failed instead of printing an empty figure silently", () => {
+    expect(md).toContain("wrk in app-1 failed");
+    expect(md).toContain("stacklab reload lb-1 haproxy failed");
+  });
+  it("warns that figures are noisy when other labs shared the machine, and only then", () => {
+    expect(isNoisy(results())).toBe(false);
+    expect(md).not.toContain("Noisy figures");
+    const busy = results({ noise: { loadStart: 6, loadEnd: 7, otherLabs: ["fx-d3"] } });
+    expect(isNoisy(busy)).toBe(true);
+    expect(renderMarkdown(busy, "x.json")).toContain("**Noisy figures.** While this ran, 1 other lab (fx-d3)");
+  });
+  it("lists the gaps with their reasons", () => {
+    const gaps = findGaps(results());
+    expect(gaps).toHaveLength(3);
+    expect(gaps).toContainEqual({ what: "serving: dynamic page, app server alone", why: "wrk in app-1 failed (exit 1): connection refused" });
+    expect(gaps).toContainEqual({ what: "failover: reload", why: "stacklab reload lb-1 haproxy failed (exit 2)" });
+    expect(gaps.some((g) => g.what === "failover: lost writes after a database primary crash")).toBe(true);
+    const md2 = renderMarkdown(results({ missing: gaps }), "x.json");
+    expect(md2).toContain("## Not measured in this run");
+  });
+  it("prints the headline figures as text", () => {
+    const t = summaryText(results());
+    expect(t).toContain("design 3 up      3.10 s");
+    expect(t).toContain("db-crash         write downtime 12.0 s");
+  });
+});
