@@ -1,6 +1,6 @@
 // A packet capture on the private segment while requests flow: is anything readable where the design says TLS?
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Flow, Model } from "../model/types.js";
 import { run } from "../runtime/exec.js";
@@ -10,8 +10,8 @@ import type { AuditContext, CheckResult } from "./context.js";
 import { declaredFlow, hostOfAddress } from "./expected.js";
 import { plaintextIn, tcpSegments, type TcpSegment } from "./pcap.js";
 
-/** How long the capture runs; the requests are made in its middle. */
-export const CAPTURE_MS = 2500;
+/** How long the capture goes on after the visitor's requests are answered. */
+export const SETTLE_MS = 700;
 
 /** The flow a segment belongs to (either direction), with the client and server hosts. */
 export function flowOfSegment(model: Model, s: TcpSegment): { flow?: Flow; client: string; server: string; port: number } {
@@ -77,23 +77,47 @@ export function judgeCapture(model: Model, segments: TcpSegment[], marker: strin
 function trafficScript(model: Model, marker: string): string {
   const base = siteUrl(model);
   const paths = model.app.type === "demo" ? ["", "api/whoami", "static/style.css"] : [""];
-  return paths.map((p) => `curl -s -o /dev/null --max-time 3 -H 'X-Stacklab-Audit: ${marker}' '${base}${p}${p.includes("?") ? "&" : "?"}audit=${marker}'`).join("\n");
+  return paths.map((p) => `curl -s -o /dev/null --max-time 5 -H 'X-Stacklab-Audit: ${marker}' '${base}${p}${p.includes("?") ? "&" : "?"}audit=${marker}'`).join("\n");
 }
 
-/** Captures the private bridge in the lab's switch namespace for CAPTURE_MS while the user host makes requests. */
+/** Waits until a condition holds, polling, for at most `ms`; returns whether it held. */
+async function until(ok: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/**
+ * Captures the private bridge in the lab's switch namespace while the user host makes its requests:
+ * tcpdump starts, the requests run once it writes its file header, and it stops (SIGINT, by its pid) shortly after.
+ */
 export async function checkPlaintext(ctx: AuditContext): Promise<CheckResult> {
   const marker = `stacklab-audit-${randomBytes(6).toString("hex")}`;
   const dir = join(labDir(ctx.lab), "audit");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `capture-${process.pid}.pcap`);
+  const pidFile = join(dir, `tcpdump-${process.pid}.pid`);
+  const script = `tcpdump -i ${BRIDGES.private} -nn -U -s 0 -w '${file}' tcp 2>/dev/null & echo $! > '${pidFile}'; wait $!`;
   try {
-    const capture = run(["ip", "netns", "exec", switchNetns(ctx.lab), "timeout", `${CAPTURE_MS / 1000}`, "tcpdump", "-i", BRIDGES.private, "-nn", "-U", "-s", "0", "-w", file, "tcp"], { check: false, timeoutMs: CAPTURE_MS + 5000 });
-    await new Promise((r) => setTimeout(r, 400));
-    await ctx.inHost("user", ["bash", "-c", trafficScript(ctx.model, marker)], { timeoutMs: 15_000 });
-    const r = await capture;
-    if (r.code === 127 || /not found|No such file/.test(r.stderr) && !/listening/.test(r.stderr)) throw new Error(`tcpdump could not run (${r.stderr.trim().split("\n").pop()}); apt-get install -y tcpdump`);
+    const capture = run(["ip", "netns", "exec", switchNetns(ctx.lab), "timeout", "60", "sh", "-c", script], { check: false, timeoutMs: 65_000 });
+    const started = await until(() => existsSync(file) && statSync(file).size >= 24, 5000);
+    const pid = Number(existsSync(pidFile) ? readFileSync(pidFile, "utf8") : 0);
+    if (!started || !pid) {
+      if (pid) process.kill(pid, "SIGINT");
+      const r = await capture;
+      throw new Error(`tcpdump did not start on ${BRIDGES.private} (exit ${r.code}); is it installed? apt-get install -y tcpdump`);
+    }
+    await ctx.inHost("user", ["bash", "-c", trafficScript(ctx.model, marker)], { timeoutMs: 30_000 });
+    // Replies, the replicas' copy of the writes and a round of health checks cross in the next moment.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    process.kill(pid, "SIGINT");
+    await capture;
     return judgeCapture(ctx.model, tcpSegments(readFileSync(file)), marker);
   } finally {
     rmSync(file, { force: true });
+    rmSync(pidFile, { force: true });
   }
 }

@@ -70,7 +70,7 @@ export function checkPrivileges(ctx: AuditContext, inventories: Map<string, Host
     status: problems.length ? "fail" : notes.length ? "warn" : "pass",
     summary: problems.length
       ? `${problems.length} service${problems.length > 1 ? "s run" : " runs"} with more privilege than needed`
-      : `every service runs as its own unprivileged user (nginx and HAProxy workers, MariaDB, NSD, the app as ${APP_USER.user}); only keepalived${notes.length ? " and the services noted" : ""} and the two masters keep root`,
+      : `nginx and HAProxy workers, MariaDB, NSD and the app (as ${APP_USER.user}) run as their own unprivileged users; keepalived and the two masters keep root${notes.length ? `; ${notes.length} other service${notes.length > 1 ? "s run" : " runs"} as root` : ""}`,
     details: [...problems.map((p) => `FAIL ${p}`), ...notes.map((n) => `WARN ${n}`), ...lines],
   };
 }

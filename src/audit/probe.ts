@@ -6,8 +6,8 @@ import type { ProbeResult, ProbeTarget } from "./probe-net.js";
 
 export type { ProbeResult, ProbeState, ProbeTarget } from "./probe-net.js";
 
-/** How long a probe waits for an answer; a lab hop answers in well under a millisecond. */
-export const PROBE_TIMEOUT_MS = 600;
+/** How long a probe waits for an answer: a lab hop answers in well under a millisecond, but a busy machine can take its time to schedule hundreds of probes. */
+export const PROBE_TIMEOUT_MS = 1500;
 
 /** The command that probes from inside a host (the targets go on stdin). */
 export function probeCommand(): string[] {

@@ -41,7 +41,7 @@ export function defaultPlan(quick: boolean): BenchPlan {
         groups: [...GROUPS],
         lifecycle: { runs: 1, generatedRuns: 1, sizes: [10, 25] },
         serving: { runs: 1, load: { threads: 1, connections: 20, durationS: 3, timeoutS: 2 } },
-        failover: { runs: 1, cases: ["lb-crash", "lb-stop", "db-crash", "web-crash", "deploy", "reload"] },
+        failover: { runs: 1, cases: ["lb-crash", "deploy", "reload", "db-crash"] },
       }
     : {
         mode: "full",

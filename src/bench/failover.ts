@@ -5,7 +5,9 @@ import { join } from "node:path";
 import type { ExperimentReport } from "../experiment/report.js";
 import { liveRoles } from "../experiment/targets.js";
 import { buildModel } from "../model/build.js";
+import { runInHost } from "../runtime/host.js";
 import { labDir } from "../runtime/paths.js";
+import { siteUrl } from "../runtime/site.js";
 import { readState } from "../runtime/state.js";
 import { failureText, stacklab } from "./cli.js";
 import { scenarioLabel, type BenchOperation, type FailoverCase } from "./scenarios.js";
@@ -117,6 +119,10 @@ export function failoverRow(c: FailoverCase, outcomes: readonly RunOutcome[]): F
     requests: metric("requests"),
     lostWrites: metric("lostWrites"),
     indeterminateWrites: metric("indeterminateWrites"),
+    errors: reports.reduce<Record<string, number>>((acc, r) => {
+      for (const [k, n] of Object.entries(r.figures.errors)) acc[k] = (acc[k] ?? 0) + n;
+      return acc;
+    }, {}),
     passed: reports.map((r) => r.passed),
     ...(c.anchor ? { anchor: c.anchor } : {}),
     failures: outcomes.flatMap((o) => (o.failure ? [o.failure] : [])),
@@ -124,18 +130,47 @@ export function failoverRow(c: FailoverCase, outcomes: readonly RunOutcome[]): F
   };
 }
 
+/** Why the lab cannot take the next case (a page read or an entry write fails from the user host), or null. */
+export async function labUnhealthy(lab: string, timeoutMs = 20_000): Promise<string | null> {
+  const state = readState(lab);
+  const user = state?.hosts.find((h) => h.name === "user")?.init;
+  if (!state || !user) return `lab ${lab} is not running`;
+  const site = siteUrl(buildModel(state.spec, { slot: state.slot })).replace(/\/$/, "");
+  const curl = (extra: string[], path: string) => runInHost(user.pid, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", ...extra, `${site}${path}`], { check: false, timeoutMs: 5000 });
+  const deadline = Date.now() + timeoutMs;
+  let why = "";
+  while (Date.now() < deadline) {
+    const read = await curl([], "/api/entries?limit=1");
+    const write = await curl(["-X", "POST", "-H", "content-type: application/json", "--data", '{"author":"bench-health","message":"health check"}'], "/api/entries");
+    if (/^2/.test(read.stdout) && /^2/.test(write.stdout)) return null;
+    why = `a page read answered ${read.stdout || "nothing"}, an entry write ${write.stdout || "nothing"}`;
+    await sleep(500);
+  }
+  return why;
+}
+
 export interface FailoverOptions {
   runs: number;
   cases: FailoverCase[];
   tmpDir: string;
   say: (m: string) => void;
+  /** Replaces the lab by a fresh one (a case left it unable to serve). */
+  recreate: () => Promise<void>;
 }
 
 /** Runs every case `runs` times on a running lab (cases round-robin) and summarizes. */
 export async function benchFailover(lab: string, opts: FailoverOptions): Promise<FailoverResult> {
   const outcomes = new Map<string, RunOutcome[]>(opts.cases.map((c) => [c.id, []]));
+  const recreated: string[] = [];
   for (let r = 0; r < opts.runs; r++) {
     for (const c of opts.cases) {
+      // A case that left the lab broken (a database with no writable primary...) must not spoil the next one.
+      const broken = await labUnhealthy(lab);
+      if (broken) {
+        opts.say(`the lab cannot serve (${broken}): replacing it with a fresh one`);
+        recreated.push(`before ${c.id}, run ${r + 1}: ${broken}`);
+        await opts.recreate();
+      }
       const o = await runCase(lab, c, opts.tmpDir, `${r + 1}-${Date.now().toString(36)}`);
       outcomes.get(c.id)!.push(o);
       const m = o.report?.metrics;
@@ -144,5 +179,5 @@ export async function benchFailover(lab: string, opts: FailoverOptions): Promise
   }
   const first = opts.cases[0] ? outcomes.get(opts.cases[0].id)!.find((o) => o.report)?.report : undefined;
   const load = first ? `${first.load.readsPerSecond} reads/s + ${first.load.writesPerSecond} writes/s from the user host, a new connection per request${first.load.reuseConnections ? " (reused)" : ""}, timeout ${first.load.timeoutMs} ms` : "the experiment runner's default load";
-  return { runs: opts.runs, load, rows: opts.cases.map((c) => failoverRow(c, outcomes.get(c.id)!)) };
+  return { runs: opts.runs, load, rows: opts.cases.map((c) => failoverRow(c, outcomes.get(c.id)!)), recreated };
 }

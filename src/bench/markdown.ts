@@ -48,8 +48,8 @@ function method(r: BenchResults): string[] {
     "- Bring-up: `stacklab up -d --json` run as a command, timed from its start to its return, which is when every service answered its readiness probe and the user host got its first HTTPS 200 through the whole path (DNS, entry point, load balancer, web, app, database). Tear-down: `stacklab down`, timed until no namespace, process or file of the lab is left (checked after it returns).",
     "- Generated labs: design 3 with its web and app tiers grown until the lab has 10, 25 or 50 hosts (the load-balancer pair, two database hosts, monitoring, `user` and `dns` stay). The line is fitted by least squares through their medians.",
     "- Serving: `wrk` runs inside a lab host, against lab addresses only, with a fixed duration and number of connections: from `user` by name through the whole path, inside a web host against its own nginx, and inside an app host against its own app server (no firewall in between).",
-    "- Failover: the experiment runner sends a steady, bounded load from the `user` host and breaks the lab on a schedule; the figures come from its record of every request. A deploy or a reload has no step in the runner: the benchmark runs `stacklab deploy` / `stacklab reload` itself while the runner's load is on.",
-    "- Footprint: the memory of every process of each host, right after bring-up and again after the serving and failover loads.",
+    "- Failover: the experiment runner sends a steady, bounded load from the `user` host and breaks the lab on a schedule; the figures come from its record of every request. A deploy or a reload has no step in the runner: the benchmark runs `stacklab deploy` / `stacklab reload` itself while the runner's load is on. Before each case the benchmark reads a page and writes an entry from the `user` host; when either fails (a case left the lab broken), it replaces the lab with a fresh one.",
+    "- Footprint: the memory of every process of each host, 2 s after bring-up and again right after the serving load.",
     `- Mode: ${r.mode}. Nothing here is sent outside the lab: every load targets 198.18.0.0/15 or a host's own loopback.`,
   ];
 }

@@ -66,7 +66,7 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
   return results;
 }
 
-/** Serving, failover and footprint on one design-3 lab: footprint at rest, the loads, footprint again. */
+/** Serving, failover and footprint on one design-3 lab: footprint at rest, serving, footprint again, failover. */
 async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, say: (m: string) => void, fail: (what: string, err: unknown) => void): Promise<void> {
   say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle").join(", ")}`);
   try {
@@ -94,6 +94,7 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
       } catch (err) {
         fail("serving", err);
       }
+      if (plan.groups.includes("footprint")) sample("after the serving load");
     }
     if (plan.groups.includes("failover")) {
       say("== failover");
@@ -101,12 +102,15 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
       const cases = plan.failover.cases === "all" ? all : all.filter((c) => (plan.failover.cases as string[]).includes(c.id));
       for (const c of all) if (!cases.includes(c)) results.missing.push({ what: `failover: ${c.label}`, why: `left out of ${plan.mode === "quick" ? "--quick" : "this run"}` });
       try {
-        results.failover = await benchFailover(MAIN_LAB, { runs: plan.failover.runs, cases, tmpDir, say });
+        const recreate = async () => {
+          await downLab(MAIN_LAB);
+          await upLab(MAIN_LAB, { blueprint: "3" });
+        };
+        results.failover = await benchFailover(MAIN_LAB, { runs: plan.failover.runs, cases, tmpDir, say, recreate });
       } catch (err) {
         fail("failover", err);
       }
     }
-    if (plan.groups.includes("footprint") && (plan.groups.includes("serving") || plan.groups.includes("failover"))) sample("after the loads");
     if (footprint.samples.length) results.footprint = footprint;
   } finally {
     await downLab(MAIN_LAB).catch((err: unknown) => fail(`tear-down of ${MAIN_LAB}`, err));

@@ -46,12 +46,11 @@ expect:
 `;
 }
 
-/** Every case, in the order they run. */
+/** Every case, in the order they run (the database crash last: without a failover it leaves no writable primary). */
 export function failoverCases(): FailoverCase[] {
   return [
     { id: "lb-crash", label: "load balancer crash (floating IP moves)", scenario: { builtIn: "kill-lb" }, measure: "downtime", anchor: "≈ 3.6 s (keepalived defaults)" },
     { id: "lb-stop", label: "load balancer clean stop", scenario: { name: "bench-lb-stop", yaml: LB_STOP }, measure: "downtime", anchor: "≈ 0.6 s (keepalived clean stop)" },
-    { id: "db-crash", label: "database primary crash", scenario: { builtIn: "kill-primary" }, measure: "writeDowntime", anchor: "10–30 s (MHA, orchestrator)" },
     { id: "web-crash", label: "web server crash", scenario: { builtIn: "kill-web" }, measure: "failed" },
     { id: "app-crash", label: "app server crash", scenario: { builtIn: "kill-app" }, measure: "failed" },
     {
@@ -68,6 +67,7 @@ export function failoverCases(): FailoverCase[] {
       measure: "failed",
       operation: { atMs: 2000, run: { kind: "reload", service: "haproxy", times: 5, everyMs: 1000 } },
     },
+    { id: "db-crash", label: "database primary crash", scenario: { builtIn: "kill-primary" }, measure: "writeDowntime", anchor: "10–30 s (MHA, orchestrator)" },
   ];
 }
 

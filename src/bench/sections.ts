@@ -27,7 +27,7 @@ export function lifecycleSection(l: LifecycleResult): string {
   return [
     "## Bring-up and tear-down",
     "",
-    `Goals: design 3 up in under ${fmtMs(GOALS.upMs)} (aim: ${fmtMs(GOALS.upAimMs)}), down in under ${fmtMs(GOALS.downMs)}. ${goal}`,
+    `Goals: design 3 up in under ${GOALS.upMs / 1000} s (aim: ${GOALS.upAimMs / 1000} s), down in under ${GOALS.downMs / 1000} s. ${goal}`,
     "",
     `Median of ${l.runs} runs per design and ${l.generatedRuns} per generated size, with the range (min–max) in brackets. ` +
       "*up* is `stacklab up -d` from the command to its return; *inside stacklab* is the time `up` reports itself, without starting Node and loading the CLI.",
@@ -65,6 +65,17 @@ export function servingSection(s: ServingResult): string {
   ].join("\n");
 }
 
+/** Why requests failed, per row (all runs together). */
+function causes(f: FailoverResult): string[] {
+  const lines = f.rows
+    .filter((r) => Object.keys(r.errors).length)
+    .map((r) => {
+      const list = Object.entries(r.errors).sort((a, b) => b[1] - a[1]);
+      return `- ${r.label}: ${list.map(([k, n]) => `${fmtCount(n)} × ${/^\d+$/.test(k) ? `HTTP ${k}` : k}`).join(", ")}`;
+    });
+  return lines.length ? ["", `Why requests failed (all runs together):`, "", ...lines] : [];
+}
+
 /** Failover and operations under load. */
 export function failoverSection(f: FailoverResult): string {
   const held = (p: boolean[]) => (p.length ? `${p.filter(Boolean).length}/${p.length}` : "–");
@@ -89,6 +100,7 @@ export function failoverSection(f: FailoverResult): string {
       `${f.runs} run${f.runs === 1 ? "" : "s"} of each; median, with the range (min–max) in brackets.`,
     "",
     mdTable(["event", "scenario", "downtime", "write downtime", "failed requests", "lost writes", "expectations held", "published figure"], rows, ["l", "l", "r", "r", "r", "r", "r", "l"]),
+    ...causes(f),
     "",
     "Published figures to read these against:",
     "",
@@ -96,6 +108,7 @@ export function failoverSection(f: FailoverResult): string {
     `- Load balancer clean stop: ${ANCHORS.lbStop}.`,
     `- Database primary crash: ${ANCHORS.dbFailover}.`,
     ...(issues.length ? ["", "What went wrong in some runs:", "", ...issues] : []),
+    ...(f.recreated.length ? ["", "The lab was replaced by a fresh one before a case because the one before left it unable to serve:", "", ...f.recreated.map((x) => `- ${x}`)] : []),
   ].join("\n");
 }
 
@@ -112,11 +125,13 @@ export function footprintSection(f: FootprintResult): string {
   ]);
   rows.push(["**all**", ...samples.flatMap((s) => ["", `**${fmtBytes(s.totalRssBytes)}**`, `**${fmtBytes(s.totalPssBytes)}**`])]);
   const headers = ["host", ...samples.flatMap((s) => [`processes (${s.when})`, `RSS (${s.when})`, `PSS (${s.when})`])];
-  const worst = Math.max(...samples.map((s) => s.totalRssBytes));
+  const rss = Math.max(...samples.map((s) => s.totalRssBytes));
+  const pss = Math.max(...samples.map((s) => s.totalPssBytes));
   return [
     "## Footprint",
     "",
-    `Goal: a running design-3 lab in under ${fmtBytes(GOALS.footprintBytes)}. Largest sum of RSS measured: **${fmtBytes(worst)}** (${footprintVerdict(worst)}).`,
+    `Goal: a running design-3 lab in under 1 GiB. Largest sum of RSS measured: **${fmtBytes(rss)}** (${footprintVerdict(rss)}); ` +
+      `largest sum of PSS, where a page shared by several processes counts once: **${fmtBytes(pss)}** (${footprintVerdict(pss)}).`,
     "",
     "Every process in each host's PID namespace (found through `/proc/*/ns/pid`), summed per host. " +
       "RSS counts a shared page once per process that maps it (so the sum overstates); PSS splits each shared page between the processes sharing it (so the PSS total is what the lab really takes). " +

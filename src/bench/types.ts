@@ -113,6 +113,8 @@ export interface FailoverRow {
   requests: Summary | null;
   lostWrites: Summary | null;
   indeterminateWrites: Summary | null;
+  /** Failed requests by cause ("timeout", "503", "ECONNREFUSED"...), over every run. */
+  errors: Record<string, number>;
   /** Did every expectation of the scenario hold, run by run. */
   passed: boolean[];
   /** Published figure to compare with, when there is one. */
@@ -125,6 +127,8 @@ export interface FailoverResult {
   runs: number;
   load: string;
   rows: FailoverRow[];
+  /** Times the lab was replaced by a fresh one because a case left it unable to serve, and why. */
+  recreated: string[];
 }
 
 export interface HostFootprint {

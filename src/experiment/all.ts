@@ -8,7 +8,7 @@ import { formatMetric } from "./expect.js";
 import type { ExperimentReport } from "./report.js";
 import { runExperiment, type ExperimentOptions } from "./run.js";
 import type { Scenario } from "./scenario.js";
-import { NotApplicableError } from "./targets.js";
+import { liveRoles, NotApplicableError } from "./targets.js";
 import { formatMs } from "./units.js";
 
 /** One scenario on one design. */
@@ -43,24 +43,39 @@ function cellOf(r: ExperimentReport): MatrixCell {
     failedRequests: r.figures.failed,
     requests: r.figures.requests,
     ...(r.writes ? { lostWrites: r.writes.lost, indeterminateWrites: r.writes.indeterminate } : {}),
-    unmet: [...r.expectations.filter((e) => !e.passed).map((e) => `${e.text} (measured ${formatMetric(e.metric, e.actual)})`), ...r.notes.filter((n) => n.startsWith("step "))],
+    unmet: [...r.expectations.filter((e) => !e.passed).map((e) => `${e.text} (measured ${formatMetric(e.metric, e.actual)})`), ...r.notes.filter((n) => n.startsWith("step ") || n.startsWith("no database host accepted"))],
   };
 }
 
 /** Runs every scenario on one running lab; a scenario that cannot apply to the design is marked n/a. */
-export async function runAll(lab: string, design: string, scenarios: Scenario[], opts: Omit<ExperimentOptions, "scenario" | "lab">, onReport?: (r: ExperimentReport) => void): Promise<{ cells: MatrixCell[]; reports: ExperimentReport[] }> {
+export async function runAll(
+  lab: string,
+  design: string,
+  scenarios: Scenario[],
+  opts: Omit<ExperimentOptions, "scenario" | "lab">,
+  hooks: { onReport?: (r: ExperimentReport) => void; reset?: () => Promise<void> } = {},
+): Promise<{ cells: MatrixCell[]; reports: ExperimentReport[] }> {
   const cells: MatrixCell[] = [];
   const reports: ExperimentReport[] = [];
+  const first = loadLab(lab);
+  const hadWrites = (await liveRoles(first.state, first.model)).writable.length > 0;
   for (const scenario of scenarios) {
     opts.signal?.throwIfAborted();
     // A scenario that went wrong must not spoil the next one.
     const { state, model } = loadLab(lab);
     if (activeFaults(state).length || state.hosts.some((h) => !isAlive(h.init))) await heal({ state, model, source: "experiment --all" });
+    // A crashed primary may come back read-only until a person acts: start again from a fresh lab when one can be made.
+    let note: string | undefined;
+    if (hadWrites && !(await liveRoles(state, model)).writable.length) {
+      if (hooks.reset) await hooks.reset();
+      else note = "no database host accepted writes before this run (a person must act, e.g. `stacklab db failover`)";
+    }
     try {
       const r = await runExperiment({ ...opts, lab, scenario });
+      if (note) r.notes.unshift(note);
       reports.push(r);
       cells.push(cellOf(r));
-      onReport?.(r);
+      hooks.onReport?.(r);
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       if (err instanceof NotApplicableError) cells.push({ scenario: scenario.name, design, status: "n/a", reason: err.message });

@@ -18,7 +18,7 @@ import { readOperations, type LoadgenConfig } from "./operations.js";
 import type { ExperimentReport, StepRecord } from "./report.js";
 import type { Scenario } from "./scenario.js";
 import { checkSequence, isFault, resolveSteps, runStep, type ResolvedStep } from "./steps.js";
-import { liveRoles } from "./targets.js";
+import { liveRoles, type LiveRoles } from "./targets.js";
 import { storedWrites, writesCheckable } from "./verify.js";
 
 export interface ExperimentOptions {
@@ -66,12 +66,13 @@ function checkReady(lab: FaultLab): void {
 }
 
 /** Resolves a scenario on a lab without touching it: the steps it would run (throws when it cannot run there). */
-export async function planExperiment(lab: FaultLab, scenario: Scenario, durationMs: number): Promise<ResolvedStep[]> {
+export async function planExperiment(lab: FaultLab, scenario: Scenario, durationMs: number): Promise<{ steps: ResolvedStep[]; live: LiveRoles }> {
   const late = scenario.steps.find((s) => s.at >= durationMs);
   if (late) throw new UsageError(`the run lasts ${durationMs / 1000} s but a step is at ${late.at / 1000} s; give a longer --duration`);
-  const steps = resolveSteps(scenario.steps, lab, await liveRoles(lab.state, lab.model));
+  const live = await liveRoles(lab.state, lab.model);
+  const steps = resolveSteps(scenario.steps, lab, live);
   checkSequence(steps, lab);
-  return steps;
+  return { steps, live };
 }
 
 function timingOf(records: StepRecord[], steps: ResolvedStep[], t0: number, t1: number): Timing {
@@ -91,7 +92,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   const lab: FaultLab = { state, model, source: `experiment ${scenario.name}` };
   checkReady(lab);
   const durationMs = opts.durationMs ?? scenario.durationMs;
-  const steps = await planExperiment(lab, scenario, durationMs);
+  const { steps, live: before } = await planExperiment(lab, scenario, durationMs);
   const design = designFacts(state, model);
   const expectations = applicableExpectations(scenario, design);
   await waitForSite(model, state, signal, 30_000);
@@ -118,6 +119,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   };
   writeFileSync(join(dir, "loadgen.json"), JSON.stringify(config, null, 2));
   const user = state.hosts.find((h) => h.name === "user")!;
+  const startNotes = writes > 0 && !before.writable.length ? ["no database host accepted writes when the run began, so every write was bound to fail"] : [];
   recordEvent(state.name, { time: t0, kind: "experiment", message: `experiment ${scenario.name} started`, source: lab.source });
   say(`load: ${scenario.load.readsPerSecond} reads/s + ${writes} writes/s for ${durationMs / 1000} s from the user host`);
   const load = runInHost(user.init!.pid, [process.execPath, join(REPO_DIR, "dist/experiment/loadgen.js"), join(dir, "loadgen.json")], {
@@ -162,7 +164,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   }
   const loadResult = await load;
   const t1 = t0 + durationMs;
-  const notes: string[] = [];
+  const notes: string[] = [...startNotes];
   if (loadResult.code !== 0) notes.push(`the load generator ended with exit ${loadResult.code}: ${loadResult.stderr.trim().split("\n").slice(-3).join(" ")}`);
   for (const r of healed) if (r.notReady?.length) notes.push(...r.notReady.map((n) => `after the final heal, not ready: ${n}`));
   if (healed.length) notes.push(`healed after the load: ${healed.map((h) => h.message).join("; ")}`);
@@ -176,10 +178,12 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   let writeCheck: WriteCheck | null = null;
   if (writes > 0) {
     const live = await liveRoles(state, model);
-    const primary = live.primary;
+    // With no writable host after the heal (a crashed primary may restart read-only), the data is read where it was written.
+    const primary = live.primary ?? before.primary ?? model.database.primary;
     if (live.writable.length > 1) notes.push(`several database hosts accept writes (${live.writable.join(", ")}): checked on ${primary}`);
+    if (!live.writable.length) notes.push(`no database host accepts writes after the heal; the writes were checked on ${primary} (read-only now)`);
     const stored = primary ? await storedWrites(state, primary, config.author) : null;
-    if (!stored) notes.push(`the writes could not be checked: ${primary ? `${primary} could not be read` : "no database host accepts writes"}`);
+    if (!stored) notes.push(`the writes could not be checked: ${primary ? `${primary} could not be read` : "the design has no database"}`);
     writeCheck = checkWrites(ops, stored, primary);
   }
   const timing = timingOf(records, steps, t0, t1);

@@ -7,7 +7,7 @@ import type { AgentClient, AgentStatus, FenceResult, FollowResult, PromoteResult
 export function agentClient(target: (host: string) => CallTarget, statusTimeoutMs: number = TIMING.agentCallTimeoutMs): AgentClient {
   return {
     status: (host) => callJson<AgentStatus>(target(host), "GET", "/status", undefined, statusTimeoutMs),
-    fence: (host, reason, opts) => callJson<FenceResult>(target(host), "POST", "/fence", { reason, killFirst: opts?.killFirst ?? false }, 8000),
+    fence: (host, reason, opts) => callJson<FenceResult>(target(host), "POST", "/fence", { reason, killFirst: opts?.killFirst ?? false }, opts?.timeoutMs ?? 8000),
     promote: (host, opts) => callJson<PromoteResult>(target(host), "POST", "/promote", opts ?? {}, (opts?.timeoutMs ?? TIMING.applyWaitMs) * 2 + 5000),
     follow: (host, primary, primaryAddress) => callJson<FollowResult>(target(host), "POST", "/follow", { primary, primaryAddress }, 15_000),
     waitApplied: async (host, gtid, timeoutMs) => (await callJson<{ applied: boolean }>(target(host), "POST", "/wait-applied", { gtid, timeoutMs }, timeoutMs + 3000)).applied,

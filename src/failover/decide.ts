@@ -48,6 +48,8 @@ export interface DecideInput {
   semisyncTimeoutMs: number;
   /** Hosts whose last rejoin failed recently (not retried yet). */
   rejoinBlocked?: string[];
+  /** Hosts the controller may make follow the primary on its own (default: all); a lab being set up is left alone. */
+  rejoinable?: string[];
 }
 
 /** How the primary looks. */
@@ -156,7 +158,7 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
   const health = primaryHealth(input);
   if (health.state === "up") {
     for (const h of live) {
-      if (h === primary || input.rejoinBlocked?.includes(h)) continue;
+      if (h === primary || input.rejoinBlocked?.includes(h) || (input.rejoinable && !input.rejoinable.includes(h))) continue;
       const db = tracks[h]!.last!.db;
       if (!db.up) continue;
       if (!db.replica) return { action: "rejoin", host: h, primary, reason: `${h} follows no server` };

@@ -125,7 +125,7 @@ export async function dbStatus(state: LabState, model: Model): Promise<DbStatus>
         observeServer(state, h.name),
         agents && hostUp ? agents.status(h.name).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) : Promise.resolve(null),
       ]);
-      const role: DbStatus["servers"][number]["role"] = !db.up ? "down" : db.replica ? "replica" : db.readOnly ? "read-only" : "primary";
+      const role: DbStatus["servers"][number]["role"] = !db.up ? "down" : !db.readOnly ? "primary" : db.replica ? "replica" : "read-only";
       return { host: h.name, address: privateAddress(h), hostUp, role, db, agent };
     }),
   );

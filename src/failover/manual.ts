@@ -100,7 +100,7 @@ export async function manualFailover(state: LabState, model: Model, opts: { to?:
   if (d.action !== "failover") throw new UsageError(`nothing to do: ${"reason" in d ? d.reason : d.note}`);
   record("detect", `${d.from} is lost: ${d.reason}`, { host: d.from });
   record("decide", `promoting ${d.to}${opts.force && !d.sync.inSync ? " (forced)" : ""}: ${d.sync.reason}`, { host: d.to, inSync: d.sync.inSync, forced: Boolean(opts.force) });
-  const result = await failover(ctx, d.from, d.to, d.others, { lossless: d.sync.inSync });
+  const result = await failover(ctx, d.from, d.to, d.others, { lossless: d.sync.inSync, agentAnswers: tracks[d.from]?.lastOkAt !== null && tracks[d.from]?.lastOkAt !== undefined });
   if (result.ok) record("done", `failover done: ${d.to} is the primary`, { host: d.to });
   return { kind: "failover", from: d.from, to: d.to, forced: Boolean(opts.force) && !d.sync.inSync, inSync: d.sync.inSync, syncReason: d.sync.reason, result };
 }

@@ -139,9 +139,12 @@ export function nameValues(rows: Row[]): Record<string, string> {
   return Object.fromEntries(rows.map((r) => [str(r.Variable_name), str(r.Value)]));
 }
 
-/** True when the server is a writable primary: answering, not read-only, following nobody. */
+/**
+ * True when the server takes writes: answering and not read-only. (A promoted server still stopping its old
+ * replica threads is one; a replica somebody made writable is one too, and gets fenced.)
+ */
 export function isWritablePrimary(o: DbObservation | null | undefined): boolean {
-  return Boolean(o?.up && !o.readOnly && !o.replica);
+  return Boolean(o?.up && !o.readOnly);
 }
 
 /** The furthest position a server holds: what it applied, or what it received when that is further. */

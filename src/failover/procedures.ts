@@ -84,14 +84,19 @@ async function confirmProxies(ctx: ProcedureContext, to: string, promotedAt: num
  * Replaces a lost primary: fence it when it answers, promote `to` once it applied what it received,
  * make the other replicas follow `to`, and confirm the proxies send writes there.
  */
-export async function failover(ctx: ProcedureContext, from: string, to: string, others: string[], opts: { lossless: boolean }): Promise<ProcedureResult> {
+export async function failover(ctx: ProcedureContext, from: string, to: string, others: string[], opts: { lossless: boolean; agentAnswers: boolean }): Promise<ProcedureResult> {
   const t0 = performance.now();
   const steps: ProcedureResult["steps"] = [];
   try {
-    const fence = await ctx.client.fence(from, "failover", { killFirst: true }).catch(() => null);
+    // When its agent still answers (MariaDB died, or was restarted read-only), fence it first. When the agent is
+    // silent the host is dead or cut off: it fences itself when cut off, so promotion does not wait for it.
+    const attempt = ctx.client.fence(from, "failover", { killFirst: true, timeoutMs: opts.agentAnswers ? 8000 : TIMING.agentCallTimeoutMs * 2 }).catch(() => null);
+    const fence = opts.agentAnswers ? await attempt : null;
+    if (!opts.agentAnswers)
+      void attempt.then((f) => f && ctx.record("fence", `fenced ${from} after all: read-only, ${f.killed} app connections cut`, { host: from, reachable: true, ms: since(t0) }));
     const fenceDetail = fence
       ? `fenced ${from}: read-only, ${fence.killed} app connections cut (it held ${fence.gtidBinlogPos || "nothing"})`
-      : `${from} does not answer: the proxies count it down (its agent is silent), and it restarts read-only, so it cannot take writes`;
+      : `${from} does not answer: the proxies count it down (its agent is silent), it fences itself if only cut off, and it restarts read-only`;
     steps.push({ step: "fence", ms: since(t0), detail: fenceDetail });
     ctx.record("fence", fenceDetail, { host: from, reachable: Boolean(fence), ms: since(t0) });
 

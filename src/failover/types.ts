@@ -75,7 +75,7 @@ export interface FollowResult {
 /** What a controller, or the CLI standing in for one, can ask of a database host's agent. */
 export interface AgentClient {
   status(host: string): Promise<AgentStatus>;
-  fence(host: string, reason: string, opts?: { killFirst?: boolean }): Promise<FenceResult>;
+  fence(host: string, reason: string, opts?: { killFirst?: boolean; timeoutMs?: number }): Promise<FenceResult>;
   promote(host: string, opts?: { waitFor?: string; timeoutMs?: number }): Promise<PromoteResult>;
   follow(host: string, primary: string, primaryAddress: string): Promise<FollowResult>;
   /** Waits until the host applied `gtid`; true when it did within the time. */

@@ -25,6 +25,11 @@ export const REQUIREMENTS: Requirement[] = [
   { binary: "socat", pkg: "socat", why: "publishing the site on this machine's loopback", versionArgs: ["-V"] },
   { binary: "curl", pkg: "curl", why: "the visitor's browser in the user host", versionArgs: ["--version"] },
   { binary: "openssl", pkg: "openssl", why: "the lab's certificate authority", versionArgs: ["version"] },
+  { binary: "prometheus", pkg: "prometheus", why: "the monitoring host", versionArgs: ["--version"] },
+  { binary: "prometheus-alertmanager", pkg: "prometheus-alertmanager", why: "alerts from the monitoring host", versionArgs: ["--version"] },
+  { binary: "prometheus-node-exporter", pkg: "prometheus-node-exporter", why: "host metrics on every monitored host", versionArgs: ["--version"] },
+  { binary: "prometheus-nginx-exporter", pkg: "prometheus-nginx-exporter", why: "nginx metrics on web servers", versionArgs: ["--version"] },
+  { binary: "prometheus-mysqld-exporter", pkg: "prometheus-mysqld-exporter", why: "MariaDB metrics on database hosts", versionArgs: ["--version"] },
 ];
 
 const PATHS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"];

@@ -6,7 +6,7 @@ import { hostDir, hostNetns } from "./paths.js";
 import { procRecord, type ProcRecord } from "./state.js";
 
 /** Directories of the machine a host gets its own copy of (bind-mounted over the real ones). */
-export const BIND_DIRS = ["var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/log", "var/www", "run", "tmp"] as const;
+export const BIND_DIRS = ["var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/lib/prometheus", "var/log", "var/www", "run", "tmp"] as const;
 /** Where runit looks for the host's services (inside the host's own /etc). */
 export const SERVICE_DIR = "/etc/stacklab/service";
 
@@ -59,7 +59,8 @@ export function initScript(lab: string, host: string): string {
     `R='${root}'`,
     // /etc: the machine's /etc with the host's own files layered on top, so Debian's defaults stay visible.
     'mount -t overlay stacklab-etc -o "lowerdir=/etc,upperdir=$R/etc,workdir=$R/.overlay/etc" /etc',
-    ...BIND_DIRS.map((d) => `mount --bind "$R/${d}" /${d}`),
+    // (a folder whose package is not installed has nothing to hide, so it is skipped)
+    ...BIND_DIRS.map((d) => `if [ -d /${d} ]; then mount --bind "$R/${d}" /${d}; fi`),
     // runit's control FIFOs must be the same inodes inside and outside the host (an overlay gives its own),
     // so that stacklab can send `sv`-style commands from this machine: the service folder is bound, not overlaid.
     `mount --bind "$R/etc/stacklab/service" ${SERVICE_DIR}`,

@@ -44,9 +44,11 @@ describe.skipIf(!isRoot)("audit of a passthrough design", () => {
   it("passes the audit: the certificate comes from nginx, HAProxy only redirects plain HTTP", () => {
     const { code, report, byId } = runAudit(LAB);
     expect(code, notPassing(report)).toBe(0);
-    for (const id of ["firewall", "reachability", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts", "db-grants", "privileges", "secrets"]) {
+    for (const id of ["firewall", "reachability", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts", "db-grants", "secrets"]) {
       expect(byId(id).status, `${id}: ${byId(id).summary}`).toBe("pass");
     }
+    expect(byId("privileges").status).not.toBe("fail");
+    expect(byId("privileges").details).toEqual(expect.arrayContaining(["server-1 app: nobody", "server-1 mariadb: mysql", "lb-1 haproxy: root, haproxy (master root, workers haproxy)"]));
     expect(byId("https").details.join("\n")).toMatch(/flow user-https, from user\) -> www\.foobar\.com \[nginx\]/);
     // lb -> web stays encrypted; web -> app and app -> db are plaintext, as tls.internal: false declares.
     const plaintext = byId("plaintext");

@@ -70,7 +70,7 @@ describe("what the benchmark measures on design 3", () => {
   });
   it("covers every failover the issue asks for, and the scenarios it writes pass the runner's schema", () => {
     const cases = failoverCases();
-    expect(cases.map((c) => c.id)).toEqual(["lb-crash", "lb-stop", "db-crash", "web-crash", "app-crash", "deploy", "reload"]);
+    expect(cases.map((c) => c.id)).toEqual(["lb-crash", "lb-stop", "web-crash", "app-crash", "deploy", "reload", "db-crash"]);
     for (const c of cases) {
       if ("yaml" in c.scenario) {
         const s = parseScenario(c.scenario.yaml, c.scenario.name, "bench");

@@ -13,7 +13,7 @@ function lifecycleRow(label: string, hosts: number, up: number[], down: number[]
 }
 
 function failoverRow(id: string, over: Partial<FailoverRow>): FailoverRow {
-  return { id, label: id, scenario: id, measure: "downtime", downtime: s(300), writeDowntime: s(300), failed: s(10), requests: s(600), lostWrites: s(0), indeterminateWrites: s(0), passed: [true], failures: [], notes: [], ...over };
+  return { id, label: id, scenario: id, measure: "downtime", downtime: s(300), writeDowntime: s(300), failed: s(10), requests: s(600), lostWrites: s(0), indeterminateWrites: s(0), errors: { timeout: 7, "503": 3 }, passed: [true], failures: [], notes: [], ...over };
 }
 
 function results(over: Partial<BenchResults> = {}): BenchResults {
@@ -45,6 +45,7 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
       runs: 3,
       load: "50 reads/s + 10 writes/s",
       rows: [failoverRow("lb-crash", { anchor: "≈ 3.6 s (keepalived defaults)" }), failoverRow("db-crash", { measure: "writeDowntime", writeDowntime: s(12_000), lostWrites: null }), failoverRow("reload", { measure: "failed", failed: null, requests: null, failures: ["stacklab reload lb-1 haproxy failed (exit 2)"] })],
+      recreated: ["before web-crash, run 1: a page read answered 200, an entry write 503"],
     },
     footprint: {
       design: "3-scale_up",
@@ -92,10 +93,12 @@ describe("docs/BENCHMARKS.md", () => {
     expect(md).toContain("≈ 3.6 s (keepalived defaults)");
     expect(md).toMatch(/10 to 30 s/);
     expect(md).toContain("**12.0 s**");
+    expect(md).toContain("- lb-crash: 7 × timeout, 3 × HTTP 503");
   });
   it("says what failed instead of printing an empty figure silently", () => {
     expect(md).toContain("wrk in app-1 failed");
     expect(md).toContain("stacklab reload lb-1 haproxy failed");
+    expect(md).toContain("- before web-crash, run 1: a page read answered 200, an entry write 503");
   });
   it("warns that figures are noisy when other labs shared the machine, and only then", () => {
     expect(isNoisy(results())).toBe(false);

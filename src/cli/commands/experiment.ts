@@ -30,11 +30,12 @@ interface Opts {
 }
 
 const say = (m: string) => process.stderr.write(`${color("gray", m)}\n`);
+const quiet = { step: () => undefined, done: () => undefined, warn: () => undefined };
 
 /** Brings a blueprint up as a throwaway lab, runs `body` on it, and always tears it down. */
 async function withFreshLab<T>(blueprint: string, name: string, signal: AbortSignal, body: (lab: string) => Promise<T>): Promise<T> {
   say(`bringing ${blueprint} up as lab ${name}...`);
-  await up(loadBlueprint(blueprint), { name, source: `blueprint ${blueprint}`, publish: false, signal, progress: { step: () => undefined, done: () => undefined, warn: () => undefined } });
+  await up(loadBlueprint(blueprint), { name, source: `blueprint ${blueprint}`, publish: false, signal, progress: quiet });
   try {
     return await body(name);
   } finally {
@@ -104,14 +105,22 @@ export function register(program: Command): void {
           svgOut(r);
           say(`${r.scenario.name} on ${r.design.name}: ${r.passed ? "passed" : "failed"}`);
         };
-        const collect = async (lab: string, design: string) => {
+        const collect = async (lab: string, design: string, reset?: () => Promise<void>) => {
           matrix.designs.push(design);
-          const r = await runAll(lab, design, scenarios, base, onReport);
+          const r = await runAll(lab, design, scenarios, base, { onReport, ...(reset ? { reset } : {}) });
           matrix.cells.push(...r.cells);
           matrix.reports.push(...r.reports);
         };
         if (blueprints.length) {
-          for (const bp of blueprints) await withFreshLab(bp, opts.name && blueprints.length === 1 ? opts.name : `exp-${bp.split("-")[0]}`, abort.signal, (lab) => collect(lab, bp));
+          for (const bp of blueprints) {
+            const lab = opts.name && blueprints.length === 1 ? opts.name : `exp-${bp.split("-")[0]}`;
+            const reset = async () => {
+              say(`the database takes no writes any more: bringing ${bp} up afresh`);
+              await down(lab, { quiet: true });
+              await up(loadBlueprint(bp), { name: lab, source: `blueprint ${bp}`, publish: false, signal: abort.signal, progress: quiet });
+            };
+            await withFreshLab(bp, lab, abort.signal, (l) => collect(l, bp, reset));
+          }
         } else {
           const { state, model } = loadLab(opts.name);
           await collect(state.name, designFacts(state, model).name);

@@ -139,8 +139,10 @@ export class Agent {
     renameSync(tmp, this.cfg.stateFile);
   }
 
+  private promoting = false;
+
   private answers(now = Date.now()): AgentStatus["answers"] {
-    const input = { now, db: this.last, selfFenced: Boolean(this.state?.selfFenced) };
+    const input = { now, db: this.last, selfFenced: Boolean(this.state?.selfFenced), promoting: this.promoting };
     return { write: writeAnswer(input), replica: replicaAnswer(input) };
   }
 
@@ -195,16 +197,7 @@ export class Agent {
     const route = `${r.method} ${r.path}`;
     if (route === "GET /status") return { status: 200, body: this.status() };
     if (route === "POST /fence") return { status: 200, body: await this.exclusive(() => this.db.fence(body.killFirst === true)) };
-    if (route === "POST /promote")
-      return {
-        status: 200,
-        body: await this.exclusive(async () => {
-          const res = await this.db.promote(typeof body.waitFor === "string" ? body.waitFor : undefined, typeof body.timeoutMs === "number" ? body.timeoutMs : TIMING.applyWaitMs);
-          if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
-          this.stuck = null;
-          return res;
-        }),
-      };
+    if (route === "POST /promote") return { status: 200, body: await this.promote(body) };
     if (route === "POST /follow") {
       const primary = String(body.primary ?? "");
       const address = String(body.primaryAddress ?? this.cfg.dbHosts[primary] ?? "");
@@ -220,6 +213,31 @@ export class Agent {
     }
     if (route === "POST /wait-applied") return { status: 200, body: { applied: await this.db.waitApplied(String(body.gtid ?? ""), Number(body.timeoutMs ?? 1000)) } };
     throw new HttpError(404, `no route ${route}`);
+  }
+
+  /** Promotes: writable as soon as everything received is applied; the old replica threads stop afterwards. */
+  private async promote(body: Record<string, unknown>): Promise<unknown> {
+    if (this.acting) throw new HttpError(409, "another action is running on this server");
+    this.acting = true;
+    let detached = false;
+    try {
+      const { result, detach } = await this.db.promote(typeof body.waitFor === "string" ? body.waitFor : undefined, typeof body.timeoutMs === "number" ? body.timeoutMs : TIMING.applyWaitMs);
+      this.promoting = true;
+      if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
+      this.stuck = null;
+      detached = true;
+      void detach
+        .catch((e: unknown) => this.log(`promotion: stopping the old replication failed: ${String(e)}`))
+        .finally(() => {
+          this.promoting = false;
+          this.acting = false;
+          void this.look();
+        });
+      await this.look();
+      return result;
+    } finally {
+      if (!detached) this.acting = false;
+    }
   }
 
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -12,7 +12,7 @@ export function followSql(cfg: Pick<AgentConfig, "replication" | "tls">, primary
   return [
     "SET GLOBAL read_only = ON",
     "STOP SLAVE",
-    "RESET SLAVE ALL",
+    // (CHANGE MASTER below starts a fresh relay log: no RESET SLAVE needed.)
     // Everything this server holds is in its binary log (log_slave_updates): ask the new primary for what comes after.
     "SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos",
     `CHANGE MASTER TO MASTER_HOST=${q(primaryAddress)}, MASTER_PORT=3306, MASTER_USER=${q(cfg.replication.user)}, MASTER_PASSWORD=${q(cfg.replication.password)}, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1${tls}`,
@@ -121,32 +121,35 @@ export class LocalDb {
   }
 
   /**
-   * Promotes the server: stop receiving, apply everything the relay log holds (and `waitFor` when given),
-   * forget the old primary, take writes.
+   * Promotes the server: apply `waitFor` (the old primary's last position, when known) and everything received,
+   * then take writes at once. Forgetting the old primary (STOP SLAVE, RESET SLAVE ALL) is left to `detach`:
+   * a semi-sync replica that stops first tries to reach its primary to end its dump thread, a second lost
+   * on a dead one, while nothing more can arrive from it anyway.
    */
-  async promote(waitFor: string | undefined, timeoutMs: number): Promise<PromoteResult> {
+  async promote(waitFor: string | undefined, timeoutMs: number): Promise<{ result: PromoteResult; detach: Promise<void> }> {
     const t = performance.now();
     const [before] = await this.actor.rows(OBSERVE_SQL.replica);
-    let applyMs = 0;
-    if (before && String(before.Master_Host ?? "")) {
-      const a = performance.now();
-      // The old primary's last position first, while still receiving from it (a planned switchover)...
-      if (waitFor && !(await this.waitApplied(waitFor, timeoutMs))) throw new Error(`${this.cfg.host} did not apply ${waitFor} within ${timeoutMs} ms; not promoted`);
-      // ...then stop receiving and apply whatever the relay log still holds.
-      await this.actor.rows("STOP SLAVE IO_THREAD", 5000);
-      const [io] = await this.actor.rows(OBSERVE_SQL.replica);
-      const received = String(io?.Gtid_IO_Pos ?? "");
-      if (received && !(await this.waitApplied(received, timeoutMs))) {
-        await this.actor.rows("START SLAVE IO_THREAD").catch(() => undefined);
-        throw new Error(`${this.cfg.host} did not apply what it received (${received}) within ${timeoutMs} ms; not promoted`);
-      }
-      applyMs = Math.round(performance.now() - a);
-      await this.actor.rows("STOP SLAVE", 5000);
-      await this.actor.rows("RESET SLAVE ALL");
-    } else if (waitFor) {
-      throw new Error(`${this.cfg.host} follows no server and cannot wait for ${waitFor}`);
+    if (!before || !String(before.Master_Host ?? "")) {
+      if (waitFor) throw new Error(`${this.cfg.host} follows no server and cannot wait for ${waitFor}`);
+      await this.setWritable();
+      return { result: await this.promoted(t, 0), detach: Promise.resolve() };
     }
+    const a = performance.now();
+    if (waitFor && !(await this.waitApplied(waitFor, timeoutMs))) throw new Error(`${this.cfg.host} did not apply ${waitFor} within ${timeoutMs} ms; not promoted`);
+    const [io] = await this.actor.rows(OBSERVE_SQL.replica);
+    const received = String(io?.Gtid_IO_Pos ?? "");
+    if (received && !(await this.waitApplied(received, timeoutMs))) throw new Error(`${this.cfg.host} did not apply what it received (${received}) within ${timeoutMs} ms; not promoted`);
+    const applyMs = Math.round(performance.now() - a);
     await this.setWritable();
+    const result = await this.promoted(t, applyMs);
+    const detach = (async () => {
+      await this.actor.rows("STOP SLAVE", 10_000);
+      await this.actor.rows("RESET SLAVE ALL");
+    })();
+    return { result, detach };
+  }
+
+  private async promoted(t: number, applyMs: number): Promise<PromoteResult> {
     const [v] = await this.actor.rows("SELECT @@gtid_binlog_pos AS pos");
     return { host: this.cfg.host, gtid: String(v?.pos ?? ""), applyMs, ms: Math.round(performance.now() - t) };
   }

@@ -7,6 +7,8 @@ export interface AnswerInput {
   now: number;
   db: DbObservation | null;
   selfFenced: boolean;
+  /** Promoted and writable, still forgetting its old primary (the replica threads stop in the background). */
+  promoting?: boolean;
 }
 
 /** A look older than this is not trusted for an answer. */
@@ -23,8 +25,8 @@ export function writeAnswer(i: AnswerInput): string {
   const bad = unusable(i);
   if (bad) return bad;
   if (i.selfFenced) return "down#fenced itself";
-  if (i.db!.replica) return "down#follows another server";
   if (i.db!.readOnly) return "down#read-only";
+  if (i.db!.replica) return i.promoting ? "up" : "down#follows another server";
   return isWritablePrimary(i.db) ? "up" : "down#not writable";
 }
 

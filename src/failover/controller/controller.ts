@@ -49,6 +49,8 @@ export interface ControllerState {
 interface Persisted {
   primary: string | null;
   failovers: FailoverRecord[];
+  /** Hosts seen replicating or once primary: the controller makes them follow the primary on its own. */
+  known?: string[];
 }
 
 export class Controller {
@@ -63,6 +65,7 @@ export class Controller {
   private refused: ControllerState["refused"] = null;
   private failovers: FailoverRecord[] = [];
   private rejoinBlocked: ControllerState["rejoinBlocked"] = {};
+  private readonly known = new Set<string>();
   private busy = false;
   private lastEventKey = "";
   private timers: NodeJS.Timeout[] = [];
@@ -80,6 +83,8 @@ export class Controller {
     const saved = existsSync(cfg.stateFile) ? (JSON.parse(readFileSync(cfg.stateFile, "utf8")) as Persisted) : null;
     this.primary = saved?.primary ?? cfg.primary;
     this.failovers = saved?.failovers ?? [];
+    for (const h of saved?.known ?? []) this.known.add(h);
+    if (this.primary) this.known.add(this.primary);
   }
 
   /** Starts one poller per agent and the decision loop. */
@@ -104,6 +109,10 @@ export class Controller {
         t.lastOkAt = started;
         t.firstFailAt = null;
         t.failures = 0;
+        if (s.db.replica && !this.known.has(host)) {
+          this.known.add(host);
+          this.save();
+        }
         if (host === this.primary) {
           const mark = syncMark(this.input());
           if (mark) this.lastSync = mark;
@@ -133,6 +142,8 @@ export class Controller {
       rejoinBlocked: Object.entries(this.rejoinBlocked)
         .filter(([, b]) => b.until > now)
         .map(([h]) => h),
+      // A server never seen replicating is being set up by `up` (or by a person): left alone for a while.
+      ...(now - this.startedAt < TIMING.startupGraceMs ? { rejoinable: [...this.known] } : {}),
     };
   }
 
@@ -224,7 +235,8 @@ export class Controller {
     this.setPhase("failing-over", `${d.from} -> ${d.to}`);
     this.record("detect", `${d.from} is lost: ${d.reason} (last seen ${detectedAt - lastSeenAt} ms ago)`, { host: d.from, lastSeenAt, sinceLastSeenMs: detectedAt - lastSeenAt });
     this.record("decide", `promoting ${d.to}${forced ? " (forced)" : ""}: ${d.sync.reason}`, { host: d.to, inSync: d.sync.inSync, forced });
-    const result = await failover(this.ctx(), d.from, d.to, d.others, { lossless: d.sync.inSync });
+    const agentAnswers = old.lastOkAt !== null && detectedAt - old.lastOkAt < TIMING.deadAfterMs;
+    const result = await failover(this.ctx(), d.from, d.to, d.others, { lossless: d.sync.inSync, agentAnswers });
     const rec: FailoverRecord = { kind: "failover", at: detectedAt, from: d.from, to: d.to, ok: result.ok, forced, lastSeenAt, totalMs: Date.now() - lastSeenAt, sync: d.sync, result };
     if (result.ok) {
       this.primary = d.to;
@@ -255,7 +267,7 @@ export class Controller {
   private save(): void {
     mkdirSync(dirname(this.cfg.stateFile), { recursive: true });
     const tmp = `${this.cfg.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ primary: this.primary, failovers: this.failovers } satisfies Persisted));
+    writeFileSync(tmp, JSON.stringify({ primary: this.primary, failovers: this.failovers, known: [...this.known] } satisfies Persisted));
     renameSync(tmp, this.cfg.stateFile);
   }
 

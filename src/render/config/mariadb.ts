@@ -88,6 +88,8 @@ function semisync(): string[] {
     "# with no replica connected at all (right after a failover), commit at once instead of stalling",
     "# every write for the timeout; the failover controller then knows no replica is in sync",
     "rpl_semi_sync_master_wait_no_slave = OFF",
+    "# a replica that stops tries to end its dump thread on the primary: give up on a dead one after 1 s",
+    "rpl_semi_sync_slave_kill_conn_timeout = 1",
   ];
 }
 

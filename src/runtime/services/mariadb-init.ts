@@ -11,9 +11,10 @@ export const DB_USERS = { app: "foobar_app", replication: "repl", monitor: "moni
 /**
  * What the database agent may do, and nothing more: look (PROCESS, SLAVE MONITOR, BINLOG MONITOR),
  * fence (READ_ONLY ADMIN, CONNECTION ADMIN to cut the app's connections) and promote or repoint
- * (REPLICATION SLAVE ADMIN). It reads no table and writes none.
+ * (REPLICATION SLAVE ADMIN; RELOAD only because RESET SLAVE ALL, which makes a promoted server forget
+ * its old primary, asks for it). It reads no table and writes none.
  */
-export const AGENT_DB_PRIVILEGES = ["PROCESS", "SLAVE MONITOR", "BINLOG MONITOR", "READ_ONLY ADMIN", "CONNECTION ADMIN", "REPLICATION SLAVE ADMIN"] as const;
+export const AGENT_DB_PRIVILEGES = ["PROCESS", "SLAVE MONITOR", "BINLOG MONITOR", "READ_ONLY ADMIN", "CONNECTION ADMIN", "REPLICATION SLAVE ADMIN", "RELOAD"] as const;
 /** The demo app's schema name. */
 export const DB_NAME = "foobar";
 

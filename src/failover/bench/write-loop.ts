@@ -1,0 +1,83 @@
+// A bounded write loop run inside a lab's user host: POST /api/entries every N ms for S seconds, recording every
+// operation's start, end and outcome (Jepsen's rule: a write whose answer never came is indeterminate, not lost).
+//   node dist/failover/bench/write-loop.js --url https://www.foobar.com --every 50 --seconds 15 --out /tmp/writes.json
+import { readFileSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:https";
+import { request as httpRequest, Agent as HttpAgent } from "node:http";
+import { parseArgs } from "node:util";
+
+/** One write as the client saw it. */
+export interface WriteOp {
+  seq: number;
+  message: string;
+  start: number;
+  end: number;
+  /** ok: 201 with an id; failed: a definite error answer; unknown: no answer (timeout, reset). */
+  outcome: "ok" | "failed" | "unknown";
+  status?: number;
+  id?: number;
+  primary?: string;
+  /** The app said the write may have happened even though it answered with an error. */
+  maybeExecuted?: boolean;
+  error?: string;
+}
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string", default: "https://www.foobar.com" },
+    every: { type: "string", default: "50" },
+    seconds: { type: "string", default: "15" },
+    timeout: { type: "string", default: "3000" },
+    ca: { type: "string", default: "/etc/ssl/stacklab/ca.crt" },
+    out: { type: "string", default: "/tmp/writes.json" },
+    tag: { type: "string", default: `w${Date.now().toString(36)}` },
+  },
+});
+const every = Math.max(5, Number(values.every));
+const seconds = Math.min(120, Math.max(1, Number(values.seconds)));
+const timeoutMs = Number(values.timeout);
+const url = new URL("/api/entries", values.url);
+const https = url.protocol === "https:";
+const agent = https ? new Agent({ keepAlive: true, maxSockets: 16, ca: readFileSync(values.ca!, "utf8") }) : new HttpAgent({ keepAlive: true, maxSockets: 16 });
+
+function post(seq: number): Promise<WriteOp> {
+  const message = `${values.tag}-${seq}`;
+  const body = JSON.stringify({ author: "write-loop", message });
+  const start = Date.now();
+  return new Promise((resolve) => {
+    const done = (op: Omit<WriteOp, "seq" | "message" | "start" | "end">) => resolve({ seq, message, start, end: Date.now(), ...op });
+    const req = (https ? request : httpRequest)(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, timeout: timeoutMs }, (res) => {
+      let text = "";
+      res.on("data", (d: Buffer) => (text += d.toString()));
+      res.on("end", () => {
+        let json: { id?: number; primary?: string; maybeExecuted?: boolean } = {};
+        try {
+          json = JSON.parse(text) as typeof json;
+        } catch {
+          // not JSON (a proxy's error page)
+        }
+        if (res.statusCode === 201 && typeof json.id === "number") done({ outcome: "ok", status: 201, id: json.id, ...(json.primary ? { primary: json.primary } : {}) });
+        // A 5xx from a proxy in front of the app, or an app that says the write may have run, is not a definite failure.
+        else if (json.maybeExecuted || (res.statusCode ?? 0) === 504) done({ outcome: "unknown", status: res.statusCode ?? 0, maybeExecuted: Boolean(json.maybeExecuted) });
+        else done({ outcome: "failed", status: res.statusCode ?? 0 });
+      });
+      res.on("error", (e) => done({ outcome: "unknown", error: e.message }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", (e) => done({ outcome: "unknown", error: e.message }));
+    req.end(body);
+  });
+}
+
+const started = Date.now();
+const pending: Promise<WriteOp>[] = [];
+for (let seq = 0; Date.now() - started < seconds * 1000; seq++) {
+  pending.push(post(seq));
+  const next = started + (seq + 1) * every;
+  await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+}
+const ops = await Promise.all(pending);
+agent.destroy();
+writeFileSync(values.out!, JSON.stringify({ tag: values.tag, started, every, seconds, ops }));
+const ok = ops.filter((o) => o.outcome === "ok").length;
+process.stdout.write(`${ops.length} writes: ${ok} acknowledged, ${ops.filter((o) => o.outcome === "failed").length} failed, ${ops.filter((o) => o.outcome === "unknown").length} unknown -> ${values.out}\n`);
