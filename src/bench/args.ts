@@ -1,6 +1,9 @@
 // `npm run bench -- [options]`: the command line, and the plan of a quick or a full run.
 import { UsageError } from "../spec/errors.js";
+import { failoverCases } from "./scenarios.js";
 import type { WrkLoad } from "./wrk.js";
+
+const CASE_IDS = failoverCases().map((c) => c.id);
 
 export const GROUPS = ["lifecycle", "serving", "failover", "footprint"] as const;
 export type Group = (typeof GROUPS)[number];
@@ -22,12 +25,13 @@ export interface BenchArgs {
   plan: BenchPlan;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only GROUPS] [--runs N] [--json]
+export const USAGE = `usage: npm run bench -- [--quick] [--only GROUPS] [--cases IDS] [--runs N] [--json]
        npm run bench -- --render bench/results/FILE.json
 
 Measures stacklab on real labs (root) and writes bench/results/<date>.json and docs/BENCHMARKS.md.
   --quick         a short run for checking a change (under 3 minutes): one run of each figure, shorter loads
   --only GROUPS   some groups only, separated by commas: ${GROUPS.join(", ")}
+  --cases IDS     some failover cases only, separated by commas: ${CASE_IDS.join(", ")}
   --runs N        runs of every figure (default: 5 for bring-up of the designs, 3 otherwise; 1 with --quick)
   --json          print the results as JSON instead of text
   --render FILE   regenerate docs/BENCHMARKS.md from a results file, without running anything
@@ -60,6 +64,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let render: string | undefined;
   let only: Group[] | undefined;
   let runs: number | undefined;
+  let cases: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -76,6 +81,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       const bad = names.filter((n) => !(GROUPS as readonly string[]).includes(n));
       if (bad.length) throw new UsageError(`--only: unknown group ${bad.join(", ")}; groups: ${GROUPS.join(", ")}`);
       only = names as Group[];
+    } else if (a === "--cases") {
+      cases = value().split(",").map((c) => c.trim());
+      const bad = cases.filter((c) => !CASE_IDS.includes(c));
+      if (bad.length) throw new UsageError(`--cases: unknown case ${bad.join(", ")}; cases: ${CASE_IDS.join(", ")}`);
     } else if (a === "--runs") {
       const v = value();
       runs = Number(v);
@@ -84,6 +93,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   }
   const plan = defaultPlan(quick);
   if (only) plan.groups = GROUPS.filter((g) => only.includes(g));
+  if (cases) plan.failover.cases = cases;
   if (runs !== undefined) {
     plan.lifecycle.runs = runs;
     plan.lifecycle.generatedRuns = runs;

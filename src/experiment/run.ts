@@ -19,7 +19,7 @@ import type { ExperimentReport, StepRecord } from "./report.js";
 import type { Scenario } from "./scenario.js";
 import { checkSequence, isFault, resolveSteps, runStep, type ResolvedStep } from "./steps.js";
 import { liveRoles, type LiveRoles } from "./targets.js";
-import { storedWrites, writesCheckable } from "./verify.js";
+import { findWrites, writesCheckable } from "./verify.js";
 
 export interface ExperimentOptions {
   /** Lab name (default: the only lab running). */
@@ -177,14 +177,9 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   const ops = readOperations(config.out);
   let writeCheck: WriteCheck | null = null;
   if (writes > 0) {
-    const live = await liveRoles(state, model);
-    // With no writable host after the heal (a crashed primary may restart read-only), the data is read where it was written.
-    const primary = live.primary ?? before.primary ?? model.database.primary;
-    if (live.writable.length > 1) notes.push(`several database hosts accept writes (${live.writable.join(", ")}): checked on ${primary}`);
-    if (!live.writable.length) notes.push(`no database host accepts writes after the heal; the writes were checked on ${primary} (read-only now)`);
-    const stored = primary ? await storedWrites(state, primary, config.author) : null;
-    if (!stored) notes.push(`the writes could not be checked: ${primary ? `${primary} could not be read` : "the design has no database"}`);
-    writeCheck = checkWrites(ops, stored, primary);
+    const found = await findWrites(state, model, config.author, ops);
+    notes.push(...found.notes);
+    writeCheck = checkWrites(ops, found.stored, found.checkedOn);
   }
   const timing = timingOf(records, steps, t0, t1);
   const figures = computeFigures(ops, timing, scenario.load.slowMs);

@@ -1,5 +1,7 @@
 // After healing: read the run's writes back from the database primary, to find acknowledged writes that were lost.
 import type { Model } from "../model/types.js";
+import type { Operation } from "./operations.js";
+import { liveRoles } from "./targets.js";
 import { sql } from "../runtime/replication.js";
 import { DB_NAME } from "../runtime/services/mariadb-init.js";
 import { isAlive, type LabState } from "../runtime/state.js";
@@ -24,4 +26,30 @@ export async function storedWrites(state: LabState, host: string, author: string
 /** True when the design runs the demo app, whose entries table the writes go to. */
 export function writesCheckable(model: Model): boolean {
   return model.app.type === "demo" && model.database.primary !== null;
+}
+
+/** Where the run's writes are now: on the primary; with no writable host (a crashed primary may come back
+ * read-only until a person acts), on every database host, a write counting as present when any holds it. */
+export async function findWrites(state: LabState, model: Model, author: string, ops: readonly Operation[]): Promise<{ stored: Map<string, number> | null; checkedOn: string | null; notes: string[] }> {
+  const live = await liveRoles(state, model);
+  const notes: string[] = [];
+  if (live.primary) {
+    if (live.writable.length > 1) notes.push(`several database hosts accept writes (${live.writable.join(", ")}): checked on ${live.primary}`);
+    const stored = await storedWrites(state, live.primary, author);
+    if (!stored) notes.push(`the writes could not be checked: ${live.primary} could not be read`);
+    return { stored, checkedOn: live.primary, notes };
+  }
+  const dbs = model.hosts.filter((h) => h.roles.includes("db")).map((h) => h.name);
+  const per = await Promise.all(dbs.map(async (h) => ({ host: h, rows: await storedWrites(state, h, author) })));
+  const readable = per.filter((p): p is { host: string; rows: Map<string, number> } => p.rows !== null);
+  if (!readable.length) return { stored: null, checkedOn: null, notes: ["the writes could not be checked: no database host could be read"] };
+  const union = new Map<string, number>();
+  for (const p of readable) for (const [k, v] of p.rows) if (!union.has(k)) union.set(k, v);
+  notes.push(`no database host accepts writes after the heal: the writes were checked on ${readable.map((p) => p.host).join(", ")}, and one counts as lost only when none holds it`);
+  const acked = ops.filter((o) => o.op === "write" && o.ok && o.key !== undefined && union.get(o.key) === o.id);
+  for (const p of readable) {
+    const lacking = acked.filter((o) => p.rows.get(o.key!) !== o.id);
+    if (lacking.length) notes.push(`${p.host} lacks ${lacking.length} acknowledged write(s) another database host holds (ids ${lacking.slice(0, 10).map((o) => o.id).join(", ")}): the servers have diverged`);
+  }
+  return { stored: union, checkedOn: readable.map((p) => p.host).join(", "), notes };
 }

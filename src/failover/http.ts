@@ -1,5 +1,5 @@
 // A tiny JSON-over-HTTP layer shared by the agents, the controller and the CLI (TCP with a token, or a unix socket).
-import { request as httpRequest, createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { request as httpRequest, createServer as createHttpServer, type Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { request as httpsRequest, createServer as createHttpsServer } from "node:https";
 import { timingSafeEqual } from "node:crypto";
 
@@ -71,6 +71,8 @@ export interface CallTarget {
   ca?: string;
   /** Name the server's certificate must carry (HTTPS). */
   servername?: string;
+  /** A keep-alive agent, so that polling does not pay a TLS handshake every time. */
+  agent?: HttpAgent;
 }
 
 /** Calls a JSON endpoint; rejects on a timeout, a network error or a status >= 400 (with the server's error text). */
@@ -87,7 +89,8 @@ export function callJson<T>(target: CallTarget, method: string, path: string, bo
       headers,
       timeout: timeoutMs,
       ...(target.socketPath ? { socketPath: target.socketPath, path: url.pathname + url.search } : { hostname: url.hostname, port: url.port, path: url.pathname + url.search }),
-      ...(https ? { ca: target.ca, servername: target.servername, rejectUnauthorized: true, agent: false as const } : { agent: false as const }),
+      ...(https ? { ca: target.ca, servername: target.servername, rejectUnauthorized: true } : {}),
+      agent: target.agent ?? false,
     };
     const req = (https ? httpsRequest : httpRequest)(options, (res) => {
       const chunks: Buffer[] = [];

@@ -25,6 +25,8 @@ export const REQUIREMENTS: Requirement[] = [
   { binary: "socat", pkg: "socat", why: "publishing the site on this machine's loopback", versionArgs: ["-V"] },
   { binary: "curl", pkg: "curl", why: "the visitor's browser in the user host", versionArgs: ["--version"] },
   { binary: "openssl", pkg: "openssl", why: "the lab's certificate authority", versionArgs: ["version"] },
+  { binary: "nft", pkg: "nftables", why: "each host's firewall, and network partitions", versionArgs: ["--version"] },
+  { binary: "tcpdump", pkg: "tcpdump", why: "`stacklab audit`'s capture of the private network", versionArgs: ["--version"] },
   { binary: "prometheus", pkg: "prometheus", why: "the monitoring host", versionArgs: ["--version"] },
   { binary: "prometheus-alertmanager", pkg: "prometheus-alertmanager", why: "alerts from the monitoring host", versionArgs: ["--version"] },
   { binary: "prometheus-node-exporter", pkg: "prometheus-node-exporter", why: "host metrics on every monitored host", versionArgs: ["--version"] },

@@ -92,7 +92,7 @@ describe.skipIf(!isRoot)("experiments on design 1", () => {
   });
 
   it("heals every fault it injected when interrupted", async () => {
-    const child = spawn(process.execPath, [BIN, "experiment", "kill-web", "--name", LAB], { stdio: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [BIN, "experiment", "kill-lb", "--name", LAB], { stdio: "ignore", env: { ...process.env, NO_COLOR: "1" } });
     const exited = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
     let injected = false;
     for (let i = 0; i < 100 && !injected; i++) {

@@ -46,11 +46,13 @@ describe("the benchmark's command line", () => {
     expect(a.plan.groups).toEqual(["serving", "footprint"]);
     expect(a.plan.serving.runs).toBe(2);
     expect(a.plan.lifecycle.generatedRuns).toBe(2);
+    expect(parseArgs(["--cases", "reload,lb-crash"]).plan.failover.cases).toEqual(["reload", "lb-crash"]);
   });
   it("rejects what it does not know", () => {
     expect(() => parseArgs(["--only", "speed"])).toThrow(UsageError);
     expect(() => parseArgs(["--runs", "0"])).toThrow(/1 to 20/);
     expect(() => parseArgs(["--fast"])).toThrow(/unknown argument/);
+    expect(() => parseArgs(["--cases", "lb-crash,dns-crash"])).toThrow(/unknown case dns-crash/);
     expect(() => parseArgs(["--render"])).toThrow(/needs a value/);
   });
 });

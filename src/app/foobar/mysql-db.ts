@@ -7,6 +7,10 @@ import { logEvent } from "../log.js";
 import { DbEndpoint, QUERY_TIMEOUT_MS } from "./db-endpoint.js";
 import { DbUnavailableError, type DbAnswer, type DbRole, type EndpointHealth, type Entry, type FoobarDb, type NewEntry, type PoolStats } from "./types.js";
 
+/** How long a write that certainly did not run is tried again while the primary moves. */
+export const WRITE_RETRY_MS = 2000;
+const WRITE_RETRY_STEP_MS = 50;
+
 const ENTRY_COLUMNS = "id, author, message, UNIX_TIMESTAMP(created_at) AS created_ts, app_host";
 
 interface EntryRow {
@@ -66,15 +70,28 @@ export class MysqlFoobarDb implements FoobarDb {
     throw new DbUnavailableError([...failures, ...skipped].join("; "));
   }
 
+  /**
+   * Inserts on the primary. A write that certainly did not run (no connection, or the server was read-only:
+   * the primary is moving) is tried again for up to WRITE_RETRY_MS, so a switchover or a failover shows as a
+   * slower answer rather than an error; a write that may have run is never sent twice.
+   */
   async insertEntry(entry: NewEntry): Promise<DbAnswer<number>> {
-    const result = await this.primary.run(
-      async (conn) => {
-        const [res] = await conn.query({ sql: "INSERT INTO entries (author, message, app_host) VALUES (?, ?, ?)", timeout: QUERY_TIMEOUT_MS.write }, [entry.author, entry.message, entry.appHost]);
-        return Number((res as { insertId: number }).insertId);
-      },
-      { retry: false, isWrite: true },
-    );
-    return this.answer(this.primary, result);
+    const deadline = Date.now() + WRITE_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.primary.run(
+          async (conn) => {
+            const [res] = await conn.query({ sql: "INSERT INTO entries (author, message, app_host) VALUES (?, ?, ?)", timeout: QUERY_TIMEOUT_MS.write }, [entry.author, entry.message, entry.appHost]);
+            return Number((res as { insertId: number }).insertId);
+          },
+          { retry: false, isWrite: true },
+        );
+        return this.answer(this.primary, result);
+      } catch (e) {
+        if (!(e instanceof DbUnavailableError) || e.maybeExecuted || Date.now() + WRITE_RETRY_STEP_MS > deadline) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(WRITE_RETRY_STEP_MS * (attempt + 1), 200)));
+      }
+    }
   }
 
   getEntry(id: number, consistent: boolean): Promise<DbAnswer<Entry | null>> {

@@ -60,7 +60,7 @@ export function register(program: Command): void {
     .argument("[scenario]", "a built-in scenario (see --list) or a scenario file")
     .option("--all", "run every built-in scenario, one after the other, and print a table")
     .option("--list", "list the built-in scenarios")
-    .option("-n, --name <lab>", "lab to run against (default: the only one running; with --blueprint: the name of the lab to create)")
+    .option("-n, --name <lab>", "lab to run against (default: the only one running); with --blueprint, the lab to create (default exp-N; with several designs NAME-N)")
     .option("-b, --blueprint <names>", "bring this design up as a fresh lab, run, then tear it down; with --all, several designs separated by commas")
     .option("--duration <time>", "length of the load, e.g. 12s (default: the scenario's)")
     .option("--svg <file>", "write the timeline as SVG (with --all: a directory, one file per run)")
@@ -113,7 +113,7 @@ export function register(program: Command): void {
         };
         if (blueprints.length) {
           for (const bp of blueprints) {
-            const lab = opts.name && blueprints.length === 1 ? opts.name : `exp-${bp.split("-")[0]}`;
+            const lab = opts.name && blueprints.length === 1 ? opts.name : `${opts.name ?? "exp"}-${bp.split("-")[0]}`;
             const reset = async () => {
               say(`the database takes no writes any more: bringing ${bp} up afresh`);
               await down(lab, { quiet: true });

@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import type { Server } from "node:net";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { agentClient } from "../client.js";
 import type { ControllerConfig } from "../config.js";
 import { jsonServer } from "../http.js";
@@ -19,10 +21,13 @@ const lab = values.lab;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 const ca = cfg.ca ? readFileSync(cfg.ca, "utf8") : undefined;
 const addresses = Object.fromEntries(cfg.dbHosts.map((h) => [h.name, h.address]));
+// One keep-alive connection per agent: polling five times a second must not cost a TLS handshake each time.
+const keepAlive = Object.fromEntries(cfg.dbHosts.map((h) => [h.name, ca ? new HttpsAgent({ keepAlive: true, maxSockets: 2, ca, servername: h.name }) : new HttpAgent({ keepAlive: true, maxSockets: 2 })]));
 const client = agentClient((host) => ({
   base: `${ca ? "https" : "http"}://${addresses[host]}:${cfg.agentApiPort}`,
   token: cfg.token,
   ...(ca ? { ca, servername: host } : {}),
+  ...(keepAlive[host] ? { agent: keepAlive[host] } : {}),
 }));
 const controller = new Controller(
   cfg,

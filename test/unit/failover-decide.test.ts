@@ -1,0 +1,148 @@
+// The failover controller's decisions, from what it saw to what it does, without a lab.
+import { describe, expect, it } from "vitest";
+import { decide, primaryHealth, rankCandidates, syncMark, syncVerdict } from "../../src/failover/decide.js";
+import { NOW, input, mark, obs, probe, status, track } from "./failover-helpers.js";
+
+/** db-1 silent for `silentMs` (last seen then), db-2 a replica whose pings of db-1 failed `fails` times. */
+function crashed(silentMs: number, fails: number, db2 = obs({ replicaOf: "db-1", io: "Connecting" })) {
+  return {
+    "db-1": track(status("db-1", obs({ at: NOW - silentMs })), silentMs),
+    "db-2": track(status("db-2", db2, probe("db-1", fails))),
+  };
+}
+
+describe("primaryHealth", () => {
+  it("is up while the primary's agent answers and its server takes writes", () => {
+    const h = primaryHealth(input({ "db-1": track(status("db-1", obs())), "db-2": track(status("db-2", obs({ replicaOf: "db-1" }), probe("db-1", 0))) }));
+    expect(h.state).toBe("up");
+  });
+
+  it("does not call one missed answer a death: within deadAfterMs the last answer stands", () => {
+    expect(primaryHealth(input(crashed(300, 2))).state).toBe("up");
+  });
+
+  it("needs the replicas' second opinion: a silent agent whose database a replica still reaches is not dead", () => {
+    const h = primaryHealth(input(crashed(2000, 0)));
+    expect(h).toMatchObject({ state: "suspect" });
+    expect(h.state === "suspect" && h.reason).toMatch(/db-2 still reaches/);
+  });
+
+  it("waits while the replica has not failed enough pings", () => {
+    expect(primaryHealth(input(crashed(2000, 1, obs({ replicaOf: "db-1", io: "Yes" })))).state).toBe("suspect");
+  });
+
+  it("declares the primary dead when it is silent and every replica confirms", () => {
+    const h = primaryHealth(input(crashed(1000, 3)));
+    expect(h.state).toBe("dead");
+  });
+
+  it("declares it dead when its own agent says MariaDB stopped answering long enough", () => {
+    const db1 = status("db-1", obs({ up: false }));
+    db1.dbLastOkAt = NOW - 2000;
+    expect(primaryHealth(input({ "db-1": track(db1), "db-2": track(status("db-2", obs({ replicaOf: "db-1" }), probe("db-1", 5))) })).state).toBe("dead");
+  });
+
+  it("sees a primary that came back read-only as fenced, not up", () => {
+    const h = primaryHealth(input({ "db-1": track(status("db-1", obs({ readOnly: true }))), "db-2": track(status("db-2", obs({ replicaOf: "db-1" }))) }));
+    expect(h.state).toBe("fenced");
+  });
+});
+
+describe("syncVerdict", () => {
+  const failedAt = NOW - 700;
+  it("is in sync when semi-sync was on with the candidate acknowledging shortly before the failure", () => {
+    expect(syncVerdict(input(crashed(1000, 3)), "db-2", failedAt)).toMatchObject({ inSync: true });
+  });
+  it("is not with asynchronous replication", () => {
+    expect(syncVerdict(input(crashed(1000, 3), { replication: "async" }), "db-2", failedAt)).toMatchObject({ inSync: false, reason: expect.stringMatching(/asynchronous/) });
+  });
+  it("is not when semi-sync had fallen back to asynchronous", () => {
+    expect(syncVerdict(input(crashed(1000, 3), { lastSync: mark({ masterStatus: false }) }), "db-2", failedAt).inSync).toBe(false);
+  });
+  it("is not when the last in-sync look is older than the semi-sync timeout before the failure", () => {
+    expect(syncVerdict(input(crashed(1000, 3), { lastSync: mark({ at: NOW - 5000 }) }), "db-2", failedAt)).toMatchObject({ inSync: false, reason: expect.stringMatching(/last seen in sync/) });
+  });
+  it("is not for a replica that was not acknowledging", () => {
+    expect(syncVerdict(input(crashed(1000, 3), { lastSync: mark({ replicas: ["db-3"] }) }), "db-2", failedAt).inSync).toBe(false);
+  });
+  it("is not when the controller never saw the primary in sync", () => {
+    expect(syncVerdict(input(crashed(1000, 3), { lastSync: null }), "db-2", failedAt).inSync).toBe(false);
+  });
+});
+
+describe("decide", () => {
+  it("does nothing while the primary is up and the replica follows it", () => {
+    expect(decide(input({ "db-1": track(status("db-1", obs())), "db-2": track(status("db-2", obs({ replicaOf: "db-1" }), probe("db-1", 0))) })).action).toBe("none");
+  });
+
+  it("waits on a suspect primary", () => {
+    expect(decide(input(crashed(300, 2))).action).toBe("none");
+    expect(decide(input(crashed(1000, 0))).action).toBe("wait");
+  });
+
+  it("promotes the in-sync replica when the primary is confirmed dead", () => {
+    const d = decide(input(crashed(1000, 3)));
+    expect(d).toMatchObject({ action: "failover", from: "db-1", to: "db-2", sync: { inSync: true } });
+  });
+
+  it("refuses when no replica is known to be in sync, and says why", () => {
+    const d = decide(input(crashed(1000, 3), { lastSync: mark({ masterStatus: false }) }));
+    expect(d).toMatchObject({ action: "refuse", candidate: "db-2", sync: { inSync: false } });
+  });
+
+  it("promotes anyway when forced", () => {
+    const d = decide(input(crashed(1000, 3), { lastSync: mark({ masterStatus: false }) }), { force: true });
+    expect(d).toMatchObject({ action: "failover", to: "db-2", sync: { inSync: false } });
+  });
+
+  it("picks the most advanced replica by GTID and repoints the others", () => {
+    const tracks = {
+      ...crashed(1000, 3),
+      "db-3": track(status("db-3", obs({ replicaOf: "db-1", io: "Connecting", ioPos: "0-1-104", gtidCurrentPos: "0-1-103" }), probe("db-1", 3))),
+    };
+    const d = decide(input(tracks, { lastSync: mark({ replicas: ["db-2", "db-3"] }) }));
+    expect(d).toMatchObject({ action: "failover", to: "db-3", others: ["db-2"] });
+    expect(rankCandidates(input(tracks))).toEqual(["db-3", "db-2"]);
+  });
+
+  it("refuses --to a replica behind another unless forced", () => {
+    const tracks = { ...crashed(1000, 3), "db-3": track(status("db-3", obs({ replicaOf: "db-1", io: "Connecting", ioPos: "0-1-104" }), probe("db-1", 3))) };
+    expect(decide(input(tracks), { to: "db-2" })).toMatchObject({ action: "refuse", candidate: "db-2" });
+  });
+
+  it("gives writes back to a restarted primary that holds everything the replica holds", () => {
+    const d = decide(input({ "db-1": track(status("db-1", obs({ readOnly: true, gtidBinlogPos: "0-1-100" }))), "db-2": track(status("db-2", obs({ replicaOf: "db-1", ioPos: "0-1-99", gtidCurrentPos: "0-1-99" }))) }));
+    expect(d).toMatchObject({ action: "unfence", host: "db-1" });
+  });
+
+  it("promotes the replica when a restarted primary lost a transaction the replica has", () => {
+    const d = decide(input({ "db-1": track(status("db-1", obs({ readOnly: true, gtidBinlogPos: "0-1-99" }))), "db-2": track(status("db-2", obs({ replicaOf: "db-1", ioPos: "0-1-100" }))) }));
+    expect(d).toMatchObject({ action: "failover", to: "db-2", sync: { inSync: true } });
+  });
+
+  it("makes an old primary that came back follow the new one", () => {
+    const tracks = { "db-1": track(status("db-1", obs({ readOnly: true }))), "db-2": track(status("db-2", obs())) };
+    expect(decide(input(tracks, { primary: "db-2" }))).toMatchObject({ action: "rejoin", host: "db-1", primary: "db-2" });
+    expect(decide(input(tracks, { primary: "db-2", rejoinable: ["db-2"] })).action).toBe("none");
+  });
+
+  it("fences a second writable server rather than let two take writes", () => {
+    const d = decide(input({ "db-1": track(status("db-1", obs())), "db-2": track(status("db-2", obs())) }));
+    expect(d).toMatchObject({ action: "fence-extra", hosts: ["db-2"] });
+  });
+
+  it("adopts the only writable server as the primary", () => {
+    expect(decide(input({ "db-1": track(status("db-1", obs({ readOnly: true, replicaOf: "db-2" }))), "db-2": track(status("db-2", obs())) }))).toMatchObject({ action: "adopt", primary: "db-2" });
+  });
+});
+
+describe("syncMark", () => {
+  it("records which replicas acknowledged when the primary answered", () => {
+    const m = syncMark(input({ "db-1": track(status("db-1", obs())), "db-2": track(status("db-2", obs({ replicaOf: "db-1" }))) }));
+    expect(m).toMatchObject({ primary: "db-1", masterStatus: true, clients: 1, replicas: ["db-2"] });
+  });
+  it("leaves out a replica that is not streaming", () => {
+    const m = syncMark(input({ "db-1": track(status("db-1", obs())), "db-2": track(status("db-2", obs({ replicaOf: "db-1", io: "Connecting" }))) }));
+    expect(m?.replicas).toEqual([]);
+  });
+});
