@@ -12,7 +12,14 @@ import { readState } from "../runtime/state.js";
 import { failureText, stacklab } from "./cli.js";
 import { scenarioLabel, type BenchOperation, type FailoverCase } from "./scenarios.js";
 import { summarize } from "./stats.js";
+import { fmtMs } from "./table.js";
 import type { FailoverResult, FailoverRow } from "./types.js";
+
+/** The duration of a scenario the benchmark writes (its "duration: Ns" line), in ms. */
+function durationOf(yaml: string): number {
+  const m = /^duration: (\d+)s$/m.exec(yaml);
+  return m ? Number(m[1]) * 1000 : 0;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -88,6 +95,8 @@ async function runCase(lab: string, c: FailoverCase, tmpDir: string, tag: string
       const t0 = await loadStart(lab, since, 60_000);
       await sleep(t0 + atMs - Date.now());
       notes.push(...(await operate(lab, run, tag)));
+      const end = t0 + ("builtIn" in c.scenario ? 0 : durationOf(c.scenario.yaml));
+      if (Date.now() > end) notes.push(`the ${run.kind} ended ${fmtMs(Date.now() - end)} after the load: requests of its last part were not counted`);
     } catch (err) {
       opFailure = (err as Error).message;
     }
@@ -127,6 +136,13 @@ export function failoverRow(c: FailoverCase, outcomes: readonly RunOutcome[]): F
     ...(c.anchor ? { anchor: c.anchor } : {}),
     failures: outcomes.flatMap((o) => (o.failure ? [o.failure] : [])),
     notes: [...new Set(outcomes.flatMap((o) => o.notes))],
+    trace: reports.map((r) => ({
+      startedAt: r.startedAt,
+      downtimeFrom: r.figures.all.downtimeFrom,
+      // One character per 100 ms: "." every request succeeded, "s" some were slow, "x" some failed.
+      timeline: r.figures.timeline.map((b) => (b.failed ? "x" : b.slow ? "s" : ".")).join(""),
+      events: r.events.map((e) => `+${e.t} ms ${e.kind}${e.host ? ` ${e.host}` : ""}: ${e.message}`),
+    })),
   };
 }
 

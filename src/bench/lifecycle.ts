@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { listBlueprints, loadBlueprint } from "../blueprints/index.js";
 import { buildModel } from "../model/build.js";
 import { SERVICES } from "../runtime/services/index.js";
+import { readState } from "../runtime/state.js";
 import type { Stack } from "../spec/schema.js";
 import { LAB_PREFIX } from "./cli.js";
 import { scaledSpec, specYaml } from "./generate.js";
@@ -42,6 +43,8 @@ async function cycle(s: Subject, into: Samples, say: (m: string) => void): Promi
   } catch (err) {
     into.failures.push((err as Error).message);
     say(`${s.label}: ${(err as Error).message}`);
+    // Whatever a failed run left must go before the next run of the same lab.
+    if (readState(s.lab)) await downLab(s.lab).catch(() => undefined);
   }
 }
 

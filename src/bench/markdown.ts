@@ -40,13 +40,20 @@ function machine(r: BenchResults): string[] {
   return ["## The machine", "", mdTable(["", "this run"], rows)];
 }
 
+/** "10, 25 or 50". */
+function sizes(r: BenchResults): string {
+  const n = (r.lifecycle?.generated ?? []).map((g) => String(g.hosts));
+  if (!n.length) return "10, 25 or 50";
+  return n.length === 1 ? n[0]! : `${n.slice(0, -1).join(", ")} or ${n[n.length - 1]}`;
+}
+
 function method(r: BenchResults): string[] {
   return [
     "## Method",
     "",
     "- Each figure is the median of several runs, with the smallest and largest in brackets; how many runs is said in each section. Runs of different subjects alternate, so that a busy moment of the machine spreads over all of them.",
     "- Bring-up: `stacklab up -d --json` run as a command, timed from its start to its return, which is when every service answered its readiness probe and the user host got its first HTTPS 200 through the whole path (DNS, entry point, load balancer, web, app, database). Tear-down: `stacklab down`, timed until no namespace, process or file of the lab is left (checked after it returns).",
-    "- Generated labs: design 3 with its web and app tiers grown until the lab has 10, 25 or 50 hosts (the load-balancer pair, two database hosts, monitoring, `user` and `dns` stay). The line is fitted by least squares through their medians.",
+    `- Generated labs: design 3 with its web and app tiers grown until the lab has ${sizes(r)} hosts (the load-balancer pair, two database hosts, monitoring, \`user\` and \`dns\` stay). The line is fitted by least squares through their medians.`,
     "- Serving: `wrk` runs inside a lab host, against lab addresses only, with a fixed duration and number of connections: from `user` by name through the whole path, inside a web host against its own nginx, and inside an app host against its own app server (no firewall in between).",
     "- Failover: the experiment runner sends a steady, bounded load from the `user` host and breaks the lab on a schedule; the figures come from its record of every request. A deploy or a reload has no step in the runner: the benchmark runs `stacklab deploy` / `stacklab reload` itself while the runner's load is on. Before each case the benchmark reads a page and writes an entry from the `user` host; when either fails (a case left the lab broken), it replaces the lab with a fresh one.",
     "- Footprint: the memory of every process of each host, 2 s after bring-up and again right after the serving load.",

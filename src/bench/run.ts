@@ -94,7 +94,7 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
       } catch (err) {
         fail("serving", err);
       }
-      if (plan.groups.includes("footprint")) sample("after the serving load");
+      if (plan.groups.includes("footprint")) sample("after serving");
     }
     if (plan.groups.includes("failover")) {
       say("== failover");

@@ -50,20 +50,20 @@ expect:
 export function failoverCases(): FailoverCase[] {
   return [
     { id: "lb-crash", label: "load balancer crash (floating IP moves)", scenario: { builtIn: "kill-lb" }, measure: "downtime", anchor: "≈ 3.6 s (keepalived defaults)" },
-    { id: "lb-stop", label: "load balancer clean stop", scenario: { name: "bench-lb-stop", yaml: LB_STOP }, measure: "downtime", anchor: "≈ 0.6 s (keepalived clean stop)" },
+    { id: "lb-stop", label: "load balancer clean stop", scenario: { name: "lb-stop", yaml: LB_STOP }, measure: "downtime", anchor: "≈ 0.6 s (keepalived clean stop)" },
     { id: "web-crash", label: "web server crash", scenario: { builtIn: "kill-web" }, measure: "failed" },
     { id: "app-crash", label: "app server crash", scenario: { builtIn: "kill-app" }, measure: "failed" },
     {
       id: "deploy",
       label: "rolling deploy (stacklab deploy --version X)",
-      scenario: { name: "bench-deploy", yaml: operationScenario("deploy", "a rolling deploy of every app server", 25) },
+      scenario: { name: "deploy", yaml: operationScenario("deploy", "a rolling deploy of every app server", 15) },
       measure: "failed",
       operation: { atMs: 2000, run: { kind: "deploy" } },
     },
     {
       id: "reload",
-      label: "HAProxy reload on the active load balancer (5 reloads, 1 s apart)",
-      scenario: { name: "bench-reload", yaml: operationScenario("reload", "five HAProxy reloads on the active load balancer", 10) },
+      label: "HAProxy reload on the active load balancer (5 reloads, about 1 s apart)",
+      scenario: { name: "reload", yaml: operationScenario("reload", "five HAProxy reloads on the active load balancer", 10) },
       measure: "failed",
       operation: { atMs: 2000, run: { kind: "reload", service: "haproxy", times: 5, everyMs: 1000 } },
     },

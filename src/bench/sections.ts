@@ -5,14 +5,21 @@ import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, Lif
 
 const ms = (s: LifecycleRow["up"]) => fmtSummary(s, fmtMs);
 
+/** "Median of 3 runs, with the range (min–max) in brackets", or what one run means. */
+function runsText(runs: number, what: string): string {
+  return runs === 1 ? `One run ${what} (so no range)` : `Median of ${runs} runs ${what}, with the range (min–max) in brackets`;
+}
+
 function problems(rows: { label: string; failures: string[]; leftovers?: string[] }[]): string[] {
   return rows.flatMap((r) => [...r.failures.map((f) => `- ${r.label}: a run failed: ${f}`), ...(r.leftovers ?? []).map((l) => `- ${r.label}: left after \`down\`: ${l}`)]);
 }
 
 function fitText(what: string, fit: LinearFit | null): string {
   if (!fit) return `- ${what}: not enough sizes measured for a line.`;
+  const line = `- ${what}: about **${fmtMs(fit.slope)} per host** (${what.toLowerCase()} ≈ ${fmtMs(fit.intercept)} + ${fmtMs(fit.slope)} × hosts`;
+  if (fit.points < 3) return `${line}). Only two sizes were measured, and a line fits any two points: the full run's three sizes say whether growth is linear.`;
   return (
-    `- ${what}: about **${fmtMs(fit.slope)} per host** (${what.toLowerCase()} ≈ ${fmtMs(fit.intercept)} + ${fmtMs(fit.slope)} × hosts, r² = ${fit.r2.toFixed(3)}). ` +
+    `${line}, r² = ${fit.r2.toFixed(3)}). ` +
     `Each host added ${fmtMs(fit.firstSlope)} between the two smallest labs and ${fmtMs(fit.lastSlope)} between the two largest: growth is **${fit.verdict}**.`
   );
 }
@@ -29,7 +36,7 @@ export function lifecycleSection(l: LifecycleResult): string {
     "",
     `Goals: design 3 up in under ${GOALS.upMs / 1000} s (aim: ${GOALS.upAimMs / 1000} s), down in under ${GOALS.downMs / 1000} s. ${goal}`,
     "",
-    `Median of ${l.runs} runs per design and ${l.generatedRuns} per generated size, with the range (min–max) in brackets. ` +
+    `${l.runs === l.generatedRuns ? runsText(l.runs, "per design and per generated size") : `${runsText(l.runs, "per design")}; ${l.generatedRuns} per generated size`}. ` +
       "*up* is `stacklab up -d` from the command to its return; *inside stacklab* is the time `up` reports itself, without starting Node and loading the CLI.",
     "",
     mdTable(["lab", "hosts", "services", "up", "up, inside stacklab", "down (nothing left)"], rows, ["l", "r", "r", "r", "r", "r"]),
@@ -51,8 +58,9 @@ export function servingSection(s: ServingResult): string {
   return [
     "## Serving",
     "",
-    `\`${s.load}\` against each target, ${s.runs} run${s.runs === 1 ? "" : "s"} each in turn (after a 1 s warm-up of each); median, with the range (min–max) in brackets. ` +
-      "All on the same 2 cores: wrk, HAProxy, nginx, the app's workers and MariaDB compete for them, so the whole path is bounded by the machine, not by any one server.",
+    `\`${s.load}\` against each target, the targets in turn, after a 1 s warm-up of each. ${runsText(s.runs, "per target")}. ` +
+      "All on the same 2 cores: wrk, HAProxy, nginx, the app's workers and MariaDB compete for them, so the whole path is bounded by the machine, not by any one server. " +
+      "Through the whole path HAProxy spreads requests over both web servers and nginx over both app servers, while *alone* means one server: the ratios compare the site with one of its servers, on the same cores.",
     "",
     mdTable(["target", "wrk runs in", "requests/s", "p50", "p90", "p99", "errors/requests"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
     ...(failed.length ? ["", ...failed] : []),
@@ -97,7 +105,7 @@ export function failoverSection(f: FailoverResult): string {
     "",
     `Measured by the experiment runner (\`stacklab experiment NAME --json\`) on a running design-3 lab: ${f.load}. ` +
       `*Downtime* is the longest stretch in which every request failed; *lost writes* are acknowledged writes missing from the database afterwards. ` +
-      `${f.runs} run${f.runs === 1 ? "" : "s"} of each; median, with the range (min–max) in brackets.`,
+      `${runsText(f.runs, "per case")}; the figure each case is judged by is in bold.`,
     "",
     mdTable(["event", "scenario", "downtime", "write downtime", "failed requests", "lost writes", "expectations held", "published figure"], rows, ["l", "l", "r", "r", "r", "r", "r", "l"]),
     ...causes(f),
@@ -116,15 +124,17 @@ export function failoverSection(f: FailoverResult): string {
 export function footprintSection(f: FootprintResult): string {
   const samples = f.samples;
   const hostNames = [...new Set(samples.flatMap((s) => [...s.hosts.map((h) => h.host), s.outside.host]))];
+  const find = (s: FootprintResult["samples"][number], name: string) => [...s.hosts, s.outside].find((x) => x.host === name);
   const rows = hostNames.map((name) => [
     name,
+    String(samples.map((s) => find(s, name)?.processes).find((n) => n !== undefined) ?? ""),
     ...samples.flatMap((s) => {
-      const h = [...s.hosts, s.outside].find((x) => x.host === name);
-      return h ? [String(h.processes), fmtBytes(h.rssBytes), fmtBytes(h.pssBytes)] : ["", "", ""];
+      const h = find(s, name);
+      return h ? [fmtBytes(h.rssBytes), fmtBytes(h.pssBytes)] : ["", ""];
     }),
   ]);
-  rows.push(["**all**", ...samples.flatMap((s) => ["", `**${fmtBytes(s.totalRssBytes)}**`, `**${fmtBytes(s.totalPssBytes)}**`])]);
-  const headers = ["host", ...samples.flatMap((s) => [`processes (${s.when})`, `RSS (${s.when})`, `PSS (${s.when})`])];
+  rows.push(["**all**", String(samples[0] ? [...samples[0].hosts, samples[0].outside].reduce((n, h) => n + h.processes, 0) : ""), ...samples.flatMap((s) => [`**${fmtBytes(s.totalRssBytes)}**`, `**${fmtBytes(s.totalPssBytes)}**`])]);
+  const headers = ["host", "processes", ...samples.flatMap((s) => [`RSS, ${s.when}`, `PSS, ${s.when}`])];
   const rss = Math.max(...samples.map((s) => s.totalRssBytes));
   const pss = Math.max(...samples.map((s) => s.totalPssBytes));
   return [
@@ -137,6 +147,6 @@ export function footprintSection(f: FootprintResult): string {
       "RSS counts a shared page once per process that maps it (so the sum overstates); PSS splits each shared page between the processes sharing it (so the PSS total is what the lab really takes). " +
       "*Outside the hosts* are each host's launcher and the loopback relays.",
     "",
-    mdTable(headers, rows, ["l", ...samples.flatMap(() => ["r", "r", "r"] as const)]),
+    mdTable(headers, rows, ["l", "r", ...samples.flatMap(() => ["r", "r"] as const)]),
   ].join("\n");
 }

@@ -35,7 +35,7 @@ export function linearFit(points: readonly { x: number; y: number }[]): LinearFi
   const seg = (a: { x: number; y: number }, b: { x: number; y: number }) => (b.y - a.y) / (b.x - a.x);
   const firstSlope = seg(pts[0]!, pts[1]!);
   const lastSlope = seg(pts[n - 2]!, pts[n - 1]!);
-  return { slope, intercept, r2, firstSlope, lastSlope, verdict: growthVerdict(firstSlope, lastSlope) };
+  return { slope, intercept, r2, firstSlope, lastSlope, verdict: growthVerdict(firstSlope, lastSlope), points: n };
 }
 
 /** Compares the per-host cost of the largest labs with that of the smallest. */

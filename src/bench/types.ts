@@ -20,6 +20,8 @@ export interface LinearFit {
   firstSlope: number;
   lastSlope: number;
   verdict: "close to linear" | "faster than linear" | "slower than linear";
+  /** How many points the line went through. */
+  points: number;
 }
 
 export interface MachineInfo {
@@ -121,6 +123,8 @@ export interface FailoverRow {
   anchor?: string;
   failures: string[];
   notes: string[];
+  /** Each run in brief, to find out afterwards what happened (not rendered). */
+  trace: { startedAt: string; downtimeFrom: number | null; timeline: string; events: string[] }[];
 }
 
 export interface FailoverResult {

@@ -82,7 +82,7 @@ export function topology(model: Model): Topology {
     if (!kind) continue;
     for (const from of f.from.hosts)
       for (const to of f.to.hosts) {
-        const key = [from, to].sort().join("|");
+        const key = `${[from, to].sort().join("|")}|${kind.kind}`;
         if (from === to || seen.has(key)) continue;
         // replication runs from the primary to each replica only
         if (f.id === "db-replication" && from !== model.database.primary) continue;

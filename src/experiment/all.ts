@@ -97,7 +97,7 @@ function cellText(c: MatrixCell | undefined): string {
 /** The matrix as a table: a row per scenario, a column per design, then what did not hold. */
 export function formatMatrix(m: Matrix): string {
   const width = Math.max(...m.scenarios.map((s) => s.length), 8) + 2;
-  const col = Math.max(36, ...m.designs.map((d) => d.length + 2));
+  const col = Math.max(...m.designs.map((d) => d.length + 2), ...m.cells.map((c) => cellText(c).length + 2));
   const paint = (text: string) => (text.startsWith("PASS") ? color("green", text) : text.startsWith("FAIL") || text === "error" ? color("red", text) : color("gray", text));
   const lines = [color("bold", `${"scenario".padEnd(width)}${m.designs.map((d) => d.padEnd(col)).join("")}`)];
   for (const s of m.scenarios) {

@@ -1,7 +1,8 @@
 // The configuration files of the database agents and the failover controller: pure functions of the model.
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { PORTS, type Host, type Model } from "../model/index.js";
-import { hostByName, hostsWithRole, privateAddress } from "../render/config/common.js";
+import { header, hostByName, hostsWithRole, privateAddress } from "../render/config/common.js";
 import { APP_DB, TLS_FILES } from "../render/config/paths.js";
 import { SEMISYNC_TIMEOUT_MS } from "../render/config/mariadb.js";
 import type { RenderedFile, Secrets } from "../render/config/types.js";
@@ -140,10 +141,15 @@ export function controllerConfig(model: Model, host: Host, secrets: Secrets): Co
   };
 }
 
-/** The failover machinery's config files for a host (mode 0600: they hold passwords). */
+/** Reads a config file: JSON after comment lines starting with '#'. */
+export function readConfigFile<T>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8").split("\n").filter((l) => !l.startsWith("#")).join("\n")) as T;
+}
+
+/** The failover machinery's config files for a host (mode 0600: they hold passwords); JSON under a comment header. */
 export function renderFailoverConfigs(model: Model, host: Host, secrets: Secrets): RenderedFile[] {
   const files: RenderedFile[] = [];
-  const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+  const json = (v: unknown) => `${header(model)}\n# read by stacklab's failover machinery: JSON after these comment lines\n${JSON.stringify(v, null, 2)}\n`;
   if (model.services.some((s) => s.host === host.name && s.kind === "db-agent")) files.push({ path: FAILOVER_PATHS.agentConfig, content: json(agentConfig(model, host, secrets)), mode: 0o600 });
   if (model.database.controller === host.name) files.push({ path: FAILOVER_PATHS.controllerConfig, content: json(controllerConfig(model, host, secrets)), mode: 0o600 });
   return files;

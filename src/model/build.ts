@@ -184,7 +184,7 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
     if (dbs.length > 1)
       flows.push({ id: "db-replication", from: { role: "db", hosts: dbs }, to: { role: "db", hosts: dbs }, port: PORTS.mysql, transport: "tcp", protocol: tls.internal ? "mysql+tls" : "mysql", encrypted: tls.internal, purpose: "replicas stream the primary's binary log", network: "private" });
     if (dbs.length > 1 && appUsesDb(stack) && apps.hosts.length)
-      flows.push({ id: "dbproxy-agent", from: apps, to: { role: "db", hosts: dbs }, port: PORTS.dbAgentCheck, transport: "tcp", protocol: "tcp", encrypted: false, purpose: "the app hosts' database proxies ask each database agent whether its server takes writes or serves reads", network: "private" });
+      flows.push({ id: "dbproxy-agent", from: apps, to: { role: "db", hosts: dbs }, port: PORTS.dbAgentCheck, transport: "tcp", protocol: "tcp", encrypted: tls.internal, purpose: "the app hosts' database proxies ask each database agent whether its server takes writes or serves reads", network: "private" });
     if (dbs.length > 1 && ctx.controller && ctx.controllerRole)
       flows.push({ id: "controller-agent", from: { role: ctx.controllerRole, hosts: [ctx.controller] }, to: { role: "db", hosts: dbs }, port: PORTS.dbAgentApi, transport: "tcp", protocol: tls.internal ? "https" : "http", encrypted: tls.internal, purpose: "the failover controller observes the database agents and tells them to fence, promote or follow", network: "private" });
   }

@@ -26,6 +26,8 @@ export const REQUIREMENTS: Requirement[] = [
   { binary: "curl", pkg: "curl", why: "the visitor's browser in the user host", versionArgs: ["--version"] },
   { binary: "openssl", pkg: "openssl", why: "the lab's certificate authority", versionArgs: ["version"] },
   { binary: "nft", pkg: "nftables", why: "each host's firewall, and network partitions", versionArgs: ["--version"] },
+  { binary: "iptables", pkg: "iptables", why: "`fault netem` without the kernel's netem: packets queued to a delay program (NFQUEUE)", versionArgs: ["--version"] },
+  { binary: "python3", pkg: "python3", why: "the delay program of `fault netem` when the kernel has no netem", versionArgs: ["--version"] },
   { binary: "tcpdump", pkg: "tcpdump", why: "`stacklab audit`'s capture of the private network", versionArgs: ["--version"] },
   { binary: "prometheus", pkg: "prometheus", why: "the monitoring host", versionArgs: ["--version"] },
   { binary: "prometheus-alertmanager", pkg: "prometheus-alertmanager", why: "alerts from the monitoring host", versionArgs: ["--version"] },

@@ -77,7 +77,8 @@ describe("collocation, security and monitoring rules", () => {
   it("TLS passthrough: no termination finding, but internal hops without tls.internal are plaintext", () => {
     const r = analyze(modelOf(tieredSpec({ tls: { mode: "passthrough" } })));
     expect(ids(r)).not.toContain("security.tls-terminated-at-lb");
-    expect(find(r, "security.plaintext-internal")!.elements).toEqual(["web-app", "app-db", "db-replication"]);
+    // the database proxies' checks of the agents are one more plaintext hop without tls.internal
+    expect(find(r, "security.plaintext-internal")!.elements).toEqual(["web-app", "app-db", "db-replication", "dbproxy-agent"]);
   });
 
   it("a database host facing the public network is flagged, less severely behind a firewall", () => {

@@ -13,7 +13,7 @@ function lifecycleRow(label: string, hosts: number, up: number[], down: number[]
 }
 
 function failoverRow(id: string, over: Partial<FailoverRow>): FailoverRow {
-  return { id, label: id, scenario: id, measure: "downtime", downtime: s(300), writeDowntime: s(300), failed: s(10), requests: s(600), lostWrites: s(0), indeterminateWrites: s(0), errors: { timeout: 7, "503": 3 }, passed: [true], failures: [], notes: [], ...over };
+  return { id, label: id, scenario: id, measure: "downtime", downtime: s(300), writeDowntime: s(300), failed: s(10), requests: s(600), lostWrites: s(0), indeterminateWrites: s(0), errors: { timeout: 7, "503": 3 }, passed: [true], failures: [], notes: [], trace: [], ...over };
 }
 
 function results(over: Partial<BenchResults> = {}): BenchResults {
@@ -30,7 +30,7 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
       generatedRuns: 3,
       designs: [lifecycleRow("0-simple_web_stack", 3, [1800, 1900, 2100], [600, 700, 650]), lifecycleRow("3-scale_up", 11, [2900, 3100, 3400], [900, 1000, 1500])],
       generated: [lifecycleRow("generated, 10 hosts", 10, [3000], [900], "generated"), lifecycleRow("generated, 50 hosts", 50, [9000], [3000], "generated")],
-      fit: { up: { slope: 150, intercept: 1500, r2: 1, firstSlope: 150, lastSlope: 150, verdict: "close to linear" }, down: null },
+      fit: { up: { slope: 150, intercept: 1500, r2: 1, firstSlope: 150, lastSlope: 150, verdict: "close to linear", points: 3 }, down: null },
     },
     serving: {
       load: "wrk -t1 -c20 -d5s --timeout 2s",
@@ -94,6 +94,17 @@ describe("docs/BENCHMARKS.md", () => {
     expect(md).toMatch(/10 to 30 s/);
     expect(md).toContain("**12.0 s**");
     expect(md).toContain("- lb-crash: 7 × timeout, 3 × HTTP 503");
+  });
+  it("says what one run or two sizes cannot show (a quick run)", () => {
+    const base = results();
+    const quick = renderMarkdown(
+      { ...base, mode: "quick", lifecycle: { ...base.lifecycle!, runs: 1, generatedRuns: 1, fit: { up: { ...base.lifecycle!.fit.up!, points: 2 }, down: null } } },
+      "x.json",
+    );
+    expect(quick).toContain("One run per design and per generated size (so no range)");
+    expect(quick).toContain("a line fits any two points");
+    expect(quick).not.toContain("growth is **close to linear**");
+    expect(md).toContain("Median of 5 runs per design, with the range (min–max) in brackets; 3 per generated size");
   });
   it("says what failed instead of printing an empty figure silently", () => {
     expect(md).toContain("wrk in app-1 failed");

@@ -66,6 +66,8 @@ describe.each(designs)("explain %s", (_name, model, e) => {
       "nginx-exporter": "nginx exporter on",
       "mysqld-exporter": "(mysqld) exporter on",
       "failover-controller": "failover controller on",
+      "db-agent": "database agent on",
+      "db-proxy": "database proxy (HAProxy) on",
       dns: "DNS server on",
     };
     for (const s of model.services) expect(text, s.kind).toContain(labels[s.kind]);

@@ -208,7 +208,8 @@ describe.each(designs)("checkers on %s", (name, model) => {
       const r = mariadbVariables(name, db.name);
       expect(r.status, `${db.name}: ${r.out}`).toBe(0);
       expect(r.vars.get("bind-address"), db.name).toBe(db.interfaces.find((i) => i.network === "private")!.address);
-      expect(r.vars.get("read-only"), db.name).toBe(db.name === model.database.primary ? "FALSE" : "TRUE");
+      // with replicas every server starts read-only (the primary's db-agent makes it writable); a lone one is writable
+      expect(r.vars.get("read-only"), db.name).toBe(model.database.replicas.length ? "TRUE" : "FALSE");
       expect(r.vars.get("gtid-strict-mode"), db.name).toBe("TRUE");
       if (model.database.replication === "semisync") expect(r.vars.get("rpl-semi-sync-master-wait-point"), db.name).toBe("AFTER_SYNC");
       if (model.tls.internal) expect(r.vars.get("require-secure-transport"), db.name).toBe("TRUE");

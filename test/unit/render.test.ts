@@ -56,18 +56,18 @@ describe("renderAll", () => {
       "lb-2": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf"],
       "web-1": ["/etc/nginx/nginx.conf"],
       "web-2": ["/etc/nginx/nginx.conf"],
-      "app-1": ["/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],
-      "app-2": ["/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],
-      "db-1": ["/etc/mysql/my.cnf"],
-      "db-2": ["/etc/mysql/my.cnf"],
-      "mon-1": [],
+      "app-1": ["/etc/haproxy/db-proxy.cfg", "/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],
+      "app-2": ["/etc/haproxy/db-proxy.cfg", "/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],
+      "db-1": ["/etc/mysql/my.cnf", "/etc/stacklab/db-agent.json"],
+      "db-2": ["/etc/mysql/my.cnf", "/etc/stacklab/db-agent.json"],
+      "mon-1": ["/etc/stacklab/failover-controller.json"],
     });
   });
 
   it("puts every role of a shared server on it, and no keepalived without a pair (design 1)", () => {
     const all = renderAll(bp("1"), PLACEHOLDER_SECRETS);
     expect(all["lb-1"]!.map((f) => f.path)).toEqual(["/etc/haproxy/haproxy.cfg"]);
-    expect(all["server-1"]!.map((f) => f.path)).toEqual(["/etc/mysql/my.cnf", "/etc/nginx/nginx.conf", "/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"]);
+    expect(all["server-1"]!.map((f) => f.path)).toEqual(["/etc/haproxy/db-proxy.cfg", "/etc/mysql/my.cnf", "/etc/nginx/nginx.conf", "/etc/stacklab/app.env", "/etc/stacklab/db-agent.json", "/etc/stacklab/secrets/db-app-password"]);
   });
 
   it("is deterministic: the same model gives the same bytes", () => {
@@ -237,13 +237,14 @@ describe("nginx.conf", () => {
 });
 
 describe("my.cnf", () => {
-  it("numbers the servers, makes replicas read-only, and enables semi-sync everywhere (design 3)", () => {
+  it("numbers the servers, starts every one read-only, and enables semi-sync everywhere (design 3)", () => {
     const m = bp("3");
     const one = content(m, "db-1", "/etc/mysql/my.cnf");
     const two = content(m, "db-2", "/etc/mysql/my.cnf");
     expect(one).toContain("server_id = 1\n");
     expect(two).toContain("server_id = 2\n");
-    expect(one).not.toContain("read_only");
+    // the primary too: its db-agent makes it writable at the design's first start only
+    expect(one).toContain("read_only = ON");
     expect(two).toContain("read_only = ON");
     for (const c of [one, two]) {
       expect(c).toContain("rpl_semi_sync_master_enabled = ON");
@@ -309,8 +310,9 @@ describe("app.env", () => {
       APP_KIND: "demo",
       APP_VERSION: "1.0.0",
       APP_HEALTH_PATH: "/healthz",
-      DB_PRIMARY: `${addr(m, "db-1", "private")}:3306`,
-      DB_REPLICAS: `${addr(m, "db-2", "private")}:3306`,
+      // the local database proxy, which follows the primary wherever it moves
+      DB_PRIMARY: "127.0.0.1:3307",
+      DB_REPLICAS: "127.0.0.1:3308",
       DB_NAME: "foobar",
       DB_USER: "foobar_app",
       DB_PASSWORD_FILE: "/etc/stacklab/secrets/db-app-password",
@@ -320,12 +322,16 @@ describe("app.env", () => {
     });
   });
 
-  it("lists a host's own replica first, and leaves DB_REPLICAS empty when there is none", () => {
+  it("reads from a host's own replica first (through its proxy), and leaves DB_REPLICAS empty when there is none", () => {
     const m = design(PASSTHROUGH);
     const [s1, s2, s3] = ["server-1", "server-2", "server-3"].map((h) => `${addr(m, h, "private")}:3306`);
-    expect(env(m, "server-1").DB_REPLICAS).toBe(`${s2},${s3}`);
-    expect(env(m, "server-3").DB_REPLICAS).toBe(`${s3},${s2}`);
-    expect(env(m, "server-1").DB_PRIMARY).toBe(s1);
+    const reader = (host: string, server: string) =>
+      content(m, host, "/etc/haproxy/db-proxy.cfg").split("\nbackend db_replicas")[1]!.split("\n").find((l) => l.trim().startsWith(`server ${server} `))!;
+    expect(reader("server-3", "server-3")).toContain(s3);
+    expect(reader("server-3", "server-3")).not.toContain("backup");
+    expect(reader("server-3", "server-2")).toMatch(new RegExp(`${s2}.* backup$`));
+    expect(reader("server-1", "server-1")).not.toContain("backup");
+    expect(env(m, "server-1")).toMatchObject({ DB_PRIMARY: "127.0.0.1:3307", DB_REPLICAS: "127.0.0.1:3308" });
     expect(env(bp("0"), "server-1").DB_REPLICAS).toBe("");
     expect(env(bp("0"), "server-1")).not.toHaveProperty("TLS_CERT");
   });

@@ -11,6 +11,7 @@ import { register as up } from "./up.js";
 import { register as down } from "./down.js";
 import { register as status } from "./status.js";
 import { register as metrics } from "./metrics.js";
+import { register as dashboard } from "./dashboard.js";
 import { register as execCmd } from "./exec.js";
 import { register as logs } from "./logs.js";
 import { register as clean } from "./clean.js";
@@ -42,6 +43,7 @@ export function registerAll(program: Command): void {
     status,
     auditCmd,
     metrics,
+    dashboard,
     execCmd,
     logs,
     down,

@@ -1,6 +1,7 @@
 // The database agent: watches its MariaDB, answers the proxies' checks, carries out the controller's orders.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { dirname } from "node:path";
 import type { AgentConfig } from "../config.js";
 import { HttpError, jsonServer, type JsonRequest } from "../http.js";
@@ -48,7 +49,8 @@ export class Agent {
   /** Starts the loops and the three listeners (checks, API over TCP, API over the unix socket). */
   async start(tls: { cert: string; key: string } | undefined): Promise<void> {
     this.timers.push(setInterval(() => void this.look(), TIMING.agentPollMs), setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs));
-    const checks = createServer((sock) => this.answerCheck(sock));
+    // With internal TLS the checks are TLS too: the proxies verify this host's certificate before trusting "up".
+    const checks = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, (sock) => this.answerCheck(sock)) : createServer((sock) => this.answerCheck(sock));
     const api = jsonServer((r) => this.handle(r), { token: this.cfg.token, tls });
     mkdirSync(dirname(this.cfg.apiSocket), { recursive: true });
     rmSync(this.cfg.apiSocket, { force: true });

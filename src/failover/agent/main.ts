@@ -1,7 +1,7 @@
 // Entry point of the database agent (a runit service on each database host).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { AgentConfig } from "../config.js";
+import { readConfigFile, type AgentConfig } from "../config.js";
 import { recordEvent } from "../../runtime/events.js";
 import { Agent } from "./agent.js";
 
@@ -10,7 +10,7 @@ if (!values.config || !values.lab) {
   process.stderr.write("usage: db-agent --config FILE --lab LAB\n");
   process.exit(2);
 }
-const cfg = JSON.parse(readFileSync(values.config, "utf8")) as AgentConfig;
+const cfg = readConfigFile<AgentConfig>(values.config);
 const lab = values.lab;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 const agent = new Agent(

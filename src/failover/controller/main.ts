@@ -6,7 +6,7 @@ import type { Server } from "node:net";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { agentClient } from "../client.js";
-import type { ControllerConfig } from "../config.js";
+import { readConfigFile, type ControllerConfig } from "../config.js";
 import { jsonServer } from "../http.js";
 import { recordEvent } from "../../runtime/events.js";
 import { Controller } from "./controller.js";
@@ -16,7 +16,7 @@ if (!values.config || !values.lab) {
   process.stderr.write("usage: failover-controller --config FILE --lab LAB\n");
   process.exit(2);
 }
-const cfg = JSON.parse(readFileSync(values.config, "utf8")) as ControllerConfig;
+const cfg = readConfigFile<ControllerConfig>(values.config);
 const lab = values.lab;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 const ca = cfg.ca ? readFileSync(cfg.ca, "utf8") : undefined;

@@ -1,0 +1,73 @@
+// The fault panel's buttons: each calls the runtime's fault functions on a freshly loaded lab, one at a time.
+import { heal, killHost, netem, partition, pauseHost, stopHost, type FaultLab, type FaultResult } from "../runtime/faults.js";
+import { loadLab } from "../runtime/status.js";
+import { UsageError } from "../spec/errors.js";
+
+/** The faults the page offers, with the words on their buttons. */
+export const FAULT_ACTIONS = {
+  kill: { label: "Crash", help: "SIGKILL every process of the host, links down" },
+  stop: { label: "Shut down", help: "stop every service cleanly, then the host" },
+  pause: { label: "Freeze", help: "SIGSTOP every process: a hung host whose network still answers" },
+  partition: { label: "Cut off", help: "drop traffic between this host and every other one" },
+  delay: { label: "Slow link", help: "200 ms ± 20 ms delay on what the host sends" },
+} as const;
+
+export type FaultAction = keyof typeof FAULT_ACTIONS;
+
+/** Checks a request body `{ host, action }` and returns it typed, or throws a UsageError saying what is wrong. */
+export function parseFault(body: unknown): { host: string; action: FaultAction } {
+  const b = (body ?? {}) as { host?: unknown; action?: unknown };
+  if (typeof b.host !== "string" || !b.host) throw new UsageError("give the host to break: { \"host\": \"lb-1\", \"action\": \"kill\" }");
+  if (typeof b.action !== "string" || !(b.action in FAULT_ACTIONS)) throw new UsageError(`unknown action ${JSON.stringify(b.action)}; one of ${Object.keys(FAULT_ACTIONS).join(", ")}`);
+  return { host: b.host, action: b.action as FaultAction };
+}
+
+/** Checks a heal body `{ host? }`: one host, or every fault when absent. */
+export function parseHeal(body: unknown): { host?: string } {
+  const b = (body ?? {}) as { host?: unknown };
+  if (b.host === undefined || b.host === null || b.host === "") return {};
+  if (typeof b.host !== "string") throw new UsageError("host must be a host name");
+  return { host: b.host };
+}
+
+/** Runs faults and heals of one lab one after the other, each on the lab's state as it is on disk then. */
+export class FaultRunner {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly lab: string) {}
+
+  private open(): FaultLab {
+    const { state, model } = loadLab(this.lab);
+    return { state, model, source: "dashboard" };
+  }
+
+  private queue<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Injects one fault on one host. */
+  fault(host: string, action: FaultAction): Promise<FaultResult[]> {
+    return this.queue(async () => {
+      const lab = this.open();
+      switch (action) {
+        case "kill":
+          return [await killHost(lab, host)];
+        case "stop":
+          return [await stopHost(lab, host)];
+        case "pause":
+          return [await pauseHost(lab, host)];
+        case "partition":
+          return [await partition(lab, [host])];
+        case "delay":
+          return [await netem(lab, host, { delayMs: 200, jitterMs: 20, lossPct: 0 })];
+      }
+    });
+  }
+
+  /** Undoes the faults of one host, or of the whole lab. */
+  heal(host?: string): Promise<FaultResult[]> {
+    return this.queue(() => heal(this.open(), host));
+  }
+}

@@ -1,0 +1,104 @@
+// Design 3's automatic database failover on a real lab: a crashed primary is replaced without losing an
+// acknowledged write, every step is in the event log, the old primary rejoins, a planned switchover loses
+// nothing, and the controller refuses to promote a replica that may be missing writes unless forced.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, inHost, isRoot, labUp, leftovers } from "./helpers.js";
+import { dbStatus, failoverEvents, judge, startWrites, until } from "./failover-helpers.js";
+
+const LAB = "dbxt3";
+const URL = "https://www.foobar.com";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
+  beforeAll(() => {
+    cli(["down", "--name", LAB]);
+    labUp("3-scale_up", LAB);
+  });
+  afterAll(() => {
+    expect(cli(["down", "--name", LAB]).code).toBe(0);
+    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
+  });
+
+  it("starts with db-1 writable, db-2 read-only, lossless semi-sync acknowledged by db-2", () => {
+    const s = dbStatus(LAB);
+    expect(s.primary).toBe("db-1");
+    expect(s.controller).toMatchObject({ phase: "watching", primary: "db-1" });
+    for (const h of ["db-1", "db-2"]) expect(inHost(LAB, h, ["mariadb", "-N", "-B", "-e", "SELECT @@rpl_semi_sync_master_wait_point"]).trim()).toBe("AFTER_SYNC");
+    expect(inHost(LAB, "db-1", ["mariadb", "-N", "-B", "-e", "SELECT @@read_only"]).trim()).toBe("0");
+    expect(inHost(LAB, "db-2", ["mariadb", "-N", "-B", "-e", "SELECT @@read_only"]).trim()).toBe("1");
+    expect(inHost(LAB, "db-1", ["mariadb", "-N", "-B", "-e", "SHOW STATUS LIKE 'Rpl_semi_sync_master_clients'"]).trim()).toMatch(/\t1$/);
+  });
+
+  let killedAt = 0;
+  it("promotes db-2 when db-1 crashes; writes through the site go on and no acknowledged write is lost", async () => {
+    const loop = startWrites(LAB, URL, 12);
+    await sleep(4000);
+    const kill = cli(["fault", "kill", "db-1", "--name", LAB, "--json"]);
+    expect(kill.code, kill.stderr).toBe(0);
+    killedAt = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
+    const v = await judge(LAB, loop, "db-2", killedAt);
+    expect(v.lost).toEqual([]);
+    expect(v.acknowledged).toBeGreaterThan(100);
+    expect(v.primaries).toEqual(["db-1", "db-2"]);
+    expect(v.resumedAckAfterMs).not.toBeNull();
+    expect(dbStatus(LAB)).toMatchObject({ primary: "db-2", controller: { primary: "db-2", phase: "watching" } });
+  });
+
+  it("lists detection, fencing, promotion and repointing, with their times, in the event log", () => {
+    const events = failoverEvents(LAB, killedAt);
+    const steps = events.map((e) => e.step);
+    for (const step of ["detect", "decide", "fence", "promote", "proxies", "done"]) expect(steps, events.map((e) => e.message).join("\n")).toContain(step);
+    const at = (step: string) => events.find((e) => e.step === step)!.time;
+    expect(at("detect")).toBeLessThanOrEqual(at("promote"));
+    expect(at("promote")).toBeLessThanOrEqual(at("proxies"));
+    expect(events.find((e) => e.step === "detect")!.message).toMatch(/db-2 cannot reach its database either/);
+    expect(events.every((e) => e.source === "failover-controller on mon-1")).toBe(true);
+  });
+
+  it("makes the old primary a replica of db-2 when it starts again", async () => {
+    const start = cli(["fault", "start", "db-1", "--name", LAB], 60_000);
+    expect(start.code, start.stderr + start.stdout).toBe(0);
+    const s = await until("db-1 to stream from db-2", () => {
+      const st = dbStatus(LAB);
+      const one = st.servers.find((x) => x.host === "db-1");
+      return one?.role === "replica" && one.db.replica?.io === "Yes" ? st : undefined;
+    });
+    expect(s.primary).toBe("db-2");
+    expect(inHost(LAB, "db-1", ["mariadb", "-N", "-B", "-e", "SELECT @@read_only"]).trim()).toBe("1");
+    expect(failoverEvents(LAB, killedAt).some((e) => e.step === "repoint" && /db-1 follows db-2/.test(e.message))).toBe(true);
+  });
+
+  it("switches back to db-1 on request without losing a write", async () => {
+    await until("db-1 to catch up and acknowledge", () => dbStatus(LAB).controller?.phase === "watching");
+    const loop = startWrites(LAB, URL, 6);
+    await sleep(2000);
+    const r = cli(["db", "failover", "--to", "db-1", "--name", LAB, "--json"], 60_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const rec = JSON.parse(r.stdout) as { kind: string; ok: boolean; pauseMs: number };
+    expect(rec).toMatchObject({ kind: "switchover", ok: true });
+    expect(typeof rec.pauseMs).toBe("number");
+    const v = await judge(LAB, loop, "db-1");
+    expect(v.lost).toEqual([]);
+    expect(v.unknown).toBe(0);
+    expect(dbStatus(LAB).primary).toBe("db-1");
+  });
+
+  it("refuses to promote a replica that may miss acknowledged writes, and does it when forced", async () => {
+    // db-2 stops replicating: db-1 falls back to asynchronous replication, so db-2 may miss writes.
+    await until("db-2 to follow db-1", () => dbStatus(LAB).servers.find((x) => x.host === "db-2")?.db.replica?.io === "Yes");
+    inHost(LAB, "db-2", ["mariadb", "-e", "STOP SLAVE"]);
+    inHost(LAB, "user", ["curl", "-sf", "--max-time", "5", "-H", "content-type: application/json", "-d", '{"author":"t","message":"async write"}', `${URL}/api/entries`]);
+    const since = Date.now();
+    expect(cli(["fault", "kill", "db-1", "--name", LAB]).code).toBe(0);
+    const refused = await until("the controller to refuse", () => failoverEvents(LAB, since).find((e) => e.step === "refuse"));
+    expect(refused.message).toMatch(/refusing to promote db-2/);
+    expect(dbStatus(LAB).controller).toMatchObject({ phase: "refused", primary: "db-1" });
+    const write = cli(["exec", "--name", LAB, "user", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "8", "-H", "content-type: application/json", "-d", '{"author":"t","message":"refused"}', `${URL}/api/entries`]);
+    expect(write.stdout).toBe("503");
+    const forced = cli(["db", "failover", "--force", "--name", LAB, "--json"], 60_000);
+    expect(forced.code, forced.stderr + forced.stdout).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ kind: "failover", to: "db-2", ok: true, forced: true });
+    const created = JSON.parse(inHost(LAB, "user", ["curl", "-sf", "--max-time", "8", "-H", "content-type: application/json", "-d", '{"author":"t","message":"after force"}', `${URL}/api/entries`])) as { primary: string };
+    expect(created.primary).toBe("db-2");
+  });
+});
