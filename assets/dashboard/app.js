@@ -9,7 +9,8 @@
   const COLORS = ["#5aa9ff", "#2fbf71", "#f2a93b", "#b08cff", "#ff7eb6", "#3ddbd9", "#ff5a52", "#c9d1d9"];
   const $ = (id) => document.getElementById(id);
 
-  const page = { topo: null, state: null, selected: null, busy: false, series: { times: [], lines: new Map(), panels: [] }, charts: new Map(), seenEvents: new Set(), firstEvents: true, monitoring: null };
+  const page = { topo: null, state: null, selected: null, busy: false, series: { times: [], lines: new Map(), panels: [], order: [] }, charts: new Map(), seenEvents: new Set(), firstEvents: true, monitoring: null, markers: [] };
+  const MARKER_COLORS = { fault: "#ff5a52", heal: "#2fbf71", failover: "#b08cff" };
 
   async function getJson(path) {
     const r = await fetch(path, { headers: { accept: "application/json" }, cache: "no-store" });
@@ -35,6 +36,13 @@
     return String(v);
   }
 
+  /** Axis labels: hours and minutes, with seconds while the chart spans less than three minutes. */
+  function timeTicks(u, ticks) {
+    const span = ticks.length > 1 ? ticks[ticks.length - 1] - ticks[0] : 0;
+    const opts = span < 180 ? { hour12: false, hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour12: false, hour: "2-digit", minute: "2-digit" };
+    return ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], opts));
+  }
+
   function clock(ms) {
     const d = new Date(ms);
     return d.toLocaleTimeString([], { hour12: false });
@@ -50,6 +58,7 @@
       $("design").textContent = `${s.design.name} · ${s.design.source}`;
       document.title = `${s.lab} · stacklab dashboard`;
       buildFaultPanel(s);
+      if (!s.topology.entry || s.topology.entry.kind !== "floating") $("legend-vip").hidden = true;
     }
     const hl = $("headline");
     hl.className = `headline ${s.headline.level}`;
@@ -169,6 +178,7 @@
   function mergeSeries(answer) {
     const s = page.series;
     s.panels = answer.panels;
+    s.order = answer.lines.map((l) => l.key);
     const first = answer.times.length ? answer.times[0] : Infinity;
     let keep = s.times.findIndex((t) => t >= first);
     if (keep < 0) keep = s.times.length;
@@ -185,6 +195,43 @@
       s.times = s.times.slice(cut);
       for (const l of s.lines.values()) l.values = l.values.slice(cut);
     }
+  }
+
+  /** The lines of one chart in the server's order (new hosts' lines do not reshuffle colours). */
+  function panelLines(panelId) {
+    const rank = (k) => {
+      const i = page.series.order.indexOf(k);
+      return i < 0 ? Infinity : i;
+    };
+    return [...page.series.lines.values()].filter((l) => l.panel === panelId).sort((a, b) => rank(a.key) - rank(b.key));
+  }
+
+  /** A uPlot plugin drawing a dashed vertical line at each fault, heal and failover, so dips line up with their cause. */
+  function eventMarkers() {
+    return {
+      hooks: {
+        draw: [
+          (u) => {
+            const ctx = u.ctx;
+            const min = u.scales.x.min;
+            const max = u.scales.x.max;
+            ctx.save();
+            ctx.lineWidth = 1.5 * window.devicePixelRatio;
+            ctx.setLineDash([5 * window.devicePixelRatio, 4 * window.devicePixelRatio]);
+            for (const m of page.markers) {
+              if (m.t < min || m.t > max) continue;
+              const x = Math.round(u.valToPos(m.t, "x", true));
+              ctx.strokeStyle = MARKER_COLORS[m.kind];
+              ctx.beginPath();
+              ctx.moveTo(x, u.bbox.top);
+              ctx.lineTo(x, u.bbox.top + u.bbox.height);
+              ctx.stroke();
+            }
+            ctx.restore();
+          },
+        ],
+      },
+    };
   }
 
   function noMonitoring() {
@@ -218,15 +265,16 @@
       const slot = document.createElement("div");
       card.append(h, help, slot);
       box.appendChild(card);
-      const lines = [...page.series.lines.values()].filter((l) => l.panel === p.id);
+      const lines = panelLines(p.id);
       const opts = {
         width: chartWidth(),
         height: 180,
         legend: { live: false },
+        plugins: [eventMarkers()],
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (u, min, max) => [0, p.unit === "ratio" ? Math.max(max || 0, 0.05) : Math.max((max || 0) * 1.15, p.unit === "seconds" ? 0.01 : 1)] } },
         axes: [
-          { stroke: "#8b98a9", grid: { stroke: "#222b38" }, ticks: { stroke: "#222b38" }, values: (u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour12: false, hour: "2-digit", minute: "2-digit" })) },
+          { stroke: "#8b98a9", grid: { stroke: "#222b38" }, ticks: { stroke: "#222b38" }, values: timeTicks },
           { stroke: "#8b98a9", grid: { stroke: "#222b38" }, ticks: { stroke: "#222b38" }, size: 64, values: (u, vals) => vals.map((v) => fmt(p.unit, v)) },
         ],
         series: [{}].concat(lines.map((l, i) => ({ label: l.label, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false, value: (u, v) => fmt(p.unit, v) }))),
@@ -240,25 +288,31 @@
     const s = page.series;
     const need = s.panels.some((p) => {
       const c = page.charts.get(p.id);
-      const keys = [...s.lines.values()].filter((l) => l.panel === p.id).map((l) => l.key);
+      const keys = panelLines(p.id).map((l) => l.key);
       return !c || c.keys.join() !== keys.join();
     });
     if (need) buildCharts();
     else for (const [, c] of page.charts) c.chart.setData([s.times].concat(c.keys.map((k) => s.lines.get(k).values)));
     let note = document.querySelector(".series-error");
-    if (error) {
+    const text = error
+      ? `Prometheus could not be read: ${error} (showing what was read before)`
+      : s.times.length
+        ? ""
+        : "No samples yet: Prometheus scrapes every 2 s and starts about 5 s after the lab; the charts fill in within seconds.";
+    if (text) {
       if (!note) {
         note = document.createElement("div");
         note.className = "series-error";
         $("charts").prepend(note);
       }
-      note.textContent = `Prometheus could not be read: ${error} (showing what was read before)`;
+      note.textContent = text;
     } else if (note) note.remove();
   }
 
   function onSeries(answer) {
     if (!answer.monitoring) {
       if (page.monitoring !== false) noMonitoring();
+      $("charts-caption").hidden = true;
       page.monitoring = false;
       return;
     }
@@ -301,6 +355,7 @@
       );
       $("alerts-count").textContent = `${answer.alerts.filter((a) => a.state === "firing").length} firing`;
     }
+    page.markers = answer.events.filter((e) => MARKER_COLORS[e.kind]).map((e) => ({ t: e.time / 1000, kind: e.kind }));
     const list = $("events");
     const items = answer.events.slice(0, 80).map((e) => {
       const key = `${e.time}|${e.kind}|${e.message}`;

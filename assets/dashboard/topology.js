@@ -120,7 +120,7 @@
         const y1 = src.y < dst.y ? src.y + src.h : src.y;
         const y2 = src.y < dst.y ? dst.y - 9 : dst.y + dst.h + 2;
         el("line", { x1: x, y1, x2: x, y2, class: cls, "marker-end": "url(#arrow)" }, links);
-        text(links, x + 8, (y1 + y2) / 2 + 4, "replication", "link-label");
+        text(links, x - 8, (y1 + y2) / 2 + 4, "replication", "link-label", "end");
       } else {
         const [left, right] = a.x < b.x ? [a, b] : [b, a];
         el("line", { x1: left.x + left.w, y1: mid(left), x2: right.x, y2: mid(right), class: cls }, links);
@@ -133,8 +133,8 @@
       const le = state.entry || { holder: null };
       const holders = e.holders.map((n) => boxes.get(n)).filter(Boolean);
       const cy = holders.length ? holders.reduce((s, b) => s + mid(b), 0) / holders.length : TOP + inner / 2;
-      const ex = 10 + colW + 8;
-      const ew = colW - 16;
+      const ew = Math.min(colW - 16, 176);
+      const ex = 10 + colW + (colW - ew) / 2;
       const g = el("g", { class: `entry${le.holder ? "" : " lost"}` }, svg);
       el("rect", { x: ex, y: cy - 34, width: ew, height: 68, rx: 14 }, g);
       text(g, ex + ew / 2, cy - 16, clip(e.fqdn, 22), "", "middle");

@@ -1,16 +1,54 @@
 // Running stacklab's own CLI as a user would, and keeping track of the labs the benchmark has up so that
 // they always come down, also after a failure or Ctrl-C.
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { run, type CommandResult } from "../runtime/exec.js";
+import type { CommandResult } from "../runtime/exec.js";
 import { REPO_DIR } from "../runtime/repo.js";
 import { readState } from "../runtime/state.js";
 
 /** Every lab the benchmark creates is named with this prefix. */
 export const LAB_PREFIX = "bx-";
 
+const running = new Set<ChildProcess>();
+/** Set once the benchmark is interrupted: from then on only `down` may run. */
+let stopping = false;
+
 /** Runs `stacklab ARGS...` (the built CLI, no colours); the record's durationMs is its wall-clock time. */
 export function stacklab(args: string[], timeoutMs: number): Promise<CommandResult> {
-  return run([process.execPath, join(REPO_DIR, "bin/stacklab.js"), ...args], { check: false, timeoutMs, env: { ...process.env, NO_COLOR: "1" } });
+  const argv = [process.execPath, join(REPO_DIR, "bin/stacklab.js"), ...args];
+  const started = performance.now();
+  if (stopping && args[0] !== "down") return Promise.resolve({ argv, code: 130, signal: null, stdout: "", stderr: "error: the benchmark was interrupted", durationMs: 0, timedOut: false });
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    running.add(child);
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    // SIGTERM first: the CLI then removes what it started (up) or heals what it injected (experiment).
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 30_000).unref();
+    }, timeoutMs);
+    const done = (code: number | null, signal: NodeJS.Signals | null, extra = "") => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve({ argv, code, signal, stdout, stderr: stderr + extra, durationMs: Math.round(performance.now() - started), timedOut });
+    };
+    child.on("error", (err) => done(127, null, err.message));
+    child.on("close", (code, signal) => done(code, signal));
+  });
+}
+
+/** Asks every stacklab command still running to stop (they clean up after themselves) and waits for them. */
+export async function stopCommands(timeoutMs = 40_000): Promise<void> {
+  stopping = true;
+  const children = [...running];
+  const closed = children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once("close", r))));
+  for (const c of children) c.kill("SIGTERM");
+  await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
 }
 
 /** The last meaningful line a failed command printed. */

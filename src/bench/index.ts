@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { REPO_DIR } from "../runtime/repo.js";
 import { UsageError } from "../spec/errors.js";
 import { parseArgs, USAGE } from "./args.js";
-import { downAll } from "./cli.js";
+import { downAll, stopCommands } from "./cli.js";
 import { renderMarkdown } from "./markdown.js";
 import { runBench } from "./run.js";
 import { summaryText } from "./summary.js";
@@ -39,7 +39,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say("\ninterrupted: bringing the benchmark's labs down...");
-    void downAll().finally(() => process.exit(130));
+    void stopCommands()
+      .then(downAll)
+      .finally(() => process.exit(130));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -46,13 +46,20 @@ const alertKey = (a: LabAlert) => `${a.name}|${Object.entries(a.labels).sort().m
 export class ChangeObserver {
   private last: StateView | undefined;
   private firing = new Map<string, LabAlert>();
+  /** The last host seen holding the entry address, and the last primary: a gap with none does not hide a move. */
+  private lastHolder: string | null = null;
+  private lastPrimary: string | null = null;
   readonly seen: EventView[] = [];
 
   /** Compares a new state with the previous one; returns (and keeps) the events for what changed. */
   observeState(view: StateView): EventView[] {
     const prev = this.last;
     this.last = view;
-    if (!prev) return [];
+    if (!prev) {
+      this.lastHolder = view.entry?.holder ?? null;
+      this.lastPrimary = view.database?.primary ?? null;
+      return [];
+    }
     const out: EventView[] = [];
     const at = view.checkedAt;
     for (const h of view.hosts) {
@@ -63,15 +70,19 @@ export class ChangeObserver {
     }
     if (prev.entry && view.entry && prev.entry.holder !== view.entry.holder) {
       const e = view.entry;
-      const message = e.holder
-        ? `${e.kind === "floating" ? "floating IP" : "entry"} ${e.address} ${prev.entry.holder ? `moved from ${prev.entry.holder} to ${e.holder}` : `is held by ${e.holder} again`}`
-        : `nobody holds ${e.address} any more`;
+      const what = `${e.kind === "floating" ? "floating IP" : "entry"} ${e.address}`;
+      const before = prev.entry.holder ?? this.lastHolder;
+      let message = `nobody holds ${e.address} any more`;
+      if (e.holder) message = before && before !== e.holder ? `${what} moved from ${before} to ${e.holder}` : `${what} is held by ${e.holder} again`;
       out.push({ time: at, kind: "failover", message, ...(e.holder ? { host: e.holder } : {}), source: "dashboard" });
     }
     if (prev.database && view.database && prev.database.primary !== view.database.primary) {
       const p = view.database.primary;
-      out.push({ time: at, kind: "failover", message: p ? `${p} is the database primary${prev.database.primary ? ` (was ${prev.database.primary})` : ""}` : "no database accepts writes", ...(p ? { host: p } : {}), source: "dashboard" });
+      const before = prev.database.primary ?? this.lastPrimary;
+      out.push({ time: at, kind: "failover", message: p ? `${p} is the database primary${before && before !== p ? ` (was ${before})` : " again"}` : "no database accepts writes", ...(p ? { host: p } : {}), source: "dashboard" });
     }
+    this.lastHolder = view.entry?.holder ?? this.lastHolder;
+    this.lastPrimary = view.database?.primary ?? this.lastPrimary;
     this.seen.push(...out);
     return out;
   }
@@ -82,7 +93,7 @@ export class ChangeObserver {
     const current = new Map(alerts.filter((a) => a.state === "firing").map((a) => [alertKey(a), a]));
     for (const [k, a] of current)
       if (!this.firing.has(k)) out.push({ time: Date.parse(a.activeAt) || now, kind: "alert", message: `${a.name} firing: ${a.summary}`, ...(a.labels.instance ? { host: a.labels.instance } : {}), source: "Prometheus" });
-    for (const [k, a] of this.firing) if (!current.has(k)) out.push({ time: now, kind: "alert", message: `${a.name} cleared: ${a.summary}`, ...(a.labels.instance ? { host: a.labels.instance } : {}), source: "Prometheus" });
+    for (const [k, a] of this.firing) if (!current.has(k)) out.push({ time: now, kind: "alert", message: `${a.name} cleared (it said: ${a.summary})`, ...(a.labels.instance ? { host: a.labels.instance } : {}), source: "Prometheus" });
     this.firing = current;
     this.seen.push(...out);
     return out;

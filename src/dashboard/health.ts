@@ -84,3 +84,13 @@ export async function probeHosts(state: LabState, model: Model): Promise<HostPro
     }),
   );
 }
+
+/** Probes with each host's liveness checked again now (cheap): a host that died since its probes shows down at once. */
+export function withLiveness(probes: HostProbe[], state: LabState): HostProbe[] {
+  return probes.map((p) => {
+    const up = isAlive(state.hosts.find((h) => h.name === p.host)?.init);
+    if (up === p.up) return p;
+    // a host that came back keeps "unknown" services until its next round of probes
+    return { host: p.host, up, services: p.services.map((s) => ({ ...s, health: up ? "unknown" : "down", detail: up ? s.detail : "host down" })) };
+  });
+}

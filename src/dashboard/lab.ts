@@ -15,7 +15,7 @@ import { UsageError } from "../spec/errors.js";
 import { FAULT_ACTIONS, FaultRunner, type FaultAction } from "./actions.js";
 import { cached } from "./cache.js";
 import { alertViews, ChangeObserver, fromLabEvent, mergeEvents, type EventsView } from "./events.js";
-import { probeHosts } from "./health.js";
+import { probeHosts, withLiveness } from "./health.js";
 import { dashboardPanels } from "./panels.js";
 import { SeriesStore, type SeriesView } from "./series.js";
 import { topology, type Topology } from "./topology.js";
@@ -67,12 +67,12 @@ export class DashboardLab {
     return state;
   }
 
-  private readonly probes = cached(INTERVALS_MS.probes, () => probeHosts(this.fresh(), this.model));
-  private readonly roles = cached(INTERVALS_MS.roles, () => liveRoles(this.fresh(), this.model));
+  private readonly probes = cached(INTERVALS_MS.probes, () => probeHosts(this.fresh(), this.model), { stale: true });
+  private readonly roles = cached(INTERVALS_MS.roles, () => liveRoles(this.fresh(), this.model), { stale: true });
   private readonly look = cached(INTERVALS_MS.state, async () => {
     const [probes, roles] = await Promise.all([this.probes(), this.roles()]);
     const state = this.fresh();
-    const view = buildStateView({ lab: this.name, model: this.model, faults: activeFaults(state), probes, roles, entry: topology(this.model).entry, now: Date.now() });
+    const view = buildStateView({ lab: this.name, model: this.model, faults: activeFaults(state), probes: withLiveness(probes, state), roles, entry: topology(this.model).entry, now: Date.now() });
     this.observer.observeState(view);
     return view;
   });
@@ -109,7 +109,8 @@ export class DashboardLab {
 
   /** The event log (recorded events and the changes seen), newest first, and the alerts now. */
   async events(since = 0): Promise<EventsView> {
-    const { alerts, error } = await this.alerts();
+    // the last look at the state first, so the changes it saw are in this answer
+    const [{ alerts, error }] = await Promise.all([this.alerts(), this.look().catch(() => undefined)]);
     const recorded = readEvents(this.name, since).map(fromLabEvent);
     return { events: mergeEvents(recorded, this.observer.seen, since), alerts: alertViews(alerts), monitoring: Boolean(this.model.monitoring.host), ...(error ? { alertsError: error } : {}) };
   }

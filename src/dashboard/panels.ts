@@ -30,7 +30,7 @@ const W = RATE_WINDOW;
 const rate = (sel: string) => `rate(${sel}[${W}])`;
 const quantile = (q: number, by = "le") => `histogram_quantile(${q}, sum by (${by}) (${rate("foobar_http_request_duration_seconds_bucket")}))`;
 // x / y, but 0 rather than NaN when nothing was asked (an idle site has no errors)
-const ratio = (num: string, den: string) => `(${num}) / clamp_min(${den}, 1e-9)`;
+const ratio = (num: string, den: string) => `(${num} or vector(0)) / clamp_min(${den}, 1e-9)`;
 
 /** The charts a design's monitoring can fill, in page order; empty without monitoring. */
 export function dashboardPanels(model: Model): Panel[] {

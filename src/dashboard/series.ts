@@ -62,7 +62,7 @@ export class SeriesStore {
       const def = defs[order];
       if (!def) continue;
       const key = lineKey(def.s, one.metric.instance);
-      if (!this.meta.has(key)) this.meta.set(key, { panel: def.panel, label: def.s.byInstance ? (one.metric.instance ?? def.s.label) : def.s.label, order });
+      if (!this.meta.has(key)) this.meta.set(key, { panel: def.panel, label: def.s.byInstance ? `${one.metric.instance ?? "?"} (${def.s.label})` : def.s.label, order });
       for (const p of one.points) this.rows.get(Math.round(p.time))?.set(key, Number.isFinite(p.value) ? p.value : null);
     }
     for (const t of this.rows.keys()) if (t <= end - WINDOW_S) this.rows.delete(t);
@@ -71,7 +71,10 @@ export class SeriesStore {
 
   /** The points at or after `since` (Unix seconds), as aligned arrays for the charts. */
   view(since = 0): SeriesView {
-    const times = [...this.rows.keys()].filter((t) => t >= since).sort((a, b) => a - b);
+    // seconds before the first point of any line (a lab just started) are left out, so charts span the data
+    const all = [...this.rows.keys()].sort((a, b) => a - b);
+    const first = all.find((t) => [...this.rows.get(t)!.values()].some((v) => v !== null)) ?? Infinity;
+    const times = all.filter((t) => t >= since && t >= first);
     const lines = [...this.meta.entries()]
       .sort(([a, x], [b, y]) => x.order - y.order || a.localeCompare(b))
       .map(([key, m]) => ({ key, panel: m.panel, label: m.label, values: times.map((t) => this.rows.get(t)?.get(key) ?? null) }));

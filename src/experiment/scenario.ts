@@ -27,7 +27,9 @@ const ref = z.string().min(1);
 const refs = z.union([ref, z.array(ref).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 const hostOrService = z.union([ref.transform((host) => ({ host, service: undefined as string | undefined })), z.strictObject({ host: ref, service: z.string().min(1).optional() })]);
 
-const ACTIONS = ["kill", "stop", "start", "restart", "pause", "partition", "netem", "heal"] as const;
+const ACTIONS = ["kill", "stop", "start", "restart", "pause", "partition", "netem", "heal", "deploy", "reload", "maintain"] as const;
+/** Steps that operate the lab (rather than break it): their figures show what users noticed of the operation. */
+export const OPERATIONS: readonly StepAction[] = ["deploy", "reload", "maintain"];
 export type StepAction = (typeof ACTIONS)[number];
 
 const StepInput = z
@@ -41,6 +43,9 @@ const StepInput = z
     partition: z.union([refs.transform((hosts) => ({ hosts, from: undefined as string[] | undefined })), z.strictObject({ hosts: refs, from: refs.optional() })]).optional(),
     netem: z.strictObject({ host: ref, delay: duration.optional(), jitter: duration.optional(), loss: percent.optional(), link: z.string().optional() }).optional(),
     heal: z.union([z.literal(true), ref]).optional(),
+    deploy: z.union([z.literal(true), z.strictObject({ version: z.string().min(1).max(40).optional(), batch: z.number().int().min(1).optional() })]).optional(),
+    reload: hostOrService.optional(),
+    maintain: z.union([ref.transform((host) => ({ host, done: false })), z.strictObject({ host: ref, done: z.boolean().default(false) })]).optional(),
   })
   .superRefine((s, ctx) => {
     const given = ACTIONS.filter((a) => s[a] !== undefined);
@@ -56,6 +61,10 @@ export interface Step {
   from?: string[];
   service?: string;
   netem?: { delayMs: number; jitterMs: number; lossPct: number; link?: string };
+  /** For deploy: the version (default: a new one made from the time) and batch size. */
+  deploy?: { version?: string; batch?: number };
+  /** For maintain: end the maintenance instead of starting it. */
+  done?: boolean;
 }
 
 function normalize(s: z.output<typeof StepInput>): Step {
@@ -71,6 +80,9 @@ function normalize(s: z.output<typeof StepInput>): Step {
     const n = s.netem;
     return { at, action: "netem", targets: [n.host], netem: { delayMs: n.delay ?? 0, jitterMs: n.jitter ?? 0, lossPct: n.loss ?? 0, ...(n.link ? { link: n.link } : {}) } };
   }
+  if (s.deploy !== undefined) return { at, action: "deploy", targets: [], deploy: s.deploy === true ? {} : s.deploy };
+  if (s.reload) return { at, action: "reload", targets: [s.reload.host], ...(s.reload.service ? { service: s.reload.service } : {}) };
+  if (s.maintain) return { at, action: "maintain", targets: [s.maintain.host], done: s.maintain.done };
   return { at, action: "heal", targets: s.heal === true || s.heal === "all" || s.heal === undefined ? [] : [s.heal] };
 }
 

@@ -4,6 +4,7 @@ import { UsageError } from "../spec/errors.js";
 import { checkImpairment, heal, hostServices, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type FaultLab, type FaultResult } from "../runtime/faults.js";
 import type { Step } from "./scenario.js";
 import { NotApplicableError, resolveTarget, type LiveRoles } from "./targets.js";
+import { runOperation } from "./operation-steps.js";
 
 /** A step with its hosts resolved on the design. */
 export interface ResolvedStep extends Step {
@@ -13,9 +14,9 @@ export interface ResolvedStep extends Step {
   text: string;
 }
 
-/** True for steps that break something (as opposed to heal and start). */
+/** True for steps that break something or operate the lab (as opposed to heal, start, and the end of maintenance). */
 export function isFault(step: Step): boolean {
-  return step.action !== "heal" && step.action !== "start";
+  return step.action !== "heal" && step.action !== "start" && !(step.action === "maintain" && step.done);
 }
 
 function describe(step: Step, hosts: string[], from?: string[]): string {
@@ -32,6 +33,10 @@ function describe(step: Step, hosts: string[], from?: string[]): string {
       const n = step.netem!;
       return `netem ${named(step.targets, hosts)}: ${n.delayMs} ms delay${n.jitterMs ? ` ± ${n.jitterMs} ms` : ""}${n.lossPct ? `, ${n.lossPct}% loss` : ""}`;
     }
+    case "deploy":
+      return `deploy ${step.deploy?.version ?? "a new version"}${step.deploy?.batch ? ` in batches of ${step.deploy.batch}` : ""}`;
+    case "maintain":
+      return `maintain ${named(step.targets, hosts)}${step.done ? " --done" : ""}`;
     default:
       return `${step.action} ${named(step.targets, hosts)}${step.service ? ` ${step.service}` : ""}`;
   }
@@ -41,7 +46,7 @@ function describe(step: Step, hosts: string[], from?: string[]): string {
 export function resolveSteps(steps: readonly Step[], lab: FaultLab, live: LiveRoles): ResolvedStep[] {
   return steps.map((step) => {
     const hosts = [...new Set(step.targets.flatMap((t) => resolveTarget(t, lab.model, live)))];
-    if (step.action !== "partition" && step.action !== "heal" && hosts.length !== 1) throw new UsageError(`${step.action} takes one host; "${step.targets.join(", ")}" names ${hosts.join(", ")}`);
+    if (step.action !== "partition" && step.action !== "heal" && step.action !== "deploy" && hosts.length !== 1) throw new UsageError(`${step.action} takes one host; "${step.targets.join(", ")}" names ${hosts.join(", ")}`);
     const fromHosts = step.from ? [...new Set(step.from.flatMap((t) => resolveTarget(t, lab.model, live)))] : undefined;
     return { ...step, hosts, ...(fromHosts ? { fromHosts } : {}), text: describe(step, hosts, fromHosts) };
   });
@@ -129,5 +134,9 @@ export async function runStep(lab: FaultLab, s: ResolvedStep): Promise<FaultResu
     case "heal":
       if (!s.hosts.length) return heal(lab);
       return (await Promise.all(s.hosts.map((x) => heal(lab, x)))).flat();
+    case "deploy":
+    case "reload":
+    case "maintain":
+      return [await runOperation(lab, s)];
   }
 }

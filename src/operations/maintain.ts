@@ -181,14 +181,15 @@ export async function endMaintenance(state: LabState, model: Model, host: string
     recordEvent(state.name, { kind: "maintenance", host, message: what, source: "cli" });
   };
   const secrets = labSecrets(state.name);
-  for (const kind of entry.services) {
-    if (kind === "keepalived") continue;
-    control(state.name, host, kind, "up");
+  // Start everything first (a service may need another of the host's, e.g. the app its local DB proxy),
+  // then wait for each in start order.
+  const kinds = entry.services.filter((k) => k !== "keepalived").sort((a, b) => READY_ORDER.indexOf(a as never) - READY_ORDER.indexOf(b as never));
+  for (const kind of kinds) control(state.name, host, kind, "up");
+  for (const kind of kinds) {
     const def = SERVICES[kind as keyof typeof SERVICES];
-    if (def && kind !== "keepalived") {
-      const ctx = { lab: state.name, model, host: h, root: hostDir(state.name, host), secrets };
-      await waitForProbe({ host, service: kind, initPid: hs.init!.pid, probe: def.probe(ctx), timeoutMs: def.readyTimeoutMs, logFile: serviceLog(ctx.root, kind) });
-    }
+    if (!def) continue;
+    const ctx = { lab: state.name, model, host: h, root: hostDir(state.name, host), secrets };
+    await waitForProbe({ host, service: kind, initPid: hs.init!.pid, probe: def.probe(ctx), timeoutMs: def.readyTimeoutMs, logFile: serviceLog(ctx.root, kind) });
   }
   step(`services running again on ${host}: ${entry.services.join(", ")}`);
   if (entry.services.includes("keepalived")) await returnFloatingIps(state, model, host, step);

@@ -31,6 +31,8 @@ export interface FaultLab {
   state: LabState;
   model: Model;
   source?: string;
+  /** A planned database switchover (from the failover layer), for steps that maintain the primary's host. */
+  switchover?: (state: LabState, model: Model, from: string) => Promise<string>;
 }
 
 /** What one fault or heal did. */

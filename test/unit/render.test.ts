@@ -105,7 +105,8 @@ describe("haproxy.cfg", () => {
     expect(cfg).toContain("balance roundrobin");
     expect(cfg).toContain(`server server-1 ${addr(m, "server-1", "private")}:80\n`);
     expect(cfg).toContain(`server server-2 ${addr(m, "server-2", "private")}:80\n`);
-    expect(cfg).toMatch(/default-server check inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions\n/);
+    // HTTP mode: a failed connection speeds up the checks; visitors' keep-alive sessions are never cut
+    expect(cfg).toMatch(/default-server check inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error fastinter\n/);
     expect(cfg).toContain("option httpchk GET /healthz");
     expect(cfg).not.toContain(":443");
   });

@@ -75,7 +75,9 @@ function defaultsSection(model: Model, passthrough: boolean): string[] {
     `mode ${passthrough ? "tcp" : "http"}`,
     "log global",
     "# timeouts sized for a lab where every hop is on the same machine",
-    "timeout connect 1s",
+    "# every hop is on one machine: an answer to a connection takes well under a millisecond, so a server",
+    "# that has not answered in 500 ms is dead or drowning, and the attempt moves to another (retries below)",
+    "timeout connect 500ms",
     "timeout client 30s",
     "timeout server 10s",
     "timeout http-request 5s",
@@ -127,14 +129,22 @@ function passthroughFrontends(): string[] {
 }
 
 /** Active health checks; `extra` adds server options (TLS) to the one default-server line. */
-function healthChecks(lb: LoadBalancerModel, extra = ""): string[] {
+function healthChecks(lb: LoadBalancerModel, extra = "", mode: "http" | "tcp" = "http"): string[] {
   const { intervalMs, fall, rise } = lb.healthCheck;
   const fast = Math.max(100, Math.floor(intervalMs / 2));
   return [
     "# nginx answers /healthz itself: the check is about the web server, not the app behind it",
     "option httpchk GET /healthz",
     "http-check expect status 200",
-    `default-server check inter ${intervalMs}ms fastinter ${fast}ms downinter ${intervalMs}ms fall ${fall} rise ${rise} on-marked-down shutdown-sessions${extra}`,
+    "# a connection that real traffic fails to open switches the checks to their fast pace at once,",
+    "# so a dead server leaves rotation after `fall` fast checks instead of `fall` normal ones",
+    ...(mode === "http"
+      ? [
+          "# (no shutdown-sessions here: in HTTP mode it would also cut visitors' idle keep-alive connections,",
+          "# and a request caught on one gets no answer; requests to a dead server are retried instead)",
+        ]
+      : ["# sessions still open to a server marked down are cut, so TLS clients reconnect to a live one"]),
+    `default-server check inter ${intervalMs}ms fastinter ${fast}ms downinter ${intervalMs}ms fall ${fall} rise ${rise} observe layer4 error-limit 1 on-error fastinter${mode === "tcp" ? " on-marked-down shutdown-sessions" : ""}${extra}`,
   ];
 }
 
@@ -164,7 +174,7 @@ function passthroughBackend(model: Model, lb: LoadBalancerModel): string[] {
     "mode tcp",
     ...balance(lb),
     "# checks speak HTTPS to the port users' TLS goes to, and verify the site's certificate",
-    ...healthChecks(lb, ` check-ssl verify required ca-file ${TLS_FILES.ca} verifyhost ${model.domain}`),
+    ...healthChecks(lb, ` check-ssl verify required ca-file ${TLS_FILES.ca} verifyhost ${model.domain}`, "tcp"),
     ...hostsWithRole(model, "web").map((w) => `server ${w.name} ${privateAddress(w)}:${PORTS.https}`),
   ]);
 }

@@ -126,7 +126,7 @@ export function grafanaDashboard(model: Model): GrafanaDashboard {
     description: c.help,
     gridPos,
     datasource: DATASOURCE,
-    targets: targets(c.series.map((s) => ({ expr: s.expr, legend: s.byInstance ? `${s.label} {{instance}}` : s.label }))),
+    targets: targets(c.series.map((s) => ({ expr: s.expr, legend: s.byInstance ? `{{instance}} (${s.label})` : s.label }))),
     fieldConfig: { defaults: { unit: UNIT[c.unit], min: 0, custom: { lineWidth: 2, fillOpacity: 10, spanNulls: false } }, overrides: [] },
     options: { legend: { displayMode: "list", placement: "bottom", showLegend: true }, tooltip: { mode: "multi", sort: "desc" } },
   }));

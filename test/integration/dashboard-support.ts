@@ -1,0 +1,128 @@
+// Shared by the dashboard's browser tests: the real `stacklab dashboard` command, Debian's Chromium driven by
+// Playwright, every answer the page received (to scan for secrets), a bounded load burst, and screenshots.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { BIN, ROOT } from "./helpers.js";
+
+/** Debian's Chromium (apt-get install -y chromium). */
+export const CHROMIUM = "/usr/bin/chromium";
+export const hasChromium = existsSync(CHROMIUM);
+export const ARTIFACTS = join(ROOT, "test", "artifacts");
+
+/** A `stacklab dashboard` process serving a lab on a free loopback port. */
+export interface DashboardProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `stacklab dashboard --name LAB --port 0 --json` and waits for the address it prints. */
+export async function startDashboardCli(lab: string, timeoutMs = 20_000): Promise<DashboardProcess> {
+  const child = spawn(process.execPath, [BIN, "dashboard", "--name", lab, "--port", "0", "--json"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const m = /"url": "(http:\/\/127\.0\.0\.1:\d+\/)"/.exec(out);
+    if (m) return { url: m[1]!, child, output: () => out, stop };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`stacklab dashboard did not print its address within ${timeoutMs} ms:\n${out}`);
+}
+
+/** A headless Chromium page, with the console errors and every answer it received recorded. */
+export interface BrowserSession {
+  page: Page;
+  errors: string[];
+  /** URL and body of every response the page received (API answers, the page, its scripts). */
+  bodies: { url: string; body: string }[];
+  close(): Promise<void>;
+}
+
+/** Launches Debian's Chromium headless with a fresh profile in a temp folder. */
+export async function openBrowser(): Promise<BrowserSession> {
+  const profile = mkdtempSync(join(tmpdir(), "stacklab-chromium-"));
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1440, height: 1000 },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  const bodies: { url: string; body: string }[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  page.on("response", (r) => {
+    r.text().then(
+      (body) => bodies.push({ url: r.url(), body }),
+      () => undefined,
+    );
+  });
+  return {
+    page,
+    errors,
+    bodies,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Saves a full-page screenshot under test/artifacts/ and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** The lab's secret values (secrets.json), to make sure none reaches the page. */
+export function labSecretValues(lab: string): string[] {
+  return Object.values(JSON.parse(readFileSync(`/var/lib/stacklab/labs/${lab}/secrets.json`, "utf8")) as Record<string, string>).filter((v) => v.length >= 8);
+}
+
+/** Starts a bounded load burst from the user host (wrk, `seconds` long); resolves when wrk ends. */
+export function loadBurst(lab: string, url: string, seconds: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, "exec", "--name", lab, "user", "--", "wrk", "-t1", "-c8", `-d${seconds}s`, "--timeout", "2s", url], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), (seconds + 20) * 1000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`wrk failed (${code}): ${out}`));
+    });
+  });
+}
+
+/** The number shown in a stat tile of the page ("site requests/s"), NaN when it shows none. */
+export async function statValue(page: Page, label: string): Promise<number> {
+  const tile = page.locator(".stat", { has: page.locator(".label", { hasText: label }) });
+  return Number.parseFloat((await tile.locator(".value").textContent()) ?? "");
+}
+
+/** The health class of a host in the topology drawing (ok, degraded, paused, down). */
+export async function hostHealth(page: Page, host: string): Promise<string> {
+  const cls = (await page.locator(`#topology g.host[data-host="${host}"]`).getAttribute("class")) ?? "";
+  return ["ok", "degraded", "paused", "down"].find((c) => cls.split(" ").includes(c)) ?? "unknown";
+}

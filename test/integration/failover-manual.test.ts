@@ -1,0 +1,62 @@
+// Design 1 has manual failover: with no controller, a crashed primary leaves writes failing (until a person acts)
+// while reads go on from the replica; `stacklab db failover` refuses an asynchronous replica unless forced.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { dbStatus, failoverEvents, until } from "./failover-helpers.js";
+
+const LAB = "dbxt1";
+const URL = "http://www.foobar.com";
+
+function post(message: string): { code: string; body: string } {
+  const r = cli(["exec", "--name", LAB, "user", "--", "curl", "-s", "-w", "\\n%{http_code}", "--max-time", "8", "-H", "content-type: application/json", "-d", JSON.stringify({ author: "t", message }), `${URL}/api/entries`]);
+  const lines = r.stdout.trim().split("\n");
+  return { code: lines.pop() ?? "", body: lines.join("\n") };
+}
+
+describe.skipIf(!isRoot)("design 1: manual database failover", () => {
+  beforeAll(() => {
+    cli(["down", "--name", LAB]);
+    labUp("1-distributed_web_infrastructure", LAB);
+  });
+  afterAll(() => {
+    expect(cli(["down", "--name", LAB]).code).toBe(0);
+    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
+  });
+
+  let id = 0;
+  it("runs no controller: the database proxies and agents only follow what the servers are", () => {
+    const s = dbStatus(LAB);
+    expect(s).toMatchObject({ primary: "server-1", controller: null });
+    const created = post("before the crash");
+    expect(created.code).toBe("201");
+    id = (JSON.parse(created.body) as { id: number }).id;
+  });
+
+  it("after the primary crashes, writes fail and stay failed while reads go on from the replica", async () => {
+    const since = Date.now();
+    expect(cli(["fault", "kill", "server-1", "--name", LAB]).code).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      expect(post(`after the crash ${i}`).code).toBe("503");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const read = cli(["exec", "--name", LAB, "user", "--", "curl", "-sf", "--max-time", "5", `${URL}/api/entries/${id}`]);
+    expect(read.code, read.stderr).toBe(0);
+    expect((JSON.parse(read.stdout) as { servedBy: { db: string } }).servedBy.db).toBe("server-2");
+    expect(dbStatus(LAB).primary).toBeNull();
+    expect(failoverEvents(LAB, since).filter((e) => ["promote", "done"].includes(e.step))).toEqual([]);
+  });
+
+  it("refuses a manual failover to an asynchronous replica, and promotes it when forced", async () => {
+    const refused = cli(["db", "failover", "--name", LAB], 60_000);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/asynchronous/);
+    const forced = cli(["db", "failover", "--force", "--name", LAB, "--json"], 60_000);
+    expect(forced.code, forced.stderr + forced.stdout).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ kind: "failover", to: "server-2", forced: true });
+    const created = await until("a write to succeed", () => {
+      const r = post("after the forced failover");
+      return r.code === "201" ? (JSON.parse(r.body) as { primary: string }) : undefined;
+    });
+    expect(created.primary).toBe("server-2");
+  });
+});
