@@ -63,6 +63,11 @@ function row(s: Subject, d: Samples): LifecycleRow {
   };
 }
 
+/** Attempts allowed for `runs` good runs: a few failures are retried, a lab that never comes up is not. */
+export function maxAttempts(runs: number): number {
+  return runs + Math.max(1, Math.ceil(runs / 2));
+}
+
 export interface LifecycleOptions {
   runs: number;
   generatedRuns: number;
@@ -84,9 +89,15 @@ export async function benchLifecycle(opts: LifecycleOptions): Promise<LifecycleR
   });
   const all = [...designs, ...generated];
   const samples = new Map(all.map((s) => [s, { up: [], upInternal: [], down: [], failures: [], leftovers: [] } as Samples]));
-  const rounds = Math.max(...all.map((s) => s.runs));
-  for (let r = 0; r < rounds; r++) {
-    for (const s of all) if (r < s.runs) await cycle(s, samples.get(s)!, (m) => opts.say(`[${r + 1}/${s.runs}] ${m}`));
+  // A run that fails (a readiness probe timing out on a busy machine) is retried, a bounded number of times.
+  const attempts = new Map(all.map((s) => [s, 0]));
+  const wanted = (s: Subject) => samples.get(s)!.up.length < s.runs && attempts.get(s)! < maxAttempts(s.runs);
+  while (all.some(wanted)) {
+    for (const s of all.filter(wanted)) {
+      attempts.set(s, attempts.get(s)! + 1);
+      const n = samples.get(s)!.up.length + 1;
+      await cycle(s, samples.get(s)!, (m) => opts.say(`[${n}/${s.runs}] ${m}`));
+    }
   }
   const rows = all.map((s) => row(s, samples.get(s)!));
   const gen = rows.filter((r) => r.kind === "generated");

@@ -30,7 +30,10 @@ export function lifecycleSection(l: LifecycleResult): string {
   const goal = d3
     ? `Design 3: up in **${d3.up ? fmtMs(d3.up.median) : "–"}** (${d3.up ? upVerdict(d3.up.median) : "not measured"}), down in **${d3.down ? fmtMs(d3.down.median) : "–"}** (${d3.down ? downVerdict(d3.down.median) : "not measured"}).`
     : "Design 3 was not measured.";
-  const ok = (r: LifecycleRow) => `${r.up?.values.length ?? 0}/${r.kind === "design" ? l.runs : l.generatedRuns}`;
+  const ok = (r: LifecycleRow) => {
+    const good = r.up?.values.length ?? 0;
+    return `${good} of ${good + r.failures.length}`;
+  };
   const rows = [...l.designs, ...l.generated].map((r) => [r.label, String(r.hosts), String(r.services), ms(r.up), ms(r.upInternal), ms(r.down), ok(r)]);
   return [
     "## Bring-up and tear-down",
@@ -41,7 +44,7 @@ export function lifecycleSection(l: LifecycleResult): string {
       "*up* is `stacklab up -d` from the command to its return; *inside stacklab* is the time `up` reports itself, without starting Node and loading the CLI.",
     "",
     mdTable(["lab", "hosts", "services", "up", "up, inside stacklab", "down (nothing left)", "runs that came up"], rows, ["l", "r", "r", "r", "r", "r", "r"]),
-    ...(problems([...l.designs, ...l.generated]).length ? ["", ...problems([...l.designs, ...l.generated])] : []),
+    ...(problems([...l.designs, ...l.generated]).length ? ["", "A run that failed is retried (up to half as many times again); the failures:", "", ...problems([...l.designs, ...l.generated])] : []),
     "",
     "### How the cost grows with the size of the lab",
     "",

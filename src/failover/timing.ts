@@ -15,8 +15,8 @@ export const TIMING = {
   deadAfterMs: 800,
   /** ...and every replica that answers saw at least this many pings of it fail in a row (the second opinion). */
   confirmFailures: 2,
-  /** A primary fences itself when the controller has been silent this long and its replica stopped acknowledging. */
-  selfFenceSilenceMs: 1000,
+  /** A primary fences itself when the controller has been silent this long (before the controller can declare it dead) and its replica stopped acknowledging. */
+  selfFenceSilenceMs: 600,
   /** A commit waiting this long for a replica's acknowledgement means the replica is gone (semi-sync timeout is 1000 ms). */
   stuckCommitMs: 300,
   /** A replica further behind than this (seconds) stops serving reads while its primary is reachable. */

@@ -45,33 +45,47 @@ export function run(argv: string[], options: RunOptions = {}): Promise<CommandRe
   for (const fn of observers) fn(argv);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const spawnOptions: SpawnOptions = { stdio: ["pipe", "pipe", "pipe"], env: options.env ?? process.env, cwd: options.cwd };
+    // stdin: a pipe only when there is input. (Node's pipes are socket pairs, and bash sources ~/.bashrc when its
+    // stdin is a socket: a probe would then depend on root's shell setup.) Own process group, so a timeout
+    // kills what nsenter started inside a host too.
+    const spawnOptions: SpawnOptions = { stdio: [options.input !== undefined ? "pipe" : "ignore", "pipe", "pipe"], env: options.env ?? process.env, cwd: options.cwd, detached: true };
     const child = spawn(argv[0]!, argv.slice(1), spawnOptions);
     let stdout = "";
     let stderr = "";
     let timedOut = false;
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    let settled = false;
+    const finish = (result: CommandResult) => {
+      if (settled) return;
+      settled = true;
+      if (options.check !== false && (result.code !== 0 || result.timedOut)) reject(new CommandError(result));
+      else resolve(result);
+    };
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          child.kill("SIGKILL");
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            child.kill("SIGKILL");
+          }
+          // Do not wait for stray holders of its output: the command's time is up.
+          finish({ argv, code: null, signal: "SIGKILL", stdout, stderr, durationMs: Math.round(performance.now() - started), timedOut });
         }, options.timeoutMs)
       : undefined;
     child.on("error", (err) => {
       clearTimeout(timer);
-      const result = { argv, code: 127, signal: null, stdout, stderr: stderr + String(err.message), durationMs: Math.round(performance.now() - started), timedOut };
-      if (options.check === false) resolve(result);
-      else reject(new CommandError(result));
+      finish({ argv, code: 127, signal: null, stdout, stderr: stderr + String(err.message), durationMs: Math.round(performance.now() - started), timedOut });
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      const result: CommandResult = { argv, code, signal, stdout, stderr, durationMs: Math.round(performance.now() - started), timedOut };
-      if (options.check !== false && (code !== 0 || timedOut)) reject(new CommandError(result));
-      else resolve(result);
+      finish({ argv, code, signal, stdout, stderr, durationMs: Math.round(performance.now() - started), timedOut });
     });
-    child.stdin!.on("error", () => undefined);
-    child.stdin!.end(options.input ?? "");
+    if (child.stdin) {
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(options.input ?? "");
+    }
   });
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { cli, isRoot, labUp, leftovers } from "./helpers.js";
-import { hasChromium, hostHealth, labSecretValues, loadBurst, openBrowser, screenshot, startDashboardCli, statValue, type BrowserSession, type DashboardProcess } from "./dashboard-support.js";
+import { hasChromium, hostHealth, isolateShellStartup, labSecretValues, loadBurst, openBrowser, screenshot, startDashboardCli, statValue, type BrowserSession, type DashboardProcess } from "./dashboard-support.js";
 
 const LAB = "wx3t";
 const model = buildModel(loadBlueprint("3-scale_up"));
@@ -14,8 +14,10 @@ const model = buildModel(loadBlueprint("3-scale_up"));
 describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browser", () => {
   let dash: DashboardProcess;
   let browser: BrowserSession;
+  let restoreHome: (() => void) | undefined;
 
   beforeAll(async () => {
+    restoreHome = isolateShellStartup();
     cli(["down", "--name", LAB]);
     labUp("3-scale_up", LAB);
     dash = await startDashboardCli(LAB);
@@ -25,6 +27,7 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browse
   afterAll(async () => {
     await browser?.close();
     await dash?.stop();
+    restoreHome?.();
     const r = cli(["down", "--name", LAB]);
     expect(r.code).toBe(0);
     expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });

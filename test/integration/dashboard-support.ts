@@ -12,6 +12,22 @@ export const CHROMIUM = "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
 export const ARTIFACTS = join(ROOT, "test", "artifacts");
 
+/**
+ * Points HOME at an empty folder for this test process and what it starts. Bash reads ~/.bashrc when its stdin
+ * is a socket (Node's piped stdio), so the lab's `bash -c` readiness probes would run this machine's root
+ * .bashrc (pyenv init, whose rehash waits up to 60 s on a lock a killed host can leave behind). The machine's
+ * shell setup is no part of a lab; without this a heal could take minutes for reasons outside stacklab.
+ */
+export function isolateShellStartup(): () => void {
+  const before = process.env.HOME;
+  const home = mkdtempSync(join(tmpdir(), "stacklab-home-"));
+  process.env.HOME = home;
+  return () => {
+    process.env.HOME = before;
+    rmSync(home, { recursive: true, force: true });
+  };
+}
+
 /** A `stacklab dashboard` process serving a lab on a free loopback port. */
 export interface DashboardProcess {
   url: string;

@@ -100,5 +100,22 @@ describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
     expect(JSON.parse(forced.stdout)).toMatchObject({ kind: "failover", to: "db-2", ok: true, forced: true });
     const created = JSON.parse(inHost(LAB, "user", ["curl", "-sf", "--max-time", "8", "-H", "content-type: application/json", "-d", '{"author":"t","message":"after force"}', `${URL}/api/entries`])) as { primary: string };
     expect(created.primary).toBe("db-2");
+    // What --force cost: the write db-1 acknowledged while db-2 was not replicating is not on db-2.
+    expect(inHost(LAB, "db-2", ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*) FROM foobar.entries WHERE message = 'async write'"]).trim()).toBe("0");
+  });
+
+  it("finds that the old primary diverged when it comes back, and rebuilds it from the new one on request", async () => {
+    const since = Date.now();
+    expect(cli(["fault", "start", "db-1", "--name", LAB], 60_000).code).toBe(0);
+    const diverged = await until("the controller to find db-1 diverged", () => failoverEvents(LAB, since).find((e) => e.step === "repoint" && /never had/.test(e.message)));
+    expect(diverged.message).toMatch(/db-1 holds transactions db-2 never had/);
+    const r = cli(["db", "rejoin", "db-1", "--rebuild", "--name", LAB, "--json"], 60_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ host: "db-1", primary: "db-2", outcome: "streaming" });
+    await until("db-1 to hold what db-2 holds", () => {
+      const count = (h: string) => inHost(LAB, h, ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*), MAX(id) FROM foobar.entries"]).trim();
+      return count("db-1") === count("db-2");
+    });
+    expect(inHost(LAB, "db-1", ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*) FROM foobar.entries WHERE message = 'async write'"]).trim()).toBe("0");
   });
 });

@@ -25,7 +25,8 @@ describe("diff between two designs", () => {
     ]));
     expect(diff.entryPoints.added).toEqual(["198.18.0.100 (floating: lb-1, lb-2)"]);
     expect(diff.services.added).toEqual(expect.arrayContaining(["lb-2: haproxy", "lb-2: keepalived", "mon-1: failover-controller"]));
-    expect(diff.flows.added.map((f) => f.id)).toEqual(["lb-vrrp"]);
+    // design 3's failover controller talks to the database agents
+    expect(diff.flows.added.map((f) => f.id)).toEqual(["lb-vrrp", "controller-agent"]);
     expect(diff.flows.changed.find((c) => c.key === "lb-web")).toMatchObject({ before: expect.stringContaining("plaintext"), after: expect.stringContaining("https:443 encrypted") });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../src/bench/args.js";
 import { fixedHosts, scaledSpec, specYaml } from "../../src/bench/generate.js";
+import { maxAttempts } from "../../src/bench/lifecycle.js";
 import { failoverCases } from "../../src/bench/scenarios.js";
 import { servingTargets } from "../../src/bench/serving.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
@@ -47,6 +48,11 @@ describe("the benchmark's command line", () => {
     expect(a.plan.serving.runs).toBe(2);
     expect(a.plan.lifecycle.generatedRuns).toBe(2);
     expect(parseArgs(["--cases", "reload,lb-crash"]).plan.failover.cases).toEqual(["reload", "lb-crash"]);
+  });
+  it("retries a failed bring-up a bounded number of times", () => {
+    expect(maxAttempts(5)).toBe(8);
+    expect(maxAttempts(3)).toBe(5);
+    expect(maxAttempts(1)).toBe(2);
   });
   it("rejects what it does not know", () => {
     expect(() => parseArgs(["--only", "speed"])).toThrow(UsageError);

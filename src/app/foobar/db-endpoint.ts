@@ -1,6 +1,7 @@
 // One database server as the app sees it: a mysql2 pool with short timeouts, the server's
 // @@hostname per connection, and an up/down mark kept fresh by a background probe while down.
 import { createPool, type Pool, type PoolConnection } from "mysql2/promise";
+import { checkServerIdentity, TLSSocket } from "node:tls";
 import type { DbRole, EndpointHealth, PoolStats } from "./types.js";
 import { DbUnavailableError } from "./types.js";
 
@@ -16,6 +17,9 @@ export interface EndpointOptions {
   connectTimeoutMs?: number;
   probeIntervalMs?: number;
 }
+
+/** The name every lab database server's certificate carries (src/runtime/tls.ts, DB_TLS_NAME). */
+export const DB_TLS_NAME = "db.internal";
 
 /** Query timeouts (client side): a stuck query frees its connection after these. */
 export const QUERY_TIMEOUT_MS = { read: 2000, write: 5000, probe: 1000 } as const;
@@ -124,10 +128,24 @@ export class DbEndpoint {
   private async hostnameOf(conn: PoolConnection): Promise<string> {
     const known = this.hostnames.get(conn.connection);
     if (known !== undefined) return known;
+    this.checkIdentity(conn);
     const [rows] = await conn.query({ sql: "SELECT @@hostname AS h", timeout: QUERY_TIMEOUT_MS.probe });
     const host = String((rows as Array<{ h: unknown }>)[0]?.h ?? "unknown");
     this.hostnames.set(conn.connection, host);
     return host;
+  }
+
+  /**
+   * With TLS, the server's certificate must name a database server (DB_TLS_NAME), checked once per connection.
+   * mysql2 checks the chain against the CA but, for an address like 127.0.0.1 (the local database proxy),
+   * no name at all; every lab database host's certificate carries this name, other hosts' certificates do not.
+   */
+  private checkIdentity(conn: PoolConnection): void {
+    if (!this.opts.ca) return;
+    const stream = (conn.connection as unknown as { stream?: unknown }).stream;
+    if (!(stream instanceof TLSSocket)) throw Object.assign(new Error("the connection to the database is not encrypted"), { fatal: true });
+    const problem = checkServerIdentity(DB_TLS_NAME, stream.getPeerCertificate());
+    if (problem) throw Object.assign(new Error(`the database's certificate does not name ${DB_TLS_NAME}: ${problem.message}`), { fatal: true });
   }
 
   /** Asks the server for its hostname on a connection of its own (a real round trip). */

@@ -1,6 +1,6 @@
 // `stacklab dashboard [--port N] [--name LAB]`: a live web page of a running lab on loopback;
 // `stacklab dashboard --grafana FILE [DESIGN | --blueprint NAME]`: the same charts as a Grafana dashboard.
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { writeFileSync } from "node:fs";
 import { buildModel } from "../../model/index.js";
 import { renderGrafana } from "../../render/grafana/index.js";
@@ -8,7 +8,7 @@ import { loadLab } from "../../runtime/status.js";
 import { UsageError } from "../../spec/errors.js";
 import { DashboardLab } from "../../dashboard/lab.js";
 import { startDashboard } from "../../dashboard/server.js";
-import { type DesignOptions, color, designArgs, output, resolveDesign } from "../common.js";
+import { type DesignOptions, color, output, resolveDesign } from "../common.js";
 
 interface DashboardOptions extends DesignOptions {
   name?: string;
@@ -49,28 +49,29 @@ async function exportGrafana(file: string | undefined, opts: DashboardOptions): 
 }
 
 export function register(program: Command): void {
-  designArgs(
-    program
-      .command("dashboard")
-      .description("serve a live web page of a running lab on 127.0.0.1: topology coloured by health, QPS/latency/errors, events, and buttons to break and heal hosts")
-      .option("-n, --name <lab>", "lab (default: the only one running)")
-      .option("-p, --port <port>", `port on 127.0.0.1 (default ${DEFAULT_PORT}, or the next free one; 0: any free port)`)
-      .option("--grafana <file>", "write a Grafana dashboard JSON with the same queries instead of serving (for the lab's design, or the design given)")
-      .option("--json", "print the address (or the file written) as JSON"),
-  ).action(async (file: string | undefined, opts: DashboardOptions) => {
-    if (opts.grafana) return exportGrafana(file, opts);
-    if (file || opts.blueprint) throw new UsageError("a design file or --blueprint goes with --grafana; the live dashboard shows a running lab (--name)");
-    const lab = new DashboardLab(opts.name);
-    const running = await listen(lab, opts.port === undefined ? undefined : parsePort(opts.port));
-    output({ lab: lab.name, url: running.url }, opts.json, (r) => `dashboard of lab ${color("bold", r.lab)} on ${color("cyan", r.url)} (loopback only; Ctrl-C stops it)`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        void running.close().then(resolve);
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
+  program
+    .command("dashboard")
+    .description("serve a live web page of a running lab on 127.0.0.1: topology coloured by health, QPS/latency/errors, events, and buttons to break and heal hosts")
+    .argument("[file]", "with --grafana: a design file (default: the running lab's design)")
+    .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("-p, --port <port>", `port on 127.0.0.1 (default ${DEFAULT_PORT}, or the next free one; 0: any free port)`)
+    .option("--grafana <file>", "write a Grafana dashboard JSON with the same queries instead of serving")
+    .addOption(new Option("-b, --blueprint <name>", "with --grafana: a built-in design instead of the lab's"))
+    .option("--json", "print the address (or the file written) as JSON")
+    .action(async (file: string | undefined, opts: DashboardOptions) => {
+      if (opts.grafana) return exportGrafana(file, opts);
+      if (file || opts.blueprint) throw new UsageError("a design file or --blueprint goes with --grafana; the live dashboard shows a running lab (--name)");
+      const lab = new DashboardLab(opts.name);
+      const running = await listen(lab, opts.port === undefined ? undefined : parsePort(opts.port));
+      output({ lab: lab.name, url: running.url }, opts.json, (r) => `dashboard of lab ${color("bold", r.lab)} on ${color("cyan", r.url)} (loopback only; Ctrl-C stops it)`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          void running.close().then(resolve);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
     });
-  });
 }

@@ -1,7 +1,8 @@
 // `stacklab db status|failover|rejoin`: the database tier of a running lab, and moving its primary.
 import type { Command } from "commander";
 import { loadLab } from "../../runtime/status.js";
-import { dbStatus, controllerTarget, type DbStatus } from "../../failover/lab.js";
+import { cliRecorder, dbStatus, controllerTarget, type DbStatus } from "../../failover/lab.js";
+import { rebuildFrom } from "../../failover/rebuild.js";
 import { callJson, HttpError } from "../../failover/http.js";
 import { manualFailover, manualRejoin, RefusedError } from "../../failover/manual.js";
 import type { FailoverRecord } from "../../failover/controller/controller.js";
@@ -15,7 +16,7 @@ const ago = (now: number, t: number | null | undefined) => (t ? `${Math.max(0, n
 
 function statusText(s: DbStatus): string {
   const now = Date.now();
-  const lines = [color("bold", `database of lab ${s.lab}`) + `: ${s.replication} replication, ${s.failover} failover${s.controllerHost ? ` (controller on ${s.controllerHost})` : ""}`];
+  const lines = [color("bold", `database of lab ${s.lab}`) + `: ${s.replication === "none" ? "no" : s.replication} replication, ${s.failover} failover${s.controllerHost ? ` (controller on ${s.controllerHost})` : ""}`];
   lines.push(s.primary ? `primary: ${color("green", s.primary)}` : s.writable.length > 1 ? color("red", `several servers take writes: ${s.writable.join(", ")}`) : color("red", "no server takes writes"));
   for (const sv of s.servers) {
     const mark = sv.role === "primary" ? color("green", "●") : sv.role === "replica" ? color("cyan", "●") : sv.role === "down" ? color("red", "●") : color("yellow", "●");
@@ -119,11 +120,19 @@ export function register(program: Command): void {
     .description("make a database server that came back follow the current primary")
     .argument("<host>", "database host")
     .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--rebuild", "first replace its data with a copy of the primary's (for a server that diverged)")
     .option("--json", "print JSON")
-    .action(async (host: string, opts: { name?: string; json?: boolean }) => {
+    .action(async (host: string, opts: { name?: string; json?: boolean; rebuild?: boolean }) => {
       const { state, model } = loadLab(opts.name);
       const target = controllerTarget(state.name, model);
       const controllerUp = target && isAlive(state.hosts.find((h) => h.name === model.database.controller)?.init);
+      if (opts.rebuild) {
+        const primary = (await dbStatus(state, model)).primary;
+        if (!primary) throw new UsageError("no single server takes writes: nothing to copy from");
+        const r = await rebuildFrom(state, host, primary);
+        cliRecorder(state.name)("rebuild", `${host}'s data replaced by a copy of ${primary}'s at ${r.pos} (${r.bytes} bytes in ${r.ms} ms); its own extra transactions are gone`, { host, pos: r.pos });
+        if (!opts.json) process.stdout.write(`${host}: data copied from ${primary} at ${r.pos} (${r.bytes} bytes, ${r.ms} ms)\n`);
+      }
       let r: FollowResult;
       if (controllerUp) {
         try {

@@ -40,7 +40,7 @@ export function runScript(name: string, lines: string[]): string {
 
 /** A probe that succeeds once a TCP port accepts connections. */
 export function tcpProbe(address: string, port: number): Probe {
-  return { what: `TCP ${address}:${port} accepting connections`, argv: ["bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`] };
+  return { what: `TCP ${address}:${port} accepting connections`, argv: ["bash", "--norc", "--noprofile", "-c", `exec 3<>/dev/tcp/${address}/${port}`] };
 }
 
 /** The host's address on a network (private first by default). */
