@@ -1,15 +1,14 @@
 // Failover and operations under load, measured by the experiment runner (`stacklab experiment --json`); for a
 // deploy or a reload, which the runner has no step for, the benchmark runs the command beside the runner's load.
+import { labModel } from "../runtime/lab-model.js";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExperimentReport } from "../experiment/report.js";
 import { liveRoles } from "../experiment/targets.js";
-import { buildModel } from "../model/build.js";
-import { runInHost } from "../runtime/host.js";
 import { labDir } from "../runtime/paths.js";
-import { siteUrl } from "../runtime/site.js";
 import { readState } from "../runtime/state.js";
 import { failureText, stacklab } from "./cli.js";
+import { labUnhealthy } from "./health.js";
 import { scenarioLabel, type BenchOperation, type FailoverCase } from "./scenarios.js";
 import { summarize } from "./stats.js";
 import { fmtMs } from "./table.js";
@@ -43,7 +42,7 @@ async function loadStart(lab: string, since: number, timeoutMs: number): Promise
 async function activeLb(lab: string): Promise<string> {
   const state = readState(lab);
   if (!state) throw new Error(`no lab ${lab}`);
-  const model = buildModel(state.spec, { slot: state.slot });
+  const model = labModel(state);
   const live = await liveRoles(state, model);
   const entry = model.entryPoints[0];
   const lb = (entry && live.holders[entry.address]) ?? model.loadBalancer?.hosts[0];
@@ -147,25 +146,6 @@ export function failoverRow(c: FailoverCase, outcomes: readonly RunOutcome[]): F
       events: r.events.map((e) => `+${e.t} ms ${e.kind}${e.host ? ` ${e.host}` : ""}: ${e.message}`),
     })),
   };
-}
-
-/** Why the lab cannot take the next case (a page read or an entry write fails from the user host), or null. */
-export async function labUnhealthy(lab: string, timeoutMs = 20_000): Promise<string | null> {
-  const state = readState(lab);
-  const user = state?.hosts.find((h) => h.name === "user")?.init;
-  if (!state || !user) return `lab ${lab} is not running`;
-  const site = siteUrl(buildModel(state.spec, { slot: state.slot })).replace(/\/$/, "");
-  const curl = (extra: string[], path: string) => runInHost(user.pid, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", ...extra, `${site}${path}`], { check: false, timeoutMs: 5000 });
-  const deadline = Date.now() + timeoutMs;
-  let why = "";
-  while (Date.now() < deadline) {
-    const read = await curl([], "/api/entries?limit=1");
-    const write = await curl(["-X", "POST", "-H", "content-type: application/json", "--data", '{"author":"bench-health","message":"health check"}'], "/api/entries");
-    if (/^2/.test(read.stdout) && /^2/.test(write.stdout)) return null;
-    why = `a page read answered ${read.stdout || "nothing"}, an entry write ${write.stdout || "nothing"}`;
-    await sleep(500);
-  }
-  return why;
 }
 
 export interface FailoverOptions {

@@ -1,12 +1,13 @@
 // One benchmark run: every group of the plan, one lab at a time, each lab always brought down again.
+import { labModel } from "../runtime/lab-model.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildModel } from "../model/build.js";
 import { listLabs, readState } from "../runtime/state.js";
 import type { BenchPlan } from "./args.js";
 import { downAll, LAB_PREFIX, removeStale } from "./cli.js";
 import { benchFailover } from "./failover.js";
+import { labUnhealthy } from "./health.js";
 import { measureFootprint } from "./footprint.js";
 import { findGaps } from "./gaps.js";
 import { downLab, upLab } from "./labs.js";
@@ -76,6 +77,10 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
     for (const g of plan.groups.filter((x) => x !== "lifecycle")) fail(g, err);
     return;
   }
+  const recreate = async () => {
+    await downLab(MAIN_LAB);
+    await upLab(MAIN_LAB, { blueprint: "3" });
+  };
   const footprint: FootprintResult = { design: "3-scale_up", samples: [] };
   const sample = (when: string) => {
     const state = readState(MAIN_LAB);
@@ -89,8 +94,15 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
     if (plan.groups.includes("serving")) {
       say("== serving");
       try {
+        const broken = await labUnhealthy(MAIN_LAB);
+        if (broken) {
+          say(`the lab cannot serve (${broken}): replacing it with a fresh one`);
+          await recreate();
+          const still = await labUnhealthy(MAIN_LAB);
+          if (still) throw new Error(`a fresh design-3 lab could not serve either: ${still}`);
+        }
         const state = readState(MAIN_LAB)!;
-        results.serving = await benchServing(state, buildModel(state.spec, { slot: state.slot }), { ...plan.serving, say });
+        results.serving = await benchServing(state, labModel(state), { ...plan.serving, say });
       } catch (err) {
         fail("serving", err);
       }
@@ -102,10 +114,6 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
       const cases = plan.failover.cases === "all" ? all : all.filter((c) => (plan.failover.cases as string[]).includes(c.id));
       for (const c of all) if (!cases.includes(c)) results.missing.push({ what: `failover: ${c.label}`, why: `left out of ${plan.mode === "quick" ? "--quick" : "this run"}` });
       try {
-        const recreate = async () => {
-          await downLab(MAIN_LAB);
-          await upLab(MAIN_LAB, { blueprint: "3" });
-        };
         results.failover = await benchFailover(MAIN_LAB, { runs: plan.failover.runs, cases, tmpDir, say, recreate });
       } catch (err) {
         fail("failover", err);

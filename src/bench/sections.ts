@@ -66,7 +66,7 @@ export function servingSection(s: ServingResult): string {
       "All on the same 2 cores: wrk, HAProxy, nginx, the app's workers and MariaDB compete for them, so the whole path is bounded by the machine, not by any one server. " +
       "Through the whole path HAProxy spreads requests over both web servers and nginx over both app servers, while *alone* means one server: the ratios compare the site with one of its servers, on the same cores.",
     "",
-    mdTable(["target", "wrk runs in", "requests/s", "p50", "p90", "p99", "errors/requests"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
+    mdTable(["target", "wrk runs in", "answers/s (2xx)", "p50", "p90", "p99", "errors/requests"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
     ...(failed.length ? ["", ...failed] : []),
     "",
     mdTable(

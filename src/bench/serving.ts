@@ -63,6 +63,7 @@ export async function benchServing(state: LabState, model: Model, opts: ServingO
       try {
         const w = await wrkOnce(state, t.from, t.url, opts.load);
         into.ok.push(w);
+        if (w.errors > w.requests * 0.01) into.failures.push(`run ${r + 1}: ${w.errors} of ${w.requests} requests failed; requests/s counts successful answers only`);
         opts.say(`[${r + 1}/${opts.runs}] ${t.id}: ${Math.round(w.rps)} req/s, p50 ${w.p50.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms, ${w.errors} errors`);
       } catch (err) {
         into.failures.push((err as Error).message);

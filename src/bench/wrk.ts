@@ -13,6 +13,7 @@ export interface WrkLoad {
 export interface WrkRun {
   requests: number;
   durationMs: number;
+  /** Answers with a 2xx or 3xx status per second. */
   rps: number;
   /** Socket errors, timeouts and non-2xx/3xx answers. */
   errors: number;
@@ -59,11 +60,13 @@ export function parseWrk(stdout: string): WrkRun {
   };
   const durationMs = num("duration_us") / 1000;
   const requests = num("requests");
+  const errors = num("connect") + num("read") + num("write") + num("status") + num("timeout");
   return {
     requests,
     durationMs,
-    rps: durationMs > 0 ? (requests * 1000) / durationMs : 0,
-    errors: num("connect") + num("read") + num("write") + num("status") + num("timeout"),
+    // Only successful answers count: an error page served fast is not throughput.
+    rps: durationMs > 0 ? (Math.max(0, requests - num("status")) * 1000) / durationMs : 0,
+    errors,
     p50: num("p50") / 1000,
     p90: num("p90") / 1000,
     p99: num("p99") / 1000,

@@ -1,6 +1,6 @@
 // One lab as the dashboard watches it: reads its state, probes, live roles, Prometheus and event log, each at
 // most about once a second whatever the number of pages, and keeps what changed between looks.
-import { buildModel } from "../model/build.js";
+import { labModel } from "../runtime/lab-model.js";
 import type { Model } from "../model/types.js";
 import { handleFor } from "../monitoring/handle.js";
 import { activeAlerts, promRange } from "../monitoring/query.js";
@@ -60,7 +60,7 @@ export class DashboardLab {
     if (!state) throw new UsageError(`lab ${this.name} is gone (brought down?)`);
     const text = JSON.stringify(state.spec);
     if (text !== this.specText) {
-      this.model = buildModel(state.spec, { slot: state.slot });
+      this.model = labModel(state);
       this.specText = text;
     }
     this.current = state;

@@ -2,6 +2,7 @@
 import { deploy } from "../operations/deploy.js";
 import { endMaintenance, startMaintenance } from "../operations/maintain.js";
 import { reloadService } from "../operations/reload.js";
+import { applyPlan, planApply, scaledSpec } from "../operations/apply.js";
 import type { FaultLab, FaultResult } from "../runtime/faults.js";
 import type { ResolvedStep } from "./steps.js";
 
@@ -23,6 +24,14 @@ export async function runOperation(lab: FaultLab, s: ResolvedStep): Promise<Faul
     case "maintain": {
       const r = s.done ? await endMaintenance(lab.state, lab.model, host) : await startMaintenance(lab.state, lab.model, host, lab.switchover);
       message = r.steps.map((x) => x.what).join("; ");
+      break;
+    }
+    case "scale": {
+      const next = scaledSpec(lab.state.spec, s.scale!.tier, s.scale!.count);
+      const { plan, model, oldModel } = await planApply(lab.state, next);
+      await applyPlan(lab.state, next, plan, model, oldModel);
+      lab.model = model;
+      message = `scaled ${s.scale!.tier} to ${s.scale!.count}: +${plan.addHosts.join(",") || "none"} -${plan.removeHosts.join(",") || "none"}`;
       break;
     }
     default:

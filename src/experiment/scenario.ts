@@ -27,9 +27,9 @@ const ref = z.string().min(1);
 const refs = z.union([ref, z.array(ref).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 const hostOrService = z.union([ref.transform((host) => ({ host, service: undefined as string | undefined })), z.strictObject({ host: ref, service: z.string().min(1).optional() })]);
 
-const ACTIONS = ["kill", "stop", "start", "restart", "pause", "partition", "netem", "heal", "deploy", "reload", "maintain"] as const;
+const ACTIONS = ["kill", "stop", "start", "restart", "pause", "partition", "netem", "heal", "deploy", "reload", "maintain", "scale"] as const;
 /** Steps that operate the lab (rather than break it): their figures show what users noticed of the operation. */
-export const OPERATIONS: readonly StepAction[] = ["deploy", "reload", "maintain"];
+export const OPERATIONS: readonly StepAction[] = ["deploy", "reload", "maintain", "scale"];
 export type StepAction = (typeof ACTIONS)[number];
 
 const StepInput = z
@@ -45,6 +45,7 @@ const StepInput = z
     heal: z.union([z.literal(true), ref]).optional(),
     deploy: z.union([z.literal(true), z.strictObject({ version: z.string().min(1).max(40).optional(), batch: z.number().int().min(1).optional() })]).optional(),
     reload: hostOrService.optional(),
+    scale: z.string().regex(/^[a-z][a-z0-9-]*=\d+$/, "TIER=N, such as web=3").optional(),
     maintain: z.union([ref.transform((host) => ({ host, done: false })), z.strictObject({ host: ref, done: z.boolean().default(false) })]).optional(),
   })
   .superRefine((s, ctx) => {
@@ -65,6 +66,8 @@ export interface Step {
   deploy?: { version?: string; batch?: number };
   /** For maintain: end the maintenance instead of starting it. */
   done?: boolean;
+  /** For scale: the tier and its new size. */
+  scale?: { tier: string; count: number };
 }
 
 function normalize(s: z.output<typeof StepInput>): Step {
@@ -82,6 +85,10 @@ function normalize(s: z.output<typeof StepInput>): Step {
   }
   if (s.deploy !== undefined) return { at, action: "deploy", targets: [], deploy: s.deploy === true ? {} : s.deploy };
   if (s.reload) return { at, action: "reload", targets: [s.reload.host], ...(s.reload.service ? { service: s.reload.service } : {}) };
+  if (s.scale) {
+    const [tier, count] = s.scale.split("=");
+    return { at, action: "scale", targets: [], scale: { tier: tier!, count: Number(count) } };
+  }
   if (s.maintain) return { at, action: "maintain", targets: [s.maintain.host], done: s.maintain.done };
   return { at, action: "heal", targets: s.heal === true || s.heal === "all" || s.heal === undefined ? [] : [s.heal] };
 }

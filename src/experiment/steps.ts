@@ -35,6 +35,8 @@ function describe(step: Step, hosts: string[], from?: string[]): string {
     }
     case "deploy":
       return `deploy ${step.deploy?.version ?? "a new version"}${step.deploy?.batch ? ` in batches of ${step.deploy.batch}` : ""}`;
+    case "scale":
+      return `scale ${step.scale!.tier}=${step.scale!.count}`;
     case "maintain":
       return `maintain ${named(step.targets, hosts)}${step.done ? " --done" : ""}`;
     default:
@@ -46,7 +48,7 @@ function describe(step: Step, hosts: string[], from?: string[]): string {
 export function resolveSteps(steps: readonly Step[], lab: FaultLab, live: LiveRoles): ResolvedStep[] {
   return steps.map((step) => {
     const hosts = [...new Set(step.targets.flatMap((t) => resolveTarget(t, lab.model, live)))];
-    if (step.action !== "partition" && step.action !== "heal" && step.action !== "deploy" && hosts.length !== 1) throw new UsageError(`${step.action} takes one host; "${step.targets.join(", ")}" names ${hosts.join(", ")}`);
+    if (step.action !== "partition" && step.action !== "heal" && step.action !== "deploy" && step.action !== "scale" && hosts.length !== 1) throw new UsageError(`${step.action} takes one host; "${step.targets.join(", ")}" names ${hosts.join(", ")}`);
     const fromHosts = step.from ? [...new Set(step.from.flatMap((t) => resolveTarget(t, lab.model, live)))] : undefined;
     return { ...step, hosts, ...(fromHosts ? { fromHosts } : {}), text: describe(step, hosts, fromHosts) };
   });
@@ -137,6 +139,7 @@ export async function runStep(lab: FaultLab, s: ResolvedStep): Promise<FaultResu
     case "deploy":
     case "reload":
     case "maintain":
+    case "scale":
       return [await runOperation(lab, s)];
   }
 }

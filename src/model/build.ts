@@ -8,6 +8,11 @@ import type { DnsRecordModel, EntryPoint, Flow, Host, Interface, Model, Role, Se
 export interface BuildOptions {
   /** Which /22 of 198.18.0.0/15 the lab uses (0..127); labs side by side use different slots. */
   slot?: number;
+  /**
+   * Addresses hosts already have (a running lab being changed): they keep them, and new hosts take free ones,
+   * so adding web-3 never renumbers app-1.
+   */
+  pinned?: Record<string, Partial<Record<"public" | "private", string>>>;
 }
 
 /** Builds the model of a design. The same spec and slot always give the same model. */
@@ -24,8 +29,23 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
   const monitored = monitorHost !== null;
 
   const hosts: Host[] = [];
-  let nextPublic = 20;
-  let nextPrivate = 10;
+  const pinned = options.pinned ?? {};
+  const taken = { public: new Set<string>(), private: new Set<string>() };
+  for (const p of Object.values(pinned)) {
+    if (p.public) taken.public.add(p.public);
+    if (p.private) taken.private.add(p.private);
+  }
+  let nextPublicN = 20;
+  let nextPrivateN = 10;
+  // The next address of a segment for a host: its pinned one, else the next one no pinned host holds.
+  const nextAddress = (network: "public" | "private", host: string): string => {
+    const kept = pinned[host]?.[network];
+    if (kept) return kept;
+    for (;;) {
+      const candidate = network === "public" ? pub(nextPublicN++) : priv(nextPrivateN++);
+      if (!taken[network].has(candidate)) return candidate;
+    }
+  };
   const iface = (ifname: string, network: "public" | "private", address: string): Interface => ({ ifname, network, address, prefix: 24 });
 
   hosts.push({ name: "user", kind: "infra", roles: ["user"], interfaces: [iface("eth0", "public", pub(10))], firewall: false, monitored: false });
@@ -35,7 +55,7 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
       name,
       kind: "server",
       roles: ["lb"],
-      interfaces: [iface("eth0", "public", pub(nextPublic++)), iface("eth1", "private", priv(nextPrivate++))],
+      interfaces: [iface("eth0", "public", nextAddress("public", name)), iface("eth1", "private", nextAddress("private", name))],
       firewall,
       monitored,
     });
@@ -45,12 +65,12 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
     // Without a load balancer the web servers face the users directly.
     const facesUsers = !hasLb && roles.includes("web");
     const interfaces = facesUsers
-      ? [iface("eth0", "public", pub(nextPublic++)), iface("eth1", "private", priv(nextPrivate++))]
-      : [iface("eth0", "private", priv(nextPrivate++))];
+      ? [iface("eth0", "public", nextAddress("public", s.name)), iface("eth1", "private", nextAddress("private", s.name))]
+      : [iface("eth0", "private", nextAddress("private", s.name))];
     hosts.push({ name: s.name, kind: "server", roles, interfaces, firewall, monitored });
   }
   if (monitorHost) {
-    hosts.push({ name: monitorHost, kind: "infra", roles: ["monitor"], interfaces: [iface("eth0", "private", priv(nextPrivate++))], firewall, monitored });
+    hosts.push({ name: monitorHost, kind: "infra", roles: ["monitor"], interfaces: [iface("eth0", "private", nextAddress("private", monitorHost))], firewall, monitored });
   }
 
   const withRole = (role: Role) => hosts.filter((h) => h.roles.includes(role)).map((h) => h.name);

@@ -1,5 +1,5 @@
 // Where a lab's Prometheus and Alertmanager run: the monitoring host's init, to enter it (the machine has no route into a lab).
-import { buildModel } from "../model/build.js";
+import { labModel } from "../runtime/lab-model.js";
 import type { Model } from "../model/types.js";
 import { UsageError } from "../spec/errors.js";
 import { isAlive, listLabs, readState, type LabState } from "../runtime/state.js";
@@ -41,5 +41,5 @@ export function resolveMonitoring(ref?: LabRef): MonitoringHandle {
   if (!name) throw new UsageError(labs.length ? `several labs run (${labs.join(", ")}); pick one with --name` : "no lab is running; start one with `stacklab up --blueprint 3-scale_up`");
   const state = readState(name);
   if (!state) throw new UsageError(`no lab named "${name}"${labs.length ? ` (running: ${labs.join(", ")})` : ""}`);
-  return handleFor(state, buildModel(state.spec, { slot: state.slot }));
+  return handleFor(state, labModel(state));
 }

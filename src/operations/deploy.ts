@@ -1,7 +1,7 @@
 // Rolling deploy: one batch of app servers at a time, drained from the web tier, reloaded in place, checked, put back.
+import { labModel } from "../runtime/lab-model.js";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { buildModel } from "../model/build.js";
 import type { Host, Model } from "../model/types.js";
 import { UsageError } from "../spec/errors.js";
 import type { Stack } from "../spec/schema.js";
@@ -108,8 +108,8 @@ export async function deploy(state: LabState, opts: DeployOptions): Promise<Depl
   const started = performance.now();
   const log = opts.log ?? (() => undefined);
   const spec = nextSpec(state, opts);
-  const oldModel = buildModel(state.spec, { slot: state.slot });
-  const model = buildModel(spec, { slot: state.slot });
+  const oldModel = labModel(state);
+  const model = labModel({ ...state, spec });
   const apps = model.hosts.filter((h) => h.roles.includes("app"));
   const batchSize = Math.max(1, opts.batch ?? 1);
   const warnings: string[] = [];

@@ -143,7 +143,7 @@ export async function killHost(lab: FaultLab, host: string): Promise<FaultResult
   const h = requireUp(lab, host, "kill");
   const at = Date.now();
   // Addresses are kernel state of the namespace: without the links going down, a dead host would keep answering ARP.
-  await Promise.all([Promise.resolve(killRecorded(h.init)), setHostLinks(lab.state.name, lab.model, host, false)]);
+  await Promise.all([Promise.resolve(killRecorded(h.init)), setHostLinks(lab.state.name, lab.model, host, false, hostOf(lab, host).links)]);
   dropFaults(lab, (f) => (f.kind === "pause" || f.kind === "service") && f.host === host);
   addFault(lab, { kind: "down", how: "kill", host, at });
   return result(lab, "fault", "kill", [host], at, `crashed ${host}: every process killed, links down`);
@@ -170,7 +170,7 @@ export async function stopHost(lab: FaultLab, host: string): Promise<FaultResult
   const deadline = Date.now() + 2000;
   while (isAlive(h.init) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   killRecorded(h.init);
-  await setHostLinks(lab.state.name, lab.model, host, false);
+  await setHostLinks(lab.state.name, lab.model, host, false, hostOf(lab, host).links);
   dropFaults(lab, (f) => f.kind === "service" && f.host === host);
   addFault(lab, { kind: "down", how: "stop", host, at });
   return result(lab, "fault", "stop", [host], at, `shut ${host} down cleanly: services stopped, then the host, links down`);
@@ -217,7 +217,7 @@ export async function startHost(lab: FaultLab, host: string): Promise<FaultResul
   if (existsSync(runDir)) for (const entry of readdirSync(runDir)) rmSync(join(runDir, entry), { recursive: true, force: true });
   Object.assign(h, await launchHost(lab.state.name, host));
   writeState(lab.state);
-  await setHostLinks(lab.state.name, lab.model, host, true);
+  await setHostLinks(lab.state.name, lab.model, host, true, hostOf(lab, host).links);
   // The host's boot loads its own firewall (which may flush the ruleset): partitions go back once runsvdir runs.
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline && readComm(h.init!.pid) !== "runsvdir") await new Promise((r) => setTimeout(r, 10));

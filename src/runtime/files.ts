@@ -29,7 +29,8 @@ export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
     const def = SERVICES[svc.kind];
     if (def) files.push({ path: `${SERVICE_DIR}/${svc.kind}/run`, content: def.runScript(ctx), mode: 0o755 });
   }
-  return files;
+  // One file per path: a renderer's version (e.g. the user host's /etc/hosts) replaces the generic one.
+  return [...new Map(files.map((f) => [f.path, f])).values()];
 }
 
 /** A custom app runs from its directory, resolved against the spec file's folder (the model does not know where that is). */

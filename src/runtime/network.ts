@@ -13,8 +13,8 @@ export function hostPorts(model: Model): Map<string, string[]> {
   return new Map(model.hosts.map((h, i) => [h.name, h.interfaces.map((iface) => switchPort(i, iface.ifname))]));
 }
 
-/** Creates the namespaces, bridges and links of a lab, and configures every address. */
-export async function createNetwork(lab: string, model: Model): Promise<void> {
+/** Creates the namespaces, bridges and links of a lab, and configures every address. Returns each host's switch ports. */
+export async function createNetwork(lab: string, model: Model): Promise<Map<string, string[]>> {
   const sw = switchNetns(lab);
   const namespaces = [sw, ...model.hosts.map((h) => hostNetns(lab, h.name))];
   await run(["ip", "-batch", "-"], { input: namespaces.map((ns) => `netns add ${ns}\n`).join("") });
@@ -37,20 +37,40 @@ export async function createNetwork(lab: string, model: Model): Promise<void> {
   });
   await run(["ip", "-n", sw, "-batch", "-"], { input: lines.map((l) => `${l}\n`).join("") });
 
-  await Promise.all(
-    model.hosts.map((h) => {
-      const hl = ["link set lo up"];
-      for (const iface of h.interfaces) {
-        hl.push(`link set ${iface.ifname} alias ${linkMark(lab, h.name)}`, `addr add ${iface.address}/${iface.prefix} dev ${iface.ifname}`, `link set ${iface.ifname} up`);
-      }
-      return run(["ip", "-n", hostNetns(lab, h.name), "-batch", "-"], { input: hl.map((l) => `${l}\n`).join("") });
-    }),
-  );
+  await Promise.all(model.hosts.map((h) => configureHostLinks(lab, h)));
+  return hostPorts(model);
+}
+
+function configureHostLinks(lab: string, h: Model["hosts"][number]) {
+  const hl = ["link set lo up"];
+  for (const iface of h.interfaces) {
+    hl.push(`link set ${iface.ifname} alias ${linkMark(lab, h.name)}`, `addr add ${iface.address}/${iface.prefix} dev ${iface.ifname}`, `link set ${iface.ifname} up`);
+  }
+  return run(["ip", "-n", hostNetns(lab, h.name), "-batch", "-"], { input: hl.map((l) => `${l}\n`).join("") });
+}
+
+/** Adds one host to a running lab's networks (a scale-up): its namespace and links, under switch ports not yet used. */
+export async function addHostNetwork(lab: string, host: Model["hosts"][number], usedPorts: string[]): Promise<string[]> {
+  const used = new Set(usedPorts.map((p) => Number(/^h(\d+)-/.exec(p)?.[1] ?? -1)));
+  let index = 0;
+  while (used.has(index)) index++;
+  const ns = hostNetns(lab, host.name);
+  await run(["ip", "netns", "add", ns]);
+  const ports = host.interfaces.map((iface) => switchPort(index, iface.ifname));
+  const lines = host.interfaces.flatMap((iface, i) => [
+    `link add ${ports[i]} type veth peer name ${iface.ifname} netns ${ns}`,
+    `link set ${ports[i]} alias ${linkMark(lab, host.name)}`,
+    `link set ${ports[i]} master ${BRIDGES[iface.network]}`,
+    `link set ${ports[i]} up`,
+  ]);
+  await run(["ip", "-n", switchNetns(lab), "-batch", "-"], { input: lines.map((l) => `${l}\n`).join("") });
+  await configureHostLinks(lab, host);
+  return ports;
 }
 
 /** Takes a host's links down (or up) on both ends: a crashed host stops answering ARP at once. */
-export async function setHostLinks(lab: string, model: Model, host: string, up: boolean): Promise<void> {
-  const ports = hostPorts(model).get(host) ?? [];
+export async function setHostLinks(lab: string, model: Model, host: string, up: boolean, recorded?: string[]): Promise<void> {
+  const ports = recorded?.length ? recorded : (hostPorts(model).get(host) ?? []);
   const h = model.hosts.find((x) => x.name === host);
   const state = up ? "up" : "down";
   await Promise.all([

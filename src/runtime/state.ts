@@ -36,6 +36,8 @@ export interface LabState {
   hosts: HostState[];
   /** Processes in the root namespace (loopback publishing). */
   extra: (ProcRecord & { what: string })[];
+  /** Every host's addresses, as the lab runs them: a changed design keeps them (see labModel). */
+  addresses?: Record<string, Partial<Record<"public" | "private", string>>>;
   /** Loopback addresses where the site is published. */
   published: { http?: string; https?: string };
   /** Faults injected and not yet healed (`stacklab fault`), so `heal` knows what to undo. */

@@ -1,7 +1,7 @@
 // `status`: each host of a lab, its addresses, and its services' state from runit and from their readiness probes.
+import { labModel } from "./lab-model.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildModel } from "../model/build.js";
 import type { Model } from "../model/types.js";
 import { UsageError } from "../spec/errors.js";
 import { runInHost } from "./host.js";
@@ -48,7 +48,7 @@ export function loadLab(lab?: string): { state: LabState; model: Model } {
   if (!name) throw new UsageError(labs.length ? `several labs run (${labs.join(", ")}); pick one with --name` : "no lab is running; start one with `stacklab up --blueprint 3-scale_up`");
   const state = readState(name);
   if (!state) throw new UsageError(`no lab named "${name}"${labs.length ? ` (running: ${labs.join(", ")})` : ""}`);
-  return { state, model: buildModel(state.spec, { slot: state.slot }) };
+  return { state, model: labModel(state) };
 }
 
 function runitState(root: string, kind: string): string {

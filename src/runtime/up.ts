@@ -21,6 +21,7 @@ import { publishSite } from "./publish.js";
 import { down } from "./down.js";
 import { requireRoot } from "./preflight.js";
 import { recordEvent } from "./events.js";
+import { modelAddresses } from "./lab-model.js";
 
 /** Reports bring-up progress to a person. */
 export interface Progress {
@@ -76,6 +77,7 @@ export async function up(stack: Stack, opts: UpOptions): Promise<UpResult> {
     hosts: model.hosts.map((h) => ({ name: h.name, netns: hostNetns(name, h.name), links: [] })),
     extra: [],
     published: {},
+    addresses: modelAddresses(model),
   };
   writeState(state);
   const secrets = labSecrets(name);
@@ -119,7 +121,9 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
   progress.done(`configuration for ${model.hosts.length} hosts${tls.size ? " (with lab CA and certificates)" : ""}`, lap());
 
   progress.step("creating networks");
-  await createNetwork(name, model);
+  const ports = await createNetwork(name, model);
+  for (const h of state.hosts) h.links = ports.get(h.name) ?? [];
+  writeState(state);
   progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap());
 
   progress.step("starting hosts");

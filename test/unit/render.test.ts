@@ -194,12 +194,13 @@ describe("nginx.conf", () => {
   it("proxies to every app server and serves static files and /healthz itself", () => {
     const m = bp("3");
     const c = content(m, "web-1", "/etc/nginx/nginx.conf");
-    expect(c).toContain(`server ${addr(m, "app-1", "private")}:8000 max_fails=1 fail_timeout=2s;`);
-    expect(c).toContain(`server ${addr(m, "app-2", "private")}:8000 max_fails=1 fail_timeout=2s;`);
+    expect(c).toContain(`server ${addr(m, "app-1", "private")}:8000 max_fails=2 fail_timeout=2s;`);
+    expect(c).toContain(`server ${addr(m, "app-2", "private")}:8000 max_fails=2 fail_timeout=2s;`);
     expect(c).toContain("keepalive 16;");
     expect(c).toContain("location /static/ {\n            alias /var/www/foobar/static/;\n            expires 1h;");
     expect(c).toContain('return 200 "ok\\n";');
-    expect(c).toContain("proxy_next_upstream error timeout http_502 http_503;");
+    // not on 503: the app's "database unavailable" must not take app servers out of rotation
+    expect(c).toContain("proxy_next_upstream error timeout http_502;");
     expect(c).not.toMatch(/proxy_next_upstream [^;]*non_idempotent/);
     expect(c).toContain("worker_processes 1;");
     expect(c).not.toMatch(/^\s*include /m);

@@ -20,6 +20,7 @@ import { register as fault } from "./fault.js";
 import { register as experiment } from "./experiment.js";
 import { register as deployCmd } from "./deploy.js";
 import { register as maintain } from "./maintain.js";
+import { register as applyCmd } from "./apply.js";
 import { register as explain } from "./explain.js";
 import { register as render } from "./render.js";
 import { register as auditCmd } from "./audit.js";
@@ -53,6 +54,7 @@ export function registerAll(program: Command): void {
     db,
     deployCmd,
     maintain,
+    applyCmd,
     // breaking it
     fault,
     experiment,

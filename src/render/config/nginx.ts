@@ -87,7 +87,9 @@ function httpBlock(model: Model, host: Host, cert: "none" | "host" | "site"): st
     ...block("upstream app", [
       // A web server that also runs the app uses its own first; the others stand by for when it fails.
       ...(host.roles.includes("app") && apps.length > 1 ? ["# this host's own app first; the other app servers only when it fails"] : []),
-      ...apps.map((a) => `server ${privateAddress(a)}:${appPort(model)} max_fails=1 fail_timeout=2s${host.roles.includes("app") && a.name !== host.name ? " backup" : ""};`),
+      "# two failures in a row (not one) take an app server out for 2 s: one slow TLS handshake on a busy",
+      "# machine must not take every app server out at once (\"no live upstreams\")",
+      ...apps.map((a) => `server ${privateAddress(a)}:${appPort(model)} max_fails=2 fail_timeout=2s${host.roles.includes("app") && a.name !== host.name ? " backup" : ""};`),
       "# idle connections kept open to the app servers",
       "keepalive 16;",
     ]),
@@ -158,12 +160,14 @@ function siteLocations(model: Model, hsts: boolean): string[] {
             "proxy_set_header X-Forwarded-For $remote_addr;",
             "proxy_set_header X-Forwarded-Proto $scheme;",
           ]),
-      "# the app servers are on the same machine: one that has not accepted in 500 ms is dead or drowning,",
-      "# and the request (any method: nothing was sent yet) goes to the next one",
-      "proxy_connect_timeout 500ms;",
+      "# covers the TLS handshake with the app too, which a busy machine can slow down: not shorter",
+      "proxy_connect_timeout 1s;",
       "proxy_read_timeout 10s;",
-      "# another app server is tried on failure; non_idempotent is not set, so a POST is never sent twice",
-      "proxy_next_upstream error timeout http_502 http_503;",
+      "# another app server is tried on failure; non_idempotent is not set, so a POST is never sent twice.",
+      "# Not on 503: the app answers 503 when the database is unavailable, which another app server cannot",
+      "# fix, and counting it as the app server's failure would take every app server out of rotation at",
+      "# once (\"no live upstreams\") while reads still work",
+      "proxy_next_upstream error timeout http_502;",
       "proxy_next_upstream_tries 2;",
       ...(internal
         ? [
