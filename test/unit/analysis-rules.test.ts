@@ -56,7 +56,7 @@ describe("single points of failure on designs between the blueprints", () => {
   });
 
   it("a www record pointing at a private host leaves no path at all", () => {
-    const r = analyze(modelOf(tieredSpec({ dns: { records: [{ name: "www", target: "db-1" }] } })));
+    const r = analyze(modelOf(tieredSpec({ dns: { records: [{ name: "www", target: "app-1" }] } })));
     expect(find(r, "path.broken")).toMatchObject({ severity: "critical" });
     expect(r.availability.site.availability).toBe(0);
   });
