@@ -12,7 +12,7 @@ export type Group = (typeof GROUPS)[number];
 export interface BenchPlan {
   mode: "quick" | "full";
   groups: Group[];
-  lifecycle: { runs: number; generatedRuns: number; sizes: number[] };
+  lifecycle: { runs: number; generatedRuns: number; sizes: number[]; retryBudgetS: number };
   serving: { runs: number; load: WrkLoad };
   failover: { runs: number; cases: string[] | "all" };
 }
@@ -43,14 +43,14 @@ export function defaultPlan(quick: boolean): BenchPlan {
     ? {
         mode: "quick",
         groups: [...GROUPS],
-        lifecycle: { runs: 1, generatedRuns: 1, sizes: [10, 25] },
+        lifecycle: { runs: 1, generatedRuns: 1, sizes: [10, 25], retryBudgetS: 60 },
         serving: { runs: 1, load: { threads: 1, connections: 20, durationS: 3, timeoutS: 2 } },
         failover: { runs: 1, cases: ["lb-crash", "deploy", "reload", "db-crash"] },
       }
     : {
         mode: "full",
         groups: [...GROUPS],
-        lifecycle: { runs: 5, generatedRuns: 3, sizes: [10, 25, 50] },
+        lifecycle: { runs: 5, generatedRuns: 3, sizes: [10, 25, 50], retryBudgetS: 360 },
         serving: { runs: 3, load: { threads: 1, connections: 20, durationS: 5, timeoutS: 2 } },
         failover: { runs: 3, cases: "all" },
       };

@@ -72,6 +72,8 @@ export interface LifecycleOptions {
   runs: number;
   generatedRuns: number;
   sizes: number[];
+  /** Failed runs are retried only this long after the group started (the whole run must stay bounded). */
+  retryBudgetS: number;
   /** Where generated spec files are written. */
   tmpDir: string;
   say: (m: string) => void;
@@ -91,7 +93,11 @@ export async function benchLifecycle(opts: LifecycleOptions): Promise<LifecycleR
   const samples = new Map(all.map((s) => [s, { up: [], upInternal: [], down: [], failures: [], leftovers: [] } as Samples]));
   // A run that fails (a readiness probe timing out on a busy machine) is retried, a bounded number of times.
   const attempts = new Map(all.map((s) => [s, 0]));
-  const wanted = (s: Subject) => samples.get(s)!.up.length < s.runs && attempts.get(s)! < maxAttempts(s.runs);
+  const retriesUntil = Date.now() + opts.retryBudgetS * 1000;
+  const wanted = (s: Subject) => {
+    const n = attempts.get(s)!;
+    return samples.get(s)!.up.length < s.runs && n < maxAttempts(s.runs) && (n < s.runs || Date.now() < retriesUntil);
+  };
   while (all.some(wanted)) {
     for (const s of all.filter(wanted)) {
       attempts.set(s, attempts.get(s)! + 1);

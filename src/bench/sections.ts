@@ -10,8 +10,18 @@ function runsText(runs: number, what: string): string {
   return runs === 1 ? `One run ${what} (so no range)` : `Median of ${runs} runs ${what}, with the range (min–max) in brackets`;
 }
 
+/** Each distinct failure once, with how many runs it ended. */
+function grouped(list: readonly string[]): { text: string; times: number }[] {
+  const counts = new Map<string, number>();
+  for (const x of list) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts].map(([text, times]) => ({ text, times }));
+}
+
 function problems(rows: { label: string; failures: string[]; leftovers?: string[] }[]): string[] {
-  return rows.flatMap((r) => [...r.failures.map((f) => `- ${r.label}: a run failed: ${f}`), ...(r.leftovers ?? []).map((l) => `- ${r.label}: left after \`down\`: ${l}`)]);
+  return rows.flatMap((r) => [
+    ...grouped(r.failures).map((f) => `- ${r.label}: ${f.times === 1 ? "a run" : `${f.times} runs`} failed: ${f.text}`),
+    ...(r.leftovers ?? []).map((l) => `- ${r.label}: left after \`down\`: ${l}`),
+  ]);
 }
 
 function fitText(what: string, fit: LinearFit | null): string {
@@ -44,7 +54,7 @@ export function lifecycleSection(l: LifecycleResult): string {
       "*up* is `stacklab up -d` from the command to its return; *inside stacklab* is the time `up` reports itself, without starting Node and loading the CLI.",
     "",
     mdTable(["lab", "hosts", "services", "up", "up, inside stacklab", "down (nothing left)", "runs that came up"], rows, ["l", "r", "r", "r", "r", "r", "r"]),
-    ...(problems([...l.designs, ...l.generated]).length ? ["", "A run that failed is retried (up to half as many times again); the failures:", "", ...problems([...l.designs, ...l.generated])] : []),
+    ...(problems([...l.designs, ...l.generated]).length ? ["", "A run that failed is retried (up to half as many times again, within a time budget); the failures:", "", ...problems([...l.designs, ...l.generated])] : []),
     "",
     "### How the cost grows with the size of the lab",
     "",
@@ -57,8 +67,8 @@ export function lifecycleSection(l: LifecycleResult): string {
 
 /** Serving: wrk figures per target, and the ratios between them. */
 export function servingSection(s: ServingResult): string {
-  const rows = s.targets.map((t) => [t.label, t.from, fmtSummary(t.rps, fmtCount), fmtSummary(t.p50, fmtLatency), fmtSummary(t.p90, fmtLatency), fmtSummary(t.p99, fmtLatency), `${t.errors}/${fmtCount(t.requests)}`]);
-  const failed = s.targets.flatMap((t) => t.failures.map((f) => `- ${t.id}: ${f}`));
+  const rows = s.targets.map((t) => [t.label, t.from, fmtSummary(t.rps, fmtCount), fmtSummary(t.p50, fmtLatency), fmtSummary(t.p90, fmtLatency), fmtSummary(t.p99, fmtLatency), `${fmtCount(t.errors)} of ${fmtCount(t.requests)}`]);
+  const failed = s.targets.flatMap((t) => grouped(t.failures).map((f) => `- ${t.label}: ${f.text}${f.times > 1 ? ` (${f.times} runs)` : ""}`));
   return [
     "## Serving",
     "",
@@ -66,7 +76,7 @@ export function servingSection(s: ServingResult): string {
       "All on the same 2 cores: wrk, HAProxy, nginx, the app's workers and MariaDB compete for them, so the whole path is bounded by the machine, not by any one server. " +
       "Through the whole path HAProxy spreads requests over both web servers and nginx over both app servers, while *alone* means one server: the ratios compare the site with one of its servers, on the same cores.",
     "",
-    mdTable(["target", "wrk runs in", "answers/s (2xx)", "p50", "p90", "p99", "errors/requests"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
+    mdTable(["target", "wrk runs in", "answers/s (2xx)", "p50", "p90", "p99", "errors"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
     ...(failed.length ? ["", ...failed] : []),
     "",
     mdTable(
@@ -103,7 +113,7 @@ export function failoverSection(f: FailoverResult): string {
     held(r.passed),
     r.anchor ?? "",
   ]);
-  const issues = f.rows.flatMap((r) => r.failures.map((x) => `- ${r.label}: ${x}`));
+  const issues = f.rows.flatMap((r) => grouped(r.failures).map((x) => `- ${r.label}: ${x.text}${x.times > 1 ? ` (${x.times} runs)` : ""}`));
   return [
     "## Failover and operations",
     "",

@@ -1,17 +1,17 @@
 // The few lines `npm run bench` prints at the end: the headline figures next to their goals.
 import { downVerdict, footprintVerdict, upVerdict } from "./goals.js";
 import { isNoisy } from "./markdown.js";
-import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRatio } from "./table.js";
+import { fmtBytes, fmtCount, fmtDuration, fmtLatency, fmtMs, fmtRatio } from "./table.js";
 import type { BenchResults } from "./types.js";
 
 /** Headline figures as plain text. */
 export function summaryText(r: BenchResults): string {
-  const lines = [`stacklab benchmark (${r.mode}) in ${fmtMs(r.durationMs)}${isNoisy(r) ? `, NOISY: load ${r.noise.loadStart} -> ${r.noise.loadEnd}, other labs: ${r.noise.otherLabs.join(", ") || "none"}` : ""}`];
+  const lines = [`stacklab benchmark (${r.mode}) in ${fmtDuration(r.durationMs)}${isNoisy(r) ? `, NOISY: load ${r.noise.loadStart} -> ${r.noise.loadEnd}, other labs: ${r.noise.otherLabs.join(", ") || "none"}` : ""}`];
   const d3 = r.lifecycle?.designs.find((d) => d.label.startsWith("3"));
   if (d3?.up) lines.push(`  design 3 up      ${fmtMs(d3.up.median)}  (${upVerdict(d3.up.median)})`);
   if (d3?.down) lines.push(`  design 3 down    ${fmtMs(d3.down.median)}  (${downVerdict(d3.down.median)})`);
   const fit = r.lifecycle?.fit.up;
-  if (fit) lines.push(`  up per host      ${fmtMs(fit.slope)}  (${fit.verdict}, r² ${fit.r2.toFixed(3)})`);
+  if (fit) lines.push(`  up per host      ${fmtMs(fit.slope)}  (${fit.points < 3 ? "two sizes only: no verdict on linearity" : `${fit.verdict}, r² ${fit.r2.toFixed(3)}`})`);
   for (const t of r.serving?.targets ?? []) if (t.rps && t.p99) lines.push(`  ${t.id.padEnd(15)}  ${fmtCount(t.rps.median)} req/s, p99 ${fmtLatency(t.p99.median)}`);
   for (const x of r.serving?.ratios ?? []) lines.push(`  ${x.label}: ${fmtRatio(x.value)}`);
   for (const f of r.failover?.rows ?? []) {

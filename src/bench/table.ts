@@ -19,6 +19,13 @@ export function fmtMs(ms: number): string {
   return `${Math.abs(s) < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
 }
 
+/** A long duration: "14 min 5 s", or fmtMs below two minutes. */
+export function fmtDuration(ms: number): string {
+  if (ms < 120_000) return fmtMs(ms);
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
 /** Latency in ms with a sensible precision: "0.84 ms", "12.3 ms", "240 ms". */
 export function fmtLatency(ms: number): string {
   if (ms < 10) return `${ms.toFixed(2)} ms`;

@@ -12,6 +12,7 @@ import { isAlive, type LabState } from "../runtime/state.js";
 import { waitForProbe, serviceLog } from "../runtime/wait.js";
 import { labSecrets } from "../runtime/secrets.js";
 import { drainApps, setWebState, undrainApps, webSessions } from "./drain.js";
+import { manualFailover } from "../failover/manual.js";
 
 export interface MaintenanceStep {
   at: number;
@@ -25,8 +26,11 @@ export interface MaintenanceReport {
   durationMs: number;
 }
 
-/** A planned database switchover, provided by the failover layer when the design has one. */
+/** A planned database switchover away from a host; returns the new primary. */
 export type Switchover = (state: LabState, model: Model, from: string) => Promise<string>;
+
+/** The failover layer's planned switchover (writes paused briefly, none lost). */
+export const dbSwitchover: Switchover = async (state, model) => (await manualFailover(state, model, {})).to;
 
 function maintenanceFile(lab: string): string {
   return join(labDir(lab), "maintenance.json");
@@ -63,7 +67,7 @@ async function until(what: string, timeoutMs: number, test: () => Promise<boolea
 }
 
 /** Puts a host into maintenance without users noticing: moves the floating IP or the DB primary away, drains, stops. */
-export async function startMaintenance(state: LabState, model: Model, host: string, switchover?: Switchover): Promise<MaintenanceReport> {
+export async function startMaintenance(state: LabState, model: Model, host: string, switchover: Switchover = dbSwitchover): Promise<MaintenanceReport> {
   const started = Date.now();
   const h = model.hosts.find((x) => x.name === host);
   if (!h) throw new UsageError(`no host "${host}" in lab ${state.name}`);

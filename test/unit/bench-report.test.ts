@@ -3,7 +3,7 @@ import { findGaps } from "../../src/bench/gaps.js";
 import { isNoisy, renderMarkdown } from "../../src/bench/markdown.js";
 import { summarize } from "../../src/bench/stats.js";
 import { summaryText } from "../../src/bench/summary.js";
-import { fmtBytes, fmtCount, fmtMs, fmtSummary, mdTable } from "../../src/bench/table.js";
+import { fmtBytes, fmtCount, fmtDuration, fmtMs, fmtSummary, mdTable } from "../../src/bench/table.js";
 import type { BenchResults, FailoverRow, LifecycleRow } from "../../src/bench/types.js";
 
 const s = (...v: number[]) => summarize(v);
@@ -28,7 +28,7 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
     lifecycle: {
       runs: 5,
       generatedRuns: 3,
-      designs: [lifecycleRow("0-simple_web_stack", 3, [1800, 1900, 2100], [600, 700, 650]), lifecycleRow("3-scale_up", 11, [2900, 3100, 3400], [900, 1000, 1500])],
+      designs: [{ ...lifecycleRow("0-simple_web_stack", 3, [1800, 1900, 2100], [600, 700, 650]), failures: ["dns on dns was not ready", "dns on dns was not ready"] }, lifecycleRow("3-scale_up", 11, [2900, 3100, 3400], [900, 1000, 1500])],
       generated: [lifecycleRow("generated, 10 hosts", 10, [3000], [900], "generated"), lifecycleRow("generated, 50 hosts", 50, [9000], [3000], "generated")],
       fit: { up: { slope: 150, intercept: 1500, r2: 1, firstSlope: 150, lastSlope: 150, verdict: "close to linear", points: 3 }, down: null },
     },
@@ -69,6 +69,7 @@ describe("tables and number formats", () => {
     expect(fmtMs(3214)).toBe("3.21 s");
     expect(fmtMs(12_400)).toBe("12.4 s");
     expect(fmtCount(25130)).toBe("25 130");
+    expect(fmtDuration(845_000)).toBe("14 min 5 s");
     expect(fmtBytes(1.5 * 2 ** 30)).toBe("1.50 GiB");
     expect(fmtBytes(12.8 * 2 ** 20)).toBe("12.8 MiB");
   });
@@ -108,7 +109,8 @@ describe("docs/BENCHMARKS.md", () => {
     expect(md).toContain("Median of 5 runs per design, with the range (min–max) in brackets; 3 per generated size");
   });
   it("says what failed instead of printing an empty figure silently", () => {
-    expect(md).toContain("wrk in app-1 failed");
+    expect(md).toContain("- dynamic page, app server alone: wrk in app-1 failed (exit 1): connection refused");
+    expect(md).toContain("- 0-simple_web_stack: 2 runs failed: dns on dns was not ready");
     expect(md).toContain("stacklab reload lb-1 haproxy failed");
     expect(md).toContain("- before web-crash, run 1: a page read answered 200, an entry write 503");
   });

@@ -49,9 +49,9 @@ describe("stacklab render", () => {
     const model = buildModel(loadBlueprint("3"));
     for (const f of renderHost(model, "lb-1", PLACEHOLDER_SECRETS)) expect(readFileSync(join(dir, "lb-1", f.path), "utf8")).toBe(f.content);
     expect(readFileSync(join(dir, "web-2", "etc/nginx/nginx.conf"), "utf8")).toContain("server_name _;");
-    expect(out).toMatch(/^lb-1 +lb +\/etc\/haproxy\/haproxy\.cfg, \/etc\/keepalived\/keepalived\.conf$/m);
-    expect(out).toMatch(/^mon-1 +monitor +\(none\)$/m);
-    expect(out).toContain("16 files for 11 hosts");
+    expect(out).toMatch(/^lb-1 +lb +\/etc\/haproxy\/haproxy\.cfg, \/etc\/keepalived\/keepalived\.conf, \/etc\/nftables\.conf$/m);
+    expect(out).toMatch(/^mon-1 +monitor +.*\/etc\/stacklab\/failover-controller\.json$/m);
+    expect(out).toContain("35 files for 11 hosts");
   });
 
   it("keeps secrets as placeholders in a file only its owner can read", async () => {
@@ -78,7 +78,14 @@ describe("stacklab render", () => {
     const r = JSON.parse(out) as RenderResult;
     expect(r).toMatchObject({ design: "foobar", dir, secrets: "placeholder" });
     expect(r.hosts).toEqual([
-      { host: "lb-1", roles: ["lb"], files: [expect.objectContaining({ path: "/etc/haproxy/haproxy.cfg", mode: "0644", written: join(dir, "lb-1", "etc/haproxy/haproxy.cfg") })] },
+      {
+        host: "lb-1",
+        roles: ["lb"],
+        files: [
+          expect.objectContaining({ path: "/etc/haproxy/haproxy.cfg", mode: "0644", written: join(dir, "lb-1", "etc/haproxy/haproxy.cfg") }),
+          expect.objectContaining({ path: "/etc/nftables.conf" }),
+        ],
+      },
     ]);
   });
 

@@ -332,6 +332,7 @@ describe("app.env", () => {
     expect(reader("server-3", "server-3")).toContain(s3);
     expect(reader("server-3", "server-3")).not.toContain("backup");
     expect(reader("server-3", "server-2")).toMatch(new RegExp(`${s2}.* backup$`));
+    expect(reader("server-1", "server-1")).toContain(s1);
     expect(reader("server-1", "server-1")).not.toContain("backup");
     expect(env(m, "server-1")).toMatchObject({ DB_PRIMARY: "127.0.0.1:3307", DB_REPLICAS: "127.0.0.1:3308" });
     expect(env(bp("0"), "server-1").DB_REPLICAS).toBe("");
