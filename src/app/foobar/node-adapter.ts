@@ -1,6 +1,7 @@
 // The thin node:http(s) adapter around an AppHandler, with a graceful drain for reloads and shutdowns.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { TLS12_CIPHERS, TLS13_SUITES, TLS_MIN_VERSION } from "../../render/config/tls-policy.js";
 import { Server as NetServer } from "node:net";
 import type { AppHandler, AppRequest } from "./http-types.js";
 
@@ -69,7 +70,10 @@ export function serve(handler: AppHandler, tls?: { cert: string | Buffer; key: s
       res.end();
     });
   };
-  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createHttpServer(onRequest);
+  // The lab's TLS policy (src/render/config/tls-policy.ts): TLS 1.2+ and forward-secret AEAD suites only.
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: TLS_MIN_VERSION, ciphers: `${TLS13_SUITES}:${TLS12_CIPHERS}`, honorCipherOrder: true }, onRequest)
+    : createHttpServer(onRequest);
   // Outlive the keep-alive of proxies in front (nginx keeps upstream connections 60 s) so they close first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

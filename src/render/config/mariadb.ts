@@ -1,4 +1,5 @@
 // my.cnf for a database host: GTID replication ready on every db host, read-only on replicas, semi-sync when asked.
+import { TLS12_CIPHERS } from "./tls-policy.js";
 import { PORTS, type Host, type Model } from "../../model/index.js";
 import { header, hostsWithRole, privateAddress, text } from "./common.js";
 import { TLS_FILES } from "./paths.js";
@@ -100,6 +101,9 @@ function tls(): string[] {
     `ssl_ca = ${TLS_FILES.ca}`,
     `ssl_cert = ${TLS_FILES.hostCert}`,
     `ssl_key = ${TLS_FILES.hostKey}`,
+    "# the lab's TLS policy: TLS 1.2 and 1.3, forward-secret AEAD suites only",
+    "tls_version = TLSv1.2,TLSv1.3",
+    `ssl_cipher = ${TLS12_CIPHERS}`,
     "require_secure_transport = ON",
   ];
 }
