@@ -29,7 +29,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only GROUPS] [--cases
        npm run bench -- --render bench/results/FILE.json
 
 Measures stacklab on real labs (root) and writes bench/results/<date>.json and docs/BENCHMARKS.md.
-  --quick         a short run for checking a change (under 3 minutes): one run of each figure, shorter loads
+  --quick         a short run for checking a change (under 3 minutes): one run of each, two lab sizes, four failover cases, shorter loads
   --only GROUPS   some groups only, separated by commas: ${GROUPS.join(", ")}
   --cases IDS     some failover cases only, separated by commas: ${CASE_IDS.join(", ")}
   --runs N        runs of every figure (default: 5 for bring-up of the designs, 3 otherwise; 1 with --quick)

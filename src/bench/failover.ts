@@ -1,76 +1,13 @@
-// Failover and operations under load, measured by the experiment runner (`stacklab experiment --json`); for a
-// deploy or a reload, which the runner has no step for, the benchmark runs the command beside the runner's load.
-import { labModel } from "../runtime/lab-model.js";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+// Failover and operations under load, measured by the experiment runner: `stacklab experiment SCENARIO --json`
+// on a running lab, case after case, with a check between cases that the lab still serves.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExperimentReport } from "../experiment/report.js";
-import { liveRoles } from "../experiment/targets.js";
-import { labDir } from "../runtime/paths.js";
-import { readState } from "../runtime/state.js";
 import { failureText, stacklab } from "./cli.js";
 import { labUnhealthy } from "./health.js";
-import { scenarioLabel, type BenchOperation, type FailoverCase } from "./scenarios.js";
+import { scenarioLabel, type FailoverCase } from "./scenarios.js";
 import { summarize } from "./stats.js";
-import { fmtMs } from "./table.js";
 import type { FailoverResult, FailoverRow } from "./types.js";
-
-/** The duration of a scenario the benchmark writes (its "duration: Ns" line), in ms. */
-function durationOf(yaml: string): number {
-  const m = /^duration: (\d+)s$/m.exec(yaml);
-  return m ? Number(m[1]) * 1000 : 0;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-/** Waits for the runner to write its load generator's config (newer than `since`) and returns when the load starts. */
-async function loadStart(lab: string, since: number, timeoutMs: number): Promise<number> {
-  const dir = join(labDir(lab), "experiments");
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (existsSync(dir)) {
-      for (const run of readdirSync(dir)) {
-        const cfg = join(dir, run, "loadgen.json");
-        if (existsSync(cfg) && statSync(cfg).mtimeMs >= since) return (JSON.parse(readFileSync(cfg, "utf8")) as { startAt: number }).startAt;
-      }
-    }
-    await sleep(50);
-  }
-  throw new Error(`the experiment did not start its load within ${timeoutMs / 1000} s`);
-}
-
-/** The load balancer holding the floating IP now. */
-async function activeLb(lab: string): Promise<string> {
-  const state = readState(lab);
-  if (!state) throw new Error(`no lab ${lab}`);
-  const model = labModel(state);
-  const live = await liveRoles(state, model);
-  const entry = model.entryPoints[0];
-  const lb = (entry && live.holders[entry.address]) ?? model.loadBalancer?.hosts[0];
-  if (!lb) throw new Error("the design has no load balancer");
-  return lb;
-}
-
-/** Runs an operation the runner has no step for; returns notes on what it did. */
-async function operate(lab: string, op: BenchOperation, tag: string): Promise<string[]> {
-  if (op.kind === "deploy") {
-    const version = `bench-${tag}`;
-    const r = await stacklab(["deploy", "--version", version, "--name", lab, "--json"], 120_000);
-    if (r.code !== 0) throw new Error(`stacklab deploy failed (${failureText(r)})`);
-    const rep = JSON.parse(r.stdout) as { durationMs: number; batches: unknown[] };
-    return [`deploy of ${version}: ${rep.batches.length} batches in ${(rep.durationMs / 1000).toFixed(1)} s`];
-  }
-  const lb = await activeLb(lab);
-  const starts: number[] = [];
-  for (let i = 0; i < op.times; i++) {
-    starts.push(Date.now());
-    const r = await stacklab(["reload", lb, op.service, "--name", lab], 30_000);
-    if (r.code !== 0) throw new Error(`stacklab reload ${lb} ${op.service} failed (${failureText(r)})`);
-    if (i < op.times - 1) await sleep(starts[i]! + op.everyMs - Date.now());
-  }
-  // A reload command takes a moment to start Node, so reloads may come further apart than asked.
-  const gap = starts.length > 1 ? (starts[starts.length - 1]! - starts[0]!) / (starts.length - 1) : 0;
-  return [`${op.times} reloads of ${op.service} on ${lb}, ${fmtMs(gap)} apart on average`];
-}
 
 /** What one run of a case gave. */
 export interface RunOutcome {
@@ -79,40 +16,24 @@ export interface RunOutcome {
   notes: string[];
 }
 
-/** One run of a case: the experiment, and the benchmark's own operation beside it when the case has one. */
-async function runCase(lab: string, c: FailoverCase, tmpDir: string, tag: string): Promise<RunOutcome> {
+/** One run of a case: `stacklab experiment SCENARIO --json` on the lab. */
+async function runCase(lab: string, c: FailoverCase, tmpDir: string): Promise<RunOutcome> {
   let scenarioArg: string;
   if ("builtIn" in c.scenario) scenarioArg = c.scenario.builtIn;
   else {
     scenarioArg = join(tmpDir, `${c.scenario.name}.yaml`);
     writeFileSync(scenarioArg, c.scenario.yaml);
   }
-  const since = Date.now() - 1000;
-  const experiment = stacklab(["experiment", scenarioArg, "--name", lab, "--json"], 180_000);
-  const notes: string[] = [];
-  let opFailure: string | undefined;
-  if (c.operation) {
-    const { atMs, run } = c.operation;
-    try {
-      const t0 = await loadStart(lab, since, 60_000);
-      await sleep(t0 + atMs - Date.now());
-      notes.push(...(await operate(lab, run, tag)));
-      const end = t0 + ("builtIn" in c.scenario ? 0 : durationOf(c.scenario.yaml));
-      if (Date.now() > end) notes.push(`the ${run.kind} ended ${fmtMs(Date.now() - end)} after the load: requests of its last part were not counted`);
-    } catch (err) {
-      opFailure = (err as Error).message;
-    }
-  }
-  const r = await experiment;
+  const r = await stacklab(["experiment", scenarioArg, "--name", lab, "--json"], 180_000);
   let report: ExperimentReport | null = null;
   try {
     report = JSON.parse(r.stdout) as ExperimentReport;
   } catch {
-    return { report: null, failure: `stacklab experiment failed (${failureText(r)})`, notes };
+    return { report: null, failure: `stacklab experiment failed (${failureText(r)})`, notes: [] };
   }
   // Exit 1 only says an expectation did not hold: the figures are still measured.
-  if (r.code !== 0 && r.code !== 1) return { report: null, failure: `stacklab experiment failed (${failureText(r)})`, notes };
-  return { report, notes: [...notes, ...report.notes], ...(opFailure ? { failure: opFailure } : {}) };
+  if (r.code !== 0 && r.code !== 1) return { report: null, failure: `stacklab experiment failed (${failureText(r)})`, notes: [] };
+  return { report, notes: report.notes };
 }
 
 /** The figures of one case over its runs. */
@@ -170,7 +91,7 @@ export async function benchFailover(lab: string, opts: FailoverOptions): Promise
         recreated.push(`before ${c.id}, run ${r + 1}: ${broken}`);
         await opts.recreate();
       }
-      const o = await runCase(lab, c, opts.tmpDir, `${r + 1}-${Date.now().toString(36)}`);
+      const o = await runCase(lab, c, opts.tmpDir);
       outcomes.get(c.id)!.push(o);
       const m = o.report?.metrics;
       opts.say(`[${r + 1}/${opts.runs}] ${c.id}: ${m ? `downtime ${m.downtime} ms, write downtime ${m.writeDowntime ?? "-"} ms, ${m.failedRequests}/${m.requests} failed, lost writes ${m.lostWrites ?? "-"}` : ""}${o.failure ? ` ${o.failure}` : ""}`);

@@ -26,7 +26,7 @@ function problems(rows: { label: string; failures: string[]; leftovers?: string[
 
 function fitText(what: string, fit: LinearFit | null): string {
   if (!fit) return `- ${what}: not enough sizes measured for a line.`;
-  const line = `- ${what}: about **${fmtMs(fit.slope)} per host** (${what.toLowerCase()} ≈ ${fmtMs(fit.intercept)} + ${fmtMs(fit.slope)} × hosts`;
+  const line = `- ${what}: about **${fmtMs(fit.slope)} per host** (${what.toLowerCase()} ≈ ${fmtMs(fit.slope)} × hosts ${fit.intercept < 0 ? "−" : "+"} ${fmtMs(Math.abs(fit.intercept))}`;
   if (fit.points < 3) return `${line}). Only two sizes were measured, and a line fits any two points: the full run's three sizes say whether growth is linear.`;
   return (
     `${line}, r² = ${fit.r2.toFixed(3)}). ` +
@@ -69,6 +69,10 @@ export function lifecycleSection(l: LifecycleResult): string {
 export function servingSection(s: ServingResult): string {
   const rows = s.targets.map((t) => [t.label, t.from, fmtSummary(t.rps, fmtCount), fmtSummary(t.p50, fmtLatency), fmtSummary(t.p90, fmtLatency), fmtSummary(t.p99, fmtLatency), `${fmtCount(t.errors)} of ${fmtCount(t.requests)}`]);
   const failed = s.targets.flatMap((t) => grouped(t.failures).map((f) => `- ${t.label}: ${f.text}${f.times > 1 ? ` (${f.times} runs)` : ""}`));
+  // Errors beyond 1% make a figure doubtful: say which, and of what kind (answers/s counts successful answers only).
+  const erred = s.targets
+    .filter((t) => t.errors > t.requests * 0.01)
+    .map((t) => `- ${t.label}: ${fmtCount(t.errors)} of ${fmtCount(t.requests)} requests failed (${Object.entries(t.errorKinds ?? {}).map(([k, n]) => `${fmtCount(n)} × ${k}`).join(", ") || "kinds not recorded"}).`);
   return [
     "## Serving",
     "",
@@ -78,9 +82,10 @@ export function servingSection(s: ServingResult): string {
     "",
     mdTable(["target", "wrk runs in", "answers/s (2xx)", "p50", "p90", "p99", "errors"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
     ...(failed.length ? ["", ...failed] : []),
+    ...(erred.length ? ["", "More than 1% of the requests failed here (the answers/s column counts successful answers only):", "", ...erred] : []),
     "",
     mdTable(
-      ["ratio of requests/s", "value"],
+      ["ratio of answers/s", "value"],
       s.ratios.map((r) => [r.label, fmtRatio(r.value)]),
       ["l", "r"],
     ),

@@ -87,6 +87,8 @@ export interface ServingTarget {
   requests: number;
   /** Socket errors, timeouts and non-2xx/3xx answers over every run. */
   errors: number;
+  /** The same, by kind. */
+  errorKinds: Record<string, number>;
   failures: string[];
 }
 

@@ -17,6 +17,8 @@ export interface WrkRun {
   rps: number;
   /** Socket errors, timeouts and non-2xx/3xx answers. */
   errors: number;
+  /** The same, by kind (wrk's connect, read, write, status and timeout counters); only kinds that occurred. */
+  errorKinds: Record<string, number>;
   p50: number;
   p90: number;
   p99: number;
@@ -60,13 +62,16 @@ export function parseWrk(stdout: string): WrkRun {
   };
   const durationMs = num("duration_us") / 1000;
   const requests = num("requests");
-  const errors = num("connect") + num("read") + num("write") + num("status") + num("timeout");
+  const kinds = ["connect", "read", "write", "status", "timeout"] as const;
+  const errorKinds = Object.fromEntries(kinds.filter((k) => num(k) > 0).map((k) => [k === "status" ? "non-2xx/3xx answer" : k === "timeout" ? "timeout" : `${k} error`, num(k)]));
+  const errors = kinds.reduce((sum, k) => sum + num(k), 0);
   return {
     requests,
     durationMs,
     // Only successful answers count: an error page served fast is not throughput.
     rps: durationMs > 0 ? (Math.max(0, requests - num("status")) * 1000) / durationMs : 0,
     errors,
+    errorKinds,
     p50: num("p50") / 1000,
     p90: num("p90") / 1000,
     p99: num("p99") / 1000,

@@ -1,8 +1,9 @@
 // One isolated host: its directory tree, its init (runsvdir as PID 1 of its own PID namespace), and entering it.
-import { chmodSync, chownSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
+import { REPO_DIR } from "./repo.js";
 import { dirname, join } from "node:path";
 import { run, spawnDetached, type CommandResult, type RunOptions } from "./exec.js";
-import { hostDir, hostNetns } from "./paths.js";
+import { hostDir, hostNetns, labDir } from "./paths.js";
 import { procRecord, type ProcRecord } from "./state.js";
 
 /** Directories of the machine a host gets its own copy of (bind-mounted over the real ones). */
@@ -52,6 +53,10 @@ export function chownTo(path: string, user: string): void {
 /** The shell script that becomes the host: private mounts at the standard paths, hostname, then runsvdir as init. */
 export function initScript(lab: string, host: string): string {
   const root = hostDir(lab, host);
+  // Folders of this machine the host's services run from (stacklab itself, a custom app): if one lies under
+  // a folder the host gets its own copy of (e.g. a clone in /tmp), it is bound again on top, so it stays visible.
+  const hidden = visiblePaths(lab).filter((p) => BIND_DIRS.some((d) => p === `/${d}` || p.startsWith(`/${d}/`)));
+  const stash = (i: number) => `"$R/.visible/${i}"`;
   return [
     "#!/bin/sh",
     `# stacklab host init: lab ${lab}, host ${host}. Runs as PID 1 of the host's PID namespace.`,
@@ -59,8 +64,10 @@ export function initScript(lab: string, host: string): string {
     `R='${root}'`,
     // /etc: the machine's /etc with the host's own files layered on top, so Debian's defaults stay visible.
     'mount -t overlay stacklab-etc -o "lowerdir=/etc,upperdir=$R/etc,workdir=$R/.overlay/etc" /etc',
+    ...hidden.map((p, i) => `mkdir -p ${stash(i)} && mount --bind '${p}' ${stash(i)}`),
     // (a folder whose package is not installed has nothing to hide, so it is skipped)
     ...BIND_DIRS.map((d) => `if [ -d /${d} ]; then mount --bind "$R/${d}" /${d}; fi`),
+    ...hidden.map((p, i) => `mkdir -p '${p}' && mount --bind ${stash(i)} '${p}'`),
     // runit's control FIFOs must be the same inodes inside and outside the host (an overlay gives its own),
     // so that stacklab can send `sv`-style commands from this machine: the service folder is bound, not overlaid.
     `mount --bind "$R/etc/stacklab/service" ${SERVICE_DIR}`,
@@ -71,6 +78,18 @@ export function initScript(lab: string, host: string): string {
     `exec runsvdir -P ${SERVICE_DIR}`,
     "",
   ].join("\n");
+}
+
+/** Folders every host of a lab must see as they are on this machine: stacklab's own, plus those recorded at `up`. */
+export function visiblePaths(lab: string): string[] {
+  const file = join(labDir(lab), "visible.json");
+  const extra = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as string[]) : [];
+  return [...new Set([REPO_DIR, ...extra])];
+}
+
+/** Records more folders the lab's hosts must see (a custom app's directory). */
+export function keepVisible(lab: string, paths: string[]): void {
+  writeFileSync(join(labDir(lab), "visible.json"), JSON.stringify(paths));
 }
 
 /** Starts a host: its init runs detached, in the host's network namespace and fresh PID, UTS and mount namespaces. */

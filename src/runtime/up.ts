@@ -6,7 +6,8 @@ import type { Host, Model } from "../model/types.js";
 import type { Stack } from "../spec/schema.js";
 import { UsageError } from "../spec/errors.js";
 import { hostFiles, missingServices } from "./files.js";
-import { launchHost, prepareHostDir, runInHost } from "./host.js";
+import { keepVisible, launchHost, prepareHostDir, runInHost } from "./host.js";
+import { resolve } from "node:path";
 import { createNetwork } from "./network.js";
 import { hostDir, hostNetns, LAB_NAME, labDir, switchNetns } from "./paths.js";
 import { labSecrets, redact, type Secrets } from "./secrets.js";
@@ -110,6 +111,7 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
   };
 
   progress.step("rendering configuration");
+  if (model.app.type === "custom") keepVisible(name, [resolve(opts.specDir ?? process.cwd(), model.app.dir ?? ".")]);
   const tls = await labTlsFiles(name, model);
   const contexts = new Map<string, ServiceContext>();
   for (const host of model.hosts) {

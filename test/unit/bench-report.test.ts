@@ -36,8 +36,8 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
       load: "wrk -t1 -c20 -d5s --timeout 2s",
       runs: 3,
       targets: [
-        { id: "path-dynamic", label: "dynamic page, whole path", from: "user", url: "https://www.foobar.com/api/entries?limit=5", rps: s(700, 760, 800), p50: s(24), p90: s(60), p99: s(130), maxMs: s(300), requests: 11_000, errors: 0, failures: [] },
-        { id: "app-direct", label: "dynamic page, app server alone", from: "app-1", url: "https://127.0.0.1:8000/api/entries?limit=5", rps: null, p50: null, p90: null, p99: null, maxMs: null, requests: 0, errors: 0, failures: ["wrk in app-1 failed (exit 1): connection refused"] },
+        { id: "path-dynamic", label: "dynamic page, whole path", from: "user", url: "https://www.foobar.com/api/entries?limit=5", rps: s(700, 760, 800), p50: s(24), p90: s(60), p99: s(130), maxMs: s(300), requests: 11_000, errors: 330, errorKinds: { "non-2xx/3xx answer": 300, timeout: 30 }, failures: [] },
+        { id: "app-direct", label: "dynamic page, app server alone", from: "app-1", url: "https://127.0.0.1:8000/api/entries?limit=5", rps: null, p50: null, p90: null, p99: null, maxMs: null, requests: 0, errors: 0, errorKinds: {}, failures: ["wrk in app-1 failed (exit 1): connection refused"] },
       ],
       ratios: [{ label: "dynamic page: whole path / app server alone", value: null }],
     },
@@ -90,7 +90,8 @@ describe("docs/BENCHMARKS.md", () => {
   });
   it("puts the goals and the published figures next to ours", () => {
     expect(md).toContain("Design 3: up in **3.10 s** (meets the 5 s goal, not yet the 3 s aim), down in **1.00 s** (meets the 2 s goal)");
-    expect(md).toContain("about **150 ms per host**");
+    expect(md).toContain("about **150 ms per host** (up ≈ 150 ms × hosts + 1.50 s, r² = 1.000)");
+    expect(md).toContain("- dynamic page, whole path: 330 of 11 000 requests failed (300 × non-2xx/3xx answer, 30 × timeout).");
     expect(md).toContain("close to linear");
     expect(md).toContain("≈ 3.6 s (keepalived defaults)");
     expect(md).toMatch(/10 to 30 s/);

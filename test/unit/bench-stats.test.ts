@@ -62,6 +62,7 @@ describe("wrk", () => {
     // 3 of the 5000 answers were errors (status): they are not throughput
     expect(r.rps).toBeCloseTo(999.4);
     expect(r.errors).toBe(6);
+    expect(r.errorKinds).toEqual({ "read error": 2, "non-2xx/3xx answer": 3, timeout: 1 });
     expect(r.p50).toBe(1.2);
     expect(r.p99).toBe(15);
     expect(r.max).toBe(40);
