@@ -20,7 +20,8 @@ export function buildApp(): { runner: string; dir: string; remove: () => void } 
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, "build-"));
   const src = join(REPO, "src");
-  for (const file of tsFiles(join(src, "app"))) {
+  // src/app, plus the one module it shares with the renderers: the lab's TLS policy.
+  for (const file of [...tsFiles(join(src, "app")), join(src, "render/config/tls-policy.ts")]) {
     const out = ts.transpileModule(readFileSync(file, "utf8"), {
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
       fileName: file,
