@@ -36,6 +36,12 @@ async function runCase(lab: string, c: FailoverCase, tmpDir: string): Promise<Ru
   return { report, notes: report.notes };
 }
 
+/** A run's load in words. */
+export function loadText(r: Pick<ExperimentReport, "load" | "durationMs">): string {
+  const l = r.load;
+  return `${l.readsPerSecond} reads/s + ${l.writesPerSecond} writes/s for ${r.durationMs / 1000} s from the user host, ${l.reuseConnections ? "connections reused" : "a new connection per request"}, timeout ${l.timeoutMs} ms`;
+}
+
 /** The figures of one case over its runs. */
 export function failoverRow(c: FailoverCase, outcomes: readonly RunOutcome[]): FailoverRow {
   const reports = outcomes.flatMap((o) => (o.report ? [o.report] : []));
@@ -45,6 +51,7 @@ export function failoverRow(c: FailoverCase, outcomes: readonly RunOutcome[]): F
     label: c.label,
     scenario: scenarioLabel(c),
     measure: c.measure,
+    load: reports[0] ? loadText(reports[0]) : "",
     downtime: metric("downtime"),
     writeDowntime: metric("writeDowntime"),
     failed: metric("failedRequests"),
@@ -98,6 +105,6 @@ export async function benchFailover(lab: string, opts: FailoverOptions): Promise
     }
   }
   const first = opts.cases[0] ? outcomes.get(opts.cases[0].id)!.find((o) => o.report)?.report : undefined;
-  const load = first ? `${first.load.readsPerSecond} reads/s + ${first.load.writesPerSecond} writes/s from the user host, a new connection per request${first.load.reuseConnections ? " (reused)" : ""}, timeout ${first.load.timeoutMs} ms` : "the experiment runner's default load";
+  const load = first ? loadText(first) : "the experiment runner's default load";
   return { runs: opts.runs, load, rows: opts.cases.map((c) => failoverRow(c, outcomes.get(c.id)!)), recreated };
 }

@@ -118,15 +118,17 @@ export function failoverSection(f: FailoverResult): string {
     held(r.passed),
     r.anchor ?? "",
   ]);
+  const others = f.rows.filter((r) => r.load && r.load !== f.load);
   const issues = f.rows.flatMap((r) => grouped(r.failures).map((x) => `- ${r.label}: ${x.text}${x.times > 1 ? ` (${x.times} runs)` : ""}`));
   return [
     "## Failover and operations",
     "",
-    `Measured by the experiment runner (\`stacklab experiment NAME --json\`) on a running design-3 lab: ${f.load}. ` +
+    `Measured by the experiment runner (\`stacklab experiment NAME --json\`) on a running design-3 lab: ${f.load}${others.length ? " (unless said below)" : ""}. ` +
       `*Downtime* is the longest stretch in which every request failed; *lost writes* are acknowledged writes missing from the database afterwards. ` +
       `${runsText(f.runs, "per case")}; the figure each case is judged by is in bold.`,
     "",
     mdTable(["event", "scenario", "downtime", "write downtime", "failed requests", "lost writes", "expectations held", "published figure"], rows, ["l", "l", "r", "r", "r", "r", "r", "l"]),
+    ...(others.length ? ["", "Scenarios with a load of their own:", "", ...others.map((r) => `- ${r.label}: ${r.load}.`)] : []),
     ...causes(f),
     "",
     "Published figures to read these against:",

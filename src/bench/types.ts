@@ -107,6 +107,8 @@ export interface FailoverRow {
   label: string;
   /** Scenario name (built-in) or "bench:<name>" for one the benchmark writes. */
   scenario: string;
+  /** The load its scenario sent, in words. */
+  load: string;
   /** What the row is judged by: downtime (all requests, or writes only), or failed requests. */
   measure: "downtime" | "writeDowntime" | "failed";
   /** Longest stretch in which every request failed, in ms. */

@@ -13,7 +13,7 @@ function lifecycleRow(label: string, hosts: number, up: number[], down: number[]
 }
 
 function failoverRow(id: string, over: Partial<FailoverRow>): FailoverRow {
-  return { id, label: id, scenario: id, measure: "downtime", downtime: s(300), writeDowntime: s(300), failed: s(10), requests: s(600), lostWrites: s(0), indeterminateWrites: s(0), errors: { timeout: 7, "503": 3 }, passed: [true], failures: [], notes: [], trace: [], ...over };
+  return { id, label: id, scenario: id, load: "50 reads/s", measure: "downtime", downtime: s(300), writeDowntime: s(300), failed: s(10), requests: s(600), lostWrites: s(0), indeterminateWrites: s(0), errors: { timeout: 7, "503": 3 }, passed: [true], failures: [], notes: [], trace: [], ...over };
 }
 
 function results(over: Partial<BenchResults> = {}): BenchResults {
@@ -43,8 +43,8 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
     },
     failover: {
       runs: 3,
-      load: "50 reads/s + 10 writes/s",
-      rows: [failoverRow("lb-crash", { anchor: "≈ 3.6 s (keepalived defaults)" }), failoverRow("db-crash", { measure: "writeDowntime", writeDowntime: s(12_000), lostWrites: null }), failoverRow("reload", { measure: "failed", failed: null, requests: null, failures: ["stacklab reload lb-1 haproxy failed (exit 2)"] })],
+      load: "50 reads/s",
+      rows: [failoverRow("lb-crash", { anchor: "≈ 3.6 s (keepalived defaults)" }), failoverRow("deploy", { measure: "failed", load: "50 reads/s, timeout 2000 ms" }), failoverRow("db-crash", { measure: "writeDowntime", writeDowntime: s(12_000), lostWrites: null }), failoverRow("reload", { measure: "failed", failed: null, requests: null, failures: ["stacklab reload lb-1 haproxy failed (exit 2)"] })],
       recreated: ["before web-crash, run 1: a page read answered 200, an entry write 503"],
     },
     footprint: {
@@ -97,6 +97,7 @@ describe("docs/BENCHMARKS.md", () => {
     expect(md).toMatch(/10 to 30 s/);
     expect(md).toContain("**12.0 s**");
     expect(md).toContain("- lb-crash: 7 × timeout, 3 × HTTP 503");
+    expect(md).toContain("Scenarios with a load of their own:\n\n- deploy: 50 reads/s, timeout 2000 ms.");
   });
   it("says what one run or two sizes cannot show (a quick run)", () => {
     const base = results();
