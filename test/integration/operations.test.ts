@@ -61,7 +61,7 @@ describe.skipIf(!isRoot)("operations on design 3 under load", () => {
       ["scale", "cache=2"],
       ["scale", "web"],
       ["deploy", "--app", "/nonexistent"],
-      ["deploy", "--version", "1.0.0"],
+      ["deploy", "--version", "not a version!"],
     ];
     for (const args of bad) {
       const r = cli([...args, "--name", LAB]);
