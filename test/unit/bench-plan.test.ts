@@ -24,6 +24,7 @@ describe("generated labs", () => {
     expect(count("web") + count("app")).toBe(n - fixedHosts(base));
     expect(Math.abs(count("web") - count("app"))).toBeLessThanOrEqual(1);
     expect(count("db")).toBe(2);
+    expect(loaded.value.app).toMatchObject({ type: "demo", workers: 1 });
   });
   it("refuses sizes the spec cannot hold", () => {
     expect(() => scaledSpec(base, fixedHosts(base) + 1)).toThrow(/at least/);
