@@ -28,6 +28,7 @@ export const REQUIREMENTS: Requirement[] = [
   { binary: "nft", pkg: "nftables", why: "each host's firewall, and network partitions", versionArgs: ["--version"] },
   { binary: "iptables", pkg: "iptables", why: "`fault netem` without the kernel's netem: packets queued to a delay program (NFQUEUE)", versionArgs: ["--version"] },
   { binary: "python3", pkg: "python3", why: "the delay program of `fault netem` when the kernel has no netem", versionArgs: ["--version"] },
+  { binary: "wrk", pkg: "wrk", why: "`npm run bench`'s load generator", versionArgs: ["--version"] },
   { binary: "tcpdump", pkg: "tcpdump", why: "`stacklab audit`'s capture of the private network", versionArgs: ["--version"] },
   { binary: "prometheus", pkg: "prometheus", why: "the monitoring host", versionArgs: ["--version"] },
   { binary: "prometheus-alertmanager", pkg: "prometheus-alertmanager", why: "alerts from the monitoring host", versionArgs: ["--version"] },
