@@ -37,11 +37,20 @@ describe.skipIf(!isRoot)("monitoring on design 2", () => {
     expect(bad.stderr).toMatch(/Prometheus refused the query: .*parse error/);
   });
 
-  it("records the site's QPS as stacklab:site_qps", () => {
-    const r = labJson<{ resultType: string; result: { value: [number, string] }[] }>(["metrics", "stacklab:site_qps", "--name", LAB, "--json"]);
-    expect(r.resultType).toBe("vector");
-    expect(Number(r.result[0]?.value[1])).toBeGreaterThan(0);
-  });
+  it("records the site's QPS as stacklab:site_qps", async () => {
+    // A small bounded burst from the visitor, then wait for scrapes and the recording rule to see it.
+    cli(["exec", "--name", LAB, "user", "--", "bash", "-c", "for i in $(seq 1 40); do curl -sk -o /dev/null --max-time 2 https://www.foobar.com/; done"], 60_000);
+    let qps = 0;
+    let type = "";
+    for (let i = 0; i < 20 && !(qps > 0); i++) {
+      const r = labJson<{ resultType: string; result: { value: [number, string] }[] }>(["metrics", "stacklab:site_qps", "--name", LAB, "--json"]);
+      type = r.resultType;
+      qps = Number(r.result[0]?.value[1]);
+      if (!(qps > 0)) await new Promise((res) => setTimeout(res, 1000));
+    }
+    expect(type).toBe("vector");
+    expect(qps).toBeGreaterThan(0);
+  }, 60_000);
 
   it("fires HostDown and BackendDown for a crashed server, and status shows them", async () => {
     expect(cli(["fault", "kill", "server-2", "--name", LAB]).code).toBe(0);
