@@ -17,18 +17,18 @@ class FakeDb implements FoobarDb {
   broken = false;
 
   private on<T>(role: "primary" | "replica", value: T): DbAnswer<T> {
-    return role === "primary" ? { value, dbHost: "db-1", role, endpoint: "10.0.2.1:3306" } : { value, dbHost: "db-2", role, endpoint: "10.0.2.2:3306" };
+    return role === "primary" ? { value, dbHost: "db-1", role, endpoint: "198.18.3.1:3306" } : { value, dbHost: "db-2", role, endpoint: "198.18.3.2:3306" };
   }
 
   private source(consistent: boolean): "primary" | "replica" {
     if (this.broken) throw new TypeError("a bug in the data layer");
     if (!consistent && !this.replicaDown) return "replica";
     if (!this.primaryDown) return "primary";
-    throw new DbUnavailableError("primary 10.0.2.1:3306: ECONNREFUSED");
+    throw new DbUnavailableError("primary 198.18.3.1:3306: ECONNREFUSED");
   }
 
   async insertEntry(e: NewEntry): Promise<DbAnswer<number>> {
-    if (this.primaryDown) throw new DbUnavailableError("primary 10.0.2.1:3306: ECONNREFUSED");
+    if (this.primaryDown) throw new DbUnavailableError("primary 198.18.3.1:3306: ECONNREFUSED");
     const entry: Entry = { id: this.primary.length + 1, ...e, createdAt: "2026-01-02T03:04:05.000Z" };
     this.primary.push(entry);
     if (this.replicate) this.replica.push(entry);
@@ -47,13 +47,13 @@ class FakeDb implements FoobarDb {
 
   async health(): Promise<EndpointHealth[]> {
     return [
-      this.primaryDown ? { endpoint: "10.0.2.1:3306", role: "primary", ok: false, error: "ECONNREFUSED", latencyMs: 1 } : { endpoint: "10.0.2.1:3306", role: "primary", ok: true, dbHost: "db-1", latencyMs: 1 },
-      this.replicaDown ? { endpoint: "10.0.2.2:3306", role: "replica", ok: false, error: "ECONNREFUSED", latencyMs: 1 } : { endpoint: "10.0.2.2:3306", role: "replica", ok: true, dbHost: "db-2", latencyMs: 1 },
+      this.primaryDown ? { endpoint: "198.18.3.1:3306", role: "primary", ok: false, error: "ECONNREFUSED", latencyMs: 1 } : { endpoint: "198.18.3.1:3306", role: "primary", ok: true, dbHost: "db-1", latencyMs: 1 },
+      this.replicaDown ? { endpoint: "198.18.3.2:3306", role: "replica", ok: false, error: "ECONNREFUSED", latencyMs: 1 } : { endpoint: "198.18.3.2:3306", role: "replica", ok: true, dbHost: "db-2", latencyMs: 1 },
     ];
   }
 
   poolStats(): PoolStats[] {
-    return [{ endpoint: "10.0.2.1:3306", role: "primary", up: !this.primaryDown, total: 3, free: 2, queued: 0 }];
+    return [{ endpoint: "198.18.3.1:3306", role: "primary", up: !this.primaryDown, total: 3, free: 2, queued: 0 }];
   }
 
   async close(): Promise<void> {}
@@ -253,7 +253,7 @@ describe("foobar metrics", () => {
     expect(m.body).toContain('foobar_http_requests_total{route="static",method="GET",status="404"} 1');
     expect(m.body).toContain('foobar_errors_total{kind="db"} 1');
     expect(m.body).toContain('foobar_http_request_duration_seconds_count{route="/api/entries/:id",method="GET"} 3');
-    expect(m.body).toContain('foobar_db_pool_connections{endpoint="10.0.2.1:3306",role="primary",state="total"} 3');
+    expect(m.body).toContain('foobar_db_pool_connections{endpoint="198.18.3.1:3306",role="primary",state="total"} 3');
     expect(m.body).toContain('foobar_app_info{version="1.2.3",host="app-1"} 1');
   });
 });

@@ -46,9 +46,9 @@ describe("env file", () => {
 
 describe("app config", () => {
   it("reads the contract with its defaults", () => {
-    const c = readAppConfig({ DB_PRIMARY: "10.0.2.1:3306", DB_REPLICAS: "10.0.2.2:3306, 10.0.2.3", HOST_NAME: "app-1" });
+    const c = readAppConfig({ DB_PRIMARY: "198.18.3.1:3306", DB_REPLICAS: "198.18.3.2:3306, 198.18.3.3", HOST_NAME: "app-1" });
     expect(c).toMatchObject({ port: 8000, workers: 2, kind: "demo", version: "1.0.0", healthPath: "/healthz", hostName: "app-1" });
-    expect(c.db).toMatchObject({ primary: { host: "10.0.2.1", port: 3306 }, replicas: [{ host: "10.0.2.2", port: 3306 }, { host: "10.0.2.3", port: 3306 }], name: "foobar", user: "foobar_app" });
+    expect(c.db).toMatchObject({ primary: { host: "198.18.3.1", port: 3306 }, replicas: [{ host: "198.18.3.2", port: 3306 }, { host: "198.18.3.3", port: 3306 }], name: "foobar", user: "foobar_app" });
     expect(parseEndpoint("[fd00::1]:3307")).toEqual({ host: "fd00::1", port: 3307 });
   });
 

@@ -4,7 +4,7 @@ import type { DbObservation, ReplicaState } from "../../src/failover/observe.js"
 import type { AgentStatus, PrimaryProbe } from "../../src/failover/types.js";
 
 export const NOW = 1_000_000;
-export const ADDR: Record<string, string> = { "db-1": "10.0.0.1", "db-2": "10.0.0.2", "db-3": "10.0.0.3" };
+export const ADDR: Record<string, string> = { "db-1": "198.18.1.11", "db-2": "198.18.1.12", "db-3": "198.18.1.13" };
 
 /** A database observation; `replicaOf` makes it a streaming replica of that host. */
 export function obs(o: Partial<DbObservation> & { replicaOf?: string; io?: ReplicaState["io"]; ioPos?: string } = {}): DbObservation {
