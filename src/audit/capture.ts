@@ -24,6 +24,11 @@ export function flowOfSegment(model: Model, s: TcpSegment): { flow?: Flow; clien
   return s.sport < s.dport ? { client: b, server: a, port: s.sport } : { client: a, server: b, port: s.dport };
 }
 
+/** Flows a visitor's request takes over the private segment from one host to another (not within a host). */
+export function requestFlowsAcrossHosts(model: Model): Flow[] {
+  return model.flows.filter((f) => ["lb-web", "web-app", "app-db"].includes(f.id) && f.network === "private" && f.from.hosts.some((a) => f.to.hosts.some((b) => a !== b)));
+}
+
 interface Seen {
   flow?: Flow;
   client: string;
@@ -59,6 +64,16 @@ export function judgeCapture(model: Model, segments: TcpSegment[], marker: strin
     ...rows.filter((r) => !r.plaintext.size && !r.flow?.encrypted).map((r) => `no readable payload: ${line(r)}`),
   ];
   const total = segments.length;
+  const crossing = requestFlowsAcrossHosts(model);
+  if (!total && crossing.length) {
+    return {
+      id: "plaintext",
+      title: "plaintext on the private segment",
+      status: "fail",
+      summary: `the capture saw no packet, although the visitor's requests cross the private segment (${crossing.map((f) => f.id).join(", ")}): nothing can be said about plaintext`,
+      details: [],
+    };
+  }
   const status = leaks.length ? "fail" : declared.length ? "warn" : "pass";
   const why = model.tls.mode === "none" ? "the design has no TLS" : declared.some((r) => r.flow!.id === "lb-web") ? "TLS ends at the load balancer" : "tls.internal is false";
   const scrapeNote = model.monitoring.host ? "; Prometheus scrapes, plaintext by design, are left out" : "";
@@ -100,7 +115,7 @@ export async function checkPlaintext(ctx: AuditContext): Promise<CheckResult> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `capture-${process.pid}.pcap`);
   const pidFile = join(dir, `tcpdump-${process.pid}.pid`);
-  const script = `tcpdump -i ${BRIDGES.private} -nn -U -s 0 -w '${file}' tcp 2>/dev/null & echo $! > '${pidFile}'; wait $!`;
+  const script = `tcpdump -i ${BRIDGES.private} -nn -U --immediate-mode -s 0 -w '${file}' tcp 2>/dev/null & echo $! > '${pidFile}'; wait $!`;
   try {
     const capture = run(["ip", "netns", "exec", switchNetns(ctx.lab), "timeout", "60", "sh", "-c", script], { check: false, timeoutMs: 65_000 });
     const started = await until(() => existsSync(file) && statSync(file).size >= 24, 5000);

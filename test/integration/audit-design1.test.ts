@@ -26,6 +26,7 @@ describe.skipIf(!isRoot)("audit of design 1", () => {
     // Without firewalls the load balancer reaches the database directly.
     expect(byId("reachability").details).toEqual(expect.arrayContaining([expect.stringMatching(/^allowed but should be blocked: lb-1 -> server-1 198\.18\.\d+\.\d+:3306\/tcp: open$/)]));
     for (const id of ["tls-versions", "certificates", "redirect", "hsts"]) expect(byId(id).status).toBe("skip");
+    expect(byId("plaintext").status).toBe("warn");
   }, 120_000);
 
   it("prints the failures as text and exits 1", () => {

@@ -50,8 +50,9 @@ describe.skipIf(!isRoot)("audit of a passthrough design", () => {
     expect(byId("privileges").status).not.toBe("fail");
     expect(byId("privileges").details).toEqual(expect.arrayContaining(["server-1 app: nobody", "server-1 mariadb: mysql", "lb-1 haproxy: root, haproxy (master root, workers haproxy)"]));
     expect(byId("https").details.join("\n")).toMatch(/flow user-https, from user\) -> www\.foobar\.com \[nginx\]/);
-    // The capture must never find plaintext where the design says TLS. (Whether it sees the lb -> web flow
-    // at all is not asserted here: on designs whose web and app share a host it can miss it; see issue 5's note.)
-    expect(byId("plaintext").details.some((d) => /^FAIL/.test(d))).toBe(false);
+    // lb -> web stays encrypted; web -> app and app -> db are plaintext, as tls.internal: false declares.
+    const plaintext = byId("plaintext");
+    expect(plaintext.details.some((d) => /^encrypted: flow lb-web/.test(d))).toBe(true);
+    expect(plaintext.details.some((d) => /^FAIL/.test(d))).toBe(false);
   }, 120_000);
 });

@@ -195,6 +195,16 @@ describe("the capture on the private segment", () => {
     expect(r.summary).toContain("lb-web");
     expect(r.summary).toContain("TLS ends at the load balancer");
   });
+
+  it("fails an empty capture where the visitor's requests must cross hosts, passes it where every tier shares one host", () => {
+    const empty = tcpSegments(pcap([]));
+    const two = judgeCapture(bp("2"), empty, marker);
+    expect(two.status).toBe("fail");
+    expect(two.summary).toMatch(/saw no packet.*lb-web/);
+    const zero = judgeCapture(bp("0"), empty, marker);
+    expect(zero.status).toBe("pass");
+    expect(zero.summary).toContain("every tier on one host");
+  });
 });
 
 describe("TLS", () => {
