@@ -1,5 +1,5 @@
 // The visitor's view: from the user host, every lab address on every port anything in the lab listens on.
-import { PORTS, type Model } from "../model/index.js";
+import { PORTS, type Flow, type Model } from "../model/index.js";
 import type { AuditContext, CheckResult } from "./context.js";
 import { hostOfAddress } from "./expected.js";
 import type { HostInventory } from "./inventory.js";
@@ -23,13 +23,17 @@ export function scanTargets(model: Model, inventories: Map<string, HostInventory
   return targets;
 }
 
-/** What should answer a visitor: the entry addresses on the ports the visitors' flows declare (HTTP, HTTPS), and the lab's DNS server. */
-function expectedOpen(model: Model, r: ProbeResult): string | undefined {
+/** The visitors' flow that lets an answer through: to the entry addresses (HTTP, HTTPS, and ports firewall.allow opens), or to the lab's DNS server. */
+function expectedFlow(model: Model, r: ProbeResult): Flow | undefined {
   const flow = model.flows.find((f) => f.from.role === "user" && f.port === r.port && f.transport === r.transport && f.to.hosts.includes(hostOfAddress(model, r.address) ?? ""));
   if (!flow) return undefined;
   const entry = model.entryPoints.some((e) => e.address === r.address);
-  if (flow.to.role === "dns") return flow.id;
-  return entry ? flow.id : undefined;
+  if (flow.to.role === "dns") return flow;
+  return entry ? flow : undefined;
+}
+
+function expectedOpen(model: Model, r: ProbeResult): string | undefined {
+  return expectedFlow(model, r)?.id;
 }
 
 /** Judges the scan: only the entry point answers, only on the visitors' ports; private addresses are out of reach. */
@@ -44,24 +48,33 @@ export function judgeScan(model: Model, results: ProbeResult[]): CheckResult {
   const privReached = results.filter((r) => privateCidr.has(r.address) && r.state !== "unreachable");
   const resets = [...new Set(results.filter((r) => r.state === "refused" && !privateCidr.has(r.address)).map((r) => r.address))];
   const fmt = (r: ProbeResult) => `${r.address}:${r.port}/${r.transport} (${hostOfAddress(model, r.address) ?? "?"})`;
-  const answering = open.filter((r) => expectedOpen(model, r)).map(fmt);
+  const extra = open.filter((r) => expectedFlow(model, r)?.declared);
+  const answering = open.filter((r) => expectedOpen(model, r) && !expectedFlow(model, r)?.declared).map(fmt);
+  const extraLine = (r: ProbeResult) => {
+    const f = expectedFlow(model, r)!;
+    return `WARN answers because firewall.allow[${f.declared!.index}] opens it (flow ${f.id}${f.declared!.acceptRisk ? `, accepted risk: ${f.declared!.acceptRisk}` : ""}): ${fmt(r)}`;
+  };
   const details = [
     ...failing.map((r) => `answers but should not: ${fmt(r)}`),
     ...privReached.map((r) => `private address reachable from the user host: ${fmt(r)} ${r.state}`),
+    ...extra.map(extraLine),
     `answers as designed: ${answering.join(", ") || "nothing"}`,
     ...infra.map((r) => `the lab's DNS server (not part of the design, no firewall) also answers on ${fmt(r)}`),
     ...(resets.length ? [`closed ports answer with a reset (no firewall drops them) on ${resets.join(", ")}`] : []),
   ];
   const bad = failing.length + privReached.length;
   const entries = model.entryPoints.map((e) => e.address).join(", ");
-  const ports = [...new Set(model.flows.filter((f) => f.from.role === "user" && f.to.role !== "dns").map((f) => f.port))].join(" and ");
+  const ports = [...new Set(model.flows.filter((f) => f.from.role === "user" && f.to.role !== "dns" && !f.declared).map((f) => f.port))].join(" and ");
+  const extraPorts = [...new Set(extra.map((r) => `${r.port}/${r.transport}`))];
   return {
     id: "exposure",
     title: "scan from the user host",
-    status: bad ? "fail" : "pass",
+    status: bad ? "fail" : extra.length ? "warn" : "pass",
     summary: bad
       ? `${bad} unexpected answer${bad > 1 ? "s" : ""} to a scan of ${results.length} address/port pairs from the user host`
-      : `a scan of ${results.length} address/port pairs from the user host finds only the entry point (${entries}) answering, on ${ports}; private addresses are out of reach`,
+      : extra.length
+        ? `a scan of ${results.length} address/port pairs from the user host finds the entry point (${entries}) answering on ${ports}, and on ${extraPorts.join(", ")}, which firewall.allow opens to visitors`
+        : `a scan of ${results.length} address/port pairs from the user host finds only the entry point (${entries}) answering, on ${ports}; private addresses are out of reach`,
     details,
   };
 }

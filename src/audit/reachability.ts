@@ -80,11 +80,13 @@ export function judgeMatrix(model: Model, cells: MatrixCell[]): CheckResult {
   const openInfra = open.filter((c) => !enforced.has(c.to));
   const unknown = cells.filter((c) => c.through === null);
   const failed = blocked.length + openEnforced.length;
+  const extra = new Set(model.flows.filter((f) => f.declared).map((f) => f.id));
   const details = [
     ...blocked.map((c) => `blocked but should be allowed: ${describe(c)}`),
     ...openEnforced.map((c) => `allowed but should be blocked: ${describe(c)}`),
     ...openInfra.map((c) => `open on the lab's own ${c.to} host (not a server of the design): ${describe(c)}`),
     ...unknown.map((c) => `no answer and no refusal (UDP cannot tell open from dropped): ${describe(c)}`),
+    ...cells.filter((c) => c.through === true && extra.has(c.flow ?? "")).map((c) => `gets through as firewall.allow declares: ${describe(c)}`),
   ];
   const declared = cells.filter((c) => c.flow).length;
   return {

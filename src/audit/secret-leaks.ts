@@ -7,6 +7,7 @@ import type { Secrets } from "../runtime/secrets.js";
 import { APP_USER } from "../runtime/services/app.js";
 import { labStatus } from "../runtime/status.js";
 import type { AuditContext, CheckResult } from "./context.js";
+import { dashboardAnswers } from "./dashboard-answers.js";
 import type { HostInventory } from "./inventory.js";
 
 /** Folders of a lab's tree that hold data, configs or keys rather than logs: not scanned for leaks. */
@@ -62,7 +63,7 @@ function fileProblems(ctx: AuditContext): string[] {
   return problems;
 }
 
-/** Looks for the lab's secret values in its logs, its event log, `status --json`, `stacklab render` and process command lines. */
+/** Looks for the lab's secret values in its logs, its event log, `status --json`, `stacklab render`, the dashboard's answers and process command lines. */
 export async function checkSecrets(ctx: AuditContext, inventories: Map<string, HostInventory>): Promise<CheckResult> {
   const leaks: string[] = [];
   const files = logFiles(labDir(ctx.lab));
@@ -81,6 +82,11 @@ export async function checkSecrets(ctx: AuditContext, inventories: Map<string, H
       if (found.length) leaks.push(`${inv.host}: the command line of pid ${p.pid} shows ${found.join(", ")}`);
     }
   }
+  const dashboard = await dashboardAnswers(ctx.lab);
+  for (const a of dashboard) {
+    const found = secretsIn(a.body, ctx.secrets);
+    if (found.length) leaks.push(`the dashboard's ${a.path} shows ${found.join(", ")}`);
+  }
   const perms = fileProblems(ctx);
   const bad = leaks.length + perms.length;
   return {
@@ -89,7 +95,7 @@ export async function checkSecrets(ctx: AuditContext, inventories: Map<string, H
     status: bad ? "fail" : "pass",
     summary: bad
       ? `${leaks.length} leak${leaks.length === 1 ? "" : "s"} of a generated password, ${perms.length} secret file${perms.length === 1 ? "" : "s"} readable by more than its owner`
-      : `no generated password in ${files.length} log files, the event log, status --json, stacklab render or any command line; secret files are mode 600`,
-    details: [...leaks.map((l) => `FAIL ${l}`), ...perms.map((p) => `FAIL ${p}`), "not checked: a dashboard (this stacklab version serves none)"],
+      : `no generated password in ${files.length} log files, the event log, status --json, stacklab render, the dashboard's ${dashboard.length} answers or any command line; secret files are mode 600`,
+    details: [...leaks.map((l) => `FAIL ${l}`), ...perms.map((p) => `FAIL ${p}`)],
   };
 }

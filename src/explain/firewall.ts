@@ -61,6 +61,21 @@ export function firewallSection(f: Facts): Section {
         `Each host lets in only this (replies to connections it opened itself are always allowed):`,
     });
     blocks.push({ kind: "bullets", items: guarded.map((h) => `${h.name}: ${rulesText(f, h.name)}`) });
+    const declared = f.model.flows.filter((x) => x.declared);
+    if (declared.length) {
+      blocks.push({
+        kind: "paragraph",
+        text: `Besides the flows stacklab derives from the tiers, the design opens ${declared.length === 1 ? "one more" : `${declared.length} more`} in firewall.allow:`,
+      });
+      blocks.push({
+        kind: "bullets",
+        items: declared.map((x) => {
+          const from = x.from.role === "user" ? "visitors (anywhere)" : x.from.hosts.join(", ");
+          const risk = x.declared!.acceptRisk !== undefined ? " (plan reports it as a high finding)" : "";
+          return `${x.id}: ${x.transport.toUpperCase()} ${x.port} from ${from} to ${x.to.hosts.join(", ")}: ${x.purpose}${risk}`;
+        }),
+      });
+    }
   } else {
     const lb = f.withRole("lb")[0];
     const db = f.withRole("db")[0];

@@ -1,6 +1,7 @@
 // Derives the normalized topology from a validated spec: pure and deterministic.
 import type { Stack } from "../spec/schema.js";
 import { expandServers, lbHostNames, MONITOR_HOST } from "../spec/hosts.js";
+import { allowFlowId, resolveAllowEnd } from "../spec/firewall-allow.js";
 import { intToIp, labBlock } from "./addresses.js";
 import { PORTS } from "./ports.js";
 import type { DnsRecordModel, EntryPoint, Flow, Host, Interface, Model, Role, Service } from "./types.js";
@@ -219,7 +220,32 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
     scrape("scrape-app", "app", withRole("app"), appPort, "the app's /metrics");
     scrape("scrape-mysql", "db", dbs, PORTS.mysqldExporter, "the MariaDB exporter");
   }
+  flows.push(...extraFlows(stack));
   return flows;
+}
+
+/** The flows the spec adds in firewall.allow (validation has made sure both ends resolve). */
+function extraFlows(stack: Stack): Flow[] {
+  return stack.firewall.allow.flatMap((rule, index) => {
+    const from = resolveAllowEnd(stack, rule.from);
+    const to = resolveAllowEnd(stack, rule.to);
+    if (!from || !to) return [];
+    const fromVisitors = from.role === "user";
+    return [
+      {
+        id: allowFlowId(rule, index),
+        from: { role: from.role, hosts: from.hosts },
+        to: { role: to.role, hosts: to.hosts },
+        port: rule.port,
+        transport: rule.protocol,
+        protocol: rule.protocol,
+        encrypted: false,
+        purpose: `${rule.purpose ?? `declared in firewall.allow[${index}]`}${rule.acceptRisk !== undefined ? `, risk accepted: ${rule.acceptRisk.replace(/["\\\n]/g, " ")}` : ""}`,
+        network: fromVisitors ? "public" : "private",
+        declared: { index, ...(rule.acceptRisk !== undefined ? { acceptRisk: rule.acceptRisk } : {}) },
+      } satisfies Flow,
+    ];
+  });
 }
 
 function buildServices(stack: Stack, hosts: Host[], controller: string | null): Service[] {

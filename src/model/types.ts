@@ -66,7 +66,7 @@ export interface EntryPoint {
   holders: string[];
 }
 
-export type Protocol = "http" | "https" | "mysql" | "mysql+tls" | "dns" | "vrrp" | "prometheus" | "tcp";
+export type Protocol = "http" | "https" | "mysql" | "mysql+tls" | "dns" | "vrrp" | "prometheus" | "tcp" | "udp";
 
 /** One kind of traffic the design needs, from a set of hosts to a set of hosts. */
 export interface Flow {
@@ -81,6 +81,8 @@ export interface Flow {
   purpose: string;
   /** Crosses these networks. */
   network: NetworkName;
+  /** Set on flows the spec adds in firewall.allow (the others stacklab derives from the tiers). */
+  declared?: { index: number; acceptRisk?: string };
 }
 
 export interface DatabaseModel {

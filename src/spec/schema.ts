@@ -72,11 +72,48 @@ export const Tls = z.strictObject({
 });
 export type Tls = z.infer<typeof Tls>;
 
+/** One flow the design adds to those stacklab derives from the tiers (an admin port, a sidecar, a partner's access). */
+export const FirewallAllow = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,30}$/, "must be 1-31 characters: lowercase letters, digits and '-', starting with a letter")
+      .optional()
+      .describe("Name of the flow in rule comments, plan and audit; default allow-<n>"),
+    from: z
+      .string()
+      .min(1)
+      .describe("Who opens the connection: a role (lb, web, app, db, monitor), a host name, or user for visitors from anywhere"),
+    to: z.string().min(1).describe("Who accepts it: a role (lb, web, app, db, monitor) or a host name"),
+    port: port.describe("Destination port"),
+    protocol: z.enum(["tcp", "udp"]).default("tcp").describe("Transport protocol"),
+    purpose: z
+      .string()
+      .min(1)
+      .max(120)
+      .regex(/^[^"\\\n]*$/, "must be one line without quotes or backslashes")
+      .optional()
+      .describe("What the flow is for, written next to its rule"),
+    acceptRisk: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("Required to open a database host to visitors: why you accept the risk. plan reports the flow as a high finding"),
+  })
+  .describe("A flow the firewalls let through on top of the design's own");
+export type FirewallAllow = z.infer<typeof FirewallAllow>;
+
 export const Firewall = z.strictObject({
   policy: z
     .enum(["none", "default-deny"])
     .default("none")
     .describe("none: every port open; default-deny: nftables on every server allowing only the design's flows"),
+  allow: z
+    .array(FirewallAllow)
+    .max(50)
+    .default([])
+    .describe("Flows to let through on top of those the design derives from its tiers (needs policy: default-deny)"),
 });
 export type Firewall = z.infer<typeof Firewall>;
 

@@ -121,6 +121,19 @@ describe("the scan from the user host", () => {
     expect(judgeScan(m3, ok).status).toBe("pass");
     expect(judgeScan(m3, [...ok, { address: addr(m3, "db-1", "private"), port: 3306, transport: "tcp", state: "filtered" }]).status).toBe("fail");
   });
+  it("warns, naming the spec's line, when a port answers because firewall.allow opens it to visitors", () => {
+    const r0 = loadStackYaml('servers: [{ roles: [web, app, db] }]\nfirewall: { policy: default-deny, allow: [{ from: user, to: db, port: 3306, acceptRisk: "the DBA" }] }\n', "stack.yaml");
+    if (!r0.ok) throw new Error("invalid");
+    const me = buildModel(r0.value);
+    const entry = me.entryPoints[0]!.address;
+    const r = judgeScan(me, [
+      { address: entry, port: 80, transport: "tcp", state: "open" },
+      { address: entry, port: 3306, transport: "tcp", state: "open" },
+    ]);
+    expect(r.status).toBe("warn");
+    expect(r.details[0]).toBe(`WARN answers because firewall.allow[0] opens it (flow allow-1, accepted risk: the DBA): ${entry}:3306/tcp (server-1)`);
+    expect(r.summary).toMatch(/answering on 80, and on 3306\/tcp, which firewall.allow opens to visitors/);
+  });
   it("tries every lab address except the user's own, on every port something listens on", () => {
     const inv: HostInventory = { host: "server-1", listeners: [{ transport: "tcp", address: "*", port: 4242 }], addresses: [], processes: [] };
     const t = scanTargets(m, new Map([["server-1", inv]]));

@@ -34,6 +34,14 @@ servers: [{ name: node, roles: [web, app, db], count: 2 }]
 tls: { mode: passthrough }
 firewall: { policy: default-deny }
 `);
+const EXTRA = design(`
+servers: [{ roles: [web, app, db] }]
+firewall:
+  policy: default-deny
+  allow:
+    - { name: mysql-admin, from: user, to: db, port: 3306, acceptRisk: "the DBA, until the VPN exists" }
+    - { from: user, to: web, port: 5353, protocol: udp, purpose: "a test service" }
+`);
 const host = (m: Model, name: string) => m.hosts.find((h) => h.name === name)!;
 const nft = (m: Model, name: string) => renderNftables(m, host(m, name)).content;
 const addr = (m: Model, name: string, network: "public" | "private") => host(m, name).interfaces.find((i) => i.network === network)!.address;
@@ -54,7 +62,7 @@ function nftCheck(text: string): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-const designs: [string, Model][] = [...listBlueprints().map((b) => [b.name, bp(b.name)] as [string, Model]), ["passthrough", PASSTHROUGH], ["direct", DIRECT]];
+const designs: [string, Model][] = [...listBlueprints().map((b) => [b.name, bp(b.name)] as [string, Model]), ["passthrough", PASSTHROUGH], ["direct", DIRECT], ["extra flows", EXTRA]];
 
 describe("which hosts get a firewall", () => {
   it("renders /etc/nftables.conf on exactly the hosts the model marks firewall=true", () => {
@@ -103,6 +111,14 @@ describe("the ruleset of a host", () => {
     expect(nft(m, "lb-1")).not.toContain(`ip daddr ${addr(m, "lb-1", "public")} tcp dport 443`);
     // active-active: each load balancer may hold both floating IPs
     expect(ruleOf(nft(PASSTHROUGH, "lb-1"), "input", "user-https")).toBe(`ip daddr { ${PASSTHROUGH.entryPoints.map((e) => e.address).join(", ")} } tcp dport 443 accept comment "flow user-https"`);
+  });
+
+  it("adds the flows of firewall.allow, from anywhere to the entry address, named in their comments", () => {
+    const text = nft(EXTRA, "server-1");
+    const entry = EXTRA.entryPoints[0]!.address;
+    expect(ruleOf(text, "input", "mysql-admin")).toBe(`ip daddr ${entry} tcp dport 3306 accept comment "flow mysql-admin"`);
+    expect(text).toContain("# mysql-admin: declared in firewall.allow[0], risk accepted: the DBA, until the VPN exists (from anywhere)");
+    expect(ruleOf(text, "input", "allow-2")).toBe(`ip daddr ${entry} udp dport 5353 accept comment "flow allow-2"`);
   });
 
   it("accepts VRRP (protocol 112) only from the other load balancer, and sends it only there", () => {

@@ -52,17 +52,19 @@ const PROTOCOL_NAME: Record<Flow["protocol"], string> = {
   vrrp: "VRRP",
   prometheus: "scrape",
   tcp: "TCP",
+  udp: "UDP",
 };
 
 /** The short text on a flow's arrow, e.g. `HTTPS :443 · TLS` or `HTTP :80 · plaintext`. */
 export function flowLabel(flow: Flow): string {
   const port = flow.port === 0 ? "" : ` :${flow.port}${flow.transport === "udp" ? "/udp" : ""}`;
-  const base = `${flow.id === "db-replication" ? "replication · " : ""}${PROTOCOL_NAME[flow.protocol]}${port}`;
+  const prefix = flow.id === "db-replication" ? "replication · " : flow.declared ? `${flow.id} · ` : "";
+  const base = `${prefix}${PROTOCOL_NAME[flow.protocol]}${port}`;
   switch (flowClass(flow)) {
     case "encrypted":
       return `${base} · TLS`;
     case "plaintext":
-      return `${base} · plaintext`;
+      return `${base} · ${flow.declared?.acceptRisk !== undefined ? "accepted risk" : "plaintext"}`;
     default:
       return base;
   }
