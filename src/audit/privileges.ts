@@ -1,5 +1,8 @@
 // Which user each service runs as, read from each host's process tree (runit's `runsv NAME` and its descendants).
 import { APP_USER } from "../runtime/services/app.js";
+import { DB_AGENT_USER } from "../runtime/services/db-agent.js";
+import { DB_PROXY_USER } from "../runtime/services/db-proxy.js";
+import { CONTROLLER_USER } from "../runtime/services/failover-controller.js";
 import type { AuditContext, CheckResult } from "./context.js";
 import type { HostInventory, Proc } from "./inventory.js";
 
@@ -18,6 +21,9 @@ export const EXPECTED_USERS: Record<string, Expectation> = {
   mariadb: { user: "mysql" },
   dns: { user: "nsd" },
   app: { user: APP_USER.user },
+  "db-proxy": { user: DB_PROXY_USER.user },
+  "db-agent": { user: DB_AGENT_USER.user },
+  "failover-controller": { user: CONTROLLER_USER.user },
   keepalived: { user: "root", why: "VRRP needs raw sockets and moves addresses: it keeps root" },
 };
 
@@ -70,7 +76,7 @@ export function checkPrivileges(ctx: AuditContext, inventories: Map<string, Host
     status: problems.length ? "fail" : notes.length ? "warn" : "pass",
     summary: problems.length
       ? `${problems.length} service${problems.length > 1 ? "s run" : " runs"} with more privilege than needed`
-      : `nginx and HAProxy workers, MariaDB, NSD and the app (as ${APP_USER.user}) run as their own unprivileged users; keepalived and the two masters keep root${notes.length ? `; ${notes.length} other service${notes.length > 1 ? "s run" : " runs"} as root` : ""}`,
+      : `nginx and HAProxy workers, MariaDB, NSD, the app (as ${APP_USER.user}) and the failover helpers run as unprivileged users; keepalived and the two masters keep root${notes.length ? `; ${notes.length} other service${notes.length > 1 ? "s run" : " runs"} as root` : ""}`,
     details: [...problems.map((p) => `FAIL ${p}`), ...notes.map((n) => `WARN ${n}`), ...lines],
   };
 }

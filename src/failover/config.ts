@@ -11,12 +11,17 @@ import type { RenderedFile, Secrets } from "../render/config/types.js";
 export const FAILOVER_PATHS = {
   agentConfig: "/etc/stacklab/db-agent.json",
   controllerConfig: "/etc/stacklab/failover-controller.json",
-  /** The agent's API on a unix socket: the CLI reaches it through the host's tree, without the network. */
-  agentSocket: "/run/stacklab/db-agent.sock",
-  controllerSocket: "/run/stacklab/failover-controller.sock",
+  /**
+   * The agent's API on a unix socket: the CLI reaches it through the host's tree, without the network. Each
+   * socket sits in a folder only its service's user (and root) may enter: the socket trusts whoever connects.
+   */
+  agentRunDir: "/run/stacklab/db-agent",
+  agentSocket: "/run/stacklab/db-agent/api.sock",
+  controllerRunDir: "/run/stacklab/failover-controller",
+  controllerSocket: "/run/stacklab/failover-controller/api.sock",
   /** Kept with the data: survives restarts of the host, disappears with its data. */
   agentState: "/var/lib/mysql/stacklab-agent.json",
-  controllerState: "/run/stacklab/failover-controller.json",
+  controllerState: "/run/stacklab/failover-controller/state.json",
   /** Picked up by the node exporter's textfile collector on the controller's host. */
   metrics: "/var/lib/prometheus/node-exporter/stacklab_failover.prom",
 } as const;

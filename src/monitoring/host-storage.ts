@@ -1,5 +1,5 @@
 // Each host's own /var/lib/prometheus: the TSDB, Alertmanager's state and the textfile directory are per host, not the machine's.
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MONITORING_FILES } from "../render/config/prometheus.js";
 import { chownTo } from "../runtime/host.js";
@@ -20,6 +20,8 @@ export function prepareHostStorage(ctx: ServiceContext): void {
   mkdirSync(textfiles, { recursive: true });
   chownTo(dir, PROMETHEUS_USER);
   chownTo(textfiles, PROMETHEUS_USER);
+  // The failover controller (nobody, in the prometheus group) writes its metrics here.
+  chmodSync(textfiles, 0o775);
 }
 
 /**

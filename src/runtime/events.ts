@@ -23,10 +23,17 @@ export function eventsFile(lab: string): string {
   return join(labDir(lab), "events.jsonl");
 }
 
+/**
+ * The variable naming a file descriptor open (O_APPEND) on the lab's event log. Services that drop root get it
+ * from their run script, which opens the log as root: they can add events without any right on the lab's folder.
+ */
+export const EVENTS_FD_ENV = "STACKLAB_EVENTS_FD";
+
 /** Appends an event (one line, so concurrent writers never interleave within an event). */
 export function recordEvent(lab: string, event: Omit<LabEvent, "time"> & { time?: number }): LabEvent {
   const full: LabEvent = { time: event.time ?? Date.now(), ...event };
-  appendFileSync(eventsFile(lab), `${JSON.stringify(full)}\n`);
+  const fd = Number(process.env[EVENTS_FD_ENV]);
+  appendFileSync(Number.isInteger(fd) && fd > 2 ? fd : eventsFile(lab), `${JSON.stringify(full)}\n`);
   return full;
 }
 

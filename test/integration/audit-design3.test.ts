@@ -20,14 +20,24 @@ describe.skipIf(!isRoot)("audit of design 3", () => {
     const { code, report, byId } = runAudit(LAB);
     expect(report.checks.filter((c) => c.status === "fail"), notPassing(report)).toEqual([]);
     expect(code).toBe(0);
-    for (const id of ["firewall", "reachability", "vrrp", "exposure", "https", "certificates", "redirect", "hsts", "plaintext", "db-grants", "secrets"]) {
+    for (const id of ["firewall", "reachability", "vrrp", "exposure", "https", "certificates", "redirect", "hsts", "plaintext", "db-grants", "privileges", "secrets"]) {
       expect(byId(id).status, `${id}: ${byId(id).summary}`).toBe("pass");
     }
     expect(byId("tls-versions").status).not.toBe("fail");
-    // Services of other kinds may still run as root (a warning); the ones the design names drop their privileges.
+    // Only keepalived and the nginx and HAProxy masters keep root; the failover helpers too run unprivileged.
     const users = byId("privileges").details;
-    for (const line of ["web-1 nginx: root, www-data (master root, workers www-data)", "lb-1 haproxy: root, haproxy (master root, workers haproxy)", "app-1 app: nobody", "db-1 mariadb: mysql", "dns dns: nsd"]) expect(users).toContain(line);
-    expect(users.some((d) => d.startsWith("FAIL"))).toBe(false);
+    for (const line of [
+      "web-1 nginx: root, www-data (master root, workers www-data)",
+      "lb-1 haproxy: root, haproxy (master root, workers haproxy)",
+      "app-1 app: nobody",
+      "app-1 db-proxy: haproxy",
+      "db-1 mariadb: mysql",
+      "db-1 db-agent: mysql",
+      "mon-1 failover-controller: daemon",
+      "dns dns: nsd",
+    ])
+      expect(users).toContain(line);
+    expect(users.some((d) => /^(FAIL|WARN)/.test(d))).toBe(false);
     expect(byId("tls-ciphers").details.filter((d) => /\[(haproxy|nginx)\]/.test(d)).every((d) => d.includes("refuses weak suites"))).toBe(true);
     // TLS at every hop: the visitor's, the load balancer's to the web servers, nginx's to the apps, the apps' to MariaDB.
     const https = byId("https").details.join("\n");

@@ -333,6 +333,13 @@ describe("service users", () => {
     expect(judgeService("web-1", "nginx", rootWorker).problems).toHaveLength(1);
     expect(judgeService("mon-1", "prometheus", parsePs("5 4 root prometheus")).notes).toHaveLength(1);
   });
+  it("expects the failover helpers unprivileged: the proxy as haproxy, the agent as mysql, the controller as daemon", () => {
+    expect(judgeService("app-1", "db-proxy", parsePs("30 29 haproxy haproxy -Ws -f /etc/haproxy/db-proxy.cfg\n31 30 haproxy haproxy -Ws -f /etc/haproxy/db-proxy.cfg")).problems).toEqual([]);
+    expect(judgeService("app-1", "db-proxy", parsePs("30 29 root haproxy -Ws\n31 30 haproxy haproxy -Ws")).problems[0]).toMatch(/1 process run as root, not haproxy/);
+    expect(judgeService("db-1", "db-agent", parsePs("40 39 root node main.js")).problems[0]).toMatch(/run as root, not mysql/);
+    expect(judgeService("db-1", "db-agent", parsePs("40 39 mysql node main.js")).problems).toEqual([]);
+    expect(judgeService("mon-1", "failover-controller", parsePs("50 49 daemon node main.js")).problems).toEqual([]);
+  });
 });
 
 describe("secrets and firewalls", () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { PORTS } from "../../model/ports.js";
 import { FAILOVER_PATHS } from "../../failover/config.js";
 import { REPO_DIR } from "../repo.js";
-import { addressOf, runScript, tcpProbe, type ServiceDef } from "./types.js";
+import { addressOf, eventLogLines, execAs, ownConfig, privateRunDir, runScript, tcpProbe, type ServiceDef } from "./types.js";
 
 /**
  * Node flags of the failover processes: they hold a few connections and some JSON (heap used ~7 MB), so a
@@ -11,10 +11,21 @@ import { addressOf, runScript, tcpProbe, type ServiceDef } from "./types.js";
  */
 export const SMALL_NODE = ["--max-old-space-size=32", "--max-semi-space-size=1", "--single-threaded-gc", "--v8-pool-size=1"];
 
+/**
+ * The agent runs as MariaDB's own user: it holds an administrative MariaDB account anyway (fencing, promoting),
+ * keeps its state beside the data in /var/lib/mysql, and reads the host key MariaDB reads. It needs no root.
+ */
+export const DB_AGENT_USER = { user: "mysql", group: "mysql" } as const;
+
 export const dbAgent: ServiceDef = {
   kind: "db-agent",
   runScript: (ctx) =>
-    runScript("db-agent", [`exec ${process.execPath} ${SMALL_NODE.join(" ")} ${join(REPO_DIR, "dist/failover/agent/main.js")} --config ${FAILOVER_PATHS.agentConfig} --lab ${ctx.lab}`]),
+    runScript("db-agent", [
+      ...privateRunDir(FAILOVER_PATHS.agentRunDir, DB_AGENT_USER),
+      ...ownConfig(FAILOVER_PATHS.agentConfig, DB_AGENT_USER),
+      ...eventLogLines(ctx.lab),
+      execAs(DB_AGENT_USER, [process.execPath, ...SMALL_NODE, join(REPO_DIR, "dist/failover/agent/main.js"), "--config", FAILOVER_PATHS.agentConfig, "--lab", ctx.lab]),
+    ]),
   probe: (ctx) => tcpProbe(addressOf(ctx.host), PORTS.dbAgentCheck),
   readyTimeoutMs: 15_000,
 };

@@ -2,10 +2,18 @@
 import { join } from "node:path";
 import { PORTS } from "../../model/ports.js";
 import { FAILOVER_PATHS } from "../../failover/config.js";
-import { hostStorageLines, prepareHostStorage } from "../../monitoring/host-storage.js";
+import { hostStorageLines, prepareHostStorage, PROMETHEUS_USER } from "../../monitoring/host-storage.js";
 import { REPO_DIR } from "../repo.js";
 import { SMALL_NODE } from "./db-agent.js";
-import { runScript, tcpProbe, type ServiceDef } from "./types.js";
+import { eventLogLines, execAs, ownConfig, privateRunDir, runScript, tcpProbe, type ServiceDef } from "./types.js";
+
+/**
+ * The controller only talks HTTP to the agents and keeps its state in memory and under /run: it needs no root.
+ * It runs as Debian's `daemon` account, which nothing else in a lab uses: not as nobody, since on a design without
+ * load balancer and monitoring it shares its host with the app, which must not read its token. On a monitored
+ * host it also belongs to the prometheus group, whose textfile folder it writes its metrics to.
+ */
+export const CONTROLLER_USER = { user: "daemon", group: "daemon" } as const;
 
 export const failoverController: ServiceDef = {
   kind: "failover-controller",
@@ -13,7 +21,18 @@ export const failoverController: ServiceDef = {
     runScript("failover-controller", [
       // its metrics go to this host's own textfile folder, never the machine's
       ...(ctx.host.monitored ? hostStorageLines(ctx) : []),
-      `exec ${process.execPath} ${SMALL_NODE.join(" ")} ${join(REPO_DIR, "dist/failover/controller/main.js")} --config ${FAILOVER_PATHS.controllerConfig} --lab ${ctx.lab}`,
+      ...privateRunDir(FAILOVER_PATHS.controllerRunDir, CONTROLLER_USER),
+      ...ownConfig(FAILOVER_PATHS.controllerConfig, CONTROLLER_USER),
+      ...eventLogLines(ctx.lab),
+      execAs({ ...CONTROLLER_USER, groups: ctx.host.monitored ? [PROMETHEUS_USER] : [] }, [
+        process.execPath,
+        ...SMALL_NODE,
+        join(REPO_DIR, "dist/failover/controller/main.js"),
+        "--config",
+        FAILOVER_PATHS.controllerConfig,
+        "--lab",
+        ctx.lab,
+      ]),
     ]),
   prepare: (ctx) => (ctx.host.monitored ? prepareHostStorage(ctx) : undefined),
   probe: () => tcpProbe("127.0.0.1", PORTS.controller),

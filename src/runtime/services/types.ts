@@ -1,6 +1,7 @@
 // The one interface every service kind implements: how it runs, what it needs first, and when it is ready.
 import type { Host, Model, ServiceKind } from "../../model/types.js";
 import type { Secrets } from "../secrets.js";
+import { EVENTS_FD_ENV, eventsFile } from "../events.js";
 
 /** What a service implementation knows about where it runs. */
 export interface ServiceContext {
@@ -47,4 +48,28 @@ export function tcpProbe(address: string, port: number): Probe {
 export function addressOf(host: Host, network?: "public" | "private"): string {
   const iface = network ? host.interfaces.find((i) => i.network === network) : (host.interfaces.find((i) => i.network === "private") ?? host.interfaces[0]);
   return iface?.address ?? "127.0.0.1";
+}
+
+/**
+ * `exec` of a command as an unprivileged user, for good: setpriv sets the user and group, only the
+ * supplementary groups named (none by default), and no new privileges (no setuid binary can win root back).
+ */
+export function execAs(account: { user: string; group: string; groups?: string[] }, argv: string[], extra: string[] = []): string {
+  const groups = account.groups?.length ? `--groups=${account.groups.join(",")}` : "--clear-groups";
+  return ["exec", "setpriv", `--reuid=${account.user}`, `--regid=${account.group}`, groups, "--no-new-privs", ...extra, ...argv].join(" ");
+}
+
+/** Run-script lines that open the lab's event log (as root, append only) on fd 3 for a service that then drops root. */
+export function eventLogLines(lab: string): string[] {
+  return [`exec 3>>'${eventsFile(lab)}'`, `export ${EVENTS_FD_ENV}=3`];
+}
+
+/** Run-script lines that make a private folder of the service's user (mode 700): sockets in it trust whoever connects. */
+export function privateRunDir(dir: string, account: { user: string; group: string }): string[] {
+  return [`mkdir -p ${dir}`, `chown ${account.user}:${account.group} ${dir}`, `chmod 700 ${dir}`];
+}
+
+/** Run-script lines that hand a root-written config file (it may hold secrets) to the service's user alone. */
+export function ownConfig(path: string, account: { user: string; group: string }): string[] {
+  return [`chown ${account.user}:${account.group} ${path}`, `chmod 600 ${path}`];
 }
