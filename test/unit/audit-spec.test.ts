@@ -1,6 +1,8 @@
 // Bad security input is refused at validation, with the path and a message that says what to do.
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../src/analysis/index.js";
+import { listBlueprints, loadBlueprint } from "../../src/blueprints/index.js";
+import { DERIVED_FLOW_IDS } from "../../src/spec/firewall-allow.js";
 import { buildModel } from "../../src/model/index.js";
 import { firewallRules } from "../../src/render/config/nftables.js";
 import { loadStackYaml } from "../../src/spec/load.js";
@@ -74,6 +76,12 @@ describe("flows the spec adds in firewall.allow", () => {
     expect(problems(withAllow("    - { from: db-1, to: db-1, port: 22 }\n"))[0]!.message).toMatch(/loopback/);
     expect(problems(withAllow("    - { name: app-db, from: monitor, to: db, port: 22 }\n"))[0]).toEqual({ path: "firewall.allow[0].name", message: expect.stringMatching(/derives itself/) });
     expect(problems(withAllow("    - { name: ssh, from: monitor, to: db, port: 22 }\n    - { name: ssh, from: monitor, to: app, port: 22 }\n"))[0]!.message).toMatch(/declared twice/);
+  });
+
+  it("keeps the names of stacklab's own flows in one list (an extra flow may not take one)", () => {
+    for (const b of listBlueprints()) {
+      for (const f of buildModel(loadBlueprint(b.name)).flows) expect(DERIVED_FLOW_IDS, `${b.name} ${f.id}`).toContain(f.id);
+    }
   });
 
   it("becomes a flow of the model, with accept rules on both ends", () => {
