@@ -1,6 +1,6 @@
 // Memory of a running lab: every process of each host's PID namespace, summed per host and in all.
 import { readFileSync } from "node:fs";
-import { namespacePids } from "../runtime/faults.js";
+import { namespacePids } from "../runtime/faults/index.js";
 import { isAlive, type LabState, type ProcRecord } from "../runtime/state.js";
 import type { FootprintSample, HostFootprint } from "./types.js";
 

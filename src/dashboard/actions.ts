@@ -1,5 +1,5 @@
 // The fault panel's buttons: each calls the runtime's fault functions on a freshly loaded lab, one at a time.
-import { heal, killHost, netem, partition, pauseHost, stopHost, type FaultLab, type FaultResult } from "../runtime/faults.js";
+import { heal, killHost, netem, partition, pauseHost, stopHost, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
 import { loadLab } from "../runtime/status.js";
 import { UsageError } from "../spec/errors.js";
 

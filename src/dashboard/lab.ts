@@ -7,7 +7,7 @@ import { activeAlerts, promRange } from "../monitoring/query.js";
 import type { LabAlert } from "../monitoring/types.js";
 import { liveRoles } from "../experiment/targets.js";
 import { readEvents } from "../runtime/events.js";
-import { activeFaults, type FaultResult } from "../runtime/faults.js";
+import { activeFaults, type FaultResult } from "../runtime/faults/index.js";
 import { loadLab } from "../runtime/status.js";
 import { labSecrets, type Secrets } from "../runtime/secrets.js";
 import { readState, type LabState } from "../runtime/state.js";

@@ -1,7 +1,7 @@
 // The live picture of a lab as one value: each host's health, who holds the entry address, which database
 // accepts writes, and a headline a person reads first. Pure: the I/O happens before, in lab.ts.
 import type { Model } from "../model/types.js";
-import type { ActiveFault } from "../runtime/faults.js";
+import type { ActiveFault } from "../runtime/faults/index.js";
 import type { HostProbe, ServiceView } from "./health.js";
 import type { TopoEntry } from "./topology.js";
 

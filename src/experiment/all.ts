@@ -1,7 +1,7 @@
 // `experiment --all`: every scenario against a design (or several), one after the other, as one table.
 import { UsageError } from "../spec/errors.js";
 import { color } from "../cli/common.js";
-import { activeFaults, heal } from "../runtime/faults.js";
+import { activeFaults, heal } from "../runtime/faults/index.js";
 import { isAlive } from "../runtime/state.js";
 import { loadLab } from "../runtime/status.js";
 import { formatMetric } from "./expect.js";

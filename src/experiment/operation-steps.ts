@@ -3,7 +3,7 @@ import { deploy } from "../operations/deploy.js";
 import { endMaintenance, startMaintenance } from "../operations/maintain.js";
 import { reloadService } from "../operations/reload.js";
 import { applyPlan, planApply, scaledSpec } from "../operations/apply.js";
-import type { FaultLab, FaultResult } from "../runtime/faults.js";
+import type { FaultLab, FaultResult } from "../runtime/faults/index.js";
 import type { ResolvedStep } from "./steps.js";
 
 /** Carries out one operation step and reports it like a fault step. */

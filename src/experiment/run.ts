@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../spec/errors.js";
-import { activeFaults, heal, type FaultLab, type FaultResult } from "../runtime/faults.js";
+import { activeFaults, heal, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
 import { readEvents, recordEvent } from "../runtime/events.js";
 import { runInHost } from "../runtime/host.js";
 import { labDir } from "../runtime/paths.js";

@@ -1,7 +1,7 @@
 // A scenario's steps on a running lab: references resolved to hosts, the sequence checked before anything
 // is touched (no killing a host that is already down), then each step carried out through the fault module.
 import { UsageError } from "../spec/errors.js";
-import { checkImpairment, heal, hostServices, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type FaultLab, type FaultResult } from "../runtime/faults.js";
+import { checkImpairment, heal, hostServices, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
 import type { Step } from "./scenario.js";
 import { NotApplicableError, resolveTarget, type LiveRoles } from "./targets.js";
 import { runOperation } from "./operation-steps.js";

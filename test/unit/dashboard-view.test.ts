@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel, type Model } from "../../src/model/index.js";
-import type { ActiveFault } from "../../src/runtime/faults.js";
+import type { ActiveFault } from "../../src/runtime/faults/index.js";
 import type { LabAlert } from "../../src/monitoring/types.js";
 import { parseProbeOutput, probeScript, type HostProbe } from "../../src/dashboard/health.js";
 import { buildStateView, type RolesInput } from "../../src/dashboard/view.js";

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel } from "../../src/model/index.js";
-import { checkImpairment, FAULT_TABLE, partitionRuleset, type ActiveFault } from "../../src/runtime/faults.js";
+import { checkImpairment, FAULT_TABLE, partitionRuleset, type ActiveFault } from "../../src/runtime/faults/index.js";
 import { queueRuleArgs } from "../../src/experiment/delay-queue.js";
 import { UsageError } from "../../src/spec/errors.js";
 

@@ -1,6 +1,6 @@
 // `stacklab fault ...`: inject faults into a running lab, list them, and heal them.
 import type { Command } from "commander";
-import { activeFaults, heal, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type ActiveFault, type FaultLab, type FaultResult } from "../../runtime/faults.js";
+import { activeFaults, heal, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type ActiveFault, type FaultLab, type FaultResult } from "../../runtime/faults/index.js";
 import { loadLab } from "../../runtime/status.js";
 import { UsageError } from "../../spec/errors.js";
 import { isRoleReference, liveRoles, resolveTarget } from "../../experiment/targets.js";
