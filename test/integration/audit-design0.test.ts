@@ -1,19 +1,12 @@
 // `stacklab audit` on design 0 (one server, no firewall, no HTTPS): the visitor can reach the app server's own port.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { isRoot, useLab } from "./helpers.js";
 import { runAudit } from "./audit-support.js";
 
 const LAB = "sx-audit0";
 
 describe.skipIf(!isRoot)("audit of design 0", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("0-simple_web_stack", LAB);
-  }, 200_000);
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "0-simple_web_stack");
 
   it("fails on the missing firewall, the missing HTTPS and the app port open to visitors", () => {
     const { code, byId, report } = runAudit(LAB);

@@ -1,19 +1,12 @@
 // `stacklab audit` on design 1 (no firewall, no HTTPS): it exits 1 and names exactly those holes.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, isRoot, useLab } from "./helpers.js";
 import { runAudit } from "./audit-support.js";
 
 const LAB = "sx-audit1";
 
 describe.skipIf(!isRoot)("audit of design 1", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("1-distributed_web_infrastructure", LAB);
-  }, 200_000);
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "1-distributed_web_infrastructure");
 
   it("fails on the missing firewall and the missing HTTPS", () => {
     const { code, report, byId } = runAudit(LAB);

@@ -1,20 +1,13 @@
 // `stacklab audit` on design 2 (HTTPS ends at the load balancer, three firewalls): it passes, and reports
 // the plaintext HTTP between the load balancer and the web servers that the seeds warn about.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { inHost, isRoot, useLab } from "./helpers.js";
 import { notPassing, runAudit } from "./audit-support.js";
 
 const LAB = "sx-audit2";
 
 describe.skipIf(!isRoot)("audit of design 2", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("2-secured_and_monitored_web_infrastructure", LAB);
-  }, 200_000);
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "2-secured_and_monitored_web_infrastructure");
 
   it("passes, with the terminated TLS reported as plaintext behind the load balancer", () => {
     const { code, report, byId } = runAudit(LAB);

@@ -1,20 +1,13 @@
 // `stacklab audit` on design 3 (re-encrypting TLS, end-to-end TLS, firewalls everywhere): every check passes,
 // the visitor's curl verifies the chain, and a hole punched into one firewall is caught.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, inHost, isRoot, useLab } from "./helpers.js";
 import { notPassing, runAudit } from "./audit-support.js";
 
 const LAB = "sx-audit3";
 
 describe.skipIf(!isRoot)("audit of design 3", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("3-scale_up", LAB);
-  }, 200_000);
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "3-scale_up");
 
   it("passes every check: firewalls, matrix, scan, TLS, no plaintext, grants, users, secrets", () => {
     const { code, report, byId } = runAudit(LAB);

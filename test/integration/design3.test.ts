@@ -1,20 +1,12 @@
 // Design 3 as a real lab: the whole path by name over HTTPS, round robin, replication, and the floating IP moving on a crash.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, labUp, leftovers, userGetJson } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, inHost, isRoot, useLab, userGetJson } from "./helpers.js";
 
 const LAB = "t3";
 interface ServedBy { lb: string | null; web: string | null; app: string; db: string | null; dbRole: string | null }
 
 describe.skipIf(!isRoot)("design 3 lab", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("3-scale_up", LAB);
-  });
-  afterAll(() => {
-    const r = cli(["down", "--name", LAB]);
-    expect(r.code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "3-scale_up");
 
   it("serves the demo page to the user host over HTTPS with normal certificate checks", () => {
     const html = inHost(LAB, "user", ["curl", "-sf", "--max-time", "5", "https://www.foobar.com/"]);

@@ -1,10 +1,10 @@
 // The built-in scenarios on a real design 3 lab: it survives each single fault with no acknowledged write
 // lost. The figures of each run are printed.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { SERVICES } from "../../src/runtime/services/index.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { cli, isRoot, useLab } from "./helpers.js";
 
 const LAB = "fx-e3";
 
@@ -29,14 +29,7 @@ function experiment(lab: string, scenario: string, extra: string[] = []): { code
 const controllerReady = "failover-controller" in SERVICES;
 
 describe.skipIf(!isRoot)("experiments on design 3", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("3-scale_up", LAB);
-  });
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "3-scale_up");
 
   it("survives a crash of the active load balancer: the standby takes over within 2 s", () => {
     const svg = "/tmp/fx-e3-kill-lb.svg";

@@ -1,9 +1,9 @@
 // The built-in scenarios on real design 0 and design 1 labs: the single points of failure show, bad input
 // changes nothing, and Ctrl-C heals what the experiment injected.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { BIN, cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { BIN, cli, isRoot, useLab } from "./helpers.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
 
 /** Runs a built-in scenario on the lab, prints its figures, and returns the report with the exit code. */
@@ -28,14 +28,7 @@ const allUp = (lab: string) => (JSON.parse(cli(["status", "--name", lab, "--json
 
 describe.skipIf(!isRoot)("experiments on design 0", () => {
   const LAB = "fx-e0";
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("0-simple_web_stack", LAB);
-  });
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "0-simple_web_stack");
 
   it("stays down while its only server is dead, and loses no acknowledged write", () => {
     const { code, report } = experiment(LAB, "kill-server");
@@ -67,14 +60,7 @@ describe.skipIf(!isRoot)("experiments on design 0", () => {
 
 describe.skipIf(!isRoot)("experiments on design 1", () => {
   const LAB = "fx-e1";
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("1-distributed_web_infrastructure", LAB);
-  });
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "1-distributed_web_infrastructure");
 
   it("goes down with its single load balancer", () => {
     const { code, report } = experiment(LAB, "kill-lb");

@@ -1,7 +1,7 @@
 // Design 1 has manual failover: with no controller, a crashed primary leaves writes failing (until a person acts)
 // while reads go on from the replica; `stacklab db failover` refuses an asynchronous replica unless forced.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, isRoot, useLab } from "./helpers.js";
 import { dbStatus, failoverEvents, until } from "./failover-helpers.js";
 
 const LAB = "dbxt1";
@@ -14,14 +14,7 @@ function post(message: string): { code: string; body: string } {
 }
 
 describe.skipIf(!isRoot)("design 1: manual database failover", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("1-distributed_web_infrastructure", LAB);
-  });
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "1-distributed_web_infrastructure");
 
   let id = 0;
   it("runs no controller: the database proxies and agents only follow what the servers are", () => {

@@ -1,22 +1,15 @@
 // A primary cut off from the controller and its replica, but still reachable by the app hosts: it fences itself
 // before it could acknowledge a write the replica lacks, db-2 is promoted, and after the partition heals the old
 // primary (which holds commits nobody acknowledged) is found diverged and rebuilt.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, isRoot, useLab } from "./helpers.js";
 import { dbStatus, failoverEvents, judge, startWrites, until } from "./failover-helpers.js";
 
 const LAB = "dbxtp";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("3-scale_up", LAB);
-  });
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "3-scale_up");
 
   it("fences itself, db-2 takes over, and no acknowledged write is lost", async () => {
     const loop = startWrites(LAB, "https://www.foobar.com", 10);

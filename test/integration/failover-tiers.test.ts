@@ -1,8 +1,8 @@
 // Failover of the tiers in front of the database on a real design-3 lab: keepalived moves the floating IP when
 // HAProxy dies on a live host, HAProxy works around a crashed web server and nginx around a crashed app server,
 // without a visitor's request failing (writes included: a POST is only re-sent where it was never received).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, isRoot, useLab } from "./helpers.js";
 import { startWrites, until } from "./failover-helpers.js";
 
 const LAB = "dbxtt";
@@ -30,14 +30,7 @@ async function crashUnderLoad(host: string) {
 }
 
 describe.skipIf(!isRoot)("design 3: the load balancer, web and app tiers fail over", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("3-scale_up", LAB);
-  });
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "3-scale_up");
 
   it("moves the floating IP to lb-2 when HAProxy stops on a live lb-1, and back when it runs again", async () => {
     expect(holder()).toBe("lb-1");

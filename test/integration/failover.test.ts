@@ -1,8 +1,8 @@
 // Design 3's automatic database failover on a real lab: a crashed primary is replaced without losing an
 // acknowledged write, every step is in the event log, the old primary rejoins, a planned switchover loses
 // nothing, and the controller refuses to promote a replica that may be missing writes unless forced.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, inHost, isRoot, useLab } from "./helpers.js";
 import { dbStatus, failoverEvents, judge, startWrites, until } from "./failover-helpers.js";
 
 const LAB = "dbxt3";
@@ -17,14 +17,7 @@ function redoFlushed(lab: string, host: string): boolean {
 }
 
 describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("3-scale_up", LAB);
-  });
-  afterAll(() => {
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "3-scale_up");
 
   it("starts with db-1 writable, db-2 read-only, lossless semi-sync acknowledged by db-2", () => {
     const s = dbStatus(LAB);

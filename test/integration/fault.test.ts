@@ -1,8 +1,8 @@
 // Faults on a real lab (design 1): each one does what it says inside the hosts, is recorded, and heal undoes
 // it; bad input changes nothing.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { cli, inHost, isRoot, labUp, leftovers } from "./helpers.js";
+import { cli, inHost, isRoot, useLab } from "./helpers.js";
 
 const LAB = "fx-f1";
 interface Status { hosts: { name: string; up: boolean; services: { kind: string; healthy: boolean | null; supervisor: string }[] }[] }
@@ -14,15 +14,7 @@ const reaches = (from: string, address: string, port: number) => cli(["exec", "-
 const addressOf = (host: string) => (JSON.parse(cli(["status", "--name", LAB, "--json"]).stdout) as { hosts: { name: string; addresses: string[] }[] }).hosts.find((h) => h.name === host)!.addresses.at(-1)!;
 
 describe.skipIf(!isRoot)("fault injection on a design 1 lab", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    labUp("1-distributed_web_infrastructure", LAB);
-  });
-  afterAll(() => {
-    cli(["fault", "heal", "--name", LAB]);
-    expect(cli(["down", "--name", LAB]).code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "1-distributed_web_infrastructure", { beforeDown: () => cli(["fault", "heal", "--name", LAB]) });
 
   it("rejects faults that make no sense with exit 2 and leaves the lab unchanged", () => {
     const before = readFileSync(`/var/lib/stacklab/labs/${LAB}/state.json`, "utf8");

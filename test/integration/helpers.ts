@@ -1,6 +1,7 @@
 // Helpers for integration tests: run the real CLI, inside real labs.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { afterAll, beforeAll, expect } from "vitest";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "stacklab.js");
@@ -30,6 +31,22 @@ export function labUp(blueprint: string, lab: string): CliResult {
   const r = cli(["up", "--blueprint", blueprint, "--name", lab, "-d"], 180_000);
   if (r.code !== 0) throw new Error(`up ${blueprint} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   return r;
+}
+
+/**
+ * Brings a blueprint up as `lab` before the tests of the enclosing describe and down after them, then checks
+ * nothing of it is left. `check` looks at what `up` printed; `beforeDown` runs first at the end (e.g. a heal).
+ */
+export function useLab(lab: string, blueprint: string, opts: { check?: (up: CliResult) => void; beforeDown?: () => void } = {}): void {
+  beforeAll(() => {
+    cli(["down", "--name", lab]);
+    opts.check?.(labUp(blueprint, lab));
+  }, 200_000);
+  afterAll(() => {
+    opts.beforeDown?.();
+    expect(cli(["down", "--name", lab]).code).toBe(0);
+    expect(leftovers(lab)).toEqual({ namespaces: [], dir: false });
+  }, 60_000);
 }
 
 /** Namespaces, processes and files left by a lab (all empty after a clean teardown). */

@@ -1,7 +1,7 @@
 // Monitoring on design 2 as a real lab: every exporter on the three-role servers is scraped, `metrics`
 // prints a table, and crashing a server fires HostDown and BackendDown, shown by `status`.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, isRoot, useLab } from "./helpers.js";
 import { expectedTargets, labJson, waitForAlert, waitForTargetsUp } from "./monitoring-helpers.js";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
@@ -10,16 +10,7 @@ const LAB = "mx2t";
 const model = buildModel(loadBlueprint("2-secured_and_monitored_web_infrastructure"));
 
 describe.skipIf(!isRoot)("monitoring on design 2", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    const r = labUp("2-secured_and_monitored_web_infrastructure", LAB);
-    expect(r.stdout + r.stderr).not.toMatch(/not yet running: (prometheus|alertmanager|node-exporter|nginx-exporter|mysqld-exporter)/);
-  }, 120_000);
-  afterAll(() => {
-    const r = cli(["down", "--name", LAB]);
-    expect(r.code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "2-secured_and_monitored_web_infrastructure", { check: (r) => expect(r.stdout + r.stderr).not.toMatch(/not yet running: (prometheus|alertmanager|node-exporter|nginx-exporter|mysqld-exporter)/) });
 
   it("scrapes node, nginx, app and MariaDB exporters on both servers, HAProxy on the load balancer", async () => {
     const expected = expectedTargets(model);

@@ -1,8 +1,8 @@
 // Monitoring on design 3 as a real lab: every exporter scraped, and the alerts firing when their
 // condition is produced: a bounded load burst, a stopped replication thread, a failover recorded by
 // the controller's textfile, a crashed web server and a crashed load balancer.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, labUp, leftovers } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, inHost, isRoot, useLab } from "./helpers.js";
 import { expectedTargets, labJson, waitForAlert, waitForTargetsUp, type Firing } from "./monitoring-helpers.js";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
@@ -13,16 +13,7 @@ const LAB = "mx3t";
 const model = buildModel(loadBlueprint("3-scale_up"));
 
 describe.skipIf(!isRoot)("monitoring on design 3", () => {
-  beforeAll(() => {
-    cli(["down", "--name", LAB]);
-    const r = labUp("3-scale_up", LAB);
-    expect(r.stdout + r.stderr).not.toMatch(/not yet running: (prometheus|alertmanager|node-exporter|nginx-exporter|mysqld-exporter)/);
-  }, 120_000);
-  afterAll(() => {
-    const r = cli(["down", "--name", LAB]);
-    expect(r.code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  });
+  useLab(LAB, "3-scale_up", { check: (r) => expect(r.stdout + r.stderr).not.toMatch(/not yet running: (prometheus|alertmanager|node-exporter|nginx-exporter|mysqld-exporter)/) });
 
   it("scrapes every exporter of every host: each expected job/instance has up == 1", async () => {
     const up = await waitForTargetsUp(LAB, expectedTargets(model));
