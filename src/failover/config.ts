@@ -52,6 +52,11 @@ export interface AgentConfig {
   token: string;
   /** Database users whose connections are cut when the server is fenced. */
   appUsers: string[];
+  /**
+   * Cut them in a planned switchover too. Not for the demo app, which retires its connections itself when a
+   * write is refused as read-only (a cut would race with a write); a custom app may not, so its are cut.
+   */
+  cutOnSwitchover: boolean;
   /** App hosts' addresses (their database proxies ask the checks), by address. */
   proxies: Record<string, string>;
   /** Database hosts by name: their private addresses. */
@@ -119,6 +124,7 @@ export function agentConfig(model: Model, host: Host, secrets: Secrets): AgentCo
     apiSocket: FAILOVER_PATHS.agentSocket,
     token: derived.token,
     appUsers: [APP_DB.user],
+    cutOnSwitchover: model.app.type !== "demo",
     proxies: proxies(model),
     dbHosts: dbHostAddresses(model),
     selfFence: model.database.controller !== null,

@@ -204,6 +204,23 @@ describe.skipIf(!isRoot)("foobar app on a real MariaDB (root)", () => {
     for (const p of before) expect(alive(p)).toBe(false);
   });
 
+  it("answers a write refused as read-only with a definite 503 (never 'maybe'), and writes again once the server takes them", async () => {
+    await rootQuery(db, 10_000, ["SET GLOBAL read_only = ON"]);
+    try {
+      const refused = await json("/api/entries", { method: "POST", body: JSON.stringify({ author: "ro", message: "refused" }), headers: { "content-type": "application/json" } });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: "database unavailable", maybeExecuted: false });
+    } finally {
+      await rootQuery(db, 10_000, ["SET GLOBAL read_only = OFF"]);
+    }
+    // The connections opened before are retired at their next use; fresh ones take the writes.
+    for (let i = 0; i < 4; i++) {
+      const ok = await json("/api/entries", { method: "POST", body: JSON.stringify({ author: "rw", message: `after ${i}` }), headers: { "content-type": "application/json" } });
+      expect(ok.status).toBe(201);
+      expect((await json(`/api/entries/${Number(ok.body.id)}?consistent=1`)).status).toBe(200);
+    }
+  });
+
   it("answers 503 while the database is down and recovers when it is back", async () => {
     await stopMariadb(db);
     expect((await json("/healthz")).status).toBe(503);

@@ -24,6 +24,9 @@ export const DB_TLS_NAME = "db.internal";
 /** Query timeouts (client side): a stuck query frees its connection after these. */
 export const QUERY_TIMEOUT_MS = { read: 2000, write: 5000, probe: 1000 } as const;
 
+/** Connections per pool at most. */
+const POOL_SIZE = 10;
+
 /** MariaDB error numbers meaning "this server does not take writes now" (read_only and friends). */
 const READ_ONLY_ERRNOS = new Set([1290, 1792, 1836]);
 /** Errors at connect time: refused, timed out, access denied, too many connections, unknown database. */
@@ -55,6 +58,14 @@ export class DbEndpoint {
   readonly label: string;
   private readonly pool: Pool;
   private readonly hostnames = new WeakMap<object, string>();
+  /**
+   * Which server generation each connection belongs to. A "read-only" answer means the server behind the proxy
+   * stopped being the primary: every connection opened before it is then retired at its next use, so no pooled
+   * connection keeps reading from the old primary. The switchover therefore cuts no connection of the app's
+   * (a connection cut while the app picks it would leave a write's fate unknown).
+   */
+  private readonly generations = new WeakMap<object, number>();
+  private generation = 0;
   private upState = true;
   private lastError: string | undefined;
   private probe: NodeJS.Timeout | undefined;
@@ -73,7 +84,7 @@ export class DbEndpoint {
       password: opts.password,
       database: opts.database,
       connectTimeout: opts.connectTimeoutMs ?? 1000,
-      connectionLimit: 10,
+      connectionLimit: POOL_SIZE,
       maxIdle: 4,
       idleTimeout: 30_000,
       enableKeepAlive: true,
@@ -101,10 +112,16 @@ export class DbEndpoint {
     let conn: PoolConnection;
     try {
       conn = await this.pool.getConnection();
+      // Bounded by the pool's size: each pass retires one connection of an older generation.
+      for (let i = 0; i <= POOL_SIZE && (this.generations.get(conn.connection) ?? this.generation) < this.generation; i++) {
+        conn.destroy();
+        conn = await this.pool.getConnection();
+      }
     } catch (e) {
       this.markDown(e);
       throw new DbUnavailableError(`${this.role} ${this.label}: ${describe(e)}`, false);
     }
+    if (!this.generations.has(conn.connection)) this.generations.set(conn.connection, this.generation);
     let sent = false;
     try {
       const dbHost = await this.hostnameOf(conn);
@@ -120,6 +137,7 @@ export class DbEndpoint {
       }
       conn.destroy();
       const readOnly = READ_ONLY_ERRNOS.has((e as MysqlError).errno ?? 0);
+      if (readOnly) this.generation++;
       this.markDown(e);
       throw new ConnectionLostError(`${this.role} ${this.label}: ${describe(e)}`, isWrite && sent && !readOnly);
     }

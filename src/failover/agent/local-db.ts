@@ -108,7 +108,11 @@ export class LocalDb {
     const t = performance.now();
     let killed = killFirst ? await this.killClients() : 0;
     await this.actor.rows("SET GLOBAL read_only = ON", 5000);
-    killed += await this.killClients();
+    // A planned fence (switchover) of the demo app's database cuts nothing: the app's next write on each of its
+    // connections is refused ("read-only"), a definite answer it retries through the proxy, and the app then
+    // retires every connection it opened before (src/app/foobar/db-endpoint.ts). Cutting them would race with
+    // the app picking one for a write, whose fate it could then not know.
+    if (killFirst || this.cfg.cutOnSwitchover) killed += await this.killClients();
     const [v] = await this.actor.rows("SELECT @@gtid_binlog_pos AS pos");
     return { host: this.cfg.host, readOnly: true, killed, ms: Math.round(performance.now() - t), gtidBinlogPos: String(v?.pos ?? "") };
   }
