@@ -15,7 +15,7 @@ import { SERVICES, READY_ORDER } from "./services/index.js";
 import type { ServiceContext } from "./services/types.js";
 import { listLabs, readState, writeState, type LabState } from "./state.js";
 import { labTlsFiles } from "./tls.js";
-import { serviceLog, waitForProbe, NotReadyError } from "./wait.js";
+import { pacing, serviceLog, waitForProbe, NotReadyError } from "./wait.js";
 import { setupReplication } from "./replication.js";
 import { waitForSite, siteUrl } from "./site.js";
 import { publishSite } from "./publish.js";
@@ -162,6 +162,7 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
 
 async function waitForServices(model: Model, state: LabState, contexts: Map<string, ServiceContext>, signal?: AbortSignal): Promise<void> {
   const byHost = new Map<string, Host>(model.hosts.map((h) => [h.name, h]));
+  const pace = pacing(model.services.filter((s) => SERVICES[s.kind]).length);
   await Promise.all(
     [...byHost.keys()].map(async (hostName) => {
       const initPid = state.hosts.find((h) => h.name === hostName)!.init!.pid;
@@ -170,7 +171,8 @@ async function waitForServices(model: Model, state: LabState, contexts: Map<stri
       for (const kind of kinds) {
         const def = SERVICES[kind]!;
         const ctx = contexts.get(hostName)!;
-        await waitForProbe({ host: hostName, service: kind, initPid, probe: def.probe(ctx), timeoutMs: def.readyTimeoutMs, logFile: serviceLog(ctx.root, logName(kind)), signal });
+        const timeoutMs = Math.round(def.readyTimeoutMs * pace.timeoutFactor);
+        await waitForProbe({ host: hostName, service: kind, initPid, probe: def.probe(ctx), timeoutMs, maxIntervalMs: pace.maxIntervalMs, logFile: serviceLog(ctx.root, logName(kind)), signal });
       }
     }),
   );

@@ -24,16 +24,27 @@ export function tail(file: string, lines = 12): string {
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `  ${l}`).join("\n");
 }
 
-/** Polls `probe` inside the host until it exits 0. */
-export async function waitForProbe(opts: { host: string; service: string; initPid: number; probe: Probe; timeoutMs: number; logFile?: string; intervalMs?: number; signal?: AbortSignal }): Promise<number> {
+/**
+ * How `up` waits in a lab of `services` services sharing the machine: every probe is a process started in a
+ * host, so a big lab polls less often (about 4 ms per service between two probes of one service, 100 ms to 1 s),
+ * and a service may take longer to be ready while all the others start on the same cores (the readiness
+ * timeout grows with the lab beyond 40 services). Design 3 (31 services) keeps 100 ms and the plain timeouts.
+ */
+export function pacing(services: number): { maxIntervalMs: number; timeoutFactor: number } {
+  return { maxIntervalMs: Math.min(1000, Math.max(100, services * 4)), timeoutFactor: Math.max(1, services / 40) };
+}
+
+/** Polls `probe` inside the host until it exits 0: first after 50 ms, then each wait 1.5 times longer, up to `maxIntervalMs` (default 100). */
+export async function waitForProbe(opts: { host: string; service: string; initPid: number; probe: Probe; timeoutMs: number; logFile?: string; maxIntervalMs?: number; signal?: AbortSignal }): Promise<number> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
-  for (;;) {
+  const cap = opts.maxIntervalMs ?? 100;
+  for (let wait = Math.min(50, cap); ; wait = Math.min(cap, wait * 1.5)) {
     opts.signal?.throwIfAborted();
     const r = await runInHost(opts.initPid, opts.probe.argv, { check: false, timeoutMs: 3000 });
     if (r.code === 0) return Date.now() - started;
     if (Date.now() >= deadline) throw new NotReadyError(opts.host, opts.service, opts.probe.what, opts.timeoutMs, opts.logFile ? tail(opts.logFile) : r.stderr.trim());
-    await new Promise((res) => setTimeout(res, opts.intervalMs ?? 100));
+    await new Promise((res) => setTimeout(res, wait));
   }
 }
 

@@ -44,6 +44,22 @@ describe.skipIf(!isRoot)("design 3 lab", () => {
     expect(read.servedBy.db).toMatch(/^db-[12]$/);
   });
 
+  it("keeps its database connections verified when the app's pools grow (mysql2 resumes TLS sessions, which show no certificate)", () => {
+    // 40 requests at once from the user host make each worker open more connections than the first, then the
+    // first ones are cut (as a failover would): every connection after that is a resumed TLS session.
+    const burst = () => inHost(LAB, "user", ["bash", "-c", "for i in $(seq 1 40); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 10 'https://www.foobar.com/api/entries?consistent=1' & done; wait"], 60_000).trim().split("\n");
+    expect(burst().filter((c) => c !== "200")).toEqual([]);
+    const kill = inHost(LAB, "db-1", ["mariadb", "-N", "-e", "SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST WHERE USER = 'foobar_app'"]).trim();
+    for (const id of kill.split(",").filter((x) => /^\d+$/.test(x))) inHost(LAB, "db-1", ["mariadb", "-e", `KILL CONNECTION ${id}`]);
+    expect(burst().filter((c) => c !== "200")).toEqual([]);
+    for (const app of ["app-1", "app-2"]) {
+      const health = JSON.parse(inHost(LAB, app, ["curl", "-sk", "--max-time", "5", "https://127.0.0.1:8000/healthz"])) as { status: string; endpoints: { ok: boolean; error?: string }[] };
+      expect(health.endpoints.filter((e) => !e.ok).map((e) => e.error)).toEqual([]);
+      expect(health.status).toBe("ok");
+    }
+    for (let i = 0; i < 5; i++) expect(inHost(LAB, "user", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "https://www.foobar.com/api/entries?consistent=1"])).toBe("200");
+  });
+
   it("reports every host up and lb-1 holding the floating IP", () => {
     const status = JSON.parse(cli(["status", "--name", LAB, "--json"]).stdout) as { hosts: { name: string; up: boolean; holds: string[] }[] };
     expect(status.hosts.every((h) => h.up)).toBe(true);

@@ -40,7 +40,9 @@ export function labUp(blueprint: string, lab: string): CliResult {
 export function useLab(lab: string, blueprint: string, opts: { check?: (up: CliResult) => void; beforeDown?: () => void } = {}): void {
   beforeAll(() => {
     cli(["down", "--name", lab]);
-    opts.check?.(labUp(blueprint, lab));
+    // Not inside `opts.check?.(...)`: optional chaining would skip the bring-up along with the call.
+    const up = labUp(blueprint, lab);
+    opts.check?.(up);
   }, 200_000);
   afterAll(() => {
     opts.beforeDown?.();

@@ -65,6 +65,8 @@ export class DbEndpoint {
    * (a connection cut while the app picks it would leave a write's fate unknown).
    */
   private readonly generations = new WeakMap<object, number>();
+  /** Full TLS handshakes whose certificate this endpoint checked: any passed, any refused. */
+  private readonly tls = { verified: false, refused: false };
   private generation = 0;
   private upState = true;
   private lastError: string | undefined;
@@ -162,8 +164,19 @@ export class DbEndpoint {
     if (!this.opts.ca) return;
     const stream = (conn.connection as unknown as { stream?: unknown }).stream;
     if (!(stream instanceof TLSSocket)) throw Object.assign(new Error("the connection to the database is not encrypted"), { fatal: true });
+    if (stream.isSessionReused()) {
+      // mysql2 resumes TLS sessions, and a resumed session shows no certificate at all. It can only be resumed
+      // with the server that issued it, in a full handshake: trusted while every full handshake checked here
+      // passed (mysql2 caches a session before this check runs, so after one failure nothing resumed is trusted).
+      if (this.tls.verified && !this.tls.refused) return;
+      throw Object.assign(new Error(`a resumed TLS session, and ${this.tls.refused ? "a database server's certificate was refused before" : "no full handshake was checked yet"}: cannot tell it names ${DB_TLS_NAME}`), { fatal: true });
+    }
     const problem = checkServerIdentity(DB_TLS_NAME, stream.getPeerCertificate());
-    if (problem) throw Object.assign(new Error(`the database's certificate does not name ${DB_TLS_NAME}: ${problem.message}`), { fatal: true });
+    if (problem) {
+      this.tls.refused = true;
+      throw Object.assign(new Error(`the database's certificate does not name ${DB_TLS_NAME}: ${problem.message}`), { fatal: true });
+    }
+    this.tls.verified = true;
   }
 
   /** Asks the server for its hostname on a connection of its own (a real round trip). */
