@@ -17,7 +17,7 @@ export const TIMING = {
   confirmFailures: 2,
   /** A primary fences itself when the controller has been silent this long (before the controller can declare it dead) and its replica stopped acknowledging. */
   selfFenceSilenceMs: 600,
-  /** A commit waiting this long for a replica's acknowledgement means the replica is gone (semi-sync timeout is 1000 ms). */
+  /** A commit waiting this long for a replica's acknowledgement means the replica is gone (semi-sync times out at SEMISYNC_TIMEOUT_MS, 3000 ms). */
   stuckCommitMs: 300,
   /** A replica further behind than this (seconds) stops serving reads while its primary is reachable. */
   maxReadLagS: 10,

@@ -45,6 +45,8 @@ export function useLab(lab: string, blueprint: string, opts: { check?: (up: CliR
     opts.check?.(up);
   }, 200_000);
   afterAll(() => {
+    // STACKLAB_KEEP_LAB=1 leaves the lab up to look at after a failure (`stacklab down --name LAB` later).
+    if (process.env.STACKLAB_KEEP_LAB === "1") return;
     opts.beforeDown?.();
     expect(cli(["down", "--name", lab]).code).toBe(0);
     expect(leftovers(lab)).toEqual({ namespaces: [], dir: false });

@@ -125,6 +125,15 @@ export class Agent {
     this.acting = true;
     try {
       this.saveState({ ...this.state!, selfFenced: { at: Date.now(), reason } });
+      if (o.semisync.waitSessions > 0) {
+        // Commits are waiting for a replica's acknowledgement. Cutting their connections is not safe: a killed
+        // waiter can release the others, whose clients then hear "OK" for commits no replica has (seen in the
+        // partition test: one acknowledged write lost). Stopping MariaDB at once answers none of them; it comes
+        // back read-only and, as a replica-to-be (init_rpl_role), cuts those commits from its binary log.
+        const pid = this.db.crash();
+        this.event(`${this.cfg.host} fenced itself by stopping MariaDB at once (SIGKILL to ${pid}; it restarts read-only), ${o.semisync.waitSessions} commit(s) left unanswered: ${reason}`, { step: "self-fence", waiting: o.semisync.waitSessions });
+        return;
+      }
       const r = await this.db.fence(true);
       this.event(`${this.cfg.host} fenced itself (read-only, ${r.killed} app connections cut): ${reason}`, { step: "self-fence", gtid: r.gtidBinlogPos });
     } catch (e) {

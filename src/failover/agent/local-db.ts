@@ -1,5 +1,7 @@
 // The agent's connection to the MariaDB of its own host (unix socket): looking at it, fencing, promoting, repointing.
+import { readFileSync } from "node:fs";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
+import { MARIADB_PID_FILE } from "../../render/config/mariadb.js";
 import { OBSERVE_SQL, downObservation, toObservation, type DbObservation } from "../observe.js";
 import type { AgentConfig } from "../config.js";
 import type { FenceResult, FollowResult, PromoteResult } from "../types.js";
@@ -82,6 +84,15 @@ export class LocalDb {
   /** Makes the server writable (the design's first start, or a promotion). */
   async setWritable(): Promise<void> {
     await this.actor.rows("SET GLOBAL read_only = OFF");
+  }
+
+  /** Stops MariaDB at once (SIGKILL; runit starts it again): no waiting commit is answered. Returns its pid. */
+  crash(): number {
+    const pid = Number(readFileSync(MARIADB_PID_FILE, "utf8").trim());
+    if (!Number.isInteger(pid) || pid < 2) throw new Error(`no MariaDB pid in ${MARIADB_PID_FILE}`);
+    process.kill(pid, "SIGKILL");
+    this.close();
+    return pid;
   }
 
   /** Cuts the connections of the app's users; returns how many. */

@@ -5,8 +5,17 @@ import { header, hostsWithRole, privateAddress, text } from "./common.js";
 import { TLS_FILES } from "./paths.js";
 import type { RenderedFile } from "./types.js";
 
-/** How long (ms) a primary waits for a replica's acknowledgement before semi-sync falls back to async. */
-export const SEMISYNC_TIMEOUT_MS = 1000;
+/** Where mariadbd writes its pid (the database agent reads it to stop MariaDB at once when it fences itself). */
+export const MARIADB_PID_FILE = "/run/mysqld/mysqld.pid";
+
+/**
+ * How long (ms) a primary waits for a replica's acknowledgement before semi-sync falls back to async (and would
+ * acknowledge the commit to its client). A primary cut off from the controller and its replica fences itself
+ * first (TIMING.selfFenceSilenceMs, about 0.5 to 0.8 s in); 1 s left too little margin on a loaded machine:
+ * the suite once saw an acknowledged write lost when the fence came late. The cost: writes wait up to 3 s once
+ * when a replica dies.
+ */
+export const SEMISYNC_TIMEOUT_MS = 3000;
 
 /** MariaDB's server_id for a db host: its 1-based rank among the db hosts. */
 export function serverId(model: Model, host: Host): number {
@@ -31,7 +40,7 @@ export function renderMariadb(model: Model, host: Host): RenderedFile {
     "[mysqld]",
     "datadir = /var/lib/mysql",
     "socket = /run/mysqld/mysqld.sock",
-    "pid_file = /run/mysqld/mysqld.pid",
+    `pid_file = ${MARIADB_PID_FILE}`,
     "log_error = /var/log/mysql/error.log",
     `bind_address = ${privateAddress(host)}`,
     `port = ${PORTS.mysql}`,
