@@ -3,9 +3,12 @@ import { failoverSection, footprintSection, lifecycleSection, servingSection } f
 import { fmtBytes, fmtDuration, mdTable } from "./table.js";
 import type { BenchResults } from "./types.js";
 
-/** True when the machine was busy enough that the figures are noisy. */
+/**
+ * True when something else kept the machine busy: other labs, or a load before the benchmark started. The load
+ * at the end is the benchmark's own (its last group runs wrk and experiments) and says nothing about noise.
+ */
 export function isNoisy(r: BenchResults): boolean {
-  return r.noise.otherLabs.length > 0 || Math.max(r.noise.loadStart, r.noise.loadEnd) > r.machine.cores * 0.5;
+  return r.noise.otherLabs.length > 0 || r.noise.loadStart > r.machine.cores * 0.5;
 }
 
 function header(r: BenchResults, resultsFile: string): string[] {

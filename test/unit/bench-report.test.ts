@@ -121,6 +121,9 @@ describe("docs/BENCHMARKS.md", () => {
     expect(md).not.toContain("Noisy figures");
     const busy = results({ noise: { loadStart: 6, loadEnd: 7, otherLabs: ["fx-d3"] } });
     expect(isNoisy(busy)).toBe(true);
+    // The benchmark's own load at the end is no sign of noise; a busy machine at the start is.
+    expect(isNoisy(results({ noise: { loadStart: 0.4, loadEnd: 1.7, otherLabs: [] } }))).toBe(false);
+    expect(isNoisy(results({ noise: { loadStart: 3, loadEnd: 1.7, otherLabs: [] } }))).toBe(true);
     expect(renderMarkdown(busy, "x.json")).toContain("**Noisy figures.** While this ran, 1 other lab (fx-d3)");
   });
   it("lists the gaps with their reasons", () => {
