@@ -2,40 +2,21 @@
 // draws every host; QPS rises during a bounded load burst; crashing server-2 from the page turns it red and the
 // log shows the fault and HAProxy taking it out of rotation; healing it brings it back; no answer the page
 // received carries a secret. Screenshots go to test/artifacts/.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
-import { hasChromium, hostHealth, isolateShellStartup, labSecretValues, loadBurst, openBrowser, screenshot, startDashboardCli, statValue, type BrowserSession, type DashboardProcess } from "./dashboard-support.js";
+import { isRoot } from "./helpers.js";
+import { hasChromium, hostHealth, labSecretValues, loadBurst, screenshot, statValue, useDashboardLab } from "./dashboard-support.js";
 
 const LAB = "wx2t";
 const model = buildModel(loadBlueprint("2-secured_and_monitored_web_infrastructure"));
 
 describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 2, in a browser", () => {
-  let dash: DashboardProcess;
-  let browser: BrowserSession;
-  let restoreHome: (() => void) | undefined;
-
-  beforeAll(async () => {
-    restoreHome = isolateShellStartup();
-    cli(["down", "--name", LAB]);
-    labUp("2-secured_and_monitored_web_infrastructure", LAB);
-    dash = await startDashboardCli(LAB);
-    browser = await openBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await dash?.stop();
-    restoreHome?.();
-    const r = cli(["down", "--name", LAB]);
-    expect(r.code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  }, 60_000);
+  const ui = useDashboardLab(LAB, "2-secured_and_monitored_web_infrastructure");
 
   it("loads without console errors and draws every host, the entry on lb-1 and server-1 as the primary", async () => {
-    const { page } = browser;
-    await page.goto(dash.url);
+    const { page } = ui.browser;
+    await page.goto(ui.dash.url);
     for (const h of model.hosts) await page.locator(`#topology g.host[data-host="${h.name}"]`).waitFor({ timeout: 10_000 });
     expect(await page.locator("#topology g.host").count()).toBe(model.hosts.length);
     await expect.poll(() => page.locator("#headline").getAttribute("class"), { timeout: 20_000 }).toBe("headline ok");
@@ -43,11 +24,11 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 2, in a browse
     expect(await page.locator('#topology g.host[data-host="server-1"] .badge.primary').count()).toBe(1);
     expect(await page.locator("#charts .chart").count()).toBe(4);
     await screenshot(page, "dashboard-design2-healthy");
-    expect(browser.errors).toEqual([]);
+    expect(ui.browser.errors).toEqual([]);
   }, 40_000);
 
   it("shows QPS rising while the user host sends a bounded burst of load", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     const before = await statValue(page, "site requests/s");
     const burst = loadBurst(LAB, `https://www.${model.domain}/`, 8);
     await expect.poll(() => statValue(page, "site requests/s"), { timeout: 15_000, interval: 500 }).toBeGreaterThan(Math.max(50, (before || 0) * 5));
@@ -56,7 +37,7 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 2, in a browse
   }, 40_000);
 
   it("crashes server-2 from the page: it turns red, and the log shows the fault and HAProxy taking it out of rotation", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.locator('#topology g.host[data-host="server-2"]').click();
     await page.locator('#fault-buttons button[data-action="kill"]').click();
     await expect.poll(() => hostHealth(page, "server-2"), { timeout: 10_000 }).toBe("down");
@@ -68,17 +49,17 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 2, in a browse
   }, 60_000);
 
   it("heals everything from the page: server-2 comes back", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.locator("#heal-all").click();
     await expect.poll(() => page.locator("#fault-result").textContent(), { timeout: 40_000 }).toContain("started server-2 again");
     await expect.poll(() => hostHealth(page, "server-2"), { timeout: 20_000 }).toBe("ok");
-    expect(browser.errors).toEqual([]);
+    expect(ui.browser.errors).toEqual([]);
   }, 60_000);
 
   it("never sent the page a secret of the lab", () => {
     const secrets = labSecretValues(LAB);
     expect(secrets.length).toBe(4);
-    expect(browser.bodies.filter((b) => b.url.includes("/api/")).length).toBeGreaterThan(20);
-    for (const { url, body } of browser.bodies) for (const s of secrets) expect(body.includes(s), `${url} holds a secret`).toBe(false);
+    expect(ui.browser.bodies.filter((b) => b.url.includes("/api/")).length).toBeGreaterThan(20);
+    for (const { url, body } of ui.browser.bodies) for (const s of secrets) expect(body.includes(s), `${url} holds a secret`).toBe(false);
   });
 });

@@ -2,51 +2,32 @@
 // draws every host; QPS rises during a bounded load burst; crashing lb-1 from the page turns it red, moves the
 // floating IP to lb-2 and logs the fault and the failover; healing it from the page brings it back; no answer
 // the page received carries a secret. Screenshots go to test/artifacts/.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
-import { hasChromium, hostHealth, isolateShellStartup, labSecretValues, loadBurst, openBrowser, screenshot, startDashboardCli, statValue, type BrowserSession, type DashboardProcess } from "./dashboard-support.js";
+import { isRoot } from "./helpers.js";
+import { hasChromium, hostHealth, labSecretValues, loadBurst, screenshot, statValue, useDashboardLab } from "./dashboard-support.js";
 
 const LAB = "wx3t";
 const model = buildModel(loadBlueprint("3-scale_up"));
 
 describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browser", () => {
-  let dash: DashboardProcess;
-  let browser: BrowserSession;
-  let restoreHome: (() => void) | undefined;
-
-  beforeAll(async () => {
-    restoreHome = isolateShellStartup();
-    cli(["down", "--name", LAB]);
-    labUp("3-scale_up", LAB);
-    dash = await startDashboardCli(LAB);
-    browser = await openBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await dash?.stop();
-    restoreHome?.();
-    const r = cli(["down", "--name", LAB]);
-    expect(r.code).toBe(0);
-    expect(leftovers(LAB)).toEqual({ namespaces: [], dir: false });
-  }, 60_000);
+  const ui = useDashboardLab(LAB, "3-scale_up");
 
   it("loads without console errors and draws every host of the design, all healthy", async () => {
-    const { page } = browser;
-    await page.goto(dash.url);
+    const { page } = ui.browser;
+    await page.goto(ui.dash.url);
     for (const h of model.hosts) await page.locator(`#topology g.host[data-host="${h.name}"]`).waitFor({ timeout: 10_000 });
     expect(await page.locator("#topology g.host").count()).toBe(model.hosts.length);
     await expect.poll(() => page.locator("#headline").getAttribute("class"), { timeout: 20_000 }).toBe("headline ok");
     await expect.poll(() => page.locator("#topology .entry").textContent()).toContain("floating IP on lb-1");
     expect(await page.locator("#charts .chart h3").allTextContents()).toEqual(["Requests per second", "Requests per second, by server", "Latency", "Error rate"]);
     await screenshot(page, "dashboard-design3-healthy");
-    expect(browser.errors).toEqual([]);
+    expect(ui.browser.errors).toEqual([]);
   }, 40_000);
 
   it("shows QPS rising while the user host sends a bounded burst of load", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     const before = await statValue(page, "site requests/s");
     const burst = loadBurst(LAB, `https://www.${model.domain}/`, 8);
     await expect.poll(() => statValue(page, "site requests/s"), { timeout: 15_000, interval: 500 }).toBeGreaterThan(Math.max(50, (before || 0) * 5));
@@ -55,7 +36,7 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browse
   }, 40_000);
 
   it("crashes lb-1 from the page: lb-1 turns red, the floating IP moves to lb-2, the log shows the fault and the failover", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.locator('#topology g.host[data-host="lb-1"]').click();
     await expect.poll(() => page.locator("#fault-host").inputValue()).toBe("lb-1");
     await page.locator('#fault-buttons button[data-action="kill"]').click();
@@ -71,20 +52,20 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browse
   }, 60_000);
 
   it("heals lb-1 from the page: it comes back and takes the floating IP again", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.locator("#heal-host").click();
     await expect.poll(() => page.locator("#fault-result").textContent(), { timeout: 30_000 }).toContain("started lb-1 again");
     await expect.poll(() => hostHealth(page, "lb-1"), { timeout: 15_000 }).toBe("ok");
     await expect.poll(() => page.locator("#topology .entry").textContent(), { timeout: 15_000 }).toContain("floating IP on lb-1");
     await screenshot(page, "dashboard-design3-healed");
-    expect(browser.errors).toEqual([]);
+    expect(ui.browser.errors).toEqual([]);
   }, 60_000);
 
   it("never sent the page a secret of the lab", () => {
     const secrets = labSecretValues(LAB);
     expect(secrets.length).toBe(4);
-    const api = browser.bodies.filter((b) => b.url.includes("/api/"));
+    const api = ui.browser.bodies.filter((b) => b.url.includes("/api/"));
     expect(new Set(api.map((b) => new URL(b.url).pathname))).toEqual(new Set(["/api/state", "/api/series", "/api/events", "/api/fault", "/api/heal"]));
-    for (const { url, body } of browser.bodies) for (const s of secrets) expect(body.includes(s), `${url} holds a secret`).toBe(false);
+    for (const { url, body } of ui.browser.bodies) for (const s of secrets) expect(body.includes(s), `${url} holds a secret`).toBe(false);
   });
 });

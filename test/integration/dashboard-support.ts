@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { BIN, ROOT } from "./helpers.js";
+import { afterAll, beforeAll } from "vitest";
+import { BIN, ROOT, useLab } from "./helpers.js";
 
 /** Debian's Chromium (apt-get install -y chromium). */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -141,4 +142,32 @@ export async function statValue(page: Page, label: string): Promise<number> {
 export async function hostHealth(page: Page, host: string): Promise<string> {
   const cls = (await page.locator(`#topology g.host[data-host="${host}"]`).getAttribute("class")) ?? "";
   return ["ok", "degraded", "paused", "down"].find((c) => cls.split(" ").includes(c)) ?? "unknown";
+}
+
+/** The dashboard of a lab, served and open in Chromium for the tests of the enclosing describe. */
+export interface DashboardSession {
+  dash: DashboardProcess;
+  browser: BrowserSession;
+}
+
+/**
+ * Brings a blueprint up as `lab` (useLab), serves its dashboard and opens Chromium on it, with HOME isolated
+ * for the whole file; everything is closed again in reverse order. The session's fields are set before the tests run.
+ */
+export function useDashboardLab(lab: string, blueprint: string): DashboardSession {
+  const session = {} as DashboardSession;
+  let restoreHome: (() => void) | undefined;
+  // Registered first, so HOME is restored last (vitest runs after-hooks in reverse order).
+  beforeAll(() => void (restoreHome = isolateShellStartup()));
+  afterAll(() => restoreHome?.());
+  useLab(lab, blueprint);
+  beforeAll(async () => {
+    session.dash = await startDashboardCli(lab);
+    session.browser = await openBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.dash?.stop();
+  }, 60_000);
+  return session;
 }
