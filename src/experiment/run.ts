@@ -1,4 +1,5 @@
 // Runs one scenario against a running lab: load from the user host, timed faults, heal, then the checkers.
+import { lockLab } from "../runtime/lock.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../spec/errors.js";
@@ -86,6 +87,16 @@ function timingOf(records: StepRecord[], steps: ResolvedStep[], t0: number, t1: 
 
 /** Runs a scenario against a running lab and returns its report. */
 export async function runExperiment(opts: ExperimentOptions): Promise<ExperimentReport> {
+  // The experiment changes the lab (faults, operations): it holds the lab's lock from start to heal.
+  const lock = await lockLab(loadLab(opts.lab).state.name, `stacklab experiment ${opts.scenario.name}`);
+  try {
+    return await runLocked(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
   const { scenario, signal } = opts;
   const say = opts.progress ?? (() => undefined);
   const { state, model } = loadLab(opts.lab);

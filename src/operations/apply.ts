@@ -1,6 +1,6 @@
 // `apply` and `scale`: bring a running lab to a changed design, adding and removing hosts without users noticing.
 import { labModel, modelAddresses } from "../runtime/lab-model.js";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildModel } from "../model/build.js";
 import type { Host, Model } from "../model/types.js";
@@ -8,16 +8,13 @@ import { UsageError } from "../spec/errors.js";
 import { validateStack } from "../spec/load.js";
 import type { Stack } from "../spec/schema.js";
 import { recordEvent } from "../runtime/events.js";
-import { launchHost, prepareHostDir } from "../runtime/host.js";
-import { addHostNetwork, deleteNamespaces } from "../runtime/network.js";
-import { hostDir, hostNetns } from "../runtime/paths.js";
+import { addHost, bootHost, removeHost, serviceContext, waitReady } from "../runtime/lifecycle.js";
+import { hostDir } from "../runtime/paths.js";
 import { labSecrets } from "../runtime/secrets.js";
-import { SERVICES, READY_ORDER } from "../runtime/services/index.js";
+import { SERVICES } from "../runtime/services/index.js";
 import { changeMasterSql, sql } from "../runtime/replication.js";
 import { addressOf } from "../runtime/services/types.js";
 import { isAlive, procRecord, writeState, type LabState } from "../runtime/state.js";
-import { serviceLog, waitForProbe } from "../runtime/wait.js";
-import { killRecorded } from "../runtime/down.js";
 import { drainApps, setWebState, webSessions } from "./drain.js";
 import { currentPrimary, startMaintenance } from "./maintain.js";
 import { desiredFiles, diffFiles, reloadsFor, runReloads, writeChanges, type FileChange, type Reload } from "./sync.js";
@@ -87,28 +84,19 @@ export async function applyPlan(state: LabState, next: Stack, plan: ApplyPlan, m
     if (isAlive(hs?.init)) await sql(hs!.init!.pid, readFileSync(join(hostDir(state.name, c.host), "etc/mysql/init.sql"), "utf8"));
   }
 
-  // 2. New hosts: files, links, init; ready before anything sends them traffic.
+  // 2. New hosts: recorded, files, links, init; ready before anything sends them traffic.
   for (const name of plan.addHosts) {
     const host = model.hosts.find((h) => h.name === name)!;
-    const ctx = { lab: state.name, model, host, root: hostDir(state.name, name), secrets };
-    prepareHostDir(state.name, name, desired.get(name)!);
-    await Promise.all(model.services.filter((s) => s.host === name).map((s) => SERVICES[s.kind]?.prepare?.(ctx)));
-    const used = state.hosts.flatMap((h) => h.links);
-    // Recorded before it is created, so `down` and `clean` find it whatever happens next.
-    state.hosts.push({ name, netns: hostNetns(state.name, name), links: [] });
-    writeState(state);
-    state.hosts.find((h) => h.name === name)!.links = await addHostNetwork(state.name, host, used);
-    writeState(state);
-    const procs = await launchHost(state.name, name);
-    Object.assign(state.hosts.find((h) => h.name === name)!, procs);
-    writeState(state);
+    await addHost(state, host, desired.get(name)!);
+    await Promise.all(model.services.filter((s) => s.host === name).map((s) => SERVICES[s.kind]?.prepare?.(serviceContext(state.name, model, name, secrets))));
+    const booted = await bootHost(state, model, name, { firstBoot: true });
     if (host.roles.includes("db")) {
-      await waitService(state, model, host, "mariadb");
+      await waitReady(state, model, name, secrets, { only: ["mariadb"] });
       const primary = (await currentPrimary(state, oldModel)) ?? model.database.primary!;
-      await sql(procs.init.pid, changeMasterSql(model, addressOf(model.hosts.find((h) => h.name === primary)!, "private"), secrets));
+      await sql(booted.init!.pid, changeMasterSql(model, addressOf(model.hosts.find((h) => h.name === primary)!, "private"), secrets));
     }
-    const kinds = model.services.filter((s) => s.host === name && SERVICES[s.kind]).map((s) => s.kind).sort((a, b) => READY_ORDER.indexOf(a) - READY_ORDER.indexOf(b));
-    for (const kind of kinds) if (kind !== "keepalived") await waitService(state, model, host, kind);
+    // keepalived joins a pair in BACKUP state: nothing to wait for before it may take over.
+    await waitReady(state, model, name, secrets, { skip: ["keepalived"] });
     log(`${name} is up and ready`);
   }
 
@@ -134,28 +122,13 @@ export async function applyPlan(state: LabState, next: Stack, plan: ApplyPlan, m
 
   // 5. Removed hosts go away.
   for (const name of plan.removeHosts) {
-    const hs = state.hosts.find((h) => h.name === name)!;
-    killRecorded(hs.init);
-    killRecorded(hs.launcher);
-    await deleteNamespaces([hs.netns]);
-    rmSync(hostDir(state.name, name), { recursive: true, force: true });
-    state.hosts = state.hosts.filter((h) => h.name !== name);
-    writeState(state);
+    await removeHost(state, name);
     log(`${name} removed`);
   }
   state.spec = next;
   state.addresses = modelAddresses(model);
   writeState(state);
   recordEvent(state.name, { kind: "scale", message: `apply done: ${model.hosts.filter((h) => h.kind === "server").length} servers`, source: "cli" });
-}
-
-async function waitService(state: LabState, model: Model, host: Host, kind: string): Promise<void> {
-  const def = SERVICES[kind as keyof typeof SERVICES];
-  if (!def) return;
-  const root = hostDir(state.name, host.name);
-  const initPid = state.hosts.find((h) => h.name === host.name)!.init!.pid;
-  const ctx = { lab: state.name, model, host, root, secrets: labSecrets(state.name) };
-  await waitForProbe({ host: host.name, service: kind, initPid, probe: def.probe(ctx), timeoutMs: def.readyTimeoutMs, logFile: serviceLog(root, kind) });
 }
 
 /** The spec with one tier resized: the group whose roles are exactly `tier` (web, app, db) or whose name is `tier`. */

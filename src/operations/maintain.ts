@@ -5,11 +5,11 @@ import type { Model } from "../model/types.js";
 import { UsageError } from "../spec/errors.js";
 import { recordEvent } from "../runtime/events.js";
 import { runInHost } from "../runtime/host.js";
-import { labDir, hostDir } from "../runtime/paths.js";
-import { SERVICES, READY_ORDER } from "../runtime/services/index.js";
+import { labDir } from "../runtime/paths.js";
+import { SERVICES, startOrder } from "../runtime/services/index.js";
+import { waitReady } from "../runtime/lifecycle.js";
 import { control, serviceState } from "../runtime/supervise.js";
 import { isAlive, type LabState } from "../runtime/state.js";
-import { waitForProbe, serviceLog } from "../runtime/wait.js";
 import { labSecrets } from "../runtime/secrets.js";
 import { drainApps, setWebState, undrainApps, webSessions } from "./drain.js";
 import { manualFailover } from "../failover/manual.js";
@@ -127,7 +127,7 @@ export async function startMaintenance(state: LabState, model: Model, host: stri
   }
   const services = model.services.filter((s) => s.host === host && SERVICES[s.kind]).map((s) => s.kind as string);
   // Stop in the reverse of start order, the front of the host first, each letting its in-flight work finish.
-  for (const kind of [...services].sort((a, b) => READY_ORDER.indexOf(b as never) - READY_ORDER.indexOf(a as never))) await gracefulStop(state, host, kind);
+  for (const kind of startOrder(services).reverse()) await gracefulStop(state, host, kind);
   step(`services stopped on ${host}: ${services.join(", ")}`);
   saveMaintenance(state.name, { ...current, [host]: { since: Date.now(), services } });
   return { host, action: "start", steps, durationMs: Date.now() - started };
@@ -178,7 +178,6 @@ export async function endMaintenance(state: LabState, model: Model, host: string
   const entry = current[host];
   if (!entry) throw new UsageError(`${host} is not in maintenance`);
   const h = model.hosts.find((x) => x.name === host)!;
-  const hs = state.hosts.find((x) => x.name === host)!;
   const steps: MaintenanceStep[] = [];
   const step = (what: string) => {
     steps.push({ at: Date.now() - started, what });
@@ -187,14 +186,9 @@ export async function endMaintenance(state: LabState, model: Model, host: string
   const secrets = labSecrets(state.name);
   // Start everything first (a service may need another of the host's, e.g. the app its local DB proxy),
   // then wait for each in start order.
-  const kinds = entry.services.filter((k) => k !== "keepalived").sort((a, b) => READY_ORDER.indexOf(a as never) - READY_ORDER.indexOf(b as never));
+  const kinds = startOrder(entry.services.filter((k) => k !== "keepalived"));
   for (const kind of kinds) control(state.name, host, kind, "up");
-  for (const kind of kinds) {
-    const def = SERVICES[kind as keyof typeof SERVICES];
-    if (!def) continue;
-    const ctx = { lab: state.name, model, host: h, root: hostDir(state.name, host), secrets };
-    await waitForProbe({ host, service: kind, initPid: hs.init!.pid, probe: def.probe(ctx), timeoutMs: def.readyTimeoutMs, logFile: serviceLog(ctx.root, kind) });
-  }
+  await waitReady(state, model, host, secrets, { only: kinds });
   step(`services running again on ${host}: ${entry.services.join(", ")}`);
   if (entry.services.includes("keepalived")) await returnFloatingIps(state, model, host, step);
   if (h.roles.includes("app")) {

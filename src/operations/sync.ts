@@ -1,4 +1,5 @@
 // Brings a running lab's files in line with a model, and reloads exactly the services whose files changed.
+import { SERVICES } from "../runtime/services/index.js";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Model } from "../model/types.js";
@@ -26,17 +27,10 @@ export interface Reload {
   why: string;
 }
 
-/** Which service reads a file, and how it reloads: HAProxy hands its sockets over on USR2, nginx and keepalived re-read on HUP. */
+/** Which service reads a file, and how it reloads: from each kind's ServiceDef, plus the host's firewall. */
 const RELOADS: { prefix: string; service: string; signal?: Control; how?: Reload["how"] }[] = [
-  { prefix: "/etc/haproxy/haproxy.cfg", service: "haproxy", signal: "usr2" },
-  { prefix: "/etc/haproxy/db-proxy.cfg", service: "db-proxy", signal: "usr2" },
-  { prefix: "/etc/nginx/", service: "nginx", signal: "hup" },
-  { prefix: "/etc/keepalived/", service: "keepalived", signal: "hup" },
-  { prefix: "/etc/nsd/", service: "dns", signal: "hup" },
-  { prefix: "/etc/prometheus/", service: "prometheus", signal: "hup" },
-  { prefix: "/etc/stacklab/app.env", service: "app", signal: "hup" },
+  ...Object.values(SERVICES).flatMap((d) => (d!.reload?.files ?? []).map((prefix) => ({ prefix, service: d!.kind as string, ...(d!.reload!.signal ? { signal: d!.reload!.signal } : {}), ...(d!.reload!.restartNeeded ? { how: "restart-needed" as const } : {}) }))),
   { prefix: "/etc/nftables.conf", service: "firewall", how: "nft" },
-  { prefix: "/etc/mysql/my.cnf", service: "mariadb", how: "restart-needed" },
 ];
 
 /** The reloads a set of changed files calls for, one per host and service. */

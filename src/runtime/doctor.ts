@@ -1,27 +1,17 @@
 // `doctor` and `setup`: what this machine has and lacks for running labs, and installing what is missing.
 import { existsSync } from "node:fs";
 import { run } from "./exec.js";
+import { SERVICES } from "./services/index.js";
+import type { Requirement } from "./services/types.js";
 
-/** A program the lab needs, with the Debian package that provides it. */
-export interface Requirement {
-  binary: string;
-  pkg: string;
-  why: string;
-  versionArgs?: string[];
-}
+export type { Requirement };
 
-/** Everything `up` needs on the machine. */
-export const REQUIREMENTS: Requirement[] = [
+/** What the lab itself needs, beyond the service kinds' own programs (each ServiceDef lists those). */
+const CORE: Requirement[] = [
   { binary: "ip", pkg: "iproute2", why: "network namespaces, veth links, bridges", versionArgs: ["-V"] },
   { binary: "unshare", pkg: "util-linux", why: "PID, mount and UTS namespaces for each host", versionArgs: ["--version"] },
   { binary: "nsenter", pkg: "util-linux", why: "running commands inside a host", versionArgs: ["--version"] },
   { binary: "runsvdir", pkg: "runit", why: "each host's init and service supervisor" },
-  { binary: "haproxy", pkg: "haproxy", why: "load balancers", versionArgs: ["-v"] },
-  { binary: "keepalived", pkg: "keepalived", why: "floating IPs (VRRP) on load-balancer pairs", versionArgs: ["--version"] },
-  { binary: "nginx", pkg: "nginx-light", why: "web servers", versionArgs: ["-v"] },
-  { binary: "mariadbd", pkg: "mariadb-server", why: "databases", versionArgs: ["--version"] },
-  { binary: "mariadb", pkg: "mariadb-client", why: "database setup and checks", versionArgs: ["--version"] },
-  { binary: "nsd", pkg: "nsd", why: "the lab's DNS server", versionArgs: ["-v"] },
   { binary: "socat", pkg: "socat", why: "publishing the site on this machine's loopback", versionArgs: ["-V"] },
   { binary: "curl", pkg: "curl", why: "the visitor's browser in the user host", versionArgs: ["--version"] },
   { binary: "openssl", pkg: "openssl", why: "the lab's certificate authority", versionArgs: ["version"] },
@@ -30,12 +20,10 @@ export const REQUIREMENTS: Requirement[] = [
   { binary: "python3", pkg: "python3", why: "the delay program of `fault netem` when the kernel has no netem", versionArgs: ["--version"] },
   { binary: "wrk", pkg: "wrk", why: "`npm run bench`'s load generator", versionArgs: ["--version"] },
   { binary: "tcpdump", pkg: "tcpdump", why: "`stacklab audit`'s capture of the private network", versionArgs: ["--version"] },
-  { binary: "prometheus", pkg: "prometheus", why: "the monitoring host", versionArgs: ["--version"] },
-  { binary: "prometheus-alertmanager", pkg: "prometheus-alertmanager", why: "alerts from the monitoring host", versionArgs: ["--version"] },
-  { binary: "prometheus-node-exporter", pkg: "prometheus-node-exporter", why: "host metrics on every monitored host", versionArgs: ["--version"] },
-  { binary: "prometheus-nginx-exporter", pkg: "prometheus-nginx-exporter", why: "nginx metrics on web servers", versionArgs: ["--version"] },
-  { binary: "prometheus-mysqld-exporter", pkg: "prometheus-mysqld-exporter", why: "MariaDB metrics on database hosts", versionArgs: ["--version"] },
 ];
+
+/** Every program stacklab needs: the lab's own tools, then each service kind's (from its ServiceDef), once each. */
+export const REQUIREMENTS: Requirement[] = [...new Map([...CORE, ...Object.values(SERVICES).flatMap((d) => d!.requires)].map((r) => [r.binary, r])).values()];
 
 const PATHS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"];
 

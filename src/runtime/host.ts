@@ -92,14 +92,31 @@ export function keepVisible(lab: string, paths: string[]): void {
   writeFileSync(join(labDir(lab), "visible.json"), JSON.stringify(paths));
 }
 
-/** Starts a host: its init runs detached, in the host's network namespace and fresh PID, UTS and mount namespaces. */
+/**
+ * The environment variable that marks every process stacklab starts for a lab, from a host's launcher down to
+ * each of its services (they inherit it), and the loopback relays: the path of what owns it, under the lab's
+ * folder (`<state root>/labs/<lab>/hosts/<host>`). `clean` finds a lab's processes by this mark even when their
+ * namespace is already gone or their pid was never recorded (an `up` killed while it launched hosts).
+ */
+export const MARK_ENV = "STACKLAB_OWNER";
+
+/** The environment of a process owned by `owner` (a path under a lab's folder). */
+export function markedEnv(owner: string): NodeJS.ProcessEnv {
+  return { ...process.env, [MARK_ENV]: owner };
+}
+
+/**
+ * Starts a host: its init runs detached, in the host's network namespace and fresh PID, UTS and mount namespaces.
+ * `--kill-child`: the init dies with its launcher, so killing either ends the whole host.
+ */
 export async function launchHost(lab: string, host: string): Promise<{ launcher: ProcRecord; init: ProcRecord }> {
   const root = hostDir(lab, host);
   writeFileSync(join(root, "init.sh"), initScript(lab, host), { mode: 0o755 });
   const log = openSync(join(root, "init.log"), "a");
   const pid = spawnDetached(
-    ["ip", "netns", "exec", hostNetns(lab, host), "unshare", "--pid", "--fork", "--mount", "--uts", "--mount-proc", "--propagation", "private", "--", "/bin/sh", join(root, "init.sh")],
+    ["ip", "netns", "exec", hostNetns(lab, host), "unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts", "--mount-proc", "--propagation", "private", "--", "/bin/sh", join(root, "init.sh")],
     log,
+    markedEnv(hostDir(lab, host)),
   );
   closeSync(log);
   const launcher = procRecord(pid);

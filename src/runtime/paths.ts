@@ -16,17 +16,32 @@ export function hostDir(lab: string, host: string): string {
   return join(labDir(lab), "hosts", host);
 }
 
-/** Every network namespace stacklab creates starts with this prefix: `stacklab-<lab>-<host>`. */
+/**
+ * Every network namespace stacklab creates starts with this prefix: `stacklab-<lab>.<host>`. Lab and host names
+ * are lowercase letters, digits and '-', so the '.' between them cannot come from either name: lab `foo` with a
+ * host `bar-web-1` and lab `foo-bar` with a host `web-1` get different namespaces.
+ */
 export const NETNS_PREFIX = "stacklab-";
 
 /** The namespace of a host. */
 export function hostNetns(lab: string, host: string): string {
-  return `${NETNS_PREFIX}${lab}-${host}`;
+  return `${NETNS_PREFIX}${lab}.${host}`;
 }
 
-/** The namespace holding a lab's two bridges (its "switches"), so nothing of the lab lives in the root namespace. */
+/** The namespace holding a lab's two bridges (its "switches"), so nothing of the lab lives in the root namespace ('_' is in no host name). */
 export function switchNetns(lab: string): string {
-  return `${NETNS_PREFIX}${lab}--switch`;
+  return `${NETNS_PREFIX}${lab}._switch`;
+}
+
+/** The lab a namespace name belongs to, when it follows stacklab's naming (undefined otherwise). */
+export function labOfNetns(netns: string): string | undefined {
+  const m = /^stacklab-([a-z][a-z0-9-]{0,15})\.(?:_switch|[a-z][a-z0-9-]*)$/.exec(netns);
+  return m?.[1];
+}
+
+/** Where the per-lab locks live: outside the lab's folder, so `down` can remove the folder while holding the lock. */
+export function lockDir(): string {
+  return join(stateRoot(), "locks");
 }
 
 /** Bridge names inside the switch namespace. */

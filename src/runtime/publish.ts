@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Model } from "../model/types.js";
 import { spawnDetached } from "./exec.js";
 import type { HostFile } from "./host.js";
-import { SERVICE_DIR } from "./host.js";
+import { markedEnv, SERVICE_DIR } from "./host.js";
 import { hostDir, labDir } from "./paths.js";
 import { procRecord, type LabState } from "./state.js";
 
@@ -45,7 +45,7 @@ export async function publishSite(lab: string, model: Model, state: LabState): P
     const sock = join(hostDir(lab, "user"), "run/stacklab", `publish-${s.scheme}.sock`);
     for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
     const log = openSync(join(labDir(lab), `publish-${s.scheme}.log`), "a");
-    const pid = spawnDetached(["socat", `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${sock}`], log);
+    const pid = spawnDetached(["socat", `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${sock}`], log, markedEnv(join(labDir(lab), `publish-${s.scheme}`)));
     closeSync(log);
     state.extra.push({ ...procRecord(pid), what: `loopback ${s.scheme} 127.0.0.1:${port}` });
     published[s.scheme] = `${s.scheme}://127.0.0.1:${port}/`;

@@ -2,20 +2,20 @@
 import { existsSync } from "node:fs";
 import { buildModel } from "../model/build.js";
 import { LAB_SLOTS } from "../model/addresses.js";
-import type { Host, Model } from "../model/types.js";
+import type { Model } from "../model/types.js";
 import type { Stack } from "../spec/schema.js";
 import { UsageError } from "../spec/errors.js";
 import { hostFiles, missingServices } from "./files.js";
-import { keepVisible, launchHost, prepareHostDir, runInHost } from "./host.js";
+import { keepVisible, runInHost, type HostFile } from "./host.js";
 import { resolve } from "node:path";
-import { createNetwork } from "./network.js";
-import { hostDir, hostNetns, LAB_NAME, labDir, switchNetns } from "./paths.js";
+import { hostNetns, LAB_NAME, labDir, switchNetns } from "./paths.js";
 import { labSecrets, redact, type Secrets } from "./secrets.js";
-import { SERVICES, READY_ORDER } from "./services/index.js";
-import type { ServiceContext } from "./services/types.js";
-import { listLabs, readState, writeState, type LabState } from "./state.js";
+import { SERVICES } from "./services/index.js";
+import { labFolders, readStateRaw, writeState, type LabState } from "./state.js";
 import { labTlsFiles } from "./tls.js";
-import { pacing, serviceLog, waitForProbe, NotReadyError } from "./wait.js";
+import { pacing, NotReadyError } from "./wait.js";
+import { bootHost, createHosts, refuseExistingNamespaces, serviceContext, waitReady } from "./lifecycle.js";
+import { lockLab, withLabLock } from "./lock.js";
 import { setupReplication } from "./replication.js";
 import { waitForSite, siteUrl } from "./site.js";
 import { publishSite } from "./publish.js";
@@ -41,6 +41,8 @@ export interface UpOptions {
   specDir?: string;
   /** Aborts bring-up at the next step (Ctrl-C); what was started is then removed. */
   signal?: AbortSignal;
+  /** Wait this long (ms) for another command holding the lab's lock, instead of failing at once. */
+  waitMs?: number;
 }
 
 export interface UpResult {
@@ -51,36 +53,61 @@ export interface UpResult {
   durationMs: number;
 }
 
-/** Picks the first address block no other lab on this machine uses. */
+/** Picks the first address block no other lab on this machine uses (a lab whose record cannot be read keeps none). */
 function freeSlot(): number {
-  const used = new Set(listLabs().map((l) => readState(l)?.slot));
+  const slotOf = (l: string) => {
+    try {
+      return readStateRaw(l)?.slot;
+    } catch {
+      return undefined;
+    }
+  };
+  const used = new Set(labFolders().map(slotOf));
   for (let s = 0; s < LAB_SLOTS; s++) if (!used.has(s)) return s;
   throw new UsageError(`all ${LAB_SLOTS} lab address blocks are in use; stop a lab with \`stacklab down --name LAB\``);
 }
 
-/** Brings a design up as a lab; on failure tears down what it started (unless keepOnFailure) and rethrows. */
+/**
+ * Brings a design up as a lab; on failure tears down what it started (unless keepOnFailure) and rethrows. Holds
+ * the lab's lock while it works: a second `up` of the same name, or any command changing the lab, waits or fails.
+ */
 export async function up(stack: Stack, opts: UpOptions): Promise<UpResult> {
   requireRoot("up");
   const started = performance.now();
   const name = opts.name ?? stack.name;
   if (!LAB_NAME.test(name)) throw new UsageError(`lab name "${name}" must be 1-16 lowercase letters, digits or '-', starting with a letter`);
-  if (readState(name) || existsSync(labDir(name))) throw new UsageError(`a lab named "${name}" already exists; stop it with \`stacklab down --name ${name}\` or pick another --name`);
-  const slot = freeSlot();
-  const model = buildModel(stack, { slot });
-  const state: LabState = {
-    name,
-    slot,
-    createdAt: new Date().toISOString(),
-    status: "starting",
-    spec: stack,
-    source: opts.source,
-    switchNetns: switchNetns(name),
-    hosts: model.hosts.map((h) => ({ name: h.name, netns: hostNetns(name, h.name), links: [] })),
-    extra: [],
-    published: {},
-    addresses: modelAddresses(model),
-  };
-  writeState(state);
+  const lock = await lockLab(name, `stacklab up ${opts.source}`, { ...(opts.waitMs ? { waitMs: opts.waitMs } : {}) });
+  try {
+    return await upLocked(name, stack, opts, started);
+  } finally {
+    lock.release();
+  }
+}
+
+async function upLocked(name: string, stack: Stack, opts: UpOptions, started: number): Promise<UpResult> {
+  if (existsSync(labDir(name))) throw new UsageError(`a lab named "${name}" already exists; stop it with \`stacklab down --name ${name}\` or pick another --name`);
+  // Record before create: the state names every namespace before the first exists. A slot is picked and
+  // recorded under a machine-wide lock, so two labs starting at once never share an address block.
+  const { state, model } = await withLabLock("_slots", `stacklab up ${name}`, { waitMs: 30_000 }, async () => {
+    const slot = freeSlot();
+    const model = buildModel(stack, { slot });
+    const state: LabState = {
+      name,
+      slot,
+      createdAt: new Date().toISOString(),
+      status: "starting",
+      spec: stack,
+      source: opts.source,
+      switchNetns: switchNetns(name),
+      hosts: model.hosts.map((h) => ({ name: h.name, netns: hostNetns(name, h.name), links: [] })),
+      extra: [],
+      published: {},
+      addresses: modelAddresses(model),
+    };
+    await refuseExistingNamespaces([state.switchNetns, ...state.hosts.map((h) => h.netns)]);
+    writeState(state);
+    return { state, model };
+  });
   const secrets = labSecrets(name);
   try {
     await bringUp(name, model, state, secrets, opts);
@@ -113,33 +140,21 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
   progress.step("rendering configuration");
   if (model.app.type === "custom") keepVisible(name, [resolve(opts.specDir ?? process.cwd(), model.app.dir ?? ".")]);
   const tls = await labTlsFiles(name, model);
-  const contexts = new Map<string, ServiceContext>();
-  for (const host of model.hosts) {
-    const ctx: ServiceContext = { lab: name, model, host, root: hostDir(name, host.name), secrets, ...(opts.specDir ? { specDir: opts.specDir } : {}) };
-    contexts.set(host.name, ctx);
-    prepareHostDir(name, host.name, hostFiles(ctx, tls.get(host.name) ?? []));
-  }
-  await Promise.all(model.services.map((s) => SERVICES[s.kind]?.prepare?.(contexts.get(s.host)!)));
+  const files = new Map<string, HostFile[]>();
+  for (const host of model.hosts) files.set(host.name, hostFiles(serviceContext(name, model, host.name, secrets, opts.specDir), tls.get(host.name) ?? []));
   progress.done(`configuration for ${model.hosts.length} hosts${tls.size ? " (with lab CA and certificates)" : ""}`, lap());
 
-  progress.step("creating networks");
-  const ports = await createNetwork(name, model);
-  for (const h of state.hosts) h.links = ports.get(h.name) ?? [];
-  writeState(state);
+  progress.step("creating hosts and networks");
+  await createHosts(state, model, files);
+  await Promise.all(model.services.map((s) => SERVICES[s.kind]?.prepare?.(serviceContext(name, model, s.host, secrets, opts.specDir))));
   progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap());
 
   progress.step("starting hosts");
-  await Promise.all(
-    model.hosts.map(async (h) => {
-      const procs = await launchHost(name, h.name);
-      Object.assign(state.hosts.find((x) => x.name === h.name)!, procs);
-    }),
-  );
-  writeState(state);
+  await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true })));
   progress.done(`${model.hosts.length} hosts started (each with its own network, PID, UTS and mount namespaces)`, lap());
 
   progress.step("waiting for services");
-  await waitForServices(model, state, contexts, opts.signal);
+  await waitForServices(model, state, secrets, opts.signal);
   progress.done(`${model.services.filter((s) => SERVICES[s.kind]).length} services ready`, lap());
 
   if (model.database.replicas.length) {
@@ -160,27 +175,9 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
   for (const m of missingServices(model)) progress.warn(`not yet running: ${m.kind} on ${m.host} (a later stacklab version adds it)`);
 }
 
-async function waitForServices(model: Model, state: LabState, contexts: Map<string, ServiceContext>, signal?: AbortSignal): Promise<void> {
-  const byHost = new Map<string, Host>(model.hosts.map((h) => [h.name, h]));
+async function waitForServices(model: Model, state: LabState, secrets: Secrets, signal?: AbortSignal): Promise<void> {
   const pace = pacing(model.services.filter((s) => SERVICES[s.kind]).length);
-  await Promise.all(
-    [...byHost.keys()].map(async (hostName) => {
-      const initPid = state.hosts.find((h) => h.name === hostName)!.init!.pid;
-      const kinds = model.services.filter((s) => s.host === hostName && SERVICES[s.kind]).map((s) => s.kind);
-      kinds.sort((a, b) => READY_ORDER.indexOf(a) - READY_ORDER.indexOf(b));
-      for (const kind of kinds) {
-        const def = SERVICES[kind]!;
-        const ctx = contexts.get(hostName)!;
-        const timeoutMs = Math.round(def.readyTimeoutMs * pace.timeoutFactor);
-        await waitForProbe({ host: hostName, service: kind, initPid, probe: def.probe(ctx), timeoutMs, maxIntervalMs: pace.maxIntervalMs, logFile: serviceLog(ctx.root, logName(kind)), signal });
-      }
-    }),
-  );
-}
-
-/** The log file name of a service kind (the DNS server's log is nsd.log). */
-export function logName(kind: string): string {
-  return kind === "dns" ? "nsd" : kind;
+  await Promise.all(model.hosts.map((h) => waitReady(state, model, h.name, secrets, { timeoutFactor: pace.timeoutFactor, maxIntervalMs: pace.maxIntervalMs, ...(signal ? { signal } : {}) })));
 }
 
 export { NotReadyError, runInHost };

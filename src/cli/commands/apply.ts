@@ -1,7 +1,7 @@
 // `stacklab apply [FILE]` and `stacklab scale TIER=N`: change a running lab to a new design, showing the plan first.
+import { commandLine, openLockedLab, waitOption } from "../lab-lock.js";
 import type { Command } from "commander";
 import { applyPlan, planApply, scaledSpec, type ApplyPlan } from "../../operations/apply.js";
-import { loadLab } from "../../runtime/status.js";
 import { UsageError } from "../../spec/errors.js";
 import type { Stack } from "../../spec/schema.js";
 import { color, designArgs, output, resolveDesign, type DesignOptions } from "../common.js";
@@ -30,12 +30,12 @@ async function run(state: LabState, next: Stack, opts: { dryRun?: boolean; json?
 }
 
 export function register(program: Command): void {
-  designArgs(program.command("apply").description("bring a running lab to a changed design (hosts added or removed, settings changed), showing the plan first"))
+  waitOption(designArgs(program.command("apply").description("bring a running lab to a changed design (hosts added or removed, settings changed), showing the plan first")))
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .option("--dry-run", "show the plan and change nothing")
     .option("--json", "print the plan as JSON")
-    .action(async (file: string | undefined, opts: DesignOptions & { name?: string; dryRun?: boolean; json?: boolean }) => {
-      const { state } = loadLab(opts.name);
+    .action(async (file: string | undefined, opts: DesignOptions & { name?: string; dryRun?: boolean; json?: boolean; wait?: boolean }) => {
+      const { state } = await openLockedLab(opts, commandLine());
       const { stack } = await resolveDesign(file, opts);
       await run(state, stack, opts);
     });
@@ -44,12 +44,13 @@ export function register(program: Command): void {
     .description("resize a tier of a running lab, e.g. `stacklab scale web=3`: new servers join after passing health checks, removed ones drain first")
     .argument("<tier=count>", "tier (web, app, db, or a server group's name) and its new size")
     .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing")
     .option("--dry-run", "show the plan and change nothing")
     .option("--json", "print the plan as JSON")
     .action(async (arg: string, opts: { name?: string; dryRun?: boolean; json?: boolean }) => {
       const m = /^([a-z][a-z0-9-]*)=(-?\d+)$/.exec(arg);
       if (!m) throw new UsageError(`expected TIER=N such as web=3; got "${arg}"`);
-      const { state } = loadLab(opts.name);
+      const { state } = await openLockedLab(opts, commandLine());
       await run(state, scaledSpec(state.spec, m[1]!, Number(m[2])), opts);
     });
 }

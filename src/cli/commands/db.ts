@@ -1,4 +1,5 @@
 // `stacklab db status|failover|rejoin`: the database tier of a running lab, and moving its primary.
+import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
 import { loadLab } from "../../runtime/status.js";
 import { cliRecorder, dbStatus, controllerTarget, type DbStatus } from "../../failover/lab.js";
@@ -82,11 +83,12 @@ export function register(program: Command): void {
   db.command("failover")
     .description("move the primary: a planned switchover while it is up (no write lost), a failover when it is lost")
     .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing")
     .option("--to <host>", "the replica to promote (default: the most advanced)")
     .option("--force", "promote even when no replica is known to hold every acknowledged write")
     .option("--json", "print JSON")
     .action(async (opts: { name?: string; to?: string; force?: boolean; json?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = await openLockedLab(opts, commandLine());
       if (model.database.replicas.length === 0) throw new UsageError("this design has no replica to promote");
       const target = controllerTarget(state.name, model);
       const controllerUp = target && isAlive(state.hosts.find((h) => h.name === model.database.controller)?.init);
@@ -120,10 +122,11 @@ export function register(program: Command): void {
     .description("make a database server that came back follow the current primary")
     .argument("<host>", "database host")
     .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing")
     .option("--rebuild", "first replace its data with a copy of the primary's (for a server that diverged)")
     .option("--json", "print JSON")
     .action(async (host: string, opts: { name?: string; json?: boolean; rebuild?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = await openLockedLab(opts, commandLine());
       const target = controllerTarget(state.name, model);
       const controllerUp = target && isAlive(state.hosts.find((h) => h.name === model.database.controller)?.init);
       if (opts.rebuild) {

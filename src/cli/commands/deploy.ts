@@ -1,8 +1,8 @@
 // `stacklab deploy` and `stacklab reload`: ship a new app version batch by batch; reload a service without dropping connections.
+import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
 import { deploy, DeployError, type DeployReport } from "../../operations/deploy.js";
 import { reloadService } from "../../operations/reload.js";
-import { loadLab } from "../../runtime/status.js";
 import { color, ExitCode, output } from "../common.js";
 
 function toText(r: DeployReport): string {
@@ -20,9 +20,10 @@ export function register(program: Command): void {
     .option("--app <dir>", "directory with a new version of your own app")
     .option("--batch <n>", "app servers per batch", "1")
     .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing")
     .option("--json", "print JSON")
     .action(async (opts: { version?: string; app?: string; batch: string; name?: string; json?: boolean }) => {
-      const { state } = loadLab(opts.name);
+      const { state } = await openLockedLab(opts, commandLine());
       try {
         const report = await deploy(state, { version: opts.version, appDir: opts.app, batch: Number(opts.batch), log: (l) => !opts.json && process.stderr.write(`  ${l}\n`) });
         output(report, opts.json, toText);
@@ -41,8 +42,9 @@ export function register(program: Command): void {
     .argument("<host>", "host")
     .argument("[service]", "haproxy, nginx, keepalived, app, ... (default: every reloadable service)")
     .option("-n, --name <lab>", "lab (default: the only one running)")
-    .action((host: string, service: string | undefined, opts: { name?: string }) => {
-      const { state, model } = loadLab(opts.name);
+    .option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing")
+    .action(async (host: string, service: string | undefined, opts: { name?: string }) => {
+      const { state, model } = await openLockedLab(opts, commandLine());
       const done = reloadService(state, model, host, service);
       process.stdout.write(`reloaded ${done.join(", ")} on ${host}\n`);
     });

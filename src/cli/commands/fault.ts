@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { activeFaults, heal, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type ActiveFault, type FaultLab, type FaultResult } from "../../runtime/faults/index.js";
 import { loadLab } from "../../runtime/status.js";
+import { commandLine, openLockedLab, waitOption } from "../lab-lock.js";
 import { UsageError } from "../../spec/errors.js";
 import { isRoleReference, liveRoles, resolveTarget } from "../../experiment/targets.js";
 import { parseDuration, parsePercent } from "../../experiment/units.js";
@@ -10,10 +11,12 @@ import { color, ExitCode, output } from "../common.js";
 interface LabOpts {
   name?: string;
   json?: boolean;
+  wait?: boolean;
 }
 
-async function open(opts: LabOpts): Promise<FaultLab> {
-  const { state, model } = loadLab(opts.name);
+/** The lab, under its lock until the command ends (a fault changes the lab); `list` only reads it. */
+async function open(opts: LabOpts, lock = true): Promise<FaultLab> {
+  const { state, model } = lock ? await openLockedLab(opts, commandLine()) : loadLab(opts.name);
   return { state, model, source: "cli" };
 }
 
@@ -57,7 +60,7 @@ function describe(f: ActiveFault): string {
 }
 
 function labOptions(cmd: Command): Command {
-  return cmd.option("-n, --name <lab>", "lab (default: the only one running)").option("--json", "print JSON");
+  return waitOption(cmd.option("-n, --name <lab>", "lab (default: the only one running)").option("--json", "print JSON"));
 }
 
 function need<T>(value: T | undefined, what: string, got: string): T {
@@ -136,7 +139,7 @@ export function register(program: Command): void {
   );
 
   labOptions(fault.command("list").description("faults in force")).action(async (opts: LabOpts) => {
-    const lab = await open(opts);
+    const lab = await open(opts, false);
     output(activeFaults(lab.state), opts.json, (fs) => (fs.length ? fs.map(describe).join("\n") : "no fault in force"));
   });
 }

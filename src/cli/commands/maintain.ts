@@ -1,7 +1,7 @@
 // `stacklab maintain HOST [--done]`: planned maintenance without users noticing.
+import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
 import { endMaintenance, startMaintenance, type MaintenanceReport } from "../../operations/maintain.js";
-import { loadLab } from "../../runtime/status.js";
 import { color, output } from "../common.js";
 
 function toText(r: MaintenanceReport): string {
@@ -16,9 +16,10 @@ export function register(program: Command): void {
     .argument("<host>", "host")
     .option("--done", "end the maintenance: start the services, wait until ready, put the host back in rotation")
     .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing")
     .option("--json", "print JSON")
     .action(async (host: string, opts: { done?: boolean; name?: string; json?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = await openLockedLab(opts, commandLine());
       const report = opts.done ? await endMaintenance(state, model, host) : await startMaintenance(state, model, host);
       output(report, opts.json, toText);
     });

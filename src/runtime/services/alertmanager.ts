@@ -6,6 +6,8 @@ import { runScript, type ServiceDef } from "./types.js";
 
 export const alertmanager: ServiceDef = {
   kind: "alertmanager",
+  requires: [{ binary: "prometheus-alertmanager", pkg: "prometheus-alertmanager", why: "alerts from the monitoring host", versionArgs: ["--version"] }],
+  after: [],
   runScript: (ctx) =>
     runScript("alertmanager", [
       ...hostStorageLines(ctx),

@@ -25,6 +25,9 @@ function appRunScript(port: number): string {
 
 export const app: ServiceDef = {
   kind: "app",
+  requires: [],
+  after: ["db-proxy", "mariadb"],
+  reload: { files: ["/etc/stacklab/app.env"], signal: "hup" },
   runScript: (ctx) => appRunScript(appPort(ctx.model)),
   probe: (ctx) => {
     const scheme = ctx.model.tls.internal ? "https" : "http";

@@ -19,6 +19,8 @@ export const DB_AGENT_USER = { user: "mysql", group: "mysql" } as const;
 
 export const dbAgent: ServiceDef = {
   kind: "db-agent",
+  requires: [],
+  after: ["mariadb"],
   runScript: (ctx) =>
     runScript("db-agent", [
       ...privateRunDir(FAILOVER_PATHS.agentRunDir, DB_AGENT_USER),

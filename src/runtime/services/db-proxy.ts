@@ -10,6 +10,9 @@ export const DB_PROXY_USER = { user: "haproxy", group: "haproxy" } as const;
 
 export const dbProxy: ServiceDef = {
   kind: "db-proxy",
+  requires: [{ binary: "haproxy", pkg: "haproxy", why: "the database proxy on app hosts" }],
+  after: [],
+  reload: { files: ["/etc/haproxy/db-proxy.cfg"], signal: "usr2" },
   runScript: () => runScript("db-proxy", [...privateRunDir(DB_PROXY_FILES.runDir, DB_PROXY_USER), execAs(DB_PROXY_USER, ["haproxy", "-Ws", "-f", DB_PROXY_FILES.config])]),
   prepare: (ctx) => void mkdirSync(join(ctx.root, DB_PROXY_FILES.runDir.slice(1)), { recursive: true }),
   probe: () => tcpProbe("127.0.0.1", PORTS.dbProxyWrite),

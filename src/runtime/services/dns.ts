@@ -7,6 +7,10 @@ import { addressOf, runScript, tcpProbe, type ServiceDef } from "./types.js";
 
 export const dns: ServiceDef = {
   kind: "dns",
+  requires: [{ binary: "nsd", pkg: "nsd", why: "the lab's DNS server", versionArgs: ["-v"] }],
+  after: [],
+  log: "nsd",
+  reload: { files: ["/etc/nsd/"], signal: "hup" },
   runScript: () => runScript("nsd", ["mkdir -p /run/nsd && chown nsd:nsd /run/nsd /var/lib/nsd", "exec nsd -d -c /etc/nsd/nsd.conf"]),
   prepare: (ctx) => {
     mkdirSync(join(ctx.root, "run/nsd"), { recursive: true });

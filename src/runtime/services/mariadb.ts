@@ -8,6 +8,9 @@ import { runScript, type ServiceDef } from "./types.js";
 
 export const mariadb: ServiceDef = {
   kind: "mariadb",
+  requires: [{ binary: "mariadbd", pkg: "mariadb-server", why: "databases", versionArgs: ["--version"] }, { binary: "mariadb", pkg: "mariadb-client", why: "database setup and checks", versionArgs: ["--version"] }],
+  after: [],
+  reload: { files: ["/etc/mysql/my.cnf"], restartNeeded: true },
   runScript: () =>
     runScript("mariadb", [
       "mkdir -p /run/mysqld /var/log/mysql && chown mysql:mysql /run/mysqld /var/log/mysql",

@@ -8,6 +8,8 @@ import { addressOf, runScript, tcpProbe, type ServiceDef } from "./types.js";
 
 export const mysqldExporter: ServiceDef = {
   kind: "mysqld-exporter",
+  requires: [{ binary: "prometheus-mysqld-exporter", pkg: "prometheus-mysqld-exporter", why: "MariaDB metrics on database hosts", versionArgs: ["--version"] }],
+  after: ["mariadb", "db-agent"],
   runScript: (ctx) =>
     runScript("mysqld-exporter", [
       ...GO_ENV_LINES,

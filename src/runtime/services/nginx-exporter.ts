@@ -5,6 +5,8 @@ import { addressOf, runScript, tcpProbe, type ServiceDef } from "./types.js";
 
 export const nginxExporter: ServiceDef = {
   kind: "nginx-exporter",
+  requires: [{ binary: "prometheus-nginx-exporter", pkg: "prometheus-nginx-exporter", why: "nginx metrics on web servers", versionArgs: ["--version"] }],
+  after: ["nginx"],
   runScript: (ctx) =>
     runScript("nginx-exporter", [
       ...GO_ENV_LINES,

@@ -8,6 +8,9 @@ import { addressOf, runScript, tcpProbe, type ServiceDef } from "./types.js";
 
 export const nginx: ServiceDef = {
   kind: "nginx",
+  requires: [{ binary: "nginx", pkg: "nginx-light", why: "web servers", versionArgs: ["-v"] }],
+  after: ["app"],
+  reload: { files: ["/etc/nginx/"], signal: "hup" },
   runScript: () => runScript("nginx", ["mkdir -p /var/log/nginx /var/lib/nginx/body", "exec nginx -g 'daemon off;'"]),
   prepare: (ctx) => {
     const lib = join(ctx.root, "var/lib/nginx");

@@ -28,6 +28,8 @@ export function nodeExporterArgs(ctx: ServiceContext): string[] {
 
 export const nodeExporter: ServiceDef = {
   kind: "node-exporter",
+  requires: [{ binary: "prometheus-node-exporter", pkg: "prometheus-node-exporter", why: "host metrics on every monitored host", versionArgs: ["--version"] }],
+  after: [],
   runScript: (ctx) => runScript("node-exporter", [...hostStorageLines(ctx), ...GO_ENV_LINES, asPrometheusUser(nodeExporterArgs(ctx))]),
   prepare: prepareHostStorage,
   probe: (ctx) => tcpProbe(addressOf(ctx.host), PORTS.nodeExporter),

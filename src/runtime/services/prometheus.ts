@@ -6,6 +6,9 @@ import { runScript, type ServiceDef } from "./types.js";
 
 export const prometheus: ServiceDef = {
   kind: "prometheus",
+  requires: [{ binary: "prometheus", pkg: "prometheus", why: "the monitoring host", versionArgs: ["--version"] }],
+  after: ["alertmanager"],
+  reload: { files: ["/etc/prometheus/"], signal: "hup" },
   runScript: (ctx) =>
     runScript("prometheus", [
       ...hostStorageLines(ctx),

@@ -2,6 +2,7 @@
 import type { Host, Model, ServiceKind } from "../../model/types.js";
 import type { Secrets } from "../secrets.js";
 import { EVENTS_FD_ENV, eventsFile } from "../events.js";
+import type { Control } from "../supervise.js";
 
 /** What a service implementation knows about where it runs. */
 export interface ServiceContext {
@@ -22,8 +23,39 @@ export interface Probe {
   argv: string[];
 }
 
+/** A program a service kind needs on this machine, and the Debian package that brings it (`doctor`, `setup`, CI). */
+export interface Requirement {
+  binary: string;
+  pkg: string;
+  why: string;
+  versionArgs?: string[];
+}
+
+/** How a service takes a changed file without dropping connections (`apply`, `deploy`). */
+export interface ReloadDef {
+  /** Paths (or folder prefixes ending in /) inside the host that the service reads. */
+  files: string[];
+  /** runit control sent to reload (HAProxy hands its sockets over on USR2, nginx re-reads on HUP). */
+  signal?: Control;
+  /** The service cannot take the change without a restart, which `apply` leaves to a person. */
+  restartNeeded?: boolean;
+}
+
+/**
+ * A service kind, described once and completely: what it needs installed, what it starts after, how it runs,
+ * how to tell it is ready, how it reloads and where it logs. The host lifecycle (src/runtime/lifecycle.ts) and
+ * the operations read everything from here; adding a kind is this file plus its renderer.
+ */
 export interface ServiceDef {
   kind: ServiceKind;
+  /** Programs and packages it needs (none for stacklab's own Node helpers). */
+  requires: Requirement[];
+  /** Kinds on the same host that must be ready before this one is awaited (the start order is derived from these). */
+  after: ServiceKind[];
+  /** The log file's name under /var/log (default: the kind). */
+  log?: string;
+  /** How it reloads a changed configuration; absent when it has no configuration file of its own. */
+  reload?: ReloadDef;
   /** The runit `run` script: sets up and execs the server in the foreground. */
   runScript(ctx: ServiceContext): string;
   /** Work in the host's tree before the host starts (data directories, ownership). */
