@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { dirname, resolve } from "node:path";
 import { up, type Progress } from "../../runtime/up.js";
 import { down } from "../../runtime/down.js";
+import { withLabLock } from "../../runtime/lock.js";
 import { missingPackages, setup } from "../../runtime/doctor.js";
 import { UsageError } from "../../spec/errors.js";
 import { color, designArgs, ExitCode, resolveDesign, type DesignOptions } from "../common.js";
@@ -86,7 +87,7 @@ export function register(program: Command): void {
       await stopped;
       clearInterval(keepAlive);
       process.stderr.write(`\nstopping lab "${state.name}"...\n`);
-      const d = await down(state.name);
+      const d = await withLabLock(state.name, "stacklab up (Ctrl-C: tearing down)", { waitMs: 60_000 }, () => down(state.name));
       process.stderr.write(`lab "${state.name}" stopped in ${(d.durationMs / 1000).toFixed(1)} s\n`);
       release();
     });
