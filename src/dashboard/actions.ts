@@ -1,6 +1,6 @@
 // The fault panel's buttons: each calls the runtime's fault functions on a freshly loaded lab, one at a time.
 import { heal, killHost, netem, partition, pauseHost, stopHost, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
-import { loadLab } from "../runtime/status.js";
+import { openLab } from "../runtime/lab.js";
 import { UsageError } from "../spec/errors.js";
 
 /** The faults the page offers, with the words on their buttons. */
@@ -37,7 +37,7 @@ export class FaultRunner {
   constructor(private readonly lab: string) {}
 
   private open(): FaultLab {
-    const { state, model } = loadLab(this.lab);
+    const { state, model } = openLab(this.lab);
     return { state, model, source: "dashboard" };
   }
 

@@ -8,7 +8,7 @@ import type { LabAlert } from "../monitoring/types.js";
 import { liveRoles } from "../experiment/targets.js";
 import { readEvents } from "../runtime/events.js";
 import { activeFaults, type FaultResult } from "../runtime/faults/index.js";
-import { loadLab } from "../runtime/status.js";
+import { openLab } from "../runtime/lab.js";
 import { labSecrets, type Secrets } from "../runtime/secrets.js";
 import { readState, type LabState } from "../runtime/state.js";
 import { UsageError } from "../spec/errors.js";
@@ -16,7 +16,7 @@ import { FAULT_ACTIONS, FaultRunner, type FaultAction } from "./actions.js";
 import { cached } from "./cache.js";
 import { alertViews, ChangeObserver, fromLabEvent, mergeEvents, type EventsView } from "./events.js";
 import { probeHosts, withLiveness } from "./health.js";
-import { dashboardPanels } from "./panels.js";
+import { dashboardPanels } from "../render/panels.js";
 import { SeriesStore, type SeriesView } from "./series.js";
 import { topology, type Topology } from "./topology.js";
 import { buildStateView, type StateView } from "./view.js";
@@ -43,7 +43,7 @@ export class DashboardLab {
   private labSecrets: Secrets | undefined;
 
   constructor(lab?: string) {
-    const { state, model } = loadLab(lab);
+    const { state, model } = openLab(lab);
     this.name = state.name;
     this.current = state;
     this.model = model;

@@ -4,10 +4,10 @@ import { endMaintenance, startMaintenance } from "../operations/maintain.js";
 import { reloadService } from "../operations/reload.js";
 import { applyPlan, planApply, scaledSpec } from "../operations/apply.js";
 import type { FaultLab, FaultResult } from "../runtime/faults/index.js";
-import type { ResolvedStep } from "./steps.js";
+import type { Step } from "./scenario.js";
 
 /** Carries out one operation step and reports it like a fault step. */
-export async function runOperation(lab: FaultLab, s: ResolvedStep): Promise<FaultResult> {
+export async function runOperation(lab: FaultLab, s: Step & { hosts: string[] }): Promise<FaultResult> {
   const started = Date.now();
   const host = s.hosts[0]!;
   let message: string;

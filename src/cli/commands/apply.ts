@@ -1,7 +1,7 @@
 // `stacklab apply [FILE]` and `stacklab scale TIER=N`: change a running lab to a new design, showing the plan first.
 import type { Command } from "commander";
 import { applyPlan, planApply, scaledSpec, type ApplyPlan } from "../../operations/apply.js";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { UsageError } from "../../spec/errors.js";
 import type { Stack } from "../../spec/schema.js";
 import { color, designArgs, output, resolveDesign, type DesignOptions } from "../common.js";
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option("--dry-run", "show the plan and change nothing")
     .option("--json", "print the plan as JSON")
     .action(async (file: string | undefined, opts: DesignOptions & { name?: string; dryRun?: boolean; json?: boolean }) => {
-      const { state } = loadLab(opts.name);
+      const { state } = openLab(opts.name);
       const { stack } = await resolveDesign(file, opts);
       await run(state, stack, opts);
     });
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .action(async (arg: string, opts: { name?: string; dryRun?: boolean; json?: boolean }) => {
       const m = /^([a-z][a-z0-9-]*)=(-?\d+)$/.exec(arg);
       if (!m) throw new UsageError(`expected TIER=N such as web=3; got "${arg}"`);
-      const { state } = loadLab(opts.name);
+      const { state } = openLab(opts.name);
       await run(state, scaledSpec(state.spec, m[1]!, Number(m[2])), opts);
     });
 }

@@ -1,6 +1,6 @@
 // `stacklab db status|failover|rejoin`: the database tier of a running lab, and moving its primary.
 import type { Command } from "commander";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { cliRecorder, dbStatus, controllerTarget, type DbStatus } from "../../failover/lab.js";
 import { rebuildFrom } from "../../failover/rebuild.js";
 import { callJson, HttpError } from "../../failover/http.js";
@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .option("--json", "print JSON")
     .action(async (opts: { name?: string; json?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = openLab(opts.name);
       if (!model.database.primary) throw new UsageError("this design has no database");
       const s = await dbStatus(state, model);
       output(s, opts.json, statusText);
@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .option("--force", "promote even when no replica is known to hold every acknowledged write")
     .option("--json", "print JSON")
     .action(async (opts: { name?: string; to?: string; force?: boolean; json?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = openLab(opts.name);
       if (model.database.replicas.length === 0) throw new UsageError("this design has no replica to promote");
       const target = controllerTarget(state.name, model);
       const controllerUp = target && isAlive(state.hosts.find((h) => h.name === model.database.controller)?.init);
@@ -123,7 +123,7 @@ export function register(program: Command): void {
     .option("--rebuild", "first replace its data with a copy of the primary's (for a server that diverged)")
     .option("--json", "print JSON")
     .action(async (host: string, opts: { name?: string; json?: boolean; rebuild?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = openLab(opts.name);
       const target = controllerTarget(state.name, model);
       const controllerUp = target && isAlive(state.hosts.find((h) => h.name === model.database.controller)?.init);
       if (opts.rebuild) {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { deploy, DeployError, type DeployReport } from "../../operations/deploy.js";
 import { reloadService } from "../../operations/reload.js";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { color, ExitCode, output } from "../common.js";
 
 function toText(r: DeployReport): string {
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .option("--json", "print JSON")
     .action(async (opts: { version?: string; app?: string; batch: string; name?: string; json?: boolean }) => {
-      const { state } = loadLab(opts.name);
+      const { state } = openLab(opts.name);
       try {
         const report = await deploy(state, { version: opts.version, appDir: opts.app, batch: Number(opts.batch), log: (l) => !opts.json && process.stderr.write(`  ${l}\n`) });
         output(report, opts.json, toText);
@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .argument("[service]", "haproxy, nginx, keepalived, app, ... (default: every reloadable service)")
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .action((host: string, service: string | undefined, opts: { name?: string }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = openLab(opts.name);
       const done = reloadService(state, model, host, service);
       process.stdout.write(`reloaded ${done.join(", ")} on ${host}\n`);
     });

@@ -1,7 +1,7 @@
 // `stacklab fault ...`: inject faults into a running lab, list them, and heal them.
 import type { Command } from "commander";
 import { activeFaults, heal, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type ActiveFault, type FaultLab, type FaultResult } from "../../runtime/faults/index.js";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { UsageError } from "../../spec/errors.js";
 import { isRoleReference, liveRoles, resolveTarget } from "../../experiment/targets.js";
 import { parseDuration, parsePercent } from "../../experiment/units.js";
@@ -13,7 +13,7 @@ interface LabOpts {
 }
 
 async function open(opts: LabOpts): Promise<FaultLab> {
-  const { state, model } = loadLab(opts.name);
+  const { state, model } = openLab(opts.name);
   return { state, model, source: "cli" };
 }
 

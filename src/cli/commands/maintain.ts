@@ -1,7 +1,7 @@
 // `stacklab maintain HOST [--done]`: planned maintenance without users noticing.
 import type { Command } from "commander";
 import { endMaintenance, startMaintenance, type MaintenanceReport } from "../../operations/maintain.js";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { color, output } from "../common.js";
 
 function toText(r: MaintenanceReport): string {
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .option("--json", "print JSON")
     .action(async (host: string, opts: { done?: boolean; name?: string; json?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = openLab(opts.name);
       const report = opts.done ? await endMaintenance(state, model, host) : await startMaintenance(state, model, host);
       output(report, opts.json, toText);
     });
