@@ -8,10 +8,9 @@ import type { LabAlert } from "../monitoring/types.js";
 import { liveRoles } from "../experiment/targets.js";
 import { readEvents } from "../runtime/events.js";
 import { activeFaults, type FaultResult } from "../runtime/faults/index.js";
-import { openLab } from "../runtime/lab.js";
+import { openLab, readLabState } from "../runtime/lab.js";
 import { labSecrets, type Secrets } from "../runtime/secrets.js";
-import { readState, type LabState } from "../runtime/state.js";
-import { UsageError } from "../spec/errors.js";
+import type { LabState } from "../runtime/state.js";
 import { FAULT_ACTIONS, FaultRunner, type FaultAction } from "./actions.js";
 import { cached } from "./cache.js";
 import { alertViews, ChangeObserver, fromLabEvent, mergeEvents, type EventsView } from "./events.js";
@@ -56,8 +55,7 @@ export class DashboardLab {
 
   /** The lab's state as on disk now (faults and restarted hosts change it); the model follows a changed spec. */
   private fresh(): LabState {
-    const state = readState(this.name);
-    if (!state) throw new UsageError(`lab ${this.name} is gone (brought down?)`);
+    const state = readLabState(this.name);
     const text = JSON.stringify(state.spec);
     if (text !== this.specText) {
       this.model = labModel(state);

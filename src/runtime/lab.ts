@@ -49,32 +49,40 @@ export function labName(name?: string): string {
   throw new UsageError(labs.length ? `several labs run (${labs.join(", ")}); pick one with --name` : "no lab is running; start one with `stacklab up --blueprint 3-scale_up`");
 }
 
+/** A lab's recorded state, checked; a UsageError saying what to run when it is missing, corrupt or of another version. */
+export function readLabState(name: string): LabState {
+  const file = join(labDir(name), "state.json");
+  if (!existsSync(file)) {
+    const labs = listLabs();
+    throw new UsageError(`no lab named "${name}"${labs.length ? ` (running: ${labs.join(", ")})` : ""}; see \`stacklab status\``);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw unusable(name, `it is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const problem = stateProblem(raw, name);
+  if (problem) throw unusable(name, `${problem}, so it was written by another stacklab version or damaged`);
+  return raw as LabState;
+}
+
+function unusable(name: string, why: string): UsageError {
+  return new UsageError(`the state of lab "${name}" (${join(labDir(name), "state.json")}) cannot be used: ${why}; run \`stacklab down --name ${name}\` or \`stacklab clean\``);
+}
+
 /**
  * Opens a lab: the one named, or the only one on this machine. Throws a UsageError (exit 2) naming what to run
  * when there is no such lab, or when its state file is corrupt or was written by another stacklab version.
  */
 export function openLab(name?: string): OpenLab {
   const lab = labName(name);
-  const file = join(labDir(lab), "state.json");
-  if (!existsSync(file)) {
-    const labs = listLabs();
-    throw new UsageError(`no lab named "${lab}"${labs.length ? ` (running: ${labs.join(", ")})` : ""}; see \`stacklab status\``);
-  }
-  const unusable = (why: string) => new UsageError(`the state of lab "${lab}" (${file}) cannot be used: ${why}; run \`stacklab down --name ${lab}\` or \`stacklab clean\``);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw unusable(`it is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const problem = stateProblem(raw, lab);
-  if (problem) throw unusable(`${problem}, so it was written by another stacklab version or damaged`);
-  const state = raw as LabState;
+  const state = readLabState(lab);
   let model: Model;
   try {
     model = labModel(state);
   } catch (err) {
-    throw unusable(`its design no longer builds with this stacklab version (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+    throw unusable(lab, `its design no longer builds with this stacklab version (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
   }
   return { name: lab, state, model };
 }
