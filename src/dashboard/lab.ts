@@ -20,6 +20,9 @@ import { SeriesStore, type SeriesView } from "./series.js";
 import { topology, type Topology } from "./topology.js";
 import { buildStateView, type StateView } from "./view.js";
 
+/** The buttons as the page shows them. */
+const BUTTONS = Object.fromEntries(Object.entries(FAULT_ACTIONS).map(([k, b]) => [k, { label: b.label, help: b.help }]));
+
 /** The answer of /api/state: the design's picture (fixed) and its live state. */
 export interface StateAnswer extends StateView {
   design: { name: string; description: string; source: string; url: string; monitoring: string | null };
@@ -94,7 +97,7 @@ export class DashboardLab {
       ...view,
       design: { name: m.name, description: m.description ?? "", source: this.current.source, url: `https://www.${m.domain}/`, monitoring: m.monitoring.host },
       topology: topology(m),
-      actions: FAULT_ACTIONS,
+      actions: BUTTONS,
     };
   }
 
