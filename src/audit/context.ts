@@ -6,6 +6,9 @@ import type { Secrets } from "../runtime/secrets.js";
 import { isAlive, type LabState } from "../runtime/state.js";
 import type { AuditCheck } from "./types.js";
 
+/** Serves a lab's dashboard for a moment and returns each page and JSON answer (dashboard/answers.ts, handed in by the CLI). */
+export type DashboardReader = (lab: string) => Promise<{ path: string; body: string }[]>;
+
 export interface AuditContext {
   lab: string;
   state: LabState;
@@ -15,16 +18,19 @@ export interface AuditContext {
   inHost(host: string, argv: string[], options?: RunOptions): Promise<CommandResult>;
   /** True when the host's init still runs. */
   isUp(host: string): boolean;
+  /** Reads the dashboard's answers, for the secrets check. */
+  dashboardAnswers: DashboardReader;
 }
 
 /** Builds the context of an audit of a running lab. */
-export function auditContext(state: LabState, model: Model, secrets: Secrets): AuditContext {
+export function auditContext(state: LabState, model: Model, secrets: Secrets, dashboardAnswers: DashboardReader): AuditContext {
   const init = (host: string) => state.hosts.find((h) => h.name === host)?.init;
   return {
     lab: state.name,
     state,
     model,
     secrets,
+    dashboardAnswers,
     isUp: (host) => isAlive(init(host)),
     inHost: (host, argv, options) => {
       const proc = init(host);

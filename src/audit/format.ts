@@ -1,5 +1,5 @@
 // The audit report as text: one line per check, and the evidence of what failed or deserves a look.
-import { color } from "../cli/common.js";
+import { color } from "../util/color.js";
 import type { AuditCheck, AuditReport, CheckStatus } from "./types.js";
 
 /** Evidence lines shown per check without --verbose. */

@@ -1,9 +1,9 @@
 // `stacklab audit`: every security check against a running lab, at once where they do not disturb each other.
-import { loadLab } from "../runtime/status.js";
+import { openLab } from "../runtime/lab.js";
 import { requireRoot } from "../runtime/preflight.js";
 import { labSecrets } from "../runtime/secrets.js";
 import { checkPlaintext } from "./capture.js";
-import { auditContext, timed, type AuditContext } from "./context.js";
+import { auditContext, timed, type AuditContext, type DashboardReader } from "./context.js";
 import { scanFromUser } from "./exposure.js";
 import { checkFirewalls } from "./firewall.js";
 import { checkGrants } from "./grants.js";
@@ -40,13 +40,13 @@ async function allChecks(ctx: AuditContext): Promise<AuditCheck[]> {
   return [...quiet, ...probing].flat().sort((a, b) => CHECK_ORDER.indexOf(a.id) - CHECK_ORDER.indexOf(b.id));
 }
 
-/** Audits a running lab (the only one when no name is given) and returns the report. */
-export async function audit(lab?: string): Promise<AuditReport> {
+/** Audits a running lab (the only one when no name is given) and returns the report; `dashboardAnswers` serves its dashboard for the secrets check. */
+export async function audit(lab: string | undefined, dashboardAnswers: DashboardReader): Promise<AuditReport> {
   requireRoot("audit");
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const { state, model } = loadLab(lab);
-  const ctx = auditContext(state, model, labSecrets(state.name));
+  const { state, model } = openLab(lab);
+  const ctx = auditContext(state, model, labSecrets(state.name), dashboardAnswers);
   const down = state.hosts.filter((h) => !ctx.isUp(h.name)).map((h) => h.name);
   const checks = await allChecks(ctx);
   if (down.length) {

@@ -5,9 +5,8 @@ import { PLACEHOLDER_SECRETS, renderAll } from "../render/config/index.js";
 import { hostDir, labDir } from "../runtime/paths.js";
 import type { Secrets } from "../runtime/secrets.js";
 import { APP_USER } from "../runtime/services/app.js";
-import { labStatus } from "../runtime/status.js";
+import { labStatusWithAlerts } from "../monitoring/status-alerts.js";
 import type { AuditContext, CheckResult } from "./context.js";
-import { dashboardAnswers } from "./dashboard-answers.js";
 import type { HostInventory } from "./inventory.js";
 
 /** Folders of a lab's tree that hold data, configs or keys rather than logs: not scanned for leaks. */
@@ -71,7 +70,7 @@ export async function checkSecrets(ctx: AuditContext, inventories: Map<string, H
     const found = secretsIn(readHead(f), ctx.secrets);
     if (found.length) leaks.push(`${relative(labDir(ctx.lab), f)} contains ${found.join(", ")}`);
   }
-  const status = JSON.stringify(await labStatus(ctx.lab));
+  const status = JSON.stringify(await labStatusWithAlerts(ctx.lab));
   const s = secretsIn(status, ctx.secrets);
   if (s.length) leaks.push(`stacklab status --json shows ${s.join(", ")}`);
   const rendered = secretsIn(JSON.stringify(renderAll(ctx.model, PLACEHOLDER_SECRETS)), ctx.secrets);
@@ -82,7 +81,7 @@ export async function checkSecrets(ctx: AuditContext, inventories: Map<string, H
       if (found.length) leaks.push(`${inv.host}: the command line of pid ${p.pid} shows ${found.join(", ")}`);
     }
   }
-  const dashboard = await dashboardAnswers(ctx.lab);
+  const dashboard = await ctx.dashboardAnswers(ctx.lab);
   for (const a of dashboard) {
     const found = secretsIn(a.body, ctx.secrets);
     if (found.length) leaks.push(`the dashboard's ${a.path} shows ${found.join(", ")}`);

@@ -1,6 +1,6 @@
 // Every TLS endpoint of the design, from the model's encrypted flows: who connects, where, and which name the certificate must carry.
 import type { Flow, Model, Role } from "../model/types.js";
-import { PORTS } from "../model/ports.js";
+import { PORTS } from "../spec/ports.js";
 import { appPort } from "../render/config/common.js";
 import { APP_TLS_NAME, webCertificate } from "../render/config/index.js";
 import { flowDestinations } from "../render/config/nftables.js";

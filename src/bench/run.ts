@@ -1,5 +1,5 @@
 // One benchmark run: every group of the plan, one lab at a time, each lab always brought down again.
-import { labModel } from "../runtime/lab-model.js";
+import { openLab } from "../runtime/lab.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,8 +101,8 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
           const still = await labUnhealthy(MAIN_LAB);
           if (still) throw new Error(`a fresh design-3 lab could not serve either: ${still}`);
         }
-        const state = readState(MAIN_LAB)!;
-        results.serving = await benchServing(state, labModel(state), { ...plan.serving, say });
+        const { state, model } = openLab(MAIN_LAB);
+        results.serving = await benchServing(state, model, { ...plan.serving, say });
       } catch (err) {
         fail("serving", err);
       }

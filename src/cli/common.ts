@@ -1,10 +1,12 @@
-// Shared pieces of the command-line: loading a design, printing a result, colours, exit codes.
+// Shared pieces of the command-line: loading a design, printing a result, exit codes (colours live in util/color.ts).
 import { Command, Option } from "commander";
 import { existsSync } from "node:fs";
 import { loadBlueprint } from "../blueprints/index.js";
 import { loadStackFile } from "../spec/load.js";
 import { SpecInvalidError, UsageError } from "../spec/errors.js";
 import type { Stack } from "../spec/schema.js";
+
+export { color, useColor } from "../util/color.js";
 
 /** Exit codes: 0 success, 1 a check failed, 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -37,17 +39,6 @@ export async function resolveDesign(file: string | undefined, opts: DesignOption
   const result = await loadStackFile(path);
   if (!result.ok) throw new SpecInvalidError(result.problems, path);
   return { stack: result.value, source: path };
-}
-
-/** True when colours may be used on stdout: a terminal, and NO_COLOR unset. */
-export function useColor(): boolean {
-  return Boolean(process.stdout.isTTY) && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
-}
-
-const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
-/** Wraps text in an ANSI colour when colours are on. */
-export function color(name: keyof typeof CODES, text: string): string {
-  return useColor() ? `\u001b[${CODES[name]}m${text}\u001b[0m` : text;
 }
 
 /** Prints a typed result as JSON or as text made from the same value. */

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { Model } from "../model/types.js";
 import { lockLab, type LockHolder } from "../runtime/lock.js";
-import { loadLab } from "../runtime/status.js";
+import { openLab as loadLab } from "../runtime/lab.js";
 import { labFolders, type LabState } from "../runtime/state.js";
 import { UsageError } from "../spec/errors.js";
 

@@ -1,16 +1,26 @@
-// The fault panel's buttons: each calls the runtime's fault functions on a freshly loaded lab, one at a time.
-import { heal, killHost, netem, partition, pauseHost, stopHost, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
-import { loadLab } from "../runtime/status.js";
+// The fault panel's buttons: each runs an action of the lab's action table (operations/actions.ts) on a freshly
+// loaded lab, one at a time.
+import { runAction, type ActionArgs, type ActionName } from "../operations/actions.js";
+import type { FaultLab, FaultResult } from "../runtime/faults/index.js";
+import { openLab } from "../runtime/lab.js";
 import { UsageError } from "../spec/errors.js";
+
+/** A button: the words on it, and the action (with fixed settings) it runs on the host it is pressed for. */
+interface FaultButton {
+  label: string;
+  help: string;
+  action: ActionName;
+  args?: Omit<ActionArgs, "hosts">;
+}
 
 /** The faults the page offers, with the words on their buttons. */
 export const FAULT_ACTIONS = {
-  kill: { label: "Crash", help: "SIGKILL every process of the host, links down" },
-  stop: { label: "Shut down", help: "stop every service cleanly, then the host" },
-  pause: { label: "Freeze", help: "SIGSTOP every process: a hung host whose network still answers" },
-  partition: { label: "Cut off", help: "drop traffic between this host and every other one" },
-  delay: { label: "Slow link", help: "200 ms ± 20 ms delay on what the host sends" },
-} as const;
+  kill: { label: "Crash", help: "SIGKILL every process of the host, links down", action: "kill" },
+  stop: { label: "Shut down", help: "stop every service cleanly, then the host", action: "stop" },
+  pause: { label: "Freeze", help: "SIGSTOP every process: a hung host whose network still answers", action: "pause" },
+  partition: { label: "Cut off", help: "drop traffic between this host and every other one", action: "partition" },
+  delay: { label: "Slow link", help: "200 ms ± 20 ms delay on what the host sends", action: "netem", args: { netem: { delayMs: 200, jitterMs: 20, lossPct: 0 } } },
+} as const satisfies Record<string, FaultButton>;
 
 export type FaultAction = keyof typeof FAULT_ACTIONS;
 
@@ -37,7 +47,7 @@ export class FaultRunner {
   constructor(private readonly lab: string) {}
 
   private open(): FaultLab {
-    const { state, model } = loadLab(this.lab);
+    const { state, model } = openLab(this.lab);
     return { state, model, source: "dashboard" };
   }
 
@@ -48,26 +58,13 @@ export class FaultRunner {
   }
 
   /** Injects one fault on one host. */
-  fault(host: string, action: FaultAction): Promise<FaultResult[]> {
-    return this.queue(async () => {
-      const lab = this.open();
-      switch (action) {
-        case "kill":
-          return [await killHost(lab, host)];
-        case "stop":
-          return [await stopHost(lab, host)];
-        case "pause":
-          return [await pauseHost(lab, host)];
-        case "partition":
-          return [await partition(lab, [host])];
-        case "delay":
-          return [await netem(lab, host, { delayMs: 200, jitterMs: 20, lossPct: 0 })];
-      }
-    });
+  fault(host: string, button: FaultAction): Promise<FaultResult[]> {
+    const b: FaultButton = FAULT_ACTIONS[button];
+    return this.queue(() => runAction(this.open(), b.action, { ...b.args, hosts: [host] }));
   }
 
   /** Undoes the faults of one host, or of the whole lab. */
   heal(host?: string): Promise<FaultResult[]> {
-    return this.queue(() => heal(this.open(), host));
+    return this.queue(() => runAction(this.open(), "heal", { hosts: host ? [host] : [] }));
   }
 }

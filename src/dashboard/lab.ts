@@ -8,18 +8,20 @@ import type { LabAlert } from "../monitoring/types.js";
 import { liveRoles } from "../experiment/targets.js";
 import { readEvents } from "../runtime/events.js";
 import { activeFaults, type FaultResult } from "../runtime/faults/index.js";
-import { loadLab } from "../runtime/status.js";
+import { openLab, readLabState } from "../runtime/lab.js";
 import { labSecrets, type Secrets } from "../runtime/secrets.js";
-import { readState, type LabState } from "../runtime/state.js";
-import { UsageError } from "../spec/errors.js";
+import type { LabState } from "../runtime/state.js";
 import { FAULT_ACTIONS, FaultRunner, type FaultAction } from "./actions.js";
 import { cached } from "./cache.js";
 import { alertViews, ChangeObserver, fromLabEvent, mergeEvents, type EventsView } from "./events.js";
 import { probeHosts, withLiveness } from "./health.js";
-import { dashboardPanels } from "./panels.js";
+import { dashboardPanels } from "../render/panels.js";
 import { SeriesStore, type SeriesView } from "./series.js";
 import { topology, type Topology } from "./topology.js";
 import { buildStateView, type StateView } from "./view.js";
+
+/** The buttons as the page shows them. */
+const BUTTONS = Object.fromEntries(Object.entries(FAULT_ACTIONS).map(([k, b]) => [k, { label: b.label, help: b.help }]));
 
 /** The answer of /api/state: the design's picture (fixed) and its live state. */
 export interface StateAnswer extends StateView {
@@ -43,7 +45,7 @@ export class DashboardLab {
   private labSecrets: Secrets | undefined;
 
   constructor(lab?: string) {
-    const { state, model } = loadLab(lab);
+    const { state, model } = openLab(lab);
     this.name = state.name;
     this.current = state;
     this.model = model;
@@ -56,8 +58,7 @@ export class DashboardLab {
 
   /** The lab's state as on disk now (faults and restarted hosts change it); the model follows a changed spec. */
   private fresh(): LabState {
-    const state = readState(this.name);
-    if (!state) throw new UsageError(`lab ${this.name} is gone (brought down?)`);
+    const state = readLabState(this.name);
     const text = JSON.stringify(state.spec);
     if (text !== this.specText) {
       this.model = labModel(state);
@@ -96,7 +97,7 @@ export class DashboardLab {
       ...view,
       design: { name: m.name, description: m.description ?? "", source: this.current.source, url: `https://www.${m.domain}/`, monitoring: m.monitoring.host },
       topology: topology(m),
-      actions: FAULT_ACTIONS,
+      actions: BUTTONS,
     };
   }
 

@@ -1,7 +1,7 @@
 // The charts' data: the last minutes of every panel's series at one point per second, refreshed from
 // Prometheus with one range query (every series tagged in a combined expression) however many pages watch.
 import type { PromSeries } from "../monitoring/types.js";
-import { combinedQuery, lineKey, SERIES_LABEL, type Panel, type PanelUnit } from "./panels.js";
+import { combinedQuery, lineKey, SERIES_LABEL, type Panel, type PanelUnit } from "../render/panels.js";
 
 /** Runs a range query: the expression from `start` to `end` (Unix seconds) every `stepS`. */
 export type RangeFetch = (expr: string, start: number, end: number, stepS: number) => Promise<PromSeries[]>;

@@ -1,9 +1,9 @@
 // `experiment --all`: every scenario against a design (or several), one after the other, as one table.
 import { UsageError } from "../spec/errors.js";
-import { color } from "../cli/common.js";
+import { color } from "../util/color.js";
 import { activeFaults, heal } from "../runtime/faults/index.js";
 import { isAlive } from "../runtime/state.js";
-import { loadLab } from "../runtime/status.js";
+import { openLab } from "../runtime/lab.js";
 import { formatMetric } from "./expect.js";
 import type { ExperimentReport } from "./report.js";
 import { runExperiment, type ExperimentOptions } from "./run.js";
@@ -57,12 +57,12 @@ export async function runAll(
 ): Promise<{ cells: MatrixCell[]; reports: ExperimentReport[] }> {
   const cells: MatrixCell[] = [];
   const reports: ExperimentReport[] = [];
-  const first = loadLab(lab);
+  const first = openLab(lab);
   const hadWrites = (await liveRoles(first.state, first.model)).writable.length > 0;
   for (const scenario of scenarios) {
     opts.signal?.throwIfAborted();
     // A scenario that went wrong must not spoil the next one.
-    const { state, model } = loadLab(lab);
+    const { state, model } = openLab(lab);
     if (activeFaults(state).length || state.hosts.some((h) => !isAlive(h.init))) await heal({ state, model, source: "experiment --all" });
     // A crashed primary may come back read-only until a person acts: start again from a fresh lab when one can be made.
     let note: string | undefined;

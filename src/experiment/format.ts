@@ -1,5 +1,5 @@
 // The experiment report as text for a person, from the same value `--json` prints.
-import { color } from "../cli/common.js";
+import { color } from "../util/color.js";
 import { formatMetric } from "./expect.js";
 import type { PhaseLatency } from "./checkers/latency.js";
 import type { ExperimentReport } from "./report.js";

@@ -10,7 +10,7 @@ import { labDir } from "../runtime/paths.js";
 import { REPO_DIR } from "../runtime/repo.js";
 import { siteUrl, waitForSite } from "../runtime/site.js";
 import { isAlive } from "../runtime/state.js";
-import { loadLab } from "../runtime/status.js";
+import { openLab } from "../runtime/lab.js";
 import { checkWrites, type WriteCheck } from "./checkers/writes.js";
 import { applicableExpectations, designFacts } from "./design.js";
 import { evaluate } from "./expect.js";
@@ -88,7 +88,7 @@ function timingOf(records: StepRecord[], steps: ResolvedStep[], t0: number, t1: 
 /** Runs a scenario against a running lab and returns its report. */
 export async function runExperiment(opts: ExperimentOptions): Promise<ExperimentReport> {
   // The experiment changes the lab (faults, operations): it holds the lab's lock from start to heal.
-  const lock = await lockLab(loadLab(opts.lab).state.name, `stacklab experiment ${opts.scenario.name}`);
+  const lock = await lockLab(openLab(opts.lab).state.name, `stacklab experiment ${opts.scenario.name}`);
   try {
     return await runLocked(opts);
   } finally {
@@ -99,7 +99,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
 async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
   const { scenario, signal } = opts;
   const say = opts.progress ?? (() => undefined);
-  const { state, model } = loadLab(opts.lab);
+  const { state, model } = openLab(opts.lab);
   const lab: FaultLab = { state, model, source: `experiment ${scenario.name}` };
   checkReady(lab);
   const durationMs = opts.durationMs ?? scenario.durationMs;

@@ -1,6 +1,7 @@
 // A scenario is data: the load to send, timed fault steps, and the expectations that must hold (per design
 // where designs differ). This is its schema; every problem is reported at once, with its place in the file.
 import { z } from "zod";
+import { ACTION_NAMES, ACTIONS as ACTION_TABLE, type ActionName } from "../operations/actions.js";
 import { parseDuration, parsePercent } from "./units.js";
 import { parseExpectation, type Expectation } from "./expect.js";
 
@@ -27,10 +28,11 @@ const ref = z.string().min(1);
 const refs = z.union([ref, z.array(ref).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 const hostOrService = z.union([ref.transform((host) => ({ host, service: undefined as string | undefined })), z.strictObject({ host: ref, service: z.string().min(1).optional() })]);
 
-const ACTIONS = ["kill", "stop", "start", "restart", "pause", "partition", "netem", "heal", "deploy", "reload", "maintain", "scale"] as const;
+const ACTIONS = ACTION_NAMES;
 /** Steps that operate the lab (rather than break it): their figures show what users noticed of the operation. */
-export const OPERATIONS: readonly StepAction[] = ["deploy", "reload", "maintain", "scale"];
-export type StepAction = (typeof ACTIONS)[number];
+export const OPERATIONS: readonly StepAction[] = ACTION_NAMES.filter((a) => ACTION_TABLE[a].kind === "operation");
+/** A step's action: one of the lab actions (operations/actions.ts). */
+export type StepAction = ActionName;
 
 const StepInput = z
   .strictObject({

@@ -1,10 +1,10 @@
 // A scenario's steps on a running lab: references resolved to hosts, the sequence checked before anything
-// is touched (no killing a host that is already down), then each step carried out through the fault module.
+// is touched (no killing a host that is already down), then each step carried out through the lab's action table.
 import { UsageError } from "../spec/errors.js";
-import { checkImpairment, heal, hostServices, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
+import { checkImpairment, hostServices, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
+import { ACTIONS, runAction, type ActionArgs } from "../operations/actions.js";
 import type { Step } from "./scenario.js";
 import { NotApplicableError, resolveTarget, type LiveRoles } from "./targets.js";
-import { runOperation } from "./operation-steps.js";
 
 /** A step with its hosts resolved on the design. */
 export interface ResolvedStep extends Step {
@@ -48,7 +48,7 @@ function describe(step: Step, hosts: string[], from?: string[]): string {
 export function resolveSteps(steps: readonly Step[], lab: FaultLab, live: LiveRoles): ResolvedStep[] {
   return steps.map((step) => {
     const hosts = [...new Set(step.targets.flatMap((t) => resolveTarget(t, lab.model, live)))];
-    if (step.action !== "partition" && step.action !== "heal" && step.action !== "deploy" && step.action !== "scale" && hosts.length !== 1) throw new UsageError(`${step.action} takes one host; "${step.targets.join(", ")}" names ${hosts.join(", ")}`);
+    if (ACTIONS[step.action].hosts === "one" && hosts.length !== 1) throw new UsageError(`${step.action} takes one host; "${step.targets.join(", ")}" names ${hosts.join(", ")}`);
     const fromHosts = step.from ? [...new Set(step.from.flatMap((t) => resolveTarget(t, lab.model, live)))] : undefined;
     return { ...step, hosts, ...(fromHosts ? { fromHosts } : {}), text: describe(step, hosts, fromHosts) };
   });
@@ -113,33 +113,20 @@ export function checkSequence(steps: readonly ResolvedStep[], lab: FaultLab): vo
   }
 }
 
+/** What a step hands to its action. */
+export function stepArgs(s: ResolvedStep): ActionArgs {
+  return {
+    hosts: s.hosts,
+    ...(s.fromHosts ? { from: s.fromHosts } : {}),
+    ...(s.service !== undefined ? { service: s.service } : {}),
+    ...(s.netem ? { netem: s.netem } : {}),
+    ...(s.deploy ? { deploy: s.deploy } : {}),
+    ...(s.done !== undefined ? { done: s.done } : {}),
+    ...(s.scale ? { scale: s.scale } : {}),
+  };
+}
+
 /** Carries out one step. */
-export async function runStep(lab: FaultLab, s: ResolvedStep): Promise<FaultResult[]> {
-  const h = s.hosts[0]!;
-  switch (s.action) {
-    case "kill":
-      return [await killHost(lab, h)];
-    case "pause":
-      return [await pauseHost(lab, h)];
-    case "stop":
-      return [s.service ? await stopService(lab, h, s.service) : await stopHost(lab, h)];
-    case "start":
-      return [s.service ? await startService(lab, h, s.service) : await startHost(lab, h)];
-    case "restart":
-      return restart(lab, h, s.service);
-    case "partition":
-      return [await partition(lab, s.hosts, s.fromHosts)];
-    case "netem": {
-      const { link, ...imp } = s.netem!;
-      return [await netem(lab, h, imp, link)];
-    }
-    case "heal":
-      if (!s.hosts.length) return heal(lab);
-      return (await Promise.all(s.hosts.map((x) => heal(lab, x)))).flat();
-    case "deploy":
-    case "reload":
-    case "maintain":
-    case "scale":
-      return [await runOperation(lab, s)];
-  }
+export function runStep(lab: FaultLab, s: ResolvedStep): Promise<FaultResult[]> {
+  return runAction(lab, s.action, stepArgs(s));
 }

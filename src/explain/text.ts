@@ -1,5 +1,5 @@
 // Renders an Explanation for the terminal: headings, paragraphs and lists wrapped to 80 columns.
-import { color } from "../cli/common.js";
+import { color } from "../util/color.js";
 import type { Block, Explanation, Hop, Section } from "./types.js";
 import { wrap } from "./wrap.js";
 

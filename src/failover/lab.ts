@@ -10,7 +10,7 @@ import { recordEvent } from "../runtime/events.js";
 import { DB_PROXY_FILES } from "../render/config/db-proxy.js";
 import { hostsWithRole, privateAddress } from "../render/config/common.js";
 import { agentClient } from "./client.js";
-import { FAILOVER_PATHS, hasDbAgents } from "./config.js";
+import { FAILOVER_PATHS, hasDbAgents } from "../render/config/failover.js";
 import type { ControllerState } from "./controller/controller.js";
 import { callJson, type CallTarget } from "./http.js";
 import { OBSERVE_SQL, downObservation, nameValues, parseBatch, toObservation, type DbObservation } from "./observe.js";

@@ -3,7 +3,7 @@ import type { Stack } from "../spec/schema.js";
 import { expandServers, lbHostNames, MONITOR_HOST } from "../spec/hosts.js";
 import { allowFlowId, resolveAllowEnd } from "../spec/firewall-allow.js";
 import { intToIp, labBlock } from "./addresses.js";
-import { PORTS } from "./ports.js";
+import { PORTS } from "../spec/ports.js";
 import type { DnsRecordModel, EntryPoint, Flow, Host, Interface, Model, Role, Service } from "./types.js";
 
 export interface BuildOptions {

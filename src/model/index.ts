@@ -2,4 +2,4 @@
 export * from "./types.js";
 export { buildModel, type BuildOptions } from "./build.js";
 export { labBlock, inLabRange, ipToInt, intToIp, LAB_SLOTS } from "./addresses.js";
-export { PORTS } from "./ports.js";
+export { PORTS } from "../spec/ports.js";

@@ -1,5 +1,5 @@
 // Text forms of monitoring results: the alerts block of `status` and the table of `metrics`.
-import { color } from "../cli/common.js";
+import { color } from "../util/color.js";
 import type { AlertsStatus } from "./status-alerts.js";
 import type { LabAlert, PromResult, PromSample } from "./types.js";
 

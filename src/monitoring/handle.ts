@@ -1,8 +1,8 @@
 // Where a lab's Prometheus and Alertmanager run: the monitoring host's init, to enter it (the machine has no route into a lab).
-import { labModel } from "../runtime/lab-model.js";
 import type { Model } from "../model/types.js";
 import { UsageError } from "../spec/errors.js";
-import { isAlive, listLabs, readState, type LabState } from "../runtime/state.js";
+import { openLab } from "../runtime/lab.js";
+import { isAlive, type LabState } from "../runtime/state.js";
 
 /** A running lab's monitoring host, resolved once and reused for many queries. */
 export interface MonitoringHandle {
@@ -36,10 +36,6 @@ export function handleFor(state: LabState, model: Model): MonitoringHandle {
 /** Resolves a lab name (default: the only lab running) or passes a handle through. */
 export function resolveMonitoring(ref?: LabRef): MonitoringHandle {
   if (typeof ref === "object") return ref;
-  const labs = listLabs();
-  const name = ref ?? (labs.length === 1 ? labs[0] : undefined);
-  if (!name) throw new UsageError(labs.length ? `several labs run (${labs.join(", ")}); pick one with --name` : "no lab is running; start one with `stacklab up --blueprint 3-scale_up`");
-  const state = readState(name);
-  if (!state) throw new UsageError(`no lab named "${name}"${labs.length ? ` (running: ${labs.join(", ")})` : ""}`);
-  return handleFor(state, labModel(state));
+  const { state, model } = openLab(ref);
+  return handleFor(state, model);
 }

@@ -1,5 +1,5 @@
 // Calls Prometheus's and Alertmanager's HTTP APIs with curl run inside the monitoring host.
-import { PORTS } from "../model/ports.js";
+import { PORTS } from "../spec/ports.js";
 import { UsageError } from "../spec/errors.js";
 import { runInHost } from "../runtime/host.js";
 import { MonitoringUnavailableError, resolveMonitoring, type LabRef } from "./handle.js";

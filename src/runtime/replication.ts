@@ -6,7 +6,7 @@ import type { LabState } from "./state.js";
 import { addressOf } from "./services/types.js";
 import { DB_USERS } from "./services/mariadb-init.js";
 import { TLS_DIR } from "./tls.js";
-import { hasDbAgents } from "../failover/config.js";
+import { hasDbAgents } from "../render/config/failover.js";
 
 const SOCKET = "--socket=/run/mysqld/mysqld.sock";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Stack } from "../spec/schema.js";
 import { UsageError } from "../spec/errors.js";
 import { labDir, stateRoot } from "./paths.js";
-import type { ActiveFault } from "./faults/index.js";
+import type { ActiveFault } from "./faults/types.js";
 
 /** A process the lab started, with its start time so a reused pid is never mistaken for it. */
 export interface ProcRecord {

@@ -1,16 +1,13 @@
 // `status`: each host of a lab, its addresses, and its services' state from runit and from their readiness probes.
-import { labModel } from "./lab-model.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Model } from "../model/types.js";
-import { UsageError } from "../spec/errors.js";
 import { runInHost } from "./host.js";
 import { hostDir } from "./paths.js";
 import { SERVICES } from "./services/index.js";
-import { isAlive, listLabs, readState, type LabState } from "./state.js";
+import { openLab } from "./lab.js";
+import { isAlive, type LabState } from "./state.js";
 import { labSecrets } from "./secrets.js";
 import { siteUrl } from "./site.js";
-import { labAlerts, type AlertsStatus } from "../monitoring/status-alerts.js";
 
 export interface ServiceStatus {
   kind: string;
@@ -37,30 +34,20 @@ export interface LabStatus {
   url: string;
   published: LabState["published"];
   hosts: HostStatus[];
-  /** Pending and firing alerts from the lab's Prometheus; null when the design has no monitoring. */
-  alerts: AlertsStatus | null;
 }
 
-/** Loads a lab's state and model, or fails with the list of labs. */
-export function loadLab(lab?: string): { state: LabState; model: Model } {
-  const labs = listLabs();
-  const name = lab ?? (labs.length === 1 ? labs[0] : undefined);
-  if (!name) throw new UsageError(labs.length ? `several labs run (${labs.join(", ")}); pick one with --name` : "no lab is running; start one with `stacklab up --blueprint 3-scale_up`");
-  const state = readState(name);
-  if (!state) throw new UsageError(`no lab named "${name}"${labs.length ? ` (running: ${labs.join(", ")})` : ""}`);
-  return { state, model: labModel(state) };
-}
+/** The old name of `openLab` (runtime/lab.ts), still used by `down`. */
+export { openLab as loadLab } from "./lab.js";
 
 function runitState(root: string, kind: string): string {
   const stat = join(root, "etc/stacklab/service", kind, "supervise/stat");
   return existsSync(stat) ? readFileSync(stat, "utf8").trim() : "not started";
 }
 
-/** Gathers the status of every host and service of a lab. */
+/** Gathers the status of every host and service of a lab (alerts: monitoring/status-alerts.ts). */
 export async function labStatus(lab?: string): Promise<LabStatus> {
-  const { state, model } = loadLab(lab);
+  const { state, model } = openLab(lab);
   const secrets = labSecrets(state.name);
-  const alertsRead = labAlerts(state, model);
   const hosts = await Promise.all(
     model.hosts.map(async (h): Promise<HostStatus> => {
       const hs = state.hosts.find((x) => x.name === h.name);
@@ -87,6 +74,5 @@ export async function labStatus(lab?: string): Promise<LabStatus> {
       return { name: h.name, roles: h.roles, up: alive, addresses: h.interfaces.map((i) => i.address), holds, services };
     }),
   );
-  const alerts = await alertsRead;
-  return { name: state.name, status: state.status, source: state.source, createdAt: state.createdAt, url: siteUrl(model), published: state.published, hosts, alerts };
+  return { name: state.name, status: state.status, source: state.source, createdAt: state.createdAt, url: siteUrl(model), published: state.published, hosts };
 }

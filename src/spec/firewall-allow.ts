@@ -1,7 +1,7 @@
 // The flows a design adds in firewall.allow: which hosts each end names, shared by validation and the model.
 import type { FirewallAllow, Stack } from "./schema.js";
 import { expandServers, lbHostNames, MONITOR_HOST } from "./hosts.js";
-import { PORTS } from "../model/ports.js";
+import { PORTS } from "./ports.js";
 
 /** Roles an end of an extra flow may name; `user` stands for visitors from anywhere and may only open connections. */
 export type AllowRole = "user" | "lb" | "web" | "app" | "db" | "monitor";

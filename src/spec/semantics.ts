@@ -4,7 +4,7 @@ import type { RawProblem } from "./errors.js";
 import { expandServers, lbHostNames, MONITOR_HOST, type ExpandedServer } from "./hosts.js";
 import { checkDns } from "./semantics-dns.js";
 import { checkSecurity } from "./semantics-security.js";
-import { PORTS } from "../model/ports.js";
+import { PORTS } from "./ports.js";
 
 /** Most hosts one lab holds (its private /24, with room for the lab's own hosts). */
 export const MAX_LAB_HOSTS = 200;

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel } from "../../src/model/index.js";
-import { dashboardPanels } from "../../src/dashboard/panels.js";
+import { dashboardPanels } from "../../src/render/panels.js";
 import { grafanaDashboard, renderGrafana, type GrafanaPanel } from "../../src/render/grafana/index.js";
 import { UsageError } from "../../src/spec/errors.js";
 

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel } from "../../src/model/index.js";
-import { combinedQuery, dashboardPanels, SERIES_LABEL } from "../../src/dashboard/panels.js";
+import { combinedQuery, dashboardPanels, SERIES_LABEL } from "../../src/render/panels.js";
 
 const hasPromtool = spawnSync("sh", ["-c", "command -v promtool"]).status === 0;
 const SKIP = hasPromtool ? undefined : "promtool not installed: apt-get install -y --no-install-recommends prometheus";

@@ -2,7 +2,7 @@
 // replaced, NaN shown as a gap, old points dropped, and the last data kept when Prometheus fails.
 import { describe, expect, it } from "vitest";
 import type { PromSeries } from "../../src/monitoring/types.js";
-import { SERIES_LABEL, type Panel } from "../../src/dashboard/panels.js";
+import { SERIES_LABEL, type Panel } from "../../src/render/panels.js";
 import { cached } from "../../src/dashboard/cache.js";
 import { OVERLAP_S, SeriesStore, WINDOW_S, type RangeFetch } from "../../src/dashboard/series.js";
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel } from "../../src/model/index.js";
 import { PLACEHOLDER_SECRETS, renderHost } from "../../src/render/config/index.js";
-import { failoverSecrets, type AgentConfig } from "../../src/failover/config.js";
+import { failoverSecrets, type AgentConfig } from "../../src/render/config/failover.js";
 import { renderInitSql } from "../../src/runtime/services/mariadb-init.js";
 import { nameValues, parseBatch, toObservation } from "../../src/failover/observe.js";
 import { renderMetrics } from "../../src/failover/controller/metrics.js";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel } from "../../src/model/index.js";
 import { checkImpairment, FAULT_TABLE, partitionRuleset, type ActiveFault } from "../../src/runtime/faults/index.js";
-import { queueRuleArgs } from "../../src/experiment/delay-queue.js";
+import { queueRuleArgs } from "../../src/runtime/faults/delay-queue.js";
 import { UsageError } from "../../src/spec/errors.js";
 
 const d3 = buildModel(loadBlueprint("3"), { slot: 0 });

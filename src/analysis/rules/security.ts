@@ -1,6 +1,6 @@
 // Security of the hosts: firewalls, HTTPS for visitors, and a database reachable from the public segment.
 import type { Flow } from "../../model/types.js";
-import { PORTS } from "../../model/ports.js";
+import { PORTS } from "../../spec/ports.js";
 import type { Finding } from "../types.js";
 import { list } from "../words.js";
 import { exposedDatabases, type AllowRole } from "../../spec/firewall-allow.js";

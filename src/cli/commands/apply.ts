@@ -1,5 +1,5 @@
 // `stacklab apply [FILE]` and `stacklab scale TIER=N`: change a running lab to a new design, showing the plan first.
-import { commandLine, openLockedLab, waitOption } from "../lab-lock.js";
+import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
 import { applyPlan, planApply, scaledSpec, type ApplyPlan } from "../../operations/apply.js";
 import { UsageError } from "../../spec/errors.js";
@@ -30,11 +30,12 @@ async function run(state: LabState, next: Stack, opts: { dryRun?: boolean; json?
 }
 
 export function register(program: Command): void {
-  waitOption(designArgs(program.command("apply").description("bring a running lab to a changed design (hosts added or removed, settings changed), showing the plan first")))
+  designArgs(program.command("apply").description("bring a running lab to a changed design (hosts added or removed, settings changed), showing the plan first"))
     .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing")
     .option("--dry-run", "show the plan and change nothing")
     .option("--json", "print the plan as JSON")
-    .action(async (file: string | undefined, opts: DesignOptions & { name?: string; dryRun?: boolean; json?: boolean; wait?: boolean }) => {
+    .action(async (file: string | undefined, opts: DesignOptions & { name?: string; dryRun?: boolean; json?: boolean }) => {
       const { state } = await openLockedLab(opts, commandLine());
       const { stack } = await resolveDesign(file, opts);
       await run(state, stack, opts);

@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import { writeFileSync } from "node:fs";
 import { buildModel } from "../../model/index.js";
 import { renderGrafana } from "../../render/grafana/index.js";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { UsageError } from "../../spec/errors.js";
 import { DashboardLab } from "../../dashboard/lab.js";
 import { startDashboard } from "../../dashboard/server.js";
@@ -41,7 +41,7 @@ async function listen(lab: DashboardLab, port: number | undefined) {
 }
 
 async function exportGrafana(file: string | undefined, opts: DashboardOptions): Promise<void> {
-  const model = file || opts.blueprint ? buildModel((await resolveDesign(file, opts)).stack) : loadLab(opts.name).model;
+  const model = file || opts.blueprint ? buildModel((await resolveDesign(file, opts)).stack) : openLab(opts.name).model;
   const text = renderGrafana(model);
   writeFileSync(opts.grafana!, text);
   const panels = (JSON.parse(text) as { panels: { type: string }[] }).panels.filter((p) => p.type !== "row").length;

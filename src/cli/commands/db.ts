@@ -1,7 +1,7 @@
 // `stacklab db status|failover|rejoin`: the database tier of a running lab, and moving its primary.
 import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { cliRecorder, dbStatus, controllerTarget, type DbStatus } from "../../failover/lab.js";
 import { rebuildFrom } from "../../failover/rebuild.js";
 import { callJson, HttpError } from "../../failover/http.js";
@@ -74,7 +74,7 @@ export function register(program: Command): void {
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .option("--json", "print JSON")
     .action(async (opts: { name?: string; json?: boolean }) => {
-      const { state, model } = loadLab(opts.name);
+      const { state, model } = openLab(opts.name);
       if (!model.database.primary) throw new UsageError("this design has no database");
       const s = await dbStatus(state, model);
       output(s, opts.json, statusText);

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import { enterArgs } from "../../runtime/host.js";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { isAlive } from "../../runtime/state.js";
 import { UsageError } from "../../spec/errors.js";
 import { ExitCode } from "../common.js";
@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .argument("[command...]", "command and arguments (default: a shell)")
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .action(async (host: string, command: string[], opts: { name?: string }) => {
-      const { state } = loadLab(opts.name);
+      const { state } = openLab(opts.name);
       const h = state.hosts.find((x) => x.name === host);
       if (!h) throw new UsageError(`no host "${host}" in lab ${state.name}; hosts: ${state.hosts.map((x) => x.name).join(", ")}`);
       if (!isAlive(h.init)) throw new UsageError(`host ${host} is down`);

@@ -6,7 +6,7 @@ import { findBlueprint, loadBlueprint } from "../../blueprints/index.js";
 import { up } from "../../runtime/up.js";
 import { down } from "../../runtime/down.js";
 import { requireRoot } from "../../runtime/preflight.js";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { UsageError } from "../../spec/errors.js";
 import { formatMatrix, runAll, type Matrix } from "../../experiment/all.js";
 import { designFacts } from "../../experiment/design.js";
@@ -122,7 +122,7 @@ export function register(program: Command): void {
             await withFreshLab(bp, lab, abort.signal, (l) => collect(l, bp, reset));
           }
         } else {
-          const { state, model } = loadLab(opts.name);
+          const { state, model } = openLab(opts.name);
           await collect(state.name, designFacts(state, model).name);
         }
         output(matrix, opts.json, formatMatrix);

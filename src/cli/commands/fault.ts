@@ -1,8 +1,9 @@
 // `stacklab fault ...`: inject faults into a running lab, list them, and heal them.
+import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
-import { activeFaults, heal, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type ActiveFault, type FaultLab, type FaultResult } from "../../runtime/faults/index.js";
-import { loadLab } from "../../runtime/status.js";
-import { commandLine, openLockedLab, waitOption } from "../lab-lock.js";
+import { activeFaults, type ActiveFault, type FaultLab, type FaultResult } from "../../runtime/faults/index.js";
+import { ACTIONS, runAction } from "../../operations/actions.js";
+import { openLab } from "../../runtime/lab.js";
 import { UsageError } from "../../spec/errors.js";
 import { isRoleReference, liveRoles, resolveTarget } from "../../experiment/targets.js";
 import { parseDuration, parsePercent } from "../../experiment/units.js";
@@ -16,7 +17,7 @@ interface LabOpts {
 
 /** The lab, under its lock until the command ends (a fault changes the lab); `list` only reads it. */
 async function open(opts: LabOpts, lock = true): Promise<FaultLab> {
-  const { state, model } = lock ? await openLockedLab(opts, commandLine()) : loadLab(opts.name);
+  const { state, model } = lock ? await openLockedLab(opts, commandLine()) : openLab(opts.name);
   return { state, model, source: "cli" };
 }
 
@@ -32,11 +33,16 @@ async function oneHost(lab: FaultLab, ref: string): Promise<string> {
   return list[0]!;
 }
 
+/** Faults in red, heals in green. */
+function tone(action: string): "red" | "green" {
+  return (ACTIONS as Record<string, { kind: string }>)[action]?.kind === "fault" && action !== "restart" ? "red" : "green";
+}
+
 function print(results: FaultResult[], json: boolean | undefined): void {
   output(results, json, (rs) =>
     rs.length
       ? rs
-          .map((r) => `${color(r.action === "kill" || r.action === "stop" || r.action === "partition" || r.action === "netem" || r.action === "pause" ? "red" : "green", r.action.padEnd(11))} ${r.message} ${color("gray", `(${new Date(r.at).toISOString()}, ${r.durationMs} ms)`)}${(r.notReady ?? []).map((n) => `\n  ${color("yellow", "not ready:")} ${n}`).join("")}`)
+          .map((r) => `${color(tone(r.action), r.action.padEnd(11))} ${r.message} ${color("gray", `(${new Date(r.at).toISOString()}, ${r.durationMs} ms)`)}${(r.notReady ?? []).map((n) => `\n  ${color("yellow", "not ready:")} ${n}`).join("")}`)
           .join("\n")
       : "nothing to heal",
   );
@@ -60,7 +66,7 @@ function describe(f: ActiveFault): string {
 }
 
 function labOptions(cmd: Command): Command {
-  return waitOption(cmd.option("-n, --name <lab>", "lab (default: the only one running)").option("--json", "print JSON"));
+  return cmd.option("-n, --name <lab>", "lab (default: the only one running)").option("--json", "print JSON").option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing");
 }
 
 function need<T>(value: T | undefined, what: string, got: string): T {
@@ -72,49 +78,31 @@ export function register(program: Command): void {
   const fault = program.command("fault").description("break a running lab: crash, stop, partition, slow down or pause hosts, then heal");
   const HOST = "host name, or a role: active-lb, standby-lb, primary-db, replica-db, web, app, db, entry...";
 
-  labOptions(fault.command("kill").description("crash a host: SIGKILL every process through its init, and its links down at the same instant").argument("<host>", HOST)).action(async (ref: string, opts: LabOpts) => {
+  labOptions(fault.command("kill").description(ACTIONS.kill.summary).argument("<host>", HOST)).action(async (ref: string, opts: LabOpts) => {
     const lab = await open(opts);
-    print([await killHost(lab, await oneHost(lab, ref))], opts.json);
+    print(await runAction(lab, "kill", { hosts: [await oneHost(lab, ref)] }), opts.json);
   });
 
-  labOptions(fault.command("stop").description("shut a service (runit `d`) or a whole host down cleanly").argument("<host>", HOST).argument("[service]", "service to stop (nginx, haproxy, mariadb, app, ...)")).action(
-    async (ref: string, service: string | undefined, opts: LabOpts) => {
+  for (const name of ["stop", "start", "restart"] as const) {
+    labOptions(fault.command(name).description(ACTIONS[name].summary).argument("<host>", HOST).argument("[service]", `service to ${name} (nginx, haproxy, mariadb, app, ...)`)).action(
+      async (ref: string, service: string | undefined, opts: LabOpts) => {
+        const lab = await open(opts);
+        print(await runAction(lab, name, { hosts: [await oneHost(lab, ref)], ...(service ? { service } : {}) }), opts.json);
+      },
+    );
+  }
+
+  labOptions(fault.command("partition").description(ACTIONS.partition.summary).argument("<hosts...>", HOST).option("--from <hosts...>", "cut off only from these hosts (default: every other host)")).action(
+    async (refs: string[], opts: LabOpts & { from?: string[] }) => {
       const lab = await open(opts);
-      const host = await oneHost(lab, ref);
-      print([service ? await stopService(lab, host, service) : await stopHost(lab, host)], opts.json);
+      print(await runAction(lab, "partition", { hosts: await hosts(lab, refs), ...(opts.from ? { from: await hosts(lab, opts.from) } : {}) }), opts.json);
     },
   );
-
-  labOptions(fault.command("start").description("start a stopped service (runit `u`), or boot a killed or stopped host again").argument("<host>", HOST).argument("[service]", "service to start")).action(
-    async (ref: string, service: string | undefined, opts: LabOpts) => {
-      const lab = await open(opts);
-      const host = await oneHost(lab, ref);
-      print([service ? await startService(lab, host, service) : await startHost(lab, host)], opts.json);
-    },
-  );
-
-  labOptions(fault.command("restart").description("restart a service, or a whole host (clean shutdown, then boot)").argument("<host>", HOST).argument("[service]", "service to restart")).action(
-    async (ref: string, service: string | undefined, opts: LabOpts) => {
-      const lab = await open(opts);
-      print(await restart(lab, await oneHost(lab, ref), service), opts.json);
-    },
-  );
-
-  labOptions(
-    fault
-      .command("partition")
-      .description("cut hosts off from the others (or from --from), both directions, with nftables in the hosts' namespaces")
-      .argument("<hosts...>", HOST)
-      .option("--from <hosts...>", "cut off only from these hosts (default: every other host)"),
-  ).action(async (refs: string[], opts: LabOpts & { from?: string[] }) => {
-    const lab = await open(opts);
-    print([await partition(lab, await hosts(lab, refs), opts.from ? await hosts(lab, opts.from) : undefined)], opts.json);
-  });
 
   labOptions(
     fault
       .command("netem")
-      .description("delay (with jitter) and drop packets a host sends on its links")
+      .description(ACTIONS.netem.summary)
       .argument("<host>", HOST)
       .option("--delay <time>", "added latency, e.g. 100ms", "0ms")
       .option("--jitter <time>", "random variation of the delay, e.g. 10ms", "0ms")
@@ -123,20 +111,18 @@ export function register(program: Command): void {
   ).action(async (ref: string, opts: LabOpts & { delay: string; jitter: string; loss: string; link?: string }) => {
     const imp = { delayMs: need(parseDuration(opts.delay), "--delay", opts.delay), jitterMs: need(parseDuration(opts.jitter), "--jitter", opts.jitter), lossPct: need(parsePercent(opts.loss), "--loss", opts.loss) };
     const lab = await open(opts);
-    print([await netem(lab, await oneHost(lab, ref), imp, opts.link)], opts.json);
+    print(await runAction(lab, "netem", { hosts: [await oneHost(lab, ref)], netem: { ...imp, ...(opts.link ? { link: opts.link } : {}) } }), opts.json);
   });
 
-  labOptions(fault.command("pause").description("freeze every process of a host (SIGSTOP): a hung server; `heal` resumes it").argument("<host>", HOST)).action(async (ref: string, opts: LabOpts) => {
+  labOptions(fault.command("pause").description(ACTIONS.pause.summary).argument("<host>", HOST)).action(async (ref: string, opts: LabOpts) => {
     const lab = await open(opts);
-    print([await pauseHost(lab, await oneHost(lab, ref))], opts.json);
+    print(await runAction(lab, "pause", { hosts: [await oneHost(lab, ref)] }), opts.json);
   });
 
-  labOptions(fault.command("heal").description("undo faults: resume, reconnect, remove delay, boot hosts that are down, start stopped services").argument("[host]", "only faults touching this host")).action(
-    async (ref: string | undefined, opts: LabOpts) => {
-      const lab = await open(opts);
-      print(await heal(lab, ref ? await oneHost(lab, ref) : undefined), opts.json);
-    },
-  );
+  labOptions(fault.command("heal").description(ACTIONS.heal.summary).argument("[host]", "only faults touching this host")).action(async (ref: string | undefined, opts: LabOpts) => {
+    const lab = await open(opts);
+    print(await runAction(lab, "heal", { hosts: ref ? [await oneHost(lab, ref)] : [] }), opts.json);
+  });
 
   labOptions(fault.command("list").description("faults in force")).action(async (opts: LabOpts) => {
     const lab = await open(opts, false);

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostDir } from "../../runtime/paths.js";
-import { loadLab } from "../../runtime/status.js";
+import { openLab } from "../../runtime/lab.js";
 import { labSecrets, redact } from "../../runtime/secrets.js";
 import { UsageError } from "../../spec/errors.js";
 
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .option("--lines <n>", "last N lines", "100")
     .action((host: string, service: string | undefined, opts: { name?: string; lines: string }) => {
-      const { state } = loadLab(opts.name);
+      const { state } = openLab(opts.name);
       if (!state.hosts.some((h) => h.name === host)) throw new UsageError(`no host "${host}" in lab ${state.name}`);
       const dir = join(hostDir(state.name, host), "var/log");
       const logs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".log")).map((f) => f.replace(/\.log$/, "")) : [];

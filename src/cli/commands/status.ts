@@ -1,10 +1,10 @@
 // `stacklab status`: hosts, addresses, services and their health.
 import type { Command } from "commander";
-import { labStatus, type LabStatus } from "../../runtime/status.js";
+import { labStatusWithAlerts, type StatusWithAlerts } from "../../monitoring/status-alerts.js";
 import { color, output } from "../common.js";
 import { alertsText } from "../../monitoring/format.js";
 
-function toText(s: LabStatus): string {
+function toText(s: StatusWithAlerts): string {
   const lines = [`${color("bold", `lab ${s.name}`)} (${s.status}) from ${s.source}, site ${s.url}${s.published.https || s.published.http ? `, on this machine ${s.published.https ?? s.published.http}` : ""}`];
   for (const h of s.hosts) {
     const mark = h.up ? color("green", "●") : color("red", "●");
@@ -25,6 +25,6 @@ export function register(program: Command): void {
     .option("-n, --name <lab>", "lab (default: the only one running)")
     .option("--json", "print JSON")
     .action(async (opts: { name?: string; json?: boolean }) => {
-      output(await labStatus(opts.name), opts.json, toText);
+      output(await labStatusWithAlerts(opts.name), opts.json, toText);
     });
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync 
 import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { dirname } from "node:path";
-import type { AgentConfig } from "../config.js";
+import type { AgentConfig } from "../../render/config/failover.js";
 import { HttpError, jsonServer, type JsonRequest } from "../http.js";
 import type { DbObservation } from "../observe.js";
 import { TIMING } from "../timing.js";

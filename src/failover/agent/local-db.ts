@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { MARIADB_PID_FILE } from "../../render/config/mariadb.js";
 import { OBSERVE_SQL, downObservation, toObservation, type DbObservation } from "../observe.js";
-import type { AgentConfig } from "../config.js";
+import type { AgentConfig } from "../../render/config/failover.js";
 import type { FenceResult, FollowResult, PromoteResult } from "../types.js";
 
 const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;

@@ -1,7 +1,7 @@
 // Entry point of the database agent (a runit service on each database host).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { readConfigFile, type AgentConfig } from "../config.js";
+import { readConfigFile, type AgentConfig } from "../../render/config/failover.js";
 import { recordEvent } from "../../runtime/events.js";
 import { Agent } from "./agent.js";
 

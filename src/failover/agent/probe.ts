@@ -1,7 +1,7 @@
 // A replica's agent keeps one connection to the primary it follows and pings it: the second opinion on the primary's death.
 import { readFileSync } from "node:fs";
 import { createConnection, type Connection } from "mysql2/promise";
-import type { AgentConfig } from "../config.js";
+import type { AgentConfig } from "../../render/config/failover.js";
 import { TIMING } from "../timing.js";
 import type { PrimaryProbe } from "../types.js";
 

@@ -1,7 +1,7 @@
 // The failover controller: watches every database agent, decides, and runs the procedures.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { ControllerConfig } from "../config.js";
+import type { ControllerConfig } from "../../render/config/failover.js";
 import { decide, primaryHealth, rankCandidates, syncMark, syncVerdict, type DecideInput, type Decision, type HostTrack, type SyncMark, type SyncVerdict } from "../decide.js";
 import { HttpError, type JsonRequest } from "../http.js";
 import { failover, rejoin, switchover, unfence, type ProcedureContext, type ProcedureResult, type StepRecorder } from "../procedures.js";

@@ -6,7 +6,7 @@ import type { Server } from "node:net";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { agentClient } from "../client.js";
-import { readConfigFile, type ControllerConfig } from "../config.js";
+import { readConfigFile, type ControllerConfig } from "../../render/config/failover.js";
 import { jsonServer } from "../http.js";
 import { recordEvent } from "../../runtime/events.js";
 import { Controller } from "./controller.js";

@@ -1,6 +1,6 @@
 // The database proxy on each app host (/etc/haproxy/db-proxy.cfg), and the failover machinery's other config files.
 import { PORTS, type Host, type Model } from "../../model/index.js";
-import { renderFailoverConfigs } from "../../failover/config.js";
+import { renderFailoverConfigs } from "./failover.js";
 import { header, hostsWithRole, privateAddress, text } from "./common.js";
 import { TLS_FILES } from "./paths.js";
 import type { RenderedFile, Secrets } from "./types.js";

@@ -1,6 +1,6 @@
 // A Grafana dashboard (JSON model, importable) with the live dashboard's queries, for people who run
 // Grafana against their own Prometheus. Pure: model -> JSON value, the same every run.
-import { dashboardPanels, type PanelUnit } from "../../dashboard/panels.js";
+import { dashboardPanels, type PanelUnit } from "../panels.js";
 import type { Model } from "../../model/types.js";
 import { UsageError } from "../../spec/errors.js";
 

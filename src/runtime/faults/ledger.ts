@@ -5,19 +5,13 @@ import { join } from "node:path";
 import { distance } from "fastest-levenshtein";
 import type { Model } from "../../model/types.js";
 import { UsageError } from "../../spec/errors.js";
-import { isAlive, writeState, type HostState, type LabState, type ProcRecord } from "../state.js";
+import { isAlive, writeState, type HostState, type LabState } from "../state.js";
 import { recordEvent } from "../events.js";
 import { hostDir } from "../paths.js";
 import { SERVICES } from "../services/index.js";
-import type { LinkImpairment } from "../../experiment/delay-queue.js";
+import type { ActiveFault } from "./types.js";
 
-/** A fault in force, kept in the lab's state until healed. */
-export type ActiveFault =
-  | { id: string; kind: "down"; how: "kill" | "stop"; host: string; at: number }
-  | { id: string; kind: "service"; host: string; service: string; at: number }
-  | { id: string; kind: "partition"; hosts: string[]; from: string[]; at: number }
-  | ({ id: string; kind: "netem"; host: string; links: string[]; via: "tc" | "queue"; proc?: ProcRecord; at: number } & LinkImpairment)
-  | { id: string; kind: "pause"; host: string; at: number };
+export type { ActiveFault, LinkImpairment } from "./types.js";
 
 /** The lab a fault acts on; `source` says who asked, for the event log ("cli", "experiment kill-lb"). */
 export interface FaultLab {

@@ -3,7 +3,8 @@ import type { Model } from "../../model/types.js";
 import { UsageError } from "../../spec/errors.js";
 import type { ProcRecord } from "../state.js";
 import { run } from "../exec.js";
-import { startDelayQueue, stopDelayQueue, type LinkImpairment } from "../../experiment/delay-queue.js";
+import { startDelayQueue, stopDelayQueue } from "./delay-queue.js";
+import type { LinkImpairment } from "./types.js";
 import { addFault, dropFaults, FAULT_TABLE, faults, hostOf, result, type ActiveFault, type FaultLab, type FaultResult } from "./ledger.js";
 
 function addresses(model: Model, host: string): string[] {

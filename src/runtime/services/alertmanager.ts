@@ -1,7 +1,7 @@
 // Alertmanager on the monitoring host: receives Prometheus's alerts; a single instance, so no cluster gossip.
 import { PORTS } from "../../model/ports.js";
 import { MONITORING_FILES, RETENTION } from "../../render/config/prometheus.js";
-import { asPrometheusUser, GO_ENV_LINES, hostStorageLines, prepareHostStorage } from "../../monitoring/host-storage.js";
+import { asPrometheusUser, GO_ENV_LINES, hostStorageLines, prepareHostStorage } from "../host-storage.js";
 import { runScript, type ServiceDef } from "./types.js";
 
 export const alertmanager: ServiceDef = {

@@ -1,7 +1,7 @@
 // The database agent on each database host of a design with replicas (see docs/failover.md).
 import { join } from "node:path";
 import { PORTS } from "../../model/ports.js";
-import { FAILOVER_PATHS } from "../../failover/config.js";
+import { FAILOVER_PATHS } from "../../render/config/failover.js";
 import { REPO_DIR } from "../repo.js";
 import { addressOf, eventLogLines, execAs, ownConfig, privateRunDir, runScript, tcpProbe, type ServiceDef } from "./types.js";
 

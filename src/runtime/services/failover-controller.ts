@@ -1,8 +1,8 @@
 // The failover controller on the design's controller host (model.database.controller).
 import { join } from "node:path";
 import { PORTS } from "../../model/ports.js";
-import { FAILOVER_PATHS } from "../../failover/config.js";
-import { hostStorageLines, prepareHostStorage, PROMETHEUS_USER } from "../../monitoring/host-storage.js";
+import { FAILOVER_PATHS } from "../../render/config/failover.js";
+import { hostStorageLines, prepareHostStorage, PROMETHEUS_USER } from "../host-storage.js";
 import { REPO_DIR } from "../repo.js";
 import { SMALL_NODE } from "./db-agent.js";
 import { eventLogLines, execAs, ownConfig, privateRunDir, runScript, tcpProbe, type ServiceDef } from "./types.js";

@@ -3,7 +3,7 @@ import type { Model } from "../../model/types.js";
 import type { Secrets } from "../secrets.js";
 import { addressOf } from "./types.js";
 import { APP_DB_PRIVILEGES } from "../../app/foobar/schema.js";
-import { AGENT_DB_USER, failoverSecrets, hasDbAgents } from "../../failover/config.js";
+import { AGENT_DB_USER, failoverSecrets, hasDbAgents } from "../../render/config/failover.js";
 
 /** Names of the lab's database accounts. */
 export const DB_USERS = { app: "foobar_app", replication: "repl", monitor: "monitor", agent: AGENT_DB_USER } as const;

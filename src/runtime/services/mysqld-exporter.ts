@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { PORTS } from "../../model/ports.js";
 import { MONITORING_FILES } from "../../render/config/prometheus.js";
-import { asPrometheusUser, GO_ENV_LINES, PROMETHEUS_USER } from "../../monitoring/host-storage.js";
+import { asPrometheusUser, GO_ENV_LINES, PROMETHEUS_USER } from "../host-storage.js";
 import { chownTo } from "../host.js";
 import { addressOf, runScript, tcpProbe, type ServiceDef } from "./types.js";
 

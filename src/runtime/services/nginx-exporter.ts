@@ -1,6 +1,6 @@
 // The nginx exporter on web hosts: turns nginx's stub_status counters into Prometheus metrics.
 import { PORTS } from "../../model/ports.js";
-import { asPrometheusUser, GO_ENV_LINES } from "../../monitoring/host-storage.js";
+import { asPrometheusUser, GO_ENV_LINES } from "../host-storage.js";
 import { addressOf, runScript, tcpProbe, type ServiceDef } from "./types.js";
 
 export const nginxExporter: ServiceDef = {

@@ -1,7 +1,7 @@
 // The node exporter on every monitored host: a few cheap collectors, plus the textfile folder other tools write metrics into.
 import { PORTS } from "../../model/ports.js";
 import { MONITORING_FILES } from "../../render/config/prometheus.js";
-import { asPrometheusUser, GO_ENV_LINES, hostStorageLines, prepareHostStorage } from "../../monitoring/host-storage.js";
+import { asPrometheusUser, GO_ENV_LINES, hostStorageLines, prepareHostStorage } from "../host-storage.js";
 import { addressOf, runScript, tcpProbe, type ServiceContext, type ServiceDef } from "./types.js";
 
 /**

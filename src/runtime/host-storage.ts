@@ -2,8 +2,8 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MONITORING_FILES } from "../render/config/prometheus.js";
-import { chownTo } from "../runtime/host.js";
-import type { ServiceContext } from "../runtime/services/types.js";
+import { chownTo } from "./host.js";
+import type { ServiceContext } from "./services/types.js";
 
 /** Debian's data folder of Prometheus, its exporters and Alertmanager. */
 export const PROMETHEUS_DATA = "/var/lib/prometheus";

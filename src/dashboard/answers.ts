@@ -1,6 +1,7 @@
-// The dashboard as a visitor of 127.0.0.1 sees it: served for a moment, and every page and JSON answer read back.
-import { DashboardLab } from "../dashboard/lab.js";
-import { startDashboard } from "../dashboard/server.js";
+// The dashboard as a visitor of 127.0.0.1 sees it: served for a moment, and every page and JSON answer read back
+// (the audit looks for secrets in them; the CLI hands this reader to it, as the audit sits below the dashboard).
+import { DashboardLab } from "./lab.js";
+import { startDashboard } from "./server.js";
 
 /** What the page loads: the page itself and the JSON endpoints it polls. */
 export const DASHBOARD_PATHS = ["/", "/api/state", "/api/series", "/api/events"];

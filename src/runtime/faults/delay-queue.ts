@@ -3,19 +3,13 @@
 // that holds each verdict for the delay (order kept) and drops a share of packets.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run, spawnDetached } from "../runtime/exec.js";
-import { labDir } from "../runtime/paths.js";
-import { isAlive, procRecord, type ProcRecord } from "../runtime/state.js";
+import { run, spawnDetached } from "../exec.js";
+import { labDir } from "../paths.js";
+import { isAlive, procRecord, type ProcRecord } from "../state.js";
+import type { LinkImpairment } from "./types.js";
 
 /** The queue number the delayer binds in each host's namespace (queues are per network namespace). */
 export const DELAY_QUEUE = 7;
-
-/** How the link misbehaves. */
-export interface LinkImpairment {
-  delayMs: number;
-  jitterMs: number;
-  lossPct: number;
-}
 
 // Speaks nfnetlink_queue directly (no library): bind, ask for metadata only, fail open when the
 // queue is full, then answer each packet after its delay. Exits once `watch` is gone (heal or `down`).

@@ -1,11 +1,11 @@
 // The configuration files of the database agents and the failover controller: pure functions of the model.
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { PORTS, type Host, type Model } from "../model/index.js";
-import { header, hostByName, hostsWithRole, privateAddress } from "../render/config/common.js";
-import { APP_DB, TLS_FILES } from "../render/config/paths.js";
-import { SEMISYNC_TIMEOUT_MS } from "../render/config/mariadb.js";
-import type { RenderedFile, Secrets } from "../render/config/types.js";
+import { PORTS, type Host, type Model } from "../../model/index.js";
+import { header, hostByName, hostsWithRole, privateAddress } from "./common.js";
+import { APP_DB, TLS_FILES } from "./paths.js";
+import { SEMISYNC_TIMEOUT_MS } from "./mariadb.js";
+import type { RenderedFile, Secrets } from "./types.js";
 
 /** Where each piece lives inside the hosts. */
 export const FAILOVER_PATHS = {

@@ -1,7 +1,7 @@
 // The dashboard's charts as PromQL: QPS, latency and error rate for the site and per tier, chosen from what a design runs.
 import type { Model } from "../model/types.js";
-import { errorSource, RATE_WINDOW } from "../render/config/alert-rules.js";
-import { scrapeJobs } from "../render/config/prometheus.js";
+import { errorSource, RATE_WINDOW } from "./config/alert-rules.js";
+import { scrapeJobs } from "./config/prometheus.js";
 
 /** How a panel's values read: requests per second, seconds, or a share (0..1). */
 export type PanelUnit = "reqps" | "seconds" | "ratio";
