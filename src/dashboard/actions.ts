@@ -1,5 +1,6 @@
 // The fault panel's buttons: each runs an action of the lab's action table (operations/actions.ts) on a freshly
 // loaded lab, one at a time.
+import { withLabLock } from "../runtime/lock.js";
 import { runAction, type ActionArgs, type ActionName } from "../operations/actions.js";
 import type { FaultLab, FaultResult } from "../runtime/faults/index.js";
 import { openLab } from "../runtime/lab.js";
@@ -57,14 +58,19 @@ export class FaultRunner {
     return next;
   }
 
+  /** Runs an action holding the lab's lock (a busy lab answers with the holder's name), on the state read under it. */
+  private locked<T>(what: string, fn: (lab: FaultLab) => Promise<T>): Promise<T> {
+    return this.queue(() => withLabLock(this.lab, `stacklab dashboard: ${what}`, {}, () => fn(this.open())));
+  }
+
   /** Injects one fault on one host. */
   fault(host: string, button: FaultAction): Promise<FaultResult[]> {
     const b: FaultButton = FAULT_ACTIONS[button];
-    return this.queue(() => runAction(this.open(), b.action, { ...b.args, hosts: [host] }));
+    return this.locked(`${button} ${host}`, (lab) => runAction(lab, b.action, { ...b.args, hosts: [host] }));
   }
 
   /** Undoes the faults of one host, or of the whole lab. */
   heal(host?: string): Promise<FaultResult[]> {
-    return this.queue(() => runAction(this.open(), "heal", { hosts: host ? [host] : [] }));
+    return this.locked(`heal${host ? ` ${host}` : ""}`, (lab) => runAction(lab, "heal", { hosts: host ? [host] : [] }));
   }
 }
