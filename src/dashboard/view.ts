@@ -76,6 +76,8 @@ export function faultWords(f: ActiveFault, host: string): string | null {
       return f.host === host ? [f.delayMs ? `${f.delayMs} ms delay` : "", f.lossPct ? `${f.lossPct}% loss` : ""].filter(Boolean).join(", ") : null;
     case "partition":
       return f.hosts.includes(host) ? `cut off from ${f.from.length > 3 ? `${f.from.length} hosts` : f.from.join(", ")}` : null;
+    case "stress":
+      return f.host === host && f.until > Date.now() ? "under stress" : null;
   }
 }
 

@@ -3,6 +3,8 @@
 import { z } from "zod";
 import { ACTION_NAMES, ACTIONS as ACTION_TABLE, type ActionName } from "../operations/actions.js";
 import { parseDuration, parsePercent } from "./units.js";
+import { parseMemory } from "../spec/size.js";
+import type { StressLoad } from "../runtime/faults/types.js";
 import { parseExpectation, type Expectation } from "./expect.js";
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -44,6 +46,9 @@ const StepInput = z
     pause: ref.optional(),
     partition: z.union([refs.transform((hosts) => ({ hosts, from: undefined as string[] | undefined })), z.strictObject({ hosts: refs, from: refs.optional() })]).optional(),
     netem: z.strictObject({ host: ref, delay: duration.optional(), jitter: duration.optional(), loss: percent.optional(), link: z.string().optional() }).optional(),
+    stress: z
+      .strictObject({ host: ref, cpu: z.number().int().min(1).max(64).optional(), memory: z.string().refine((v) => parseMemory(v) !== undefined, "a size such as 256Mi").optional(), duration })
+      .optional(),
     heal: z.union([z.literal(true), ref]).optional(),
     deploy: z.union([z.literal(true), z.strictObject({ version: z.string().min(1).max(40).optional(), batch: z.number().int().min(1).optional() })]).optional(),
     reload: hostOrService.optional(),
@@ -64,6 +69,8 @@ export interface Step {
   from?: string[];
   service?: string;
   netem?: { delayMs: number; jitterMs: number; lossPct: number; link?: string };
+  /** For stress: the noisy neighbour's load. */
+  stress?: StressLoad;
   /** For deploy: the version (default: a new one made from the time) and batch size. */
   deploy?: { version?: string; batch?: number };
   /** For maintain: end the maintenance instead of starting it. */
@@ -85,6 +92,7 @@ function normalize(s: z.output<typeof StepInput>): Step {
     const n = s.netem;
     return { at, action: "netem", targets: [n.host], netem: { delayMs: n.delay ?? 0, jitterMs: n.jitter ?? 0, lossPct: n.loss ?? 0, ...(n.link ? { link: n.link } : {}) } };
   }
+  if (s.stress) return { at, action: "stress", targets: [s.stress.host], stress: { ...(s.stress.cpu ? { cpu: s.stress.cpu } : {}), ...(s.stress.memory ? { memoryBytes: parseMemory(s.stress.memory)! } : {}), durationMs: s.stress.duration } };
   if (s.deploy !== undefined) return { at, action: "deploy", targets: [], deploy: s.deploy === true ? {} : s.deploy };
   if (s.reload) return { at, action: "reload", targets: [s.reload.host], ...(s.reload.service ? { service: s.reload.service } : {}) };
   if (s.scale) {

@@ -1,7 +1,7 @@
 // A scenario's steps on a running lab: references resolved to hosts, the sequence checked before anything
 // is touched (no killing a host that is already down), then each step carried out through the lab's action table.
 import { UsageError } from "../spec/errors.js";
-import { checkImpairment, hostServices, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
+import { checkImpairment, checkStress, hostServices, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
 import { ACTIONS, runAction, type ActionArgs } from "../operations/actions.js";
 import type { Step } from "./scenario.js";
 import { NotApplicableError, resolveTarget, type LiveRoles } from "./targets.js";
@@ -102,6 +102,9 @@ export function checkSequence(steps: readonly ResolvedStep[], lab: FaultLab): vo
       case "netem":
         checkImpairment(s.netem!);
         break;
+      case "stress":
+        checkStress(s.stress!);
+        break;
       case "partition":
         if (!(s.fromHosts ?? lab.state.hosts.map((x) => x.name)).some((x) => !s.hosts.includes(x))) throw new NotApplicableError(`${at(s)}: nothing to cut ${s.hosts.join(", ")} off from on this design`);
         break;
@@ -120,6 +123,7 @@ export function stepArgs(s: ResolvedStep): ActionArgs {
     ...(s.fromHosts ? { from: s.fromHosts } : {}),
     ...(s.service !== undefined ? { service: s.service } : {}),
     ...(s.netem ? { netem: s.netem } : {}),
+    ...(s.stress ? { stress: s.stress } : {}),
     ...(s.deploy ? { deploy: s.deploy } : {}),
     ...(s.done !== undefined ? { done: s.done } : {}),
     ...(s.scale ? { scale: s.scale } : {}),

@@ -1,10 +1,11 @@
 // Derives the normalized topology from a validated spec: pure and deterministic.
+import { parseMemory, type Size } from "../spec/size.js";
 import type { Stack } from "../spec/schema.js";
 import { expandServers, lbHostNames, MONITOR_HOST } from "../spec/hosts.js";
 import { allowFlowId, resolveAllowEnd } from "../spec/firewall-allow.js";
 import { intToIp, labBlock } from "./addresses.js";
 import { PORTS } from "../spec/ports.js";
-import type { DnsRecordModel, EntryPoint, Flow, Host, Interface, Model, Role, Service } from "./types.js";
+import type { DnsRecordModel, EntryPoint, Flow, Host, HostSize, Interface, Model, Role, Service } from "./types.js";
 
 export interface BuildOptions {
   /** Which /22 of 198.18.0.0/15 the lab uses (0..127); labs side by side use different slots. */
@@ -17,6 +18,11 @@ export interface BuildOptions {
 }
 
 /** Builds the model of a design. The same spec and slot always give the same model. */
+/** A host's size in the model's units, as a spread (absent when the design gives none). */
+function hostSize(size: Size | undefined): { size?: HostSize } {
+  return size ? { size: { cpu: size.cpu, memoryBytes: parseMemory(size.memory)! } } : {};
+}
+
 export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
   const net = labBlock(options.slot ?? 0);
   const pub = (n: number) => intToIp(net.publicBase + n);
@@ -59,6 +65,7 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
       interfaces: [iface("eth0", "public", nextAddress("public", name)), iface("eth1", "private", nextAddress("private", name))],
       firewall,
       monitored,
+      ...hostSize(stack.loadBalancer?.size),
     });
   }
   for (const s of servers) {
@@ -68,7 +75,7 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
     const interfaces = facesUsers
       ? [iface("eth0", "public", nextAddress("public", s.name)), iface("eth1", "private", nextAddress("private", s.name))]
       : [iface("eth0", "private", nextAddress("private", s.name))];
-    hosts.push({ name: s.name, kind: "server", roles, interfaces, firewall, monitored });
+    hosts.push({ name: s.name, kind: "server", roles, interfaces, firewall, monitored, ...hostSize(s.size) });
   }
   if (monitorHost) {
     hosts.push({ name: monitorHost, kind: "infra", roles: ["monitor"], interfaces: [iface("eth0", "private", nextAddress("private", monitorHost))], firewall, monitored });

@@ -49,6 +49,13 @@ export interface Host {
   firewall: boolean;
   /** Monitoring agents (exporters) run on this host. */
   monitored: boolean;
+  /** The host's size when the design gives one: CPU in cores, memory in bytes (enforced with cgroups). */
+  size?: HostSize;
+}
+
+export interface HostSize {
+  cpu: number;
+  memoryBytes: number;
 }
 
 export interface Service {

@@ -2,7 +2,8 @@
 // (hosts, a service) and the function it calls. `stacklab fault`, the experiments' steps and the dashboard's
 // buttons all go through this table, so a new action (or a changed one) is written in one place.
 import { heal, killHost, netem, partition, pauseHost, restart, startHost, startService, stopHost, stopService, type FaultLab, type FaultResult } from "../runtime/faults/index.js";
-import type { LinkImpairment } from "../runtime/faults/types.js";
+import type { LinkImpairment, StressLoad } from "../runtime/faults/types.js";
+import { stressHost } from "../runtime/faults/stress.js";
 import { UsageError } from "../spec/errors.js";
 import { applyPlan, planApply, scaledSpec } from "./apply.js";
 import { deploy } from "./deploy.js";
@@ -10,7 +11,7 @@ import { endMaintenance, startMaintenance } from "./maintain.js";
 import { reloadService } from "./reload.js";
 
 /** Every action's name, in the order help texts list them. */
-export const ACTION_NAMES = ["kill", "stop", "start", "restart", "pause", "partition", "netem", "heal", "deploy", "reload", "maintain", "scale"] as const;
+export const ACTION_NAMES = ["kill", "stop", "start", "restart", "pause", "partition", "netem", "stress", "heal", "deploy", "reload", "maintain", "scale"] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 /** What an action is given, hosts already resolved from names or roles. */
@@ -23,6 +24,8 @@ export interface ActionArgs {
   service?: string;
   /** netem: how the host's links misbehave, and optionally only one link. */
   netem?: LinkImpairment & { link?: string };
+  /** stress: the noisy neighbour's load and how long it lasts. */
+  stress?: StressLoad;
   /** deploy: the version (default: one made from the time) and batch size. */
   deploy?: { version?: string; batch?: number };
   /** maintain: end the maintenance instead of starting it. */
@@ -43,7 +46,7 @@ export interface ActionDef {
   /** Whether it takes a service of the host. */
   service: "no" | "optional";
   /** The argument it cannot do without, besides hosts. */
-  needs?: "netem" | "scale";
+  needs?: "netem" | "scale" | "stress";
   run(lab: FaultLab, args: ActionArgs): Promise<FaultResult[]>;
 }
 
@@ -114,6 +117,15 @@ export const ACTIONS: { readonly [K in ActionName]: ActionDef & { name: K } } = 
       const { link, ...imp } = a.netem!;
       return [await netem(lab, one(a), imp, link)];
     },
+  },
+  stress: {
+    name: "stress",
+    kind: "fault",
+    summary: "a noisy neighbour: stress-ng in a host burning CPU workers and/or holding memory, for a bounded time",
+    hosts: "one",
+    service: "no",
+    needs: "stress",
+    run: async (lab, a) => [await stressHost(lab, one(a), a.stress!)],
   },
   heal: {
     name: "heal",

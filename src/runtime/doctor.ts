@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { run } from "./exec.js";
 import { SERVICES } from "./services/index.js";
+import { cgroupMode } from "./cgroups.js";
 import type { Requirement } from "./services/types.js";
 
 export type { Requirement };
@@ -51,6 +52,13 @@ export async function doctor(): Promise<DoctorCheck[]> {
   }
   const overlay = existsSync("/proc/filesystems") && (await run(["grep", "-qw", "overlay", "/proc/filesystems"], { check: false })).code === 0;
   checks.push({ name: "kernel: overlayfs", ok: overlay || root, detail: overlay ? "available" : "not listed yet (loaded on first use)" });
+  // Server sizes (`size:` in the spec) are enforced with cgroups: say which version, or why sizes cannot run here.
+  const cg = cgroupMode();
+  checks.push(
+    cg.version === 0
+      ? { name: "kernel: cgroups (server sizes)", ok: false, detail: cg.why, fix: "mount cgroup2 with the cpu and memory controllers (or the v1 cpu, cpuacct and memory controllers); designs without sizes run without it" }
+      : { name: "kernel: cgroups (server sizes)", ok: true, detail: cg.version === 2 ? `cgroup v2 (cpu.max, memory.max) under ${cg.base}` : `cgroup v1 controllers: cpu quota (${cg.cpu}), cpuacct (${cg.cpuacct}), memory limit (${cg.memory})` },
+  );
   for (const req of REQUIREMENTS) {
     const path = which(req.binary);
     if (!path) {

@@ -109,15 +109,15 @@ export function markedEnv(owner: string): NodeJS.ProcessEnv {
  * Starts a host: its init runs detached, in the host's network namespace and fresh PID, UTS and mount namespaces.
  * `--kill-child`: the init dies with its launcher, so killing either ends the whole host.
  */
-export async function launchHost(lab: string, host: string): Promise<{ launcher: ProcRecord; init: ProcRecord }> {
+export async function launchHost(lab: string, host: string, opts: { cgroupProcs?: string[] } = {}): Promise<{ launcher: ProcRecord; init: ProcRecord }> {
   const root = hostDir(lab, host);
   writeFileSync(join(root, "init.sh"), initScript(lab, host), { mode: 0o755 });
   const log = openSync(join(root, "init.log"), "a");
-  const pid = spawnDetached(
-    ["ip", "netns", "exec", hostNetns(lab, host), "unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts", "--mount-proc", "--propagation", "private", "--", "/bin/sh", join(root, "init.sh")],
-    log,
-    markedEnv(hostDir(lab, host)),
-  );
+  const argv = ["ip", "netns", "exec", hostNetns(lab, host), "unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts", "--mount-proc", "--propagation", "private", "--", "/bin/sh", join(root, "init.sh")];
+  // A sized host: the launcher first moves itself into the host's cgroups, so every process of the host is in them.
+  const env = markedEnv(hostDir(lab, host));
+  if (opts.cgroupProcs?.length) env.STACKLAB_CGROUPS = opts.cgroupProcs.join(" ");
+  const pid = spawnDetached(opts.cgroupProcs?.length ? ["/bin/sh", "-c", 'for f in $STACKLAB_CGROUPS; do echo $$ > "$f" || exit 1; done; exec "$@"', "stacklab-launch", ...argv] : argv, log, env);
   closeSync(log);
   const launcher = procRecord(pid);
   const initPid = await waitForChild(pid, 3000);

@@ -24,6 +24,7 @@ import type { ServiceContext } from "./services/types.js";
 import { isAlive, procRecord, writeState, type HostState, type LabState, type ProcRecord } from "./state.js";
 import { NotReadyError, serviceLog, waitForProbe } from "./wait.js";
 import { UsageError } from "../spec/errors.js";
+import { createHostCgroup, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
 
 // ---------------------------------------------------------------- create
 
@@ -69,7 +70,8 @@ export async function bootHost(state: LabState, model: Model, host: string, opts
   // (At the first boot /run holds only what the service kinds' `prepare` made for it.)
   const runDir = join(hostDir(state.name, host), "run");
   if (!opts.firstBoot && existsSync(runDir)) for (const entry of readdirSync(runDir)) rmSync(join(runDir, entry), { recursive: true, force: true });
-  Object.assign(h, await launchHost(state.name, host));
+  const size = model.hosts.find((x) => x.name === host)?.size;
+  Object.assign(h, await launchHost(state.name, host, size ? { cgroupProcs: createHostCgroup(state.name, host, size) } : {}));
   writeState(state);
   if (h.links.length) await setHostLinks(state.name, model, host, true, h.links);
   return h;
@@ -128,10 +130,12 @@ export async function waitReady(state: LabState, model: Model, host: string, sec
   const ctx = serviceContext(state.name, model, host, secrets);
   const kinds = startOrder((opts.only ?? hostKinds(model, host)).filter((k) => !opts.skip?.includes(k)));
   const notReady: string[] = [];
+  // A host smaller than a core starts its services that much slower, as a small server would.
+  const cpu = ctx.host.size?.cpu ?? 1;
   for (const kind of kinds) {
     const def = SERVICES[kind as keyof typeof SERVICES];
     if (!def) continue;
-    const timeoutMs = Math.round(def.readyTimeoutMs * (opts.timeoutFactor ?? 1));
+    const timeoutMs = Math.round((def.readyTimeoutMs * (opts.timeoutFactor ?? 1)) / Math.min(1, cpu));
     try {
       await waitForProbe({ host, service: kind, initPid: h!.init!.pid, probe: def.probe(ctx), timeoutMs, logFile: serviceLog(ctx.root, logName(kind)), ...(opts.maxIntervalMs ? { maxIntervalMs: opts.maxIntervalMs } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     } catch (err) {
@@ -174,6 +178,7 @@ export async function removeHost(state: LabState, host: string): Promise<void> {
   killMarked(markedProcesses(hostDir(state.name, host)));
   await waitGone(procs);
   await deleteNamespaces([h.netns]);
+  await removeHostCgroup(state.name, host);
   rmSync(hostDir(state.name, host), { recursive: true, force: true });
   state.hosts = state.hosts.filter((x) => x.name !== host);
   writeState(state);
@@ -190,6 +195,7 @@ export async function removeLab(state: Pick<LabState, "name" | "hosts" | "switch
   killMarked(marked);
   await waitGone([...procs, ...marked]);
   await deleteNamespaces([...state.hosts.map((h) => h.netns), state.switchNetns]);
+  await removeLabCgroups(state.name);
   rmSync(labDir(state.name), { recursive: true, force: true });
 }
 

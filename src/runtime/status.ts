@@ -1,4 +1,5 @@
 // `status`: each host of a lab, its addresses, and its services' state from runit and from their readiness probes.
+import { hostUsage } from "./cgroups.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInHost } from "./host.js";
@@ -17,8 +18,24 @@ export interface ServiceStatus {
   detail: string;
 }
 
+/** A sized host's use of its size, from its cgroup's accounting. */
+export interface HostSizeStatus {
+  cpu: number;
+  memoryBytes: number;
+  /** CPU time since the host's cgroup was made, seconds. */
+  cpuSeconds: number;
+  /** Share of its CPU size used over the status's short sample (0.25 s), 0..1 (more when bursting is allowed: never here). */
+  cpuUse: number;
+  /** Memory in use now, bytes (page cache included, as the kernel counts it against the limit). */
+  memoryUsed: number;
+  /** Processes the kernel killed for want of memory since the cgroup was made. */
+  oomKills: number;
+}
+
 export interface HostStatus {
   name: string;
+  /** Size and usage when the design gives the host a size. */
+  size?: HostSizeStatus;
   roles: string[];
   up: boolean;
   addresses: string[];
@@ -44,10 +61,28 @@ function runitState(root: string, kind: string): string {
   return existsSync(stat) ? readFileSync(stat, "utf8").trim() : "not started";
 }
 
+/** Each sized host's usage: CPU time read twice 250 ms apart for the current share of its size, memory now. */
+async function sizeSamples(lab: string, hosts: string[], sizes: Map<string, number>): Promise<Map<string, Omit<HostSizeStatus, "cpu" | "memoryBytes">>> {
+  const out = new Map<string, Omit<HostSizeStatus, "cpu" | "memoryBytes">>();
+  if (!hosts.length) return out;
+  const before = new Map(hosts.map((h) => [h, hostUsage(lab, h)]));
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 250));
+  const seconds = (performance.now() - t0) / 1000;
+  for (const h of hosts) {
+    const a = before.get(h);
+    const b = hostUsage(lab, h);
+    if (!a || !b) continue;
+    out.set(h, { cpuSeconds: b.cpuSeconds, cpuUse: (b.cpuSeconds - a.cpuSeconds) / seconds / (sizes.get(h) ?? 1), memoryUsed: b.memoryBytes, oomKills: b.oomKills });
+  }
+  return out;
+}
+
 /** Gathers the status of every host and service of a lab (alerts: monitoring/status-alerts.ts). */
 export async function labStatus(lab?: string): Promise<LabStatus> {
   const { state, model } = openLab(lab);
   const secrets = labSecrets(state.name);
+  const sample = await sizeSamples(state.name, model.hosts.filter((h) => h.size).map((h) => h.name), new Map(model.hosts.map((h) => [h.name, h.size?.cpu ?? 1])));
   const hosts = await Promise.all(
     model.hosts.map(async (h): Promise<HostStatus> => {
       const hs = state.hosts.find((x) => x.name === h.name);
@@ -71,7 +106,9 @@ export async function labStatus(lab?: string): Promise<LabStatus> {
             return { kind: s.kind, supervisor: runitState(root, s.kind), healthy: r.code === 0, detail: probe.what };
           }),
       );
-      return { name: h.name, roles: h.roles, up: alive, addresses: h.interfaces.map((i) => i.address), holds, services };
+      const used = sample.get(h.name);
+      const size: HostSizeStatus | undefined = h.size && used ? { cpu: h.size.cpu, memoryBytes: h.size.memoryBytes, ...used } : undefined;
+      return { name: h.name, roles: h.roles, ...(size ? { size } : {}), up: alive, addresses: h.interfaces.map((i) => i.address), holds, services };
     }),
   );
   return { name: state.name, status: state.status, source: state.source, createdAt: state.createdAt, url: siteUrl(model), published: state.published, hosts };

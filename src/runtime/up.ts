@@ -1,4 +1,7 @@
 // `up`: turns a design into running hosts, waits until every service and the whole request path answer.
+import { cpus, totalmem } from "node:os";
+import { sizeBudget } from "../analysis/sizes.js";
+import { cgroupMode } from "./cgroups.js";
 import { existsSync } from "node:fs";
 import { buildModel } from "../model/build.js";
 import { LAB_SLOTS } from "../model/addresses.js";
@@ -84,7 +87,19 @@ export async function up(stack: Stack, opts: UpOptions): Promise<UpResult> {
   }
 }
 
+/** Refuses a sized design the machine cannot run (no cgroups, a host bigger than the machine); warns when the sizes overrun it. */
+function checkSizes(stack: Stack, progress: Progress): void {
+  const model = buildModel(stack);
+  if (!model.hosts.some((h) => h.size)) return;
+  const mode = cgroupMode();
+  if (mode.version === 0) throw new UsageError(`this design gives its servers sizes, but ${mode.why}; see \`stacklab doctor\`, or remove the sizes`);
+  const budget = sizeBudget(model, { cpus: cpus().length, memoryBytes: totalmem() });
+  if (budget.tooBig.length) throw new UsageError(`${budget.tooBig.join(", ")}: bigger than this whole machine (${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB); make the size smaller, e.g. size: {cpu: 0.5, memory: 512Mi}`);
+  for (const w of budget.warnings) progress.warn(w);
+}
+
 async function upLocked(name: string, stack: Stack, opts: UpOptions, started: number): Promise<UpResult> {
+  checkSizes(stack, opts.progress);
   if (existsSync(labDir(name))) throw new UsageError(`a lab named "${name}" already exists; stop it with \`stacklab down --name ${name}\` or pick another --name`);
   // Record before create: the state names every namespace before the first exists. A slot is picked and
   // recorded under a machine-wide lock, so two labs starting at once never share an address block.

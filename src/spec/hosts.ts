@@ -1,4 +1,5 @@
 // Host naming shared by validation and the model: how groups expand into named hosts.
+import type { Size } from "./size.js";
 import type { ServerGroup, ServerRole, Stack } from "./schema.js";
 
 /** Hosts every lab has besides the design's servers (never `<prefix>-<n>`, so no group can clash with them). */
@@ -18,12 +19,13 @@ export interface ExpandedServer {
   name: string;
   roles: ServerRole[];
   group: number;
+  size?: Size;
 }
 
 /** Expands server groups into hosts: prefix-1, prefix-2, ... (two groups with one prefix give duplicates, reported by validation). */
 export function expandServers(groups: readonly ServerGroup[]): ExpandedServer[] {
   return groups.flatMap((g, group) =>
-    Array.from({ length: g.count }, (_, i) => ({ name: `${groupPrefix(g)}-${i + 1}`, roles: [...new Set(g.roles)], group })),
+    Array.from({ length: g.count }, (_, i) => ({ name: `${groupPrefix(g)}-${i + 1}`, roles: [...new Set(g.roles)], group, ...(g.size ? { size: g.size } : {}) })),
   );
 }
 

@@ -1,5 +1,6 @@
 // The stack spec: the one schema that stack.yaml and stacklab.config.ts both go through.
 import { z } from "zod";
+import { Size } from "./size.js";
 
 /** Roles a server can carry. Load balancers are declared in `loadBalancer`, not here. */
 export const ServerRole = z
@@ -21,6 +22,7 @@ export const ServerGroup = z.strictObject({
     .describe("Name prefix of the hosts (<name>-1, <name>-2, ...); default: the role when the group has one (web, app, db), else server"),
   roles: z.array(ServerRole).min(1).describe("What runs on each server of the group: any of web, app, db"),
   count: z.number().int().min(1).max(40).default(1).describe("How many servers the group has"),
+  size: Size.optional().describe("CPU and memory of each server of the group, e.g. {cpu: 0.5, memory: 512Mi}; default: unlimited (the whole machine)"),
 });
 export type ServerGroup = z.infer<typeof ServerGroup>;
 
@@ -49,6 +51,7 @@ const LoadBalancerFields = z.strictObject({
     .default("single")
     .describe("single: one load balancer; active-passive: the load balancers share one floating IP (keepalived); active-active: one floating IP per load balancer, all of them in DNS"),
   healthCheck: HealthCheck.prefault({}),
+  size: Size.optional().describe("CPU and memory of each load balancer, e.g. {cpu: 0.25, memory: 256Mi}; default: unlimited"),
 });
 
 /** The HAProxy tier; `count` defaults to 1, or 2 when the load balancers share floating IPs. */
@@ -57,6 +60,7 @@ export const LoadBalancer = LoadBalancerFields.transform((lb) => ({
   algorithm: lb.algorithm,
   ha: lb.ha,
   healthCheck: lb.healthCheck,
+  ...(lb.size ? { size: lb.size } : {}),
 }));
 export type LoadBalancer = z.infer<typeof LoadBalancer>;
 

@@ -5,6 +5,8 @@ import { activeFaults, type ActiveFault, type FaultLab, type FaultResult } from 
 import { ACTIONS, runAction } from "../../operations/actions.js";
 import { openLab } from "../../runtime/lab.js";
 import { UsageError } from "../../spec/errors.js";
+import { parseMemory } from "../../spec/size.js";
+import { checkStress } from "../../runtime/faults/index.js";
 import { isRoleReference, liveRoles, resolveTarget } from "../../experiment/targets.js";
 import { parseDuration, parsePercent } from "../../experiment/units.js";
 import { color, ExitCode, output } from "../common.js";
@@ -62,6 +64,8 @@ function describe(f: ActiveFault): string {
       return `${f.host}: ${f.delayMs} ms delay ± ${f.jitterMs} ms, ${f.lossPct}% loss on ${f.links.join(", ")} (${f.via}) since ${since}`;
     case "pause":
       return `${f.host} paused since ${since}`;
+    case "stress":
+      return `${f.host} under stress (${[f.cpu ? `${f.cpu} CPU worker(s)` : "", f.memoryBytes ? `${Math.round(f.memoryBytes / 1024 ** 2)} MiB held` : ""].filter(Boolean).join(", ")}) since ${since}${f.until <= Date.now() ? ", over (stress-ng stopped by itself)" : `, until ${new Date(f.until).toISOString()}`}`;
   }
 }
 
@@ -117,6 +121,25 @@ export function register(program: Command): void {
   labOptions(fault.command("pause").description(ACTIONS.pause.summary).argument("<host>", HOST)).action(async (ref: string, opts: LabOpts) => {
     const lab = await open(opts);
     print(await runAction(lab, "pause", { hosts: [await oneHost(lab, ref)] }), opts.json);
+  });
+
+  labOptions(
+    fault
+      .command("stress")
+      .description(ACTIONS.stress.summary)
+      .argument("<host>", HOST)
+      .option("--cpu <n>", "CPU workers, each burning one core (a sized host shares its size among them and its services)")
+      .option("--memory <size>", "memory held, e.g. 256Mi (past the host's size the kernel kills processes of the host)")
+      .option("--duration <time>", "how long, at most 10m (stress-ng stops by itself then)", "30s"),
+  ).action(async (ref: string, opts: LabOpts & { cpu?: string; memory?: string; duration: string }) => {
+    const stress = {
+      ...(opts.cpu !== undefined ? { cpu: Number(opts.cpu) } : {}),
+      ...(opts.memory !== undefined ? { memoryBytes: need(parseMemory(opts.memory), "--memory (a size such as 256Mi)", opts.memory) } : {}),
+      durationMs: need(parseDuration(opts.duration), "--duration", opts.duration),
+    };
+    checkStress(stress);
+    const lab = await open(opts);
+    print(await runAction(lab, "stress", { hosts: [await oneHost(lab, ref)], stress }), opts.json);
   });
 
   labOptions(fault.command("heal").description(ACTIONS.heal.summary).argument("[host]", "only faults touching this host")).action(async (ref: string | undefined, opts: LabOpts) => {

@@ -1,4 +1,6 @@
 // `stacklab plan [FILE | --blueprint NAME]`: the design's weak points, worst first, and its estimated availability.
+import { cpus, totalmem } from "node:os";
+import { sizeBudget } from "../../analysis/sizes.js";
 import type { Command } from "commander";
 import { analyze, atLeast, formatPlan, parseAvailabilityOverrides, parseSeverity } from "../../analysis/index.js";
 import { buildModel } from "../../model/index.js";
@@ -24,7 +26,11 @@ export function register(program: Command): void {
       const failOn = opts.failOn === undefined ? undefined : parseSeverity(opts.failOn);
       const overrides = parseAvailabilityOverrides(opts.availability);
       const { stack, source } = await resolveDesign(file, opts);
-      const report = analyze(buildModel(stack), { availability: overrides });
+      const model = buildModel(stack);
+      const report = analyze(model, { availability: overrides });
+      // Sizes against this machine: a warning about the lab, not a finding about the design.
+      const budget = sizeBudget(model, { cpus: cpus().length, memoryBytes: totalmem() });
+      for (const w of [...budget.warnings, ...budget.tooBig.map((h) => `${h} is bigger than this whole machine: its lab cannot be brought up here`)]) process.stderr.write(`${color("yellow", "!")} ${w}\n`);
       output(report, opts.json, (r) => formatPlan(r, { source, paint: color, width: Math.min(process.stdout.columns ?? 100, 120) }));
       if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) throw new ExitCode(EXIT.failed);
     });

@@ -1,4 +1,5 @@
 // `stacklab status`: hosts, addresses, services and their health.
+import { formatMemory } from "../../spec/size.js";
 import type { Command } from "commander";
 import { labStatusWithAlerts, type StatusWithAlerts } from "../../monitoring/status-alerts.js";
 import { color, output } from "../common.js";
@@ -9,6 +10,11 @@ function toText(s: StatusWithAlerts): string {
   for (const h of s.hosts) {
     const mark = h.up ? color("green", "●") : color("red", "●");
     lines.push(`${mark} ${h.name.padEnd(9)} ${h.roles.join(",").padEnd(12)} ${h.addresses.join(" ")}${h.holds.length ? color("cyan", `  holds floating IP ${h.holds.join(", ")}`) : ""}`);
+    if (h.size) {
+      const s = h.size;
+      const mem = `${Math.round(s.memoryUsed / 1024 ** 2)}Mi of ${formatMemory(s.memoryBytes)}`;
+      lines.push(`    ${color("gray", "size")}  cpu ${Math.round(s.cpuUse * 100)}% of ${s.cpu} core${s.cpu === 1 ? "" : "s"} (${s.cpuSeconds.toFixed(1)} s used), memory ${mem}${s.oomKills ? color("red", `, ${s.oomKills} process(es) killed out of memory`) : ""}`);
+    }
     for (const svc of h.services) {
       const state = svc.healthy === null ? color("gray", "not run yet") : svc.healthy ? color("green", "healthy") : color("red", "unhealthy");
       lines.push(`    ${svc.kind.padEnd(18)} ${state}  ${color("gray", svc.supervisor.split("\n")[0] ?? "")}`);

@@ -4,6 +4,7 @@ import { dropFaults, faults, hostOf, result, serviceDown, type ActiveFault, type
 import { applyPartitions, undoNetem } from "./network.js";
 import { startHost, startService } from "./power.js";
 import { signalHost } from "./pause.js";
+import { endStress } from "./stress.js";
 
 function involves(f: ActiveFault, host: string): boolean {
   return f.kind === "partition" ? f.hosts.includes(host) || f.from.includes(host) : f.host === host;
@@ -33,6 +34,7 @@ export async function heal(lab: FaultLab, host?: string): Promise<FaultResult[]>
     writeState(lab.state);
     out.push(result(lab, "heal", "unnetem", [f.host], at, `removed delay and loss on ${f.host}`));
   }
+  for (const f of faults(lab).filter((x): x is Extract<ActiveFault, { kind: "stress" }> => x.kind === "stress" && mine(x))) out.push(endStress(lab, f));
   const down = lab.state.hosts.filter((h) => (!host || h.name === host) && !isAlive(h.init)).map((h) => h.name);
   out.push(...(await Promise.all(down.map((h) => startHost(lab, h)))));
   const services = faults(lab).filter((x): x is Extract<ActiveFault, { kind: "service" }> => x.kind === "service" && mine(x));

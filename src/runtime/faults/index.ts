@@ -6,3 +6,4 @@ export { killHost, restart, startHost, startService, stopHost, stopService } fro
 export { checkImpairment, netem, partition, partitionRuleset } from "./network.js";
 export { namespacePids, pauseHost } from "./pause.js";
 export { heal } from "./heal.js";
+export { checkStress, stressHost, MAX_STRESS_MS } from "./stress.js";

@@ -21,4 +21,12 @@ export type ActiveFault =
   | { id: string; kind: "service"; host: string; service: string; at: number }
   | { id: string; kind: "partition"; hosts: string[]; from: string[]; at: number }
   | ({ id: string; kind: "netem"; host: string; links: string[]; via: "tc" | "queue"; proc?: FaultProc; at: number } & LinkImpairment)
-  | { id: string; kind: "pause"; host: string; at: number };
+  | { id: string; kind: "pause"; host: string; at: number }
+  | ({ id: string; kind: "stress"; host: string; proc: FaultProc; until: number; at: number } & StressLoad);
+
+/** A noisy neighbour's load (`fault stress`): CPU workers and/or memory held, for a bounded time. */
+export interface StressLoad {
+  cpu?: number;
+  memoryBytes?: number;
+  durationMs: number;
+}
