@@ -1,8 +1,6 @@
 // Host naming shared by validation and the model: how groups expand into named hosts.
 import type { ServerGroup, ServerRole, Stack } from "./schema.js";
 
-/** Hosts every lab has besides the design's servers (never `<prefix>-<n>`, so no group can clash with them). */
-export const RESERVED_HOSTS = ["user", "dns"];
 /** The monitoring host's name when the design has monitoring. */
 export const MONITOR_HOST = "mon-1";
 
