@@ -3,9 +3,9 @@ import type { Model } from "../model/types.js";
 import { scrapeJobs } from "../render/config/prometheus.js";
 import { apiGet } from "./http.js";
 import type { LabRef } from "./handle.js";
-import type { LabAlert, Labels, PromResult, PromSample, PromSeries, ReceivedAlert, ScrapeTarget } from "./types.js";
+import type { LabAlert, Labels, PromResult, PromSample, PromSeries, ScrapeTarget } from "./types.js";
 
-export type { LabAlert, Labels, PromResult, PromSample, PromSeries, ReceivedAlert, ScrapeTarget } from "./types.js";
+export type { LabAlert, Labels, PromResult, PromSample, PromSeries, ScrapeTarget } from "./types.js";
 export { handleFor, resolveMonitoring, MonitoringUnavailableError, type LabRef, type MonitoringHandle } from "./handle.js";
 export { PromQueryError } from "./http.js";
 
@@ -101,20 +101,6 @@ export async function activeAlerts(lab: LabRef): Promise<LabAlert[]> {
 /** Alerts firing now (their condition held for the rule's `for`), oldest first. */
 export async function firingAlerts(lab: LabRef): Promise<LabAlert[]> {
   return (await activeAlerts(lab)).filter((a) => a.state === "firing");
-}
-
-/** Alerts Alertmanager received from Prometheus and still holds (resolved ones drop out). */
-export async function alertmanagerAlerts(lab: LabRef): Promise<ReceivedAlert[]> {
-  const raw = await apiGet<{ labels: Labels; annotations: Labels; startsAt: string; endsAt: string; status: { state: string }; receivers: { name: string }[] }[]>(lab, "alertmanager", "/api/v2/alerts");
-  return raw.map((a) => ({
-    name: a.labels.alertname ?? "",
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: a.startsAt,
-    endsAt: a.endsAt,
-    state: a.status.state,
-    receivers: a.receivers.map((r) => r.name),
-  }));
 }
 
 /** Every scrape target and its health as Prometheus last saw it, by job then instance. */

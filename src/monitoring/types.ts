@@ -37,18 +37,6 @@ export interface LabAlert {
   value: number;
 }
 
-/** An alert as Alertmanager holds it: what would be (or was) sent to receivers. */
-export interface ReceivedAlert {
-  name: string;
-  labels: Labels;
-  annotations: Labels;
-  startsAt: string;
-  endsAt: string;
-  /** active, suppressed (silenced or inhibited) or unprocessed. */
-  state: string;
-  receivers: string[];
-}
-
 /** One scrape target as Prometheus sees it. */
 export interface ScrapeTarget {
   job: string;

@@ -1,6 +1,6 @@
 // Brings a running lab's files in line with a model, and reloads exactly the services whose files changed.
 import { SERVICES } from "../runtime/services/index.js";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Model } from "../model/types.js";
 import { hostFiles } from "../runtime/files.js";
@@ -105,7 +105,3 @@ export async function runReloads(state: LabState, reloads: Reload[]): Promise<st
   return skipped;
 }
 
-/** Removes a file from a host's tree (e.g. a service directory that no longer belongs there). */
-export function removeHostPath(lab: string, host: string, path: string): void {
-  rmSync(join(hostDir(lab, host), mapPath(path)), { recursive: true, force: true });
-}

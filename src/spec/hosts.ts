@@ -2,8 +2,6 @@
 import type { Size } from "./size.js";
 import type { ServerGroup, ServerRole, Stack } from "./schema.js";
 
-/** Hosts every lab has besides the design's servers (never `<prefix>-<n>`, so no group can clash with them). */
-export const RESERVED_HOSTS = ["user", "dns"];
 /** The monitoring host's name when the design has monitoring. */
 export const MONITOR_HOST = "mon-1";
 

@@ -6,7 +6,11 @@ import { cli, inHost, isRoot, useLab } from "./helpers.js";
 import { expectedTargets, labJson, waitForAlert, waitForTargetsUp, type Firing } from "./monitoring-helpers.js";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
-import { FAILOVER_TEXTFILE, failoverMetricsText } from "../../src/monitoring/textfile.js";
+import { renderMetrics } from "../../src/failover/controller/metrics.js";
+import { MONITORING_FILES } from "../../src/render/config/prometheus.js";
+
+// Beside the controller's own file (which it rewrites as it runs), in the same textfile folder and format.
+const FAILOVER_TEXTFILE = `${MONITORING_FILES.textfileDir}/stacklab_failover_test.prom`;
 
 const LAB = "mx3t";
 // job/instance pairs do not depend on the lab's address block
@@ -56,8 +60,8 @@ describe.skipIf(!isRoot)("monitoring on design 3", () => {
   }, 60_000);
 
   it("fires FailoverHappened when the controller's textfile records a failover (the contract in docs/monitoring.md)", async () => {
-    // written the way the controller must: beside the file, then renamed over it
-    const text = failoverMetricsText({ count: 1, last: { at: new Date(), from: "db-1", to: "db-2" } });
+    // written the way the controller writes it: beside the file, then renamed over it
+    const text = renderMetrics({ primary: "db-2", state: "watching", lastFailover: { from: "db-1", to: "db-2", at: Date.now() }, failovers: 1 });
     inHost(LAB, "mon-1", ["sh", "-c", `printf '%s' "$1" > ${FAILOVER_TEXTFILE}.tmp && mv ${FAILOVER_TEXTFILE}.tmp ${FAILOVER_TEXTFILE}`, "-", text]);
     const alert = await waitForAlert(LAB, (a) => a.name === "FailoverHappened");
     expect(alert.summary).toBe("database failover: db-2 replaced db-1 as primary");

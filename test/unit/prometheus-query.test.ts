@@ -134,19 +134,31 @@ describe("text", () => {
   });
 });
 
-describe("the failover textfile contract", () => {
-  it("writes the counter and the last failover's time with the old and new primary", async () => {
-    const { failoverMetricsText, FAILOVER_TEXTFILE } = await import("../../src/monitoring/textfile.js");
-    expect(FAILOVER_TEXTFILE).toBe("/var/lib/prometheus/node-exporter/stacklab.prom");
-    const text = failoverMetricsText({ count: 2, last: { at: new Date(1_700_000_000_900), from: "db-1", to: "db-2" } });
-    expect(text).toMatch(/^stacklab_failovers_total 2$/m);
-    expect(text).toMatch(/^stacklab_failover_last_timestamp_seconds\{from="db-1",to="db-2"\} 1700000000$/m);
-    expect(failoverMetricsText({ count: 0 })).not.toMatch(/last_timestamp/);
+describe("the failover controller's textfile", () => {
+  const sample = { primary: "db-2", state: "watching", lastFailover: { from: "db-1", to: "db-2", at: 1_700_000_000_900 }, failovers: 2 };
+
+  it("lies in the node exporter's textfile folder and holds what FailoverHappened reads", async () => {
+    const { renderMetrics } = await import("../../src/failover/controller/metrics.js");
+    const { FAILOVER_PATHS } = await import("../../src/render/config/failover.js");
+    const { MONITORING_FILES } = await import("../../src/render/config/prometheus.js");
+    const { alertRules } = await import("../../src/render/config/alert-rules.js");
+    const { buildModel } = await import("../../src/model/index.js");
+    const { loadBlueprint } = await import("../../src/blueprints/index.js");
+    expect(FAILOVER_PATHS.metrics.startsWith(`${MONITORING_FILES.textfileDir}/`)).toBe(true);
+    expect(FAILOVER_PATHS.metrics).toMatch(/\.prom$/);
+    const text = renderMetrics(sample);
+    expect(text).toMatch(/^stacklab_failover_total 2$/m);
+    expect(text).toMatch(/^stacklab_failover_last_timestamp_seconds\{from="db-1",to="db-2"\} 1700000000\.900$/m);
+    expect(renderMetrics({ ...sample, lastFailover: null })).not.toMatch(/last_timestamp/);
+    // every stacklab_failover* series an alert rule reads is one the controller writes
+    const used = new Set(JSON.stringify(alertRules(buildModel(loadBlueprint("3"))), null, 0).match(/stacklab_failover\w*/g) ?? []);
+    expect(used.size).toBeGreaterThan(0);
+    for (const name of used) expect(text, name).toMatch(new RegExp(`^${name}[{ ]`, "m"));
   });
 
   it.skipIf(spawnSync("sh", ["-c", "command -v promtool"]).status !== 0)("is valid exposition format (promtool check metrics)", async () => {
-    const { failoverMetricsText } = await import("../../src/monitoring/textfile.js");
-    const r = spawnSync("promtool", ["check", "metrics"], { input: failoverMetricsText({ count: 1, last: { at: new Date(), from: "db-1", to: "db-2" } }), encoding: "utf8" });
+    const { renderMetrics } = await import("../../src/failover/controller/metrics.js");
+    const r = spawnSync("promtool", ["check", "metrics"], { input: renderMetrics(sample), encoding: "utf8" });
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
   });
 });

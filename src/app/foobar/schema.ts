@@ -1,9 +1,6 @@
 // The guestbook's one table. The runtime runs SCHEMA_SQL on the primary at bring-up: the app's
 // database user only has SELECT and INSERT, and replicas are read-only.
 
-/** Name of the demo app's database (DB_NAME default). */
-export const FOOBAR_DB_NAME = "foobar";
-
 /** Longest author name and message the app accepts (the column sizes). */
 export const LIMITS = { author: 64, message: 500 } as const;
 

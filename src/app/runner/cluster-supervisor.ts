@@ -6,7 +6,8 @@ import { readAppConfig } from "../config.js";
 import { isMessage, type FromWorker, type ToWorker } from "../ipc.js";
 import { logEvent } from "../log.js";
 import { ClusterMetrics } from "./metrics-aggregator.js";
-import { RestartPolicy, type SlotHistory } from "./restart-policy.js";
+import { RestartPolicy } from "./restart-policy.js";
+import { cancelRestarts, CrashRestarts, newSlot, ReloadGate, type ReloadOutcome, type SlotBase } from "./supervision.js";
 import { waitFor } from "./wait.js";
 
 /** Timings of the supervisor. */
@@ -18,16 +19,7 @@ export const CLUSTER_TIMINGS = {
   healthPollMs: 250,
 } as const;
 
-interface Slot {
-  index: number;
-  worker: Worker | undefined;
-  startedAt: number;
-  history: SlotHistory;
-  timer: NodeJS.Timeout | undefined;
-}
-
-/** What a reload ended with. */
-export type ReloadOutcome = "done" | "failed" | "queued";
+type Slot = SlotBase & { worker: Worker | undefined };
 
 /** The primary process of demo mode. */
 export class ClusterSupervisor {
@@ -38,17 +30,18 @@ export class ClusterSupervisor {
   private readonly health = new Map<number, (r: { status: number; body: string }) => void>();
   private nextRequest = 1;
   private stopping = false;
-  private reloading = false;
-  private reloadAgain = false;
   private env: Record<string, string>;
   readonly metrics = new ClusterMetrics();
+  private readonly restarts: CrashRestarts;
+  private readonly reloads = new ReloadGate(() => this.stopping, this.metrics);
 
   /** `loadEnv` is called at start and on every reload (the env file is read again). */
   constructor(
     private readonly loadEnv: () => Record<string, string>,
     workerExec: string,
-    private readonly policy = new RestartPolicy(),
+    policy = new RestartPolicy(),
   ) {
+    this.restarts = new CrashRestarts(policy, this.metrics);
     this.env = loadEnv();
     // Round robin in the primary (Linux's default, made explicit): the reload's hand-back of
     // in-flight connections relies on the primary accepting them.
@@ -62,7 +55,7 @@ export class ClusterSupervisor {
   start(): void {
     const config = readAppConfig(this.env);
     this.generation = 1;
-    this.slots = Array.from({ length: config.workers }, (_, index) => ({ index, worker: undefined, startedAt: 0, history: { consecutive: 0 }, timer: undefined }));
+    this.slots = Array.from({ length: config.workers }, (_, index) => newSlot(index, { worker: undefined as Worker | undefined }));
     for (const slot of this.slots) this.startSlot(slot, "start");
     this.metrics.workers.set(this.slots.length);
     logEvent("runner", "runner-started", { mode: "demo", workers: config.workers, port: config.port, version: config.version, pid: process.pid });
@@ -119,15 +112,12 @@ export class ClusterSupervisor {
       return;
     }
     slot.worker = undefined;
-    const uptimeMs = Date.now() - slot.startedAt;
-    const decision = this.policy.onCrash(slot.history, slot.startedAt);
-    logEvent("runner", "worker-exited", { slot: slot.index, pid, code, signal, planned: false, uptimeMs });
-    logEvent("runner", "worker-restarting", { slot: slot.index, delayMs: decision.delayMs, throttled: decision.throttled, crashesInARow: slot.history.consecutive });
-    this.metrics.restarts.inc();
-    slot.timer = setTimeout(() => {
-      slot.timer = undefined;
-      if (!this.stopping && this.slots.includes(slot)) this.startSlot(slot, "restart");
-    }, decision.delayMs);
+    this.restarts.crashed(
+      slot,
+      { pid, code, signal },
+      () => this.startSlot(slot, "restart"),
+      () => !this.stopping && this.slots.includes(slot),
+    );
   }
 
   private waitBooted(worker: Worker, timeoutMs: number): Promise<void> {
@@ -191,54 +181,40 @@ export class ClusterSupervisor {
   }
 
   /** Graceful reload: read the env file again, start a new set of workers, wait until each is healthy and listening, then drain the old set. */
-  async reload(): Promise<ReloadOutcome> {
-    if (this.stopping) return "failed";
-    if (this.reloading) {
-      this.reloadAgain = true;
-      logEvent("runner", "reload-queued");
-      return "queued";
-    }
-    this.reloading = true;
+  reload(): Promise<ReloadOutcome> {
+    return this.reloads.run(() => this.replaceWorkers());
+  }
+
+  private async replaceWorkers(): Promise<"done" | "failed"> {
     const started = Date.now();
     logEvent("runner", "reload-begin", { generation: this.generation + 1 });
+    let workers: number;
     try {
-      let workers: number;
-      try {
-        const env = this.loadEnv();
-        workers = readAppConfig(env).workers;
-        this.env = env;
-      } catch (e) {
-        logEvent("runner", "reload-failed", { reason: `env: ${e instanceof Error ? e.message : String(e)}` });
-        this.metrics.reloads.inc({ outcome: "failed" });
-        return "failed";
-      }
-      this.generation += 1;
-      const fresh = Array.from({ length: workers }, (_, i) => this.fork(i, "reload", this.generation));
-      const deadline = Date.now() + CLUSTER_TIMINGS.readyTimeoutMs;
-      try {
-        await Promise.all(fresh.map((w) => this.makeReady(w, deadline)));
-      } catch (e) {
-        logEvent("runner", "reload-failed", { reason: e instanceof Error ? e.message : String(e), keeping: "old workers" });
-        await Promise.all(fresh.map((w) => this.retire(w)));
-        this.metrics.reloads.inc({ outcome: "failed" });
-        return "failed";
-      }
-      const old = this.slots;
-      this.slots = fresh.map((worker, index) => ({ index, worker, startedAt: Date.now(), history: { consecutive: 0 }, timer: undefined }));
-      this.metrics.workers.set(this.slots.length);
-      logEvent("runner", "reload-switched", { newPids: fresh.map((w) => w.process.pid).join(","), draining: old.filter((s) => s.worker).length });
-      for (const s of old) if (s.timer) clearTimeout(s.timer);
-      await Promise.all(old.flatMap((s) => (s.worker ? [this.retire(s.worker)] : [])));
-      logEvent("runner", "reload-end", { generation: this.generation, durationMs: Date.now() - started, version: this.env.APP_VERSION });
-      this.metrics.reloads.inc({ outcome: "done" });
-      return "done";
-    } finally {
-      this.reloading = false;
-      if (this.reloadAgain && !this.stopping) {
-        this.reloadAgain = false;
-        void this.reload();
-      }
+      const env = this.loadEnv();
+      workers = readAppConfig(env).workers;
+      this.env = env;
+    } catch (e) {
+      logEvent("runner", "reload-failed", { reason: `env: ${e instanceof Error ? e.message : String(e)}` });
+      return "failed";
     }
+    this.generation += 1;
+    const fresh = Array.from({ length: workers }, (_, i) => this.fork(i, "reload", this.generation));
+    const deadline = Date.now() + CLUSTER_TIMINGS.readyTimeoutMs;
+    try {
+      await Promise.all(fresh.map((w) => this.makeReady(w, deadline)));
+    } catch (e) {
+      logEvent("runner", "reload-failed", { reason: e instanceof Error ? e.message : String(e), keeping: "old workers" });
+      await Promise.all(fresh.map((w) => this.retire(w)));
+      return "failed";
+    }
+    const old = this.slots;
+    this.slots = fresh.map((worker, index) => ({ ...newSlot(index, { worker: worker as Worker | undefined }), startedAt: Date.now() }));
+    this.metrics.workers.set(this.slots.length);
+    logEvent("runner", "reload-switched", { newPids: fresh.map((w) => w.process.pid).join(","), draining: old.filter((s) => s.worker).length });
+    cancelRestarts(old);
+    await Promise.all(old.flatMap((s) => (s.worker ? [this.retire(s.worker)] : [])));
+    logEvent("runner", "reload-end", { generation: this.generation, durationMs: Date.now() - started, version: this.env.APP_VERSION });
+    return "done";
   }
 
   /** Drains every worker (killing those that outlast the drain timeout) and resolves when all are gone. */
@@ -246,7 +222,7 @@ export class ClusterSupervisor {
     if (this.stopping) return;
     this.stopping = true;
     logEvent("runner", "shutdown-begin", { workers: Object.keys(cluster.workers ?? {}).length });
-    for (const s of this.slots) if (s.timer) clearTimeout(s.timer);
+    cancelRestarts(this.slots);
     const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     await Promise.all(all.map((w) => this.retire(w)));
     logEvent("runner", "shutdown-end");

@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readAppConfig, type AppConfig } from "../config.js";
 import { logEvent } from "../log.js";
 import { probeHealth } from "./http-probe.js";
-import { RestartPolicy, type SlotHistory } from "./restart-policy.js";
+import { RestartPolicy } from "./restart-policy.js";
+import { cancelRestarts, CrashRestarts, newSlot, ReloadGate, RunnerMetrics, type ReloadOutcome, type SlotBase } from "./supervision.js";
 import { TcpProxy } from "./tcp-proxy.js";
 import { sleep } from "./wait.js";
 
@@ -29,14 +30,7 @@ interface Child {
   exited: Promise<void>;
 }
 
-interface Slot {
-  index: number;
-  port: number;
-  child: Child | undefined;
-  startedAt: number;
-  history: SlotHistory;
-  timer: NodeJS.Timeout | undefined;
-}
+type Slot = SlotBase & { port: number; child: Child | undefined };
 
 /** The runner of a user's own app. */
 export class CustomSupervisor {
@@ -47,20 +41,23 @@ export class CustomSupervisor {
   private readonly retiring = new Set<ChildProcess>();
   private readonly children = new Set<Child>();
   private stopping = false;
-  private reloading = false;
-  private reloadAgain = false;
+  /** Kept as in demo mode; not served (the app's own /metrics answers on PORT). */
+  readonly metrics = new RunnerMetrics();
+  private readonly restarts: CrashRestarts;
+  private readonly reloads = new ReloadGate(() => this.stopping, this.metrics);
   readonly proxy = new TcpProxy((port, error) => logEvent("runner", "backend-refused", { port, error }));
 
   constructor(
     private readonly loadEnv: () => Record<string, string>,
-    private readonly policy = new RestartPolicy(),
+    policy = new RestartPolicy(),
   ) {
+    this.restarts = new CrashRestarts(policy, this.metrics);
     this.env = loadEnv();
     this.config = readAppConfig(this.env);
   }
 
   private makeSlots(config: AppConfig, block: number): Slot[] {
-    return Array.from({ length: config.workers }, (_, index) => ({ index, port: config.port + 1 + block * RELOAD_PORT_OFFSET + index, child: undefined, startedAt: 0, history: { consecutive: 0 }, timer: undefined }));
+    return Array.from({ length: config.workers }, (_, index) => newSlot(index, { port: config.port + 1 + block * RELOAD_PORT_OFFSET + index, child: undefined as Child | undefined }));
   }
 
   /** Listens on PORT and starts the children. */
@@ -68,6 +65,7 @@ export class CustomSupervisor {
     this.slots = this.makeSlots(this.config, this.block);
     await this.proxy.listen(this.config.port, this.config.listenAddress);
     for (const slot of this.slots) this.startSlot(slot, "start");
+    this.metrics.workers.set(this.slots.length);
     logEvent("runner", "runner-started", { mode: "custom", workers: this.config.workers, port: this.config.port, command: this.config.command, pid: process.pid });
   }
 
@@ -135,13 +133,12 @@ export class CustomSupervisor {
     }
     slot.child = undefined;
     this.refreshBackends();
-    const decision = this.policy.onCrash(slot.history, slot.startedAt);
-    logEvent("runner", "worker-exited", { slot: slot.index, pid, code, signal, planned: false, uptimeMs: Date.now() - slot.startedAt });
-    logEvent("runner", "worker-restarting", { slot: slot.index, delayMs: decision.delayMs, throttled: decision.throttled, crashesInARow: slot.history.consecutive });
-    slot.timer = setTimeout(() => {
-      slot.timer = undefined;
-      if (!this.stopping && this.slots.includes(slot)) this.startSlot(slot, "restart");
-    }, decision.delayMs);
+    this.restarts.crashed(
+      slot,
+      { pid, code, signal },
+      () => this.startSlot(slot, "restart"),
+      () => !this.stopping && this.slots.includes(slot),
+    );
   }
 
   /** SIGTERM, then SIGKILL after the kill timeout; resolves when the child is gone. */
@@ -168,14 +165,11 @@ export class CustomSupervisor {
   }
 
   /** Graceful reload: read the env file again, start a new set of children on the other port block, switch when all are healthy, drain and stop the old set. */
-  async reload(): Promise<"done" | "failed" | "queued"> {
-    if (this.stopping) return "failed";
-    if (this.reloading) {
-      this.reloadAgain = true;
-      logEvent("runner", "reload-queued");
-      return "queued";
-    }
-    this.reloading = true;
+  reload(): Promise<ReloadOutcome> {
+    return this.reloads.run(() => this.replaceChildren());
+  }
+
+  private async replaceChildren(): Promise<"done" | "failed"> {
     const started = Date.now();
     logEvent("runner", "reload-begin");
     try {
@@ -201,9 +195,10 @@ export class CustomSupervisor {
         return "failed";
       }
       const old = this.slots;
-      for (const s of old) if (s.timer) clearTimeout(s.timer);
+      cancelRestarts(old);
       this.slots = fresh;
       this.block = block;
+      this.metrics.workers.set(this.slots.length);
       this.refreshBackends();
       logEvent("runner", "reload-switched", { ports: this.proxy.ports.join(","), draining: old.filter((s) => s.child).length });
       const drained = await this.drainPorts(old.map((s) => s.port));
@@ -213,12 +208,6 @@ export class CustomSupervisor {
     } catch (e) {
       logEvent("runner", "reload-failed", { reason: e instanceof Error ? e.message : String(e) });
       return "failed";
-    } finally {
-      this.reloading = false;
-      if (this.reloadAgain && !this.stopping) {
-        this.reloadAgain = false;
-        void this.reload();
-      }
     }
   }
 
@@ -227,7 +216,7 @@ export class CustomSupervisor {
     if (this.stopping) return;
     this.stopping = true;
     logEvent("runner", "shutdown-begin", { workers: this.slots.filter((s) => s.child).length });
-    for (const s of this.slots) if (s.timer) clearTimeout(s.timer);
+    cancelRestarts(this.slots);
     await this.proxy.close(CUSTOM_TIMINGS.drainTimeoutMs);
     await Promise.all([...this.children].map((c) => this.terminate(c)));
     logEvent("runner", "shutdown-end");

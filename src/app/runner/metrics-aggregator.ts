@@ -2,18 +2,15 @@
 // them with prom-client's AggregatorRegistry, adding its own runner metrics. One scrape, one
 // answer for the whole host, whichever worker took the request.
 import type { Worker } from "node:cluster";
-import { AggregatorRegistry, Counter, Gauge, Registry } from "prom-client";
+import { AggregatorRegistry } from "prom-client";
 import { isMessage, type FromWorker, type MetricsJson, type ToWorker } from "../ipc.js";
+import { RunnerMetrics } from "./supervision.js";
 
 /** Per-worker wait for its metrics; a worker that does not answer (starting, stopping) is left out. */
 export const WORKER_METRICS_TIMEOUT_MS = 1000;
 
 /** The runner's own metrics plus the aggregation of its workers'. */
-export class ClusterMetrics {
-  readonly registry = new Registry();
-  readonly workers = new Gauge({ name: "stacklab_runner_workers", help: "Workers the runner keeps running", registers: [this.registry] });
-  readonly restarts = new Counter({ name: "stacklab_runner_restarts_total", help: "Workers started again after an unexpected exit", registers: [this.registry] });
-  readonly reloads = new Counter({ name: "stacklab_runner_reloads_total", help: "Graceful reloads, by outcome", labelNames: ["outcome"] as const, registers: [this.registry] });
+export class ClusterMetrics extends RunnerMetrics {
   private nextId = 1;
   private readonly pending = new Map<number, { left: number; parts: MetricsJson[]; done: () => void }>();
 

@@ -46,7 +46,3 @@ export function tiersOf(model: Model): Tier[] {
   return tiers;
 }
 
-/** The tier a host belongs to, if it is a server. */
-export function tierOfHost(tiers: Tier[], host: string): Tier | undefined {
-  return tiers.find((t) => t.hosts.includes(host));
-}

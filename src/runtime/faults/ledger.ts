@@ -11,7 +11,7 @@ import { hostDir } from "../paths.js";
 import { SERVICES } from "../services/index.js";
 import type { ActiveFault } from "./types.js";
 
-export type { ActiveFault, LinkImpairment } from "./types.js";
+export type { ActiveFault } from "./types.js";
 
 /** The lab a fault acts on; `source` says who asked, for the event log ("cli", "experiment kill-lb"). */
 export interface FaultLab {
@@ -50,11 +50,6 @@ export function hostOf(lab: FaultLab, name: string): HostState {
   const names = lab.state.hosts.map((x) => x.name);
   if (!h) throw new UsageError(`no host "${name}" in lab ${lab.state.name}${suggest(name, names)}; hosts: ${names.join(", ")}`);
   return h;
-}
-
-/** True when the host's init runs. */
-export function hostUp(lab: FaultLab, name: string): boolean {
-  return isAlive(hostOf(lab, name).init);
 }
 
 export function faults(lab: FaultLab): ActiveFault[] {
