@@ -217,3 +217,14 @@ async function rmdirWhenEmpty(dir: string): Promise<void> {
     }
   }
 }
+
+/**
+ * A command line that first moves itself into a sized host's cgroups, then runs `argv` (with the host's namespaces
+ * entered by `argv` itself, e.g. nsenter): a command run *in* a host (`stacklab exec`, `fault stress`) draws on the
+ * host's size, as a process on that server would. Unsized hosts: `argv` unchanged.
+ */
+export function inHostCgroup(lab: string, host: string, argv: string[]): string[] {
+  const procs = hostCgroups(lab, host).map((d) => join(d, "cgroup.procs"));
+  if (!procs.length || !procs.every(existsSync)) return argv;
+  return ["/bin/sh", "-c", `for f in ${procs.join(" ")}; do echo $$ > "$f" || exit 1; done; exec "$@"`, "stacklab-enter", ...argv];
+}

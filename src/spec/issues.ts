@@ -23,7 +23,19 @@ export function issueToProblems(issue: Issue): RawProblem[] {
       return { at: [...at, key], onKey: true, message: withHint(`unknown key ${JSON.stringify(key)}`, keyHint(at, key)), ...(meant ? { covers: [...at, meant] } : {}) };
     });
   }
-  return [{ at, message: issueMessage(issue, at) }];
+  return [{ at, message: withExample(issueMessage(issue, at), at) }];
+}
+
+/** Fields whose every problem is told with an example of a good value. */
+const EXAMPLES: Record<string, string> = {
+  "size.cpu": "e.g. cpu: 0.5 (half a core) or cpu: 2",
+  "size.memory": "e.g. memory: 512Mi or memory: 1Gi",
+};
+
+function withExample(message: string, at: (string | number)[]): string {
+  const key = at.slice(-2).join(".");
+  const example = EXAMPLES[key];
+  return example && !message.includes("e.g.") ? `${message} (${example})` : message;
 }
 
 function issueMessage(issue: Issue, at: (string | number)[]): string {

@@ -29,7 +29,7 @@ export const Size = z
       .string({ error: "must be a size such as 512Mi or 1Gi" })
       .max(16)
       .refine((v) => parseMemory(v) !== undefined, "must be a size such as 512Mi or 1Gi (Ki, Mi or Gi)")
-      .refine((v) => (parseMemory(v) ?? 0) >= MIN_MEMORY, "must be at least 64Mi, e.g. 256Mi")
+      .refine((v) => (parseMemory(v) ?? MIN_MEMORY) >= MIN_MEMORY, "must be at least 64Mi, e.g. 256Mi")
       .refine((v) => (parseMemory(v) ?? 0) <= 1024 ** 4, "must be at most 1024Gi, e.g. 4Gi")
       .describe("Memory, e.g. 512Mi or 1Gi: past it the kernel kills the host's processes, as on a real server"),
   })

@@ -28,7 +28,8 @@ export function inHost(lab: string, host: string, argv: string[], timeoutMs = 30
 
 /** Brings a blueprint up detached under a lab name; throws with the CLI's output on failure. */
 export function labUp(blueprint: string, lab: string): CliResult {
-  const r = cli(["up", "--blueprint", blueprint, "--name", lab, "-d"], 180_000);
+  // A path is a design file; anything else names a blueprint.
+  const r = cli(["up", ...(blueprint.includes("/") ? [blueprint] : ["--blueprint", blueprint]), "--name", lab, "-d"], 180_000);
   if (r.code !== 0) throw new Error(`up ${blueprint} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   return r;
 }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import { enterArgs } from "../../runtime/host.js";
+import { inHostCgroup } from "../../runtime/cgroups.js";
 import { openLab } from "../../runtime/lab.js";
 import { isAlive } from "../../runtime/state.js";
 import { UsageError } from "../../spec/errors.js";
@@ -19,7 +20,8 @@ export function register(program: Command): void {
       const h = state.hosts.find((x) => x.name === host);
       if (!h) throw new UsageError(`no host "${host}" in lab ${state.name}; hosts: ${state.hosts.map((x) => x.name).join(", ")}`);
       if (!isAlive(h.init)) throw new UsageError(`host ${host} is down`);
-      const argv = [...enterArgs(h.init!.pid), ...(command.length ? command : ["/bin/bash"])];
+      // A sized host: the command draws on the host's size, as a process on that server would.
+      const argv = inHostCgroup(state.name, host, [...enterArgs(h.init!.pid), ...(command.length ? command : ["/bin/bash"])]);
       const code = await new Promise<number>((resolve) => {
         const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit" });
         child.on("close", (c, sig) => resolve(c ?? (sig ? 128 : 1)));

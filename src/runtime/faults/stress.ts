@@ -8,6 +8,7 @@ import { enterArgs, markedEnv } from "../host.js";
 import { hostDir } from "../paths.js";
 import { isAlive, procRecord } from "../state.js";
 import { killRecorded } from "../lifecycle.js";
+import { inHostCgroup } from "../cgroups.js";
 import { addFault, dropFaults, hostOf, requireRunning, result, type ActiveFault, type FaultLab, type FaultResult } from "./ledger.js";
 import type { StressLoad } from "./types.js";
 
@@ -40,7 +41,7 @@ export async function stressHost(lab: FaultLab, host: string, load: StressLoad):
   const h = requireRunning(lab, host, "stress");
   const at = Date.now();
   const log = openSync(join(hostDir(lab.state.name, host), "var/log/stress.log"), "a");
-  const pid = spawnDetached([...enterArgs(h.init!.pid), ...stressArgv(load)], log, markedEnv(hostDir(lab.state.name, host)));
+  const pid = spawnDetached(inHostCgroup(lab.state.name, host, [...enterArgs(h.init!.pid), ...stressArgv(load)]), log, markedEnv(hostDir(lab.state.name, host)));
   closeSync(log);
   const proc = procRecord(pid);
   addFault(lab, { kind: "stress", host, proc, until: at + load.durationMs, ...load, at });

@@ -1,0 +1,127 @@
+// Server sizes on a real lab: limits applied with cgroups from the first process, usage read from the kernel's
+// accounting, a noisy neighbour capped by the size, the kernel's OOM killer at the memory limit, clean removal.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cgroupMode, hostCgroups } from "../../src/runtime/cgroups.js";
+import { cli, isRoot, useLab } from "./helpers.js";
+
+const LAB = "szt0";
+const dir = mkdtempSync(join(tmpdir(), "stacklab-sizes-"));
+const spec = join(dir, "stack.yaml");
+writeFileSync(spec, ["name: sized", "domain: foobar.com", "servers:", "  - roles: [web, app, db]", "    size: {cpu: 0.5, memory: 384Mi}", ""].join("\n"));
+
+interface SizeStatus {
+  cpu: number;
+  memoryBytes: number;
+  cpuSeconds: number;
+  memoryUsed: number;
+  oomKills: number;
+}
+function size(): SizeStatus {
+  const r = cli(["status", "--name", LAB, "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { hosts: { name: string; size?: SizeStatus }[] }).hosts.find((h) => h.name === "server-1")!.size!;
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe.skipIf(!isRoot)("server sizes", () => {
+  // useLab takes a blueprint name; a design file works the same through `up FILE`.
+  useLab(LAB, spec);
+
+  it("applies the size with cgroups to every process of the host, from its first", () => {
+    const dirs = hostCgroups(LAB, "server-1");
+    expect(dirs.length).toBeGreaterThan(0);
+    const mode = cgroupMode();
+    if (mode.version === 1) {
+      expect(readFileSync(join(mode.cpu, "stacklab", LAB, "server-1", "cpu.cfs_quota_us"), "utf8").trim()).toBe("50000");
+      expect(readFileSync(join(mode.memory, "stacklab", LAB, "server-1", "memory.limit_in_bytes"), "utf8").trim()).toBe(String(384 * 1024 ** 2));
+    } else if (mode.version === 2) {
+      expect(readFileSync(join(dirs[0]!, "cpu.max"), "utf8").trim()).toBe("50000 100000");
+      expect(readFileSync(join(dirs[0]!, "memory.max"), "utf8").trim()).toBe(String(384 * 1024 ** 2));
+    }
+    // Every process in the host's network namespace is in its cgroup (the launcher joined it before the init).
+    const inHost = spawnSync("ip", ["netns", "pids", `stacklab-${LAB}.server-1`], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean);
+    expect(inHost.length).toBeGreaterThan(5);
+    for (const d of dirs) {
+      const procs = new Set(readFileSync(join(d, "cgroup.procs"), "utf8").split(/\s+/).filter(Boolean));
+      for (const p of inHost) if (existsSync(`/proc/${p}`)) expect(procs.has(p), `pid ${p} in ${d}`).toBe(true);
+    }
+  });
+
+  it("reports the host's CPU time and memory against its size from the cgroup", () => {
+    const s = size();
+    expect(s).toMatchObject({ cpu: 0.5, memoryBytes: 384 * 1024 ** 2 });
+    expect(s.cpuSeconds).toBeGreaterThan(0);
+    expect(s.memoryUsed).toBeGreaterThan(10 * 1024 ** 2);
+    expect(s.memoryUsed).toBeLessThanOrEqual(s.memoryBytes);
+    expect(cli(["status", "--name", LAB]).stdout).toMatch(/size {2}cpu \d+% of 0\.5 cores .* memory \d+Mi of 384Mi/);
+  });
+
+  it("caps a noisy neighbour at the host's size: CPU time never outruns the quota", async () => {
+    const before = size().cpuSeconds;
+    const t0 = performance.now();
+    const r = cli(["fault", "stress", "server-1", "--cpu", "2", "--duration", "4s", "--name", LAB]);
+    expect(r.code, r.stderr).toBe(0);
+    await until("the stress to end", () => /over \(stress-ng stopped by itself\)/.test(cli(["fault", "list", "--name", LAB]).stdout), 30_000);
+    const used = size().cpuSeconds - before;
+    const wall = (performance.now() - t0) / 1000;
+    // The kernel's quota: at most 0.5 s of CPU per second of wall time (plus one 100 ms period of slack).
+    expect(used).toBeLessThanOrEqual(0.5 * wall + 0.1);
+    expect(used).toBeGreaterThan(0);
+    expect(cli(["fault", "heal", "--name", LAB]).code).toBe(0);
+  });
+
+  it("past its memory, the kernel kills a process of the host, as on a real server; the site stays", async () => {
+    const before = size().oomKills;
+    const r = cli(["fault", "stress", "server-1", "--memory", "600Mi", "--duration", "20s", "--name", LAB]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = await until("an OOM kill in the host", () => {
+      const x = size();
+      return x.oomKills > before ? x : undefined;
+    });
+    expect(s.memoryUsed).toBeLessThanOrEqual(s.memoryBytes);
+    expect(cli(["status", "--name", LAB]).stdout).toMatch(/killed out of memory/);
+    expect(cli(["fault", "heal", "--name", LAB]).code).toBe(0);
+    await until("the site to answer", () => cli(["exec", "--name", LAB, "user", "--", "curl", "-sf", "--max-time", "5", "-o", "/dev/null", "http://www.foobar.com/healthz"]).code === 0);
+  });
+
+  it("refuses bad sizes with the path and an example, and a host bigger than the machine", () => {
+    for (const [bad, msg] of [
+      ["{cpu: fast, memory: 512Mi}", /servers\[0\]\.size\.cpu.*expected a number.*e\.g\. cpu: 0\.5/s],
+      ["{cpu: 0, memory: 512Mi}", /servers\[0\]\.size\.cpu.*e\.g\. cpu: 0\.5/s],
+      ["{cpu: -1, memory: 512Mi}", /servers\[0\]\.size\.cpu/],
+      ["{cpu: 1, memory: lots}", /servers\[0\]\.size\.memory.*512Mi or 1Gi/s],
+      ["{cpu: 1, memory: 1Mi}", /servers\[0\]\.size\.memory.*at least 64Mi/s],
+    ] as const) {
+      const f = join(dir, "bad.yaml");
+      writeFileSync(f, `servers:\n  - roles: [web, app, db]\n    size: ${bad}\n`);
+      const r = cli(["validate", f]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr + r.stdout, bad).toMatch(msg);
+    }
+    const big = join(dir, "big.yaml");
+    writeFileSync(big, "servers:\n  - roles: [web, app, db]\n    size: {cpu: 64, memory: 512Mi}\n");
+    const up = cli(["up", big, "--name", "sztbig"]);
+    expect(up.code).toBe(2);
+    expect(up.stderr).toMatch(/server-1 \(64 cores, 512Mi\): bigger than this whole machine/);
+    expect(existsSync("/var/lib/stacklab/labs/sztbig")).toBe(false);
+    const many = join(dir, "many.yaml");
+    const n = cpus().length + 1;
+    writeFileSync(many, `servers:\n  - roles: [web, app, db]\n    count: ${n}\n    size: {cpu: 1, memory: 512Mi}\n`);
+    const plan = cli(["plan", many]);
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toContain(`add up to ${n} cores, 1 more than this machine's ${n - 1}`);
+  });
+});
