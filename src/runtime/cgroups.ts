@@ -228,3 +228,14 @@ export function inHostCgroup(lab: string, host: string, argv: string[]): string[
   if (!procs.length || !procs.every(existsSync)) return argv;
   return ["/bin/sh", "-c", `for f in ${procs.join(" ")}; do echo $$ > "$f" || exit 1; done; exec "$@"`, "stacklab-enter", ...argv];
 }
+
+/** True when no process is left in any cgroup of the lab (so removing them cannot touch a running lab). */
+export function labCgroupsEmpty(lab: string): boolean {
+  for (const root of labCgroupRoots(lab)) {
+    if (!existsSync(root)) continue;
+    for (const h of readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      if (readFileSync(join(root, h.name, "cgroup.procs"), "utf8").trim()) return false;
+    }
+  }
+  return true;
+}

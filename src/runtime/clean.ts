@@ -9,6 +9,7 @@ import { deleteNamespaces, listStacklabNamespaces } from "./network.js";
 import { labOfNetns, lockDir, NETNS_PREFIX, stateRoot } from "./paths.js";
 import { isAlive, labFolders, readStateRaw, type LabState } from "./state.js";
 import { requireRoot } from "./preflight.js";
+import { labCgroupsEmpty, labsWithCgroups, removeLabCgroups } from "./cgroups.js";
 import { isLocked, lockHolder, lockLab, removeStaleLock } from "./lock.js";
 
 /** One thing clean removed (or would remove), and why it is stacklab's. */
@@ -87,6 +88,13 @@ export async function clean(opts: { dryRun?: boolean } = {}): Promise<CleanRepor
     const lab = labOfNetns(ns);
     if (lab === undefined) report.skipped.push({ what: `namespace ${ns}`, why: "not named the way this stacklab names namespaces (an older version's, or not stacklab's): remove it by hand if it is yours (`ip netns delete`)" });
     else if (!known.has(lab) && !report.namespaces.some((n) => n.what === ns)) report.skipped.push({ what: `namespace ${ns}`, why: `lab ${lab} is not recorded under ${root} (another user's or another STACKLAB_HOME's)` });
+  }
+
+  // cgroups of sized hosts whose lab is gone (an `up` killed before its record, or removed by hand);
+  // only empty ones: a cgroup with processes belongs to a lab that runs, perhaps under another state root.
+  for (const lab of labsWithCgroups().filter((l) => !busy.has(l) && labCgroupsEmpty(l) && (dryRun ? !report.labs.some((x) => x.what === l) : true))) {
+    report.directories.push({ what: `cgroups of lab ${lab}`, why: `under stacklab's own cgroup folder (stacklab/${lab})` });
+    if (!dryRun) await removeLabCgroups(lab).catch((err: unknown) => report.skipped.push({ what: `cgroups of lab ${lab}`, why: (err as Error).message }));
   }
 
   if (!dryRun && existsSync(lockDir())) for (const f of readdirSync(lockDir())) if (f.endsWith(".lock") && !known.has(f.slice(0, -5)) && f !== "_slots.lock") removeStaleLock(f.slice(0, -5));
