@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { openLab } from "../../src/runtime/lab.js";
-import type { LabState } from "../../src/runtime/state.js";
+import { STATE_VERSION, type LabState } from "../../src/runtime/state.js";
 import { UsageError } from "../../src/spec/errors.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -16,7 +16,7 @@ let home: string;
 const saved = process.env.STACKLAB_HOME;
 
 function goodState(name: string): LabState {
-  return { name, slot: 3, createdAt: "2026-01-01T00:00:00.000Z", status: "running", spec: loadBlueprint("1"), source: "blueprint 1", switchNetns: `stacklab-${name}--switch`, hosts: [], extra: [], published: {} };
+  return { version: STATE_VERSION, name, slot: 3, createdAt: "2026-01-01T00:00:00.000Z", status: "running", spec: loadBlueprint("1"), source: "blueprint 1", switchNetns: `stacklab-${name}._switch`, hosts: [], extra: [], published: {} };
 }
 
 function writeLab(name: string, text: string): void {
@@ -74,18 +74,23 @@ describe("openLab", () => {
   it("sends a corrupt state file to `down` or `clean`", () => {
     writeLab("broken", '{"name": "broken", "slot": ');
     const msg = usage(() => openLab("broken"));
-    expect(msg).toMatch(/^the state of lab "broken" \(.*state\.json\) cannot be used: it is not valid JSON/);
-    expect(msg).toMatch(/run `stacklab down --name broken` or `stacklab clean`$/);
+    expect(msg).toMatch(/^lab "broken": its state file .*state\.json is corrupt/);
+    expect(msg).toMatch(/take it down with `stacklab down --name broken` \(or `stacklab clean`\)/);
   });
 
   it("sends a state of another version (missing fields, a design that no longer builds) to `down` or `clean`", () => {
     const { hosts: _hosts, ...noHosts } = goodState("old");
     writeLab("old", JSON.stringify(noHosts));
-    expect(usage(() => openLab("old"))).toMatch(/its "hosts" is missing or not a list, so it was written by another stacklab version or damaged; run `stacklab down --name old` or `stacklab clean`$/);
+    expect(usage(() => openLab("old"))).toMatch(/its state file .* is not a lab record; take it down with `stacklab down --name old`/);
+    const { published: _published, ...noPublished } = goodState("old");
+    writeLab("old", JSON.stringify(noPublished));
+    expect(usage(() => openLab("old"))).toMatch(/its "published" is missing or not a object, so it was written by another stacklab version or damaged; run `stacklab down --name old` or `stacklab clean`$/);
+    writeLab("old", JSON.stringify({ ...goodState("old"), version: undefined }));
+    expect(usage(() => openLab("old"))).toMatch(/recorded by an older stacklab \(state version 1, this one reads \d+\); take it down with `stacklab down --name old`/);
     writeLab("old", JSON.stringify({ ...goodState("old"), spec: { servers: "many" } }));
     expect(usage(() => openLab("old"))).toMatch(/its design no longer builds with this stacklab version .*; run `stacklab down --name old`/);
     writeLab("old", JSON.stringify({ ...goodState("other") }));
-    expect(usage(() => openLab("old"))).toMatch(/it names lab "other", not "old"/);
+    expect(usage(() => openLab("old"))).toMatch(/not a lab record/);
   });
 
   it("with several labs and no name asks for one", () => {
@@ -99,7 +104,7 @@ describe("a command on a lab it cannot open", () => {
     for (const args of [["status", "--name", "broken"], ["fault", "list", "--name", "broken"], ["status", "--name", "nope"]]) {
       const r = await stacklab(args);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(/cannot be used|no lab named "nope"/);
+      expect(r.stderr).toMatch(/is corrupt|no lab named "nope"/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     expect(readFileSync(join(home, "labs", "broken", "state.json"), "utf8")).toBe(before);
