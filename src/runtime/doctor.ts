@@ -21,6 +21,7 @@ const CORE: Requirement[] = [
   { binary: "python3", pkg: "python3", why: "the delay program of `fault netem` when the kernel has no netem", versionArgs: ["--version"] },
   { binary: "wrk", pkg: "wrk", why: "`npm run bench`'s load generator", versionArgs: ["--version"] },
   { binary: "tcpdump", pkg: "tcpdump", why: "`stacklab audit`'s capture of the private network", versionArgs: ["--version"] },
+  { binary: "stress-ng", pkg: "stress-ng", why: "`fault stress`: a noisy neighbour inside a host", versionArgs: ["--version"] },
 ];
 
 /** Every program stacklab needs: the lab's own tools, then each service kind's (from its ServiceDef), once each. */
