@@ -239,3 +239,17 @@ export function labCgroupsEmpty(lab: string): boolean {
   }
   return true;
 }
+
+/**
+ * How to see a cgroup file from inside a host: `ip netns exec` mounts a fresh /sys there, which hides
+ * /sys/fs/cgroup, so a reader in the host mounts the hierarchy again (same type and controllers) under `at`.
+ * Returns the mount to make and the file's path under it.
+ */
+export function inHostView(file: string, at: string): { fstype: string; options: string; at: string; path: string } | undefined {
+  const m = mounts()
+    .filter((x) => (x.fstype === "cgroup" || x.fstype === "cgroup2") && (file === x.point || file.startsWith(`${x.point}/`)))
+    .sort((a, b) => b.point.length - a.point.length)[0];
+  if (!m) return undefined;
+  const options = m.fstype === "cgroup2" ? "" : m.options.filter((o) => o !== "rw" && o !== "ro").join(",");
+  return { fstype: m.fstype, options, at, path: join(at, file.slice(m.point.length)) };
+}

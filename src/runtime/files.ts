@@ -9,6 +9,7 @@ import type { Secrets } from "./secrets.js";
 import { SERVICES } from "./services/index.js";
 import { renderInitSql } from "./services/mariadb-init.js";
 import { publishServiceFiles } from "./publish.js";
+import { sizeReporterFiles } from "./size-reporter.js";
 import type { ServiceContext } from "./services/types.js";
 
 /** The files of one host: identity, configs from the renderers, TLS, and one runit service per implemented service. */
@@ -29,6 +30,7 @@ export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
     const def = SERVICES[svc.kind];
     if (def) files.push({ path: `${SERVICE_DIR}/${svc.kind}/run`, content: def.runScript(ctx), mode: 0o755 });
   }
+  files.push(...sizeReporterFiles(ctx));
   // One file per path: a renderer's version (e.g. the user host's /etc/hosts) replaces the generic one.
   return [...new Map(files.map((f) => [f.path, f])).values()];
 }

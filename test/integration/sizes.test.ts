@@ -93,6 +93,8 @@ describe.skipIf(!isRoot)("server sizes", () => {
     });
     expect(s.memoryUsed).toBeLessThanOrEqual(s.memoryBytes);
     expect(cli(["status", "--name", LAB]).stdout).toMatch(/killed out of memory/);
+    // The host's reporter tells the lab's event log what the kernel did.
+    await until("the OOM event in the lab's log", () => readFileSync("/var/lib/stacklab/labs/szt0/events.jsonl", "utf8").includes('"source":"kernel"'), 30_000);
     expect(cli(["fault", "heal", "--name", LAB]).code).toBe(0);
     await until("the site to answer", () => cli(["exec", "--name", LAB, "user", "--", "curl", "-sf", "--max-time", "5", "-o", "/dev/null", "http://www.foobar.com/healthz"]).code === 0);
   });
