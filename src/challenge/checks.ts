@@ -43,6 +43,7 @@ function sleep(ms: number): Promise<void> {
 /** A burst of requests from the visitor's host, then the alert must fire (and must not fire before it). */
 async function alertCheck(lab: string, check: Extract<ChallengeCheck, { kind: "alert" }>, say: Say): Promise<Result> {
   const { state, model } = loadLab(lab);
+  if (!model.monitoring.host) return { lines: [{ passed: false, text: `nothing watches the site: the design has no monitoring host to raise ${check.name}` }] };
   let before;
   try {
     before = await activeAlerts(lab);
