@@ -84,7 +84,7 @@ export function currentChallenge(): { challenge: Challenge; progress: ChallengeP
   return { challenge: findChallenge(p.current), progress: p.challenges[p.current] ?? { startedAt: "", hintsShown: 0 } };
 }
 
-/** The next hint of the current challenge (the last one again once all were shown). */
+/** The next hint of the current challenge (the last one again once all were shown), with `{lab}` filled in. */
 export function nextHint(): { challenge: Challenge; index: number; hint: string; remaining: number } {
   const { challenge, progress } = currentChallenge();
   const index = Math.min(progress.hintsShown, challenge.hints.length - 1);
@@ -93,7 +93,9 @@ export function nextHint(): { challenge: Challenge; index: number; hint: string;
     c.hintsShown = Math.max(c.hintsShown, index + 1);
     p.challenges[challenge.name] = c;
   });
-  return { challenge, index: index + 1, hint: challenge.hints[index]!, remaining: challenge.hints.length - index - 1 };
+  // `{lab}` in a hint is the learner's lab, so its commands can be pasted as they are.
+  const hint = challenge.hints[index]!.replaceAll("{lab}", progress.lab ?? "LAB");
+  return { challenge, index: index + 1, hint, remaining: challenge.hints.length - index - 1 };
 }
 
 /** The lab a check runs on: the one given, else the one recorded for the challenge, else the only lab running. */

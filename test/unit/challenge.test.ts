@@ -125,6 +125,11 @@ describe("progress", () => {
     expect(p.challenges.c!.lastCheck!.at).toBe("t3");
   });
 
+  it("fills the learner's lab into a hint's commands", async () => {
+    await startChallenge("firewall", { dir, lab: "mylab" });
+    expect(nextHint().hint).toContain("stacklab audit --name mylab");
+  });
+
   it("start writes the starting design, refuses to overwrite it, and hints come in order", async () => {
     const s = await startChallenge("survive-server-crash", { dir });
     expect(readFileSync(s.file!, "utf8")).toContain("servers:");
