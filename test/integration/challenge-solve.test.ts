@@ -1,7 +1,7 @@
 // Reference solutions pass: design 3 (the course's own answer, here the reference for every design
 // challenge) passes them all on one lab, and each troubleshooting challenge's planted lab fails its check
 // until the reference fix, made with exec and reload as a learner would, makes it pass.
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { listChallenges } from "../../src/challenge/load.js";
 import { asLearner, check, failingText, learner, start } from "./challenge-support.js";
@@ -21,6 +21,28 @@ describe.runIf(isRoot)("design 3 answers every design challenge", () => {
     expect(v.checks.every((c) => c.lines.length > 0)).toBe(true);
     const list = JSON.parse(asLearner(me.home, ["challenge", "list", "--json"]).stdout) as { name: string; solved: boolean }[];
     expect(list.find((c) => c.name === name)!.solved).toBe(true);
+  });
+});
+
+describe.runIf(isRoot)("a learner's own answer", () => {
+  it("design 1 with a load-balancer pair, and nothing else changed, answers survive-lb-crash", () => {
+    const lab = "chlearn1";
+    cli(["down", "--name", lab]);
+    const { file } = start(me.home, "survive-lb-crash", ["--dir", me.dir]);
+    const text = readFileSync(file!, "utf8");
+    expect(text).toMatch(/loadBalancer:\n {2}count: 1\n {2}algorithm: roundrobin\n {2}ha: single\n/);
+    writeFileSync(file!, text.replace(/count: 1\n(\s+algorithm: roundrobin\n\s+)ha: single/, "count: 2\n$1ha: active-passive"));
+    try {
+      const up = cli(["up", file!, "--name", lab, "-d"], 180_000);
+      expect(up.code, up.stderr).toBe(0);
+      const v = check(me.home, lab, true);
+      expect(v.checks[0]!.lines.map((l) => l.text).join("\n")).toMatch(/longest time the site was down: \d+ ms \(needed: under 2\.00 s\)/);
+    } finally {
+      if (process.env.STACKLAB_KEEP_LAB !== "1") {
+        expect(cli(["down", "--name", lab]).code).toBe(0);
+        expect(leftovers(lab)).toEqual({ namespaces: [], dir: false });
+      }
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { analyze } from "../../src/analysis/index.js";
 import { findBlueprint, loadBlueprint } from "../../src/blueprints/index.js";
-import { auditVerdict, checkPassed, expectationLine, experimentVerdict, findChallenge, listChallenges, nextHint, parseChallenge, planVerdict, PLANTS, progressFile, readProgress, recordVerdict, startChallenge, type Verdict } from "../../src/challenge/index.js";
+import { auditVerdict, checkPassed, resetCurrent, expectationLine, experimentVerdict, findChallenge, listChallenges, nextHint, parseChallenge, planVerdict, PLANTS, progressFile, readProgress, recordVerdict, startChallenge, type Verdict } from "../../src/challenge/index.js";
 import { evaluate, parseExpectation, type Expectation } from "../../src/experiment/expect.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
 import { listScenarios } from "../../src/experiment/scenario-load.js";
@@ -123,6 +123,20 @@ describe("progress", () => {
     recordVerdict(p, "c", verdict(false, "t3"));
     expect(p.challenges.c!.solvedAt).toBe("t2");
     expect(p.challenges.c!.lastCheck!.at).toBe("t3");
+  });
+
+  it("reset writes the starting design again and forgets the hints, not that it was solved", async () => {
+    const s = await startChallenge("survive-lb-crash", { dir });
+    const original = readFileSync(s.file!, "utf8");
+    writeFileSync(s.file!, "servers: [{roles: [web, app, db]}]\n");
+    nextHint();
+    const p = readProgress();
+    recordVerdict(p, "survive-lb-crash", verdict(true, "t1"));
+    writeFileSync(progressFile(), JSON.stringify(p));
+    const again = await resetCurrent();
+    expect(again.file).toBe(s.file);
+    expect(readFileSync(s.file!, "utf8")).toBe(original);
+    expect(readProgress().challenges["survive-lb-crash"]).toMatchObject({ hintsShown: 0, solvedAt: "t1" });
   });
 
   it("fills the learner's lab into a hint's commands", async () => {
