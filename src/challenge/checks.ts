@@ -15,6 +15,11 @@ import type { Challenge, ChallengeCheck } from "./schema.js";
 import { auditVerdict, checkPassed, experimentVerdict, planVerdict, type CheckVerdict, type Verdict, type VerdictLine } from "./verdict.js";
 
 type Say = (message: string) => void;
+/** How checks run: progress lines, and a signal that stops an experiment and heals what it injected (Ctrl-C). */
+interface RunContext {
+  say: Say;
+  signal?: AbortSignal;
+}
 interface Result {
   lines: VerdictLine[];
   context?: string[];
@@ -31,8 +36,8 @@ function trafficScenario(durationMs: number): Scenario {
   return parseScenario(text, "traffic", "challenge traffic");
 }
 
-async function experimentCheck(lab: string, scenario: Scenario, say: Say): Promise<Result> {
-  const report = await runExperiment({ lab, scenario, progress: (m) => say(`  ${m}`) });
+async function experimentCheck(lab: string, scenario: Scenario, ctx: RunContext): Promise<Result> {
+  const report = await runExperiment({ lab, scenario, progress: (m) => ctx.say(`  ${m}`), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   return experimentVerdict(report, report.expectations);
 }
 
@@ -88,25 +93,25 @@ async function replicationCheck(lab: string): Promise<Result> {
   };
 }
 
-async function runOne(lab: string, check: ChallengeCheck, say: Say): Promise<Result> {
+async function runOne(lab: string, check: ChallengeCheck, ctx: RunContext): Promise<Result> {
   switch (check.kind) {
     case "experiment":
-      return experimentCheck(lab, withExpectations(loadScenario(check.scenario), check), say);
+      return experimentCheck(lab, withExpectations(loadScenario(check.scenario), check), ctx);
     case "traffic":
-      return experimentCheck(lab, withExpectations(trafficScenario(check.durationMs), check), say);
+      return experimentCheck(lab, withExpectations(trafficScenario(check.durationMs), check), ctx);
     case "audit":
       return { lines: auditVerdict(await audit(lab), check.ids) };
     case "plan":
       return { lines: planVerdict(analyze(loadLab(lab).model).findings, check.without) };
     case "alert":
-      return alertCheck(lab, check, say);
+      return alertCheck(lab, check, ctx.say);
     case "replication":
       return replicationCheck(lab);
   }
 }
 
-/** Runs every check of a challenge on a running lab; a check that cannot run fails with the reason. */
-export async function checkChallenge(challenge: Challenge, lab: string, say: Say = () => undefined): Promise<Verdict> {
+/** Runs every check of a challenge on a running lab; a check that cannot run fails with the reason; an aborted run rejects. */
+export async function checkChallenge(challenge: Challenge, lab: string, say: Say = () => undefined, signal?: AbortSignal): Promise<Verdict> {
   const at = new Date().toISOString();
   const checks: CheckVerdict[] = [];
   for (const check of challenge.check) {
@@ -114,8 +119,9 @@ export async function checkChallenge(challenge: Challenge, lab: string, say: Say
     const started = performance.now();
     let result: Result;
     try {
-      result = await runOne(lab, check, say);
+      result = await runOne(lab, check, { say, ...(signal ? { signal } : {}) });
     } catch (err) {
+      if (signal?.aborted) throw err;
       result = { lines: [{ passed: false, text: `the check could not run: ${(err as Error).message.split("\n")[0]}` }] };
     }
     checks.push({ kind: check.kind, says: check.says, passed: checkPassed(result.lines), lines: result.lines, context: result.context ?? [], durationMs: Math.round(performance.now() - started) });

@@ -49,7 +49,12 @@ async function plantedLab(challenge: Challenge, lab: string, say: (m: string) =>
   const source = `blueprint ${challenge.start.lab}`;
   say(`bringing lab ${lab} up (${source})`);
   const result = await up(loadBlueprint(challenge.start.lab), { name: lab, source, progress: quietUp(say) });
-  await PLANTS[challenge.start.plant]!.apply(result.state, result.model);
+  try {
+    await PLANTS[challenge.start.plant]!.apply(result.state, result.model);
+  } catch (err) {
+    await down(lab, { quiet: true });
+    throw err;
+  }
 }
 
 /** Starts a challenge: writes the starting stack.yaml or brings up a lab with a planted problem; makes it the current one. */
@@ -104,11 +109,11 @@ function labToCheck(progress: ChallengeProgress, lab?: string): string {
 }
 
 /** Checks the current challenge on its lab and records the verdict. */
-export async function checkCurrent(opts: { lab?: string; say?: (m: string) => void } = {}): Promise<Verdict> {
+export async function checkCurrent(opts: { lab?: string; say?: (m: string) => void; signal?: AbortSignal } = {}): Promise<Verdict> {
   const { challenge, progress } = currentChallenge();
   requireRoot("challenge check");
   const lab = labToCheck(progress, opts.lab);
-  const verdict = await checkChallenge(challenge, lab, opts.say);
+  const verdict = await checkChallenge(challenge, lab, opts.say, opts.signal);
   updateProgress((p) => {
     recordVerdict(p, challenge.name, verdict);
     p.challenges[challenge.name]!.lab = lab;

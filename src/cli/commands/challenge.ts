@@ -43,9 +43,26 @@ export function register(program: Command): void {
     .option("-n, --name <lab>", "lab to check (default: the challenge's lab, or the only one running)")
     .option("--json", "print JSON")
     .action(async (opts: { name?: string; json?: boolean }) => {
-      const verdict = await checkCurrent({ ...(opts.name ? { lab: opts.name } : {}), say });
-      output(verdict, opts.json, formatVerdict);
-      if (!verdict.passed) throw new ExitCode(EXIT.failed);
+      // Ctrl-C during an experiment stops its load and heals what it injected, as `stacklab experiment` does.
+      const abort = new AbortController();
+      const onSignal = () => {
+        if (abort.signal.aborted) return;
+        process.stderr.write("\ninterrupted: stopping the load and healing every fault the check injected...\n");
+        abort.abort(new Error("interrupted"));
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const verdict = await checkCurrent({ ...(opts.name ? { lab: opts.name } : {}), say, signal: abort.signal });
+        output(verdict, opts.json, formatVerdict);
+        if (!verdict.passed) throw new ExitCode(EXIT.failed);
+      } catch (err) {
+        if (abort.signal.aborted) throw new ExitCode(130);
+        throw err;
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
     });
   cmd
     .command("reset")
