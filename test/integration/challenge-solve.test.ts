@@ -47,9 +47,10 @@ describe.runIf(isRoot)("a learner's own answer", () => {
 });
 
 /** The reference fixes, kept here and not shown to learners. */
-const FIXES: Record<string, { lab: string; planted: RegExp; fix: (lab: string) => void }> = {
+const FIXES: Record<string, { lab: string; planted: RegExp; fix: (lab: string) => void; thenReset?: boolean }> = {
   "web-wrong-port": {
     lab: "chtrouble1",
+    thenReset: true,
     planted: /requests that failed: [1-9]\d* \(needed: 0\)/,
     fix: (lab) => {
       inHost(lab, "web-1", ["sed", "-i", "s/:8001 max_fails/:8000 max_fails/", "/etc/nginx/nginx.conf"]);
@@ -70,7 +71,7 @@ const FIXES: Record<string, { lab: string; planted: RegExp; fix: (lab: string) =
 
 describe.runIf(isRoot)("troubleshooting on a planted lab", () => {
   it.each(Object.keys(FIXES))("%s: the planted lab fails its check, and passes once fixed", (name) => {
-    const { lab, planted, fix } = FIXES[name]!;
+    const { lab, planted, fix, thenReset } = FIXES[name]!;
     cli(["down", "--name", lab]);
     try {
       expect(start(me.home, name, ["--name", lab]).lab).toBe(lab);
@@ -78,6 +79,13 @@ describe.runIf(isRoot)("troubleshooting on a planted lab", () => {
       expect(failingText(before)).toMatch(planted);
       fix(lab);
       check(me.home, undefined, true);
+      if (thenReset) {
+        // reset brings the lab up afresh with the problem planted again: the check fails as at the start
+        const r = asLearner(me.home, ["challenge", "reset", "--json"]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ challenge: name, lab });
+        expect(failingText(check(me.home, undefined, false))).toMatch(planted);
+      }
     } finally {
       if (process.env.STACKLAB_KEEP_LAB !== "1") {
         expect(cli(["down", "--name", lab]).code).toBe(0);
