@@ -1,9 +1,10 @@
 // The learner's side of a challenge: start it (a stack.yaml to edit, or a lab with a planted problem),
 // ask for the next hint, check it on a running lab, reset it. Progress is kept in the learner's HOME.
-import { existsSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { blueprintText, loadBlueprint } from "../blueprints/index.js";
 import { down } from "../runtime/down.js";
+import { REPO_DIR } from "../runtime/repo.js";
 import { requireRoot } from "../runtime/preflight.js";
 import { listLabs } from "../runtime/state.js";
 import { loadLab } from "../runtime/status.js";
@@ -65,7 +66,10 @@ export async function startChallenge(name: string, opts: StartOptions = {}): Pro
   if ("blueprint" in challenge.start) {
     const file = resolve(opts.dir ?? ".", "stack.yaml");
     if (existsSync(file) && !opts.force) throw new UsageError(`${file} exists; keep it and start in another folder (--dir), or overwrite it with --force`);
-    writeFileSync(file, `# challenge ${challenge.name}: ${challenge.title}\n# goal: ${challenge.goal.replace(/\s+/g, " ")}\n${blueprintText(challenge.start.blueprint)}`);
+    // The blueprint's $schema is relative to blueprints/: point it at this package's schema, wherever the file goes.
+    const design = blueprintText(challenge.start.blueprint).replace(/^\$schema: .*$/m, `$schema: ${join(REPO_DIR, "schema", "stack.schema.json")}`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `# challenge ${challenge.name}: ${challenge.title}\n# goal: ${challenge.goal.replace(/\s+/g, " ")}\n${design}`);
     entry.file = file;
     if (opts.lab) entry.lab = opts.lab;
   } else {

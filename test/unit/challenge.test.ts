@@ -1,6 +1,6 @@
 // Challenges as data (every built-in one valid, one per seed claim, checks that name real scenarios, audit
 // checks and plants), the learner's progress file, and how a check's results become a verdict.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -148,6 +148,8 @@ describe("progress", () => {
     const s = await startChallenge("survive-server-crash", { dir });
     expect(readFileSync(s.file!, "utf8")).toContain("servers:");
     expect(readFileSync(s.file!, "utf8")).toMatch(/^# challenge survive-server-crash/);
+    const schema = /^\$schema: (.*)$/m.exec(readFileSync(s.file!, "utf8"))![1]!;
+    expect(existsSync(schema), schema).toBe(true);
     await expect(startChallenge("survive-server-crash", { dir })).rejects.toThrow(/--force/);
     expect(readProgress().current).toBe("survive-server-crash");
     const hints = s.challenge.hints;
