@@ -6,6 +6,7 @@ import { redact, type Secrets } from "../runtime/secrets.js";
 import { UsageError } from "../spec/errors.js";
 import { parseFault, parseHeal, type FaultAction } from "./actions.js";
 import { loadAssets, pageHtml, type Asset } from "./assets.js";
+import { challengePanel } from "./challenge.js";
 import { newToken, refusal, TOKEN_HEADER } from "./guard.js";
 
 /** What the server serves; DashboardLab implements it for a real lab, tests pass a fake. */
@@ -71,7 +72,7 @@ function sinceParam(url: URL): number {
 }
 
 /** The request handler: routes, guard, JSON answers with every secret value redacted. */
-export function createHandler(backend: DashboardBackend, opts: { token: string; port: () => number; assets?: Map<string, Asset> }): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(backend: DashboardBackend, opts: { token: string; port: () => number; assets?: Map<string, Asset>; challenge?: () => unknown }): (req: IncomingMessage, res: ServerResponse) => void {
   const assets = opts.assets ?? loadAssets();
   const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, "application/json; charset=utf-8", redact(JSON.stringify(value), backend.secrets()));
   return (req, res) => {
@@ -94,6 +95,8 @@ export function createHandler(backend: DashboardBackend, opts: { token: string; 
           return json(res, 200, await backend.series(sinceParam(url)));
         case "GET /api/events":
           return json(res, 200, await backend.events(sinceParam(url)));
+        case "GET /api/challenge":
+          return json(res, 200, { challenge: (opts.challenge ?? challengePanel)() });
         case "POST /api/fault": {
           const { host, action } = parseFault(await readBody(req));
           return json(res, 200, { results: await backend.fault(host, action) });

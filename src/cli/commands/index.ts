@@ -25,6 +25,7 @@ import { register as explain } from "./explain.js";
 import { register as render } from "./render.js";
 import { register as auditCmd } from "./audit.js";
 import { register as db } from "./db.js";
+import { register as challenge } from "./challenge.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -58,6 +59,8 @@ export function registerAll(program: Command): void {
     // breaking it
     fault,
     experiment,
+    // learning
+    challenge,
   ];
   for (const register of modules) register(program);
 }

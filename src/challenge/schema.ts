@@ -1,0 +1,109 @@
+// A challenge is data: the seed claim it proves, a story, where the learner starts (a blueprint to edit, or a
+// running lab with a planted problem), the goal, hints in order, and the checks that break the result.
+import { z } from "zod";
+import { parseExpectation, type Expectation } from "../experiment/expect.js";
+import { parseDuration } from "../experiment/units.js";
+import { PLANTS } from "./plants.js";
+
+const expectation = z.string().transform((text, ctx) => {
+  const e = parseExpectation(text);
+  if (typeof e === "string") {
+    ctx.addIssue({ code: "custom", message: e });
+    return z.NEVER;
+  }
+  return e;
+});
+
+const duration = z.string().transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined || ms < 1000 || ms > 60_000) {
+    ctx.addIssue({ code: "custom", message: `expected a duration between 1s and 60s such as 8s; got "${v}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Audit checks a challenge may require to pass (the ids of `stacklab audit`). */
+const AUDIT_IDS = ["firewall", "reachability", "vrrp", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts", "plaintext", "db-grants", "privileges", "secrets"] as const;
+
+const ExperimentCheck = z.strictObject({
+  experiment: z.string().regex(/^[a-z0-9-]+$/).describe("a built-in scenario (scenarios/*.yaml)"),
+  expect: z.array(expectation).min(1).describe("what must hold, whatever the design (the scenario's own per-design expectations are not used)"),
+  says: z.string().min(1).describe("what the check proves, in the learner's words"),
+});
+const TrafficCheck = z.strictObject({
+  traffic: z.strictObject({ duration: duration.default(8000) }),
+  expect: z.array(expectation).min(1),
+  says: z.string().min(1),
+});
+const AuditCheck = z.strictObject({
+  audit: z.array(z.enum(AUDIT_IDS)).min(1).describe("audit checks that must pass (a warning is not a pass)"),
+  says: z.string().min(1),
+});
+const PlanCheck = z.strictObject({
+  plan: z.strictObject({ without: z.array(z.string().min(1)).min(1).describe("finding ids, or their beginnings (spof.host), that must not be found") }),
+  says: z.string().min(1),
+});
+const AlertCheck = z.strictObject({
+  alert: z.strictObject({ name: z.string().min(1), surge: duration.default(4000).describe("how long the visitor's burst of requests lasts") }),
+  says: z.string().min(1),
+});
+const ReplicationCheck = z.strictObject({
+  replication: z.literal("running").describe("every database server but the primary replicates from it"),
+  says: z.string().min(1),
+});
+
+const Check = z.union([ExperimentCheck, TrafficCheck, AuditCheck, PlanCheck, AlertCheck, ReplicationCheck]);
+
+const blueprintName = z.union([z.string().min(1), z.number().int()]).transform(String);
+const Start = z.union([
+  z.strictObject({ blueprint: blueprintName.describe("copied into the learner's stack.yaml") }),
+  z.strictObject({ lab: blueprintName.describe("the blueprint the lab runs"), plant: z.enum(Object.keys(PLANTS) as [string, ...string[]]).describe("the problem planted in it") }),
+]);
+
+/** The challenge file's schema. */
+export const ChallengeSchema = z.strictObject({
+  title: z.string().min(1),
+  order: z.number().int().min(1).describe("place in `challenge list`"),
+  seed: z.strictObject({ design: z.number().int().min(0).max(3), claim: z.string().min(1) }).describe("the seed design and the claim about it this challenge proves"),
+  story: z.string().min(1),
+  start: Start,
+  goal: z.string().min(1),
+  hints: z.array(z.string().min(1)).min(1),
+  check: z.array(Check).min(1),
+});
+
+export type ChallengeCheck =
+  | { kind: "experiment"; scenario: string; expect: Expectation[]; says: string }
+  | { kind: "traffic"; durationMs: number; expect: Expectation[]; says: string }
+  | { kind: "audit"; ids: string[]; says: string }
+  | { kind: "plan"; without: string[]; says: string }
+  | { kind: "alert"; name: string; surgeMs: number; says: string }
+  | { kind: "replication"; says: string };
+
+/** A validated challenge. */
+export interface Challenge {
+  name: string;
+  title: string;
+  order: number;
+  seed: { design: number; claim: string };
+  story: string;
+  start: { blueprint: string } | { lab: string; plant: string };
+  goal: string;
+  hints: string[];
+  check: ChallengeCheck[];
+}
+
+function toCheck(c: z.output<typeof Check>): ChallengeCheck {
+  if ("experiment" in c) return { kind: "experiment", scenario: c.experiment, expect: c.expect, says: c.says };
+  if ("traffic" in c) return { kind: "traffic", durationMs: c.traffic.duration, expect: c.expect, says: c.says };
+  if ("audit" in c) return { kind: "audit", ids: c.audit, says: c.says };
+  if ("plan" in c) return { kind: "plan", without: c.plan.without, says: c.says };
+  if ("alert" in c) return { kind: "alert", name: c.alert.name, surgeMs: c.alert.surge, says: c.says };
+  return { kind: "replication", says: c.says };
+}
+
+/** Turns the schema's output into a Challenge. */
+export function toChallenge(v: z.output<typeof ChallengeSchema>, name: string): Challenge {
+  return { name, title: v.title, order: v.order, seed: v.seed, story: v.story.trim(), start: v.start, goal: v.goal.trim(), hints: v.hints, check: v.check.map(toCheck) };
+}

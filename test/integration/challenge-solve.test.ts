@@ -1,0 +1,96 @@
+// Reference solutions pass: design 3 (the course's own answer, here the reference for every design
+// challenge) passes them all on one lab, and each troubleshooting challenge's planted lab fails its check
+// until the reference fix, made with exec and reload as a learner would, makes it pass.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { listChallenges } from "../../src/challenge/load.js";
+import { asLearner, check, failingText, learner, start } from "./challenge-support.js";
+import { cli, inHost, isRoot, leftovers, useLab } from "./helpers.js";
+
+const me = learner();
+afterAll(() => rmSync(me.home, { recursive: true, force: true }));
+
+const DESIGN = listChallenges().filter((c) => "blueprint" in c.start).map((c) => c.name);
+
+describe.runIf(isRoot)("design 3 answers every design challenge", () => {
+  useLab("chsolve3", "3-scale_up");
+
+  it.each(DESIGN)("%s passes", (name) => {
+    start(me.home, name, ["--dir", me.dir]);
+    const v = check(me.home, "chsolve3", true);
+    expect(v.checks.every((c) => c.lines.length > 0)).toBe(true);
+    const list = JSON.parse(asLearner(me.home, ["challenge", "list", "--json"]).stdout) as { name: string; solved: boolean }[];
+    expect(list.find((c) => c.name === name)!.solved).toBe(true);
+  });
+});
+
+describe.runIf(isRoot)("a learner's own answer", () => {
+  it("design 1 with a load-balancer pair, and nothing else changed, answers survive-lb-crash", () => {
+    const lab = "chlearn1";
+    cli(["down", "--name", lab]);
+    const { file } = start(me.home, "survive-lb-crash", ["--dir", me.dir]);
+    const text = readFileSync(file!, "utf8");
+    expect(text).toMatch(/loadBalancer:\n {2}count: 1\n {2}algorithm: roundrobin\n {2}ha: single\n/);
+    writeFileSync(file!, text.replace(/count: 1\n(\s+algorithm: roundrobin\n\s+)ha: single/, "count: 2\n$1ha: active-passive"));
+    try {
+      const up = cli(["up", file!, "--name", lab, "-d"], 180_000);
+      expect(up.code, up.stderr).toBe(0);
+      const v = check(me.home, lab, true);
+      expect(v.checks[0]!.lines.map((l) => l.text).join("\n")).toMatch(/longest time the site was down: \d+ ms \(needed: under 2\.00 s\)/);
+    } finally {
+      if (process.env.STACKLAB_KEEP_LAB !== "1") {
+        expect(cli(["down", "--name", lab]).code).toBe(0);
+        expect(leftovers(lab)).toEqual({ namespaces: [], dir: false });
+      }
+    }
+  });
+});
+
+/** The reference fixes, kept here and not shown to learners. */
+const FIXES: Record<string, { lab: string; planted: RegExp; fix: (lab: string) => void; thenReset?: boolean }> = {
+  "web-wrong-port": {
+    lab: "chtrouble1",
+    thenReset: true,
+    planted: /requests that failed: [1-9]\d* \(needed: 0\)/,
+    fix: (lab) => {
+      inHost(lab, "web-1", ["sed", "-i", "s/:8001 max_fails/:8000 max_fails/", "/etc/nginx/nginx.conf"]);
+      expect(cli(["reload", "--name", lab, "web-1", "nginx"]).code).toBe(0);
+    },
+  },
+  "replication-stopped": {
+    lab: "chtrouble2",
+    planted: /db-2: does not replicate \(receiving: No, applying: No\)/,
+    fix: (lab) => void inHost(lab, "db-2", ["mariadb", "-uroot", "-e", "START SLAVE"]),
+  },
+  "firewall-rule-missing": {
+    lab: "chtrouble3",
+    planted: /app-1: no input rule for flow web-app|blocked but should be allowed: web-\d -> app-1/,
+    fix: (lab) => void inHost(lab, "app-1", ["nft", "-f", "/etc/nftables.conf"]),
+  },
+};
+
+describe.runIf(isRoot)("troubleshooting on a planted lab", () => {
+  it.each(Object.keys(FIXES))("%s: the planted lab fails its check, and passes once fixed", (name) => {
+    const { lab, planted, fix, thenReset } = FIXES[name]!;
+    cli(["down", "--name", lab]);
+    try {
+      expect(start(me.home, name, ["--name", lab]).lab).toBe(lab);
+      const before = check(me.home, undefined, false);
+      expect(failingText(before)).toMatch(planted);
+      fix(lab);
+      check(me.home, undefined, true);
+      if (thenReset) {
+        // reset brings the lab up afresh with the problem planted again: the check fails as at the start
+        const r = asLearner(me.home, ["challenge", "reset", "--json"]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ challenge: name, lab });
+        expect(failingText(check(me.home, undefined, false))).toMatch(planted);
+      }
+    } finally {
+      if (process.env.STACKLAB_KEEP_LAB !== "1") {
+        expect(cli(["down", "--name", lab]).code).toBe(0);
+        expect(leftovers(lab)).toEqual({ namespaces: [], dir: false });
+      }
+    }
+  });
+});
