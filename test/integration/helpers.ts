@@ -65,3 +65,14 @@ export function leftovers(lab: string): { namespaces: string[]; dir: boolean } {
 export function userGetJson<T>(lab: string, url: string): T {
   return JSON.parse(inHost(lab, "user", ["curl", "-sf", "--max-time", "5", url])) as T;
 }
+
+/** Waits until `fn` gives something (polling every `everyMs`), or fails saying what was awaited: tests wait for events, bounded. */
+export async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

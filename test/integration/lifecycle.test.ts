@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, isRoot, type CliResult } from "./helpers.js";
+import { BIN, isRoot, type CliResult, until } from "./helpers.js";
 
 // Not under /tmp: each host gets a /tmp of its own, which would hide the lab's folder inside its hosts.
 const HOME = "/var/lib/stacklab-test-lifecycle";
@@ -26,16 +26,6 @@ function start(args: string[]): { child: ChildProcess; output: () => string; don
   return { child, output: () => out, done };
 }
 
-/** Waits for a condition (bounded): the test waits for events, not for a clock. */
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function namespaces(lab: string): string[] {
   return spawnSync("ip", ["netns", "list"], { encoding: "utf8" })

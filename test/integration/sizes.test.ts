@@ -6,7 +6,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cgroupMode, hostCgroups } from "../../src/runtime/cgroups.js";
-import { cli, isRoot, useLab } from "./helpers.js";
+import { cli, isRoot, useLab, until } from "./helpers.js";
 
 const LAB = "szt0";
 const dir = mkdtempSync(join(tmpdir(), "stacklab-sizes-"));
@@ -26,15 +26,6 @@ function size(): SizeStatus {
   return (JSON.parse(r.stdout) as { hosts: { name: string; size?: SizeStatus }[] }).hosts.find((h) => h.name === "server-1")!.size!;
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.skipIf(!isRoot)("server sizes", () => {
   // useLab takes a blueprint name; a design file works the same through `up FILE`.
