@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { BIN, cli, isRoot, useLab } from "./helpers.js";
+import { BIN, cli, isRoot, useLab, labPath } from "./helpers.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
 
 /** Runs a built-in scenario on the lab, prints its figures, and returns the report with the exit code. */
@@ -41,7 +41,7 @@ describe.skipIf(!isRoot)("experiments on design 0", () => {
   });
 
   it("refuses a scenario that does not apply, and a broken scenario file, with exit 2 and the lab unchanged", () => {
-    const state = readFileSync(`/var/lib/stacklab/labs/${LAB}/state.json`, "utf8");
+    const state = readFileSync(labPath(LAB, "state.json"), "utf8");
     const na = cli(["experiment", "kill-lb", "--name", LAB]);
     expect(na.code).toBe(2);
     expect(na.stderr).toMatch(/no load balancer/);
@@ -54,7 +54,7 @@ describe.skipIf(!isRoot)("experiments on design 0", () => {
     const unknown = cli(["experiment", file, "--name", LAB]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/"lb-7" is neither a host/);
-    expect(readFileSync(`/var/lib/stacklab/labs/${LAB}/state.json`, "utf8")).toBe(state);
+    expect(readFileSync(labPath(LAB, "state.json"), "utf8")).toBe(state);
   });
 });
 

@@ -2,7 +2,7 @@
 // it; bad input changes nothing.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { cli, inHost, isRoot, useLab } from "./helpers.js";
+import { cli, inHost, isRoot, useLab, labPath } from "./helpers.js";
 
 const LAB = "fx-f1";
 interface Status { hosts: { name: string; up: boolean; services: { kind: string; healthy: boolean | null; supervisor: string }[] }[] }
@@ -17,7 +17,7 @@ describe.skipIf(!isRoot)("fault injection on a design 1 lab", () => {
   useLab(LAB, "1-distributed_web_infrastructure", { beforeDown: () => cli(["fault", "heal", "--name", LAB]) });
 
   it("rejects faults that make no sense with exit 2 and leaves the lab unchanged", () => {
-    const before = readFileSync(`/var/lib/stacklab/labs/${LAB}/state.json`, "utf8");
+    const before = readFileSync(labPath(LAB, "state.json"), "utf8");
     const cases = [
       { args: ["kill", "lb-2"], says: /no host "lb-2"|neither a host/ },
       { args: ["stop", "lb-1", "nginx"], says: /lb-1 does not run a service "nginx"/ },
@@ -30,7 +30,7 @@ describe.skipIf(!isRoot)("fault injection on a design 1 lab", () => {
       expect(r.code, c.args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(c.says);
     }
-    expect(readFileSync(`/var/lib/stacklab/labs/${LAB}/state.json`, "utf8")).toBe(before);
+    expect(readFileSync(labPath(LAB, "state.json"), "utf8")).toBe(before);
     expect(status().hosts.every((h) => h.up)).toBe(true);
   });
 
@@ -86,7 +86,7 @@ describe.skipIf(!isRoot)("fault injection on a design 1 lab", () => {
   });
 
   it("records every fault and heal in the lab's event log with its time", () => {
-    const events = readFileSync(`/var/lib/stacklab/labs/${LAB}/events.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; time: number; message: string });
+    const events = readFileSync(labPath(LAB, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; time: number; message: string });
     const kinds = events.filter((e) => e.kind === "fault" || e.kind === "heal");
     expect(kinds.filter((e) => e.kind === "fault").map((e) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(/crashed server-2/), expect.stringMatching(/cut server-1 off/), expect.stringMatching(/paused server-2/)]));
     expect(kinds.filter((e) => e.kind === "heal").length).toBeGreaterThanOrEqual(5);

@@ -6,6 +6,13 @@ import { afterAll, beforeAll, expect } from "vitest";
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "stacklab.js");
 export const isRoot = process.getuid?.() === 0;
+/** stacklab's state root as the CLI under test sees it (STACKLAB_HOME, e.g. for a check run beside other labs). */
+export const STATE_ROOT = process.env.STACKLAB_HOME ?? "/var/lib/stacklab";
+
+/** A path in a lab's folder: labPath("t3", "events.jsonl"). */
+export function labPath(lab: string, ...rest: string[]): string {
+  return join(STATE_ROOT, "labs", lab, ...rest);
+}
 
 export interface CliResult {
   code: number;
@@ -57,7 +64,7 @@ export function useLab(lab: string, blueprint: string, opts: { check?: (up: CliR
 /** Namespaces, processes and files left by a lab (all empty after a clean teardown). */
 export function leftovers(lab: string): { namespaces: string[]; dir: boolean } {
   const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n").map((l) => l.split(" ")[0]!).filter((n) => n.startsWith(`stacklab-${lab}.`));
-  const dir = spawnSync("test", ["-e", `/var/lib/stacklab/labs/${lab}`]).status === 0;
+  const dir = spawnSync("test", ["-e", labPath(lab)]).status === 0;
   return { namespaces: ns, dir };
 }
 

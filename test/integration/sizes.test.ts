@@ -6,7 +6,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cgroupMode, hostCgroups } from "../../src/runtime/cgroups.js";
-import { cli, isRoot, useLab, until } from "./helpers.js";
+import { cli, isRoot, useLab, until, labPath } from "./helpers.js";
 
 const LAB = "szt0";
 const dir = mkdtempSync(join(tmpdir(), "stacklab-sizes-"));
@@ -85,7 +85,7 @@ describe.skipIf(!isRoot)("server sizes", () => {
     expect(s.memoryUsed).toBeLessThanOrEqual(s.memoryBytes);
     expect(cli(["status", "--name", LAB]).stdout).toMatch(/killed out of memory/);
     // The host's reporter tells the lab's event log what the kernel did.
-    await until("the OOM event in the lab's log", () => readFileSync("/var/lib/stacklab/labs/szt0/events.jsonl", "utf8").includes('"source":"kernel"'), 30_000);
+    await until("the OOM event in the lab's log", () => readFileSync(labPath(LAB, "events.jsonl"), "utf8").includes('"source":"kernel"'), 30_000);
     expect(cli(["fault", "heal", "--name", LAB]).code).toBe(0);
     await until("the site to answer", () => cli(["exec", "--name", LAB, "user", "--", "curl", "-sf", "--max-time", "5", "-o", "/dev/null", "http://www.foobar.com/healthz"]).code === 0);
   });
@@ -109,7 +109,7 @@ describe.skipIf(!isRoot)("server sizes", () => {
     const up = cli(["up", big, "--name", "sztbig"]);
     expect(up.code).toBe(2);
     expect(up.stderr).toMatch(/server-1 \(64 cores, 512Mi\): bigger than this whole machine/);
-    expect(existsSync("/var/lib/stacklab/labs/sztbig")).toBe(false);
+    expect(existsSync(labPath("sztbig"))).toBe(false);
     const many = join(dir, "many.yaml");
     const n = cpus().length + 1;
     writeFileSync(many, `servers:\n  - roles: [web, app, db]\n    count: ${n}\n    size: {cpu: 1, memory: 512Mi}\n`);
