@@ -10,6 +10,7 @@ import { SERVICES } from "./services/index.js";
 import { renderInitSql } from "./services/mariadb-init.js";
 import { publishServiceFiles } from "./publish.js";
 import type { ServiceContext } from "./services/types.js";
+import { envLine } from "../app/env-file.js";
 
 /** The files of one host: identity, configs from the renderers, TLS, and one runit service per implemented service. */
 export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
@@ -37,7 +38,7 @@ export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
 function appDirLine(ctx: ServiceContext): string {
   const app = ctx.model.app;
   if (app.type !== "custom") return "";
-  return `APP_DIR=${resolve(ctx.specDir ?? process.cwd(), app.dir ?? ".")}\n`;
+  return `${envLine("APP_DIR", resolve(ctx.specDir ?? process.cwd(), app.dir ?? "."))}\n`;
 }
 
 /** Service kinds of the design that this version of stacklab does not run yet. */
