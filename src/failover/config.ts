@@ -1,11 +1,11 @@
 // The configuration files of the database agents and the failover controller: pure functions of the model.
-import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { PORTS, type Host, type Model } from "../model/index.js";
 import { header, hostByName, hostsWithRole, privateAddress } from "../render/config/common.js";
 import { APP_DB, TLS_FILES } from "../render/config/paths.js";
 import { SEMISYNC_TIMEOUT_MS } from "../render/config/mariadb.js";
 import type { RenderedFile, Secrets } from "../render/config/types.js";
+import { derivedSecrets } from "../runtime/secrets.js";
 
 /** Where each piece lives inside the hosts. */
 export const FAILOVER_PATHS = {
@@ -90,9 +90,7 @@ export interface ControllerConfig {
 
 /** Secrets of the failover machinery, derived from the lab's root secret (placeholders stay placeholders). */
 export function failoverSecrets(secrets: Secrets): { agent: string; token: string } {
-  if (secrets.mysqlRoot.startsWith("<secret:")) return { agent: "<secret:db-agent>", token: "<secret:failover-token>" };
-  const derive = (what: string) => createHmac("sha256", secrets.mysqlRoot).update(`stacklab ${what}`).digest("base64url").slice(0, 32);
-  return { agent: derive("db-agent"), token: derive("failover-api") };
+  return derivedSecrets(secrets);
 }
 
 /** True when the design runs database agents (it has replicas). */
