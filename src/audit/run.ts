@@ -16,7 +16,7 @@ import { checkCaConstraints } from "./ca-constraints.js";
 import type { AuditCheck, AuditReport, CheckStatus } from "./types.js";
 
 /** The order checks are reported in. */
-export const CHECK_ORDER = ["firewall", "reachability", "vrrp", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "ca-constraints", "redirect", "hsts", "plaintext", "db-grants", "privileges", "secrets"];
+export const CHECK_ORDER = ["firewall", "reachability", "vrrp", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "ca-constraints", "redirect", "hsts", "headers", "plaintext", "db-grants", "privileges", "secrets"];
 
 async function allChecks(ctx: AuditContext): Promise<AuditCheck[]> {
   const inventories = await readInventories(ctx);

@@ -229,7 +229,7 @@ describe("nginx.conf", () => {
     expect(c).toContain("ssl_certificate /etc/ssl/stacklab/site.crt;");
     expect(c).toContain("ssl_certificate_key /etc/ssl/stacklab/site.key;");
     expect(c).toContain("return 301 https://$host$request_uri;");
-    expect(c).toContain('add_header Strict-Transport-Security "max-age=300" always;');
+    expect(c).toContain('add_header Strict-Transport-Security "max-age=63072000" always;');
     expect(c).toContain('proxy_set_header X-Served-By-LB "";');
     expect(c).not.toContain("stub_status");
   });
