@@ -2,10 +2,12 @@
 import type { Command } from "commander";
 import { analyze, atLeast, formatPlan, parseAvailabilityOverrides, parseSeverity } from "../../analysis/index.js";
 import { buildModel } from "../../model/index.js";
-import { color, designArgs, EXIT, ExitCode, output, resolveDesign, type DesignOptions } from "../common.js";
+import { planSarif } from "../../analysis/sarif.js";
+import { color, designArgs, EXIT, ExitCode, output, resolveDesign, sarifTarget, writeSarif, type DesignOptions } from "../common.js";
 
 interface PlanOptions extends DesignOptions {
   json?: boolean;
+  sarif?: string;
   failOn?: string;
   availability: string[];
 }
@@ -18,6 +20,7 @@ export function collect(value: string, previous: string[]): string[] {
 export function register(program: Command): void {
   designArgs(program.command("plan").description("find the design's single points of failure and other weak points, and estimate its availability"))
     .option("--json", "print JSON")
+    .option("--sarif <file>", "also write the findings as SARIF 2.1.0 (rule ids, severity, location in the spec) for code-scanning tools")
     .option("--fail-on <severity>", "exit 1 when a finding of this severity or worse exists (critical, high, medium, low, info)")
     .option("--availability <key=value>", "override an availability assumption: server, loadBalancer or dns, e.g. server=0.995 (repeatable)", collect, [])
     .action(async (file: string | undefined, opts: PlanOptions) => {
@@ -25,6 +28,10 @@ export function register(program: Command): void {
       const overrides = parseAvailabilityOverrides(opts.availability);
       const { stack, source } = await resolveDesign(file, opts);
       const report = analyze(buildModel(stack), { availability: overrides });
+      if (opts.sarif) {
+        const target = sarifTarget(source);
+        writeSarif(opts.sarif, planSarif(report, stack, target.uri, target.locator));
+      }
       output(report, opts.json, (r) => formatPlan(r, { source, paint: color, width: Math.min(process.stdout.columns ?? 100, 120) }));
       if (failOn && report.findings.some((f) => atLeast(f.severity, failOn))) throw new ExitCode(EXIT.failed);
     });
