@@ -3,8 +3,15 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
-import { derivedSecrets, mask, type Secrets } from "../../src/runtime/secrets.js";
+import { describe, expect, it, vi } from "vitest";
+import { derivedSecrets, labSecrets, mask, type Secrets } from "../../src/runtime/secrets.js";
+
+// Lets a test play the second of two first callers: it looked for secrets.json before the first one wrote it.
+const race = vi.hoisted(() => ({ missed: false }));
+vi.mock("node:fs", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:fs")>();
+  return { ...real, existsSync: (p: import("node:fs").PathLike) => (race.missed && String(p).endsWith("secrets.json") ? false : real.existsSync(p)) };
+});
 import { failoverSecrets } from "../../src/failover/config.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -49,6 +56,26 @@ describe("the CLI's error path", () => {
 });
 
 describe("secrets.json", () => {
+  it("is never replaced by a second first caller that looked before the first one wrote it", () => {
+    const home = mkdtempSync(join(tmpdir(), "se-excl-"));
+    const saved = process.env.STACKLAB_HOME;
+    process.env.STACKLAB_HOME = home;
+    try {
+      mkdirSync(join(home, "labs", "seexcl"), { recursive: true });
+      const first = labSecrets("seexcl");
+      race.missed = true;
+      const second = labSecrets("seexcl");
+      race.missed = false;
+      expect(second).toEqual(first);
+      expect(JSON.parse(readFileSync(join(home, "labs", "seexcl", "secrets.json"), "utf8"))).toEqual(first);
+      expect(readdirSync(join(home, "labs", "seexcl"))).toEqual(["secrets.json"]);
+    } finally {
+      race.missed = false;
+      if (saved === undefined) delete process.env.STACKLAB_HOME;
+      else process.env.STACKLAB_HOME = saved;
+    }
+  });
+
   it("is created exclusively: racing first callers all get the same passwords, mode 600", async () => {
     const home = mkdtempSync(join(tmpdir(), "se-race-"));
     const labs = Array.from({ length: 40 }, (_, i) => `serace${i}`);
