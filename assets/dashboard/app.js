@@ -1,9 +1,10 @@
 /* global document, window, fetch, uPlot, setTimeout, clearTimeout, setInterval */
 // The dashboard page: polls /api/state, /api/series and /api/events every second and draws them;
-// the fault panel POSTs to /api/fault and /api/heal with this run's token.
+// the fault panel POSTs to /api/fault and /api/heal. The run's token travels in an HttpOnly cookie this
+// script never sees; a read-only dashboard hides the panel.
 (function () {
   "use strict";
-  const TOKEN = document.querySelector('meta[name="stacklab-token"]').content;
+  const READ_ONLY = document.querySelector('meta[name="stacklab-read-only"]').content === "true";
   const POLL_MS = 1000;
   const KEEP_S = 300;
   const COLORS = ["#5aa9ff", "#2fbf71", "#f2a93b", "#b08cff", "#ff7eb6", "#3ddbd9", "#ff5a52", "#c9d1d9"];
@@ -20,7 +21,7 @@
   }
 
   async function postJson(path, value) {
-    const r = await fetch(path, { method: "POST", headers: { "content-type": "application/json", "x-stacklab-token": TOKEN }, body: JSON.stringify(value) });
+    const r = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, credentials: "same-origin", body: JSON.stringify(value) });
     const body = await r.json();
     if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
     return body;
@@ -412,6 +413,8 @@
     }, 150);
   });
 
+  // a read-only dashboard (--read-only) refuses the buttons anyway; the panel is not shown
+  if (READ_ONLY) $("faults-card").hidden = true;
   poll();
   setInterval(poll, POLL_MS);
 })();

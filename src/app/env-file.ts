@@ -54,16 +54,25 @@ export function loadEnv(file: string | undefined, environment: NodeJS.ProcessEnv
   return merged;
 }
 
-/** Writes KEY=VALUE lines (sorted keys, values double-quoted when they hold spaces, quotes or #) that parseEnvFile reads back. */
+/** Writes KEY=VALUE lines (sorted keys) that parseEnvFile reads back exactly. */
 export function formatEnvFile(values: Record<string, string | number | undefined>): string {
   return Object.keys(values)
     .sort()
     .flatMap((key) => {
       const value = values[key];
-      if (value === undefined) return [];
-      const text = String(value);
-      return [`${key}=${/[\s"'#\\]/.test(text) ? `"${text.replace(/(["\\])/g, "\\$1").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")}"` : text}`];
+      return value === undefined ? [] : [`${envLine(key, String(value))}\n`];
     })
-    .map((line) => `${line}\n`)
     .join("");
+}
+
+/**
+ * One KEY=VALUE line that parseEnvFile reads back as exactly `value`: double-quoted and escaped whenever the value
+ * holds a space, a quote, `#`, a backslash or a control character, or could be read as quoted. The key must be a name.
+ */
+export function envLine(key: string, value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`env file: ${JSON.stringify(key)} is not a variable name`);
+  // eslint-disable-next-line no-control-regex -- control characters are what must be escaped
+  if (!/[\s"'#\\\u0000-\u001f\u007f]/.test(value)) return `${key}=${value}`;
+  const escaped = value.replace(/(["\\])/g, "\\$1").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+  return `${key}="${escaped}"`;
 }

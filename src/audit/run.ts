@@ -12,10 +12,11 @@ import { checkPrivileges } from "./privileges.js";
 import { judgeMatrix, judgeVrrp, probeMatrix } from "./reachability.js";
 import { checkSecrets } from "./secret-leaks.js";
 import { checkTls, TLS_CHECKS } from "./tls-checks.js";
+import { checkCaConstraints } from "./ca-constraints.js";
 import type { AuditCheck, AuditReport, CheckStatus } from "./types.js";
 
 /** The order checks are reported in. */
-export const CHECK_ORDER = ["firewall", "reachability", "vrrp", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts", "plaintext", "db-grants", "privileges", "secrets"];
+export const CHECK_ORDER = ["firewall", "reachability", "vrrp", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "ca-constraints", "redirect", "hsts", "headers", "plaintext", "db-grants", "privileges", "secrets"];
 
 async function allChecks(ctx: AuditContext): Promise<AuditCheck[]> {
   const inventories = await readInventories(ctx);
@@ -25,6 +26,7 @@ async function allChecks(ctx: AuditContext): Promise<AuditCheck[]> {
     timed([{ id: "firewall", title: "host firewalls" }], async () => [await checkFirewalls(ctx, inventories)]),
     timed([{ id: "db-grants", title: "database privileges" }], async () => [await checkGrants(ctx)]),
     timed([{ id: "privileges", title: "services run unprivileged" }], async () => [checkPrivileges(ctx, inventories)]),
+    timed([{ id: "ca-constraints", title: "lab CA signs only the lab" }], async () => [await checkCaConstraints(ctx.lab, ctx.model)]),
   ]);
   // The secrets check serves the dashboard for a moment, whose health probes would cross the captured segment.
   const probing = await Promise.all([

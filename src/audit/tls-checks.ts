@@ -156,8 +156,10 @@ export function judgeHttp(model: Model, sections: Map<string, string>): CheckRes
   const site = `www.${model.domain}`;
   const redirect: string[] = [];
   const hsts: string[] = [];
+  const headers: string[] = [];
   let badRedirect = 0;
   let badHsts = 0;
+  let badHeaders = 0;
   for (const e of model.entryPoints) {
     const r = (sections.get(`redirect ${e.address}`) ?? "").trim();
     const [code = "", location = ""] = r.split(" ");
@@ -168,13 +170,16 @@ export function judgeHttp(model: Model, sections: Map<string, string>): CheckRes
     const h = sections.get(`hsts ${e.address}`) ?? "";
     const status = /^HTTP\/\S+ (\d{3})/m.exec(h)?.[1];
     const maxAge = Number(/^strict-transport-security:.*max-age=(\d+)/im.exec(h)?.[1] ?? 0);
-    const hOk = status !== undefined && maxAge > 0;
+    const hOk = status !== undefined && maxAge >= MIN_HSTS_SECONDS;
     if (!hOk) badHsts++;
     hsts.push(
       hOk
         ? `${e.address}: https://${site}/ answers ${status} over a chain curl verified, with Strict-Transport-Security max-age=${maxAge}`
-        : `FAIL ${e.address}: ${status ? `answers ${status} without a Strict-Transport-Security header` : `no verified HTTPS answer (${h.trim().split("\n").pop() ?? ""})`}`,
+        : `FAIL ${e.address}: ${!status ? `no verified HTTPS answer (${h.trim().split("\n").pop() ?? ""})` : maxAge ? `Strict-Transport-Security max-age=${maxAge} is under ${MIN_HSTS_SECONDS} s (180 days)` : `answers ${status} without a Strict-Transport-Security header`}`,
     );
+    const missing = status ? missingHeaders(h) : ["(no answer)"];
+    if (missing.length) badHeaders++;
+    headers.push(missing.length ? `FAIL ${e.address}: https://${site}/ lacks ${missing.join(", ")}` : `${e.address}: ${SECURITY_HEADERS.map((x) => x.name).join(", ")} present`);
   }
   return [
     {
@@ -191,10 +196,32 @@ export function judgeHttp(model: Model, sections: Map<string, string>): CheckRes
       summary: badHsts ? `${badHsts} entry address${badHsts > 1 ? "es answer" : " answers"} HTTPS without HSTS or without a verified chain` : "HTTPS answers carry Strict-Transport-Security, over a chain the visitor's curl verifies",
       details: hsts,
     },
+    {
+      id: "headers",
+      title: "security headers",
+      status: badHeaders ? "fail" : "pass",
+      summary: badHeaders ? `${badHeaders} entry address${badHeaders > 1 ? "es answer" : " answers"} without ${SECURITY_HEADERS.map((x) => x.name).join(", ")}` : "pages carry X-Content-Type-Options: nosniff, a Referrer-Policy and a Content-Security-Policy",
+      details: headers,
+    },
   ];
 }
 
-const TLS_IDS = ["https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts"] as const;
+/** HSTS shorter than this fails: 180 days, the least testssl and Mozilla's guidelines accept (stacklab sends two years). */
+export const MIN_HSTS_SECONDS = 15_552_000;
+
+/** Headers every page of the site must carry, and what their value must say. */
+const SECURITY_HEADERS = [
+  { name: "X-Content-Type-Options", test: /^nosniff$/i },
+  { name: "Referrer-Policy", test: /\S/ },
+  { name: "Content-Security-Policy", test: /default-src/ },
+];
+
+/** The security headers an HTTP answer (curl -D - output) lacks or carries with a useless value. */
+export function missingHeaders(answer: string): string[] {
+  return SECURITY_HEADERS.filter((x) => !answer.split("\n").some((line) => line.toLowerCase().startsWith(`${x.name.toLowerCase()}:`) && x.test.test(line.slice(x.name.length + 1).trim()))).map((x) => x.name);
+}
+
+const TLS_IDS = ["https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts", "headers"] as const;
 /** The ids and titles of the TLS checks, for reporting them when they cannot run. */
 export const TLS_CHECKS = TLS_IDS.map((id) => ({ id, title: id }));
 
@@ -216,6 +243,7 @@ export async function checkTls(ctx: AuditContext): Promise<CheckResult[]> {
       skip("certificates", "certificates"),
       skip("redirect", "HTTP redirects to HTTPS"),
       skip("hsts", "HSTS"),
+      skip("headers", "security headers"),
     ];
   }
   const [probed, http] = await Promise.all([

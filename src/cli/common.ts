@@ -1,7 +1,10 @@
 // Shared pieces of the command-line: loading a design, printing a result, exit codes (colours live in util/color.ts).
 import { Command, Option } from "commander";
-import { existsSync } from "node:fs";
-import { loadBlueprint } from "../blueprints/index.js";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { relative, resolve, sep } from "node:path";
+import { findBlueprint, loadBlueprint } from "../blueprints/index.js";
+import type { Locator, SarifLog } from "../analysis/sarif.js";
+import { specRegion } from "../spec/region.js";
 import { loadStackFile } from "../spec/load.js";
 import { SpecInvalidError, UsageError } from "../spec/errors.js";
 import type { Stack } from "../spec/schema.js";
@@ -44,4 +47,21 @@ export async function resolveDesign(file: string | undefined, opts: DesignOption
 /** Prints a typed result as JSON or as text made from the same value. */
 export function output<T>(value: T, json: boolean | undefined, toText: (v: T) => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${toText(value)}\n`);
+}
+
+/**
+ * The design file behind a source (`stack.yaml`, or a blueprint's file) as SARIF wants it: a path relative to the
+ * current folder, and a locator of spec paths in its text (line 1 for a design written in TypeScript).
+ */
+export function sarifTarget(source: string): { uri: string; locator: Locator } {
+  const file = source.startsWith("blueprint ") ? findBlueprint(source.slice("blueprint ".length)).file : source;
+  const text = existsSync(file) && !/\.[cm]?[jt]s$/.test(file) ? readFileSync(file, "utf8") : "";
+  const uri = relative(process.cwd(), resolve(file)).split(sep).join("/");
+  return { uri, locator: (path) => (text ? specRegion(text, path) : { startLine: 1, startColumn: 1 }) };
+}
+
+/** Writes a SARIF log to a file (mode 644) and says so on stderr. */
+export function writeSarif(file: string, log: SarifLog): void {
+  writeFileSync(file, `${JSON.stringify(log, null, 2)}\n`);
+  process.stderr.write(`wrote ${file}: SARIF 2.1.0, ${log.runs[0]?.results.length ?? 0} result(s)\n`);
 }

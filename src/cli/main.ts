@@ -3,6 +3,22 @@ import { Command, CommanderError } from "commander";
 import { SpecInvalidError, UsageError, formatProblems } from "../spec/errors.js";
 import { EXIT, ExitCode, color } from "./common.js";
 import { registerAll } from "./commands/index.js";
+import { mask } from "../runtime/secrets.js";
+
+let masking = false;
+
+/**
+ * Every text the CLI prints, on stdout or stderr (tables, JSON, progress lines, errors from apply, deploy, db),
+ * goes through the one masking function: no printer can forget it.
+ */
+export function installMasking(): void {
+  if (masking) return;
+  masking = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === "string" ? mask(chunk) : chunk, ...rest)) as typeof stream.write;
+  }
+}
 
 /** Builds the commander program with every verb registered. */
 export function buildProgram(): Command {
@@ -19,6 +35,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with arguments; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  installMasking();
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
     return EXIT.ok;

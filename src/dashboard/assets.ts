@@ -41,7 +41,7 @@ export function loadAssets(): Map<string, Asset> {
   return out;
 }
 
-/** The page itself, with this run's token in a meta tag for its scripts to send back. */
-export function pageHtml(token: string): string {
-  return readFileSync(join(assetsDir(), "index.html"), "utf8").replace("__STACKLAB_TOKEN__", token);
+/** The page itself; it never holds the token (that stays in the HttpOnly cookie), only whether the buttons work. */
+export function pageHtml(readOnly: boolean): string {
+  return readFileSync(join(assetsDir(), "index.html"), "utf8").replace("__STACKLAB_READ_ONLY__", String(readOnly));
 }

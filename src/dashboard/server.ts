@@ -7,7 +7,7 @@ import { UsageError } from "../spec/errors.js";
 import { parseFault, parseHeal, type FaultAction } from "./actions.js";
 import { loadAssets, pageHtml, type Asset } from "./assets.js";
 import { challengePanel } from "./challenge.js";
-import { newToken, refusal, TOKEN_HEADER } from "./guard.js";
+import { cookieToken, newToken, refusal, sameToken, tokenCookie, TOKEN_PARAM, unauthorizedPage } from "./guard.js";
 
 /** What the server serves; DashboardLab implements it for a real lab, tests pass a fake. */
 export interface DashboardBackend {
@@ -22,6 +22,7 @@ export interface DashboardBackend {
 
 /** A running dashboard. */
 export interface RunningDashboard {
+  /** The address to open, with this run's token (`?token=`): the only way in. */
   url: string;
   port: number;
   token: string;
@@ -38,8 +39,8 @@ const SECURITY_HEADERS = {
 
 const MAX_BODY = 16 * 1024;
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer, cache = false): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, "content-type": type, "cache-control": cache ? "max-age=300" : "no-store" });
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, cache = false, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, "content-type": type, "cache-control": cache ? "private, max-age=300" : "no-store", ...extra });
   res.end(body);
 }
 
@@ -72,7 +73,7 @@ function sinceParam(url: URL): number {
 }
 
 /** The request handler: routes, guard, JSON answers with every secret value redacted. */
-export function createHandler(backend: DashboardBackend, opts: { token: string; port: () => number; assets?: Map<string, Asset>; challenge?: () => unknown }): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(backend: DashboardBackend, opts: { token: string; port: () => number; assets?: Map<string, Asset>; readOnly?: boolean; challenge?: () => unknown }): (req: IncomingMessage, res: ServerResponse) => void {
   const assets = opts.assets ?? loadAssets();
   const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, "application/json; charset=utf-8", redact(JSON.stringify(value), backend.secrets()));
   return (req, res) => {
@@ -80,15 +81,25 @@ export function createHandler(backend: DashboardBackend, opts: { token: string; 
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    const refused = refusal({ method: req.method, remote: req.socket.remoteAddress, host: header("host"), origin: header("origin"), contentType: header("content-type"), token: header(TOKEN_HEADER) }, opts.port(), opts.token);
-    if (refused) return json(res, refused.status, { error: refused.reason });
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const fromUrl = req.method === "GET" ? (url.searchParams.get(TOKEN_PARAM) ?? undefined) : undefined;
+    const fromCookie = cookieToken(header("cookie"), opts.port());
+    const token = sameToken(fromCookie, opts.token) ? fromCookie : fromUrl;
+    const refused = refusal({ method: req.method, remote: req.socket.remoteAddress, host: header("host"), origin: header("origin"), contentType: header("content-type"), token }, opts.port(), opts.token);
+    if (refused?.status === 401 && !url.pathname.startsWith("/api/")) return send(res, 401, "text/html; charset=utf-8", unauthorizedPage(opts.port()));
+    if (refused) return json(res, refused.status, { error: refused.reason });
+    if (url.searchParams.has(TOKEN_PARAM)) {
+      // the token moves from the URL into the cookie, and the address bar (and history) forget it
+      url.searchParams.delete(TOKEN_PARAM);
+      return send(res, 303, "text/plain; charset=utf-8", "", false, { location: `${url.pathname}${url.search}`, "set-cookie": tokenCookie(opts.port(), opts.token) });
+    }
     const route = `${req.method} ${url.pathname}`;
+    if (opts.readOnly && req.method === "POST") return json(res, 403, { error: "this dashboard is read-only (started with --read-only): it cannot break or heal hosts" });
     const answer = async (): Promise<void> => {
       switch (route) {
         case "GET /":
         case "GET /index.html":
-          return send(res, 200, "text/html; charset=utf-8", pageHtml(opts.token));
+          return send(res, 200, "text/html; charset=utf-8", pageHtml(opts.readOnly === true));
         case "GET /api/state":
           return json(res, 200, await backend.state());
         case "GET /api/series":
@@ -115,11 +126,11 @@ export function createHandler(backend: DashboardBackend, opts: { token: string; 
 }
 
 /** Starts the dashboard on 127.0.0.1:`port` (0: any free port) and resolves once it listens. */
-export async function startDashboard(backend: DashboardBackend, port: number): Promise<RunningDashboard> {
+export async function startDashboard(backend: DashboardBackend, port: number, opts: { readOnly?: boolean } = {}): Promise<RunningDashboard> {
   const token = newToken();
   const server = createServer();
   let bound = port;
-  server.on("request", createHandler(backend, { token, port: () => bound }));
+  server.on("request", createHandler(backend, { token, port: () => bound, readOnly: opts.readOnly === true }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
@@ -129,7 +140,7 @@ export async function startDashboard(backend: DashboardBackend, port: number): P
   });
   bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${bound}/`,
+    url: `http://127.0.0.1:${bound}/?${TOKEN_PARAM}=${token}`,
     port: bound,
     token,
     server,

@@ -11,6 +11,7 @@ import { renderInitSql } from "./services/mariadb-init.js";
 import { publishServiceFiles } from "./publish.js";
 import { sizeReporterFiles } from "./size-reporter.js";
 import type { ServiceContext } from "./services/types.js";
+import { envLine } from "../app/env-file.js";
 
 /** The files of one host: identity, configs from the renderers, TLS, and one runit service per implemented service. */
 export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
@@ -39,7 +40,7 @@ export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
 function appDirLine(ctx: ServiceContext): string {
   const app = ctx.model.app;
   if (app.type !== "custom") return "";
-  return `APP_DIR=${resolve(ctx.specDir ?? process.cwd(), app.dir ?? ".")}\n`;
+  return `${envLine("APP_DIR", resolve(ctx.specDir ?? process.cwd(), app.dir ?? "."))}\n`;
 }
 
 /** Service kinds of the design that this version of stacklab does not run yet. */

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { run, spawnDetached, type CommandResult, type RunOptions } from "./exec.js";
 import { hostDir, hostNetns, labDir } from "./paths.js";
 import { procRecord, type ProcRecord } from "./state.js";
+import { shellQuote } from "../render/shell.js";
 
 /** Directories of the machine a host gets its own copy of (bind-mounted over the real ones). */
 export const BIND_DIRS = ["var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/lib/prometheus", "var/log", "var/www", "run", "tmp"] as const;
@@ -51,27 +52,27 @@ export function chownTo(path: string, user: string): void {
 }
 
 /** The shell script that becomes the host: private mounts at the standard paths, hostname, then runsvdir as init. */
-export function initScript(lab: string, host: string): string {
+export function initScript(lab: string, host: string, visible: string[] = visiblePaths(lab)): string {
   const root = hostDir(lab, host);
   // Folders of this machine the host's services run from (stacklab itself, a custom app): if one lies under
   // a folder the host gets its own copy of (e.g. a clone in /tmp), it is bound again on top, so it stays visible.
-  const hidden = visiblePaths(lab).filter((p) => BIND_DIRS.some((d) => p === `/${d}` || p.startsWith(`/${d}/`)));
+  const hidden = visible.filter((p) => BIND_DIRS.some((d) => p === `/${d}` || p.startsWith(`/${d}/`)));
   const stash = (i: number) => `"$R/.visible/${i}"`;
   return [
     "#!/bin/sh",
     `# stacklab host init: lab ${lab}, host ${host}. Runs as PID 1 of the host's PID namespace.`,
     "set -e",
-    `R='${root}'`,
+    `R=${shellQuote(root)}`,
     // /etc: the machine's /etc with the host's own files layered on top, so Debian's defaults stay visible.
     'mount -t overlay stacklab-etc -o "lowerdir=/etc,upperdir=$R/etc,workdir=$R/.overlay/etc" /etc',
-    ...hidden.map((p, i) => `mkdir -p ${stash(i)} && mount --bind '${p}' ${stash(i)}`),
+    ...hidden.map((p, i) => `mkdir -p ${stash(i)} && mount --bind ${shellQuote(p)} ${stash(i)}`),
     // (a folder whose package is not installed has nothing to hide, so it is skipped)
     ...BIND_DIRS.map((d) => `if [ -d /${d} ]; then mount --bind "$R/${d}" /${d}; fi`),
-    ...hidden.map((p, i) => `mkdir -p '${p}' && mount --bind ${stash(i)} '${p}'`),
+    ...hidden.map((p, i) => `mkdir -p ${shellQuote(p)} && mount --bind ${stash(i)} ${shellQuote(p)}`),
     // runit's control FIFOs must be the same inodes inside and outside the host (an overlay gives its own),
     // so that stacklab can send `sv`-style commands from this machine: the service folder is bound, not overlaid.
     `mount --bind "$R/etc/stacklab/service" ${SERVICE_DIR}`,
-    `hostname ${host}`,
+    `hostname ${shellQuote(host)}`,
     "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_nonlocal_bind=1 net.ipv4.tcp_fin_timeout=5 2>/dev/null || true",
     // The host's firewall loads at boot, before any service starts, as nftables.service does on Debian.
     "if [ -f /etc/nftables.conf ]; then nft -f /etc/nftables.conf; fi",

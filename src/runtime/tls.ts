@@ -13,19 +13,39 @@ export const TLS_DIR = "/etc/ssl/stacklab";
 export const APP_TLS_NAME = "app.internal";
 /** Extra name every database host's certificate carries. */
 export const DB_TLS_NAME = "db.internal";
-/** Site certificates last this long: long enough for a lab, short enough to look like a real one. */
-const DAYS = 90;
+/** Certificates, the CA's included, last this long (Mozilla's guidelines 6.0): long enough for a lab, short enough to look like a real one. */
+export const DAYS = 90;
+/** The lab's whole address block: the only addresses the CA may sign. */
+export const LAB_IP_CONSTRAINT = { network: "198.18.0.0", mask: "255.254.0.0" } as const;
+/** Servers per group a lab may scale to (the schema's maximum count), so hosts added later stay inside the CA's names. */
+const MAX_PER_GROUP = 40;
+
+/**
+ * The names the lab CA may sign (X.509 name constraints): the design's domain and its subdomains, `internal`
+ * (app.internal, db.internal), each host name of the lab and the names its groups may scale to, and 198.18.0.0/15.
+ * A browser that trusts the CA therefore trusts it for nothing else; any other name or address fails verification.
+ */
+export function caPermittedNames(model: Model): string[] {
+  const hosts = new Set<string>();
+  for (const h of model.hosts) {
+    hosts.add(h.name);
+    const numbered = /^(.*)-\d+$/.exec(h.name);
+    if (numbered) for (let i = 1; i <= MAX_PER_GROUP; i++) hosts.add(`${numbered[1]}-${i}`);
+  }
+  return [model.domain, "internal", ...[...hosts].sort()].map((n) => `DNS:${n}`).concat(`IP:${LAB_IP_CONSTRAINT.network}/${LAB_IP_CONSTRAINT.mask}`);
+}
 
 interface KeyPair {
   crt: string;
   key: string;
 }
 
-async function makeCa(dir: string): Promise<KeyPair> {
+async function makeCa(dir: string, model: Model): Promise<KeyPair> {
   const crt = join(dir, "ca.crt");
   const key = join(dir, "ca.key");
   if (!existsSync(crt)) {
-    await run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt, "-days", "365", "-subj", "/O=stacklab lab CA/CN=stacklab lab CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    const constraints = `critical,${caPermittedNames(model).map((n) => `permitted;${n}`).join(",")}`;
+    await run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt, "-days", String(DAYS), "-subj", "/O=stacklab lab CA/CN=stacklab lab CA", "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-addext", `nameConstraints=${constraints}`]);
     chmodSync(key, 0o600);
   }
   return { crt: readFileSync(crt, "utf8"), key };
@@ -54,7 +74,7 @@ export async function labTlsFiles(lab: string, model: Model): Promise<Map<string
   if (model.tls.mode === "none") return out;
   const dir = join(labDir(lab), "tls");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ca = await makeCa(dir);
+  const ca = await makeCa(dir, model);
   const siteNames = [model.domain, `www.${model.domain}`, ...model.dns.records.map((r) => r.fqdn)];
   const site = existsSync(join(dir, "site.crt"))
     ? { crt: readFileSync(join(dir, "site.crt"), "utf8"), key: readFileSync(join(dir, "site.key"), "utf8") }

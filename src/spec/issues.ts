@@ -6,8 +6,12 @@ import { keyHint, shorthandHint, suggestKey, valueHint } from "./suggest.js";
 type Issue = z.core.$ZodIssue;
 
 /** Problems for all of a parse's issues; a key reported missing is left out when an unknown key next to it is its likely misspelling. */
-export function issuesToProblems(issues: readonly Issue[]): RawProblem[] {
-  const problems = issues.flatMap(issueToProblems);
+export function issuesToProblems(issues: readonly Issue[], limit = Infinity): RawProblem[] {
+  const problems: RawProblem[] = [];
+  for (const issue of issues) {
+    if (problems.length >= limit) break;
+    problems.push(...issueToProblems(issue, limit - problems.length));
+  }
   const covered = new Set(problems.flatMap((p) => (p.covers ? [JSON.stringify(p.covers)] : [])));
   return problems.filter((p) => !(p.message === MISSING && covered.has(JSON.stringify(p.at))));
 }
@@ -15,10 +19,10 @@ export function issuesToProblems(issues: readonly Issue[]): RawProblem[] {
 const MISSING = "is required";
 
 /** One or more problems for a zod issue (an unknown-keys issue gives one problem per key). */
-export function issueToProblems(issue: Issue): RawProblem[] {
+export function issueToProblems(issue: Issue, limit = Infinity): RawProblem[] {
   const at = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => {
+    return issue.keys.slice(0, limit).map((key) => {
       const meant = suggestKey(at, key);
       return { at: [...at, key], onKey: true, message: withHint(`unknown key ${JSON.stringify(key)}`, keyHint(at, key)), ...(meant ? { covers: [...at, meant] } : {}) };
     });

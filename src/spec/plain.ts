@@ -35,3 +35,25 @@ function kindOf(value: unknown): string {
   if (typeof value === "object") return `an object of class ${(value as object).constructor?.name ?? "unknown"}`;
   return `a ${typeof value}`;
 }
+
+/** Strings (values or keys) longer than `max` characters, up to `limit` of them: refused before the schema reads them. */
+export function oversizedStrings(input: unknown, max: number, limit: number): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const seen = new WeakSet<object>();
+  const walk = (value: unknown, at: (string | number)[]): void => {
+    if (problems.length >= limit) return;
+    if (typeof value === "string") {
+      if (value.length > max) problems.push({ at, message: `is ${value.length} characters long; at most ${max} (no field of a design needs more)` });
+      return;
+    }
+    if (value === null || typeof value !== "object" || seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) return value.forEach((item, i) => walk(item, [...at, i]));
+    for (const [key, item] of Object.entries(value)) {
+      if (key.length > 256) problems.push({ at, message: `has a key ${key.length} characters long; keys are at most 256` });
+      else walk(item, [...at, key]);
+    }
+  };
+  walk(input, []);
+  return problems;
+}

@@ -15,6 +15,23 @@ const hostName = z
 
 const port = z.number().int().min(1).max(65535);
 
+/** One line of text: no control characters (newline, carriage return, NUL, escape...). */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const ONE_LINE = /^[^\u0000-\u001f\u007f]*$/;
+const oneLine = (max: number) => z.string().max(max).regex(ONE_LINE, "must be one line without control characters");
+/** A word naming a role or a host: it reaches nftables comments, plan and audit. */
+const roleOrHost = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be a role (lb, web, app, db, monitor), user, or a host name: lowercase letters, digits and '-'");
+
+/**
+ * A path on this machine as it reaches scripts and env files: normalised (no `..` or inner `.` segment, no `//`, no
+ * trailing `/`; a leading `./` is allowed) and made of letters, digits and `. _ + @ - /` only, so no quote, space, `$` or newline can reach a shell.
+ */
+export const SAFE_PATH = /^(\.|\/|(\/|\.\/)?[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*(\/[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*)*)$/;
+const safePath = z
+  .string()
+  .max(1024)
+  .regex(SAFE_PATH, "must be a normalised path: letters, digits and . _ + @ - / only, no '..' or '.' segment, no '//' or trailing '/'");
+
 /** A group of identical servers: `count` hosts named `<name>-1`, `<name>-2`, ... */
 export const ServerGroup = z.strictObject({
   name: hostName
@@ -84,11 +101,8 @@ export const FirewallAllow = z
       .regex(/^[a-z][a-z0-9-]{0,30}$/, "must be 1-31 characters: lowercase letters, digits and '-', starting with a letter")
       .optional()
       .describe("Name of the flow in rule comments, plan and audit; default allow-<n>"),
-    from: z
-      .string()
-      .min(1)
-      .describe("Who opens the connection: a role (lb, web, app, db, monitor), a host name, or user for visitors from anywhere"),
-    to: z.string().min(1).describe("Who accepts it: a role (lb, web, app, db, monitor) or a host name"),
+    from: roleOrHost.describe("Who opens the connection: a role (lb, web, app, db, monitor), a host name, or user for visitors from anywhere"),
+    to: roleOrHost.describe("Who accepts it: a role (lb, web, app, db, monitor) or a host name"),
     port: port.describe("Destination port"),
     protocol: z.enum(["tcp", "udp"]).default("tcp").describe("Transport protocol"),
     purpose: z
@@ -98,10 +112,8 @@ export const FirewallAllow = z
       .regex(/^[^"\\\n]*$/, "must be one line without quotes or backslashes")
       .optional()
       .describe("What the flow is for, written next to its rule"),
-    acceptRisk: z
-      .string()
+    acceptRisk: oneLine(200)
       .min(1)
-      .max(200)
       .optional()
       .describe("Required to open a database host to visitors: why you accept the risk. plan reports the flow as a high finding"),
   })
@@ -158,7 +170,8 @@ export const DnsRecord = z.strictObject({
   type: z.enum(["A", "CNAME"]).default("A").describe("A: points at addresses; CNAME: an alias of another name in the zone"),
   target: z
     .string()
-    .min(1)
+    .max(253)
+    .regex(/^(@|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?)$/, "must be entry, a host name, or a name in the zone (www, www.foobar.com)")
     .default("entry")
     .describe("For A: 'entry' (the design's entry point) or a host name; for CNAME: another name in the zone (www, or www.foobar.com)"),
 });
@@ -181,18 +194,18 @@ const DemoApp = z
   .strictObject({
     type: z.literal("demo").describe("The built-in foobar guestbook"),
     workers,
-    version: z.string().min(1).max(40).default("1.0.0").describe("Version string the demo app reports (changes on deploy)"),
+    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,39}$/, "must be 1-40 characters: letters, digits and . _ + -").default("1.0.0").describe("Version string the demo app reports (changes on deploy)"),
   })
   .describe("The built-in foobar guestbook, backed by the database");
 const CustomApp = z
   .strictObject({
     type: z.literal("custom").describe("Your own application"),
-    command: z.string().min(1).describe("Command that starts one worker; it must listen on $PORT"),
-    dir: z.string().min(1).optional().describe("Directory with the application, relative to the spec file"),
+    command: oneLine(4096).min(1).describe("Command that starts one worker (a shell command line, run by /bin/sh); it must listen on $PORT"),
+    dir: safePath.optional().describe("Directory with the application, relative to the spec file or absolute; it must exist"),
     port: port.default(8000).describe("Port the workers listen on"),
     healthPath: z
       .string()
-      .regex(/^\/\S*$/, "must be a URL path starting with / (no spaces)")
+      .regex(/^\/[A-Za-z0-9._~%/?=&+-]{0,199}$/, "must be a URL path starting with /: letters, digits and . _ ~ % / ? = & + - (at most 200 characters)")
       .default("/healthz")
       .describe("Path that answers 200 when a worker is healthy"),
     workers,
@@ -214,10 +227,10 @@ export const Availability = z
 /** The whole design. */
 export const StackSpec = z
   .strictObject({
-    $schema: z.string().optional().describe("Path or URL of this JSON Schema, for editors; ignored by stacklab"),
+    $schema: oneLine(2048).optional().describe("Path or URL of this JSON Schema, for editors; ignored by stacklab"),
     version: z.literal(1).default(1).describe("Version of the stack.yaml format; 1"),
     name: hostName.default("foobar").describe("Short name of the design; the lab's default name"),
-    description: z.string().optional().describe("One sentence saying what the design is"),
+    description: oneLine(500).optional().describe("One sentence saying what the design is"),
     domain: z
       .string()
       .max(253)

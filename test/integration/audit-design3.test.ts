@@ -13,7 +13,7 @@ describe.skipIf(!isRoot)("audit of design 3", () => {
     const { code, report, byId } = runAudit(LAB);
     expect(report.checks.filter((c) => c.status === "fail"), notPassing(report)).toEqual([]);
     expect(code).toBe(0);
-    for (const id of ["firewall", "reachability", "vrrp", "exposure", "https", "certificates", "redirect", "hsts", "plaintext", "db-grants", "privileges", "secrets"]) {
+    for (const id of ["firewall", "reachability", "vrrp", "exposure", "https", "certificates", "ca-constraints", "redirect", "hsts", "headers", "plaintext", "db-grants", "privileges", "secrets"]) {
       expect(byId(id).status, `${id}: ${byId(id).summary}`).toBe("pass");
     }
     expect(byId("tls-versions").status).not.toBe("fail");

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { isRoot } from "./helpers.js";
+import { loadLab } from "../../src/runtime/status.js";
+import { cookieName } from "../../src/dashboard/guard.js";
 import { hasChromium, hostHealth, labSecretValues, loadBurst, screenshot, statValue, useDashboardLab } from "./dashboard-support.js";
 
 const LAB = "wx3t";
@@ -17,6 +19,11 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browse
   it("loads without console errors and draws every host of the design, all healthy", async () => {
     const { page } = ui.browser;
     await page.goto(ui.dash.url);
+    // the token went from the address into an HttpOnly cookie
+    expect(new URL(page.url()).search).toBe("");
+    const port = new URL(ui.dash.url).port;
+    const cookie = (await page.context().cookies()).find((c) => c.name === cookieName(Number(port)));
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
     for (const h of model.hosts) await page.locator(`#topology g.host[data-host="${h.name}"]`).waitFor({ timeout: 10_000 });
     expect(await page.locator("#topology g.host").count()).toBe(model.hosts.length);
     await expect.poll(() => page.locator("#headline").getAttribute("class"), { timeout: 20_000 }).toBe("headline ok");
@@ -61,6 +68,13 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browse
     expect(ui.browser.errors).toEqual([]);
   }, 60_000);
 
+  it("answers 401 with how to get the URL to a request without the token", async () => {
+    const r = await fetch(new URL("/", ui.dash.url));
+    expect(r.status).toBe(401);
+    expect(await r.text()).toMatch(/Open that URL/);
+    expect((await fetch(new URL("/api/state", ui.dash.url))).status).toBe(401);
+  });
+
   it("never sent the page a secret of the lab", () => {
     const secrets = labSecretValues(LAB);
     expect(secrets.length).toBe(4);
@@ -68,4 +82,21 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browse
     expect(new Set(api.map((b) => new URL(b.url).pathname))).toEqual(new Set(["/api/state", "/api/series", "/api/events", "/api/fault", "/api/heal"]));
     for (const { url, body } of ui.browser.bodies) for (const s of secrets) expect(body.includes(s), `${url} holds a secret`).toBe(false);
   });
+
+  it("serves the demo site with its security headers, and the browser reports no CSP violation", async () => {
+    const { page } = ui.browser;
+    const site = loadLab(LAB).state.published.https;
+    expect(site).toBeDefined();
+    const before = ui.browser.errors.length;
+    const answer = await page.goto(site!);
+    const headers = answer!.headers();
+    expect(headers["content-security-policy"]).toMatch(/default-src 'self'/);
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["referrer-policy"]).toBeTruthy();
+    expect(headers["strict-transport-security"]).toBe("max-age=63072000");
+    // the page's script ran (it fills in who served the page from /api/whoami) and its stylesheet and images loaded
+    await page.locator("header img").waitFor({ timeout: 10_000 });
+    await page.waitForLoadState("networkidle");
+    expect(ui.browser.errors.slice(before)).toEqual([]);
+  }, 40_000);
 });

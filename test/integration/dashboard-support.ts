@@ -52,7 +52,8 @@ export async function startDashboardCli(lab: string, timeoutMs = 20_000): Promis
     });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const m = /"url": "(http:\/\/127\.0\.0\.1:\d+\/)"/.exec(out);
+    // the printed URL carries this run's token (?token=...): the only way in
+    const m = /"url": "(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)"/.exec(out);
     if (m) return { url: m[1]!, child, output: () => out, stop };
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -77,11 +78,14 @@ export async function openBrowser(): Promise<BrowserSession> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1440, height: 1000 },
+    // the lab's site is opened on its published loopback address, whose certificate names www.<domain>
+    ignoreHTTPSErrors: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   const bodies: { url: string; body: string }[] = [];
+  // a Content-Security-Policy violation is reported as a console error ("Refused to load/execute ...")
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(`console: ${m.text()}`);
   });

@@ -284,8 +284,14 @@ describe("TLS", () => {
   it("checks the redirect keeps the URL and HSTS comes over a verified chain", () => {
     const m = bp("2");
     const a = m.entryPoints[0]!.address;
-    const good = parseHttpOutput(`@@http redirect ${a}\n301 https://www.foobar.com/guestbook?from=audit\n@@http hsts ${a}\nHTTP/2 200\nstrict-transport-security: max-age=300\n`);
-    expect(judgeHttp(m, good).map((c) => c.status)).toEqual(["pass", "pass"]);
+    const page = "x-content-type-options: nosniff\nreferrer-policy: strict-origin-when-cross-origin\ncontent-security-policy: default-src 'self'\n";
+    const good = parseHttpOutput(`@@http redirect ${a}\n301 https://www.foobar.com/guestbook?from=audit\n@@http hsts ${a}\nHTTP/2 200\nstrict-transport-security: max-age=63072000\n${page}`);
+    expect(judgeHttp(m, good).map((c) => c.status)).toEqual(["pass", "pass", "pass"]);
+    // what main sent before: five minutes of HSTS and none of the other headers
+    const old = judgeHttp(m, parseHttpOutput(`@@http redirect ${a}\n301 https://www.foobar.com/guestbook?from=audit\n@@http hsts ${a}\nHTTP/2 200\nstrict-transport-security: max-age=300\n`));
+    expect(old.map((c) => c.status)).toEqual(["pass", "fail", "fail"]);
+    expect(old[1]!.details[0]).toMatch(/max-age=300 is under 15552000/);
+    expect(old[2]!.details[0]).toMatch(/lacks X-Content-Type-Options, Referrer-Policy, Content-Security-Policy/);
     const bad = parseHttpOutput(`@@http redirect ${a}\n200 \n@@http hsts ${a}\ncurl: (60) SSL certificate problem: unable to get local issuer certificate\n`);
     const [redirect, hsts] = judgeHttp(m, bad);
     expect(redirect!.status).toBe("fail");

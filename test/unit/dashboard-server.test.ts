@@ -1,11 +1,11 @@
-// The dashboard's HTTP server with a fake lab, on a free loopback port: the page carries this run's token,
-// the buttons refuse requests without it or from another site, answers never carry a secret, and only
-// the page's own files are served.
+// The dashboard's HTTP server with a fake lab, on a free loopback port: only the printed URL (with this run's
+// token) gets in, then an HttpOnly SameSite=Strict cookie; the buttons refuse requests from another site,
+// answers never carry a secret, only the page's own files are served, and --read-only refuses the buttons.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboard, type DashboardBackend, type RunningDashboard } from "../../src/dashboard/server.js";
 import type { Secrets } from "../../src/runtime/secrets.js";
-import { isLoopback, refusal } from "../../src/dashboard/guard.js";
+import { cookieName, isLoopback, refusal } from "../../src/dashboard/guard.js";
 
 const SECRETS: Secrets = { mysqlRoot: "rootpw-0123456789", app: "apppw-0123456789", replication: "replpw-0123456789", monitor: "monpw-0123456789" };
 
@@ -26,10 +26,15 @@ const backend: DashboardBackend = {
 };
 
 let dash: RunningDashboard;
+let readOnly: RunningDashboard;
 beforeAll(async () => {
   dash = await startDashboard(backend, 0);
+  readOnly = await startDashboard(backend, 0, { readOnly: true });
 });
-afterAll(() => dash.close());
+afterAll(async () => {
+  await dash.close();
+  await readOnly.close();
+});
 
 interface Answer {
   status: number;
@@ -37,9 +42,12 @@ interface Answer {
   body: string;
 }
 
-function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+/** A request as the browser sends it once it opened the printed URL (the cookie), unless `anonymous`. */
+function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string; anonymous?: boolean; to?: RunningDashboard } = {}): Promise<Answer> {
+  const to = opts.to ?? dash;
+  const headers = { ...(opts.anonymous ? {} : { cookie: `other=1; ${cookieName(to.port)}=${to.token}` }), ...opts.headers };
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: dash.port, method, path, headers: opts.headers }, (res) => {
+    const req = request({ host: "127.0.0.1", port: to.port, method, path, headers }, (res) => {
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -49,22 +57,43 @@ function call(method: string, path: string, opts: { headers?: Record<string, str
   });
 }
 
-const post = (path: string, value: unknown, headers: Record<string, string> = {}) =>
-  call("POST", path, { headers: { "content-type": "application/json", "x-stacklab-token": dash.token, origin: `http://127.0.0.1:${dash.port}`, ...headers }, body: JSON.stringify(value) });
+const post = (path: string, value: unknown, headers: Record<string, string> = {}, to = dash) =>
+  call("POST", path, { to, headers: { "content-type": "application/json", origin: `http://127.0.0.1:${to.port}`, ...headers }, body: JSON.stringify(value) });
 
 describe("the dashboard server", () => {
   it("listens on 127.0.0.1 only", () => {
-    expect(dash.url).toBe(`http://127.0.0.1:${dash.port}/`);
+    expect(dash.url.startsWith(`http://127.0.0.1:${dash.port}/?token=`)).toBe(true);
     expect(dash.server.address()).toMatchObject({ address: "127.0.0.1" });
   });
 
-  it("serves the page with this run's token and a strict content security policy", async () => {
-    const r = await call("GET", "/");
-    expect(r.status).toBe(200);
-    expect(r.body).toContain(`<meta name="stacklab-token" content="${dash.token}" />`);
-    expect(r.headers["content-security-policy"]).toMatch(/script-src 'self'/);
-    expect(r.headers["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
+  it("prints a URL with a random token; opening it hands over an HttpOnly, SameSite=Strict cookie and drops it from the address", async () => {
     expect(dash.token).toMatch(/^[\w-]{32}$/);
+    expect(dash.url).toBe(`http://127.0.0.1:${dash.port}/?token=${dash.token}`);
+    const first = await call("GET", `/?token=${dash.token}`, { anonymous: true });
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe("/");
+    expect(first.headers["set-cookie"]).toEqual([`${cookieName(dash.port)}=${dash.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    const page = await call("GET", "/");
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain(dash.token);
+    expect(page.body).toContain('<meta name="stacklab-read-only" content="false" />');
+    expect(page.headers["content-security-policy"]).toMatch(/script-src 'self'/);
+    expect(page.headers["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
+  });
+
+  it("answers every request without the token with 401, and the page says how to get the URL", async () => {
+    for (const path of ["/", "/index.html", "/assets/app.js", "/vendor/uplot.js", "/api/state", "/api/events", `/?token=${"x".repeat(32)}`]) {
+      const r = await call("GET", path, { anonymous: true });
+      expect(r.status, path).toBe(401);
+      for (const secret of Object.values(SECRETS)) expect(r.body).not.toContain(secret);
+    }
+    const page = await call("GET", "/", { anonymous: true });
+    expect(page.headers["content-type"]).toMatch(/text\/html/);
+    expect(page.body).toMatch(/open the URL/i);
+    expect(page.body).toContain("stacklab dashboard");
+    expect((await call("GET", "/api/state", { headers: { cookie: `${cookieName(dash.port)}=${"y".repeat(32)}` }, anonymous: true })).status).toBe(401);
+    // another dashboard's cookie (another port) is not this one's
+    expect((await call("GET", "/api/state", { headers: { cookie: `${cookieName(readOnly.port)}=${readOnly.token}` }, anonymous: true })).status).toBe(401);
   });
 
   it("serves the page's scripts and uPlot, and nothing else from disk", async () => {
@@ -91,14 +120,27 @@ describe("the dashboard server", () => {
     expect(calls).toEqual(["kill lb-1", "heal all"]);
   });
 
-  it("refuses the buttons without the token, with a wrong one, from another site, or without JSON", async () => {
+  it("refuses the buttons without the cookie, with a wrong one, from another site, or without JSON", async () => {
     calls.length = 0;
-    const noToken = await call("POST", "/api/fault", { headers: { "content-type": "application/json" }, body: JSON.stringify({ host: "lb-1", action: "kill" }) });
-    expect(noToken.status).toBe(403);
-    expect((await post("/api/fault", { host: "lb-1", action: "kill" }, { "x-stacklab-token": "x".repeat(32) })).status).toBe(403);
+    const noToken = await call("POST", "/api/fault", { anonymous: true, headers: { "content-type": "application/json" }, body: JSON.stringify({ host: "lb-1", action: "kill" }) });
+    expect(noToken.status).toBe(401);
+    expect((await post("/api/fault", { host: "lb-1", action: "kill" }, { cookie: `${cookieName(dash.port)}=${"x".repeat(32)}` })).status).toBe(401);
+    // the token in a POST's URL does not count: only a GET of the printed URL sets the cookie
+    expect((await call("POST", `/api/heal?token=${dash.token}`, { anonymous: true, headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(401);
     expect((await post("/api/heal", {}, { origin: "http://evil.example" })).status).toBe(403);
     // a cross-site HTML form can only send form encodings
     expect((await post("/api/heal", {}, { "content-type": "application/x-www-form-urlencoded" })).status).toBe(415);
+    expect(calls).toEqual([]);
+  });
+
+  it("--read-only: shows the lab but refuses the buttons, and the page hides them", async () => {
+    calls.length = 0;
+    expect((await call("GET", "/api/state", { to: readOnly })).status).toBe(200);
+    expect((await call("GET", "/", { to: readOnly })).body).toContain('<meta name="stacklab-read-only" content="true" />');
+    const r = await post("/api/fault", { host: "lb-1", action: "kill" }, {}, readOnly);
+    expect(r.status).toBe(403);
+    expect(JSON.parse(r.body).error).toMatch(/read-only/);
+    expect((await post("/api/heal", {}, {}, readOnly)).status).toBe(403);
     expect(calls).toEqual([]);
   });
 
@@ -125,5 +167,6 @@ describe("guard", () => {
   it("refuses any peer that is not on loopback, even with the token", () => {
     expect(refusal({ method: "GET", remote: "198.18.0.10", host: "127.0.0.1:7300" }, 7300, "t")).toMatchObject({ status: 403 });
     expect(refusal({ method: "POST", remote: "127.0.0.1", host: "127.0.0.1:7300", contentType: "application/json", token: "t" }, 7300, "t")).toBeNull();
+    expect(refusal({ method: "GET", remote: "127.0.0.1", host: "127.0.0.1:7300" }, 7300, "t")).toMatchObject({ status: 401 });
   });
 });

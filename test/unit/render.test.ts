@@ -1,3 +1,4 @@
+import { parseEnvFile } from "../../src/app/env-file.js";
 import { describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel, type Model } from "../../src/model/index.js";
@@ -228,7 +229,7 @@ describe("nginx.conf", () => {
     expect(c).toContain("ssl_certificate /etc/ssl/stacklab/site.crt;");
     expect(c).toContain("ssl_certificate_key /etc/ssl/stacklab/site.key;");
     expect(c).toContain("return 301 https://$host$request_uri;");
-    expect(c).toContain('add_header Strict-Transport-Security "max-age=300" always;');
+    expect(c).toContain('add_header Strict-Transport-Security "max-age=63072000" always;');
     expect(c).toContain('proxy_set_header X-Served-By-LB "";');
     expect(c).not.toContain("stub_status");
   });
@@ -295,13 +296,8 @@ describe("DNS", () => {
 });
 
 describe("app.env", () => {
-  const env = (m: Model, host: string) =>
-    Object.fromEntries(
-      content(m, host, "/etc/stacklab/app.env")
-        .split("\n")
-        .filter((l) => l && !l.startsWith("#"))
-        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
+  // read back by the app runner's own parser, as in the lab
+  const env = (m: Model, host: string) => parseEnvFile(content(m, host, "/etc/stacklab/app.env")).values;
 
   it("holds the contract's variables with the primary's private address (design 3)", () => {
     const m = bp("3");

@@ -15,6 +15,7 @@ interface DashboardOptions extends DesignOptions {
   port?: string;
   grafana?: string;
   json?: boolean;
+  readOnly?: boolean;
 }
 
 /** The default port, and how many after it are tried when it is taken (an explicit --port is not moved). */
@@ -27,10 +28,10 @@ function parsePort(text: string): number {
   return n;
 }
 
-async function listen(lab: DashboardLab, port: number | undefined) {
+async function listen(lab: DashboardLab, port: number | undefined, readOnly: boolean) {
   for (let i = 0; ; i++) {
     try {
-      return await startDashboard(lab, port ?? DEFAULT_PORT + i);
+      return await startDashboard(lab, port ?? DEFAULT_PORT + i, { readOnly });
     } catch (err) {
       const inUse = (err as NodeJS.ErrnoException).code === "EADDRINUSE";
       if (!inUse) throw err;
@@ -57,13 +58,14 @@ export function register(program: Command): void {
     .option("-p, --port <port>", `port on 127.0.0.1 (default ${DEFAULT_PORT}, or the next free one; 0: any free port)`)
     .option("--grafana <file>", "write a Grafana dashboard JSON with the same queries instead of serving")
     .addOption(new Option("-b, --blueprint <name>", "with --grafana: a built-in design instead of the lab's"))
+    .option("--read-only", "show the lab without the buttons that break and heal hosts (they are refused)")
     .option("--json", "print the address (or the file written) as JSON")
     .action(async (file: string | undefined, opts: DashboardOptions) => {
       if (opts.grafana) return exportGrafana(file, opts);
       if (file || opts.blueprint) throw new UsageError("a design file or --blueprint goes with --grafana; the live dashboard shows a running lab (--name)");
       const lab = new DashboardLab(opts.name);
-      const running = await listen(lab, opts.port === undefined ? undefined : parsePort(opts.port));
-      output({ lab: lab.name, url: running.url }, opts.json, (r) => `dashboard of lab ${color("bold", r.lab)} on ${color("cyan", r.url)} (loopback only; Ctrl-C stops it)`);
+      const running = await listen(lab, opts.port === undefined ? undefined : parsePort(opts.port), opts.readOnly === true);
+      output({ lab: lab.name, url: running.url, readOnly: opts.readOnly === true }, opts.json, (r) => `dashboard of lab ${color("bold", r.lab)}${r.readOnly ? " (read-only)" : ""}: open ${color("cyan", r.url)}\n(loopback only; the URL carries this run's token, which your browser then keeps in a cookie; Ctrl-C stops it)`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { up, type Progress } from "../../runtime/up.js";
 import { down } from "../../runtime/down.js";
 import { withLabLock } from "../../runtime/lock.js";
+import { labDir } from "../../runtime/paths.js";
 import { missingPackages, setup } from "../../runtime/doctor.js";
 import { UsageError } from "../../spec/errors.js";
 import { color, designArgs, ExitCode, resolveDesign, type DesignOptions } from "../common.js";
@@ -74,7 +75,7 @@ export function register(program: Command): void {
           "",
           `${color("green", color("bold", `lab "${state.name}" is up`))} in ${(result.durationMs / 1000).toFixed(1)} s`,
           `  from the user host:   stacklab exec user -- curl -s ${url}`,
-          ...(state.published.https ? [`  from this machine:    curl --resolve www.${stack.domain}:${new URL(state.published.https).port}:127.0.0.1 --cacert /var/lib/stacklab/labs/${state.name}/tls/ca.crt https://www.${stack.domain}:${new URL(state.published.https).port}/`] : []),
+          ...(state.published.https ? [`  from this machine:    curl --resolve www.${stack.domain}:${new URL(state.published.https).port}:127.0.0.1 --cacert ${labDir(state.name)}/tls/ca.crt https://www.${stack.domain}:${new URL(state.published.https).port}/`] : []),
           ...(state.published.http ? [`  in your browser:      ${state.published.https ?? state.published.http}`] : []),
           `  status:               stacklab status${state.name === stack.name ? "" : ` --name ${state.name}`}`,
           `  stop:                 ${opts.detach ? `stacklab down${state.name === stack.name ? "" : ` --name ${state.name}`}` : "Ctrl-C"}`,

@@ -3,6 +3,7 @@ import { PORTS, type Host, type Model } from "../../model/index.js";
 import { appPort, header, hostByName, privateAddress, text } from "./common.js";
 import { APP_DB, APP_ENV_FILE, APP_PASSWORD_FILE, TLS_FILES } from "./paths.js";
 import type { RenderedFile, Secrets } from "./types.js";
+import { envLine } from "../../app/env-file.js";
 
 /** True when the design's app talks to a database. */
 export function appUsesDatabase(model: Model): boolean {
@@ -49,11 +50,10 @@ export function appEnv(model: Model, host: Host): [string, string][] {
 /** Renders app.env (and, when the app uses the database, its password file, mode 0600) for an app host. */
 export function renderAppEnv(model: Model, host: Host, secrets: Secrets): RenderedFile[] {
   const vars = appEnv(model, host);
-  for (const [key, value] of vars) if (/[\r\n]/.test(value)) throw new Error(`app.env: ${key} must fit on one line`);
   const lines = [
     header(model),
-    `# Environment of the app server on ${host.name}: KEY=VALUE, split at the first '=', no quoting.`,
-    ...vars.map(([k, v]) => `${k}=${v}`),
+    `# Environment of the app server on ${host.name}: KEY=VALUE; a value with spaces, quotes, # or \\ is double-quoted and escaped.`,
+    ...vars.map(([k, v]) => envLine(k, v)),
   ];
   const files: RenderedFile[] = [{ path: APP_ENV_FILE, content: text(lines) }];
   // The password file holds the password alone, without a newline.

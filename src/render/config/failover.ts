@@ -1,11 +1,18 @@
 // The configuration files of the database agents and the failover controller: pure functions of the model.
-import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createHmac } from "node:crypto";
 import { PORTS, type Host, type Model } from "../../model/index.js";
 import { header, hostByName, hostsWithRole, privateAddress } from "./common.js";
 import { APP_DB, TLS_FILES } from "./paths.js";
 import { SEMISYNC_TIMEOUT_MS } from "./mariadb.js";
 import type { RenderedFile, Secrets } from "./types.js";
+
+/** Secrets derived from the lab's root secret (the failover agents' database password, their API token); placeholders stay placeholders. */
+export function derivedSecrets(secrets: Secrets): { agent: string; token: string } {
+  if (secrets.mysqlRoot.startsWith("<secret:")) return { agent: "<secret:db-agent>", token: "<secret:failover-token>" };
+  const derive = (what: string) => createHmac("sha256", secrets.mysqlRoot).update(`stacklab ${what}`).digest("base64url").slice(0, 32);
+  return { agent: derive("db-agent"), token: derive("failover-api") };
+}
 
 /** Where each piece lives inside the hosts. */
 export const FAILOVER_PATHS = {
@@ -90,9 +97,7 @@ export interface ControllerConfig {
 
 /** Secrets of the failover machinery, derived from the lab's root secret (placeholders stay placeholders). */
 export function failoverSecrets(secrets: Secrets): { agent: string; token: string } {
-  if (secrets.mysqlRoot.startsWith("<secret:")) return { agent: "<secret:db-agent>", token: "<secret:failover-token>" };
-  const derive = (what: string) => createHmac("sha256", secrets.mysqlRoot).update(`stacklab ${what}`).digest("base64url").slice(0, 32);
-  return { agent: derive("db-agent"), token: derive("failover-api") };
+  return derivedSecrets(secrets);
 }
 
 /** True when the design runs database agents (it has replicas). */

@@ -1,6 +1,6 @@
 // haproxy.cfg for a load-balancer host: entry frontends, the web backend with active health checks, stats and metrics.
 import { PORTS, type Host, type LoadBalancerModel, type Model } from "../../model/index.js";
-import { header, hostsWithRole, HSTS_MAX_AGE, privateAddress, text } from "./common.js";
+import { header, hostsWithRole, HSTS_MAX_AGE, privateAddress, SITE_HEADERS, text } from "./common.js";
 import { TLS_FILES } from "./paths.js";
 import { TLS12_CIPHERS, TLS13_SUITES, TLS_MIN_VERSION } from "./tls-policy.js";
 import type { RenderedFile } from "./types.js";
@@ -103,6 +103,7 @@ function httpFrontend(model: Model): string[] {
     "http-request set-header X-Served-By-LB %[hostname]",
     "http-response set-header X-Served-By-LB %[hostname]",
     ...(tls ? [`http-response set-header Strict-Transport-Security "max-age=${HSTS_MAX_AGE}"`] : []),
+    ...SITE_HEADERS.map(([name, value]) => `http-response set-header ${name} "${value}"`),
     "default_backend web",
   ]);
 }

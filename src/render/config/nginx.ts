@@ -1,6 +1,6 @@
 // nginx.conf for a web host: static files from disk, everything else proxied to the app servers.
 import { PORTS, type Host, type Model } from "../../model/index.js";
-import { appPort, header, hostsWithRole, HSTS_MAX_AGE, privateAddress, text, webCertificate } from "./common.js";
+import { appPort, header, hostsWithRole, HSTS_MAX_AGE, privateAddress, SITE_HEADERS, text, webCertificate } from "./common.js";
 import { APP_TLS_NAME, STATIC_DIR, TLS_FILES } from "./paths.js";
 import { TLS12_CIPHERS } from "./tls-policy.js";
 import type { RenderedFile } from "./types.js";
@@ -139,7 +139,11 @@ function behindHttpLb(model: Model): boolean {
 function siteLocations(model: Model, hsts: boolean): string[] {
   const internal = model.tls.internal;
   const lb = behindHttpLb(model);
-  const served = ["add_header X-Served-By-Web $hostname always;", ...(hsts ? [`add_header Strict-Transport-Security "max-age=${HSTS_MAX_AGE}" always;`] : [])];
+  const served = [
+    "add_header X-Served-By-Web $hostname always;",
+    ...(hsts ? [`add_header Strict-Transport-Security "max-age=${HSTS_MAX_AGE}" always;`] : []),
+    ...SITE_HEADERS.map(([name, value]) => `add_header ${name} "${value}" always;`),
+  ];
   return [
     ...block("location /static/", [`alias ${STATIC_DIR}/;`, "expires 1h;", ...served]),
     "",

@@ -4,6 +4,7 @@ import { appPort } from "../../render/config/common.js";
 import { APP_ENV_FILE, APP_PASSWORD_FILE, TLS_FILES } from "../../render/config/paths.js";
 import { REPO_DIR } from "../repo.js";
 import { runScript, type ServiceDef } from "./types.js";
+import { shellJoin, shellQuote } from "../../render/shell.js";
 
 /** The unprivileged account the app runner and its workers run as. */
 export const APP_USER = { user: "nobody", group: "nogroup" } as const;
@@ -15,11 +16,12 @@ export const APP_USER = { user: "nobody", group: "nogroup" } as const;
  */
 function appRunScript(port: number): string {
   const { user, group } = APP_USER;
-  const lowPort = port < 1024 ? " --inh-caps=+net_bind_service --ambient-caps=+net_bind_service" : "";
+  const lowPort = port < 1024 ? ["--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service"] : [];
+  const [pw, key] = [shellQuote(APP_PASSWORD_FILE), shellQuote(TLS_FILES.hostKey)];
   return runScript("app", [
-    `if [ -f ${APP_PASSWORD_FILE} ]; then chown ${user}:${group} ${APP_PASSWORD_FILE} && chmod 600 ${APP_PASSWORD_FILE}; fi`,
-    `if [ -f ${TLS_FILES.hostKey} ]; then chgrp ${group} ${TLS_FILES.hostKey} && chmod 640 ${TLS_FILES.hostKey}; fi`,
-    `exec setpriv --reuid=${user} --regid=${group} --clear-groups --no-new-privs${lowPort} ${process.execPath} ${join(REPO_DIR, "dist/app/runner/main.js")} --env ${APP_ENV_FILE}`,
+    `if [ -f ${pw} ]; then chown ${shellQuote(`${user}:${group}`)} ${pw} && chmod 600 ${pw}; fi`,
+    `if [ -f ${key} ]; then chgrp ${shellQuote(group)} ${key} && chmod 640 ${key}; fi`,
+    shellJoin(["exec", "setpriv", `--reuid=${user}`, `--regid=${group}`, "--clear-groups", "--no-new-privs", ...lowPort, process.execPath, join(REPO_DIR, "dist/app/runner/main.js"), "--env", APP_ENV_FILE]),
   ]);
 }
 

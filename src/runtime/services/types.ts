@@ -3,6 +3,7 @@ import type { Host, Model, ServiceKind } from "../../model/types.js";
 import type { Secrets } from "../secrets.js";
 import { EVENTS_FD_ENV, eventsFile } from "../events.js";
 import type { Control } from "../supervise.js";
+import { shellJoin, shellQuote } from "../../render/shell.js";
 
 /** What a service implementation knows about where it runs. */
 export interface ServiceContext {
@@ -88,20 +89,20 @@ export function addressOf(host: Host, network?: "public" | "private"): string {
  */
 export function execAs(account: { user: string; group: string; groups?: string[] }, argv: string[], extra: string[] = []): string {
   const groups = account.groups?.length ? `--groups=${account.groups.join(",")}` : "--clear-groups";
-  return ["exec", "setpriv", `--reuid=${account.user}`, `--regid=${account.group}`, groups, "--no-new-privs", ...extra, ...argv].join(" ");
+  return shellJoin(["exec", "setpriv", `--reuid=${account.user}`, `--regid=${account.group}`, groups, "--no-new-privs", ...extra, ...argv]);
 }
 
 /** Run-script lines that open the lab's event log (as root, append only) on fd 3 for a service that then drops root. */
 export function eventLogLines(lab: string): string[] {
-  return [`exec 3>>'${eventsFile(lab)}'`, `export ${EVENTS_FD_ENV}=3`];
+  return [`exec 3>>${shellQuote(eventsFile(lab))}`, `export ${EVENTS_FD_ENV}=3`];
 }
 
 /** Run-script lines that make a private folder of the service's user (mode 700): sockets in it trust whoever connects. */
 export function privateRunDir(dir: string, account: { user: string; group: string }): string[] {
-  return [`mkdir -p ${dir}`, `chown ${account.user}:${account.group} ${dir}`, `chmod 700 ${dir}`];
+  return [`mkdir -p ${shellQuote(dir)}`, `chown ${shellQuote(`${account.user}:${account.group}`)} ${shellQuote(dir)}`, `chmod 700 ${shellQuote(dir)}`];
 }
 
 /** Run-script lines that hand a root-written config file (it may hold secrets) to the service's user alone. */
 export function ownConfig(path: string, account: { user: string; group: string }): string[] {
-  return [`chown ${account.user}:${account.group} ${path}`, `chmod 600 ${path}`];
+  return [`chown ${shellQuote(`${account.user}:${account.group}`)} ${shellQuote(path)}`, `chmod 600 ${shellQuote(path)}`];
 }
