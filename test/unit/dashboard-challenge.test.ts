@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordVerdict, writeProgress, type Progress } from "../../src/challenge/progress.js";
 import { challengePanel } from "../../src/dashboard/challenge.js";
 import { startDashboard, type RunningDashboard } from "../../src/dashboard/server.js";
+import { cookieName } from "../../src/dashboard/guard.js";
 
 const home = mkdtempSync(join(tmpdir(), "stacklab-dash-challenge-"));
 const saved = { ...process.env };
@@ -23,7 +24,8 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-const get = async (path: string) => (await fetch(`${dash.url.replace(/\/$/, "")}${path}`)).json() as Promise<{ challenge: unknown }>;
+// As the browser asks once it opened the printed URL: with the dashboard's cookie.
+const get = async (path: string) => (await fetch(`http://127.0.0.1:${dash.port}${path}`, { headers: { cookie: `${cookieName(dash.port)}=${dash.token}` } })).json() as Promise<{ challenge: unknown }>;
 
 describe("the challenge card", () => {
   it("is empty before any challenge is started", async () => {
