@@ -144,7 +144,9 @@ async function main(): Promise<void> {
   if (!file) throw new Error("usage: loadgen.js CONFIG.json");
   const cfg = JSON.parse(readFileSync(file, "utf8")) as LoadgenConfig;
   const r = await runLoad(cfg);
-  process.stdout.write(`${JSON.stringify(r)}\n`);
+  // What the generator itself used of the CPU: a saturation run is only as good as a generator that keeps up.
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ ...r, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -90,6 +90,25 @@ describe.skipIf(!isRoot)("server sizes", () => {
     await until("the site to answer", () => cli(["exec", "--name", LAB, "user", "--", "curl", "-sf", "--max-time", "5", "-o", "/dev/null", "http://www.foobar.com/healthz"]).code === 0);
   });
 
+  it("saturate: steps an open-loop load up, stops at the first step past the target, and names the tier that binds", () => {
+    const svg = join(dir, "latency.svg");
+    const r = cli(["saturate", "--name", LAB, "--from", "40", "--factor", "3", "--step", "3s", "--steps", "5", "--svg", svg, "--json"], 180_000);
+    expect([0, 1]).toContain(r.code);
+    const report = JSON.parse(r.stdout) as { steps: { offered: number; ok: boolean; hosts: { host: string; cores: number; utilisation: number }[] }[]; sustainable: number | null; bottleneck: { tier: string } | null; stoppedBecause: string };
+    expect(report.steps.length).toBeGreaterThanOrEqual(1);
+    expect(report.steps.length).toBeLessThanOrEqual(5);
+    // The search stops at the first step that missed the target: no step follows a failed one.
+    const failed = report.steps.findIndex((s) => !s.ok);
+    if (failed >= 0) expect(failed).toBe(report.steps.length - 1);
+    expect(report.steps.map((s) => s.offered)).toEqual(report.steps.map((_, i) => 40 * 3 ** i));
+    // Each step read the sized host's CPU from its cgroup, against its size.
+    for (const s of report.steps) expect(s.hosts.find((h) => h.host === "server-1")!.cores).toBeGreaterThan(0);
+    expect(report.bottleneck?.tier).toBe("web+app+db");
+    expect(report.sustainable === null ? r.code : 0).toBe(report.sustainable === null ? 1 : 0);
+    expect(report.stoppedBecause.length).toBeGreaterThan(0);
+    expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*p99 target 200 ms/);
+  });
+
   it("refuses bad sizes with the path and an example, and a host bigger than the machine", () => {
     for (const [bad, msg] of [
       ["{cpu: fast, memory: 512Mi}", /servers\[0\]\.size\.cpu.*expected a number.*e\.g\. cpu: 0\.5/s],

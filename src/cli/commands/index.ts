@@ -26,6 +26,7 @@ import { register as render } from "./render.js";
 import { register as auditCmd } from "./audit.js";
 import { register as db } from "./db.js";
 import { register as challenge } from "./challenge.js";
+import { register as saturateCmd } from "./saturate.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -58,6 +59,7 @@ export function registerAll(program: Command): void {
     applyCmd,
     // breaking it
     fault,
+    saturateCmd,
     experiment,
     // learning
     challenge,

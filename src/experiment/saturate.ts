@@ -1,0 +1,244 @@
+// Saturation, measured the right way: an open-loop load (requests sent at a fixed arrival rate whatever the
+// answers, so slow answers cannot hide latency: the coordinated-omission critique behind wrk2) from the user
+// host, a mix of page reads and writes, stepped up until p99 latency passes the target or errors pass the limit.
+// Per step: offered and achieved rate, p50/p99, errors, each sized host's CPU against its size, and what the
+// generator itself used. Result: the highest sustainable rate and the tier that binds (the busiest against its size).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Model } from "../model/types.js";
+import { hostUsage } from "../runtime/cgroups.js";
+import { runInHost } from "../runtime/host.js";
+import { openLab } from "../runtime/lab.js";
+import { lockLab } from "../runtime/lock.js";
+import { labDir } from "../runtime/paths.js";
+import { REPO_DIR } from "../runtime/repo.js";
+import { siteUrl, waitForSite } from "../runtime/site.js";
+import { UsageError } from "../spec/errors.js";
+import { percentile } from "./checkers/latency.js";
+import { readOperations, type LoadgenConfig, type Operation } from "./operations.js";
+
+export interface SaturateOptions {
+  lab?: string;
+  /** The latency target: a step whose p99 passes it is past saturation. */
+  p99Ms: number;
+  /** The error limit, in percent of the requests of a step. */
+  maxErrorPct: number;
+  /** The first step's rate (requests per second) and how much each step multiplies it. */
+  startRate: number;
+  factor: number;
+  /** Length of each step's load. */
+  stepMs: number;
+  /** At most this many steps (every loop stacklab runs is bounded). */
+  maxSteps: number;
+  /** Share of writes in the mix (0..1). */
+  writeShare: number;
+  /** Page reads of the mix. */
+  paths?: string[];
+  signal?: AbortSignal;
+  progress?: (line: string) => void;
+}
+
+/** One host's CPU during a step, against its size when it has one. */
+export interface HostCpu {
+  host: string;
+  tier: string;
+  /** Cores used on average over the step. */
+  cores: number;
+  /** cores / size (null for an unsized host: no cgroup, no size to compare with). */
+  utilisation: number | null;
+}
+
+export interface SaturationStep {
+  offered: number;
+  achieved: number;
+  requests: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  errorPct: number;
+  /** Cores the load generator used on average (it runs in the user host, outside the design). */
+  generatorCores: number;
+  hosts: HostCpu[];
+  /** Whether the step met the target; when not, why. */
+  ok: boolean;
+  why?: string;
+}
+
+export interface SaturationReport {
+  lab: string;
+  design: string;
+  target: { p99Ms: number; maxErrorPct: number };
+  steps: SaturationStep[];
+  /** The highest offered rate that met the target (null when even the first did not). */
+  sustainable: number | null;
+  /** The tier busiest against its size at the sustainable step (or the first), with its utilisation. */
+  bottleneck: { tier: string; utilisation: number } | null;
+  stoppedBecause: string;
+  /** Where the step records and the SVG were written. */
+  dir: string;
+}
+
+/** The judgement of one step against the target. Pure. */
+export function judgeStep(s: Omit<SaturationStep, "ok" | "why">, target: { p99Ms: number; maxErrorPct: number }): { ok: boolean; why?: string } {
+  if (s.errorPct > target.maxErrorPct) return { ok: false, why: `${s.errorPct.toFixed(1)}% of requests failed (limit ${target.maxErrorPct}%)` };
+  if (s.p99Ms === null) return { ok: false, why: "no request succeeded" };
+  if (s.p99Ms > target.p99Ms) return { ok: false, why: `p99 ${Math.round(s.p99Ms)} ms passed the target ${target.p99Ms} ms` };
+  if (s.achieved < s.offered * 0.9) return { ok: false, why: `only ${Math.round(s.achieved)} of ${s.offered} requests/s were answered in the step` };
+  return { ok: true };
+}
+
+/** The busiest tier against its size (sized hosts only), averaged over the tier's hosts. Pure. */
+export function bottleneckOf(hosts: readonly HostCpu[]): { tier: string; utilisation: number } | null {
+  const byTier = new Map<string, number[]>();
+  for (const h of hosts) if (h.utilisation !== null) byTier.set(h.tier, [...(byTier.get(h.tier) ?? []), h.utilisation]);
+  let best: { tier: string; utilisation: number } | null = null;
+  for (const [tier, us] of byTier) {
+    const u = us.reduce((a, b) => a + b, 0) / us.length;
+    if (!best || u > best.utilisation) best = { tier, utilisation: Math.round(u * 1000) / 1000 };
+  }
+  return best;
+}
+
+/** The figures of one step from its operations. Pure. */
+export function stepFigures(ops: readonly Operation[], offered: number, stepMs: number): Pick<SaturationStep, "achieved" | "requests" | "p50Ms" | "p99Ms" | "errorPct"> {
+  const times = ops
+    .filter((o) => o.ok)
+    .map((o) => o.end - o.start)
+    .sort((a, b) => a - b);
+  const failed = ops.filter((o) => !o.ok).length;
+  return { achieved: Math.round((times.length / (stepMs / 1000)) * 10) / 10, requests: ops.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), errorPct: ops.length ? (failed / ops.length) * 100 : 100 };
+}
+
+const tierOf = (model: Model, host: string): string => {
+  const h = model.hosts.find((x) => x.name === host)!;
+  return h.roles.join("+");
+};
+
+/** Steps the load up on a running lab until it saturates; holds the lab's lock, always stops within its bounds. */
+export async function saturate(opts: SaturateOptions): Promise<SaturationReport> {
+  if (!(opts.startRate >= 1 && opts.startRate <= 5000)) throw new UsageError(`--from must be between 1 and 5000 requests/s; got ${opts.startRate}`);
+  if (!(opts.factor > 1 && opts.factor <= 4)) throw new UsageError(`--factor must be more than 1 and at most 4; got ${opts.factor}`);
+  if (!(opts.maxSteps >= 1 && opts.maxSteps <= 20)) throw new UsageError(`--steps must be between 1 and 20; got ${opts.maxSteps}`);
+  if (!(opts.stepMs >= 2000 && opts.stepMs <= 60_000)) throw new UsageError("--step must be between 2s and 60s");
+  const { state } = openLab(opts.lab);
+  const lock = await lockLab(state.name, "stacklab experiment saturate");
+  try {
+    return await run(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function run(opts: SaturateOptions): Promise<SaturationReport> {
+  const { state, model } = openLab(opts.lab);
+  const say = opts.progress ?? (() => undefined);
+  if (!model.hosts.some((h) => h.roles.includes("app"))) throw new UsageError("this design has no app tier: nothing to saturate");
+  const target = { p99Ms: opts.p99Ms, maxErrorPct: opts.maxErrorPct };
+  const dir = join(labDir(state.name), "experiments", `${new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}-saturate`);
+  mkdirSync(dir, { recursive: true });
+  const user = state.hosts.find((h) => h.name === "user")!;
+  const sized = model.hosts.filter((h) => h.size).map((h) => h.name);
+  if (!sized.length) say("no server has a size: each step reports latency and errors, but no tier can be named as the one that binds");
+  await waitForSite(model, state, opts.signal, 30_000);
+  const steps: SaturationStep[] = [];
+  let stoppedBecause = `the ${opts.maxSteps} steps allowed ran without passing the target`;
+  let rate = opts.startRate;
+  for (let i = 0; i < opts.maxSteps; i++) {
+    opts.signal?.throwIfAborted();
+    const writes = Math.round(rate * opts.writeShare * 10) / 10;
+    const config: LoadgenConfig = {
+      origin: siteUrl(model).replace(/\/$/, ""),
+      startAt: Date.now() + 500,
+      durationMs: opts.stepMs,
+      readsPerSecond: Math.round((rate - writes) * 10) / 10,
+      writesPerSecond: writes,
+      readPaths: opts.paths ?? ["/", "/api/entries?limit=5"],
+      timeoutMs: Math.max(1000, opts.p99Ms * 10),
+      reuseConnections: true,
+      author: `saturate${i}`,
+      out: join(dir, `step-${i + 1}.jsonl`),
+      stopFile: join(dir, "stop"),
+      caFile: "/etc/ssl/certs/ca-certificates.crt",
+      maxInFlight: 2048,
+    };
+    writeFileSync(join(dir, `step-${i + 1}.json`), JSON.stringify(config, null, 2));
+    const before = new Map(sized.map((h) => [h, hostUsage(state.name, h)]));
+    const t0 = performance.now();
+    const r = await runInHost(user.init!.pid, [process.execPath, join(REPO_DIR, "dist/experiment/loadgen.js"), join(dir, `step-${i + 1}.json`)], { check: false, timeoutMs: opts.stepMs + config.timeoutMs + 30_000 });
+    const seconds = (performance.now() - t0) / 1000;
+    const hosts: HostCpu[] = sized.map((h) => {
+      const a = before.get(h);
+      const b = hostUsage(state.name, h);
+      const cores = a && b ? (b.cpuSeconds - a.cpuSeconds) / seconds : 0;
+      const size = model.hosts.find((x) => x.name === h)!.size!.cpu;
+      return { host: h, tier: tierOf(model, h), cores: Math.round(cores * 1000) / 1000, utilisation: Math.round((cores / size) * 1000) / 1000 };
+    });
+    let generatorCpu = 0;
+    try {
+      generatorCpu = (JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { cpuSeconds?: number }).cpuSeconds ?? 0;
+    } catch {
+      // an older generator: no CPU figure
+    }
+    const figures = stepFigures(readOperations(config.out), rate, opts.stepMs);
+    const partial = { offered: rate, ...figures, generatorCores: Math.round((generatorCpu / seconds) * 100) / 100, hosts };
+    const verdict = judgeStep(partial, target);
+    const step: SaturationStep = { ...partial, ...verdict };
+    steps.push(step);
+    say(`${String(rate).padStart(6)} req/s offered: ${step.achieved} answered/s, p50 ${fmt(step.p50Ms)}, p99 ${fmt(step.p99Ms)}, ${step.errorPct.toFixed(1)}% errors${verdict.ok ? "" : ` -> ${verdict.why}`}`);
+    if (r.code !== 0) {
+      stoppedBecause = `the load generator failed: ${r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.code}`}`;
+      break;
+    }
+    if (!verdict.ok) {
+      stoppedBecause = verdict.why!;
+      break;
+    }
+    // The generator must not be what limits the rate: past most of a core, its figures say more about it than about the lab.
+    if (partial.generatorCores > 0.9) {
+      stoppedBecause = `the load generator used ${partial.generatorCores} cores: it, not the lab, would limit the next step`;
+      break;
+    }
+    rate = Math.round(rate * opts.factor);
+  }
+  const good = steps.filter((s) => s.ok);
+  const sustainable = good.length ? good[good.length - 1]!.offered : null;
+  // The tier that binds: the busiest against its size at the last step (the one that passed the target, or the last that met it).
+  const at = steps[steps.length - 1];
+  const report: SaturationReport = { lab: state.name, design: state.source, target, steps, sustainable, bottleneck: at ? bottleneckOf(at.hosts) : null, stoppedBecause, dir };
+  writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2));
+  writeFileSync(join(dir, "latency.svg"), latencySvg(report));
+  return report;
+}
+
+function fmt(ms: number | null): string {
+  return ms === null ? "-" : `${Math.round(ms)} ms`;
+}
+
+/** Latency against load: p50 and p99 of each step, and the target. Pure. */
+export function latencySvg(r: SaturationReport): string {
+  const W = 640;
+  const H = 320;
+  const m = { l: 60, r: 20, t: 30, b: 40 };
+  const xs = r.steps.map((s) => s.offered);
+  const maxX = Math.max(...xs, 1);
+  const maxY = Math.max(r.target.p99Ms * 1.5, ...r.steps.map((s) => Math.min(s.p99Ms ?? 0, r.target.p99Ms * 4)));
+  const x = (v: number) => m.l + (v / maxX) * (W - m.l - m.r);
+  const y = (v: number) => H - m.b - (Math.min(v, maxY) / maxY) * (H - m.t - m.b);
+  const line = (pick: (s: SaturationStep) => number | null, color: string) => {
+    const pts = r.steps.filter((s) => pick(s) !== null).map((s) => `${x(s.offered).toFixed(1)},${y(pick(s)!).toFixed(1)}`);
+    return pts.length ? `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(" ")}"/>${pts.map((p) => `<circle cx="${p.split(",")[0]}" cy="${p.split(",")[1]}" r="3" fill="${color}"/>`).join("")}` : "";
+  };
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<text x="${m.l}" y="18">Latency against offered load (${r.design}); sustainable: ${r.sustainable ?? "none"} req/s</text>`,
+    `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#888"/><line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#888"/>`,
+    `<line x1="${m.l}" y1="${y(r.target.p99Ms)}" x2="${W - m.r}" y2="${y(r.target.p99Ms)}" stroke="#c33" stroke-dasharray="4 4"/><text x="${W - m.r - 120}" y="${y(r.target.p99Ms) - 4}" fill="#c33">p99 target ${r.target.p99Ms} ms</text>`,
+    line((s) => s.p50Ms, "#36c"),
+    line((s) => s.p99Ms, "#e80"),
+    ...r.steps.map((s) => `<text x="${x(s.offered)}" y="${H - m.b + 16}" text-anchor="middle">${s.offered}</text>`),
+    `<text x="${(W - m.r + m.l) / 2}" y="${H - 6}" text-anchor="middle">offered requests/s</text>`,
+    `<text x="${m.l - 8}" y="${y(maxY) + 4}" text-anchor="end">${Math.round(maxY)} ms</text><text x="${m.l - 8}" y="${H - m.b}" text-anchor="end">0</text>`,
+    `<text x="${m.l + 8}" y="${m.t + 14}" fill="#36c">p50</text><text x="${m.l + 40}" y="${m.t + 14}" fill="#e80">p99</text>`,
+    "</svg>",
+    "",
+  ].join("");
+}
