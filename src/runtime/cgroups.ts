@@ -92,9 +92,12 @@ function write(file: string, value: string): void {
  * before it starts the host, so the limits hold from the host's first process. Throws when the machine has no
  * usable cgroups (the caller refuses a sized design then).
  */
-export function createHostCgroup(lab: string, host: string, size: HostSize): string[] {
+export function createHostCgroup(lab: string, host: string, size: HostSize | undefined): string[] {
   const mode = cgroupMode();
-  if (mode.version === 0) throw new Error(`this design gives servers a size, but ${mode.why}; see \`stacklab doctor\``);
+  if (mode.version === 0) {
+    if (size) throw new Error(`this design gives servers a size, but ${mode.why}; see \`stacklab doctor\``);
+    return [];
+  }
   if (mode.version === 2) {
     // The controllers must be handed down every level from stacklab's own cgroup to the host's.
     let dir = mode.base;
@@ -109,6 +112,8 @@ export function createHostCgroup(lab: string, host: string, size: HostSize): str
   }
   const dirs = hostCgroups(lab, host, mode);
   for (const d of dirs) mkdirSync(d, { recursive: true });
+  // An unsized host gets a cgroup too, without limits: its CPU and memory are then counted by the kernel as well.
+  if (!size) return dirs.map((d) => join(d, "cgroup.procs"));
   const quota = Math.max(1000, Math.round(size.cpu * PERIOD_US));
   if (mode.version === 2) {
     const d = dirs[0]!;

@@ -70,8 +70,16 @@ export async function bootHost(state: LabState, model: Model, host: string, opts
   // (At the first boot /run holds only what the service kinds' `prepare` made for it.)
   const runDir = join(hostDir(state.name, host), "run");
   if (!opts.firstBoot && existsSync(runDir)) for (const entry of readdirSync(runDir)) rmSync(join(runDir, entry), { recursive: true, force: true });
+  // Every host gets a cgroup: with the limits of its size when it has one, for the kernel's accounting of its
+  // CPU and memory in any case (a sized design on a machine without cgroups was refused before).
   const size = model.hosts.find((x) => x.name === host)?.size;
-  Object.assign(h, await launchHost(state.name, host, size ? { cgroupProcs: createHostCgroup(state.name, host, size) } : {}));
+  let cgroupProcs: string[] = [];
+  try {
+    cgroupProcs = createHostCgroup(state.name, host, size);
+  } catch (err) {
+    if (size) throw err;
+  }
+  Object.assign(h, await launchHost(state.name, host, { cgroupProcs }));
   writeState(state);
   if (h.links.length) await setHostLinks(state.name, model, host, true, h.links);
   return h;

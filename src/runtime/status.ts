@@ -36,6 +36,8 @@ export interface HostStatus {
   name: string;
   /** Size and usage when the design gives the host a size. */
   size?: HostSizeStatus;
+  /** What the host uses, from its cgroup (every host has one where the machine has cgroups): cores now, memory now. */
+  usage?: { cores: number; cpuSeconds: number; memoryUsed: number };
   roles: string[];
   up: boolean;
   addresses: string[];
@@ -82,7 +84,7 @@ async function sizeSamples(lab: string, hosts: string[], sizes: Map<string, numb
 export async function labStatus(lab?: string): Promise<LabStatus> {
   const { state, model } = openLab(lab);
   const secrets = labSecrets(state.name);
-  const sample = await sizeSamples(state.name, model.hosts.filter((h) => h.size).map((h) => h.name), new Map(model.hosts.map((h) => [h.name, h.size?.cpu ?? 1])));
+  const sample = await sizeSamples(state.name, model.hosts.map((h) => h.name), new Map(model.hosts.map((h) => [h.name, h.size?.cpu ?? 1])));
   const hosts = await Promise.all(
     model.hosts.map(async (h): Promise<HostStatus> => {
       const hs = state.hosts.find((x) => x.name === h.name);
@@ -108,7 +110,8 @@ export async function labStatus(lab?: string): Promise<LabStatus> {
       );
       const used = sample.get(h.name);
       const size: HostSizeStatus | undefined = h.size && used ? { cpu: h.size.cpu, memoryBytes: h.size.memoryBytes, ...used } : undefined;
-      return { name: h.name, roles: h.roles, ...(size ? { size } : {}), up: alive, addresses: h.interfaces.map((i) => i.address), holds, services };
+      const usage = used ? { cores: Math.round(used.cpuUse * (h.size?.cpu ?? 1) * 1000) / 1000, cpuSeconds: used.cpuSeconds, memoryUsed: used.memoryUsed } : undefined;
+      return { name: h.name, roles: h.roles, ...(size ? { size } : {}), ...(usage ? { usage } : {}), up: alive, addresses: h.interfaces.map((i) => i.address), holds, services };
     }),
   );
   return { name: state.name, status: state.status, source: state.source, createdAt: state.createdAt, url: siteUrl(model), published: state.published, hosts };
