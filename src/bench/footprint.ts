@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { namespacePids } from "../runtime/faults/index.js";
 import { isAlive, type LabState, type ProcRecord } from "../runtime/state.js";
-import type { FootprintSample, HostFootprint } from "./types.js";
+import type { FootprintSample, HostFootprint, IdleCpu } from "./types.js";
+import { hostUsage } from "../runtime/cgroups.js";
 
 /** A "Field:   123 kB" value of /proc/PID/smaps_rollup or /proc/PID/status, in bytes; null when absent. */
 export function procField(text: string, field: string): number | null {
@@ -44,10 +45,26 @@ export function sumProcesses(name: string, pids: readonly number[], read: (pid: 
 
 /** Measures a running lab: each host (its init's PID namespace) and the lab's processes outside the hosts. */
 export function measureFootprint(state: LabState, when: string): FootprintSample {
-  const hosts = state.hosts.map((h) => sumProcesses(h.name, h.init && isAlive(h.init) ? namespacePids(h.init.pid) : []));
+  const hosts = state.hosts.map((h) => {
+    const f = sumProcesses(h.name, h.init && isAlive(h.init) ? namespacePids(h.init.pid) : []);
+    const kernel = hostUsage(state.name, h.name)?.memoryBytes;
+    return kernel === undefined ? f : { ...f, kernelBytes: kernel };
+  });
   // Outside the hosts: each host's launcher (`unshare`, waiting for its init) and the loopback relays.
   const outsidePids = [...state.hosts.map((h) => h.launcher), ...state.extra].filter((p): p is ProcRecord => p !== undefined && isAlive(p)).map((p) => p.pid);
   const outside = sumProcesses("(outside the hosts)", outsidePids);
   const all = [...hosts, outside];
-  return { when, hosts, outside, totalRssBytes: all.reduce((s, h) => s + h.rssBytes, 0), totalPssBytes: all.reduce((s, h) => s + h.pssBytes, 0) };
+  const kernel = hosts.every((h) => h.kernelBytes !== undefined) ? { totalKernelBytes: hosts.reduce((s, h) => s + h.kernelBytes!, 0) } : {};
+  return { when, hosts, outside, totalRssBytes: all.reduce((s, h) => s + h.rssBytes, 0), totalPssBytes: all.reduce((s, h) => s + h.pssBytes, 0), ...kernel };
+}
+
+/** CPU every host used over `seconds` with nothing to serve, from the kernel's accounting (each host's cgroup). */
+export async function measureIdle(state: LabState, seconds: number): Promise<IdleCpu | undefined> {
+  const before = new Map(state.hosts.map((h) => [h.name, hostUsage(state.name, h.name)?.cpuSeconds]));
+  if ([...before.values()].some((v) => v === undefined)) return undefined;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const wall = (performance.now() - t0) / 1000;
+  const hosts = state.hosts.map((h) => ({ host: h.name, cores: Math.round((((hostUsage(state.name, h.name)?.cpuSeconds ?? 0) - before.get(h.name)!) / wall) * 1000) / 1000 }));
+  return { seconds: Math.round(wall), cores: Math.round(hosts.reduce((s, h) => s + h.cores, 0) * 1000) / 1000, hosts };
 }

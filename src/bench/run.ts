@@ -8,7 +8,7 @@ import type { BenchPlan } from "./args.js";
 import { downAll, LAB_PREFIX, removeStale } from "./cli.js";
 import { benchFailover } from "./failover.js";
 import { labUnhealthy } from "./health.js";
-import { measureFootprint } from "./footprint.js";
+import { measureFootprint, measureIdle } from "./footprint.js";
 import { findGaps } from "./gaps.js";
 import { downLab, upLab } from "./labs.js";
 import { benchLifecycle } from "./lifecycle.js";
@@ -90,6 +90,13 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
     if (plan.groups.includes("footprint")) {
       await new Promise((r) => setTimeout(r, 2000));
       sample("at rest");
+      // What the lab costs with nothing to serve: 30 s of every host's CPU, counted by the kernel.
+      const state = readState(MAIN_LAB);
+      if (state) {
+        say("== idle CPU (30 s at rest)");
+        const idle = await measureIdle(state, 30);
+        if (idle) footprint.idle = idle;
+      }
     }
     if (plan.groups.includes("serving")) {
       say("== serving");

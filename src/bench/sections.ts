@@ -169,5 +169,19 @@ export function footprintSection(f: FootprintResult): string {
       "*Outside the hosts* are each host's launcher and the loopback relays.",
     "",
     mdTable(headers, rows, ["l", "r", ...samples.flatMap(() => ["r", "r"] as const)]),
+    ...samples
+      .filter((s) => s.totalKernelBytes !== undefined)
+      .map((s) => `- Counted by the kernel (the hosts' cgroups, each page once, page cache included), ${s.when}: **${fmtBytes(s.totalKernelBytes!)}**.`),
+    ...(f.idle
+      ? [
+          "",
+          `Idle CPU: with nothing to serve, the hosts used **${f.idle.cores} cores** on average over ${f.idle.seconds} s (${Math.round(f.idle.cores * 100)}% of one core; goal under 5%), by their cgroups' CPU time. ` +
+            `Busiest: ${[...f.idle.hosts]
+              .sort((a, b) => b.cores - a.cores)
+              .slice(0, 4)
+              .map((h) => `${h.host} ${Math.round(h.cores * 1000) / 10}%`)
+              .join(", ")}.`,
+        ]
+      : []),
   ].join("\n");
 }

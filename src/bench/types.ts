@@ -145,6 +145,8 @@ export interface HostFootprint {
   rssBytes: number;
   /** Proportional set size: shared pages split between the processes sharing them. */
   pssBytes: number;
+  /** Memory the kernel charges to the host's cgroup (page cache included); absent without cgroups. */
+  kernelBytes?: number;
 }
 
 export interface FootprintSample {
@@ -154,11 +156,22 @@ export interface FootprintSample {
   outside: HostFootprint;
   totalRssBytes: number;
   totalPssBytes: number;
+  /** Sum of the hosts' cgroup memory: what the kernel counts, each page once. */
+  totalKernelBytes?: number;
+}
+
+/** CPU the lab used with nothing to serve, from the hosts' cgroups. */
+export interface IdleCpu {
+  seconds: number;
+  /** Cores used on average by all hosts together. */
+  cores: number;
+  hosts: { host: string; cores: number }[];
 }
 
 export interface FootprintResult {
   design: string;
   samples: FootprintSample[];
+  idle?: IdleCpu;
 }
 
 /** A group that could not run (or a figure left out), and why. */
