@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { saturate, type SaturationReport } from "../../experiment/saturate.js";
+import { CLAIM_NAMES, runClaim, type ClaimName, type ClaimResult } from "../../experiment/claims.js";
 import { parseDuration, parsePercent } from "../../experiment/units.js";
 import { requireRoot } from "../../runtime/preflight.js";
 import { UsageError } from "../../spec/errors.js";
@@ -27,6 +28,19 @@ function toText(r: SaturationReport): string {
   ].join("\n");
 }
 
+function claimsText(results: ClaimResult[]): string {
+  return results
+    .map((r) =>
+      [
+        `${r.passed ? color("green", "PASS") : color("red", "FAIL")} ${color("bold", r.name)}: ${r.claim}`,
+        `  expected: ${r.expectation}`,
+        ...r.configs.map((c) => `  ${c.label}: ${c.sustainable ?? "no"} req/s sustained${c.bottleneck ? `, ${c.bottleneck.tier} binds (${Math.round(c.bottleneck.utilisation * 100)}% of its size)` : ""}`),
+        `  ${r.why}`,
+      ].join("\n"),
+    )
+    .join("\n\n");
+}
+
 function fmt(ms: number | null): string {
   return ms === null ? "-" : `${Math.round(ms)}ms`;
 }
@@ -44,8 +58,9 @@ export function register(program: Command): void {
     .option("--steps <n>", "at most this many steps", "10")
     .option("--writes <pct>", "share of writes in the mix", "10%")
     .option("--svg <file>", "also copy the latency-against-load chart here")
+    .option("--claims [names]", `instead of a running lab: the seeds' scalability claims on fresh sized labs (${CLAIM_NAMES.join(", ")}; default all)`)
     .option("--json", "print JSON")
-    .action(async (opts: { name?: string; p99: string; errors: string; from: string; factor: string; step: string; steps: string; writes: string; svg?: string; json?: boolean }) => {
+    .action(async (opts: { name?: string; p99: string; errors: string; from: string; factor: string; step: string; steps: string; writes: string; svg?: string; claims?: string | boolean; json?: boolean }) => {
       requireRoot("saturate");
       const p99Ms = parseDuration(opts.p99);
       const stepMs = parseDuration(opts.step);
@@ -57,6 +72,16 @@ export function register(program: Command): void {
       const abort = new AbortController();
       const onSignal = () => abort.abort(new Error("interrupted"));
       process.once("SIGINT", onSignal);
+      const search = { p99Ms, maxErrorPct, startRate: Number(opts.from), factor: Number(opts.factor), stepMs, maxSteps: Number(opts.steps), writeShare: writes / 100 };
+      if (opts.claims !== undefined) {
+        const names = typeof opts.claims === "string" ? opts.claims.split(",").map((n) => n.trim()) : [...CLAIM_NAMES];
+        for (const n of names) if (!(CLAIM_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown claim "${n}"; one of ${CLAIM_NAMES.join(", ")}`);
+        const results: ClaimResult[] = [];
+        for (const n of names as ClaimName[]) results.push(await runClaim(n, { prefix: opts.name ?? "claim", saturate: search, signal: abort.signal, progress: (l) => process.stderr.write(`${color("gray", l)}\n`) }));
+        output(results, opts.json, claimsText);
+        if (results.some((r) => !r.passed)) throw new ExitCode(1);
+        return;
+      }
       const report = await saturate({
         ...(opts.name ? { lab: opts.name } : {}),
         p99Ms,
