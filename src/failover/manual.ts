@@ -5,7 +5,7 @@ import type { LabState } from "../runtime/state.js";
 import { UsageError } from "../spec/errors.js";
 import { decide, primaryHealth, rankCandidates, type DecideInput, type HostTrack } from "./decide.js";
 import { isWritablePrimary } from "./observe.js";
-import { failover, rejoin, switchover, type ProcedureContext, type ProcedureResult } from "./procedures.js";
+import { failover, rejoin, switchover, unfence, type ProcedureContext, type ProcedureResult } from "./procedures.js";
 import { cliRecorder, labAgentClient } from "./lab.js";
 import { TIMING } from "./timing.js";
 import type { FollowResult } from "./types.js";
@@ -13,7 +13,8 @@ import { SEMISYNC_TIMEOUT_MS } from "../render/config/mariadb.js";
 
 /** What the CLI did. */
 export interface ManualResult {
-  kind: "switchover" | "failover";
+  /** unfence: the primary had restarted read-only holding everything the replicas hold; it takes writes again. */
+  kind: "switchover" | "failover" | "unfence";
   from: string;
   to: string;
   forced: boolean;
@@ -96,6 +97,13 @@ export async function manualFailover(state: LabState, model: Model, opts: { to?:
   if (d.action === "refuse") {
     record("refuse", `failover asked by a person refused: ${d.reason}; ${d.sync.reason}${opts.force ? "" : ". Add --force to promote anyway."}`, { candidate: d.candidate });
     throw new RefusedError(`${d.reason}\nrefusing to promote${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}${opts.force ? "" : "\n(add --force to promote anyway, accepting that acknowledged writes may be lost)"}`);
+  }
+  if (d.action === "unfence") {
+    // Without a controller nobody else gives writes back to a primary that restarted read-only (designs 1 and 2).
+    const t0 = performance.now();
+    await unfence(ctx, d.host, `${d.reason}; asked by a person`);
+    const result: ProcedureResult = { ok: true, from: d.host, to: d.host, steps: [{ step: "unfence", ms: Math.round(performance.now() - t0), detail: d.reason }] };
+    return { kind: "unfence", from: d.host, to: d.host, forced: false, inSync: true, syncReason: d.reason, result };
   }
   if (d.action !== "failover") throw new UsageError(`nothing to do: ${"reason" in d ? d.reason : d.note}`);
   record("detect", `${d.from} is lost: ${d.reason}`, { host: d.from });

@@ -48,7 +48,7 @@ export class Agent {
 
   /** Starts the loops and the three listeners (checks, API over TCP, API over the unix socket). */
   async start(tls: { cert: string; key: string } | undefined): Promise<void> {
-    this.timers.push(setInterval(() => void this.look(), TIMING.agentPollMs), setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs));
+    this.timers.push(setInterval(() => void this.look().catch((e: unknown) => this.log(`look failed: ${String(e)}`)), TIMING.agentPollMs), setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs));
     // With internal TLS the checks are TLS too: the proxies verify this host's certificate before trusting "up".
     const checks = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, (sock) => this.answerCheck(sock)) : createServer((sock) => this.answerCheck(sock));
     const api = jsonServer((r) => this.handle(r), { token: this.cfg.token, tls });
@@ -72,17 +72,27 @@ export class Agent {
     this.db.close();
   }
 
-  private looking = false;
+  private looking: Promise<void> | null = null;
 
-  private async look(): Promise<void> {
-    if (this.looking) return;
-    this.looking = true;
-    let o: DbObservation;
-    try {
-      o = await this.db.observe();
-    } finally {
-      this.looking = false;
-    }
+  /** One look at a time: joins the look under way, if any. */
+  private look(): Promise<void> {
+    this.looking ??= this.lookOnce().finally(() => (this.looking = null));
+    return this.looking;
+  }
+
+  /**
+   * A look that starts after the call: what an action changed is in it. (Joining a look already under way, as the
+   * timer does, could store what the server was before the action: a promoted server still shown following its
+   * old primary would answer "down" to the proxies, and two such answers make them cut every connection of the
+   * app's to the new primary, writes in flight included.)
+   */
+  private async freshLook(): Promise<void> {
+    if (this.looking) await this.looking.catch(() => undefined);
+    await this.look();
+  }
+
+  private async lookOnce(): Promise<void> {
+    const o = await this.db.observe();
     this.last = o;
     if (!o.up) return;
     this.lastOkAt = o.at;
@@ -239,12 +249,13 @@ export class Agent {
       detached = true;
       void detach
         .catch((e: unknown) => this.log(`promotion: stopping the old replication failed: ${String(e)}`))
+        .then(() => this.freshLook())
         .finally(() => {
+          // Only once a look taken after the old replication stopped is stored: until then `last` may still show it.
           this.promoting = false;
           this.acting = false;
-          void this.look();
         });
-      await this.look();
+      await this.freshLook();
       return result;
     } finally {
       if (!detached) this.acting = false;
@@ -256,7 +267,7 @@ export class Agent {
     this.acting = true;
     try {
       const out = await fn();
-      await this.look();
+      await this.freshLook();
       return out;
     } finally {
       this.acting = false;
