@@ -16,6 +16,7 @@ import { callJson, type CallTarget } from "./http.js";
 import { OBSERVE_SQL, downObservation, nameValues, parseBatch, toObservation, type DbObservation } from "./observe.js";
 import type { StepRecorder } from "./procedures.js";
 import type { AgentClient, AgentStatus } from "./types.js";
+import { monoNow } from "./clock.js";
 
 /** A path inside a host, as seen from this machine. */
 export function hostPath(lab: string, host: string, path: string): string {
@@ -42,7 +43,7 @@ export function cliRecorder(lab: string): StepRecorder {
 /** Looks at one database server through its host's local socket (as root), whatever the agents say. */
 export async function observeServer(state: LabState, host: string): Promise<DbObservation> {
   const hs = state.hosts.find((h) => h.name === host);
-  const at = Date.now();
+  const at = monoNow();
   if (!hs || !isAlive(hs.init)) return downObservation(at, "host is down");
   try {
     const [vars] = parseBatch(await sql(hs.init!.pid, `${OBSERVE_SQL.variables};`, { columnNames: true, timeoutMs: 5000 }));

@@ -10,6 +10,7 @@ import { cliRecorder, labAgentClient } from "./lab.js";
 import { TIMING } from "./timing.js";
 import type { FollowResult } from "./types.js";
 import { SEMISYNC_TIMEOUT_MS } from "../render/config/mariadb.js";
+import { monoNow } from "./clock.js";
 
 /** What the CLI did. */
 export interface ManualResult {
@@ -36,7 +37,7 @@ function context(state: LabState, model: Model): ProcedureContext {
 async function observe(ctx: ProcedureContext, hosts: string[], tracks: Record<string, HostTrack>): Promise<void> {
   await Promise.all(
     hosts.map(async (h) => {
-      const started = Date.now();
+      const started = monoNow();
       const t = (tracks[h] ??= { last: null, lastOkAt: null, firstFailAt: null, failures: 0 });
       try {
         t.last = await ctx.client.status(h);
@@ -60,7 +61,7 @@ export async function manualFailover(state: LabState, model: Model, opts: { to?:
   const input = (): DecideInput => {
     const live = hosts.filter((h) => tracks[h]?.last && isWritablePrimary(tracks[h]!.last!.db));
     return {
-      now: Date.now(),
+      now: monoNow(),
       hosts,
       addresses: ctx.addresses,
       primary: live.length === 1 ? live[0]! : (model.database.primary ?? null),

@@ -20,7 +20,7 @@ export interface CheckAnswer {
   lastAt: number;
 }
 
-/** An agent's whole report. */
+/** An agent's whole report. Its times are on the machine's monotonic clock (clock.ts), `now` included. */
 export interface AgentStatus {
   host: string;
   now: number;

@@ -47,4 +47,30 @@ describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
     const rows = (h: string) => inHost(LAB, h, ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM foobar.entries"]).trim();
     await until("db-1 to hold what db-2 holds", () => rows("db-1") === rows("db-2"));
   });
+
+  it("with the controller gone, a primary that fenced itself when its replica went takes writes again by itself once the replica is back", async () => {
+    await settle(LAB, "db-1");
+    const since = Date.now();
+    const loop = startWrites(LAB, "https://www.foobar.com", 20, 100);
+    expect(cli(["fault", "stop", "mon-1", "failover-controller", "--name", LAB]).code).toBe(0);
+    // A short loss of the replica: once the controller has been silent for 600 ms, db-1 fences itself.
+    inHost(LAB, "db-2", ["mariadb", "-e", "STOP SLAVE"]);
+    const fence = await until("db-1 to fence itself", () => failoverEvents(LAB, since).find((e) => e.step === "self-fence"));
+    expect(fence.message).toMatch(/db-1 fenced itself.*no word from the failover controller/);
+    inHost(LAB, "db-2", ["mariadb", "-e", "START SLAVE"]);
+    const unfence = await until("db-1 to take writes again by itself", () => failoverEvents(LAB, since).find((e) => e.step === "self-unfence"), 30_000);
+    expect(unfence.message).toMatch(/db-1 takes writes again by itself.*none was promoted/);
+    const created = await until("a write through the site to succeed", () => {
+      const r = cli(["exec", "--name", LAB, "user", "--", "curl", "-sf", "--max-time", "5", "-H", "content-type: application/json", "-d", '{"author":"t","message":"after the self-unfence"}', "https://www.foobar.com/api/entries"]);
+      return r.code === 0 ? (JSON.parse(r.stdout) as { primary: string }) : undefined;
+    });
+    expect(created.primary).toBe("db-1");
+    // No person typed a command, no controller ran: db-1 stayed the only primary and lost no acknowledged write.
+    expect(dbStatus(LAB)).toMatchObject({ primary: "db-1", writable: ["db-1"] });
+    const v = await judge(LAB, loop, "db-1");
+    expect(v.lost).toEqual([]);
+    expect(v.primaries).toEqual(["db-1"]);
+    expect(v.acknowledged).toBeGreaterThan(0);
+    expect(cli(["fault", "heal", "--name", LAB], 60_000).code).toBe(0);
+  });
 });

@@ -51,8 +51,9 @@ function statusText(s: DbStatus): string {
   else if (c) {
     lines.push(`controller on ${c.host}: ${c.phase} (${c.note}); believes ${c.primary ?? "nobody"} is the primary`);
     lines.push(`    if ${c.primary} died now: ${c.ifPrimaryDied.candidate ? `${c.ifPrimaryDied.sync.inSync ? color("green", `promote ${c.ifPrimaryDied.candidate}`) : color("yellow", `refuse to promote ${c.ifPrimaryDied.candidate}`)}: ${c.ifPrimaryDied.sync.reason}` : color("yellow", "no replica could take over")}`);
-    if (c.lastSync) lines.push(`    last seen in sync ${ago(now, c.lastSync.at)} (semi-sync ${c.lastSync.masterStatus ? "ON" : "OFF"}, acknowledging: ${c.lastSync.replicas.join(", ") || "none"})`);
-    if (c.refused) lines.push(color("yellow", `    refused ${ago(now, c.refused.at)}: ${c.refused.reason}; ${c.refused.sync.reason}`));
+    // The controller's marks are on the machine's monotonic clock (src/failover/clock.ts): aged by its own `now`.
+    if (c.lastSync) lines.push(`    last seen in sync ${ago(c.now, c.lastSync.at)} (semi-sync ${c.lastSync.masterStatus ? "ON" : "OFF"}, acknowledging: ${c.lastSync.replicas.join(", ") || "none"})`);
+    if (c.refused) lines.push(color("yellow", `    refused ${ago(c.now, c.refused.at)}: ${c.refused.reason}; ${c.refused.sync.reason}`));
     const last = c.failovers[c.failovers.length - 1];
     if (last) lines.push(`    last ${last.kind}: ${last.from} -> ${last.to} ${last.ok ? "ok" : "FAILED"} ${ago(now, last.at)}, ${last.kind === "failover" ? `writes back ${last.totalMs} ms after ${last.from} was last seen` : `writes paused ${last.pauseMs ?? "?"} ms`}`);
   }

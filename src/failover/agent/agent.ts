@@ -8,9 +8,11 @@ import { HttpError, jsonServer, type JsonRequest } from "../http.js";
 import type { DbObservation } from "../observe.js";
 import { TIMING } from "../timing.js";
 import type { AgentStatus, CheckAnswer } from "../types.js";
+import { answerOneLine } from "./check-line.js";
 import { LocalDb } from "./local-db.js";
 import { PrimaryPinger } from "./probe.js";
-import { replicaAnswer, selfFenceReason, writeAnswer } from "./rules.js";
+import { replicaAnswer, replicasBack, selfFenceReason, selfUnfenceReason, writeAnswer } from "./rules.js";
+import { monoNow } from "../clock.js";
 
 /** What the agent keeps on disk, next to the data (survives a crash of the host). */
 interface AgentState {
@@ -24,13 +26,17 @@ export type EventSink = (message: string, data?: Record<string, unknown>) => voi
 export class Agent {
   private readonly db: LocalDb;
   private readonly pinger: PrimaryPinger;
-  private readonly startedAt = Date.now();
+  private readonly startedAt = monoNow();
   private last: DbObservation | null = null;
   private lastOkAt: number | null = null;
   private state: AgentState | null;
   private controllerSeenAt: number | null = null;
   private inSyncAtContact = false;
   private stuck: { since: number; yesTx: number } | null = null;
+  /** Since when every look has shown all the other servers streaming from this one, semi-synchronously (see replicasBack). */
+  private backSince: number | null = null;
+  /** How many other database servers the design has. */
+  private readonly replicaCount: number;
   private readonly checkers: AgentStatus["checkers"] = {};
   private servers: Server[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -43,6 +49,7 @@ export class Agent {
   ) {
     this.db = new LocalDb(cfg);
     this.pinger = new PrimaryPinger(cfg);
+    this.replicaCount = Object.keys(cfg.dbHosts).filter((h) => h !== cfg.host).length;
     this.state = existsSync(cfg.stateFile) ? (JSON.parse(readFileSync(cfg.stateFile, "utf8")) as AgentState) : null;
   }
 
@@ -94,6 +101,7 @@ export class Agent {
   private async lookOnce(): Promise<void> {
     const o = await this.db.observe();
     this.last = o;
+    this.backSince = replicasBack(o, this.replicaCount) ? (this.backSince ?? o.at) : null;
     if (!o.up) return;
     this.lastOkAt = o.at;
     this.pinger.watch(o.replica?.masterHost ?? null);
@@ -101,7 +109,28 @@ export class Agent {
     if (s.waitSessions > 0 && (!this.stuck || s.yesTx > this.stuck.yesTx)) this.stuck = { since: o.at, yesTx: s.yesTx };
     else if (s.waitSessions === 0) this.stuck = null;
     if (!this.state) await this.bootstrap(o);
+    else if (this.state.selfFenced) await this.maybeSelfUnfence(o);
     else await this.maybeSelfFence(o);
+  }
+
+  /** A self-fenced primary takes writes again by itself once it is safe (rules.ts, selfUnfenceReason). */
+  private async maybeSelfUnfence(o: DbObservation): Promise<void> {
+    const fenced = this.state?.selfFenced;
+    if (this.acting || !fenced) return;
+    const reason = selfUnfenceReason({ now: monoNow(), enabled: this.cfg.selfFence, db: o, fencedAt: fenced.at, controllerSeenAt: this.controllerSeenAt, replicas: this.replicaCount, backSince: this.backSince });
+    if (!reason) return;
+    this.acting = true;
+    try {
+      // Writable first, then the fence lifted: the proxies hear "up" only once both are true.
+      await this.db.setWritable();
+      this.saveState({ ...this.state!, selfFenced: null });
+      this.stuck = null;
+      this.event(`${this.cfg.host} takes writes again by itself (it had fenced itself ${monoNow() - fenced.at} ms before: ${fenced.reason}): ${reason}`, { step: "self-unfence" });
+    } catch (e) {
+      this.log(`self-unfence failed, will retry: ${String(e)}`);
+    } finally {
+      this.acting = false;
+    }
   }
 
   /** The very first start: the design's first primary takes writes; every later start stays read-only. */
@@ -124,7 +153,7 @@ export class Agent {
   private async maybeSelfFence(o: DbObservation): Promise<void> {
     if (this.acting || this.state?.selfFenced) return;
     const reason = selfFenceReason({
-      now: Date.now(),
+      now: monoNow(),
       enabled: this.cfg.selfFence,
       db: o,
       controllerSeenAt: this.controllerSeenAt,
@@ -134,7 +163,7 @@ export class Agent {
     if (!reason) return;
     this.acting = true;
     try {
-      this.saveState({ ...this.state!, selfFenced: { at: Date.now(), reason } });
+      this.saveState({ ...this.state!, selfFenced: { at: monoNow(), reason } });
       if (o.semisync.waitSessions > 0) {
         // Commits are waiting for a replica's acknowledgement. Cutting their connections is not safe: a killed
         // waiter can release the others, whose clients then hear "OK" for commits no replica has (seen in the
@@ -162,37 +191,28 @@ export class Agent {
 
   private promoting = false;
 
-  private answers(now = Date.now()): AgentStatus["answers"] {
+  private answers(now = monoNow()): AgentStatus["answers"] {
     const input = { now, db: this.last, selfFenced: Boolean(this.state?.selfFenced), promoting: this.promoting };
     return { write: writeAnswer(input), replica: replicaAnswer(input) };
   }
 
   private answerCheck(sock: Socket): void {
-    let buf = "";
     const remote = (sock.remoteAddress ?? "").replace(/^::ffff:/, "");
-    const reply = (kind: "write" | "replica") => {
-      const now = Date.now();
+    answerOneLine(sock, (word) => {
+      const kind = word === "replica" ? "replica" : "write";
+      const now = monoNow();
       const answer = this.answers(now)[kind];
       const who = this.cfg.proxies[remote] ?? remote;
       const entry = (this.checkers[who] ??= {});
       const prev: CheckAnswer | undefined = entry[kind];
       entry[kind] = { answer, since: prev && prev.answer === answer ? prev.since : now, lastAt: now };
-      sock.end(`${answer}\n`);
-    };
-    sock.setTimeout(500, () => sock.destroy());
-    sock.on("error", () => undefined);
-    sock.on("data", (d: Buffer) => {
-      buf += d.toString("utf8");
-      const nl = buf.indexOf("\n");
-      if (nl < 0) return;
-      const word = buf.slice(0, nl).trim();
-      reply(word === "replica" ? "replica" : "write");
+      return answer;
     });
   }
 
   /** The status report. */
   status(): AgentStatus {
-    const now = Date.now();
+    const now = monoNow();
     return {
       host: this.cfg.host,
       now,
@@ -210,7 +230,7 @@ export class Agent {
   private async handle(r: JsonRequest): Promise<{ status: number; body: unknown }> {
     if (!r.trusted) throw new HttpError(401, "missing or wrong token");
     if (r.remote !== "unix") {
-      this.controllerSeenAt = Date.now();
+      this.controllerSeenAt = monoNow();
       const s = this.last?.semisync;
       this.inSyncAtContact = Boolean(s && s.masterStatus && s.masterClients > 0);
     }
