@@ -94,8 +94,10 @@ export async function failover(ctx: ProcedureContext, from: string, to: string, 
     const attempt = ctx.client.fence(from, "failover", { killFirst: true, timeoutMs: opts.agentAnswers ? 8000 : TIMING.agentCallTimeoutMs * 2 }).catch(() => null);
     const fence = opts.agentAnswers ? await attempt : null;
     if (!opts.agentAnswers)
-      void attempt.then((f) => f && ctx.record("fence", `fenced ${from} after all: read-only, ${f.killed} app connections cut`, { host: from, reachable: true, ms: since(t0) }));
-    const fenceDetail = fence
+      void attempt.then((f) => f && ctx.record("fence", f.stopped ? `fenced ${from} after all: MariaDB stopped at once, commits waiting for a replica left unanswered` : `fenced ${from} after all: read-only, ${f.killed} app connections cut`, { host: from, reachable: true, ms: since(t0) }));
+    const fenceDetail = fence?.stopped
+      ? `fenced ${from}: MariaDB stopped at once, commits waiting for a replica left unanswered (it restarts read-only and cuts them)`
+      : fence
       ? `fenced ${from}: read-only, ${fence.killed} app connections cut (it held ${fence.gtidBinlogPos || "nothing"})`
       : `${from} does not answer: the proxies count it down (its agent is silent), it fences itself if only cut off, and it restarts read-only`;
     steps.push({ step: "fence", ms: since(t0), detail: fenceDetail });

@@ -47,7 +47,10 @@ export interface FenceResult {
   readOnly: boolean;
   killed: number;
   ms: number;
+  /** Empty when MariaDB was stopped (`stopped`): its position is known again once it restarted. */
   gtidBinlogPos: string;
+  /** Commits were waiting for a replica: MariaDB was stopped at once instead (it restarts read-only). */
+  stopped?: boolean;
 }
 
 /** Result of promoting a server. */

@@ -7,7 +7,7 @@ import type { AgentConfig } from "../config.js";
 import { HttpError, jsonServer, type JsonRequest } from "../http.js";
 import type { DbObservation } from "../observe.js";
 import { TIMING } from "../timing.js";
-import type { AgentStatus, CheckAnswer } from "../types.js";
+import type { AgentStatus, CheckAnswer, FenceResult } from "../types.js";
 import { answerOneLine } from "./check-line.js";
 import { LocalDb } from "./local-db.js";
 import { PrimaryPinger } from "./probe.js";
@@ -237,7 +237,7 @@ export class Agent {
     const body = (r.body ?? {}) as Record<string, unknown>;
     const route = `${r.method} ${r.path}`;
     if (route === "GET /status") return { status: 200, body: this.status() };
-    if (route === "POST /fence") return { status: 200, body: await this.exclusive(() => this.db.fence(body.killFirst === true)) };
+    if (route === "POST /fence") return { status: 200, body: await this.exclusive(() => this.fence(body.killFirst === true)) };
     if (route === "POST /promote") return { status: 200, body: await this.promote(body) };
     if (route === "POST /follow") {
       const primary = String(body.primary ?? "");
@@ -254,6 +254,25 @@ export class Agent {
     }
     if (route === "POST /wait-applied") return { status: 200, body: { applied: await this.db.waitApplied(String(body.gtid ?? ""), Number(body.timeoutMs ?? 1000)) } };
     throw new HttpError(404, `no route ${route}`);
+  }
+
+  /**
+   * The controller's fence. With `killFirst` (a failover: the server may hold commits stuck waiting for a lost
+   * replica, which would hold `read_only` back), commits waiting for an acknowledgement make it stop MariaDB at once
+   * instead, as the self-fence does: killing a waiter's connection can release the others, whose clients then hear
+   * "OK" for commits no replica has. MariaDB restarts read-only and cuts those commits (init_rpl_role).
+   */
+  private async fence(killFirst: boolean): Promise<FenceResult> {
+    if (killFirst) {
+      const t = performance.now();
+      const o = await this.db.observe();
+      if (o.up && o.semisync.waitSessions > 0) {
+        const pid = this.db.crash();
+        this.event(`${this.cfg.host} stopped MariaDB at once for the controller's fence (SIGKILL to ${pid}; it restarts read-only), ${o.semisync.waitSessions} commit(s) waiting for a replica left unanswered`, { step: "fence", waiting: o.semisync.waitSessions });
+        return { host: this.cfg.host, readOnly: true, killed: 0, ms: Math.round(performance.now() - t), gtidBinlogPos: "", stopped: true };
+      }
+    }
+    return this.db.fence(killFirst);
   }
 
   /** Promotes: writable as soon as everything received is applied; the old replica threads stop afterwards. */
