@@ -17,6 +17,7 @@ import { OBSERVE_SQL, downObservation, nameValues, parseBatch, toObservation, ty
 import type { StepRecorder } from "./procedures.js";
 import type { AgentClient, AgentStatus } from "./types.js";
 import { monoNow } from "./clock.js";
+import { savedTransactions, type SavedTransactions } from "./rebuild.js";
 
 /** A path inside a host, as seen from this machine. */
 export function hostPath(lab: string, host: string, path: string): string {
@@ -112,6 +113,8 @@ export interface DbStatus {
   }[];
   proxies: { host: string; servers: ProxyServer[] | { error: string } }[];
   controller: ControllerState | { error: string } | null;
+  /** Transactions only a diverged server held, saved to files of the lab before it was rebuilt. */
+  saved: SavedTransactions[];
 }
 
 /** Gathers the database tier's status: servers, agents, proxies, controller. */
@@ -150,5 +153,6 @@ export async function dbStatus(state: LabState, model: Model): Promise<DbStatus>
     servers,
     proxies,
     controller,
+    saved: savedTransactions(lab),
   };
 }

@@ -40,6 +40,7 @@ export async function judge(lab: string, loop: WriteLoop, host: string, faultAt?
 
 /** What the tests read of `stacklab db status --json`. */
 export interface DbStatusJson {
+  replication: "none" | "async" | "semisync";
   primary: string | null;
   writable: string[];
   servers: {
@@ -75,7 +76,7 @@ export function notSettled(s: DbStatusJson, primary: string, controller: boolean
     if (r.db.replica.io !== "Yes" || !r.db.replica.sqlRunning) return `${r.host} does not stream (IO ${r.db.replica.io}${r.db.replica.lastIoErrno ? `, error ${r.db.replica.lastIoErrno}` : ""})`;
     if (r.db.gtidCurrentPos !== p.db.gtidBinlogPos) return `${r.host} applied ${r.db.gtidCurrentPos}, ${primary} holds ${p.db.gtidBinlogPos}`;
   }
-  if (others.length && (!p.db.semisync.masterStatus || p.db.semisync.masterClients < others.length)) return `${primary}'s semi-sync is ${p.db.semisync.masterStatus ? "ON" : "OFF"} with ${p.db.semisync.masterClients} replica(s) acknowledging`;
+  if (s.replication === "semisync" && others.length && (!p.db.semisync.masterStatus || p.db.semisync.masterClients < others.length)) return `${primary}'s semi-sync is ${p.db.semisync.masterStatus ? "ON" : "OFF"} with ${p.db.semisync.masterClients} replica(s) acknowledging`;
   if (p.agent && "selfFenced" in p.agent && p.agent.selfFenced) return `${primary} fenced itself`;
   for (const px of s.proxies) {
     if ("error" in px.servers) return `proxy on ${px.host}: ${px.servers.error}`;

@@ -3,6 +3,7 @@
 // nothing, and the controller refuses to promote a replica that may be missing writes unless forced.
 // Every test first brings the cluster to the state it starts from (`settle`, or the crash it builds on), through
 // the CLI and waiting on events: vitest's retry of a failed test then starts where the first attempt did.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab } from "./helpers.js";
 import { dbStatus, failoverEvents, judge, settle, startWrites, until } from "./failover-helpers.js";
@@ -148,7 +149,7 @@ describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
     }
     const since = Date.now();
     expect(cli(["fault", "start", "db-1", "--name", LAB], 60_000).code).toBe(0);
-    const diverged = await until("the controller to find db-1 diverged", () => failoverEvents(LAB, since).find((e) => e.step === "repoint" && /never had/.test(e.message)));
+    const diverged = await until("the controller to find db-1 diverged", () => failoverEvents(LAB, since).find((e) => e.step === "repoint" && /never had/.test(e.message)), 30_000);
     expect(diverged.message).toMatch(/db-1 holds transactions db-2 never had/);
     const r = cli(["db", "rejoin", "db-1", "--rebuild", "--name", LAB, "--json"], 60_000);
     expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -158,5 +159,12 @@ describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
       return count("db-1") === count("db-2");
     });
     expect(inHost(LAB, "db-1", ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*) FROM foobar.entries WHERE message = 'async write'"]).trim()).toBe("0");
+    // What only db-1 held was saved to a file of the lab first, and named in the event log and in `db status`.
+    const rebuild = failoverEvents(LAB, since).find((e) => e.step === "rebuild");
+    expect(rebuild?.message).toMatch(/transaction\(s\) only db-1 held \(0-1-\d+.*\) are kept in \S+diverged\/db-1-/);
+    const saved = (JSON.parse(cli(["db", "status", "--name", LAB, "--json"]).stdout) as { saved: { host: string; file: string; gtids: string[] }[] }).saved.at(-1)!;
+    expect(saved).toMatchObject({ host: "db-1", primary: "db-2" });
+    expect(saved.gtids.length).toBeGreaterThan(0);
+    expect(readFileSync(saved.file, "utf8")).toContain("async write");
   });
 });

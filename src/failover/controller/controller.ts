@@ -69,6 +69,8 @@ export class Controller {
   private failovers: FailoverRecord[] = [];
   private rejoinBlocked: ControllerState["rejoinBlocked"] = {};
   private readonly known = new Set<string>();
+  /** Replicas whose divergence from the primary is in the event log already (not repeated every step). */
+  private readonly diverged = new Set<string>();
   private busy = false;
   private lastEventKey = "";
   private timers: NodeJS.Timeout[] = [];
@@ -185,6 +187,7 @@ export class Controller {
   private async act(d: Decision, input: DecideInput): Promise<void> {
     switch (d.action) {
       case "none":
+        this.noteDiverged();
         if (this.phase !== "watching") {
           if (this.phase === "refused" || this.phase === "suspect") this.once(`ok:${this.primary}`, "recovered", `${d.note}: nothing to do`);
           this.refused = null;
@@ -221,6 +224,7 @@ export class Controller {
       case "rejoin": {
         this.record("rejoin", `${d.host} rejoins as a replica of ${d.primary} (${d.reason})`, { host: d.host });
         const r = await rejoin(this.ctx(), d.host, d.primary);
+        if (r.outcome === "diverged") this.diverged.add(d.host);
         if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: monoNow() + 30_000, detail: `${r.outcome}: ${r.detail}` };
         else delete this.rejoinBlocked[d.host];
         return;
@@ -228,6 +232,25 @@ export class Controller {
       case "failover":
         await this.runFailover(d, input, false);
         return;
+    }
+  }
+
+  /**
+   * A replica told to follow the primary may find out only later that it diverged: its IO thread was still
+   * connecting when the repoint stopped watching (a slow TLS handshake on a busy machine), then stopped on error
+   * 1236. It follows the right primary, so no repoint is due; the event log must still say it diverged, once.
+   */
+  private noteDiverged(): void {
+    const primary = this.primary;
+    for (const h of this.hosts) {
+      const r = this.tracks[h]?.last?.db.replica;
+      if (!primary || h === primary || !r || r.masterHost !== this.addresses[primary] || r.lastIoErrno !== 1236) {
+        this.diverged.delete(h);
+        continue;
+      }
+      if (this.diverged.has(h)) continue;
+      this.diverged.add(h);
+      this.record("repoint", `${h} holds transactions ${primary} never had: ${r.lastIoError}`, { host: h, outcome: "diverged" });
     }
   }
 
