@@ -2,7 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { replicaAnswer, replicasBack, selfFenceReason, selfUnfenceReason, writeAnswer, STALE_MS } from "../../src/failover/agent/rules.js";
 import { TIMING } from "../../src/failover/timing.js";
-import { NOW, obs } from "./failover-helpers.js";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Agent } from "../../src/failover/agent/agent.js";
+import type { LocalDb } from "../../src/failover/agent/local-db.js";
+import type { AgentConfig } from "../../src/failover/config.js";
+import { ADDR, NOW, obs } from "./failover-helpers.js";
 
 describe("the answer to a proxy's write check", () => {
   it("is up only for a writable server that follows nobody", () => {
@@ -101,5 +106,40 @@ describe("a self-fenced primary taking writes again by itself", () => {
     const writable = obs();
     writable.semisync.masterClients = 0;
     expect(selfFenceReason({ now: NOW, enabled: true, db: writable, controllerSeenAt: fencedAt - 700, inSyncAtContact: true, stuckSince: null })).toMatch(/no replica is connected/);
+  });
+});
+
+describe("the controller's fence of a primary with commits waiting for a replica", () => {
+  /** An agent around a stand-in MariaDB whose look shows `waiting` commits waiting for an acknowledgement. */
+  function agentWith(waiting: number) {
+    const calls: string[] = [];
+    const events: string[] = [];
+    const db = obs();
+    db.semisync.waitSessions = waiting;
+    const fake = {
+      observe: async () => db,
+      crash: () => (calls.push("crash"), 4242),
+      fence: async (killFirst: boolean) => (calls.push(`fence(${killFirst})`), { host: "db-1", readOnly: true, killed: 3, ms: 1, gtidBinlogPos: "0-1-100" }),
+      close: () => undefined,
+    } as unknown as LocalDb;
+    const cfg = { host: "db-1", stateFile: join(tmpdir(), `stacklab-agent-test-${process.pid}-none.json`), dbHosts: { "db-1": ADDR["db-1"], "db-2": ADDR["db-2"] } } as unknown as AgentConfig;
+    const agent = new Agent(cfg, (m) => events.push(m), () => undefined, { db: fake });
+    return { agent, calls, events };
+  }
+
+  it("stops MariaDB at once instead of cutting connections (a killed waiter could release the others with OK)", async () => {
+    const { agent, calls, events } = agentWith(2);
+    const r = await agent.fence(true);
+    expect(calls).toEqual(["crash"]);
+    expect(r).toMatchObject({ stopped: true, killed: 0, gtidBinlogPos: "" });
+    expect(events.join("\n")).toMatch(/stopped MariaDB at once.*SIGKILL to 4242.*2 commit\(s\) waiting/);
+  });
+  it("fences as before when nothing waits, and a switchover's fence (no killFirst) never stops MariaDB", async () => {
+    const idle = agentWith(0);
+    expect(await idle.agent.fence(true)).toMatchObject({ killed: 3, gtidBinlogPos: "0-1-100" });
+    expect(idle.calls).toEqual(["fence(true)"]);
+    const planned = agentWith(2);
+    await planned.agent.fence(false);
+    expect(planned.calls).toEqual(["fence(false)"]);
   });
 });

@@ -46,8 +46,10 @@ export class Agent {
     private readonly cfg: AgentConfig,
     private readonly event: EventSink,
     private readonly log: (line: string) => void,
+    /** Tests hand in a stand-in for the local MariaDB. */
+    deps: { db?: LocalDb } = {},
   ) {
-    this.db = new LocalDb(cfg);
+    this.db = deps.db ?? new LocalDb(cfg);
     this.pinger = new PrimaryPinger(cfg);
     this.replicaCount = Object.keys(cfg.dbHosts).filter((h) => h !== cfg.host).length;
     this.state = existsSync(cfg.stateFile) ? (JSON.parse(readFileSync(cfg.stateFile, "utf8")) as AgentState) : null;
@@ -262,7 +264,7 @@ export class Agent {
    * instead, as the self-fence does: killing a waiter's connection can release the others, whose clients then hear
    * "OK" for commits no replica has. MariaDB restarts read-only and cuts those commits (init_rpl_role).
    */
-  private async fence(killFirst: boolean): Promise<FenceResult> {
+  async fence(killFirst: boolean): Promise<FenceResult> {
     if (killFirst) {
       const t = performance.now();
       const o = await this.db.observe();
