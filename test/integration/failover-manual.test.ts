@@ -2,7 +2,7 @@
 // while reads go on from the replica; `stacklab db failover` refuses an asynchronous replica unless forced.
 import { describe, expect, it } from "vitest";
 import { cli, isRoot, useLab } from "./helpers.js";
-import { dbStatus, failoverEvents, settle, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, logFailedAttempts, settle, until } from "./failover-helpers.js";
 
 const LAB = "foman1";
 const URL = "http://www.foobar.com";
@@ -14,6 +14,7 @@ function post(message: string): { code: string; body: string } {
 }
 
 describe.skipIf(!isRoot)("design 1: manual database failover", () => {
+  logFailedAttempts();
   useLab(LAB, "1-distributed_web_infrastructure");
 
   let id = 0;

@@ -4,12 +4,13 @@
 // answered when it restarted, rejoins as a replica by itself.
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab } from "./helpers.js";
-import { dbStatus, failoverEvents, judge, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = "fopart";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
+  logFailedAttempts();
   useLab(LAB, "3-scale_up");
 
   /** From a settled cluster on db-1: cut db-1 off from db-2 and mon-1 under a write loop, and judge the writes on db-2. */
