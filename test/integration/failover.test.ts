@@ -104,7 +104,8 @@ describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
     const v = await judge(LAB, loop, "db-1");
     expect(v.lost).toEqual([]);
     const { ops } = await loop.done;
-    expect(ops.filter((o) => o.outcome === "unknown")).toEqual([]);
+    const unknown = ops.filter((o) => o.outcome === "unknown");
+    expect(unknown, JSON.stringify(unknown)).toEqual([]);
     expect(dbStatus(LAB).primary).toBe("db-1");
   });
 
