@@ -33,15 +33,50 @@ function sameToken(given: string, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Builds a server answering JSON; `tls` makes it HTTPS. Requests over TCP must carry `Authorization: Bearer <token>` to be trusted. */
+/** The largest request body a JSON server reads (the API's bodies are a few hundred bytes). */
+export const MAX_BODY_BYTES = 16 * 1024;
+/** Request heads larger than this are refused by Node's parser (431). */
+export const MAX_HEADER_BYTES = 8 * 1024;
+/** A request must arrive whole within this (headers within half of it): a slow client cannot hold a socket. */
+export const REQUEST_TIMEOUT_MS = 5000;
+
+/** Answers an error and closes the connection without reading what is left of the request. */
+function refuse(res: ServerResponse, status: number, error: string): void {
+  res.writeHead(status, { "content-type": "application/json", connection: "close" }).end(`${JSON.stringify({ error })}\n`, () => res.socket?.destroy());
+}
+
+/**
+ * Builds a server answering JSON; `tls` makes it HTTPS. Requests over TCP must carry `Authorization: Bearer <token>`
+ * to be trusted. The token is checked on the request's head, before any of its body is read: an untrusted request
+ * with a body is refused (401) and its connection closed unread. A body larger than MAX_BODY_BYTES is refused (413)
+ * the same way, as soon as its announced length or the bytes received pass the limit.
+ */
 export function jsonServer(handler: JsonHandler, opts: { token: string; tls?: { cert: string; key: string } | undefined; unix?: boolean }): Server {
   const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const auth = req.headers.authorization ?? "";
+    const trusted = opts.unix === true || (auth.startsWith("Bearer ") && sameToken(auth.slice(7), opts.token));
+    const length = req.headers["content-length"] === undefined ? null : Number(req.headers["content-length"]);
+    const hasBody = (length !== null && length !== 0) || req.headers["transfer-encoding"] !== undefined;
+    if (hasBody && !trusted) return refuse(res, 401, "missing or wrong token");
+    if (length !== null && !(length <= MAX_BODY_BYTES)) return refuse(res, 413, `a body is at most ${MAX_BODY_BYTES} bytes`);
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    let size = 0;
+    let refused = false;
+    req.on("data", (c: Buffer) => {
+      if (refused) return;
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        refused = true;
+        chunks.length = 0;
+        req.pause();
+        refuse(res, 413, `a body is at most ${MAX_BODY_BYTES} bytes`);
+        return;
+      }
+      chunks.push(c);
+    });
     req.on("end", () => {
+      if (refused) return;
       const url = new URL(req.url ?? "/", "http://x");
-      const auth = req.headers.authorization ?? "";
-      const trusted = opts.unix === true || (auth.startsWith("Bearer ") && sameToken(auth.slice(7), opts.token));
       let body: unknown = undefined;
       try {
         body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown) : undefined;
@@ -58,7 +93,11 @@ export function jsonServer(handler: JsonHandler, opts: { token: string; tls?: { 
         });
     });
   };
-  return opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createHttpServer(listener);
+  const limits = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS / 2 };
+  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ...limits }, listener) : createHttpServer(limits, listener);
+  // Callers are the controller and the CLI: a handful of connections. More are refused rather than buffered.
+  server.maxConnections = 64;
+  return server;
 }
 
 /** Where and how to call a JSON server. */

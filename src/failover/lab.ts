@@ -16,6 +16,8 @@ import { callJson, type CallTarget } from "./http.js";
 import { OBSERVE_SQL, downObservation, nameValues, parseBatch, toObservation, type DbObservation } from "./observe.js";
 import type { StepRecorder } from "./procedures.js";
 import type { AgentClient, AgentStatus } from "./types.js";
+import { monoNow } from "./clock.js";
+import { savedTransactions, type SavedTransactions } from "./rebuild.js";
 
 /** A path inside a host, as seen from this machine. */
 export function hostPath(lab: string, host: string, path: string): string {
@@ -42,7 +44,7 @@ export function cliRecorder(lab: string): StepRecorder {
 /** Looks at one database server through its host's local socket (as root), whatever the agents say. */
 export async function observeServer(state: LabState, host: string): Promise<DbObservation> {
   const hs = state.hosts.find((h) => h.name === host);
-  const at = Date.now();
+  const at = monoNow();
   if (!hs || !isAlive(hs.init)) return downObservation(at, "host is down");
   try {
     const [vars] = parseBatch(await sql(hs.init!.pid, `${OBSERVE_SQL.variables};`, { columnNames: true, timeoutMs: 5000 }));
@@ -111,6 +113,8 @@ export interface DbStatus {
   }[];
   proxies: { host: string; servers: ProxyServer[] | { error: string } }[];
   controller: ControllerState | { error: string } | null;
+  /** Transactions only a diverged server held, saved to files of the lab before it was rebuilt. */
+  saved: SavedTransactions[];
 }
 
 /** Gathers the database tier's status: servers, agents, proxies, controller. */
@@ -149,5 +153,6 @@ export async function dbStatus(state: LabState, model: Model): Promise<DbStatus>
     servers,
     proxies,
     controller,
+    saved: savedTransactions(lab),
   };
 }

@@ -5,15 +5,17 @@ import type { LabState } from "../runtime/state.js";
 import { UsageError } from "../spec/errors.js";
 import { decide, primaryHealth, rankCandidates, type DecideInput, type HostTrack } from "./decide.js";
 import { isWritablePrimary } from "./observe.js";
-import { failover, rejoin, switchover, type ProcedureContext, type ProcedureResult } from "./procedures.js";
+import { failover, rejoin, switchover, unfence, type ProcedureContext, type ProcedureResult } from "./procedures.js";
 import { cliRecorder, labAgentClient } from "./lab.js";
 import { TIMING } from "./timing.js";
 import type { FollowResult } from "./types.js";
 import { SEMISYNC_TIMEOUT_MS } from "../render/config/mariadb.js";
+import { monoNow } from "./clock.js";
 
 /** What the CLI did. */
 export interface ManualResult {
-  kind: "switchover" | "failover";
+  /** unfence: the primary had restarted read-only holding everything the replicas hold; it takes writes again. */
+  kind: "switchover" | "failover" | "unfence";
   from: string;
   to: string;
   forced: boolean;
@@ -35,7 +37,7 @@ function context(state: LabState, model: Model): ProcedureContext {
 async function observe(ctx: ProcedureContext, hosts: string[], tracks: Record<string, HostTrack>): Promise<void> {
   await Promise.all(
     hosts.map(async (h) => {
-      const started = Date.now();
+      const started = monoNow();
       const t = (tracks[h] ??= { last: null, lastOkAt: null, firstFailAt: null, failures: 0 });
       try {
         t.last = await ctx.client.status(h);
@@ -59,7 +61,7 @@ export async function manualFailover(state: LabState, model: Model, opts: { to?:
   const input = (): DecideInput => {
     const live = hosts.filter((h) => tracks[h]?.last && isWritablePrimary(tracks[h]!.last!.db));
     return {
-      now: Date.now(),
+      now: monoNow(),
       hosts,
       addresses: ctx.addresses,
       primary: live.length === 1 ? live[0]! : (model.database.primary ?? null),
@@ -96,6 +98,13 @@ export async function manualFailover(state: LabState, model: Model, opts: { to?:
   if (d.action === "refuse") {
     record("refuse", `failover asked by a person refused: ${d.reason}; ${d.sync.reason}${opts.force ? "" : ". Add --force to promote anyway."}`, { candidate: d.candidate });
     throw new RefusedError(`${d.reason}\nrefusing to promote${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}${opts.force ? "" : "\n(add --force to promote anyway, accepting that acknowledged writes may be lost)"}`);
+  }
+  if (d.action === "unfence") {
+    // Without a controller nobody else gives writes back to a primary that restarted read-only (designs 1 and 2).
+    const t0 = performance.now();
+    await unfence(ctx, d.host, `${d.reason}; asked by a person`);
+    const result: ProcedureResult = { ok: true, from: d.host, to: d.host, steps: [{ step: "unfence", ms: Math.round(performance.now() - t0), detail: d.reason }] };
+    return { kind: "unfence", from: d.host, to: d.host, forced: false, inSync: true, syncReason: d.reason, result };
   }
   if (d.action !== "failover") throw new UsageError(`nothing to do: ${"reason" in d ? d.reason : d.note}`);
   record("detect", `${d.from} is lost: ${d.reason}`, { host: d.from });

@@ -34,7 +34,7 @@ export interface SemisyncState {
 
 /** One look at one database server. */
 export interface DbObservation {
-  /** When it was taken (ms since the epoch). */
+  /** When it was taken (the monotonic clock of src/failover/clock.ts). */
   at: number;
   /** The server answered. */
   up: boolean;

@@ -4,6 +4,7 @@ import { gtidCovers } from "./gtid.js";
 import { reachedPos } from "./observe.js";
 import type { AgentClient, AgentStatus, FollowResult } from "./types.js";
 import { TIMING } from "./timing.js";
+import { monoNow } from "./clock.js";
 
 /** Records one step in the lab's event log. */
 export type StepRecorder = (step: string, message: string, data?: Record<string, unknown>) => void;
@@ -35,9 +36,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until every proxy has been told "up" for writes by `host` since `after`; returns the names that followed and when. */
 export async function waitProxiesFollow(ctx: ProcedureContext, host: string, after: number, timeoutMs = 3000): Promise<{ followed: Record<string, number>; missing: string[] }> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monoNow() + timeoutMs;
   const followed: Record<string, number> = {};
-  while (Date.now() < deadline) {
+  while (monoNow() < deadline) {
     let s: AgentStatus | undefined;
     try {
       s = await ctx.client.status(host);
@@ -93,8 +94,10 @@ export async function failover(ctx: ProcedureContext, from: string, to: string, 
     const attempt = ctx.client.fence(from, "failover", { killFirst: true, timeoutMs: opts.agentAnswers ? 8000 : TIMING.agentCallTimeoutMs * 2 }).catch(() => null);
     const fence = opts.agentAnswers ? await attempt : null;
     if (!opts.agentAnswers)
-      void attempt.then((f) => f && ctx.record("fence", `fenced ${from} after all: read-only, ${f.killed} app connections cut`, { host: from, reachable: true, ms: since(t0) }));
-    const fenceDetail = fence
+      void attempt.then((f) => f && ctx.record("fence", f.stopped ? `fenced ${from} after all: MariaDB stopped at once, commits waiting for a replica left unanswered` : `fenced ${from} after all: read-only, ${f.killed} app connections cut`, { host: from, reachable: true, ms: since(t0) }));
+    const fenceDetail = fence?.stopped
+      ? `fenced ${from}: MariaDB stopped at once, commits waiting for a replica left unanswered (it restarts read-only and cuts them)`
+      : fence
       ? `fenced ${from}: read-only, ${fence.killed} app connections cut (it held ${fence.gtidBinlogPos || "nothing"})`
       : `${from} does not answer: the proxies count it down (its agent is silent), it fences itself if only cut off, and it restarts read-only`;
     steps.push({ step: "fence", ms: since(t0), detail: fenceDetail });
@@ -103,7 +106,7 @@ export async function failover(ctx: ProcedureContext, from: string, to: string, 
     // When the old primary answered and nothing may be lost, the new one first applies everything it had.
     const waitFor = fence?.gtidBinlogPos && opts.lossless ? fence.gtidBinlogPos : undefined;
     const p = await ctx.client.promote(to, { ...(waitFor ? { waitFor } : {}), timeoutMs: TIMING.applyWaitMs });
-    const promotedAt = Date.now();
+    const promotedAt = monoNow();
     const promoteDetail = `promoted ${to}: applied its relay log in ${p.applyMs} ms, takes writes from ${p.gtid || "the start"}`;
     steps.push({ step: "promote", ms: since(t0), detail: promoteDetail });
     ctx.record("promote", promoteDetail, { host: to, gtid: p.gtid, applyMs: p.applyMs, ms: since(t0) });
@@ -127,11 +130,11 @@ export async function switchover(ctx: ProcedureContext, from: string, to: string
   const t0 = performance.now();
   const steps: ProcedureResult["steps"] = [];
   const start = await ctx.client.status(from);
-  const deadline = Date.now() + TIMING.catchUpMs;
+  const deadline = monoNow() + TIMING.catchUpMs;
   for (;;) {
     const s = await ctx.client.status(to);
     if (gtidCovers(reachedPos(s.db), start.db.gtidBinlogPos)) break;
-    if (Date.now() > deadline) {
+    if (monoNow() > deadline) {
       const error = `${to} did not catch up with ${from} within ${TIMING.catchUpMs} ms; nothing changed`;
       ctx.record("abort", error);
       return { ok: false, from, to, steps, error };
@@ -145,7 +148,7 @@ export async function switchover(ctx: ProcedureContext, from: string, to: string
   ctx.record("fence", `switchover: ${from} read-only at ${fence.gtidBinlogPos}, ${fence.killed} app connections cut`, { host: from, ms: since(t0) });
   try {
     const p = await ctx.client.promote(to, { waitFor: fence.gtidBinlogPos, timeoutMs: 2000 });
-    const promotedAt = Date.now();
+    const promotedAt = monoNow();
     steps.push({ step: "promote", ms: since(t0), detail: `promoted ${to} at ${p.gtid}` });
     ctx.record("promote", `switchover: promoted ${to} (applied ${fence.gtidBinlogPos} in ${p.applyMs} ms)`, { host: to, gtid: p.gtid, ms: since(t0) });
     await confirmProxies(ctx, to, promotedAt, t0, steps);

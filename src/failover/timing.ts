@@ -17,6 +17,12 @@ export const TIMING = {
   confirmFailures: 2,
   /** A primary fences itself when the controller has been silent this long (before the controller can declare it dead) and its replica stopped acknowledging. */
   selfFenceSilenceMs: 600,
+  /**
+   * A primary that fenced itself takes writes again when every other server has streamed from it, semi-synchronously,
+   * this long without a break (rules.ts, selfUnfenceReason): longer than a promotion takes between making a replica
+   * writable and stopping its replication, so a replica being promoted cannot pass for one that follows.
+   */
+  selfUnfenceAfterMs: 2000,
   /** A commit waiting this long for a replica's acknowledgement means the replica is gone (semi-sync times out at SEMISYNC_TIMEOUT_MS, 3000 ms). */
   stuckCommitMs: 300,
   /** A replica further behind than this (seconds) stops serving reads while its primary is reachable. */

@@ -20,7 +20,7 @@ export interface CheckAnswer {
   lastAt: number;
 }
 
-/** An agent's whole report. */
+/** An agent's whole report. Its times are on the machine's monotonic clock (clock.ts), `now` included. */
 export interface AgentStatus {
   host: string;
   now: number;
@@ -47,7 +47,10 @@ export interface FenceResult {
   readOnly: boolean;
   killed: number;
   ms: number;
+  /** Empty when MariaDB was stopped (`stopped`): its position is known again once it restarted. */
   gtidBinlogPos: string;
+  /** Commits were waiting for a replica: MariaDB was stopped at once instead (it restarts read-only). */
+  stopped?: boolean;
 }
 
 /** Result of promoting a server. */

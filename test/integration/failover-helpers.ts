@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { beforeEach, onTestFailed } from "vitest";
 import { judgeWrites, type WriteVerdict } from "../../src/failover/bench/judge.js";
 import type { WriteOp } from "../../src/failover/bench/write-loop.js";
 import { BIN, ROOT, cli, inHost } from "./helpers.js";
@@ -38,9 +39,94 @@ export async function judge(lab: string, loop: WriteLoop, host: string, faultAt?
   return judgeWrites(ops, rowsOn(lab, host, tag), faultAt);
 }
 
+/** What the tests read of `stacklab db status --json`. */
+export interface DbStatusJson {
+  replication: "none" | "async" | "semisync";
+  primary: string | null;
+  writable: string[];
+  servers: {
+    host: string;
+    hostUp: boolean;
+    role: string;
+    db: {
+      up: boolean;
+      gtidBinlogPos: string;
+      gtidCurrentPos: string;
+      semisync: { masterStatus: boolean; masterClients: number; waitSessions: number };
+      replica: { io: string; sqlRunning: boolean; masterHost: string; lastIoErrno: number } | null;
+    };
+    agent: { selfFenced: { reason: string } | null; answers: { write: string } } | { error: string } | null;
+  }[];
+  proxies: { host: string; servers: { backend: string; server: string; status: string }[] | { error: string } }[];
+  controller: { phase: string; primary: string; refused: unknown } | null;
+}
+
 /** `stacklab db status --json`. */
-export function dbStatus(lab: string): { primary: string | null; servers: { host: string; role: string; db: { replica: { io: string; masterHost: string } | null; gtidCurrentPos: string } }[]; controller: { phase: string; primary: string; refused: unknown } | null } {
-  return JSON.parse(cli(["db", "status", "--name", lab, "--json"]).stdout) as ReturnType<typeof dbStatus>;
+export function dbStatus(lab: string): DbStatusJson {
+  return JSON.parse(cli(["db", "status", "--name", lab, "--json"]).stdout) as DbStatusJson;
+}
+
+/** Why the lab's database is not yet "`primary` takes writes, every other server streams from it in sync, every proxy sends writes to it" (null: it is). */
+export function notSettled(s: DbStatusJson, primary: string, controller: boolean): string | null {
+  if (s.primary !== primary) return `the primary is ${s.primary ?? "none"}${s.writable.length > 1 ? ` (writable: ${s.writable.join(", ")})` : ""}`;
+  if (controller && (s.controller?.phase !== "watching" || s.controller.primary !== primary)) return `the controller is ${s.controller ? `${s.controller.phase}, primary ${s.controller.primary}` : "unreachable"}`;
+  const p = s.servers.find((x) => x.host === primary)!;
+  const others = s.servers.filter((x) => x.host !== primary);
+  for (const r of others) {
+    if (!r.db.up || !r.db.replica) return `${r.host} is ${r.role}`;
+    if (r.db.replica.io !== "Yes" || !r.db.replica.sqlRunning) return `${r.host} does not stream (IO ${r.db.replica.io}${r.db.replica.lastIoErrno ? `, error ${r.db.replica.lastIoErrno}` : ""})`;
+    if (r.db.gtidCurrentPos !== p.db.gtidBinlogPos) return `${r.host} applied ${r.db.gtidCurrentPos}, ${primary} holds ${p.db.gtidBinlogPos}`;
+  }
+  if (s.replication === "semisync" && others.length && (!p.db.semisync.masterStatus || p.db.semisync.masterClients < others.length)) return `${primary}'s semi-sync is ${p.db.semisync.masterStatus ? "ON" : "OFF"} with ${p.db.semisync.masterClients} replica(s) acknowledging`;
+  if (p.agent && "selfFenced" in p.agent && p.agent.selfFenced) return `${primary} fenced itself`;
+  for (const px of s.proxies) {
+    if ("error" in px.servers) return `proxy on ${px.host}: ${px.servers.error}`;
+    const writes = px.servers.filter((x) => x.backend === "db_write" && x.status.startsWith("UP")).map((x) => x.server);
+    if (writes.join() !== primary) return `the proxy on ${px.host} sends writes to ${writes.join(", ") || "none"}`;
+  }
+  return null;
+}
+
+/**
+ * Brings the lab's database to a known state through the CLI, so that a test (and its retry) starts from it:
+ * no fault left (`fault heal` boots hosts, starts services, lifts partitions), a diverged server rebuilt from the
+ * primary, `primary` the primary (a planned switchover when another server is), every other server streaming
+ * from it and caught up, semi-sync acknowledged by all of them, and every proxy sending writes to it.
+ * Waits on these conditions (bounded), never on a fixed delay.
+ */
+export async function settle(lab: string, primary: string, opts: { controller?: boolean; timeoutMs?: number } = {}): Promise<DbStatusJson> {
+  const controller = opts.controller ?? true;
+  const heal = cli(["fault", "heal", "--name", lab], 120_000);
+  if (heal.code !== 0) throw new Error(`fault heal failed: ${heal.stderr}${heal.stdout}`);
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  const actions: string[] = [];
+  let why = "";
+  while (Date.now() < deadline) {
+    const s = dbStatus(lab);
+    const problem = notSettled(s, primary, controller);
+    if (!problem) return s;
+    why = problem;
+    const act = (args: string[]) => {
+      const r = cli([...args, "--name", lab], 120_000);
+      actions.push(`${args.join(" ")}: ${r.code}${r.code ? ` ${r.stderr.trim().slice(0, 200)}` : ""}`);
+      return r.code === 0;
+    };
+    const current = s.primary;
+    const diverged = s.servers.find((x) => x.host !== current && x.db.replica?.lastIoErrno === 1236);
+    const idle = s.servers.find((x) => x.host !== current && x.db.up && !x.db.replica);
+    // A replica someone stopped (STOP SLAVE) is left alone by the controller: it follows the right primary.
+    const stopped = s.servers.find((x) => x.host !== current && x.db.replica?.io === "No" && x.db.replica.lastIoErrno !== 1236);
+    if (current && diverged) act(["db", "rejoin", diverged.host, "--rebuild"]);
+    else if (current && stopped) act(["db", "rejoin", stopped.host]);
+    // (With a controller, it makes such a server follow the primary by itself.)
+    else if (current && idle && !controller) act(["db", "rejoin", idle.host]);
+    else if (current && current !== primary && s.servers.find((x) => x.host === primary)?.db.replica?.io === "Yes") act(["db", "failover", "--to", primary]);
+    // Without a controller, a primary that restarted read-only takes writes again only when a person asks.
+    else if (current === null && !s.writable.length && !controller && s.servers.some((x) => x.host === primary && x.db.up && !x.db.replica)) act(["db", "failover"]);
+    if (actions.length > 10) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the database did not settle with ${primary} as the primary: ${why}; did: ${actions.join("; ") || "nothing"}`);
 }
 
 /** Waits until `check` holds (polling every 200 ms), or fails with what was awaited. */
@@ -67,4 +153,17 @@ export function failoverEvents(lab: string, since: number): { step: string; time
     .map((l) => JSON.parse(l) as { time: number; kind: string; message: string; source?: string; data?: { step?: string } })
     .filter((e) => e.kind === "failover" && e.time >= since)
     .map((e) => ({ step: e.data?.step ?? "", time: e.time, message: e.message, source: e.source ?? "" }));
+}
+
+/**
+ * Prints why each failed attempt failed. Vitest reports a test that passed on its retry only as "(retry x1)",
+ * without the first attempt's error: this keeps it in the run's output (stderr), to find what flaked.
+ */
+export function logFailedAttempts(): void {
+  beforeEach(() => {
+    onTestFailed(({ task }) => {
+      const errors = (task.result?.errors ?? []).map((e) => e.message).join("; ");
+      console.error(`attempt ${(task.result?.retryCount ?? 0) + 1} of "${task.name}" failed: ${errors}`);
+    });
+  });
 }

@@ -2,9 +2,9 @@
 // while reads go on from the replica; `stacklab db failover` refuses an asynchronous replica unless forced.
 import { describe, expect, it } from "vitest";
 import { cli, isRoot, useLab } from "./helpers.js";
-import { dbStatus, failoverEvents, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, logFailedAttempts, settle, until } from "./failover-helpers.js";
 
-const LAB = "dbxt1";
+const LAB = "foman1";
 const URL = "http://www.foobar.com";
 
 function post(message: string): { code: string; body: string } {
@@ -14,10 +14,12 @@ function post(message: string): { code: string; body: string } {
 }
 
 describe.skipIf(!isRoot)("design 1: manual database failover", () => {
+  logFailedAttempts();
   useLab(LAB, "1-distributed_web_infrastructure");
 
   let id = 0;
-  it("runs no controller: the database proxies and agents only follow what the servers are", () => {
+  it("runs no controller: the database proxies and agents only follow what the servers are", async () => {
+    await settle(LAB, "server-1", { controller: false });
     const s = dbStatus(LAB);
     expect(s).toMatchObject({ primary: "server-1", controller: null });
     const created = post("before the crash");
@@ -26,6 +28,8 @@ describe.skipIf(!isRoot)("design 1: manual database failover", () => {
   });
 
   it("after the primary crashes, writes fail and stay failed while reads go on from the replica", async () => {
+    await settle(LAB, "server-1", { controller: false });
+    if (!id) id = (JSON.parse(post("before the crash").body) as { id: number }).id;
     const since = Date.now();
     expect(cli(["fault", "kill", "server-1", "--name", LAB]).code).toBe(0);
     for (let i = 0; i < 3; i++) {
@@ -40,6 +44,11 @@ describe.skipIf(!isRoot)("design 1: manual database failover", () => {
   });
 
   it("refuses a manual failover to an asynchronous replica, and promotes it when forced", async () => {
+    // Starts from the crash of the previous test: server-1 down, server-2 a replica nobody promoted.
+    if (dbStatus(LAB).servers.find((s) => s.host === "server-1")?.hostUp || dbStatus(LAB).primary !== null) {
+      await settle(LAB, "server-1", { controller: false });
+      expect(cli(["fault", "kill", "server-1", "--name", LAB]).code).toBe(0);
+    }
     const refused = cli(["db", "failover", "--name", LAB], 60_000);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/asynchronous/);

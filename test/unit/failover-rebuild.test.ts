@@ -1,6 +1,6 @@
 // Rebuilding a diverged replica: the dump's position, and SQL that drops its own history before loading the copy.
 import { describe, expect, it } from "vitest";
-import { dumpPosition, replaceDataSql } from "../../src/failover/rebuild.js";
+import { dumpPosition, replaceDataSql, binlogGtids, divergedStart, parseBinlogState } from "../../src/failover/rebuild.js";
 
 const DUMP = "-- MariaDB dump\n-- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\nCREATE DATABASE foobar;\n-- SET GLOBAL gtid_slave_pos='0-2-231';\n";
 
@@ -15,5 +15,24 @@ describe("rebuilding a diverged replica", () => {
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(sql).toMatch(/SET GLOBAL read_only = ON;/);
+  });
+});
+
+describe("the transactions only a diverged server held", () => {
+  it("start after the last of its own transactions the primary holds, per domain it wrote in", () => {
+    // db-1 (server 1) wrote 0-1-60 after db-2 got 0-1-59; db-2, promoted, went on with 0-2-61...
+    expect(divergedStart("0-1-60,0-2-58", "0-1-59,0-2-70", 1)).toBe("0-1-59");
+    expect(divergedStart("0-1-60,1-1-7", "0-1-59,1-1-3,0-2-70", 1)).toBe("0-1-59,1-1-3");
+    // Never seen by the primary at all: from the start of the domain.
+    expect(divergedStart("0-1-4", "0-2-9", 1)).toBe("0-1-0");
+  });
+  it("are none when the primary holds everything it wrote (a replica that was only behind)", () => {
+    expect(divergedStart("0-1-59,0-2-60", "0-1-59,0-2-70", 1)).toBeNull();
+    expect(divergedStart("", "0-2-70", 1)).toBeNull();
+  });
+  it("are named by the GTIDs mariadb-binlog prints, not by its GTID list events", () => {
+    const out = ["# at 4", "#241202  5:00:00 server id 1  end_log_pos 256 CRC32 0x0  Gtid list [0-1-59]", "#241202  5:00:01 server id 1  end_log_pos 300 CRC32 0x1 \tGTID 0-1-60 trans", "### INSERT INTO `foobar`.`entries`", "#241202  5:00:02 server id 1  end_log_pos 400 CRC32 0x2 \tGTID 0-1-61 trans"].join("\n");
+    expect(binlogGtids(out)).toEqual(["0-1-60", "0-1-61"]);
+    expect(() => parseBinlogState("0-1")).toThrow(/not a GTID/);
   });
 });

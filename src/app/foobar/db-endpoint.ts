@@ -126,7 +126,12 @@ export class DbEndpoint {
     if (!this.generations.has(conn.connection)) this.generations.set(conn.connection, this.generation);
     let sent = false;
     try {
-      const dbHost = await this.hostnameOf(conn);
+      const { host: dbHost, readOnly } = await this.identify(conn);
+      // A write never goes out on a new connection to a read-only server. While the primary moves, the proxy
+      // still sends new connections to the old one (fenced read-only) until its checks mark it down, and then
+      // cuts every session to it: a write sent there could not run, but one caught by that cut would come back
+      // with no answer, its fate unknown to the app. Refused here, it is a definite "not run", retried.
+      if (isWrite && readOnly) throw Object.assign(new Error(`${dbHost} is read-only (no longer the primary); the write was not sent`), { errno: 1290, code: "ER_OPTION_PREVENTS_STATEMENT" });
       sent = true;
       const value = await fn(conn);
       conn.release();
@@ -145,14 +150,20 @@ export class DbEndpoint {
     }
   }
 
-  private async hostnameOf(conn: PoolConnection): Promise<string> {
+  /**
+   * The server behind a connection: its hostname (asked once per connection) and, on a new connection only,
+   * whether it is read-only (same round trip). A pooled connection reports readOnly false: a write on it is
+   * refused by the server itself if it became read-only since.
+   */
+  private async identify(conn: PoolConnection): Promise<{ host: string; readOnly: boolean }> {
     const known = this.hostnames.get(conn.connection);
-    if (known !== undefined) return known;
+    if (known !== undefined) return { host: known, readOnly: false };
     this.checkIdentity(conn);
-    const [rows] = await conn.query({ sql: "SELECT @@hostname AS h", timeout: QUERY_TIMEOUT_MS.probe });
-    const host = String((rows as Array<{ h: unknown }>)[0]?.h ?? "unknown");
+    const [rows] = await conn.query({ sql: "SELECT @@hostname AS h, @@read_only AS ro", timeout: QUERY_TIMEOUT_MS.probe });
+    const row = (rows as Array<{ h: unknown; ro: unknown }>)[0];
+    const host = String(row?.h ?? "unknown");
     this.hostnames.set(conn.connection, host);
-    return host;
+    return { host, readOnly: Number(row?.ro ?? 0) === 1 };
   }
 
   /**

@@ -3,7 +3,8 @@ import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
 import { openLab } from "../../runtime/lab.js";
 import { cliRecorder, dbStatus, controllerTarget, type DbStatus } from "../../failover/lab.js";
-import { rebuildFrom } from "../../failover/rebuild.js";
+import { rebuildFrom, saveDiverged } from "../../failover/rebuild.js";
+import { serverId } from "../../render/config/mariadb.js";
 import { callJson, HttpError } from "../../failover/http.js";
 import { manualFailover, manualRejoin, RefusedError } from "../../failover/manual.js";
 import type { FailoverRecord } from "../../failover/controller/controller.js";
@@ -47,13 +48,15 @@ function statusText(s: DbStatus): string {
       lines.push(`proxy on ${p.host}: writes -> ${up("db_write").join(", ") || color("red", "none")}, reads -> ${up("db_replicas").join(", ") || `(primary) ${up("db_write").join(", ") || color("red", "none")}`}`);
     }
   }
+  for (const x of s.saved) lines.push(color("yellow", `saved from ${x.host} before its rebuild from ${x.primary} (${new Date(x.at).toISOString()}): ${x.gtids.join(", ")} in ${x.file}`));
   const c = s.controller;
   if (c && "error" in c) lines.push(`controller: ${color("red", c.error)}`);
   else if (c) {
     lines.push(`controller on ${c.host}: ${c.phase} (${c.note}); believes ${c.primary ?? "nobody"} is the primary`);
     lines.push(`    if ${c.primary} died now: ${c.ifPrimaryDied.candidate ? `${c.ifPrimaryDied.sync.inSync ? color("green", `promote ${c.ifPrimaryDied.candidate}`) : color("yellow", `refuse to promote ${c.ifPrimaryDied.candidate}`)}: ${c.ifPrimaryDied.sync.reason}` : color("yellow", "no replica could take over")}`);
-    if (c.lastSync) lines.push(`    last seen in sync ${ago(now, c.lastSync.at)} (semi-sync ${c.lastSync.masterStatus ? "ON" : "OFF"}, acknowledging: ${c.lastSync.replicas.join(", ") || "none"})`);
-    if (c.refused) lines.push(color("yellow", `    refused ${ago(now, c.refused.at)}: ${c.refused.reason}; ${c.refused.sync.reason}`));
+    // The controller's marks are on the machine's monotonic clock (src/failover/clock.ts): aged by its own `now`.
+    if (c.lastSync) lines.push(`    last seen in sync ${ago(c.now, c.lastSync.at)} (semi-sync ${c.lastSync.masterStatus ? "ON" : "OFF"}, acknowledging: ${c.lastSync.replicas.join(", ") || "none"})`);
+    if (c.refused) lines.push(color("yellow", `    refused ${ago(c.now, c.refused.at)}: ${c.refused.reason}; ${c.refused.sync.reason}`));
     const last = c.failovers[c.failovers.length - 1];
     if (last) lines.push(`    last ${last.kind}: ${last.from} -> ${last.to} ${last.ok ? "ok" : "FAILED"} ${ago(now, last.at)}, ${last.kind === "failover" ? `writes back ${last.totalMs} ms after ${last.from} was last seen` : `writes paused ${last.pauseMs ?? "?"} ms`}`);
   }
@@ -132,9 +135,16 @@ export function register(program: Command): void {
       if (opts.rebuild) {
         const primary = (await dbStatus(state, model)).primary;
         if (!primary) throw new UsageError("no single server takes writes: nothing to copy from");
+        const hostModel = model.hosts.find((h) => h.name === host);
+        if (!hostModel) throw new UsageError(`${host} is not a host of lab ${state.name}`);
+        // What only it holds is kept in a file of the lab before its data is replaced.
+        const saved = await saveDiverged(state, host, primary, serverId(model, hostModel));
         const r = await rebuildFrom(state, host, primary);
-        cliRecorder(state.name)("rebuild", `${host}'s data replaced by a copy of ${primary}'s at ${r.pos} (${r.bytes} bytes in ${r.ms} ms); its own extra transactions are gone`, { host, pos: r.pos });
-        if (!opts.json) process.stdout.write(`${host}: data copied from ${primary} at ${r.pos} (${r.bytes} bytes, ${r.ms} ms)\n`);
+        const kept = saved
+          ? `; the ${saved.gtids.length} transaction(s) only ${host} held (${saved.gtids.join(", ")}) are kept in ${saved.file} (without a forced failover, none was acknowledged to a client)`
+          : `; it held no transaction of its own that ${primary} lacks`;
+        cliRecorder(state.name)("rebuild", `${host}'s data replaced by a copy of ${primary}'s at ${r.pos} (${r.bytes} bytes in ${r.ms} ms)${kept}`, { host, pos: r.pos, ...(saved ? { saved: saved.file, gtids: saved.gtids } : {}) });
+        if (!opts.json) process.stdout.write(`${host}: data copied from ${primary} at ${r.pos} (${r.bytes} bytes, ${r.ms} ms)${saved ? `; its own transactions ${saved.gtids.join(", ")} saved in ${saved.file}` : ""}\n`);
       }
       let r: FollowResult;
       if (controllerUp) {

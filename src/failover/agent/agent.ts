@@ -7,10 +7,12 @@ import type { AgentConfig } from "../../render/config/failover.js";
 import { HttpError, jsonServer, type JsonRequest } from "../http.js";
 import type { DbObservation } from "../observe.js";
 import { TIMING } from "../timing.js";
-import type { AgentStatus, CheckAnswer } from "../types.js";
+import type { AgentStatus, CheckAnswer, FenceResult } from "../types.js";
+import { answerOneLine } from "./check-line.js";
 import { LocalDb } from "./local-db.js";
 import { PrimaryPinger } from "./probe.js";
-import { replicaAnswer, selfFenceReason, writeAnswer } from "./rules.js";
+import { replicaAnswer, replicasBack, selfFenceReason, selfUnfenceReason, writeAnswer } from "./rules.js";
+import { monoNow } from "../clock.js";
 
 /** What the agent keeps on disk, next to the data (survives a crash of the host). */
 interface AgentState {
@@ -24,13 +26,17 @@ export type EventSink = (message: string, data?: Record<string, unknown>) => voi
 export class Agent {
   private readonly db: LocalDb;
   private readonly pinger: PrimaryPinger;
-  private readonly startedAt = Date.now();
+  private readonly startedAt = monoNow();
   private last: DbObservation | null = null;
   private lastOkAt: number | null = null;
   private state: AgentState | null;
   private controllerSeenAt: number | null = null;
   private inSyncAtContact = false;
   private stuck: { since: number; yesTx: number } | null = null;
+  /** Since when every look has shown all the other servers streaming from this one, semi-synchronously (see replicasBack). */
+  private backSince: number | null = null;
+  /** How many other database servers the design has. */
+  private readonly replicaCount: number;
   private readonly checkers: AgentStatus["checkers"] = {};
   private servers: Server[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -40,15 +46,18 @@ export class Agent {
     private readonly cfg: AgentConfig,
     private readonly event: EventSink,
     private readonly log: (line: string) => void,
+    /** Tests hand in a stand-in for the local MariaDB. */
+    deps: { db?: LocalDb } = {},
   ) {
-    this.db = new LocalDb(cfg);
+    this.db = deps.db ?? new LocalDb(cfg);
     this.pinger = new PrimaryPinger(cfg);
+    this.replicaCount = Object.keys(cfg.dbHosts).filter((h) => h !== cfg.host).length;
     this.state = existsSync(cfg.stateFile) ? (JSON.parse(readFileSync(cfg.stateFile, "utf8")) as AgentState) : null;
   }
 
   /** Starts the loops and the three listeners (checks, API over TCP, API over the unix socket). */
   async start(tls: { cert: string; key: string } | undefined): Promise<void> {
-    this.timers.push(setInterval(() => void this.look(), TIMING.agentPollMs), setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs));
+    this.timers.push(setInterval(() => void this.look().catch((e: unknown) => this.log(`look failed: ${String(e)}`)), TIMING.agentPollMs), setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs));
     // With internal TLS the checks are TLS too: the proxies verify this host's certificate before trusting "up".
     const checks = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, (sock) => this.answerCheck(sock)) : createServer((sock) => this.answerCheck(sock));
     const api = jsonServer((r) => this.handle(r), { token: this.cfg.token, tls });
@@ -72,18 +81,29 @@ export class Agent {
     this.db.close();
   }
 
-  private looking = false;
+  private looking: Promise<void> | null = null;
 
-  private async look(): Promise<void> {
-    if (this.looking) return;
-    this.looking = true;
-    let o: DbObservation;
-    try {
-      o = await this.db.observe();
-    } finally {
-      this.looking = false;
-    }
+  /** One look at a time: joins the look under way, if any. */
+  private look(): Promise<void> {
+    this.looking ??= this.lookOnce().finally(() => (this.looking = null));
+    return this.looking;
+  }
+
+  /**
+   * A look that starts after the call: what an action changed is in it. (Joining a look already under way, as the
+   * timer does, could store what the server was before the action: a promoted server still shown following its
+   * old primary would answer "down" to the proxies, and two such answers make them cut every connection of the
+   * app's to the new primary, writes in flight included.)
+   */
+  private async freshLook(): Promise<void> {
+    if (this.looking) await this.looking.catch(() => undefined);
+    await this.look();
+  }
+
+  private async lookOnce(): Promise<void> {
+    const o = await this.db.observe();
     this.last = o;
+    this.backSince = replicasBack(o, this.replicaCount) ? (this.backSince ?? o.at) : null;
     if (!o.up) return;
     this.lastOkAt = o.at;
     this.pinger.watch(o.replica?.masterHost ?? null);
@@ -91,7 +111,28 @@ export class Agent {
     if (s.waitSessions > 0 && (!this.stuck || s.yesTx > this.stuck.yesTx)) this.stuck = { since: o.at, yesTx: s.yesTx };
     else if (s.waitSessions === 0) this.stuck = null;
     if (!this.state) await this.bootstrap(o);
+    else if (this.state.selfFenced) await this.maybeSelfUnfence(o);
     else await this.maybeSelfFence(o);
+  }
+
+  /** A self-fenced primary takes writes again by itself once it is safe (rules.ts, selfUnfenceReason). */
+  private async maybeSelfUnfence(o: DbObservation): Promise<void> {
+    const fenced = this.state?.selfFenced;
+    if (this.acting || !fenced) return;
+    const reason = selfUnfenceReason({ now: monoNow(), enabled: this.cfg.selfFence, db: o, fencedAt: fenced.at, controllerSeenAt: this.controllerSeenAt, replicas: this.replicaCount, backSince: this.backSince });
+    if (!reason) return;
+    this.acting = true;
+    try {
+      // Writable first, then the fence lifted: the proxies hear "up" only once both are true.
+      await this.db.setWritable();
+      this.saveState({ ...this.state!, selfFenced: null });
+      this.stuck = null;
+      this.event(`${this.cfg.host} takes writes again by itself (it had fenced itself ${monoNow() - fenced.at} ms before: ${fenced.reason}): ${reason}`, { step: "self-unfence" });
+    } catch (e) {
+      this.log(`self-unfence failed, will retry: ${String(e)}`);
+    } finally {
+      this.acting = false;
+    }
   }
 
   /** The very first start: the design's first primary takes writes; every later start stays read-only. */
@@ -114,7 +155,7 @@ export class Agent {
   private async maybeSelfFence(o: DbObservation): Promise<void> {
     if (this.acting || this.state?.selfFenced) return;
     const reason = selfFenceReason({
-      now: Date.now(),
+      now: monoNow(),
       enabled: this.cfg.selfFence,
       db: o,
       controllerSeenAt: this.controllerSeenAt,
@@ -124,7 +165,7 @@ export class Agent {
     if (!reason) return;
     this.acting = true;
     try {
-      this.saveState({ ...this.state!, selfFenced: { at: Date.now(), reason } });
+      this.saveState({ ...this.state!, selfFenced: { at: monoNow(), reason } });
       if (o.semisync.waitSessions > 0) {
         // Commits are waiting for a replica's acknowledgement. Cutting their connections is not safe: a killed
         // waiter can release the others, whose clients then hear "OK" for commits no replica has (seen in the
@@ -152,37 +193,28 @@ export class Agent {
 
   private promoting = false;
 
-  private answers(now = Date.now()): AgentStatus["answers"] {
+  private answers(now = monoNow()): AgentStatus["answers"] {
     const input = { now, db: this.last, selfFenced: Boolean(this.state?.selfFenced), promoting: this.promoting };
     return { write: writeAnswer(input), replica: replicaAnswer(input) };
   }
 
   private answerCheck(sock: Socket): void {
-    let buf = "";
     const remote = (sock.remoteAddress ?? "").replace(/^::ffff:/, "");
-    const reply = (kind: "write" | "replica") => {
-      const now = Date.now();
+    answerOneLine(sock, (word) => {
+      const kind = word === "replica" ? "replica" : "write";
+      const now = monoNow();
       const answer = this.answers(now)[kind];
       const who = this.cfg.proxies[remote] ?? remote;
       const entry = (this.checkers[who] ??= {});
       const prev: CheckAnswer | undefined = entry[kind];
       entry[kind] = { answer, since: prev && prev.answer === answer ? prev.since : now, lastAt: now };
-      sock.end(`${answer}\n`);
-    };
-    sock.setTimeout(500, () => sock.destroy());
-    sock.on("error", () => undefined);
-    sock.on("data", (d: Buffer) => {
-      buf += d.toString("utf8");
-      const nl = buf.indexOf("\n");
-      if (nl < 0) return;
-      const word = buf.slice(0, nl).trim();
-      reply(word === "replica" ? "replica" : "write");
+      return answer;
     });
   }
 
   /** The status report. */
   status(): AgentStatus {
-    const now = Date.now();
+    const now = monoNow();
     return {
       host: this.cfg.host,
       now,
@@ -200,14 +232,14 @@ export class Agent {
   private async handle(r: JsonRequest): Promise<{ status: number; body: unknown }> {
     if (!r.trusted) throw new HttpError(401, "missing or wrong token");
     if (r.remote !== "unix") {
-      this.controllerSeenAt = Date.now();
+      this.controllerSeenAt = monoNow();
       const s = this.last?.semisync;
       this.inSyncAtContact = Boolean(s && s.masterStatus && s.masterClients > 0);
     }
     const body = (r.body ?? {}) as Record<string, unknown>;
     const route = `${r.method} ${r.path}`;
     if (route === "GET /status") return { status: 200, body: this.status() };
-    if (route === "POST /fence") return { status: 200, body: await this.exclusive(() => this.db.fence(body.killFirst === true)) };
+    if (route === "POST /fence") return { status: 200, body: await this.exclusive(() => this.fence(body.killFirst === true)) };
     if (route === "POST /promote") return { status: 200, body: await this.promote(body) };
     if (route === "POST /follow") {
       const primary = String(body.primary ?? "");
@@ -226,6 +258,25 @@ export class Agent {
     throw new HttpError(404, `no route ${route}`);
   }
 
+  /**
+   * The controller's fence. With `killFirst` (a failover: the server may hold commits stuck waiting for a lost
+   * replica, which would hold `read_only` back), commits waiting for an acknowledgement make it stop MariaDB at once
+   * instead, as the self-fence does: killing a waiter's connection can release the others, whose clients then hear
+   * "OK" for commits no replica has. MariaDB restarts read-only and cuts those commits (init_rpl_role).
+   */
+  async fence(killFirst: boolean): Promise<FenceResult> {
+    if (killFirst) {
+      const t = performance.now();
+      const o = await this.db.observe();
+      if (o.up && o.semisync.waitSessions > 0) {
+        const pid = this.db.crash();
+        this.event(`${this.cfg.host} stopped MariaDB at once for the controller's fence (SIGKILL to ${pid}; it restarts read-only), ${o.semisync.waitSessions} commit(s) waiting for a replica left unanswered`, { step: "fence", waiting: o.semisync.waitSessions });
+        return { host: this.cfg.host, readOnly: true, killed: 0, ms: Math.round(performance.now() - t), gtidBinlogPos: "", stopped: true };
+      }
+    }
+    return this.db.fence(killFirst);
+  }
+
   /** Promotes: writable as soon as everything received is applied; the old replica threads stop afterwards. */
   private async promote(body: Record<string, unknown>): Promise<unknown> {
     if (this.acting) throw new HttpError(409, "another action is running on this server");
@@ -239,12 +290,13 @@ export class Agent {
       detached = true;
       void detach
         .catch((e: unknown) => this.log(`promotion: stopping the old replication failed: ${String(e)}`))
+        .then(() => this.freshLook())
         .finally(() => {
+          // Only once a look taken after the old replication stopped is stored: until then `last` may still show it.
           this.promoting = false;
           this.acting = false;
-          void this.look();
         });
-      await this.look();
+      await this.freshLook();
       return result;
     } finally {
       if (!detached) this.acting = false;
@@ -256,7 +308,7 @@ export class Agent {
     this.acting = true;
     try {
       const out = await fn();
-      await this.look();
+      await this.freshLook();
       return out;
     } finally {
       this.acting = false;

@@ -5,6 +5,7 @@ import { MARIADB_PID_FILE } from "../../render/config/mariadb.js";
 import { OBSERVE_SQL, downObservation, toObservation, type DbObservation } from "../observe.js";
 import type { AgentConfig } from "../../render/config/failover.js";
 import type { FenceResult, FollowResult, PromoteResult } from "../types.js";
+import { monoNow } from "../clock.js";
 
 const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
@@ -70,7 +71,7 @@ export class LocalDb {
 
   /** One look: variables, semi-sync status, replica status. Never throws: a failed look is a "down" observation. */
   async observe(): Promise<DbObservation> {
-    const at = Date.now();
+    const at = monoNow();
     try {
       const [vars] = await this.looker.rows(OBSERVE_SQL.variables, 1000);
       const status = Object.fromEntries((await this.looker.rows(OBSERVE_SQL.semisync, 1000)).map((r) => [String(r.Variable_name), String(r.Value)]));
@@ -175,10 +176,10 @@ export class LocalDb {
     for (const sql of followSql(this.cfg, primaryAddress)) await this.actor.rows(sql, 5000);
     const [v] = await this.actor.rows("SELECT @@gtid_slave_pos AS pos");
     const gtid = String(v?.pos ?? "");
-    const deadline = Date.now() + watchMs;
+    const deadline = monoNow() + watchMs;
     let outcome: FollowResult["outcome"] = "connecting";
     let detail = "";
-    while (Date.now() < deadline) {
+    while (monoNow() < deadline) {
       const [s] = await this.actor.rows(OBSERVE_SQL.replica);
       const io = String(s?.Slave_IO_Running ?? "");
       const errno = Number(s?.Last_IO_Errno ?? 0);

@@ -4,6 +4,7 @@ import { createConnection, type Connection } from "mysql2/promise";
 import type { AgentConfig } from "../../render/config/failover.js";
 import { TIMING } from "../timing.js";
 import type { PrimaryProbe } from "../types.js";
+import { monoNow } from "../clock.js";
 
 /** Pings one target at a time; `watch(address)` switches targets, `watch(null)` stops. */
 export class PrimaryPinger {
@@ -38,7 +39,7 @@ export class PrimaryPinger {
       if (this.state !== s) return;
       s.ok = true;
       s.failures = 0;
-      s.lastOkAt = Date.now();
+      s.lastOkAt = monoNow();
       delete s.lastError;
     } catch (e) {
       this.drop();

@@ -79,3 +79,49 @@ export function selfFenceReason(i: SelfFenceInput): string | null {
         : null;
   return why ? `no word from the failover controller for ${silent} ms and ${why}: it may have promoted a replica` : null;
 }
+
+/** True when a look shows a fenced primary (read-only, following nobody) whose `replicas` other servers all stream from it again, semi-synchronously, with no commit waiting. */
+export function replicasBack(db: DbObservation | null, replicas: number): boolean {
+  if (!db?.up || !db.readOnly || db.replica || replicas < 1) return false;
+  const s = db.semisync;
+  return s.masterStatus && s.masterClients >= replicas && s.waitSessions === 0;
+}
+
+/** What the self-unfence rule looks at. */
+export interface SelfUnfenceInput {
+  now: number;
+  /** Only where self-fencing exists (a controller in the design). */
+  enabled: boolean;
+  db: DbObservation | null;
+  /** When this server fenced itself (null: it did not, or something else cleared it). */
+  fencedAt: number | null;
+  /** When the controller last talked to this agent (null: never). */
+  controllerSeenAt: number | null;
+  /** How many other database servers the design has: every one must stream from this one again. */
+  replicas: number;
+  /** Since when every look has shown `replicasBack` (null: the last one did not). */
+  backSince: number | null;
+}
+
+/**
+ * Why a primary that fenced itself may take writes again on its own, or null. The fence guarded against the
+ * controller promoting a replica behind its back. A promoted replica never follows its old primary again (it
+ * forgets it: RESET SLAVE ALL, and the controller makes the old primary follow the new one, never the reverse).
+ * So when, after the fence, every other server streams from this one again, acknowledging semi-synchronously,
+ * without a break for `TIMING.selfUnfenceAfterMs` (far longer than a promotion takes to stop its replication),
+ * none was promoted, and this server holds everything they hold (a replica asking for a position its binary
+ * log does not have is refused, error 1236, and is never a connected client). Taking writes then returns to the
+ * normal state, with the self-fence still armed: a write it acknowledges is on a replica (semi-sync), and if the
+ * replica goes again while the controller stays silent, it fences again.
+ * While the controller talks to it, the controller decides (it gives writes back to a fenced primary holding
+ * everything the replicas hold): the agent does not race it.
+ */
+export function selfUnfenceReason(i: SelfUnfenceInput): string | null {
+  if (!i.enabled || i.fencedAt === null || !replicasBack(i.db, i.replicas)) return null;
+  if (i.controllerSeenAt !== null && i.controllerSeenAt > i.fencedAt && i.now - i.controllerSeenAt < TIMING.selfFenceSilenceMs) return null;
+  if (i.backSince === null || i.backSince <= i.fencedAt) return null;
+  const back = i.now - i.backSince;
+  if (back < TIMING.selfUnfenceAfterMs) return null;
+  const who = i.replicas === 1 ? "its replica has" : `all ${i.replicas} other servers have`;
+  return `${who} streamed from it again, acknowledging semi-synchronously, for ${back} ms since it fenced itself: none was promoted (a promoted replica never follows its old primary again), so it takes writes again`;
+}

@@ -53,7 +53,7 @@ function post(seq: number): Promise<WriteOp> {
       let text = "";
       res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () => {
-        let json: { id?: number; primary?: string; maybeExecuted?: boolean } = {};
+        let json: { id?: number; primary?: string; maybeExecuted?: boolean; detail?: string } = {};
         try {
           json = JSON.parse(text) as typeof json;
         } catch {
@@ -63,8 +63,8 @@ function post(seq: number): Promise<WriteOp> {
         else if (res.statusCode === 201 && typeof json.id === "number") done({ outcome: "ok", status: 201, id: json.id, ...(json.primary ? { primary: json.primary } : {}) });
         // A 502 or 504 from a proxy in front of the app (the app died or stalled with the request), or an app that
         // says the write may have run, is not a definite failure.
-        else if (json.maybeExecuted || [502, 504].includes(res.statusCode ?? 0)) done({ outcome: "unknown", status: res.statusCode ?? 0, maybeExecuted: Boolean(json.maybeExecuted) });
-        else done({ outcome: "failed", status: res.statusCode ?? 0 });
+        else if (json.maybeExecuted || [502, 504].includes(res.statusCode ?? 0)) done({ outcome: "unknown", status: res.statusCode ?? 0, maybeExecuted: Boolean(json.maybeExecuted), ...(json.detail ? { error: json.detail.slice(0, 300) } : {}) });
+        else done({ outcome: "failed", status: res.statusCode ?? 0, ...(json.detail ? { error: json.detail.slice(0, 300) } : {}) });
       });
       res.on("error", (e) => done({ outcome: "unknown", error: e.message }));
     });

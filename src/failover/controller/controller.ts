@@ -8,6 +8,7 @@ import { failover, rejoin, switchover, unfence, type ProcedureContext, type Proc
 import { TIMING } from "../timing.js";
 import type { AgentClient } from "../types.js";
 import { writeMetrics } from "./metrics.js";
+import { monoNow } from "../clock.js";
 
 /** The controller's phase. */
 export type Phase = "starting" | "watching" | "suspect" | "failing-over" | "switching-over" | "refused" | "conflict";
@@ -15,6 +16,7 @@ export type Phase = "starting" | "watching" | "suspect" | "failing-over" | "swit
 /** One failover or switchover the controller ran. */
 export interface FailoverRecord {
   kind: "failover" | "switchover";
+  /** Wall-clock time (ms since the epoch), for people and metrics; every other time here is on the monotonic clock (clock.ts). */
   at: number;
   from: string;
   to: string;
@@ -32,6 +34,7 @@ export interface FailoverRecord {
 /** What `GET /state` answers (and `stacklab db status` shows). */
 export interface ControllerState {
   host: string;
+  /** The controller's monotonic clock (clock.ts): `startedAt`, `refused.at`, `lastSync.at` and the agents' marks are on it. */
   now: number;
   startedAt: number;
   phase: Phase;
@@ -57,7 +60,7 @@ export class Controller {
   private readonly tracks: Record<string, HostTrack> = {};
   private readonly addresses: Record<string, string>;
   private readonly hosts: string[];
-  private readonly startedAt = Date.now();
+  private readonly startedAt = monoNow();
   private primary: string | null;
   private phase: Phase = "starting";
   private note = "starting";
@@ -66,6 +69,8 @@ export class Controller {
   private failovers: FailoverRecord[] = [];
   private rejoinBlocked: ControllerState["rejoinBlocked"] = {};
   private readonly known = new Set<string>();
+  /** Replicas whose divergence from the primary is in the event log already (not repeated every step). */
+  private readonly diverged = new Set<string>();
   private busy = false;
   private lastEventKey = "";
   private timers: NodeJS.Timeout[] = [];
@@ -101,7 +106,7 @@ export class Controller {
 
   private async poll(host: string): Promise<void> {
     while (!this.stopped) {
-      const started = Date.now();
+      const started = monoNow();
       const t = this.tracks[host]!;
       try {
         const s = await this.client.status(host);
@@ -121,13 +126,13 @@ export class Controller {
         t.failures++;
         t.firstFailAt ??= started;
       }
-      const wait = TIMING.controllerPollMs - (Date.now() - started);
+      const wait = TIMING.controllerPollMs - (monoNow() - started);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
   }
 
   private input(): DecideInput {
-    const now = Date.now();
+    const now = monoNow();
     return {
       now,
       hosts: this.hosts,
@@ -164,7 +169,7 @@ export class Controller {
     if (this.phase === "starting") {
       const p = this.primary ? this.tracks[this.primary]?.last?.db : undefined;
       const writable = p?.up && !p.readOnly && !p.replica;
-      if (!writable && Date.now() - this.startedAt < TIMING.startupGraceMs) return;
+      if (!writable && monoNow() - this.startedAt < TIMING.startupGraceMs) return;
       this.setPhase("watching", writable ? `${this.primary} is the primary` : "the primary did not show up in time; judging it now");
       this.record("watch", `failover controller on ${this.cfg.host} watches ${this.hosts.join(", ")}; ${this.note}`);
     }
@@ -182,6 +187,7 @@ export class Controller {
   private async act(d: Decision, input: DecideInput): Promise<void> {
     switch (d.action) {
       case "none":
+        this.noteDiverged();
         if (this.phase !== "watching") {
           if (this.phase === "refused" || this.phase === "suspect") this.once(`ok:${this.primary}`, "recovered", `${d.note}: nothing to do`);
           this.refused = null;
@@ -198,7 +204,7 @@ export class Controller {
         this.save();
         return;
       case "refuse":
-        this.refused = { at: Date.now(), reason: d.reason, candidate: d.candidate, sync: d.sync };
+        this.refused = { at: monoNow(), reason: d.reason, candidate: d.candidate, sync: d.sync };
         this.setPhase("refused", `not promoting${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}`);
         this.once(`refuse:${d.from}:${d.candidate}:${d.sync.reason}`, "refuse", `${d.from} is lost (${d.reason}); refusing to promote${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}. \`stacklab db failover --force\` promotes anyway.`, { host: d.from, candidate: d.candidate });
         return;
@@ -218,7 +224,8 @@ export class Controller {
       case "rejoin": {
         this.record("rejoin", `${d.host} rejoins as a replica of ${d.primary} (${d.reason})`, { host: d.host });
         const r = await rejoin(this.ctx(), d.host, d.primary);
-        if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: Date.now() + 30_000, detail: `${r.outcome}: ${r.detail}` };
+        if (r.outcome === "diverged") this.diverged.add(d.host);
+        if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: monoNow() + 30_000, detail: `${r.outcome}: ${r.detail}` };
         else delete this.rejoinBlocked[d.host];
         return;
       }
@@ -228,21 +235,40 @@ export class Controller {
     }
   }
 
+  /**
+   * A replica told to follow the primary may find out only later that it diverged: its IO thread was still
+   * connecting when the repoint stopped watching (a slow TLS handshake on a busy machine), then stopped on error
+   * 1236. It follows the right primary, so no repoint is due; the event log must still say it diverged, once.
+   */
+  private noteDiverged(): void {
+    const primary = this.primary;
+    for (const h of this.hosts) {
+      const r = this.tracks[h]?.last?.db.replica;
+      if (!primary || h === primary || !r || r.masterHost !== this.addresses[primary] || r.lastIoErrno !== 1236) {
+        this.diverged.delete(h);
+        continue;
+      }
+      if (this.diverged.has(h)) continue;
+      this.diverged.add(h);
+      this.record("repoint", `${h} holds transactions ${primary} never had: ${r.lastIoError}`, { host: h, outcome: "diverged" });
+    }
+  }
+
   private async runFailover(d: Extract<Decision, { action: "failover" }>, input: DecideInput, forced: boolean): Promise<FailoverRecord> {
     const old = this.tracks[d.from]!;
     const lastSeenAt = old.lastOkAt ?? this.startedAt;
-    const detectedAt = Date.now();
+    const detectedAt = monoNow();
     this.setPhase("failing-over", `${d.from} -> ${d.to}`);
     this.record("detect", `${d.from} is lost: ${d.reason} (last seen ${detectedAt - lastSeenAt} ms ago)`, { host: d.from, lastSeenAt, sinceLastSeenMs: detectedAt - lastSeenAt });
     this.record("decide", `promoting ${d.to}${forced ? " (forced)" : ""}: ${d.sync.reason}`, { host: d.to, inSync: d.sync.inSync, forced });
     const agentAnswers = old.lastOkAt !== null && detectedAt - old.lastOkAt < TIMING.deadAfterMs;
     const result = await failover(this.ctx(), d.from, d.to, d.others, { lossless: d.sync.inSync, agentAnswers });
-    const rec: FailoverRecord = { kind: "failover", at: detectedAt, from: d.from, to: d.to, ok: result.ok, forced, lastSeenAt, totalMs: Date.now() - lastSeenAt, sync: d.sync, result };
+    const rec: FailoverRecord = { kind: "failover", at: Date.now() - (monoNow() - detectedAt), from: d.from, to: d.to, ok: result.ok, forced, lastSeenAt, totalMs: monoNow() - lastSeenAt, sync: d.sync, result };
     if (result.ok) {
       this.primary = d.to;
       this.lastSync = null;
       this.refused = null;
-      this.record("done", `failover done: ${d.to} is the primary; writes go to it ${rec.totalMs} ms after ${d.from} was last seen (${Date.now() - detectedAt} ms after detection)`, { host: d.to, totalMs: rec.totalMs, sinceDetectMs: Date.now() - detectedAt });
+      this.record("done", `failover done: ${d.to} is the primary; writes go to it ${rec.totalMs} ms after ${d.from} was last seen (${monoNow() - detectedAt} ms after detection)`, { host: d.to, totalMs: rec.totalMs, sinceDetectMs: monoNow() - detectedAt });
     }
     this.failovers = [...this.failovers, rec].slice(-20);
     this.setPhase(result.ok ? "watching" : "refused", result.ok ? `${d.to} is the primary` : `failover failed: ${result.error}`);
@@ -275,7 +301,7 @@ export class Controller {
   state(): ControllerState {
     const input = this.input();
     const candidate = rankCandidates(input)[0] ?? null;
-    const now = Date.now();
+    const now = monoNow();
     return {
       host: this.cfg.host,
       now,
@@ -336,9 +362,10 @@ export class Controller {
         const others = this.hosts.filter((h) => h !== from && h !== target && this.tracks[h]!.last?.db.up);
         this.setPhase("switching-over", `${from} -> ${target}`);
         this.record("switchover", `planned switchover from ${from} to ${target} (asked by a person)`, { from, to: target });
-        const started = Date.now();
+        const started = monoNow();
+        const startedWall = Date.now();
         const result = await switchover(this.ctx(), from, target, others);
-        const rec: FailoverRecord = { kind: "switchover", at: started, from, to: target, ok: result.ok, forced: false, totalMs: Date.now() - started, ...(result.pauseMs !== undefined ? { pauseMs: result.pauseMs } : {}), sync: { inSync: true, reason: "planned: the new primary applied every write first" }, result };
+        const rec: FailoverRecord = { kind: "switchover", at: startedWall, from, to: target, ok: result.ok, forced: false, totalMs: monoNow() - started, ...(result.pauseMs !== undefined ? { pauseMs: result.pauseMs } : {}), sync: { inSync: true, reason: "planned: the new primary applied every write first" }, result };
         if (result.ok) {
           this.primary = target;
           this.lastSync = null;
