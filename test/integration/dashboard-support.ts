@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
-import { BIN, ROOT, useLab } from "./helpers.js";
+import { BIN, ROOT, useLab, labPath } from "./helpers.js";
 
 /** Debian's Chromium (apt-get install -y chromium). */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -117,7 +117,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** The lab's secret values (secrets.json), to make sure none reaches the page. */
 export function labSecretValues(lab: string): string[] {
-  return Object.values(JSON.parse(readFileSync(`/var/lib/stacklab/labs/${lab}/secrets.json`, "utf8")) as Record<string, string>).filter((v) => v.length >= 8);
+  return Object.values(JSON.parse(readFileSync(labPath(lab, "secrets.json"), "utf8")) as Record<string, string>).filter((v) => v.length >= 8);
 }
 
 /** Starts a bounded load burst from the user host (wrk, `seconds` long); resolves when wrk ends. */

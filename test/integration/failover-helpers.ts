@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { beforeEach, onTestFailed } from "vitest";
 import { judgeWrites, type WriteVerdict } from "../../src/failover/bench/judge.js";
 import type { WriteOp } from "../../src/failover/bench/write-loop.js";
-import { BIN, ROOT, cli, inHost } from "./helpers.js";
+import { BIN, ROOT, cli, inHost, labPath } from "./helpers.js";
 
 /** A write loop running in the lab's user host. */
 export interface WriteLoop {
@@ -21,7 +21,7 @@ export function startWrites(lab: string, url: string, seconds: number, everyMs =
     child.on("error", reject);
     child.on("exit", (code) => {
       if (code !== 0) reject(new Error(`write loop exited ${code}`));
-      else resolve(JSON.parse(readFileSync(`/var/lib/stacklab/labs/${lab}/hosts/user${out}`, "utf8")) as { tag: string; ops: WriteOp[] });
+      else resolve(JSON.parse(readFileSync(labPath(lab, "hosts", `user${out}`), "utf8")) as { tag: string; ops: WriteOp[] });
     });
   });
   return { done };
@@ -148,7 +148,7 @@ export async function until<T>(what: string, fn: () => T | undefined | false, ti
 
 /** Failover events of the lab's log at or after `since`, as {step, time, message}. */
 export function failoverEvents(lab: string, since: number): { step: string; time: number; message: string; source: string }[] {
-  const lines = readFileSync(`/var/lib/stacklab/labs/${lab}/events.jsonl`, "utf8").split("\n").filter(Boolean);
+  const lines = readFileSync(labPath(lab, "events.jsonl"), "utf8").split("\n").filter(Boolean);
   return lines
     .map((l) => JSON.parse(l) as { time: number; kind: string; message: string; source?: string; data?: { step?: string } })
     .filter((e) => e.kind === "failover" && e.time >= since)

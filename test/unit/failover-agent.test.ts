@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent } from "../../src/failover/agent/agent.js";
 import type { LocalDb } from "../../src/failover/agent/local-db.js";
-import type { AgentConfig } from "../../src/failover/config.js";
+import type { AgentConfig } from "../../src/render/config/failover.js";
 import { ADDR, NOW, obs } from "./failover-helpers.js";
 
 describe("the answer to a proxy's write check", () => {
