@@ -19,7 +19,9 @@ const pattern = (paths) => `^(${paths.join("|")})`;
 
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
   name: `layer-${layer.name}`,
-  comment: `${layer.name} (${layer.paths.join(", ")}) may not import a later layer: ${LAYERS.slice(i + 1).map((l) => l.name).join(", ")}`,
+  comment: `${layer.name} (${layer.paths.join(", ")}) may not import a later layer: ${LAYERS.slice(i + 1)
+    .map((l) => l.name)
+    .join(", ")}`,
   severity: "error",
   from: { path: pattern(layer.paths) },
   to: { path: pattern(LAYERS.slice(i + 1).flatMap((l) => l.paths)) },

@@ -4,8 +4,7 @@ import { defineStack } from "stacklab";
 
 export default defineStack({
   name: "foobar",
-  description:
-    "HAProxy pair with a floating IP, separate web, app and database tiers, automatic database failover, end-to-end TLS, firewalls and monitoring.",
+  description: "HAProxy pair with a floating IP, separate web, app and database tiers, automatic database failover, end-to-end TLS, firewalls and monitoring.",
   domain: "foobar.com",
   loadBalancer: { count: 2, algorithm: "roundrobin", ha: "active-passive" },
   // One group per tier, so each can grow on its own.

@@ -10,7 +10,18 @@
   const COLORS = ["#5aa9ff", "#2fbf71", "#f2a93b", "#b08cff", "#ff7eb6", "#3ddbd9", "#ff5a52", "#c9d1d9"];
   const $ = (id) => document.getElementById(id);
 
-  const page = { topo: null, state: null, selected: null, busy: false, series: { times: [], lines: new Map(), panels: [], order: [] }, charts: new Map(), seenEvents: new Set(), firstEvents: true, monitoring: null, markers: [] };
+  const page = {
+    topo: null,
+    state: null,
+    selected: null,
+    busy: false,
+    series: { times: [], lines: new Map(), panels: [], order: [] },
+    charts: new Map(),
+    seenEvents: new Set(),
+    firstEvents: true,
+    monitoring: null,
+    markers: [],
+  };
   const MARKER_COLORS = { fault: "#ff5a52", heal: "#2fbf71", failover: "#b08cff" };
 
   async function getJson(path) {
@@ -189,8 +200,7 @@
       const n = incoming.get(key);
       l.values = l.values.slice(0, keep).concat(n ? n.values : answer.times.map(() => null));
     }
-    for (const l of answer.lines)
-      if (!s.lines.has(l.key)) s.lines.set(l.key, { key: l.key, panel: l.panel, label: l.label, values: new Array(keep).fill(null).concat(l.values) });
+    for (const l of answer.lines) if (!s.lines.has(l.key)) s.lines.set(l.key, { key: l.key, panel: l.panel, label: l.label, values: new Array(keep).fill(null).concat(l.values) });
     const cut = s.times.findIndex((t) => t > s.times[s.times.length - 1] - KEEP_S);
     if (cut > 0) {
       s.times = s.times.slice(cut);

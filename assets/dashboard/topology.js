@@ -33,7 +33,11 @@
     if (exporters.length) {
       const worst = exporters.reduce((a, b) => ((RANK[b.health] || 0) > (RANK[a.health] || 0) ? b : a));
       const bad = exporters.filter((s) => s.health !== "ok").map((s) => s.kind);
-      lines.push({ label: bad.length && worst.health !== "down" ? `${bad.join(", ")}` : `${exporters.length} exporter${exporters.length > 1 ? "s" : ""}`, health: worst.health, detail: exporters.map((s) => s.kind).join(", ") });
+      lines.push({
+        label: bad.length && worst.health !== "down" ? `${bad.join(", ")}` : `${exporters.length} exporter${exporters.length > 1 ? "s" : ""}`,
+        health: worst.health,
+        detail: exporters.map((s) => s.kind).join(", "),
+      });
     }
     return lines;
   }

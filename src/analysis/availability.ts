@@ -55,13 +55,14 @@ function failingHosts(model: Model, graph: PathGraph): { host: string; role: Rol
     for (const h of n.holders ?? []) names.add(h);
   }
   for (const e of graph.edges) if (e.requires) names.add(e.requires);
-  return model.hosts
-    .filter((h) => names.has(h.name) && !h.roles.includes("user"))
-    .map((h) => ({ host: h.name, role: (h.roles.find((r) => r !== "monitor") ?? "controller") as Role | "controller" }));
+  return model.hosts.filter((h) => names.has(h.name) && !h.roles.includes("user")).map((h) => ({ host: h.name, role: (h.roles.find((r) => r !== "monitor") ?? "controller") as Role | "controller" }));
 }
 
 function enumerate(graph: PathGraph, hosts: { host: string; availability: number }[]): { site: number; reads: number } {
-  const compiled = compilePaths(graph, hosts.map((h) => h.host));
+  const compiled = compilePaths(
+    graph,
+    hosts.map((h) => h.host),
+  );
   let site = 0;
   let reads = 0;
   for (let down = 0; down < 2 ** hosts.length; down++) {

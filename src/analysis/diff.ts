@@ -32,7 +32,10 @@ export function diffWithReports(a: Model, planA: PlanReport, b: Model, planB: Pl
         .filter((h) => hostsA.has(h.name) && hostsA.get(h.name)!.roles.join(",") !== h.roles.join(","))
         .map((h) => ({ key: h.name, before: [...hostsA.get(h.name)!.roles], after: [...h.roles] })),
     },
-    services: setDiff(a.services.map((s) => `${s.host}: ${s.kind}`), b.services.map((s) => `${s.host}: ${s.kind}`)),
+    services: setDiff(
+      a.services.map((s) => `${s.host}: ${s.kind}`),
+      b.services.map((s) => `${s.host}: ${s.kind}`),
+    ),
     flows: {
       added: [...flowsB.values()].filter((f) => !flowsA.has(f.id)),
       removed: [...flowsA.values()].filter((f) => !flowsB.has(f.id)),
@@ -45,9 +48,7 @@ export function diffWithReports(a: Model, planA: PlanReport, b: Model, planB: Pl
     findings: {
       resolved: planA.findings.filter((f) => !findingsB.has(f.id)),
       introduced: planB.findings.filter((f) => !findingsA.has(f.id)),
-      changed: planB.findings
-        .filter((f) => findingsA.has(f.id) && findingsA.get(f.id)!.severity !== f.severity)
-        .map((f) => ({ key: f.id, before: findingsA.get(f.id)!.severity, after: f.severity })),
+      changed: planB.findings.filter((f) => findingsA.has(f.id) && findingsA.get(f.id)!.severity !== f.severity).map((f) => ({ key: f.id, before: findingsA.get(f.id)!.severity, after: f.severity })),
       unchanged: planB.findings.filter((f) => findingsA.has(f.id)).map((f) => f.id),
     },
     availability: { before: planA.availability.site, after: planB.availability.site },

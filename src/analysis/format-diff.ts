@@ -19,7 +19,10 @@ export function formatDiff(diff: ModelDiff, options: FormatOptions = {}): string
     ...diff.hosts.changed.map((c) => chg(`${c.key}: ${c.before.join(", ")} -> ${c.after.join(", ")}`)),
   ]);
   section("entry points", [...diff.entryPoints.added.map(add), ...diff.entryPoints.removed.map(del)]);
-  section("settings", diff.settings.map((c) => chg(`${c.key}: ${c.before} -> ${c.after}`)));
+  section(
+    "settings",
+    diff.settings.map((c) => chg(`${c.key}: ${c.before} -> ${c.after}`)),
+  );
   section("flows", [
     ...diff.flows.added.map((f) => add(`${f.id}: ${describeFlow(f)}`)),
     ...diff.flows.removed.map((f) => del(`${f.id}: ${describeFlow(f)}`)),
@@ -27,9 +30,18 @@ export function formatDiff(diff: ModelDiff, options: FormatOptions = {}): string
   ]);
   section("services", [...byHost(diff.services.added).map(add), ...byHost(diff.services.removed).map(del)]);
   const finding = (f: Finding) => `[${f.severity}] ${f.id}: ${f.title}`;
-  section(`findings resolved (${diff.findings.resolved.length})`, diff.findings.resolved.map((f) => paint("green", `✓ ${finding(f)}`)));
-  section(`findings introduced (${diff.findings.introduced.length})`, diff.findings.introduced.map((f) => paint("red", `✗ ${finding(f)}`)));
-  section("findings with another severity", diff.findings.changed.map((c) => chg(`${c.key}: ${c.before} -> ${c.after}`)));
+  section(
+    `findings resolved (${diff.findings.resolved.length})`,
+    diff.findings.resolved.map((f) => paint("green", `✓ ${finding(f)}`)),
+  );
+  section(
+    `findings introduced (${diff.findings.introduced.length})`,
+    diff.findings.introduced.map((f) => paint("red", `✗ ${finding(f)}`)),
+  );
+  section(
+    "findings with another severity",
+    diff.findings.changed.map((c) => chg(`${c.key}: ${c.before} -> ${c.after}`)),
+  );
   if (!diff.findings.resolved.length && !diff.findings.introduced.length && !diff.findings.changed.length) lines.push("", "no finding resolved or introduced");
   const { before, after } = diff.availability;
   lines.push("", `${paint("bold", "availability")} (reads and writes): ${before.percent} -> ${after.percent} (about ${before.downtimePerYear} -> ${after.downtimePerYear} down a year)`);

@@ -51,7 +51,10 @@ const TIERS: [Role, Role][] = [
 
 /** Builds the path graph of a design from its hosts, DNS records, entry points and flows. */
 export function buildPathGraph(model: Model): PathGraph {
-  const nodes: PathNode[] = [{ id: "user", stage: "user" }, { id: "dns", stage: "dns", host: model.dns.server }];
+  const nodes: PathNode[] = [
+    { id: "user", stage: "user" },
+    { id: "dns", stage: "dns", host: model.dns.server },
+  ];
   const edges: PathEdge[] = [{ from: "user", to: "dns" }];
   const roleNode = (role: Role, host: string) => `${role}:${host}`;
   for (const h of model.hosts)

@@ -25,8 +25,14 @@ export function sizeBudget(model: Model, machine: Machine): SizeBudget {
   const cpu = sized.reduce((n, h) => n + h.size!.cpu, 0);
   const memoryBytes = sized.reduce((n, h) => n + h.size!.memoryBytes, 0);
   const warnings: string[] = [];
-  if (cpu > machine.cpus) warnings.push(`the servers' sizes add up to ${round(cpu)} cores, ${round(cpu - machine.cpus)} more than this machine's ${machine.cpus} (${Math.round((cpu / machine.cpus) * 100)}%): under load they slow each other down, so the lab no longer models servers of those sizes`);
-  if (memoryBytes > machine.memoryBytes) warnings.push(`the servers' memory adds up to ${formatMemory(memoryBytes)}, ${formatMemory(memoryBytes - machine.memoryBytes)} more than this machine's ${formatMemory(machine.memoryBytes)}: the machine runs out before any server reaches its size`);
+  if (cpu > machine.cpus)
+    warnings.push(
+      `the servers' sizes add up to ${round(cpu)} cores, ${round(cpu - machine.cpus)} more than this machine's ${machine.cpus} (${Math.round((cpu / machine.cpus) * 100)}%): under load they slow each other down, so the lab no longer models servers of those sizes`,
+    );
+  if (memoryBytes > machine.memoryBytes)
+    warnings.push(
+      `the servers' memory adds up to ${formatMemory(memoryBytes)}, ${formatMemory(memoryBytes - machine.memoryBytes)} more than this machine's ${formatMemory(machine.memoryBytes)}: the machine runs out before any server reaches its size`,
+    );
   const tooBig = sized.filter((h) => h.size!.cpu > machine.cpus || h.size!.memoryBytes > machine.memoryBytes).map((h) => `${h.name} (${h.size!.cpu} cores, ${formatMemory(h.size!.memoryBytes)})`);
   return { cpu, memoryBytes, unsized: model.hosts.filter((h) => !h.size).map((h) => h.name), warnings, tooBig };
 }

@@ -73,6 +73,10 @@ export function envLine(key: string, value: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`env file: ${JSON.stringify(key)} is not a variable name`);
   // eslint-disable-next-line no-control-regex -- control characters are what must be escaped
   if (!/[\s"'#\\\u0000-\u001f\u007f]/.test(value)) return `${key}=${value}`;
-  const escaped = value.replace(/(["\\])/g, "\\$1").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+  const escaped = value
+    .replace(/(["\\])/g, "\\$1")
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r")
+    .replace(/\t/g, "\\t");
   return `${key}="${escaped}"`;
 }

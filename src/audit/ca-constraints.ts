@@ -63,14 +63,19 @@ export function judgeCa(model: Model, facts: CaFacts, foreignVerify: string): Ch
     summary: problems.length
       ? problems[0]!
       : `the lab CA may sign only ${model.domain} and its subdomains, the lab's own names and 198.18.0.0/15 (critical name constraints, ${facts.days} days); a certificate for ${FOREIGN.dns} it signed was refused`,
-    details: [...problems.map((p) => `FAIL ${p}`), `permitted: ${facts.permitted.slice(0, 3).join(", ")}${dns > 2 ? `, ... (${facts.permitted.length} in all)` : ""}`, `foreign certificate: ${foreignVerify.trim().split("\n").pop() ?? ""}`],
+    details: [
+      ...problems.map((p) => `FAIL ${p}`),
+      `permitted: ${facts.permitted.slice(0, 3).join(", ")}${dns > 2 ? `, ... (${facts.permitted.length} in all)` : ""}`,
+      `foreign certificate: ${foreignVerify.trim().split("\n").pop() ?? ""}`,
+    ],
   };
 }
 
 /** Reads the lab's CA and tries to make it vouch for a foreign name (with its own key, in a private scratch folder). */
 export async function checkCaConstraints(lab: string, model: Model): Promise<CheckResult> {
   const dir = join(labDir(lab), "tls");
-  if (model.tls.mode === "none" || !existsSync(join(dir, "ca.crt"))) return { id: "ca-constraints", title: "lab CA signs only the lab", status: "skip", summary: "the lab has no CA (tls.mode: none)", details: [] };
+  if (model.tls.mode === "none" || !existsSync(join(dir, "ca.crt")))
+    return { id: "ca-constraints", title: "lab CA signs only the lab", status: "skip", summary: "the lab has no CA (tls.mode: none)", details: [] };
   const text = (await run(["openssl", "x509", "-in", join(dir, "ca.crt"), "-noout", "-text"])).stdout;
   return judgeCa(model, parseCaText(text), await foreignVerify(dir));
 }

@@ -50,7 +50,8 @@ export function judgeCapture(model: Model, segments: TcpSegment[], marker: strin
     seen.set(key, entry);
   }
   const rows = [...seen.values()].sort((a, b) => (a.flow?.id ?? "~").localeCompare(b.flow?.id ?? "~") || a.client.localeCompare(b.client));
-  const line = (r: Seen) => `${r.flow ? `flow ${r.flow.id}` : "no declared flow"}: ${r.client} -> ${r.server}:${r.port}, ${r.packets} packets${r.plaintext.size ? `, plaintext ${[...r.plaintext].join("+")}` : ""}`;
+  const line = (r: Seen) =>
+    `${r.flow ? `flow ${r.flow.id}` : "no declared flow"}: ${r.client} -> ${r.server}:${r.port}, ${r.packets} packets${r.plaintext.size ? `, plaintext ${[...r.plaintext].join("+")}` : ""}`;
   const plain = rows.filter((r) => r.plaintext.size);
   const scrapes = plain.filter((r) => r.flow?.protocol === "prometheus");
   const leaks = plain.filter((r) => !r.flow || r.flow.encrypted);

@@ -36,7 +36,10 @@ export function parseNftJson(json: string): { chains: NftChain[]; rules: NftRule
 export function firewallProblems(host: Host, loaded: ReturnType<typeof parseNftJson>, expected: { direction: "in" | "out"; flow: string }[]): { problems: string[]; dropped: number } {
   if (!loaded) return { problems: [`${host.name}: no table inet ${FIREWALL_TABLE} is loaded`], dropped: 0 };
   const problems: string[] = [];
-  for (const [name, hook] of [["input", "input"], ["output", "output"]] as const) {
+  for (const [name, hook] of [
+    ["input", "input"],
+    ["output", "output"],
+  ] as const) {
     const chain = loaded.chains.find((c) => c.hook === hook);
     if (!chain) problems.push(`${host.name}: no ${name} chain`);
     else if (chain.policy !== "drop") problems.push(`${host.name}: the ${name} chain's policy is ${chain.policy ?? "accept"}, not drop`);
@@ -45,9 +48,7 @@ export function firewallProblems(host: Host, loaded: ReturnType<typeof parseNftJ
     const chain = rule.direction === "in" ? "input" : "output";
     if (!loaded.rules.some((r) => r.chain === chain && r.comment === `flow ${rule.flow}`)) problems.push(`${host.name}: no ${chain} rule for flow ${rule.flow}`);
   }
-  const dropped = loaded.rules
-    .filter((r) => r.comment?.startsWith("default deny"))
-    .reduce((n, r) => n + (r.expr?.find((e) => e.counter)?.counter?.packets ?? 0), 0);
+  const dropped = loaded.rules.filter((r) => r.comment?.startsWith("default deny")).reduce((n, r) => n + (r.expr?.find((e) => e.counter)?.counter?.packets ?? 0), 0);
   return { problems, dropped };
 }
 
@@ -55,7 +56,15 @@ export function firewallProblems(host: Host, loaded: ReturnType<typeof parseNftJ
 export async function checkFirewalls(ctx: AuditContext, inventories: Map<string, HostInventory>): Promise<CheckResult> {
   const { model } = ctx;
   const hosts = designHosts(model);
-  const ports = (h: string) => [...new Set(inventories.get(h)?.listeners.filter((l) => !l.address.startsWith("127.")).map((l) => `${l.port}/${l.transport}`) ?? [])].join(", ");
+  const ports = (h: string) =>
+    [
+      ...new Set(
+        inventories
+          .get(h)
+          ?.listeners.filter((l) => !l.address.startsWith("127."))
+          .map((l) => `${l.port}/${l.transport}`) ?? [],
+      ),
+    ].join(", ");
   const bare = hosts.filter((h) => !h.firewall);
   if (bare.length) {
     return {
@@ -67,11 +76,13 @@ export async function checkFirewalls(ctx: AuditContext, inventories: Map<string,
     };
   }
   const results = await Promise.all(
-    hosts.filter((h) => ctx.isUp(h.name)).map(async (h) => {
-      const r = await ctx.inHost(h.name, ["nft", "-j", "list", "table", "inet", FIREWALL_TABLE]);
-      const rules = firewallRules(model, h).map((x) => ({ direction: x.direction, flow: x.flow }));
-      return { host: h, rules: rules.length, ...firewallProblems(h, r.code === 0 ? parseNftJson(r.stdout) : undefined, rules) };
-    }),
+    hosts
+      .filter((h) => ctx.isUp(h.name))
+      .map(async (h) => {
+        const r = await ctx.inHost(h.name, ["nft", "-j", "list", "table", "inet", FIREWALL_TABLE]);
+        const rules = firewallRules(model, h).map((x) => ({ direction: x.direction, flow: x.flow }));
+        return { host: h, rules: rules.length, ...firewallProblems(h, r.code === 0 ? parseNftJson(r.stdout) : undefined, rules) };
+      }),
   );
   const problems = results.flatMap((r) => r.problems);
   return {

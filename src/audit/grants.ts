@@ -76,7 +76,8 @@ export async function checkGrants(ctx: AuditContext): Promise<CheckResult> {
         const grants = parseGrants(byAccount.get(`${u} ${h}`) ?? []);
         const r = grantProblems(u, h, grants);
         problems.push(...r.problems.map((p) => `${db.name}: ${p}`));
-        if (ALLOWED[u] || !r.known) details.push(`${db.name}: '${u}'@'${h}': ${grants.map((g) => `${g.privileges.join(", ")} ON ${g.on}`).join("; ")}${r.known ? "" : " (an account stacklab does not know)"}`);
+        if (ALLOWED[u] || !r.known)
+          details.push(`${db.name}: '${u}'@'${h}': ${grants.map((g) => `${g.privileges.join(", ")} ON ${g.on}`).join("; ")}${r.known ? "" : " (an account stacklab does not know)"}`);
       }
     }),
   );

@@ -56,7 +56,11 @@ export async function probeMatrix(ctx: AuditContext, inventories: Map<string, Ho
         .flatMap((e) => e.list.filter((x) => onLink(x.target.address, src.addresses)).map((x) => ({ to: e.host, ...x })))
         // A port nothing listens on is only tried by the hosts a flow lets through: it tells whether the firewall would.
         .filter((p) => p.listening || declaredFlow(model, src.host, p.to, p.target.address, p.target.port, p.target.transport));
-      const results = await probeFrom(ctx, src.host, plan.map((p) => p.target));
+      const results = await probeFrom(
+        ctx,
+        src.host,
+        plan.map((p) => p.target),
+      );
       return plan.map((p, i): MatrixCell => {
         const state = results[i]!.state;
         const flow = declaredFlow(model, src.host, p.to, p.target.address, p.target.port, p.target.transport);

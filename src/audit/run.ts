@@ -16,7 +16,24 @@ import { checkCaConstraints } from "./ca-constraints.js";
 import type { AuditCheck, AuditReport, CheckStatus } from "./types.js";
 
 /** The order checks are reported in. */
-export const CHECK_ORDER = ["firewall", "reachability", "vrrp", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "ca-constraints", "redirect", "hsts", "headers", "plaintext", "db-grants", "privileges", "secrets"];
+export const CHECK_ORDER = [
+  "firewall",
+  "reachability",
+  "vrrp",
+  "exposure",
+  "https",
+  "tls-versions",
+  "tls-ciphers",
+  "certificates",
+  "ca-constraints",
+  "redirect",
+  "hsts",
+  "headers",
+  "plaintext",
+  "db-grants",
+  "privileges",
+  "secrets",
+];
 
 async function allChecks(ctx: AuditContext): Promise<AuditCheck[]> {
   const inventories = await readInventories(ctx);
@@ -52,7 +69,14 @@ export async function audit(lab: string | undefined, dashboardAnswers: Dashboard
   const down = state.hosts.filter((h) => !ctx.isUp(h.name)).map((h) => h.name);
   const checks = await allChecks(ctx);
   if (down.length) {
-    checks.unshift({ id: "hosts-up", title: "every host is up", status: "fail", summary: `${down.join(", ")} ${down.length > 1 ? "are" : "is"} down: the audit cannot see ${down.length > 1 ? "them" : "it"}`, details: [], durationMs: 0 });
+    checks.unshift({
+      id: "hosts-up",
+      title: "every host is up",
+      status: "fail",
+      summary: `${down.join(", ")} ${down.length > 1 ? "are" : "is"} down: the audit cannot see ${down.length > 1 ? "them" : "it"}`,
+      details: [],
+      durationMs: 0,
+    });
   }
   const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, skip: 0 };
   for (const c of checks) counts[c.status]++;

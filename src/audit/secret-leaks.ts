@@ -35,7 +35,11 @@ export function secretsIn(text: string, secrets: Secrets): string[] {
 
 function readHead(path: string): string {
   const size = statSync(path).size;
-  return size > MAX_BYTES ? readFileSync(path).subarray(size - MAX_BYTES).toString("latin1") : readFileSync(path, "latin1");
+  return size > MAX_BYTES
+    ? readFileSync(path)
+        .subarray(size - MAX_BYTES)
+        .toString("latin1")
+    : readFileSync(path, "latin1");
 }
 
 /** Mode and owner problems of the files that must hold secrets. */

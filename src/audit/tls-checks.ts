@@ -50,7 +50,9 @@ export function judgeVersions(all: ProbedEndpoint[]): CheckResult {
     id: "tls-versions",
     title: "TLS versions",
     status: bad ? "fail" : quiet.length ? "warn" : "pass",
-    summary: bad ? `${bad} of ${count(endpoints.length, "TLS endpoint")} offer${bad === 1 ? "s" : ""} the wrong versions${none}` : `${allOf(endpoints.length, "TLS endpoint")} that answer${endpoints.length === 1 ? "s" : ""} speak${endpoints.length === 1 ? "s" : ""} TLS 1.2 and 1.3 only${none}`,
+    summary: bad
+      ? `${bad} of ${count(endpoints.length, "TLS endpoint")} offer${bad === 1 ? "s" : ""} the wrong versions${none}`
+      : `${allOf(endpoints.length, "TLS endpoint")} that answer${endpoints.length === 1 ? "s" : ""} speak${endpoints.length === 1 ? "s" : ""} TLS 1.2 and 1.3 only${none}`,
     details: [
       ...details.filter((d) => d.startsWith("FAIL")),
       ...quiet.map((e) => `WARN ${where(e)}: nothing accepts a connection (is the service running? see the reachability matrix)`),
@@ -119,7 +121,9 @@ export function judgeCertificates(all: ProbedEndpoint[], now = new Date()): Chec
     id: "certificates",
     title: "certificates",
     status: bad ? "fail" : "pass",
-    summary: bad ? `${bad} of ${count(endpoints.length, "TLS endpoint")} present${bad === 1 ? "s" : ""} a certificate that does not verify or does not fit` : `${allOf(endpoints.length, "certificate")} chain${endpoints.length === 1 ? "s" : ""} to the lab CA, carr${endpoints.length === 1 ? "ies" : "y"} the name ${endpoints.length === 1 ? "its client checks" : "their clients check"} and live${endpoints.length === 1 ? "s" : ""} at most ${MAX_CERT_DAYS} days`,
+    summary: bad
+      ? `${bad} of ${count(endpoints.length, "TLS endpoint")} present${bad === 1 ? "s" : ""} a certificate that does not verify or does not fit`
+      : `${allOf(endpoints.length, "certificate")} chain${endpoints.length === 1 ? "s" : ""} to the lab CA, carr${endpoints.length === 1 ? "ies" : "y"} the name ${endpoints.length === 1 ? "its client checks" : "their clients check"} and live${endpoints.length === 1 ? "s" : ""} at most ${MAX_CERT_DAYS} days`,
     details,
   };
 }
@@ -131,7 +135,10 @@ export function httpScript(model: Model): string {
   const site = `www.${model.domain}`;
   const lines: string[] = [];
   for (const e of model.entryPoints) {
-    lines.push(`echo "${HTTP_MARK} redirect ${e.address}"`, `curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\\n' --max-time 3 --resolve ${site}:80:${e.address} 'http://${site}/guestbook?from=audit'`);
+    lines.push(
+      `echo "${HTTP_MARK} redirect ${e.address}"`,
+      `curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\\n' --max-time 3 --resolve ${site}:80:${e.address} 'http://${site}/guestbook?from=audit'`,
+    );
     // No -k: curl verifies the chain with the user host's trust store, which holds the lab CA.
     lines.push(`echo "${HTTP_MARK} hsts ${e.address}"`, `curl -sS -D - -o /dev/null --max-time 3 --resolve ${site}:443:${e.address} https://${site}/ 2>&1 | tr -d '\\r'`);
   }
@@ -186,21 +193,27 @@ export function judgeHttp(model: Model, sections: Map<string, string>): CheckRes
       id: "redirect",
       title: "HTTP redirects to HTTPS",
       status: badRedirect ? "fail" : "pass",
-      summary: badRedirect ? `${badRedirect} entry address${badRedirect > 1 ? "es do" : " does"} not redirect plain HTTP to the same URL over HTTPS` : "plain HTTP is answered with a permanent redirect to the same URL over HTTPS",
+      summary: badRedirect
+        ? `${badRedirect} entry address${badRedirect > 1 ? "es do" : " does"} not redirect plain HTTP to the same URL over HTTPS`
+        : "plain HTTP is answered with a permanent redirect to the same URL over HTTPS",
       details: redirect,
     },
     {
       id: "hsts",
       title: "HSTS",
       status: badHsts ? "fail" : "pass",
-      summary: badHsts ? `${badHsts} entry address${badHsts > 1 ? "es answer" : " answers"} HTTPS without HSTS or without a verified chain` : "HTTPS answers carry Strict-Transport-Security, over a chain the visitor's curl verifies",
+      summary: badHsts
+        ? `${badHsts} entry address${badHsts > 1 ? "es answer" : " answers"} HTTPS without HSTS or without a verified chain`
+        : "HTTPS answers carry Strict-Transport-Security, over a chain the visitor's curl verifies",
       details: hsts,
     },
     {
       id: "headers",
       title: "security headers",
       status: badHeaders ? "fail" : "pass",
-      summary: badHeaders ? `${badHeaders} entry address${badHeaders > 1 ? "es answer" : " answers"} without ${SECURITY_HEADERS.map((x) => x.name).join(", ")}` : "pages carry X-Content-Type-Options: nosniff, a Referrer-Policy and a Content-Security-Policy",
+      summary: badHeaders
+        ? `${badHeaders} entry address${badHeaders > 1 ? "es answer" : " answers"} without ${SECURITY_HEADERS.map((x) => x.name).join(", ")}`
+        : "pages carry X-Content-Type-Options: nosniff, a Referrer-Policy and a Content-Security-Policy",
       details: headers,
     },
   ];
@@ -218,7 +231,9 @@ const SECURITY_HEADERS = [
 
 /** The security headers an HTTP answer (curl -D - output) lacks or carries with a useless value. */
 export function missingHeaders(answer: string): string[] {
-  return SECURITY_HEADERS.filter((x) => !answer.split("\n").some((line) => line.toLowerCase().startsWith(`${x.name.toLowerCase()}:`) && x.test.test(line.slice(x.name.length + 1).trim()))).map((x) => x.name);
+  return SECURITY_HEADERS.filter((x) => !answer.split("\n").some((line) => line.toLowerCase().startsWith(`${x.name.toLowerCase()}:`) && x.test.test(line.slice(x.name.length + 1).trim()))).map(
+    (x) => x.name,
+  );
 }
 
 const TLS_IDS = ["https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts", "headers"] as const;
@@ -247,7 +262,10 @@ export async function checkTls(ctx: AuditContext): Promise<CheckResult[]> {
     ];
   }
   const [probed, http] = await Promise.all([
-    probeTls(ctx, tlsEndpoints(model).filter((e) => ctx.isUp(e.from))),
+    probeTls(
+      ctx,
+      tlsEndpoints(model).filter((e) => ctx.isUp(e.from)),
+    ),
     ctx.inHost("user", ["bash", "-c", httpScript(model)], { timeoutMs: 60_000 }),
   ]);
   const front = probed.filter((e) => e.from === "user");

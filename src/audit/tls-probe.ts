@@ -63,7 +63,11 @@ export interface StepResult {
 /** Parses one probe's section of output. */
 function parseSection(ok: boolean, lines: string[]): StepResult {
   const result: StepResult = { ok };
-  const field = (prefix: string) => lines.find((l) => l.startsWith(prefix))?.slice(prefix.length).trim();
+  const field = (prefix: string) =>
+    lines
+      .find((l) => l.startsWith(prefix))
+      ?.slice(prefix.length)
+      .trim();
   const cipher = lines.map((l) => /^New, (\S+), Cipher is (\S+)/.exec(l)).find((m) => m);
   if (cipher) {
     result.protocol = cipher[1]!.replace(/,$/, "");
@@ -75,7 +79,14 @@ function parseSection(ok: boolean, lines: string[]): StepResult {
   const notAfter = field("notAfter=");
   if (notAfter) {
     const san = lines.findIndex((l) => l.startsWith("X509v3 Subject Alternative Name"));
-    const names = san >= 0 ? (lines[san + 1] ?? "").trim().split(/,\s*/).map((n) => n.replace(/^(DNS|IP Address):/, "")).filter(Boolean) : [];
+    const names =
+      san >= 0
+        ? (lines[san + 1] ?? "")
+            .trim()
+            .split(/,\s*/)
+            .map((n) => n.replace(/^(DNS|IP Address):/, ""))
+            .filter(Boolean)
+        : [];
     result.cert = { subject: field("subject=") ?? "", issuer: field("issuer=") ?? "", notBefore: new Date(field("notBefore=") ?? ""), notAfter: new Date(notAfter), names };
   }
   return result;

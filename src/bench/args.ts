@@ -77,12 +77,16 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (a === "--help" || a === "-h") help = true;
     else if (a === "--render") render = value();
     else if (a === "--only") {
-      const names = value().split(",").map((s) => s.trim());
+      const names = value()
+        .split(",")
+        .map((s) => s.trim());
       const bad = names.filter((n) => !(GROUPS as readonly string[]).includes(n));
       if (bad.length) throw new UsageError(`--only: unknown group ${bad.join(", ")}; groups: ${GROUPS.join(", ")}`);
       only = names as Group[];
     } else if (a === "--cases") {
-      cases = value().split(",").map((c) => c.trim());
+      cases = value()
+        .split(",")
+        .map((c) => c.trim());
       const bad = cases.filter((c) => !CASE_IDS.includes(c));
       if (bad.length) throw new UsageError(`--cases: unknown case ${bad.join(", ")}; cases: ${CASE_IDS.join(", ")}`);
     } else if (a === "--runs") {

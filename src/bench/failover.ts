@@ -101,7 +101,9 @@ export async function benchFailover(lab: string, opts: FailoverOptions): Promise
       const o = await runCase(lab, c, opts.tmpDir);
       outcomes.get(c.id)!.push(o);
       const m = o.report?.metrics;
-      opts.say(`[${r + 1}/${opts.runs}] ${c.id}: ${m ? `downtime ${m.downtime} ms, write downtime ${m.writeDowntime ?? "-"} ms, ${m.failedRequests}/${m.requests} failed, lost writes ${m.lostWrites ?? "-"}` : ""}${o.failure ? ` ${o.failure}` : ""}`);
+      opts.say(
+        `[${r + 1}/${opts.runs}] ${c.id}: ${m ? `downtime ${m.downtime} ms, write downtime ${m.writeDowntime ?? "-"} ms, ${m.failedRequests}/${m.requests} failed, lost writes ${m.lostWrites ?? "-"}` : ""}${o.failure ? ` ${o.failure}` : ""}`,
+      );
     }
   }
   const first = opts.cases[0] ? outcomes.get(opts.cases[0].id)!.find((o) => o.report)?.report : undefined;

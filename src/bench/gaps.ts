@@ -15,7 +15,11 @@ export function findGaps(r: Pick<BenchResults, "lifecycle" | "serving" | "failov
   for (const row of r.failover?.rows ?? []) {
     const judged = row.measure === "failed" ? row.failed : row.measure === "downtime" ? row.downtime : row.writeDowntime;
     if (!judged) out.push({ what: `failover: ${row.label}`, why: first(row.failures) });
-    else if (row.id === "db-crash" && !row.lostWrites) out.push({ what: "failover: lost writes after a database primary crash", why: row.notes.find((n) => /writes could not be checked/.test(n)) ?? "the runner could not read the database after the run" });
+    else if (row.id === "db-crash" && !row.lostWrites)
+      out.push({
+        what: "failover: lost writes after a database primary crash",
+        why: row.notes.find((n) => /writes could not be checked/.test(n)) ?? "the runner could not read the database after the run",
+      });
   }
   return out;
 }

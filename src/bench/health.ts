@@ -12,7 +12,8 @@ export async function labUnhealthy(lab: string, timeoutMs = 20_000): Promise<str
   const user = state?.hosts.find((h) => h.name === "user")?.init;
   if (!state || !user) return `lab ${lab} is not running`;
   const site = siteUrl(labModel(state)).replace(/\/$/, "");
-  const curl = (extra: string[], path: string) => runInHost(user.pid, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", ...extra, `${site}${path}`], { check: false, timeoutMs: 5000 });
+  const curl = (extra: string[], path: string) =>
+    runInHost(user.pid, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", ...extra, `${site}${path}`], { check: false, timeoutMs: 5000 });
   const deadline = Date.now() + timeoutMs;
   let why = "";
   while (Date.now() < deadline) {

@@ -41,7 +41,10 @@ export async function leftovers(lab: string, before: LabState): Promise<string[]
     .map((l) => l.split(" ")[0]!)
     .filter((n) => names.has(n))
     .map((n) => `namespace ${n}`);
-  const procs: (ProcRecord & { what: string })[] = [...before.extra, ...before.hosts.flatMap((h) => [h.init, h.launcher].filter((p): p is ProcRecord => p !== undefined).map((p) => ({ ...p, what: `${h.name} init` })))];
+  const procs: (ProcRecord & { what: string })[] = [
+    ...before.extra,
+    ...before.hosts.flatMap((h) => [h.init, h.launcher].filter((p): p is ProcRecord => p !== undefined).map((p) => ({ ...p, what: `${h.name} init` }))),
+  ];
   for (const p of procs) if (isAlive(p)) found.push(`process ${p.pid} (${p.what})`);
   if (existsSync(labDir(lab))) found.push(`directory ${labDir(lab)}`);
   return found;

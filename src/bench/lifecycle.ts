@@ -39,7 +39,9 @@ async function cycle(s: Subject, into: Samples, say: (m: string) => void): Promi
     // A down that left something behind did not finish: its time is not a tear-down time.
     if (down.leftovers.length) into.leftovers.push(...down.leftovers);
     else into.down.push(down.wallMs);
-    say(`${s.label}: up ${(up.wallMs / 1000).toFixed(2)} s (inside stacklab ${(up.internalMs / 1000).toFixed(2)} s), down ${(down.wallMs / 1000).toFixed(2)} s${down.leftovers.length ? `, LEFT ${down.leftovers.join(", ")}` : ""}`);
+    say(
+      `${s.label}: up ${(up.wallMs / 1000).toFixed(2)} s (inside stacklab ${(up.internalMs / 1000).toFixed(2)} s), down ${(down.wallMs / 1000).toFixed(2)} s${down.leftovers.length ? `, LEFT ${down.leftovers.join(", ")}` : ""}`,
+    );
   } catch (err) {
     into.failures.push((err as Error).message);
     say(`${s.label}: ${(err as Error).message}`);
@@ -81,7 +83,14 @@ export interface LifecycleOptions {
 
 /** Times up and down of every design and generated size; runs are interleaved so that noise spreads evenly. */
 export async function benchLifecycle(opts: LifecycleOptions): Promise<LifecycleResult> {
-  const designs: Subject[] = listBlueprints().map((b) => ({ lab: `${LAB_PREFIX}d${b.name.split("-")[0]}`, label: b.name, kind: "design", design: { blueprint: b.name }, stack: loadBlueprint(b.name), runs: opts.runs }));
+  const designs: Subject[] = listBlueprints().map((b) => ({
+    lab: `${LAB_PREFIX}d${b.name.split("-")[0]}`,
+    label: b.name,
+    kind: "design",
+    design: { blueprint: b.name },
+    stack: loadBlueprint(b.name),
+    runs: opts.runs,
+  }));
   const base = loadBlueprint("3");
   const generated: Subject[] = opts.sizes.map((n) => {
     const stack = scaledSpec(base, n);

@@ -22,7 +22,9 @@ function header(r: BenchResults, resultsFile: string): string[] {
       `Figures of a ${r.mode === "quick" ? "**quick** run (`npm run bench -- --quick`: fewer runs, shorter loads, for checking a change)" : "full run (`npm run bench`)"} on ${date} UTC, which took ${fmtDuration(r.durationMs)}; the raw figures are in [${resultsFile}](../${resultsFile}).`,
   ];
   if (isNoisy(r)) {
-    const others = r.noise.otherLabs.length ? `${r.noise.otherLabs.length} other lab${r.noise.otherLabs.length === 1 ? "" : "s"} (${r.noise.otherLabs.join(", ")}) ran on the same machine` : "the machine was busy";
+    const others = r.noise.otherLabs.length
+      ? `${r.noise.otherLabs.length} other lab${r.noise.otherLabs.length === 1 ? "" : "s"} (${r.noise.otherLabs.join(", ")}) ran on the same machine`
+      : "the machine was busy";
     lines.push(
       "",
       `> **Noisy figures.** While this ran, ${others}; the load average was ${r.noise.loadStart} at the start and ${r.noise.loadEnd} at the end, on ${r.machine.cores} cores. ` +

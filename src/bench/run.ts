@@ -42,7 +42,20 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
   const others = new Set(otherLabs());
   const loadStart = loadNow();
   const machine = await machineInfo();
-  const results: BenchResults = { version: 1, mode: plan.mode, startedAt: new Date(started).toISOString(), finishedAt: "", durationMs: 0, machine, noise: { loadStart, loadEnd: 0, otherLabs: [] }, lifecycle: null, serving: null, failover: null, footprint: null, missing };
+  const results: BenchResults = {
+    version: 1,
+    mode: plan.mode,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: "",
+    durationMs: 0,
+    machine,
+    noise: { loadStart, loadEnd: 0, otherLabs: [] },
+    lifecycle: null,
+    serving: null,
+    failover: null,
+    footprint: null,
+    missing,
+  };
   try {
     for (const lab of ourLabs()) await removeStale(lab);
     if (plan.groups.includes("lifecycle")) {
@@ -72,7 +85,8 @@ async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, s
   say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle").join(", ")}`);
   try {
     const up = await upLab(MAIN_LAB, { blueprint: "3" });
-    if (up.notRunning.length) results.missing.push({ what: "services design 3 declares but this stacklab version does not run yet", why: up.notRunning.map((n) => `${n.kind} on ${n.host}`).join(", ") });
+    if (up.notRunning.length)
+      results.missing.push({ what: "services design 3 declares but this stacklab version does not run yet", why: up.notRunning.map((n) => `${n.kind} on ${n.host}`).join(", ") });
   } catch (err) {
     for (const g of plan.groups.filter((x) => x !== "lifecycle")) fail(g, err);
     return;

@@ -54,7 +54,9 @@ export function lifecycleSection(l: LifecycleResult): string {
       "*up* is `stacklab up -d` from the command to its return; *inside stacklab* is the time `up` reports itself, without starting Node and loading the CLI.",
     "",
     mdTable(["lab", "hosts", "services", "up", "up, inside stacklab", "down (nothing left)", "runs that came up"], rows, ["l", "r", "r", "r", "r", "r", "r"]),
-    ...(problems([...l.designs, ...l.generated]).length ? ["", "A run that failed is retried (up to half as many times again, within a time budget); the failures:", "", ...problems([...l.designs, ...l.generated])] : []),
+    ...(problems([...l.designs, ...l.generated]).length
+      ? ["", "A run that failed is retried (up to half as many times again, within a time budget); the failures:", "", ...problems([...l.designs, ...l.generated])]
+      : []),
     "",
     "### How the cost grows with the size of the lab",
     "",
@@ -67,12 +69,27 @@ export function lifecycleSection(l: LifecycleResult): string {
 
 /** Serving: wrk figures per target, and the ratios between them. */
 export function servingSection(s: ServingResult): string {
-  const rows = s.targets.map((t) => [t.label, t.from, fmtSummary(t.rps, fmtCount), fmtSummary(t.p50, fmtLatency), fmtSummary(t.p90, fmtLatency), fmtSummary(t.p99, fmtLatency), `${fmtCount(t.errors)} of ${fmtCount(t.requests)}`]);
+  const rows = s.targets.map((t) => [
+    t.label,
+    t.from,
+    fmtSummary(t.rps, fmtCount),
+    fmtSummary(t.p50, fmtLatency),
+    fmtSummary(t.p90, fmtLatency),
+    fmtSummary(t.p99, fmtLatency),
+    `${fmtCount(t.errors)} of ${fmtCount(t.requests)}`,
+  ]);
   const failed = s.targets.flatMap((t) => grouped(t.failures).map((f) => `- ${t.label}: ${f.text}${f.times > 1 ? ` (${f.times} runs)` : ""}`));
   // Errors beyond 1% make a figure doubtful: say which, and of what kind (answers/s counts successful answers only).
   const erred = s.targets
     .filter((t) => t.errors > t.requests * 0.01)
-    .map((t) => `- ${t.label}: ${fmtCount(t.errors)} of ${fmtCount(t.requests)} requests failed (${Object.entries(t.errorKinds ?? {}).map(([k, n]) => `${fmtCount(n)} × ${k}`).join(", ") || "kinds not recorded"}).`);
+    .map(
+      (t) =>
+        `- ${t.label}: ${fmtCount(t.errors)} of ${fmtCount(t.requests)} requests failed (${
+          Object.entries(t.errorKinds ?? {})
+            .map(([k, n]) => `${fmtCount(n)} × ${k}`)
+            .join(", ") || "kinds not recorded"
+        }).`,
+    );
   return [
     "## Serving",
     "",
@@ -154,7 +171,11 @@ export function footprintSection(f: FootprintResult): string {
       return h ? [fmtBytes(h.rssBytes), fmtBytes(h.pssBytes)] : ["", ""];
     }),
   ]);
-  rows.push(["**all**", String(samples[0] ? [...samples[0].hosts, samples[0].outside].reduce((n, h) => n + h.processes, 0) : ""), ...samples.flatMap((s) => [`**${fmtBytes(s.totalRssBytes)}**`, `**${fmtBytes(s.totalPssBytes)}**`])]);
+  rows.push([
+    "**all**",
+    String(samples[0] ? [...samples[0].hosts, samples[0].outside].reduce((n, h) => n + h.processes, 0) : ""),
+    ...samples.flatMap((s) => [`**${fmtBytes(s.totalRssBytes)}**`, `**${fmtBytes(s.totalPssBytes)}**`]),
+  ]);
   const headers = ["host", "processes", ...samples.flatMap((s) => [`RSS, ${s.when}`, `PSS, ${s.when}`])];
   const rss = Math.max(...samples.map((s) => s.totalRssBytes));
   const pss = Math.max(...samples.map((s) => s.totalPssBytes));

@@ -75,7 +75,18 @@ export async function benchServing(state: LabState, model: Model, opts: ServingO
     const s = (pick: (w: WrkRun) => number) => summarize(ok.map(pick));
     const errorKinds: Record<string, number> = {};
     for (const w of ok) for (const [k, n] of Object.entries(w.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
-    return { ...t, rps: s((w) => w.rps), p50: s((w) => w.p50), p90: s((w) => w.p90), p99: s((w) => w.p99), maxMs: s((w) => w.max), requests: ok.reduce((a, w) => a + w.requests, 0), errors: ok.reduce((a, w) => a + w.errors, 0), errorKinds, failures };
+    return {
+      ...t,
+      rps: s((w) => w.rps),
+      p50: s((w) => w.p50),
+      p90: s((w) => w.p90),
+      p99: s((w) => w.p99),
+      maxMs: s((w) => w.max),
+      requests: ok.reduce((a, w) => a + w.requests, 0),
+      errors: ok.reduce((a, w) => a + w.errors, 0),
+      errorKinds,
+      failures,
+    };
   });
   const rps = (id: ServingTarget["id"]) => out.find((t) => t.id === id)?.rps?.median;
   return {

@@ -6,7 +6,9 @@ import type { BenchResults } from "./types.js";
 
 /** Headline figures as plain text. */
 export function summaryText(r: BenchResults): string {
-  const lines = [`stacklab benchmark (${r.mode}) in ${fmtDuration(r.durationMs)}${isNoisy(r) ? `, NOISY: load ${r.noise.loadStart} -> ${r.noise.loadEnd}, other labs: ${r.noise.otherLabs.join(", ") || "none"}` : ""}`];
+  const lines = [
+    `stacklab benchmark (${r.mode}) in ${fmtDuration(r.durationMs)}${isNoisy(r) ? `, NOISY: load ${r.noise.loadStart} -> ${r.noise.loadEnd}, other labs: ${r.noise.otherLabs.join(", ") || "none"}` : ""}`,
+  ];
   const d3 = r.lifecycle?.designs.find((d) => d.label.startsWith("3"));
   if (d3?.up) lines.push(`  design 3 up      ${fmtMs(d3.up.median)}  (${upVerdict(d3.up.median)})`);
   if (d3?.down) lines.push(`  design 3 down    ${fmtMs(d3.down.median)}  (${downVerdict(d3.down.median)})`);
@@ -15,7 +17,18 @@ export function summaryText(r: BenchResults): string {
   for (const t of r.serving?.targets ?? []) if (t.rps && t.p99) lines.push(`  ${t.id.padEnd(15)}  ${fmtCount(t.rps.median)} req/s, p99 ${fmtLatency(t.p99.median)}`);
   for (const x of r.serving?.ratios ?? []) lines.push(`  ${x.label}: ${fmtRatio(x.value)}`);
   for (const f of r.failover?.rows ?? []) {
-    const v = f.measure === "failed" ? (f.failed ? `${fmtCount(f.failed.median)} failed requests` : "–") : f.measure === "downtime" ? (f.downtime ? `downtime ${fmtMs(f.downtime.median)}` : "–") : f.writeDowntime ? `write downtime ${fmtMs(f.writeDowntime.median)}` : "–";
+    const v =
+      f.measure === "failed"
+        ? f.failed
+          ? `${fmtCount(f.failed.median)} failed requests`
+          : "–"
+        : f.measure === "downtime"
+          ? f.downtime
+            ? `downtime ${fmtMs(f.downtime.median)}`
+            : "–"
+          : f.writeDowntime
+            ? `write downtime ${fmtMs(f.writeDowntime.median)}`
+            : "–";
     lines.push(`  ${f.id.padEnd(15)}  ${v}${f.lostWrites ? `, ${fmtCount(f.lostWrites.median)} lost writes` : ""}`);
   }
   const fp = r.footprint?.samples;

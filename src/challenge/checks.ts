@@ -59,7 +59,8 @@ async function alertCheck(lab: string, check: Extract<ChallengeCheck, { kind: "a
     if (err instanceof MonitoringUnavailableError) return { lines: [{ passed: false, text: `nothing watches the site: the design has no monitoring host to raise ${check.name} (${err.message})` }] };
     throw err;
   }
-  if (before.some((a) => a.name === check.name && a.state === "firing")) return { lines: [{ passed: false, text: `${check.name} fires before any surge: its threshold is below the site's everyday traffic, so it tells nobody anything` }] };
+  if (before.some((a) => a.name === check.name && a.state === "firing"))
+    return { lines: [{ passed: false, text: `${check.name} fires before any surge: its threshold is below the site's everyday traffic, so it tells nobody anything` }] };
   const user = state.hosts.find((h) => h.name === "user");
   if (!user?.init || !isAlive(user.init)) return { lines: [{ passed: false, text: "the visitor's host is down: no surge can be sent" }] };
   const seconds = Math.round(check.surgeMs / 1000);
@@ -91,7 +92,10 @@ async function replicationCheck(lab: string): Promise<Result> {
       const ok = r.io === "Yes" && r.sqlRunning;
       const lag = r.secondsBehind === null ? "" : `, ${r.secondsBehind} s behind`;
       const err = r.lastIoError || r.lastSqlError;
-      return { passed: ok, text: `${s.host}: ${ok ? `replicates from ${db.primary}${lag}` : `does not replicate (receiving: ${r.io}, applying: ${r.sqlRunning ? "Yes" : "No"}${err ? `, error: ${err}` : ""})`}` };
+      return {
+        passed: ok,
+        text: `${s.host}: ${ok ? `replicates from ${db.primary}${lag}` : `does not replicate (receiving: ${r.io}, applying: ${r.sqlRunning ? "Yes" : "No"}${err ? `, error: ${err}` : ""})`}`,
+      };
     }),
   };
 }

@@ -19,7 +19,10 @@ export function formatStarted(s: Started): string {
   const c = s.challenge;
   const next = s.file
     ? [`your starting design is ${s.file} (design ${c.seed.design}); change it until it meets the goal, then:`, `  stacklab up ${s.file} --name LAB -d`, "  stacklab challenge check --name LAB"]
-    : [`lab ${s.lab} runs, and something in it is wrong. Look with \`stacklab status --name ${s.lab}\`, \`stacklab logs --name ${s.lab} HOST\` and \`stacklab exec --name ${s.lab} HOST -- CMD\`, fix it, then:`, "  stacklab challenge check"];
+    : [
+        `lab ${s.lab} runs, and something in it is wrong. Look with \`stacklab status --name ${s.lab}\`, \`stacklab logs --name ${s.lab} HOST\` and \`stacklab exec --name ${s.lab} HOST -- CMD\`, fix it, then:`,
+        "  stacklab challenge check",
+      ];
   return [`${c.title}`, "", c.story, "", `goal: ${c.goal}`, "", ...next, "", "stuck? `stacklab challenge hint`"].join("\n");
 }
 

@@ -15,7 +15,11 @@ export const CHALLENGE_DIR = join(REPO_DIR, "challenges");
 export function parseChallenge(text: string, name: string, file?: string): Challenge {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) throw new SpecInvalidError(doc.errors.map((e) => ({ path: "(yaml)", message: e.message.split("\n")[0]! })), file ?? name);
+  if (doc.errors.length)
+    throw new SpecInvalidError(
+      doc.errors.map((e) => ({ path: "(yaml)", message: e.message.split("\n")[0]! })),
+      file ?? name,
+    );
   const parsed = ChallengeSchema.safeParse(doc.toJS());
   if (parsed.success) return toChallenge(parsed.data, name);
   const found: SpecProblem[] = parsed.error.issues.map((i) => {

@@ -24,10 +24,28 @@ const duration = z.string().transform((v, ctx) => {
 });
 
 /** Audit checks a challenge may require to pass (the ids of `stacklab audit`). */
-const AUDIT_IDS = ["firewall", "reachability", "vrrp", "exposure", "https", "tls-versions", "tls-ciphers", "certificates", "redirect", "hsts", "plaintext", "db-grants", "privileges", "secrets"] as const;
+const AUDIT_IDS = [
+  "firewall",
+  "reachability",
+  "vrrp",
+  "exposure",
+  "https",
+  "tls-versions",
+  "tls-ciphers",
+  "certificates",
+  "redirect",
+  "hsts",
+  "plaintext",
+  "db-grants",
+  "privileges",
+  "secrets",
+] as const;
 
 const ExperimentCheck = z.strictObject({
-  experiment: z.string().regex(/^[a-z0-9-]+$/).describe("a built-in scenario (scenarios/*.yaml)"),
+  experiment: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .describe("a built-in scenario (scenarios/*.yaml)"),
   expect: z.array(expectation).min(1).describe("what must hold, whatever the design (the scenario's own per-design expectations are not used)"),
   says: z.string().min(1).describe("what the check proves, in the learner's words"),
 });

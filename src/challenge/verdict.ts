@@ -73,7 +73,10 @@ export function expectationLine(r: ExpectationResult): VerdictLine {
 /** An experiment's report judged by a challenge's expectations (those of the report itself are replaced). */
 export function experimentVerdict(report: ExperimentReport, results: ExpectationResult[]): { lines: VerdictLine[]; context: string[] } {
   const m = report.metrics;
-  const context = [`${report.scenario.description} (${report.steps.map((s) => `+${(s.at / 1000).toFixed(0)} s ${s.text}`).join(", ")})`, `${m.requests ?? 0} requests from the visitor's host, ${m.failedRequests ?? 0} failed, longest outage ${formatMetric("downtime", m.downtime ?? null)}`];
+  const context = [
+    `${report.scenario.description} (${report.steps.map((s) => `+${(s.at / 1000).toFixed(0)} s ${s.text}`).join(", ")})`,
+    `${m.requests ?? 0} requests from the visitor's host, ${m.failedRequests ?? 0} failed, longest outage ${formatMetric("downtime", m.downtime ?? null)}`,
+  ];
   if (report.writes) context.push(`${report.writes.acknowledged} writes confirmed, ${report.writes.lost ?? "unknown"} lost, ${report.writes.indeterminate} without an answer`);
   for (const s of report.steps.filter((x) => !x.ok)) context.push(`the step "${s.text}" could not run: ${s.error}`);
   const lines = results.map(expectationLine);
@@ -86,7 +89,14 @@ export function auditVerdict(report: AuditReport, ids: string[]): VerdictLine[] 
   return ids.map((id) => {
     const c = report.checks.find((x) => x.id === id);
     if (!c) return { passed: false, text: `${id}: the audit did not report this check` };
-    const evidence = c.status === "pass" ? "" : c.details.filter((d) => !d.startsWith("encrypted:") && !d.startsWith("no readable")).slice(0, 3).map((d) => `; ${d}`).join("");
+    const evidence =
+      c.status === "pass"
+        ? ""
+        : c.details
+            .filter((d) => !d.startsWith("encrypted:") && !d.startsWith("no readable"))
+            .slice(0, 3)
+            .map((d) => `; ${d}`)
+            .join("");
     return { passed: c.status === "pass", text: `${c.title} (${c.status}): ${c.summary}${evidence}` };
   });
 }

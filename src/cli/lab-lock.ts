@@ -31,7 +31,10 @@ export async function withLockedLab<T>(opts: { name?: string; wait?: boolean }, 
 
 /** Holds the lock of the lab named `name` (which may have no readable state: `down` of a broken lab) while `fn` runs. */
 export async function withLockedName<T>(name: string, opts: { wait?: boolean }, command: string, fn: () => Promise<T>): Promise<T> {
-  const lock = await lockLab(name, command, { ...(opts.wait ? { waitMs: WAIT_LIMIT_MS } : {}), onWait: (h: LockHolder) => process.stderr.write(`waiting for \`${h.command}\` (pid ${h.pid}) to finish with lab "${name}"...\n`) });
+  const lock = await lockLab(name, command, {
+    ...(opts.wait ? { waitMs: WAIT_LIMIT_MS } : {}),
+    onWait: (h: LockHolder) => process.stderr.write(`waiting for \`${h.command}\` (pid ${h.pid}) to finish with lab "${name}"...\n`),
+  });
   try {
     return await fn();
   } finally {
@@ -45,7 +48,10 @@ export async function withLockedName<T>(name: string, opts: { wait?: boolean }, 
  */
 export async function openLockedLab(opts: { name?: string; wait?: boolean }, command: string): Promise<{ state: LabState; model: Model }> {
   const name = loadLab(opts.name).state.name;
-  const lock = await lockLab(name, command, { ...(opts.wait ? { waitMs: WAIT_LIMIT_MS } : {}), onWait: (h: LockHolder) => process.stderr.write(`waiting for \`${h.command}\` (pid ${h.pid}) to finish with lab "${name}"...\n`) });
+  const lock = await lockLab(name, command, {
+    ...(opts.wait ? { waitMs: WAIT_LIMIT_MS } : {}),
+    onWait: (h: LockHolder) => process.stderr.write(`waiting for \`${h.command}\` (pid ${h.pid}) to finish with lab "${name}"...\n`),
+  });
   process.once("exit", () => lock.release());
   return loadLab(name);
 }

@@ -28,7 +28,7 @@ export type FaultAction = keyof typeof FAULT_ACTIONS;
 /** Checks a request body `{ host, action }` and returns it typed, or throws a UsageError saying what is wrong. */
 export function parseFault(body: unknown): { host: string; action: FaultAction } {
   const b = (body ?? {}) as { host?: unknown; action?: unknown };
-  if (typeof b.host !== "string" || !b.host) throw new UsageError("give the host to break: { \"host\": \"lb-1\", \"action\": \"kill\" }");
+  if (typeof b.host !== "string" || !b.host) throw new UsageError('give the host to break: { "host": "lb-1", "action": "kill" }');
   if (typeof b.action !== "string" || !(b.action in FAULT_ACTIONS)) throw new UsageError(`unknown action ${JSON.stringify(b.action)}; one of ${Object.keys(FAULT_ACTIONS).join(", ")}`);
   return { host: b.host, action: b.action as FaultAction };
 }

@@ -40,7 +40,11 @@ export function fromLabEvent(e: LabEvent): EventView {
   return { time: e.time, kind: e.kind, message: e.message, ...(e.host ? { host: e.host } : {}), ...(e.source ? { source: e.source } : {}) };
 }
 
-const alertKey = (a: LabAlert) => `${a.name}|${Object.entries(a.labels).sort().map(([k, v]) => `${k}=${v}`).join(",")}`;
+const alertKey = (a: LabAlert) =>
+  `${a.name}|${Object.entries(a.labels)
+    .sort()
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",")}`;
 
 /** Remembers the last look at the lab and turns differences into events. */
 export class ChangeObserver {
@@ -79,7 +83,13 @@ export class ChangeObserver {
     if (prev.database && view.database && prev.database.primary !== view.database.primary) {
       const p = view.database.primary;
       const before = prev.database.primary ?? this.lastPrimary;
-      out.push({ time: at, kind: "failover", message: p ? `${p} is the database primary${before && before !== p ? ` (was ${before})` : " again"}` : "no database accepts writes", ...(p ? { host: p } : {}), source: "dashboard" });
+      out.push({
+        time: at,
+        kind: "failover",
+        message: p ? `${p} is the database primary${before && before !== p ? ` (was ${before})` : " again"}` : "no database accepts writes",
+        ...(p ? { host: p } : {}),
+        source: "dashboard",
+      });
     }
     this.lastHolder = view.entry?.holder ?? this.lastHolder;
     this.lastPrimary = view.database?.primary ?? this.lastPrimary;
@@ -92,8 +102,11 @@ export class ChangeObserver {
     const out: EventView[] = [];
     const current = new Map(alerts.filter((a) => a.state === "firing").map((a) => [alertKey(a), a]));
     for (const [k, a] of current)
-      if (!this.firing.has(k)) out.push({ time: Date.parse(a.activeAt) || now, kind: "alert", message: `${a.name} firing: ${a.summary}`, ...(a.labels.instance ? { host: a.labels.instance } : {}), source: "Prometheus" });
-    for (const [k, a] of this.firing) if (!current.has(k)) out.push({ time: now, kind: "alert", message: `${a.name} cleared (it said: ${a.summary})`, ...(a.labels.instance ? { host: a.labels.instance } : {}), source: "Prometheus" });
+      if (!this.firing.has(k))
+        out.push({ time: Date.parse(a.activeAt) || now, kind: "alert", message: `${a.name} firing: ${a.summary}`, ...(a.labels.instance ? { host: a.labels.instance } : {}), source: "Prometheus" });
+    for (const [k, a] of this.firing)
+      if (!current.has(k))
+        out.push({ time: now, kind: "alert", message: `${a.name} cleared (it said: ${a.summary})`, ...(a.labels.instance ? { host: a.labels.instance } : {}), source: "Prometheus" });
     this.firing = current;
     this.seen.push(...out);
     return out;

@@ -19,7 +19,11 @@ export function tokenCookie(port: number, token: string): string {
 /** The token a request's Cookie header carries for this dashboard, if any. */
 export function cookieToken(cookie: string | undefined, port: number): string | undefined {
   const name = `${cookieName(port)}=`;
-  return (cookie ?? "").split(";").map((c) => c.trim()).find((c) => c.startsWith(name))?.slice(name.length);
+  return (cookie ?? "")
+    .split(";")
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(name))
+    ?.slice(name.length);
 }
 
 /** True when `given` is this run's token (compared in constant time). */
@@ -51,7 +55,11 @@ export function allowedHosts(port: number): string[] {
  * Why a request is refused, or null when it may go on. Every request needs the token (from the cookie, or from the
  * URL for the first GET); POSTs also need the page's Origin (when sent) and JSON.
  */
-export function refusal(req: { method?: string; remote?: string; host?: string; origin?: string; contentType?: string; token?: string }, port: number, token: string): { status: number; reason: string } | null {
+export function refusal(
+  req: { method?: string; remote?: string; host?: string; origin?: string; contentType?: string; token?: string },
+  port: number,
+  token: string,
+): { status: number; reason: string } | null {
   if (!isLoopback(req.remote)) return { status: 403, reason: "the dashboard answers only on loopback" };
   if (!req.host || !allowedHosts(port).includes(req.host.toLowerCase())) return { status: 421, reason: `unexpected Host header ${JSON.stringify(req.host ?? "")}` };
   if (!sameToken(req.token, token)) return { status: 401, reason: "open the URL `stacklab dashboard` printed: it carries this run's token" };

@@ -73,7 +73,10 @@ function sinceParam(url: URL): number {
 }
 
 /** The request handler: routes, guard, JSON answers with every secret value redacted. */
-export function createHandler(backend: DashboardBackend, opts: { token: string; port: () => number; assets?: Map<string, Asset>; readOnly?: boolean; challenge?: () => unknown }): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(
+  backend: DashboardBackend,
+  opts: { token: string; port: () => number; assets?: Map<string, Asset>; readOnly?: boolean; challenge?: () => unknown },
+): (req: IncomingMessage, res: ServerResponse) => void {
   const assets = opts.assets ?? loadAssets();
   const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, "application/json; charset=utf-8", redact(JSON.stringify(value), backend.secrets()));
   return (req, res) => {
@@ -85,7 +88,11 @@ export function createHandler(backend: DashboardBackend, opts: { token: string; 
     const fromUrl = req.method === "GET" ? (url.searchParams.get(TOKEN_PARAM) ?? undefined) : undefined;
     const fromCookie = cookieToken(header("cookie"), opts.port());
     const token = sameToken(fromCookie, opts.token) ? fromCookie : fromUrl;
-    const refused = refusal({ method: req.method, remote: req.socket.remoteAddress, host: header("host"), origin: header("origin"), contentType: header("content-type"), token }, opts.port(), opts.token);
+    const refused = refusal(
+      { method: req.method, remote: req.socket.remoteAddress, host: header("host"), origin: header("origin"), contentType: header("content-type"), token },
+      opts.port(),
+      opts.token,
+    );
     if (refused?.status === 401 && !url.pathname.startsWith("/api/")) return send(res, 401, "text/html; charset=utf-8", unauthorizedPage(opts.port()));
     if (refused) return json(res, refused.status, { error: refused.reason });
     if (url.searchParams.has(TOKEN_PARAM)) {

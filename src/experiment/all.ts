@@ -43,7 +43,10 @@ function cellOf(r: ExperimentReport): MatrixCell {
     failedRequests: r.figures.failed,
     requests: r.figures.requests,
     ...(r.writes ? { lostWrites: r.writes.lost, indeterminateWrites: r.writes.indeterminate } : {}),
-    unmet: [...r.expectations.filter((e) => !e.passed).map((e) => `${e.text} (measured ${formatMetric(e.metric, e.actual)})`), ...r.notes.filter((n) => n.startsWith("step ") || n.startsWith("no database host accepted"))],
+    unmet: [
+      ...r.expectations.filter((e) => !e.passed).map((e) => `${e.text} (measured ${formatMetric(e.metric, e.actual)})`),
+      ...r.notes.filter((n) => n.startsWith("step ") || n.startsWith("no database host accepted")),
+    ],
   };
 }
 

@@ -75,7 +75,10 @@ export function judgeAppScaling(rates: (number | null)[]): { passed: boolean; wh
 export function judgeSurge(surge: Pick<SaturationStep, "ok" | "p99Ms" | "errorPct">, after: Pick<SaturationStep, "ok" | "p99Ms" | "errorPct">): { passed: boolean; why: string } {
   if (surge.ok) return { passed: false, why: `the surge did not overload the server (p99 ${surge.p99Ms} ms, ${surge.errorPct.toFixed(1)}% errors)` };
   if (!after.ok) return { passed: false, why: `the server did not recover after the surge (p99 ${after.p99Ms} ms, ${after.errorPct.toFixed(1)}% errors)` };
-  return { passed: true, why: `under the surge p99 was ${surge.p99Ms === null ? "-" : Math.round(surge.p99Ms)} ms with ${surge.errorPct.toFixed(1)}% errors; after it, p99 ${after.p99Ms === null ? "-" : Math.round(after.p99Ms)} ms` };
+  return {
+    passed: true,
+    why: `under the surge p99 was ${surge.p99Ms === null ? "-" : Math.round(surge.p99Ms)} ms with ${surge.errorPct.toFixed(1)}% errors; after it, p99 ${after.p99Ms === null ? "-" : Math.round(after.p99Ms)} ms`,
+  };
 }
 
 /** Brings a design up as a fresh lab, runs `body` on it, and always takes it down. */
@@ -83,7 +86,13 @@ async function onLab<T>(lab: string, stack: Stack, label: string, opts: ClaimOpt
   const say = opts.progress ?? (() => undefined);
   say(`${label}: bringing ${lab} up`);
   await down(lab, { quiet: true });
-  await up(stack, { name: lab, source: label, publish: false, progress: { step: () => undefined, done: () => undefined, warn: (w) => say(`  ${w}`) }, ...(opts.signal ? { signal: opts.signal } : {}) });
+  await up(stack, {
+    name: lab,
+    source: label,
+    publish: false,
+    progress: { step: () => undefined, done: () => undefined, warn: (w) => say(`  ${w}`) },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   try {
     return await body(lab);
   } finally {
@@ -104,7 +113,15 @@ export async function runClaim(name: ClaimName, opts: ClaimOptions): Promise<Cla
     const a = await measure(`${opts.prefix}-0`, sized("0", SMALL), "design 0, one server of 0.25 core", opts);
     const b = await measure(`${opts.prefix}-3`, sized("3", SMALL), "design 3, every server 0.25 core", opts);
     const v = judgeTiers(a.config.sustainable, b.config.sustainable);
-    return { name, claim: "design 3 separates the tiers for independent scaling and adds servers for capacity", expectation: "design 3 sustains at least 1.8x design 0's rate at the same per-server size", configs: [a.config, b.config], figures: { ratio: v.ratio }, passed: v.passed, why: v.why };
+    return {
+      name,
+      claim: "design 3 separates the tiers for independent scaling and adds servers for capacity",
+      expectation: "design 3 sustains at least 1.8x design 0's rate at the same per-server size",
+      configs: [a.config, b.config],
+      figures: { ratio: v.ratio },
+      passed: v.passed,
+      why: v.why,
+    };
   }
   if (name === "app-scaling") {
     const configs: ClaimConfig[] = [];
@@ -125,7 +142,16 @@ export async function runClaim(name: ClaimName, opts: ClaimOptions): Promise<Cla
   return onLab(`${opts.prefix}-s`, sized("0", ROOMY), "design 0, one server of 0.5 core", opts, async (lab): Promise<ClaimResult> => {
     const base = await saturate({ ...opts.saturate, lab, progress: (m) => say(`  ${m}`), ...(opts.signal ? { signal: opts.signal } : {}) });
     const config = { label: "design 0, one server of 0.5 core", sustainable: base.sustainable, bottleneck: base.bottleneck, stoppedBecause: base.stoppedBecause };
-    if (base.sustainable === null) return { name, claim: "one server is limited in how much traffic it can handle: a surge slows it to a crawl", expectation: "3x the sustainable rate blows p99 or errors up, and the server recovers after", configs: [config], figures: {}, passed: false, why: "design 0 did not sustain any step" };
+    if (base.sustainable === null)
+      return {
+        name,
+        claim: "one server is limited in how much traffic it can handle: a surge slows it to a crawl",
+        expectation: "3x the sustainable rate blows p99 or errors up, and the server recovers after",
+        configs: [config],
+        figures: {},
+        passed: false,
+        why: "design 0 did not sustain any step",
+      };
     const step = (rate: number) => saturate({ ...opts.saturate, lab, startRate: rate, maxSteps: 1, progress: (m) => say(`  ${m}`), ...(opts.signal ? { signal: opts.signal } : {}) });
     say(`  surge: ${3 * base.sustainable} req/s`);
     const surge = (await step(3 * base.sustainable)).steps[0]!;

@@ -28,7 +28,13 @@ export function formatReport(r: ExperimentReport): string {
     ...r.steps.map((s) => `    ${at(s.at).padStart(9)}  ${s.text.padEnd(44)} ${s.ok ? color("gray", `took ${formatMs((s.endedAt ?? 0) - (s.startedAt ?? 0))}`) : color("red", `failed: ${s.error}`)}`),
     "",
     color("bold", "  what users saw"),
-    `    requests      ${f.requests} sent, ${f.failed} failed${f.failed ? ` (${Object.entries(f.errors).map(([k, v]) => `${k} ${v}`).join(", ")})` : ""}, ${f.slow} slow (> ${formatMs(r.load.slowMs)})`,
+    `    requests      ${f.requests} sent, ${f.failed} failed${
+      f.failed
+        ? ` (${Object.entries(f.errors)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")})`
+        : ""
+    }, ${f.slow} slow (> ${formatMs(r.load.slowMs)})`,
     `    availability  ${pct(f.all.availability)} of ${f.windowMs} ms windows (reads ${f.reads.requests ? pct(f.reads.availability) : "-"}, writes ${f.writes.requests ? pct(f.writes.availability) : "-"})`,
     `    downtime      ${formatMs(f.all.downtimeMs)}${f.all.downtimeFrom !== null && f.all.downtimeMs ? ` from ${at(f.all.downtimeFrom)}` : ""}; reads ${formatMs(f.reads.downtimeMs)}, writes ${formatMs(f.writes.downtimeMs)}${f.all.downAtEnd ? color("red", "; still down at the end") : ""}`,
     `    recovered     before the heal: ${yes(f.recovered.all)} (reads ${yes(f.recovered.reads)}, writes ${yes(f.recovered.writes)})`,
@@ -51,7 +57,8 @@ export function formatReport(r: ExperimentReport): string {
   if (notable.length) lines.push("", color("bold", "  events"), ...notable.map((e) => `    ${at(e.t).padStart(9)}  ${e.kind.padEnd(9)} ${e.message}`));
   if (r.expectations.length) {
     lines.push("", color("bold", "  expectations"));
-    for (const e of r.expectations) lines.push(`    ${e.passed ? color("green", "✓") : color("red", "✗")} ${e.text.padEnd(28)} measured ${formatMetric(e.metric, e.actual)}${e.why ? color("gray", `  — ${e.why}`) : ""}`);
+    for (const e of r.expectations)
+      lines.push(`    ${e.passed ? color("green", "✓") : color("red", "✗")} ${e.text.padEnd(28)} measured ${formatMetric(e.metric, e.actual)}${e.why ? color("gray", `  — ${e.why}`) : ""}`);
   } else lines.push("", color("gray", "  no expectation applies to this design"));
   if (r.notes.length) lines.push("", ...r.notes.map((n) => `  ${color("yellow", "note:")} ${n}`));
   return lines.join("\n");

@@ -61,7 +61,8 @@ function untilAborted(signal?: AbortSignal): Promise<never> {
 /** Checks a lab can take an experiment: every host up, no fault in force. */
 function checkReady(lab: FaultLab): void {
   const faults = activeFaults(lab.state);
-  if (faults.length) throw new UsageError(`lab ${lab.state.name} has ${faults.length} fault(s) in force (\`stacklab fault list\`); heal them first with \`stacklab fault heal --name ${lab.state.name}\``);
+  if (faults.length)
+    throw new UsageError(`lab ${lab.state.name} has ${faults.length} fault(s) in force (\`stacklab fault list\`); heal them first with \`stacklab fault heal --name ${lab.state.name}\``);
   const down = lab.state.hosts.filter((h) => !isAlive(h.init)).map((h) => h.name);
   if (down.length) throw new UsageError(`lab ${lab.state.name} has hosts down (${down.join(", ")}); start them with \`stacklab fault heal --name ${lab.state.name}\``);
 }
@@ -108,7 +109,10 @@ async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
   const expectations = applicableExpectations(scenario, design);
   await waitForSite(model, state, signal, 30_000);
 
-  const runId = `${new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}-${scenario.name}`.slice(0, 48);
+  const runId = `${new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, "")
+    .slice(0, 14)}-${scenario.name}`.slice(0, 48);
   const dir = join(labDir(state.name), "experiments", runId);
   mkdirSync(dir, { recursive: true });
   const t0 = Date.now() + LEAD_MS;
@@ -211,7 +215,11 @@ async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
     durationMs,
     load: { ...scenario.load, writesPerSecond: writes },
     steps: records,
-    timing: { faultAt: timing.faultAt === null ? null : rel(timing.faultAt), healAt: timing.healAt === null ? null : rel(timing.healAt), healEnd: timing.healEnd === null ? null : rel(timing.healEnd) },
+    timing: {
+      faultAt: timing.faultAt === null ? null : rel(timing.faultAt),
+      healAt: timing.healAt === null ? null : rel(timing.healAt),
+      healEnd: timing.healEnd === null ? null : rel(timing.healEnd),
+    },
     figures,
     writes: writeCheck,
     metrics,

@@ -105,7 +105,13 @@ export function stepFigures(ops: readonly Operation[], offered: number, stepMs: 
     .map((o) => o.end - o.start)
     .sort((a, b) => a - b);
   const failed = ops.filter((o) => !o.ok).length;
-  return { achieved: Math.round((times.length / (stepMs / 1000)) * 10) / 10, requests: ops.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), errorPct: ops.length ? (failed / ops.length) * 100 : 100 };
+  return {
+    achieved: Math.round((times.length / (stepMs / 1000)) * 10) / 10,
+    requests: ops.length,
+    p50Ms: percentile(times, 50),
+    p99Ms: percentile(times, 99),
+    errorPct: ops.length ? (failed / ops.length) * 100 : 100,
+  };
 }
 
 const tierOf = (model: Model, host: string): string => {
@@ -133,7 +139,14 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
   const say = opts.progress ?? (() => undefined);
   if (!model.hosts.some((h) => h.roles.includes("app"))) throw new UsageError("this design has no app tier: nothing to saturate");
   const target = { p99Ms: opts.p99Ms, maxErrorPct: opts.maxErrorPct };
-  const dir = join(labDir(state.name), "experiments", `${new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}-saturate`);
+  const dir = join(
+    labDir(state.name),
+    "experiments",
+    `${new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, "")
+      .slice(0, 14)}-saturate`,
+  );
   mkdirSync(dir, { recursive: true });
   const user = state.hosts.find((h) => h.name === "user")!;
   const sized = model.hosts.filter((h) => h.size).map((h) => h.name);
@@ -163,7 +176,10 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
     writeFileSync(join(dir, `step-${i + 1}.json`), JSON.stringify(config, null, 2));
     const before = new Map(sized.map((h) => [h, hostUsage(state.name, h)]));
     const t0 = performance.now();
-    const r = await runInHost(user.init!.pid, [process.execPath, join(REPO_DIR, "dist/experiment/loadgen.js"), join(dir, `step-${i + 1}.json`)], { check: false, timeoutMs: opts.stepMs + config.timeoutMs + 30_000 });
+    const r = await runInHost(user.init!.pid, [process.execPath, join(REPO_DIR, "dist/experiment/loadgen.js"), join(dir, `step-${i + 1}.json`)], {
+      check: false,
+      timeoutMs: opts.stepMs + config.timeoutMs + 30_000,
+    });
     const seconds = (performance.now() - t0) / 1000;
     const hosts: HostCpu[] = sized.map((h) => {
       const a = before.get(h);
@@ -183,7 +199,9 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
     const verdict = judgeStep(partial, target);
     const step: SaturationStep = { ...partial, ...verdict };
     steps.push(step);
-    say(`${String(rate).padStart(6)} req/s offered: ${step.achieved} answered/s, p50 ${fmt(step.p50Ms)}, p99 ${fmt(step.p99Ms)}, ${step.errorPct.toFixed(1)}% errors${verdict.ok ? "" : ` -> ${verdict.why}`}`);
+    say(
+      `${String(rate).padStart(6)} req/s offered: ${step.achieved} answered/s, p50 ${fmt(step.p50Ms)}, p99 ${fmt(step.p99Ms)}, ${step.errorPct.toFixed(1)}% errors${verdict.ok ? "" : ` -> ${verdict.why}`}`,
+    );
     if (r.code !== 0) {
       stoppedBecause = `the load generator failed: ${r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.code}`}`;
       break;
@@ -225,7 +243,9 @@ export function latencySvg(r: SaturationReport): string {
   const y = (v: number) => H - m.b - (Math.min(v, maxY) / maxY) * (H - m.t - m.b);
   const line = (pick: (s: SaturationStep) => number | null, color: string) => {
     const pts = r.steps.filter((s) => pick(s) !== null).map((s) => `${x(s.offered).toFixed(1)},${y(pick(s)!).toFixed(1)}`);
-    return pts.length ? `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(" ")}"/>${pts.map((p) => `<circle cx="${p.split(",")[0]}" cy="${p.split(",")[1]}" r="3" fill="${color}"/>`).join("")}` : "";
+    return pts.length
+      ? `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(" ")}"/>${pts.map((p) => `<circle cx="${p.split(",")[0]}" cy="${p.split(",")[1]}" r="3" fill="${color}"/>`).join("")}`
+      : "";
   };
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,

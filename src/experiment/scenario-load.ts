@@ -42,7 +42,10 @@ export function parseScenario(text: string, name: string, source: string, file?:
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new SpecInvalidError(doc.errors.map((e) => ({ path: "(yaml)", message: e.message.split("\n")[0]!, ...(e.linePos?.[0] ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}) })), file ?? source);
+    throw new SpecInvalidError(
+      doc.errors.map((e) => ({ path: "(yaml)", message: e.message.split("\n")[0]!, ...(e.linePos?.[0] ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}) })),
+      file ?? source,
+    );
   }
   const parsed = ScenarioSchema.safeParse(doc.toJS());
   if (parsed.success) return toScenario(parsed.data, name, source);

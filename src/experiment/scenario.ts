@@ -47,12 +47,23 @@ const StepInput = z
     partition: z.union([refs.transform((hosts) => ({ hosts, from: undefined as string[] | undefined })), z.strictObject({ hosts: refs, from: refs.optional() })]).optional(),
     netem: z.strictObject({ host: ref, delay: duration.optional(), jitter: duration.optional(), loss: percent.optional(), link: z.string().optional() }).optional(),
     stress: z
-      .strictObject({ host: ref, cpu: z.number().int().min(1).max(64).optional(), memory: z.string().refine((v) => parseMemory(v) !== undefined, "a size such as 256Mi").optional(), duration })
+      .strictObject({
+        host: ref,
+        cpu: z.number().int().min(1).max(64).optional(),
+        memory: z
+          .string()
+          .refine((v) => parseMemory(v) !== undefined, "a size such as 256Mi")
+          .optional(),
+        duration,
+      })
       .optional(),
     heal: z.union([z.literal(true), ref]).optional(),
     deploy: z.union([z.literal(true), z.strictObject({ version: z.string().min(1).max(40).optional(), batch: z.number().int().min(1).optional() })]).optional(),
     reload: hostOrService.optional(),
-    scale: z.string().regex(/^[a-z][a-z0-9-]*=\d+$/, "TIER=N, such as web=3").optional(),
+    scale: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*=\d+$/, "TIER=N, such as web=3")
+      .optional(),
     maintain: z.union([ref.transform((host) => ({ host, done: false })), z.strictObject({ host: ref, done: z.boolean().default(false) })]).optional(),
   })
   .superRefine((s, ctx) => {
@@ -92,7 +103,13 @@ function normalize(s: z.output<typeof StepInput>): Step {
     const n = s.netem;
     return { at, action: "netem", targets: [n.host], netem: { delayMs: n.delay ?? 0, jitterMs: n.jitter ?? 0, lossPct: n.loss ?? 0, ...(n.link ? { link: n.link } : {}) } };
   }
-  if (s.stress) return { at, action: "stress", targets: [s.stress.host], stress: { ...(s.stress.cpu ? { cpu: s.stress.cpu } : {}), ...(s.stress.memory ? { memoryBytes: parseMemory(s.stress.memory)! } : {}), durationMs: s.stress.duration } };
+  if (s.stress)
+    return {
+      at,
+      action: "stress",
+      targets: [s.stress.host],
+      stress: { ...(s.stress.cpu ? { cpu: s.stress.cpu } : {}), ...(s.stress.memory ? { memoryBytes: parseMemory(s.stress.memory)! } : {}), durationMs: s.stress.duration },
+    };
   if (s.deploy !== undefined) return { at, action: "deploy", targets: [], deploy: s.deploy === true ? {} : s.deploy };
   if (s.reload) return { at, action: "reload", targets: [s.reload.host], ...(s.reload.service ? { service: s.reload.service } : {}) };
   if (s.scale) {
@@ -138,7 +155,10 @@ const Load = z.strictObject({
 /** The scenario file's schema. */
 export const ScenarioSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and '-'").optional(),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and '-'")
+      .optional(),
     description: z.string().min(1),
     claim: z.string().optional().describe("the claim about the designs this scenario tests"),
     duration: duration.default(10_000),

@@ -106,7 +106,8 @@ export function checkSequence(steps: readonly ResolvedStep[], lab: FaultLab): vo
         checkStress(s.stress!);
         break;
       case "partition":
-        if (!(s.fromHosts ?? lab.state.hosts.map((x) => x.name)).some((x) => !s.hosts.includes(x))) throw new NotApplicableError(`${at(s)}: nothing to cut ${s.hosts.join(", ")} off from on this design`);
+        if (!(s.fromHosts ?? lab.state.hosts.map((x) => x.name)).some((x) => !s.hosts.includes(x)))
+          throw new NotApplicableError(`${at(s)}: nothing to cut ${s.hosts.join(", ")} off from on this design`);
         break;
       case "heal":
         for (const set of [down, paused]) for (const x of [...set]) if (!s.hosts.length || s.hosts.includes(x)) set.delete(x);

@@ -34,11 +34,17 @@ export function renderTimeline(r: ExperimentReport): string {
   const bw = Math.max(1, plotW / bins.length - 1);
   for (const b of bins) {
     let top = base;
-    for (const [k, v] of [["ok", b.ok], ["slow", b.slow], ["failed", b.failed]] as const) {
+    for (const [k, v] of [
+      ["ok", b.ok],
+      ["slow", b.slow],
+      ["failed", b.failed],
+    ] as const) {
       if (!v) continue;
       const h = y(v);
       top -= h;
-      out.push(`<rect x="${n(x(b.t))}" y="${n(top)}" width="${n(bw)}" height="${n(h)}" fill="${COLORS[k]}"><title>${esc(`+${(b.t / 1000).toFixed(1)} s: ${b.ok} ok, ${b.slow} slow, ${b.failed} failed`)}</title></rect>`);
+      out.push(
+        `<rect x="${n(x(b.t))}" y="${n(top)}" width="${n(bw)}" height="${n(h)}" fill="${COLORS[k]}"><title>${esc(`+${(b.t / 1000).toFixed(1)} s: ${b.ok} ok, ${b.slow} slow, ${b.failed} failed`)}</title></rect>`,
+      );
     }
   }
   out.push(`<line x1="${M.left}" y1="${base}" x2="${M.left + plotW}" y2="${base}" stroke="#333"/>`, `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${base}" stroke="#333"/>`);
@@ -55,9 +61,16 @@ export function renderTimeline(r: ExperimentReport): string {
   marks.forEach((m, i) => {
     const mx = n(x(m.t));
     out.push(`<line x1="${mx}" y1="${M.top}" x2="${mx}" y2="${base}" stroke="${m.color}" stroke-dasharray="4 3"/>`);
-    out.push(`<text x="${mx}" y="${base + 30 + (i % 4) * 13}" fill="${m.color}" text-anchor="${x(m.t) > W - 200 ? "end" : "start"}">${esc(`+${(m.t / 1000).toFixed(2)} s ${m.label}`.slice(0, 70))}</text>`);
+    out.push(
+      `<text x="${mx}" y="${base + 30 + (i % 4) * 13}" fill="${m.color}" text-anchor="${x(m.t) > W - 200 ? "end" : "start"}">${esc(`+${(m.t / 1000).toFixed(2)} s ${m.label}`.slice(0, 70))}</text>`,
+    );
   });
-  const legend = [["ok", "answered"], ["slow", `slower than ${r.load.slowMs} ms`], ["failed", "failed"], ["failover", "failover event"]] as const;
+  const legend = [
+    ["ok", "answered"],
+    ["slow", `slower than ${r.load.slowMs} ms`],
+    ["failed", "failed"],
+    ["failover", "failover event"],
+  ] as const;
   legend.forEach(([k, label], i) => {
     const lx = W - M.right - 520 + i * 130;
     out.push(`<rect x="${lx}" y="8" width="10" height="10" fill="${COLORS[k]}"/><text x="${lx + 14}" y="17">${esc(label)}</text>`);

@@ -59,17 +59,26 @@ export function resolveTarget(ref: string, model: Model, live: LiveRoles): strin
     case "active-lb":
       return one(active && lbs.includes(active) ? [active] : lbs, "load balancer");
     case "standby-lb":
-      return one(lbs.filter((h) => h !== active), "standby load balancer");
+      return one(
+        lbs.filter((h) => h !== active),
+        "standby load balancer",
+      );
     case "entry":
       return one(active ? [active] : [], "entry point");
     case "primary-db":
       return one(live.primary ? [live.primary] : model.database.primary ? [model.database.primary] : [], "database");
     case "replica-db": {
       const primary = live.primary ?? model.database.primary;
-      return one(withRole(model, "db").filter((h) => h !== primary), "database replica");
+      return one(
+        withRole(model, "db").filter((h) => h !== primary),
+        "database replica",
+      );
     }
     case "server":
-      return one(model.hosts.filter((h) => h.kind === "server" && !h.roles.includes("lb")).map((h) => h.name), "server behind a load balancer");
+      return one(
+        model.hosts.filter((h) => h.kind === "server" && !h.roles.includes("lb")).map((h) => h.name),
+        "server behind a load balancer",
+      );
   }
   const role = ROLES.find((r) => r === ref || `all-${r}` === ref);
   if (role) {

@@ -49,7 +49,13 @@ export async function findWrites(state: LabState, model: Model, author: string, 
   const acked = ops.filter((o) => o.op === "write" && o.ok && o.key !== undefined && union.get(o.key) === o.id);
   for (const p of readable) {
     const lacking = acked.filter((o) => p.rows.get(o.key!) !== o.id);
-    if (lacking.length) notes.push(`${p.host} lacks ${lacking.length} acknowledged write(s) another database host holds (ids ${lacking.slice(0, 10).map((o) => o.id).join(", ")}): the servers have diverged`);
+    if (lacking.length)
+      notes.push(
+        `${p.host} lacks ${lacking.length} acknowledged write(s) another database host holds (ids ${lacking
+          .slice(0, 10)
+          .map((o) => o.id)
+          .join(", ")}): the servers have diverged`,
+      );
   }
   return { stored: union, checkedOn: readable.map((p) => p.host).join(", "), notes };
 }

@@ -21,10 +21,17 @@ function withBalancer(f: Facts, lb: LoadBalancerModel): Block[] {
         `HAProxy on ${names(lb.hosts)} uses the ${lb.algorithm} algorithm to choose, for each ${unit}, one of the ${count(webs.length, "web server")} behind it: ` +
         `${namesWithAddresses(webs, "private")}, on port ${port}.`,
     },
-    { kind: "paragraph", text: algorithmText(f, lb.algorithm, webs.map((h) => h.name), unit) },
+    {
+      kind: "paragraph",
+      text: algorithmText(
+        f,
+        lb.algorithm,
+        webs.map((h) => h.name),
+        unit,
+      ),
+    },
   ];
-  if (webs.length === 1)
-    blocks.push({ kind: "paragraph", text: `With a single web server there is nothing to choose between yet: the algorithm starts to matter when a second one is added.` });
+  if (webs.length === 1) blocks.push({ kind: "paragraph", text: `With a single web server there is nothing to choose between yet: the algorithm starts to matter when a second one is added.` });
   const hc = lb.healthCheck;
   blocks.push({
     kind: "paragraph",

@@ -15,9 +15,7 @@ export function basicsSection(f: Facts): Section {
 
 function whatIsAServer(f: Facts): Block[] {
   const example = f.withRole("web")[0] ?? f.servers[0]!;
-  const programs = f
-    .servicesOn(example.name)
-    .map((s) => `${softwareName(s.kind)}${s.ports.length ? ` on ${portsText(s)}` : ""}`);
+  const programs = f.servicesOn(example.name).map((s) => `${softwareName(s.kind)}${s.ports.length ? ` on ${portsText(s)}` : ""}`);
   return [
     { kind: "subheading", text: "What a server is" },
     {

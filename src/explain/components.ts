@@ -46,12 +46,13 @@ export function componentsSection(f: Facts): Section {
     items.push(`Database, MariaDB on ${names(f.withRole("db"))}, ${portPhrase(f, "mariadb")}: stores the site's data on disk. ${roles}`);
   }
   const controller = hostsRunning(f, "failover-controller");
-  if (controller.length)
-    items.push(`Failover controller on ${names(controller)} (${portPhrase(f, "failover-controller")}): watches the database primary and promotes a replica if it fails.`);
+  if (controller.length) items.push(`Failover controller on ${names(controller)} (${portPhrase(f, "failover-controller")}): watches the database primary and promotes a replica if it fails.`);
   const guarded = model.hosts.filter((h) => h.firewall);
   if (guarded.length) items.push(`Firewall, nftables on ${names(guarded)}: drops every incoming packet that is not part of one of the design's flows.`);
   for (const use of certificateUses(f))
-    items.push(`TLS certificate on ${names(use.hosts)}: ${use.public ? `proves to browsers that they reach the real ${f.site}` : "proves each server's identity to its neighbour"} and sets up the encryption for ${use.purpose}.`);
+    items.push(
+      `TLS certificate on ${names(use.hosts)}: ${use.public ? `proves to browsers that they reach the real ${f.site}` : "proves each server's identity to its neighbour"} and sets up the encryption for ${use.purpose}.`,
+    );
   const mon = model.monitoring.host;
   if (mon) {
     const monHost = f.host(mon);

@@ -35,8 +35,7 @@ function elementLines(f: Facts, group: Host[]): string[] {
     else lines.push(`${label(svc)}: ${SERVICE_REASONS[svc.kind](f)}`);
   }
   if (first.kind === "infra" && first.roles.includes("user")) lines.push(`a web browser: the program that looks up ${f.site}, connects and draws the page`);
-  if (first.firewall)
-    lines.push(`nftables firewall: lets in ${rulesText(f, first.name)}${group.length > 1 ? ` (for ${first.name}; the others alike)` : ""}, and drops everything else`);
+  if (first.firewall) lines.push(`nftables firewall: lets in ${rulesText(f, first.name)}${group.length > 1 ? ` (for ${first.name}; the others alike)` : ""}, and drops everything else`);
   for (const cert of certificatesOn(f, first.name))
     lines.push(`TLS certificate: ${cert.public ? `lets browsers check that they reach the real ${f.site}, and` : "proves this server's identity to its neighbour and"} encrypts ${cert.purpose}`);
   return lines;
@@ -53,8 +52,7 @@ function databaseLines(f: Facts, group: Host[], svc: Service): string[] {
   if (!replicas.length) return [`MariaDB on ${ports}: keeps the site's data on disk, so it survives restarts and every request sees the same data`];
   const lines: string[] = [];
   const inGroup = (h: string) => group.some((g) => g.name === h);
-  if (primary && inGroup(primary))
-    lines.push(`MariaDB on ${primary}, the primary, ${ports}: the one place writes go, so there is a single, consistent version of the data`);
+  if (primary && inGroup(primary)) lines.push(`MariaDB on ${primary}, the primary, ${ports}: the one place writes go, so there is a single, consistent version of the data`);
   const reps = replicas.filter(inGroup);
   if (reps.length)
     lines.push(`MariaDB on ${names(reps)}, ${reps.length === 1 ? "a replica" : "replicas"}, ${ports}: a live copy of the primary's data; a spare that can be promoted, and extra capacity for reads`);
@@ -63,11 +61,9 @@ function databaseLines(f: Facts, group: Host[], svc: Service): string[] {
 
 const SERVICE_REASONS: Record<ServiceKind, (f: Facts) => string> = {
   dns: (f) => `answers "what is the address of ${f.site}?", so visitors can use the name`,
-  haproxy: () =>
-    `the load balancer itself. Visitors only ever talk to it, so the web servers behind it can be added, removed or fail without visitors noticing, and they need no public address`,
+  haproxy: () => `the load balancer itself. Visitors only ever talk to it, so the web servers behind it can be added, removed or fail without visitors noticing, and they need no public address`,
   keepalived: () => `moves the floating IP to another load balancer if this one fails, so that the load balancer is not a single point of failure`,
-  nginx: () =>
-    `answers HTTP quickly, serves static files without bothering the application, and shields the application from slow or broken connections by passing on only complete requests`,
+  nginx: () => `answers HTTP quickly, serves static files without bothering the application, and shields the application from slow or broken connections by passing on only complete requests`,
   app: (f) => `the site's own code${f.usesDatabase ? ", which turns the data in the database into pages" : ""}; without it the site could only show fixed files`,
   mariadb: () => `keeps the site's data`,
   prometheus: () => `fetches and stores every agent's figures, and checks the alert rules`,
@@ -75,8 +71,7 @@ const SERVICE_REASONS: Record<ServiceKind, (f: Facts) => string> = {
   "node-exporter": () => `publishes this host's CPU, memory, disk and network figures, so that a machine running short of something is seen before it fails`,
   "nginx-exporter": () => `publishes nginx's request and connection counts; the web server's QPS comes from here`,
   "mysqld-exporter": () => `publishes the database's query counts, connections and replication lag`,
-  "failover-controller": (f) =>
-    `promotes a replica when the database primary (${f.model.database.primary}) fails, so that writes resume without waiting for a person`,
+  "failover-controller": (f) => `promotes a replica when the database primary (${f.model.database.primary}) fails, so that writes resume without waiting for a person`,
   "db-agent": () => `tells the database proxies whether this MariaDB takes writes or serves reads, and carries out the failover controller's orders on it`,
   "db-proxy": () => `sends the app's writes to whichever database server is the primary now, and its reads to a healthy replica, so a failover needs no app restart`,
 };

@@ -19,7 +19,10 @@ export function httpsSection(f: Facts): Section {
   ];
   const uses = certificateUses(f);
   if (uses.length)
-    blocks.push({ kind: "bullets", items: uses.map((u) => `${names(u.hosts)} ${u.hosts.length === 1 ? "holds a certificate" : "hold certificates"} for ${u.purpose}${u.public ? " (the one browsers check)" : ""}`) });
+    blocks.push({
+      kind: "bullets",
+      items: uses.map((u) => `${names(u.hosts)} ${u.hosts.length === 1 ? "holds a certificate" : "hold certificates"} for ${u.purpose}${u.public ? " (the one browsers check)" : ""}`),
+    });
   const plain = plainHops(f);
   if (f.https && plain.length) {
     blocks.push({ kind: "paragraph", text: "Still readable by anyone who gets onto the private network:" });
@@ -33,7 +36,13 @@ export function httpsSection(f: Facts): Section {
 function modeText(f: Facts): string {
   const { tls, loadBalancer } = f.model;
   const lbHosts = f.withRole("lb");
-  const lbs = lbHosts.length === 1 ? lbHosts[0]!.name : `the load balancer in use (${list(lbHosts.map((h) => h.name), "or")})`;
+  const lbs =
+    lbHosts.length === 1
+      ? lbHosts[0]!.name
+      : `the load balancer in use (${list(
+          lbHosts.map((h) => h.name),
+          "or",
+        )})`;
   const webs = names(f.withRole("web"));
   const lbWeb = f.flow("lb-web");
   if (tls.mode === "none")

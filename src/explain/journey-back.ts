@@ -82,7 +82,12 @@ export function back(f: Facts, c: Cast): HopInput[] {
   const https = f.flow("user-https");
   if (c.lb) {
     const lbWeb = f.flow("lb-web");
-    const how = mode === "reencrypt" ? ", encrypted on the TLS connection the load balancer opened" : mode === "passthrough" ? `, encrypting it with the session keys it agreed with the browser` : ", in plain HTTP";
+    const how =
+      mode === "reencrypt"
+        ? ", encrypted on the TLS connection the load balancer opened"
+        : mode === "passthrough"
+          ? `, encrypting it with the session keys it agreed with the browser`
+          : ", in plain HTTP";
     hops.push({
       from: c.web.name,
       ...addr(c.web, c.lb),
@@ -95,8 +100,11 @@ export function back(f: Facts, c: Cast): HopInput[] {
     });
   }
   const last = c.lb ?? c.web;
-  const sealed =
-    !https ? "as plain text" : mode === "passthrough" && c.lb ? "still sealed with the keys only the browser and the web server know" : "encrypted with the session keys agreed in the TLS handshake";
+  const sealed = !https
+    ? "as plain text"
+    : mode === "passthrough" && c.lb
+      ? "still sealed with the keys only the browser and the web server know"
+      : "encrypted with the session keys agreed in the TLS handshake";
   hops.push({
     from: last.name,
     fromAddress: f.entry.address,

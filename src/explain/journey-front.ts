@@ -63,8 +63,7 @@ export function connect(f: Facts, c: Cast): HopInput[] {
       `After this one round trip both sides have a reliable, ordered connection.${holder}`,
   });
   const tlsAtFront = https && (mode === "terminate" || mode === "reencrypt" || !c.lb);
-  if (tlsAtFront)
-    hops.push({ ...toFront, protocol: "TLS", port, encrypted: true, what: tlsHandshake(f, c.front.name, `Inside that connection the browser and ${c.front.name} set up TLS.`) });
+  if (tlsAtFront) hops.push({ ...toFront, protocol: "TLS", port, encrypted: true, what: tlsHandshake(f, c.front.name, `Inside that connection the browser and ${c.front.name} set up TLS.`) });
   if (!https)
     hops.push({
       ...toFront,

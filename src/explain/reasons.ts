@@ -6,10 +6,8 @@ import { count, list, names, type Facts } from "./facts.js";
 export function hostReason(f: Facts, group: Host[]): string {
   const first = group[0]!;
   const who = names(group);
-  if (first.roles.includes("user"))
-    return `${who} plays the visitor: a computer somewhere on the Internet with a browser. It belongs to the lab, not to the design; the journey below starts here.`;
-  if (first.roles.includes("dns"))
-    return `${who} is there so that visitors can use the name ${f.site} instead of an address. On the real Internet this is the job of the domain's name servers.`;
+  if (first.roles.includes("user")) return `${who} plays the visitor: a computer somewhere on the Internet with a browser. It belongs to the lab, not to the design; the journey below starts here.`;
+  if (first.roles.includes("dns")) return `${who} is there so that visitors can use the name ${f.site} instead of an address. On the real Internet this is the job of the domain's name servers.`;
   if (first.roles.includes("monitor"))
     return (
       `${who} runs the monitoring. It is a host of its own so that it keeps watching, and can raise the alarm, when one of the servers it watches fails.` +
@@ -77,9 +75,11 @@ function numbers(f: Facts, group: Host[]): string {
   const db = f.model.database;
   if (group.length > 1) {
     const others = group.length === 2 ? "the other keeps" : "the others keep";
-    const dbNote = roles.includes("db") && db.replicas.length ? ` Their databases are not equal: ${db.primary} holds the primary and ${names(db.replicas)} ${db.replicas.length === 1 ? "a replica" : "replicas"}.` : "";
-    if (roles.length === 1 && roles[0] === "db")
-      return `There are ${group.length} so that the data exists on more than one machine and a replica can take over from the primary.${dbNote}`;
+    const dbNote =
+      roles.includes("db") && db.replicas.length
+        ? ` Their databases are not equal: ${db.primary} holds the primary and ${names(db.replicas)} ${db.replicas.length === 1 ? "a replica" : "replicas"}.`
+        : "";
+    if (roles.length === 1 && roles[0] === "db") return `There are ${group.length} so that the data exists on more than one machine and a replica can take over from the primary.${dbNote}`;
     return `There are ${group.length} so that they share the load, and so that one can fail, or be taken down for an update, while ${others} serving.${dbNote}`;
   }
   if (roles.length === 3 && f.servers.length === 1) return "";

@@ -54,8 +54,7 @@ function verdict(f: Facts): string {
 function tierNotes(f: Facts): string[] {
   const notes: string[] = [];
   const webs = f.withRole("web");
-  if (f.model.loadBalancer && webs.length > 1)
-    notes.push(`Behind the load balancer, the web servers ${names(webs)} are all active at once: that tier is active-active.`);
+  if (f.model.loadBalancer && webs.length > 1) notes.push(`Behind the load balancer, the web servers ${names(webs)} are all active at once: that tier is active-active.`);
   const db = f.model.database;
   if (db.primary && db.replicas.length)
     notes.push(

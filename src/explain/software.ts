@@ -28,8 +28,7 @@ export function softwareName(kind: ServiceKind): string {
 export function portsText(service: Pick<Service, "ports">): string {
   const tcp = service.ports.filter((p) => p.protocol === "tcp");
   const udp = service.ports.filter((p) => p.protocol === "udp");
-  if (udp.length && udp.every((u) => tcp.some((t) => t.port === u.port)) && udp.length === tcp.length)
-    return `UDP and TCP port ${list(tcp.map((p) => String(p.port)))}`;
+  if (udp.length && udp.every((u) => tcp.some((t) => t.port === u.port)) && udp.length === tcp.length) return `UDP and TCP port ${list(tcp.map((p) => String(p.port)))}`;
   const parts = service.ports.map((p) => `${p.port}${p.protocol === "udp" ? "/udp" : ""} (${p.name})`);
   if (parts.length === 0) return "";
   return `${parts.length === 1 ? "port" : "ports"} ${list(parts)}`;

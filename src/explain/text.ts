@@ -38,9 +38,5 @@ function renderHop(h: Hop, width: number): string[] {
   const transport = h.transport.toUpperCase();
   const proto = h.protocol === transport ? `${transport} port ${h.port}` : `${h.protocol} on ${transport} port ${h.port}`;
   const tag = `${proto}, ${h.encrypted ? "encrypted" : "not encrypted"}`;
-  return [
-    color("bold", head),
-    `    ${color(h.encrypted ? "green" : "yellow", tag)}`,
-    ...wrap(h.what, width, "    "),
-  ];
+  return [color("bold", head), `    ${color(h.encrypted ? "green" : "yellow", tag)}`, ...wrap(h.what, width, "    ")];
 }

@@ -1,24 +1,10 @@
 // The typed result of `stacklab explain`: sections of prose and the hop-by-hop journey of one request.
 
 /** A piece of a section: a paragraph, a bullet list, or a small heading inside the section. */
-export type Block =
-  | { kind: "paragraph"; text: string }
-  | { kind: "bullets"; items: string[] }
-  | { kind: "subheading"; text: string };
+export type Block = { kind: "paragraph"; text: string } | { kind: "bullets"; items: string[] } | { kind: "subheading"; text: string };
 
 /** Which question a section answers; stable, so tests and tools can find a section. */
-export type SectionId =
-  | "overview"
-  | "basics"
-  | "components"
-  | "dns"
-  | "load-balancing"
-  | "redundancy"
-  | "database"
-  | "elements"
-  | "firewall"
-  | "https"
-  | "monitoring";
+export type SectionId = "overview" | "basics" | "components" | "dns" | "load-balancing" | "redundancy" | "database" | "elements" | "firewall" | "https" | "monitoring";
 
 export interface Section {
   id: SectionId;

@@ -72,8 +72,7 @@ export type Decision =
   | { action: "conflict"; writable: string[]; reason: string }
   | { action: "rejoin"; host: string; primary: string; reason: string };
 
-const fresh = (t: HostTrack | undefined, now: number, ms: number): t is HostTrack & { last: AgentStatus } =>
-  Boolean(t?.last && t.lastOkAt !== null && now - t.lastOkAt < ms);
+const fresh = (t: HostTrack | undefined, now: number, ms: number): t is HostTrack & { last: AgentStatus } => Boolean(t?.last && t.lastOkAt !== null && now - t.lastOkAt < ms);
 
 /** Judges the believed primary from its own agent and, when that is silent, from the replicas' pings. */
 export function primaryHealth(input: DecideInput): PrimaryHealth {
@@ -83,7 +82,8 @@ export function primaryHealth(input: DecideInput): PrimaryHealth {
   if (fresh(t, now, deadAfterMs)) {
     const s = t.last;
     if (s.db.up && isWritablePrimary(s.db)) return { state: "up" };
-    if (s.db.up) return { state: "fenced", reason: s.selfFenced ? `${primary} fenced itself: ${s.selfFenced.reason}` : `${primary} answers but is read-only${s.db.replica ? " and follows another server" : ""}` };
+    if (s.db.up)
+      return { state: "fenced", reason: s.selfFenced ? `${primary} fenced itself: ${s.selfFenced.reason}` : `${primary} answers but is read-only${s.db.replica ? " and follows another server" : ""}` };
     const downFor = now - (s.dbLastOkAt ?? s.startedAt);
     if (downFor >= deadAfterMs) return { state: "dead", reason: `MariaDB on ${primary} has not answered its own agent for ${downFor} ms`, since: s.dbLastOkAt ?? s.startedAt };
     return { state: "suspect", reason: `MariaDB on ${primary} stopped answering its agent ${downFor} ms ago` };
@@ -149,7 +149,8 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
   const primary = input.primary;
 
   if (writable.length > 1) {
-    if (primary && writable.includes(primary)) return { action: "fence-extra", hosts: writable.filter((h) => h !== primary), reason: `${writable.join(" and ")} all take writes; only ${primary} is the primary` };
+    if (primary && writable.includes(primary))
+      return { action: "fence-extra", hosts: writable.filter((h) => h !== primary), reason: `${writable.join(" and ")} all take writes; only ${primary} is the primary` };
     return { action: "conflict", writable, reason: `${writable.join(" and ")} all take writes and none is the known primary: a person must choose` };
   }
   if (writable.length === 1 && writable[0] !== primary) return { action: "adopt", primary: writable[0]!, reason: `${writable[0]} is the only server taking writes` };
@@ -171,8 +172,21 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
   const ranked = rankCandidates(input);
   const wanted = opts.to ?? ranked[0] ?? null;
   if (opts.to && !ranked.includes(opts.to))
-    return { action: "refuse", from: primary, reason: `${opts.to} cannot take over: its agent does not answer, or it is not a working replica`, candidate: null, sync: { inSync: false, reason: "no candidate" } };
-  if (!wanted) return { action: "refuse", from: primary, reason: `${health.reason}; no replica can take over (none answers, or none replicates)`, candidate: null, sync: { inSync: false, reason: "no candidate" } };
+    return {
+      action: "refuse",
+      from: primary,
+      reason: `${opts.to} cannot take over: its agent does not answer, or it is not a working replica`,
+      candidate: null,
+      sync: { inSync: false, reason: "no candidate" },
+    };
+  if (!wanted)
+    return {
+      action: "refuse",
+      from: primary,
+      reason: `${health.reason}; no replica can take over (none answers, or none replicates)`,
+      candidate: null,
+      sync: { inSync: false, reason: "no candidate" },
+    };
   const others = ranked.filter((h) => h !== wanted);
 
   if (health.state === "fenced") {
@@ -180,10 +194,21 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
     const old = tracks[primary]!.last!.db;
     const cand = tracks[wanted]!.last!.db;
     const order = compareGtid(reachedPos(cand), old.gtidBinlogPos);
-    if (!opts.to && (order === "behind" || order === "equal") && !old.replica) return { action: "unfence", host: primary, reason: `${health.reason}; it holds every transaction the replicas hold, so it takes writes again` };
+    if (!opts.to && (order === "behind" || order === "equal") && !old.replica)
+      return { action: "unfence", host: primary, reason: `${health.reason}; it holds every transaction the replicas hold, so it takes writes again` };
     if (gtidCovers(reachedPos(cand), old.gtidBinlogPos))
-      return { action: "failover", from: primary, to: wanted, reason: health.reason, sync: { inSync: true, reason: `${wanted} holds everything ${primary} has (${old.gtidBinlogPos || "empty"})` }, others };
-    const sync = { inSync: false, reason: order === "diverged" ? `${wanted} and ${primary} hold different histories` : `${wanted} is ${gtidDistance(old.gtidBinlogPos, reachedPos(cand))} transactions behind ${primary}` };
+      return {
+        action: "failover",
+        from: primary,
+        to: wanted,
+        reason: health.reason,
+        sync: { inSync: true, reason: `${wanted} holds everything ${primary} has (${old.gtidBinlogPos || "empty"})` },
+        others,
+      };
+    const sync = {
+      inSync: false,
+      reason: order === "diverged" ? `${wanted} and ${primary} hold different histories` : `${wanted} is ${gtidDistance(old.gtidBinlogPos, reachedPos(cand))} transactions behind ${primary}`,
+    };
     if (opts.force) return { action: "failover", from: primary, to: wanted, reason: `${health.reason} (forced)`, sync, others };
     return { action: "refuse", from: primary, reason: health.reason, candidate: wanted, sync };
   }

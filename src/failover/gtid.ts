@@ -15,7 +15,10 @@ export type GtidOrder = "equal" | "ahead" | "behind" | "diverged";
 /** Parses a GTID position as MariaDB prints it (`@@gtid_binlog_pos`); empty text is the empty position. */
 export function parseGtid(text: string): GtidPos {
   const pos: GtidPos = new Map();
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
     if (!m) throw new Error(`not a GTID: "${part}"`);
     pos.set(Number(m[1]), { server: Number(m[2]), seq: Number(m[3]) });

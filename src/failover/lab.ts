@@ -37,8 +37,7 @@ export function controllerTarget(lab: string, model: Model): CallTarget | null {
 
 /** A recorder writing the CLI's steps to the lab's event log. */
 export function cliRecorder(lab: string): StepRecorder {
-  return (step, message, data) =>
-    recordEvent(lab, { kind: "failover", message, source: "cli", data: { step, ...data }, ...(typeof data?.host === "string" ? { host: data.host } : {}) });
+  return (step, message, data) => recordEvent(lab, { kind: "failover", message, source: "cli", data: { step, ...data }, ...(typeof data?.host === "string" ? { host: data.host } : {}) });
 }
 
 /** Looks at one database server through its host's local socket (as root), whatever the agents say. */
@@ -88,7 +87,12 @@ export function proxyServers(lab: string, host: string, timeoutMs = 2000): Promi
           .slice(1)
           .map((l) => l.split(","))
           .filter((r) => !["FRONTEND", "BACKEND"].includes(col(r, "svname")))
-          .map((r) => ({ backend: col(r, "pxname"), server: col(r, "svname"), status: col(r, "status"), check: [col(r, "check_status"), col(r, "check_desc") || col(r, "last_chk")].filter(Boolean).join(" ") })),
+          .map((r) => ({
+            backend: col(r, "pxname"),
+            server: col(r, "svname"),
+            status: col(r, "status"),
+            check: [col(r, "check_status"), col(r, "check_desc") || col(r, "last_chk")].filter(Boolean).join(" "),
+          })),
       );
     });
   });
@@ -137,7 +141,9 @@ export async function dbStatus(state: LabState, model: Model): Promise<DbStatus>
   const proxies = await Promise.all(
     proxyHosts.map(async (host) => ({
       host,
-      servers: isAlive(state.hosts.find((x) => x.name === host)?.init) ? await proxyServers(lab, host).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) : { error: "host is down" },
+      servers: isAlive(state.hosts.find((x) => x.name === host)?.init)
+        ? await proxyServers(lab, host).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }))
+        : { error: "host is down" },
     })),
   );
   const target = controllerTarget(lab, model);

@@ -97,7 +97,9 @@ export async function manualFailover(state: LabState, model: Model, opts: { to?:
   const d = decide(snapshot, { ...(opts.force ? { force: true } : {}), ...(opts.to ? { to: opts.to } : {}) });
   if (d.action === "refuse") {
     record("refuse", `failover asked by a person refused: ${d.reason}; ${d.sync.reason}${opts.force ? "" : ". Add --force to promote anyway."}`, { candidate: d.candidate });
-    throw new RefusedError(`${d.reason}\nrefusing to promote${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}${opts.force ? "" : "\n(add --force to promote anyway, accepting that acknowledged writes may be lost)"}`);
+    throw new RefusedError(
+      `${d.reason}\nrefusing to promote${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}${opts.force ? "" : "\n(add --force to promote anyway, accepting that acknowledged writes may be lost)"}`,
+    );
   }
   if (d.action === "unfence") {
     // Without a controller nobody else gives writes back to a primary that restarted read-only (designs 1 and 2).
@@ -127,7 +129,8 @@ export async function manualRejoin(state: LabState, model: Model, host: string):
   const tracks: Record<string, HostTrack> = {};
   await observe(ctx, hosts, tracks);
   const writable = hosts.filter((h) => tracks[h]?.last && isWritablePrimary(tracks[h]!.last!.db));
-  if (writable.length !== 1) throw new UsageError(writable.length ? `several servers take writes (${writable.join(", ")}); fix that first` : "no server takes writes: promote one first (`stacklab db failover`)");
+  if (writable.length !== 1)
+    throw new UsageError(writable.length ? `several servers take writes (${writable.join(", ")}); fix that first` : "no server takes writes: promote one first (`stacklab db failover`)");
   const primary = writable[0]!;
   if (primary === host) throw new UsageError(`${host} is the primary`);
   if (!tracks[host]?.last) throw new UsageError(`${host}'s agent does not answer; is the host up? (\`stacklab fault start ${host}\`)`);

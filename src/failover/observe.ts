@@ -51,8 +51,7 @@ export interface DbObservation {
 
 /** The SQL a look is made of: server variables, semi-sync status, replica status (in this order). */
 export const OBSERVE_SQL = {
-  variables:
-    "SELECT @@hostname AS hostname, @@read_only AS read_only, @@gtid_binlog_pos AS gtid_binlog_pos, @@gtid_current_pos AS gtid_current_pos, @@gtid_slave_pos AS gtid_slave_pos",
+  variables: "SELECT @@hostname AS hostname, @@read_only AS read_only, @@gtid_binlog_pos AS gtid_binlog_pos, @@gtid_current_pos AS gtid_current_pos, @@gtid_slave_pos AS gtid_slave_pos",
   semisync: "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_%'",
   replica: "SHOW SLAVE STATUS",
 } as const;
@@ -92,7 +91,8 @@ export function toObservation(at: number, variables: Row, status: Record<string,
             io: ioState(str(replica.Slave_IO_Running)),
             sqlRunning: on(replica.Slave_SQL_Running),
             gtidIoPos: str(replica.Gtid_IO_Pos),
-            secondsBehind: replica.Seconds_Behind_Master === null || str(replica.Seconds_Behind_Master) === "" || str(replica.Seconds_Behind_Master) === "NULL" ? null : num(replica.Seconds_Behind_Master),
+            secondsBehind:
+              replica.Seconds_Behind_Master === null || str(replica.Seconds_Behind_Master) === "" || str(replica.Seconds_Behind_Master) === "NULL" ? null : num(replica.Seconds_Behind_Master),
             lastIoErrno: num(replica.Last_IO_Errno),
             lastIoError: str(replica.Last_IO_Error),
             lastSqlErrno: num(replica.Last_SQL_Errno),

@@ -59,11 +59,18 @@ export async function waitProxiesFollow(ctx: ProcedureContext, host: string, aft
 async function repoint(ctx: ProcedureContext, hosts: string[], primary: string, t0: number, steps: ProcedureResult["steps"]): Promise<FollowResult[]> {
   const results = await Promise.all(
     hosts.map((h) =>
-      ctx.client.follow(h, primary, ctx.addresses[primary]!).catch((e: unknown): FollowResult => ({ host: h, primary, outcome: "error", detail: e instanceof Error ? e.message : String(e), gtid: "", ms: 0 })),
+      ctx.client
+        .follow(h, primary, ctx.addresses[primary]!)
+        .catch((e: unknown): FollowResult => ({ host: h, primary, outcome: "error", detail: e instanceof Error ? e.message : String(e), gtid: "", ms: 0 })),
     ),
   );
   for (const r of results) {
-    const detail = r.outcome === "streaming" ? `${r.host} follows ${primary} from ${r.gtid || "the start"}` : r.outcome === "diverged" ? `${r.host} holds transactions ${primary} never had: ${r.detail}` : `${r.host} does not stream from ${primary} yet (${r.outcome}${r.detail ? `: ${r.detail}` : ""})`;
+    const detail =
+      r.outcome === "streaming"
+        ? `${r.host} follows ${primary} from ${r.gtid || "the start"}`
+        : r.outcome === "diverged"
+          ? `${r.host} holds transactions ${primary} never had: ${r.detail}`
+          : `${r.host} does not stream from ${primary} yet (${r.outcome}${r.detail ? `: ${r.detail}` : ""})`;
     steps.push({ step: "repoint", ms: since(t0), detail });
     ctx.record("repoint", detail, { host: r.host, outcome: r.outcome, ms: since(t0) });
   }
@@ -94,12 +101,20 @@ export async function failover(ctx: ProcedureContext, from: string, to: string, 
     const attempt = ctx.client.fence(from, "failover", { killFirst: true, timeoutMs: opts.agentAnswers ? 8000 : TIMING.agentCallTimeoutMs * 2 }).catch(() => null);
     const fence = opts.agentAnswers ? await attempt : null;
     if (!opts.agentAnswers)
-      void attempt.then((f) => f && ctx.record("fence", f.stopped ? `fenced ${from} after all: MariaDB stopped at once, commits waiting for a replica left unanswered` : `fenced ${from} after all: read-only, ${f.killed} app connections cut`, { host: from, reachable: true, ms: since(t0) }));
+      void attempt.then(
+        (f) =>
+          f &&
+          ctx.record(
+            "fence",
+            f.stopped ? `fenced ${from} after all: MariaDB stopped at once, commits waiting for a replica left unanswered` : `fenced ${from} after all: read-only, ${f.killed} app connections cut`,
+            { host: from, reachable: true, ms: since(t0) },
+          ),
+      );
     const fenceDetail = fence?.stopped
       ? `fenced ${from}: MariaDB stopped at once, commits waiting for a replica left unanswered (it restarts read-only and cuts them)`
       : fence
-      ? `fenced ${from}: read-only, ${fence.killed} app connections cut (it held ${fence.gtidBinlogPos || "nothing"})`
-      : `${from} does not answer: the proxies count it down (its agent is silent), it fences itself if only cut off, and it restarts read-only`;
+        ? `fenced ${from}: read-only, ${fence.killed} app connections cut (it held ${fence.gtidBinlogPos || "nothing"})`
+        : `${from} does not answer: the proxies count it down (its agent is silent), it fences itself if only cut off, and it restarts read-only`;
     steps.push({ step: "fence", ms: since(t0), detail: fenceDetail });
     ctx.record("fence", fenceDetail, { host: from, reachable: Boolean(fence), ms: since(t0) });
 

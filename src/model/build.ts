@@ -82,15 +82,13 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
   }
 
   const withRole = (role: Role) => hosts.filter((h) => h.roles.includes(role)).map((h) => h.name);
-  const addressOf = (name: string, network: "public" | "private") =>
-    hosts.find((h) => h.name === name)?.interfaces.find((i) => i.network === network)?.address ?? "";
+  const addressOf = (name: string, network: "public" | "private") => hosts.find((h) => h.name === name)?.interfaces.find((i) => i.network === network)?.address ?? "";
 
   // Entry points: floating IPs on a load-balancer pair, else each front host's own public address.
   const entryPoints: EntryPoint[] = [];
   const lb = stack.loadBalancer;
   if (lb && lb.ha === "active-passive") entryPoints.push({ address: pub(100), kind: "floating", holders: [...lbNames] });
-  else if (lb && lb.ha === "active-active")
-    lbNames.forEach((_, i) => entryPoints.push({ address: pub(100 + i), kind: "floating", holders: rotate(lbNames, i) }));
+  else if (lb && lb.ha === "active-active") lbNames.forEach((_, i) => entryPoints.push({ address: pub(100 + i), kind: "floating", holders: rotate(lbNames, i) }));
   else {
     const front = hasLb ? lbNames : withRole("web");
     for (const name of front) entryPoints.push({ address: addressOf(name, "public"), kind: "host", holders: [name] });
@@ -103,10 +101,7 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
     replicas: dbHosts.filter((h) => h !== primary),
     replication: dbHosts.length > 1 ? stack.database.replication : "none",
     failover: dbHosts.length > 1 ? stack.database.failover : "manual",
-    controller:
-      dbHosts.length > 1 && stack.database.failover === "automatic"
-        ? (stack.database.controller ?? monitorHost ?? lbNames[0] ?? withRole("app")[0] ?? null)
-        : null,
+    controller: dbHosts.length > 1 && stack.database.failover === "automatic" ? (stack.database.controller ?? monitorHost ?? lbNames[0] ?? withRole("app")[0] ?? null) : null,
   };
 
   const controllerRole = hosts.find((h) => h.name === database.controller)?.roles[0] ?? null;
@@ -190,31 +185,121 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
   const user = { role: "user" as Role, hosts: ["user"] };
   const front = { role: frontRole, hosts: ctx.entryHosts };
 
-  flows.push({ id: "user-dns", from: user, to: { role: "dns", hosts: ["dns"] }, port: PORTS.dns, transport: "udp", protocol: "dns", encrypted: false, purpose: `look up www.${stack.domain}`, network: "public" });
-  flows.push({ id: "user-http", from: user, to: front, port: PORTS.http, transport: "tcp", protocol: "http", encrypted: false, purpose: https ? "plain HTTP, answered with a redirect to HTTPS" : "the site over plain HTTP", network: "public" });
+  flows.push({
+    id: "user-dns",
+    from: user,
+    to: { role: "dns", hosts: ["dns"] },
+    port: PORTS.dns,
+    transport: "udp",
+    protocol: "dns",
+    encrypted: false,
+    purpose: `look up www.${stack.domain}`,
+    network: "public",
+  });
+  flows.push({
+    id: "user-http",
+    from: user,
+    to: front,
+    port: PORTS.http,
+    transport: "tcp",
+    protocol: "http",
+    encrypted: false,
+    purpose: https ? "plain HTTP, answered with a redirect to HTTPS" : "the site over plain HTTP",
+    network: "public",
+  });
   if (https) flows.push({ id: "user-https", from: user, to: front, port: PORTS.https, transport: "tcp", protocol: "https", encrypted: true, purpose: "the site over HTTPS", network: "public" });
 
   if (ctx.hasLb) {
     const lbs = { role: "lb" as Role, hosts: withRole("lb") };
     const webs = { role: "web" as Role, hosts: withRole("web") };
     if (tls.mode === "none" || tls.mode === "terminate")
-      flows.push({ id: "lb-web", from: lbs, to: webs, port: PORTS.http, transport: "tcp", protocol: "http", encrypted: false, purpose: tls.mode === "terminate" ? "requests decrypted at the load balancer, forwarded in plain HTTP" : "requests forwarded to a web server", network: "private" });
+      flows.push({
+        id: "lb-web",
+        from: lbs,
+        to: webs,
+        port: PORTS.http,
+        transport: "tcp",
+        protocol: "http",
+        encrypted: false,
+        purpose: tls.mode === "terminate" ? "requests decrypted at the load balancer, forwarded in plain HTTP" : "requests forwarded to a web server",
+        network: "private",
+      });
     else
-      flows.push({ id: "lb-web", from: lbs, to: webs, port: PORTS.https, transport: "tcp", protocol: "https", encrypted: true, purpose: tls.mode === "passthrough" ? "the user's TLS connection passed through unopened" : "requests re-encrypted from the load balancer to a web server", network: "private" });
+      flows.push({
+        id: "lb-web",
+        from: lbs,
+        to: webs,
+        port: PORTS.https,
+        transport: "tcp",
+        protocol: "https",
+        encrypted: true,
+        purpose: tls.mode === "passthrough" ? "the user's TLS connection passed through unopened" : "requests re-encrypted from the load balancer to a web server",
+        network: "private",
+      });
     if (stack.loadBalancer && stack.loadBalancer.ha !== "single")
       flows.push({ id: "lb-vrrp", from: lbs, to: lbs, port: 0, transport: "vrrp", protocol: "vrrp", encrypted: false, purpose: "keepalived adverts: who holds the floating IP", network: "public" });
   }
   const apps = { role: "app" as Role, hosts: withRole("app") };
-  flows.push({ id: "web-app", from: { role: "web", hosts: withRole("web") }, to: apps, port: appPort, transport: "tcp", protocol: tls.internal ? "https" : "http", encrypted: tls.internal, purpose: "dynamic requests proxied to the application", network: "private" });
+  flows.push({
+    id: "web-app",
+    from: { role: "web", hosts: withRole("web") },
+    to: apps,
+    port: appPort,
+    transport: "tcp",
+    protocol: tls.internal ? "https" : "http",
+    encrypted: tls.internal,
+    purpose: "dynamic requests proxied to the application",
+    network: "private",
+  });
   const dbs = withRole("db");
   if (dbs.length) {
-    flows.push({ id: "app-db", from: apps, to: { role: "db", hosts: dbs }, port: PORTS.mysql, transport: "tcp", protocol: tls.internal ? "mysql+tls" : "mysql", encrypted: tls.internal, purpose: "queries: writes to the primary, reads from a replica", network: "private" });
+    flows.push({
+      id: "app-db",
+      from: apps,
+      to: { role: "db", hosts: dbs },
+      port: PORTS.mysql,
+      transport: "tcp",
+      protocol: tls.internal ? "mysql+tls" : "mysql",
+      encrypted: tls.internal,
+      purpose: "queries: writes to the primary, reads from a replica",
+      network: "private",
+    });
     if (dbs.length > 1)
-      flows.push({ id: "db-replication", from: { role: "db", hosts: dbs }, to: { role: "db", hosts: dbs }, port: PORTS.mysql, transport: "tcp", protocol: tls.internal ? "mysql+tls" : "mysql", encrypted: tls.internal, purpose: "replicas stream the primary's binary log", network: "private" });
+      flows.push({
+        id: "db-replication",
+        from: { role: "db", hosts: dbs },
+        to: { role: "db", hosts: dbs },
+        port: PORTS.mysql,
+        transport: "tcp",
+        protocol: tls.internal ? "mysql+tls" : "mysql",
+        encrypted: tls.internal,
+        purpose: "replicas stream the primary's binary log",
+        network: "private",
+      });
     if (dbs.length > 1 && appUsesDb(stack) && apps.hosts.length)
-      flows.push({ id: "dbproxy-agent", from: apps, to: { role: "db", hosts: dbs }, port: PORTS.dbAgentCheck, transport: "tcp", protocol: "tcp", encrypted: tls.internal, purpose: "the app hosts' database proxies ask each database agent whether its server takes writes or serves reads", network: "private" });
+      flows.push({
+        id: "dbproxy-agent",
+        from: apps,
+        to: { role: "db", hosts: dbs },
+        port: PORTS.dbAgentCheck,
+        transport: "tcp",
+        protocol: "tcp",
+        encrypted: tls.internal,
+        purpose: "the app hosts' database proxies ask each database agent whether its server takes writes or serves reads",
+        network: "private",
+      });
     if (dbs.length > 1 && ctx.controller && ctx.controllerRole)
-      flows.push({ id: "controller-agent", from: { role: ctx.controllerRole, hosts: [ctx.controller] }, to: { role: "db", hosts: dbs }, port: PORTS.dbAgentApi, transport: "tcp", protocol: tls.internal ? "https" : "http", encrypted: tls.internal, purpose: "the failover controller observes the database agents and tells them to fence, promote or follow", network: "private" });
+      flows.push({
+        id: "controller-agent",
+        from: { role: ctx.controllerRole, hosts: [ctx.controller] },
+        to: { role: "db", hosts: dbs },
+        port: PORTS.dbAgentApi,
+        transport: "tcp",
+        protocol: tls.internal ? "https" : "http",
+        encrypted: tls.internal,
+        purpose: "the failover controller observes the database agents and tells them to fence, promote or follow",
+        network: "private",
+      });
   }
   if (ctx.monitorHost) {
     const mon = { role: "monitor" as Role, hosts: [ctx.monitorHost] };

@@ -54,8 +54,6 @@ export function resultText(r: PromResult): string {
       return r.value;
     case "matrix":
       if (!r.series.length) return "no series matched";
-      return r.series
-        .map((s) => `${JSON.stringify(s.metric)}\n${s.points.map((p) => `  ${new Date(p.time * 1000).toISOString()}  ${formatValue(p.value)}`).join("\n")}`)
-        .join("\n");
+      return r.series.map((s) => `${JSON.stringify(s.metric)}\n${s.points.map((p) => `  ${new Date(p.time * 1000).toISOString()}  ${formatValue(p.value)}`).join("\n")}`).join("\n");
   }
 }

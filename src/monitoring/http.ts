@@ -19,7 +19,10 @@ export function curlArgs(service: keyof typeof PORT, path: string, params: Recor
 
 /** Prometheus refused the request (a bad query: wrong syntax, unknown function). */
 export class PromQueryError extends UsageError {
-  constructor(readonly errorType: string, message: string) {
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
     super(message);
     this.name = "PromQueryError";
   }

@@ -106,7 +106,9 @@ export async function firingAlerts(lab: LabRef): Promise<LabAlert[]> {
 /** Every scrape target and its health as Prometheus last saw it, by job then instance. */
 export async function scrapeTargets(lab: LabRef): Promise<ScrapeTarget[]> {
   const raw = (
-    await apiGet<ApiData<{ activeTargets: { labels: Labels; health: ScrapeTarget["health"]; scrapeUrl: string; lastScrape: string; lastError: string }[] }>>(lab, "prometheus", "/api/v1/targets", { state: "active" })
+    await apiGet<ApiData<{ activeTargets: { labels: Labels; health: ScrapeTarget["health"]; scrapeUrl: string; lastScrape: string; lastError: string }[] }>>(lab, "prometheus", "/api/v1/targets", {
+      state: "active",
+    })
   ).data.activeTargets;
   return raw
     .map((t) => ({ job: t.labels.job ?? "", instance: t.labels.instance ?? "", health: t.health, url: t.scrapeUrl, lastScrape: t.lastScrape, lastError: t.lastError }))

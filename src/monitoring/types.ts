@@ -18,10 +18,7 @@ export interface PromSeries {
 
 /** The result of an instant query, by Prometheus's result type. */
 export type PromResult =
-  | { type: "vector"; samples: PromSample[] }
-  | { type: "matrix"; series: PromSeries[] }
-  | { type: "scalar"; value: number; time: number }
-  | { type: "string"; value: string; time: number };
+  { type: "vector"; samples: PromSample[] } | { type: "matrix"; series: PromSeries[] } | { type: "scalar"; value: number; time: number } | { type: "string"; value: string; time: number };
 
 /** An alert of Prometheus's rules: pending (condition true, `for` not yet reached) or firing. */
 export interface LabAlert {

@@ -47,21 +47,25 @@ export async function planApply(state: LabState, next: Stack): Promise<{ plan: A
   const checked = validateStack(next);
   if (!checked.ok) throw new UsageError(`the new design is invalid: ${checked.problems.map((p) => `[${p.path}] ${p.message}`).join("; ")}`);
   const oldModel = labModel(state);
-  if (next.name !== state.spec.name) throw new UsageError(`the new design is named "${next.name}", the running one "${state.spec.name}": apply cannot rename a lab; bring the new design up with its own --name`);
-  if (next.domain !== state.spec.domain) throw new UsageError(`the new design serves ${next.domain}, the lab ${state.spec.domain}: the domain's DNS and certificates cannot change under a running lab`);
+  if (next.name !== state.spec.name)
+    throw new UsageError(`the new design is named "${next.name}", the running one "${state.spec.name}": apply cannot rename a lab; bring the new design up with its own --name`);
+  if (next.domain !== state.spec.domain)
+    throw new UsageError(`the new design serves ${next.domain}, the lab ${state.spec.domain}: the domain's DNS and certificates cannot change under a running lab`);
   const model = buildModel(next, { slot: state.slot, pinned: modelAddresses(oldModel) });
   for (const h of model.hosts) {
     const before = oldModel.hosts.find((x) => x.name === h.name);
     if (!before) continue;
     const nets = (x: Host) => x.interfaces.map((i) => `${i.network}=${i.address}`).join(",");
     if (nets(before) !== nets(h)) throw new UsageError(`the new design changes the network layout of ${h.name} (${nets(before)} -> ${nets(h)}); that needs a new lab`);
-    if (before.roles.join() !== h.roles.join()) throw new UsageError(`the new design changes the roles of ${h.name} (${before.roles.join(",")} -> ${h.roles.join(",")}); remove it and add a new host instead`);
+    if (before.roles.join() !== h.roles.join())
+      throw new UsageError(`the new design changes the roles of ${h.name} (${before.roles.join(",")} -> ${h.roles.join(",")}); remove it and add a new host instead`);
   }
   const addHosts = model.hosts.filter((h) => !oldModel.hosts.some((x) => x.name === h.name)).map((h) => h.name);
   const removeHosts = oldModel.hosts.filter((h) => !model.hosts.some((x) => x.name === h.name)).map((h) => h.name);
   if (removeHosts.length) {
     const primary = await currentPrimary(state, oldModel);
-    if (primary && removeHosts.includes(primary)) throw new UsageError(`${primary} holds the write primary: switch over first (\`stacklab maintain ${primary}\` or \`stacklab db failover\`), then remove it`);
+    if (primary && removeHosts.includes(primary))
+      throw new UsageError(`${primary} holds the write primary: switch over first (\`stacklab maintain ${primary}\` or \`stacklab db failover\`), then remove it`);
   }
   const desired = await desiredFiles(state.name, model, labSecrets(state.name));
   const stay = model.hosts.filter((h) => !addHosts.includes(h.name)).map((h) => h.name);
@@ -93,7 +97,17 @@ export async function applyPlan(state: LabState, next: Stack, plan: ApplyPlan, m
     if (host.roles.includes("db")) {
       await waitReady(state, model, name, secrets, { only: ["mariadb"] });
       const primary = (await currentPrimary(state, oldModel)) ?? model.database.primary!;
-      await sql(booted.init!.pid, changeMasterSql(model, addressOf(model.hosts.find((h) => h.name === primary)!, "private"), secrets));
+      await sql(
+        booted.init!.pid,
+        changeMasterSql(
+          model,
+          addressOf(
+            model.hosts.find((h) => h.name === primary)!,
+            "private",
+          ),
+          secrets,
+        ),
+      );
     }
     // keepalived joins a pair in BACKUP state: nothing to wait for before it may take over.
     await waitReady(state, model, name, secrets, { skip: ["keepalived"] });
@@ -134,7 +148,9 @@ export async function applyPlan(state: LabState, next: Stack, plan: ApplyPlan, m
 /** The spec with one tier resized: the group whose roles are exactly `tier` (web, app, db) or whose name is `tier`. */
 export function scaledSpec(spec: Stack, tier: string, count: number): Stack {
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`${tier}=${count}: a tier needs at least 1 server`);
-  const groups = spec.servers.map((g, i) => ({ g, i })).filter(({ g }) => g.name === tier || (!g.name && g.roles.length === 1 && g.roles[0] === tier) || (g.name === undefined && tier === "server" && g.roles.length > 1));
+  const groups = spec.servers
+    .map((g, i) => ({ g, i }))
+    .filter(({ g }) => g.name === tier || (!g.name && g.roles.length === 1 && g.roles[0] === tier) || (g.name === undefined && tier === "server" && g.roles.length > 1));
   if (groups.length !== 1) {
     const known = spec.servers.map((g) => g.name ?? (g.roles.length === 1 ? g.roles[0] : "server"));
     throw new UsageError(`no tier "${tier}" in this design; its tiers: ${known.join(", ")}`);

@@ -29,7 +29,14 @@ export interface Reload {
 
 /** Which service reads a file, and how it reloads: from each kind's ServiceDef, plus the host's firewall. */
 const RELOADS: { prefix: string; service: string; signal?: Control; how?: Reload["how"] }[] = [
-  ...Object.values(SERVICES).flatMap((d) => (d!.reload?.files ?? []).map((prefix) => ({ prefix, service: d!.kind as string, ...(d!.reload!.signal ? { signal: d!.reload!.signal } : {}), ...(d!.reload!.restartNeeded ? { how: "restart-needed" as const } : {}) }))),
+  ...Object.values(SERVICES).flatMap((d) =>
+    (d!.reload?.files ?? []).map((prefix) => ({
+      prefix,
+      service: d!.kind as string,
+      ...(d!.reload!.signal ? { signal: d!.reload!.signal } : {}),
+      ...(d!.reload!.restartNeeded ? { how: "restart-needed" as const } : {}),
+    })),
+  ),
   { prefix: "/etc/nftables.conf", service: "firewall", how: "nft" },
 ];
 
@@ -104,4 +111,3 @@ export async function runReloads(state: LabState, reloads: Reload[]): Promise<st
   }
   return skipped;
 }
-

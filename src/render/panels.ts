@@ -46,7 +46,13 @@ export function dashboardPanels(model: Model): Panel[] {
   if (hasApp) qps.push({ id: "app", label: "app tier", expr: `sum(${rate("foobar_http_requests_total")})` });
   if (jobs.has("mysqld")) qps.push({ id: "db", label: "db queries", expr: `sum(${rate("mysql_global_status_queries")})` });
   if (qps.length)
-    panels.push({ id: "qps", title: "Requests per second", unit: "reqps", help: "what users ask of the site, and what each tier answers (nginx counts the load balancers' health checks too)", series: qps });
+    panels.push({
+      id: "qps",
+      title: "Requests per second",
+      unit: "reqps",
+      help: "what users ask of the site, and what each tier answers (nginx counts the load balancers' health checks too)",
+      series: qps,
+    });
 
   const perHost: SeriesDef[] = [];
   if (jobs.has("nginx")) perHost.push({ id: "web-host", label: "nginx", expr: `sum by (instance) (${rate("nginx_http_requests_total")})`, byInstance: true });
@@ -56,7 +62,8 @@ export function dashboardPanels(model: Model): Panel[] {
   const latency: SeriesDef[] = [];
   if (hasApp) latency.push({ id: "p50", label: "app p50", expr: quantile(0.5) }, { id: "p95", label: "app p95", expr: quantile(0.95) }, { id: "p99", label: "app p99", expr: quantile(0.99) });
   if (lbHttp) latency.push({ id: "lb-avg", label: "load balancer, average", expr: `max(haproxy_backend_total_time_average_seconds{proxy="web"})` });
-  if (latency.length) panels.push({ id: "latency", title: "Latency", unit: "seconds", help: "time to answer: the app's percentiles from its histogram, HAProxy's average over its last requests", series: latency });
+  if (latency.length)
+    panels.push({ id: "latency", title: "Latency", unit: "seconds", help: "time to answer: the app's percentiles from its histogram, HAProxy's average over its last requests", series: latency });
 
   const errors: SeriesDef[] = [];
   const code5xx = 'haproxy_frontend_http_responses_total{proxy="www",code="5xx"}';

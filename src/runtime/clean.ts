@@ -58,7 +58,8 @@ export async function clean(opts: { dryRun?: boolean } = {}): Promise<CleanRepor
     const procs = [...record.extra, ...record.hosts.flatMap((h) => [h.init, h.launcher])].filter((p) => p !== undefined);
     const marked = markedProcesses(join(root, lab));
     report.labs.push({ what: lab, why });
-    for (const ns of new Set([...recordedNs].filter((n) => allNamespaces.includes(n)).concat(named))) report.namespaces.push({ what: ns, why: recordedNs.has(ns) ? `recorded by lab ${lab}` : `named after lab ${lab}` });
+    for (const ns of new Set([...recordedNs].filter((n) => allNamespaces.includes(n)).concat(named)))
+      report.namespaces.push({ what: ns, why: recordedNs.has(ns) ? `recorded by lab ${lab}` : `named after lab ${lab}` });
     for (const p of marked) report.processes.push({ what: `${p.pid} (${p.comm})`, why: `carries lab ${lab}'s mark ${p.mark}` });
     for (const p of procs) if (!marked.some((m) => m.pid === p.pid) && isAlive(p)) report.processes.push({ what: String(p.pid), why: `recorded by lab ${lab}` });
     report.directories.push({ what: join(root, lab), why: `lab ${lab}'s folder` });
@@ -76,7 +77,8 @@ export async function clean(opts: { dryRun?: boolean } = {}): Promise<CleanRepor
 
   // Marked processes whose lab folder is gone (removed by hand, or an older stacklab's clean).
   const orphans = markedProcesses(root).filter((p) => !busy.has(labOfMark(p.mark, root) ?? ""));
-  for (const p of orphans.filter((o) => !report.processes.some((x) => x.what.startsWith(`${o.pid} `)))) report.processes.push({ what: `${p.pid} (${p.comm})`, why: `carries the mark ${p.mark} of a lab that has no folder any more` });
+  for (const p of orphans.filter((o) => !report.processes.some((x) => x.what.startsWith(`${o.pid} `))))
+    report.processes.push({ what: `${p.pid} (${p.comm})`, why: `carries the mark ${p.mark} of a lab that has no folder any more` });
   if (!dryRun) {
     for (const p of orphans) killRecorded(p);
     await waitGone(orphans);
@@ -86,8 +88,13 @@ export async function clean(opts: { dryRun?: boolean } = {}): Promise<CleanRepor
   const known = new Set(labFolders());
   for (const ns of allNamespaces) {
     const lab = labOfNetns(ns);
-    if (lab === undefined) report.skipped.push({ what: `namespace ${ns}`, why: "not named the way this stacklab names namespaces (an older version's, or not stacklab's): remove it by hand if it is yours (`ip netns delete`)" });
-    else if (!known.has(lab) && !report.namespaces.some((n) => n.what === ns)) report.skipped.push({ what: `namespace ${ns}`, why: `lab ${lab} is not recorded under ${root} (another user's or another STACKLAB_HOME's)` });
+    if (lab === undefined)
+      report.skipped.push({
+        what: `namespace ${ns}`,
+        why: "not named the way this stacklab names namespaces (an older version's, or not stacklab's): remove it by hand if it is yours (`ip netns delete`)",
+      });
+    else if (!known.has(lab) && !report.namespaces.some((n) => n.what === ns))
+      report.skipped.push({ what: `namespace ${ns}`, why: `lab ${lab} is not recorded under ${root} (another user's or another STACKLAB_HOME's)` });
   }
 
   // cgroups of sized hosts whose lab is gone (an `up` killed before its record, or removed by hand);
@@ -101,7 +108,6 @@ export async function clean(opts: { dryRun?: boolean } = {}): Promise<CleanRepor
   if (!dryRun && existsSync(root)) for (const d of readdirSync(root)) if (!busy.has(d) && !known.has(d)) rmSync(join(root, d), { recursive: true, force: true });
   return report;
 }
-
 
 /** The lab a mark belongs to (`<root>/<lab>/...`). */
 function labOfMark(mark: string, root: string): string | undefined {

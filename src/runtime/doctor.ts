@@ -57,8 +57,17 @@ export async function doctor(): Promise<DoctorCheck[]> {
   const cg = cgroupMode();
   checks.push(
     cg.version === 0
-      ? { name: "kernel: cgroups (server sizes)", ok: false, detail: cg.why, fix: "mount cgroup2 with the cpu and memory controllers (or the v1 cpu, cpuacct and memory controllers); designs without sizes run without it" }
-      : { name: "kernel: cgroups (server sizes)", ok: true, detail: cg.version === 2 ? `cgroup v2 (cpu.max, memory.max) under ${cg.base}` : `cgroup v1 controllers: cpu quota (${cg.cpu}), cpuacct (${cg.cpuacct}), memory limit (${cg.memory})` },
+      ? {
+          name: "kernel: cgroups (server sizes)",
+          ok: false,
+          detail: cg.why,
+          fix: "mount cgroup2 with the cpu and memory controllers (or the v1 cpu, cpuacct and memory controllers); designs without sizes run without it",
+        }
+      : {
+          name: "kernel: cgroups (server sizes)",
+          ok: true,
+          detail: cg.version === 2 ? `cgroup v2 (cpu.max, memory.max) under ${cg.base}` : `cgroup v1 controllers: cpu quota (${cg.cpu}), cpuacct (${cg.cpuacct}), memory limit (${cg.memory})`,
+        },
   );
   for (const req of REQUIREMENTS) {
     const path = which(req.binary);
@@ -69,7 +78,11 @@ export async function doctor(): Promise<DoctorCheck[]> {
     let version = "";
     if (req.versionArgs) {
       const r = await run([path, ...req.versionArgs], { check: false, timeoutMs: 5000 });
-      version = `${r.stdout}\n${r.stderr}`.split("\n").map((l) => l.trim()).find((l) => /\d+\.\d+/.test(l)) ?? "";
+      version =
+        `${r.stdout}\n${r.stderr}`
+          .split("\n")
+          .map((l) => l.trim())
+          .find((l) => /\d+\.\d+/.test(l)) ?? "";
     }
     checks.push({ name: req.binary, ok: true, detail: `${path}${version ? `: ${version.slice(0, 90)}` : ""}` });
   }

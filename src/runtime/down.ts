@@ -29,6 +29,9 @@ export async function down(lab: string, opts: { quiet?: boolean } = {}): Promise
     throw new UsageError(`no lab named "${lab}" (see \`stacklab status\`)`);
   }
   const named = await namespacesOf(lab);
-  await removeLab({ ...state, hosts: [...state.hosts, ...named.filter((n) => !state.hosts.some((h) => h.netns === n) && n !== state.switchNetns).map((netns) => ({ name: netns, netns, links: [] }))] });
+  await removeLab({
+    ...state,
+    hosts: [...state.hosts, ...named.filter((n) => !state.hosts.some((h) => h.netns === n) && n !== state.switchNetns).map((netns) => ({ name: netns, netns, links: [] }))],
+  });
   return { hosts: state.hosts.length, durationMs: Math.round(performance.now() - started) };
 }

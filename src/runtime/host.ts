@@ -45,7 +45,9 @@ export function mapPath(path: string): string {
 
 /** Changes the owner of a path to a system user (e.g. mysql). */
 export function chownTo(path: string, user: string): void {
-  const passwd = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${user}:`));
+  const passwd = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${user}:`));
   if (!passwd) throw new Error(`system user ${user} does not exist; is its package installed? (stacklab doctor)`);
   const [, , uid, gid] = passwd.split(":");
   chownSync(path, Number(uid), Number(gid));
@@ -114,7 +116,24 @@ export async function launchHost(lab: string, host: string, opts: { cgroupProcs?
   const root = hostDir(lab, host);
   writeFileSync(join(root, "init.sh"), initScript(lab, host), { mode: 0o755 });
   const log = openSync(join(root, "init.log"), "a");
-  const argv = ["ip", "netns", "exec", hostNetns(lab, host), "unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts", "--mount-proc", "--propagation", "private", "--", "/bin/sh", join(root, "init.sh")];
+  const argv = [
+    "ip",
+    "netns",
+    "exec",
+    hostNetns(lab, host),
+    "unshare",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    "--mount",
+    "--uts",
+    "--mount-proc",
+    "--propagation",
+    "private",
+    "--",
+    "/bin/sh",
+    join(root, "init.sh"),
+  ];
   // A sized host: the launcher first moves itself into the host's cgroups, so every process of the host is in them.
   const env = markedEnv(hostDir(lab, host));
   if (opts.cgroupProcs?.length) env.STACKLAB_CGROUPS = opts.cgroupProcs.join(" ");

@@ -34,7 +34,8 @@ export function stateProblem(raw: unknown, name: string): string | null {
   const hosts = s.hosts as unknown[];
   for (const [i, h] of hosts.entries()) {
     const host = h as Record<string, unknown> | null;
-    if (typeof host !== "object" || host === null || typeof host.name !== "string" || typeof host.netns !== "string" || !Array.isArray(host.links)) return `its hosts[${i}] lacks a name, netns or links`;
+    if (typeof host !== "object" || host === null || typeof host.name !== "string" || typeof host.netns !== "string" || !Array.isArray(host.links))
+      return `its hosts[${i}] lacks a name, netns or links`;
   }
   if (s.faults !== undefined && !Array.isArray(s.faults)) return `its "faults" is not a list`;
   return null;

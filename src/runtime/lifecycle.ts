@@ -32,7 +32,10 @@ import { createHostCgroup, removeHostCgroup, removeLabCgroups } from "./cgroups.
 export async function refuseExistingNamespaces(names: string[]): Promise<void> {
   const existing = new Set(await listStacklabNamespaces(NETNS_PREFIX));
   const clash = names.filter((n) => existing.has(n));
-  if (clash.length) throw new UsageError(`network namespace${clash.length > 1 ? "s" : ""} ${clash.join(", ")} already exist${clash.length > 1 ? "" : "s"} and ${clash.length > 1 ? "are" : "is"} not this lab's; pick another --name, or remove a leftover with \`stacklab clean --dry-run\` first`);
+  if (clash.length)
+    throw new UsageError(
+      `network namespace${clash.length > 1 ? "s" : ""} ${clash.join(", ")} already exist${clash.length > 1 ? "" : "s"} and ${clash.length > 1 ? "are" : "is"} not this lab's; pick another --name, or remove a leftover with \`stacklab clean --dry-run\` first`,
+    );
 }
 
 /** Creates every host of a new lab: their trees and files, then the namespaces and links (already in the record). */
@@ -145,7 +148,16 @@ export async function waitReady(state: LabState, model: Model, host: string, sec
     if (!def) continue;
     const timeoutMs = Math.round((def.readyTimeoutMs * (opts.timeoutFactor ?? 1)) / Math.min(1, cpu));
     try {
-      await waitForProbe({ host, service: kind, initPid: h!.init!.pid, probe: def.probe(ctx), timeoutMs, logFile: serviceLog(ctx.root, logName(kind)), ...(opts.maxIntervalMs ? { maxIntervalMs: opts.maxIntervalMs } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+      await waitForProbe({
+        host,
+        service: kind,
+        initPid: h!.init!.pid,
+        probe: def.probe(ctx),
+        timeoutMs,
+        logFile: serviceLog(ctx.root, logName(kind)),
+        ...(opts.maxIntervalMs ? { maxIntervalMs: opts.maxIntervalMs } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     } catch (err) {
       if (!opts.collect || !(err instanceof NotReadyError)) throw err;
       notReady.push(`${kind} on ${host}: waited ${Math.round(timeoutMs / 1000)} s for ${err.what}`);
@@ -171,7 +183,10 @@ export async function stopHost(state: LabState, model: Model, host: string): Pro
     .map((s) => `${SERVICE_DIR}/${s}`);
   if (dirs.length && isAlive(h.init)) await runInHost(h.init!.pid, ["sv", "-w", "20", "force-stop", ...dirs], { check: false, timeoutMs: 30_000 });
   killRecorded(h.init, "SIGTERM");
-  await waitGone([h.init].filter((p): p is ProcRecord => p !== undefined), 2000);
+  await waitGone(
+    [h.init].filter((p): p is ProcRecord => p !== undefined),
+    2000,
+  );
   killRecorded(h.init);
   await setHostLinks(state.name, model, host, false, h.links);
 }

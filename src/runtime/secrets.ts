@@ -47,16 +47,22 @@ export function labSecrets(lab: string): Secrets {
   }
 }
 
-
 /** Every secret value of a lab, generated or derived, with the placeholder that replaces it. */
 function secretValues(secrets: Secrets): [string, string][] {
   const derived = derivedSecrets(secrets);
-  return [...Object.entries(secrets), ["db-agent", derived.agent], ["failover-token", derived.token]].filter(([, v]) => typeof v === "string" && v.length >= 8 && !v.startsWith("<secret:")) as [string, string][];
+  return [...Object.entries(secrets), ["db-agent", derived.agent], ["failover-token", derived.token]].filter(([, v]) => typeof v === "string" && v.length >= 8 && !v.startsWith("<secret:")) as [
+    string,
+    string,
+  ][];
 }
 
 // Secrets in the usual places, whoever's they are: SQL and replication passwords, bearer tokens, password= settings.
 // (Not `token=`: the dashboard's URL carries its own token on purpose.)
-const SECRET_SHAPES: RegExp[] = [/((?:IDENTIFIED BY|PASSWORD|MASTER_PASSWORD)\s*=?\s*)'(?:[^'\\]|\\.)*'/gi, /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, /((?:password|passwd)["']?\s*[=:]\s*["']?)[A-Za-z0-9._~+/-]{8,}/gi];
+const SECRET_SHAPES: RegExp[] = [
+  /((?:IDENTIFIED BY|PASSWORD|MASTER_PASSWORD)\s*=?\s*)'(?:[^'\\]|\\.)*'/gi,
+  /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g,
+  /((?:password|passwd)["']?\s*[=:]\s*["']?)[A-Za-z0-9._~+/-]{8,}/gi,
+];
 
 /**
  * The one masking function: every printer and error path of the CLI goes through it. It replaces each secret of
@@ -82,7 +88,9 @@ export function allLabSecrets(): Secrets[] {
   let files: string[] = [];
   try {
     const labs = join(stateRoot(), "labs");
-    files = readdirSync(labs).map((l) => join(labs, l, "secrets.json")).filter((f) => existsSync(f));
+    files = readdirSync(labs)
+      .map((l) => join(labs, l, "secrets.json"))
+      .filter((f) => existsSync(f));
   } catch {
     return [];
   }

@@ -17,7 +17,12 @@ function sources(lab: string, host: string): { cpu: string; cpuScale: number; me
     return { cpu: join(d, "cpu.stat"), cpuScale: 1e6, mem: join(d, "memory.current"), oom: join(d, "memory.events") };
   }
   if (mode.version === 1) {
-    return { cpu: join(mode.cpuacct, "stacklab", lab, host, "cpuacct.usage"), cpuScale: 1e9, mem: join(mode.memory, "stacklab", lab, host, "memory.usage_in_bytes"), oom: join(mode.memory, "stacklab", lab, host, "memory.oom_control") };
+    return {
+      cpu: join(mode.cpuacct, "stacklab", lab, host, "cpuacct.usage"),
+      cpuScale: 1e9,
+      mem: join(mode.memory, "stacklab", lab, host, "memory.usage_in_bytes"),
+      oom: join(mode.memory, "stacklab", lab, host, "memory.oom_control"),
+    };
   }
   return undefined;
 }

@@ -85,7 +85,8 @@ export function readStateRaw(lab: string): LabState | undefined {
 /** Reads a lab's state, or undefined when there is no such lab; a StateError when it is corrupt or from another version. */
 export function readState(lab: string): LabState | undefined {
   const state = readStateRaw(lab);
-  if (state && state.version !== STATE_VERSION) throw new StateError(lab, `it was recorded by ${(state.version ?? 1) < STATE_VERSION ? "an older" : "a newer"} stacklab (state version ${state.version ?? 1}, this one reads ${STATE_VERSION})`);
+  if (state && state.version !== STATE_VERSION)
+    throw new StateError(lab, `it was recorded by ${(state.version ?? 1) < STATE_VERSION ? "an older" : "a newer"} stacklab (state version ${state.version ?? 1}, this one reads ${STATE_VERSION})`);
   return state;
 }
 
@@ -124,7 +125,9 @@ export function writeState(state: LabState): void {
 export function listLabs(): string[] {
   const dir = join(stateRoot(), "labs");
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((d) => existsSync(join(dir, d, "state.json"))).sort();
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, "state.json")))
+    .sort();
 }
 
 /** Every folder under labs/ (a lab whose `up` died before its first record has a folder and no state). */

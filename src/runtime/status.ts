@@ -84,7 +84,11 @@ async function sizeSamples(lab: string, hosts: string[], sizes: Map<string, numb
 export async function labStatus(lab?: string): Promise<LabStatus> {
   const { state, model } = openLab(lab);
   const secrets = labSecrets(state.name);
-  const sample = await sizeSamples(state.name, model.hosts.map((h) => h.name), new Map(model.hosts.map((h) => [h.name, h.size?.cpu ?? 1])));
+  const sample = await sizeSamples(
+    state.name,
+    model.hosts.map((h) => h.name),
+    new Map(model.hosts.map((h) => [h.name, h.size?.cpu ?? 1])),
+  );
   const hosts = await Promise.all(
     model.hosts.map(async (h): Promise<HostStatus> => {
       const hs = state.hosts.find((x) => x.name === h.name);

@@ -44,8 +44,33 @@ async function makeCa(dir: string, model: Model): Promise<KeyPair> {
   const crt = join(dir, "ca.crt");
   const key = join(dir, "ca.key");
   if (!existsSync(crt)) {
-    const constraints = `critical,${caPermittedNames(model).map((n) => `permitted;${n}`).join(",")}`;
-    await run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt, "-days", String(DAYS), "-subj", "/O=stacklab lab CA/CN=stacklab lab CA", "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-addext", `nameConstraints=${constraints}`]);
+    const constraints = `critical,${caPermittedNames(model)
+      .map((n) => `permitted;${n}`)
+      .join(",")}`;
+    await run([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      crt,
+      "-days",
+      String(DAYS),
+      "-subj",
+      "/O=stacklab lab CA/CN=stacklab lab CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE,pathlen:0",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-addext",
+      `nameConstraints=${constraints}`,
+    ]);
     chmodSync(key, 0o600);
   }
   return { crt: readFileSync(crt, "utf8"), key };
@@ -59,7 +84,26 @@ async function issue(dir: string, name: string, cn: string, sans: string[], ca: 
   writeFileSync(ext, `subjectAltName=${sans.join(",")}\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=critical,CA:FALSE\n`);
   await run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", `/CN=${cn}`]);
   chmodSync(key, 0o600);
-  await run(["openssl", "x509", "-req", "-in", csr, "-CA", join(dir, "ca.crt"), "-CAkey", ca.key, "-set_serial", `0x${randomBytes(16).toString("hex")}`, "-out", crt, "-days", String(DAYS), "-sha256", "-extfile", ext]);
+  await run([
+    "openssl",
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    join(dir, "ca.crt"),
+    "-CAkey",
+    ca.key,
+    "-set_serial",
+    `0x${randomBytes(16).toString("hex")}`,
+    "-out",
+    crt,
+    "-days",
+    String(DAYS),
+    "-sha256",
+    "-extfile",
+    ext,
+  ]);
   return { crt: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
 }
 
@@ -78,7 +122,13 @@ export async function labTlsFiles(lab: string, model: Model): Promise<Map<string
   const siteNames = [model.domain, `www.${model.domain}`, ...model.dns.records.map((r) => r.fqdn)];
   const site = existsSync(join(dir, "site.crt"))
     ? { crt: readFileSync(join(dir, "site.crt"), "utf8"), key: readFileSync(join(dir, "site.key"), "utf8") }
-    : await issue(dir, "site", `www.${model.domain}`, [...new Set(siteNames)].map((n) => `DNS:${n}`), ca);
+    : await issue(
+        dir,
+        "site",
+        `www.${model.domain}`,
+        [...new Set(siteNames)].map((n) => `DNS:${n}`),
+        ca,
+      );
   const facing = new Set(model.entryPoints.flatMap((e) => e.holders));
   await Promise.all(
     model.hosts.map(async (h) => {
@@ -87,10 +137,18 @@ export async function labTlsFiles(lab: string, model: Model): Promise<Map<string
         const own = existsSync(join(dir, `host-${h.name}.crt`))
           ? { crt: readFileSync(join(dir, `host-${h.name}.crt`), "utf8"), key: readFileSync(join(dir, `host-${h.name}.key`), "utf8") }
           : await issue(dir, `host-${h.name}`, h.name, sansFor(h, model), ca);
-        files.push({ path: `${TLS_DIR}/host.crt`, content: own.crt }, { path: `${TLS_DIR}/host.key`, content: own.key, mode: 0o640, ...(h.roles.includes("db") ? { owner: "mysql" } : {}) }, { path: `${TLS_DIR}/host.pem`, content: own.crt + own.key, mode: 0o640 });
+        files.push(
+          { path: `${TLS_DIR}/host.crt`, content: own.crt },
+          { path: `${TLS_DIR}/host.key`, content: own.key, mode: 0o640, ...(h.roles.includes("db") ? { owner: "mysql" } : {}) },
+          { path: `${TLS_DIR}/host.pem`, content: own.crt + own.key, mode: 0o640 },
+        );
       }
       if (facing.has(h.name) || h.roles.includes("web")) {
-        files.push({ path: `${TLS_DIR}/site.crt`, content: site.crt }, { path: `${TLS_DIR}/site.key`, content: site.key, mode: 0o640 }, { path: `${TLS_DIR}/site.pem`, content: site.crt + site.key, mode: 0o640 });
+        files.push(
+          { path: `${TLS_DIR}/site.crt`, content: site.crt },
+          { path: `${TLS_DIR}/site.key`, content: site.key, mode: 0o640 },
+          { path: `${TLS_DIR}/site.pem`, content: site.crt + site.key, mode: 0o640 },
+        );
       }
       if (h.roles.includes("user")) {
         // The visitor trusts the lab CA like any public CA: appended to the system bundle curl reads.

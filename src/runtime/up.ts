@@ -94,7 +94,10 @@ function checkSizes(stack: Stack, progress: Progress): void {
   const mode = cgroupMode();
   if (mode.version === 0) throw new UsageError(`this design gives its servers sizes, but ${mode.why}; see \`stacklab doctor\`, or remove the sizes`);
   const budget = sizeBudget(model, { cpus: cpus().length, memoryBytes: totalmem() });
-  if (budget.tooBig.length) throw new UsageError(`${budget.tooBig.join(", ")}: bigger than this whole machine (${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB); make the size smaller, e.g. size: {cpu: 0.5, memory: 512Mi}`);
+  if (budget.tooBig.length)
+    throw new UsageError(
+      `${budget.tooBig.join(", ")}: bigger than this whole machine (${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB); make the size smaller, e.g. size: {cpu: 0.5, memory: 512Mi}`,
+    );
   for (const w of budget.warnings) progress.warn(w);
 }
 

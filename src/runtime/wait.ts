@@ -21,7 +21,12 @@ export class NotReadyError extends Error {
 /** The last lines of a file, or "" when it does not exist. */
 export function tail(file: string, lines = 12): string {
   if (!existsSync(file)) return "";
-  return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `  ${l}`).join("\n");
+  return readFileSync(file, "utf8")
+    .trimEnd()
+    .split("\n")
+    .slice(-lines)
+    .map((l) => `  ${l}`)
+    .join("\n");
 }
 
 /**
@@ -35,7 +40,16 @@ export function pacing(services: number): { maxIntervalMs: number; timeoutFactor
 }
 
 /** Polls `probe` inside the host until it exits 0: first after 50 ms, then each wait 1.5 times longer, up to `maxIntervalMs` (default 100). */
-export async function waitForProbe(opts: { host: string; service: string; initPid: number; probe: Probe; timeoutMs: number; logFile?: string; maxIntervalMs?: number; signal?: AbortSignal }): Promise<number> {
+export async function waitForProbe(opts: {
+  host: string;
+  service: string;
+  initPid: number;
+  probe: Probe;
+  timeoutMs: number;
+  logFile?: string;
+  maxIntervalMs?: number;
+  signal?: AbortSignal;
+}): Promise<number> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
   const cap = opts.maxIntervalMs ?? 100;

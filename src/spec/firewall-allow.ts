@@ -75,5 +75,9 @@ export function exposedDatabases(end: AllowEnd, port: number, dbHosts: ReadonlyS
 
 /** The hosts of the design that run MariaDB. */
 export function dbHostNames(stack: Stack): Set<string> {
-  return new Set(allowTargets(stack).filter((t) => t.roles.includes("db")).map((t) => t.name));
+  return new Set(
+    allowTargets(stack)
+      .filter((t) => t.roles.includes("db"))
+      .map((t) => t.name),
+  );
 }

@@ -22,9 +22,7 @@ export interface ExpandedServer {
 
 /** Expands server groups into hosts: prefix-1, prefix-2, ... (two groups with one prefix give duplicates, reported by validation). */
 export function expandServers(groups: readonly ServerGroup[]): ExpandedServer[] {
-  return groups.flatMap((g, group) =>
-    Array.from({ length: g.count }, (_, i) => ({ name: `${groupPrefix(g)}-${i + 1}`, roles: [...new Set(g.roles)], group, ...(g.size ? { size: g.size } : {}) })),
-  );
+  return groups.flatMap((g, group) => Array.from({ length: g.count }, (_, i) => ({ name: `${groupPrefix(g)}-${i + 1}`, roles: [...new Set(g.roles)], group, ...(g.size ? { size: g.size } : {}) })));
 }
 
 /** Names of the load-balancer hosts (lb-1, lb-2, ...). */

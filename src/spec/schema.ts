@@ -3,15 +3,11 @@ import { z } from "zod";
 import { Size } from "./size.js";
 
 /** Roles a server can carry. Load balancers are declared in `loadBalancer`, not here. */
-export const ServerRole = z
-  .enum(["web", "app", "db"])
-  .describe("web: nginx serving static files and proxying to the app; app: the application server; db: MariaDB");
+export const ServerRole = z.enum(["web", "app", "db"]).describe("web: nginx serving static files and proxying to the app; app: the application server; db: MariaDB");
 export type ServerRole = z.infer<typeof ServerRole>;
 
 // 12 characters plus a "-40" suffix stays within the 15 characters of a Linux interface name.
-const hostName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,11}$/, "must be 1-12 characters: lowercase letters, digits and '-', starting with a letter");
+const hostName = z.string().regex(/^[a-z][a-z0-9-]{0,11}$/, "must be 1-12 characters: lowercase letters, digits and '-', starting with a letter");
 
 const port = z.number().int().min(1).max(65535);
 
@@ -27,16 +23,11 @@ const roleOrHost = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be a role (l
  * trailing `/`; a leading `./` is allowed) and made of letters, digits and `. _ + @ - /` only, so no quote, space, `$` or newline can reach a shell.
  */
 export const SAFE_PATH = /^(\.|\/|(\/|\.\/)?[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*(\/[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*)*)$/;
-const safePath = z
-  .string()
-  .max(1024)
-  .regex(SAFE_PATH, "must be a normalised path: letters, digits and . _ + @ - / only, no '..' or '.' segment, no '//' or trailing '/'");
+const safePath = z.string().max(1024).regex(SAFE_PATH, "must be a normalised path: letters, digits and . _ + @ - / only, no '..' or '.' segment, no '//' or trailing '/'");
 
 /** A group of identical servers: `count` hosts named `<name>-1`, `<name>-2`, ... */
 export const ServerGroup = z.strictObject({
-  name: hostName
-    .optional()
-    .describe("Name prefix of the hosts (<name>-1, <name>-2, ...); default: the role when the group has one (web, app, db), else server"),
+  name: hostName.optional().describe("Name prefix of the hosts (<name>-1, <name>-2, ...); default: the role when the group has one (web, app, db), else server"),
   roles: z.array(ServerRole).min(1).describe("What runs on each server of the group: any of web, app, db"),
   count: z.number().int().min(1).max(40).default(1).describe("How many servers the group has"),
   size: Size.optional().describe("CPU and memory of each server of the group, e.g. {cpu: 0.5, memory: 512Mi}; default: unlimited (the whole machine)"),
@@ -52,13 +43,7 @@ const HealthCheck = z
   .describe("How the load balancers check the web servers");
 
 const LoadBalancerFields = z.strictObject({
-  count: z
-    .number()
-    .int()
-    .min(1)
-    .max(4)
-    .optional()
-    .describe("How many HAProxy load balancers; default 1, or 2 when ha is active-passive or active-active"),
+  count: z.number().int().min(1).max(4).optional().describe("How many HAProxy load balancers; default 1, or 2 when ha is active-passive or active-active"),
   algorithm: z
     .enum(["roundrobin", "leastconn", "source"])
     .default("roundrobin")
@@ -85,11 +70,10 @@ export const Tls = z.strictObject({
   mode: z
     .enum(["none", "terminate", "passthrough", "reencrypt"])
     .default("none")
-    .describe("none: plain HTTP; terminate: HTTPS ends at the load balancer; passthrough: the web servers end it; reencrypt: the load balancer ends it and opens a new TLS connection to the web servers"),
-  internal: z
-    .boolean()
-    .default(false)
-    .describe("Also encrypt the web -> app and app -> database hops (end-to-end TLS)"),
+    .describe(
+      "none: plain HTTP; terminate: HTTPS ends at the load balancer; passthrough: the web servers end it; reencrypt: the load balancer ends it and opens a new TLS connection to the web servers",
+    ),
+  internal: z.boolean().default(false).describe("Also encrypt the web -> app and app -> database hops (end-to-end TLS)"),
 });
 export type Tls = z.infer<typeof Tls>;
 
@@ -112,32 +96,19 @@ export const FirewallAllow = z
       .regex(/^[^"\\\n]*$/, "must be one line without quotes or backslashes")
       .optional()
       .describe("What the flow is for, written next to its rule"),
-    acceptRisk: oneLine(200)
-      .min(1)
-      .optional()
-      .describe("Required to open a database host to visitors: why you accept the risk. plan reports the flow as a high finding"),
+    acceptRisk: oneLine(200).min(1).optional().describe("Required to open a database host to visitors: why you accept the risk. plan reports the flow as a high finding"),
   })
   .describe("A flow the firewalls let through on top of the design's own");
 export type FirewallAllow = z.infer<typeof FirewallAllow>;
 
 export const Firewall = z.strictObject({
-  policy: z
-    .enum(["none", "default-deny"])
-    .default("none")
-    .describe("none: every port open; default-deny: nftables on every server allowing only the design's flows"),
-  allow: z
-    .array(FirewallAllow)
-    .max(50)
-    .default([])
-    .describe("Flows to let through on top of those the design derives from its tiers (needs policy: default-deny)"),
+  policy: z.enum(["none", "default-deny"]).default("none").describe("none: every port open; default-deny: nftables on every server allowing only the design's flows"),
+  allow: z.array(FirewallAllow).max(50).default([]).describe("Flows to let through on top of those the design derives from its tiers (needs policy: default-deny)"),
 });
 export type Firewall = z.infer<typeof Firewall>;
 
 export const Monitoring = z.strictObject({
-  system: z
-    .enum(["none", "prometheus"])
-    .default("none")
-    .describe("none: no monitoring; prometheus: exporters on every server, scraped by a monitoring host (mon-1)"),
+  system: z.enum(["none", "prometheus"]).default("none").describe("none: no monitoring; prometheus: exporters on every server, scraped by a monitoring host (mon-1)"),
   qpsAlert: z.number().positive().optional().describe("Alert when the site's requests per second exceed this; omit for no QPS alert"),
   errorRateAlert: z.number().min(0).max(1).optional().describe("Alert when the share of 5xx answers exceeds this (0..1); omit for no error-rate alert"),
 });
@@ -145,20 +116,13 @@ export type Monitoring = z.infer<typeof Monitoring>;
 
 export const Database = z.strictObject({
   engine: z.literal("mariadb").default("mariadb").describe("The database server; MariaDB is the one the lab runs"),
-  primary: hostName
-    .optional()
-    .describe("Host holding the write primary; default: the first host with role db. The other db hosts are its replicas"),
+  primary: hostName.optional().describe("Host holding the write primary; default: the first host with role db. The other db hosts are its replicas"),
   replication: z
     .enum(["none", "async", "semisync"])
     .default("async")
     .describe("How replicas follow the primary when more than one host has role db: async, or semisync (a commit waits for one replica)"),
-  failover: z
-    .enum(["manual", "automatic"])
-    .default("manual")
-    .describe("manual: a person promotes a replica; automatic: a controller promotes one when the primary dies"),
-  controller: hostName
-    .optional()
-    .describe("Host running the automatic failover controller; default: the monitoring host, else the first load balancer, else the first app server"),
+  failover: z.enum(["manual", "automatic"]).default("manual").describe("manual: a person promotes a replica; automatic: a controller promotes one when the primary dies"),
+  controller: hostName.optional().describe("Host running the automatic failover controller; default: the monitoring host, else the first load balancer, else the first app server"),
 });
 export type Database = z.infer<typeof Database>;
 
@@ -194,7 +158,11 @@ const DemoApp = z
   .strictObject({
     type: z.literal("demo").describe("The built-in foobar guestbook"),
     workers,
-    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,39}$/, "must be 1-40 characters: letters, digits and . _ + -").default("1.0.0").describe("Version string the demo app reports (changes on deploy)"),
+    version: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,39}$/, "must be 1-40 characters: letters, digits and . _ + -")
+      .default("1.0.0")
+      .describe("Version string the demo app reports (changes on deploy)"),
   })
   .describe("The built-in foobar guestbook, backed by the database");
 const CustomApp = z

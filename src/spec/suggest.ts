@@ -20,12 +20,14 @@ function defOf(schema: unknown): AnyDef {
 function schemasAt(path: readonly PropertyKey[]): unknown[] {
   let nodes: unknown[] = [StackSpec];
   for (const part of path) {
-    nodes = nodes.flatMap((n) => unwrap(n)).flatMap((n) => {
-      const def = defOf(n);
-      if (typeof part === "number") return def.type === "array" ? [def.element] : [];
-      const child = def.shape?.[String(part)];
-      return child ? [child] : [];
-    });
+    nodes = nodes
+      .flatMap((n) => unwrap(n))
+      .flatMap((n) => {
+        const def = defOf(n);
+        if (typeof part === "number") return def.type === "array" ? [def.element] : [];
+        const child = def.shape?.[String(part)];
+        return child ? [child] : [];
+      });
   }
   return nodes.flatMap((n) => unwrap(n));
 }
@@ -125,12 +127,17 @@ const KEY_NOTES: Record<string, string> = {
   "database.replicas": "replicas are the hosts with role db other than the primary; raise the count of the db group instead",
   "database.replica": "replicas are the hosts with role db other than the primary; raise the count of the db group instead",
   "servers[].role": 'the key is "roles", a list: roles: [web, app]',
-  "(root).lb": 'load balancers are declared as loadBalancer: {count: 2, ha: active-passive}',
+  "(root).lb": "load balancers are declared as loadBalancer: {count: 2, ha: active-passive}",
 };
 
 /** A hint for an unknown key: "did you mean" a near key, or a note on where the idea lives; "" when none. */
 export function keyHint(path: readonly (string | number)[], key: string): string {
-  const context = path.length ? path.map((p) => (typeof p === "number" ? "[]" : `.${p}`)).join("").replace(/^\./, "") : "(root)";
+  const context = path.length
+    ? path
+        .map((p) => (typeof p === "number" ? "[]" : `.${p}`))
+        .join("")
+        .replace(/^\./, "")
+    : "(root)";
   const note = KEY_NOTES[`${context}.${key.toLowerCase()}`];
   if (note) return note;
   const near = suggestKey(path, key);

@@ -21,7 +21,18 @@ interface TestDb {
 }
 
 function startMariadb(db: TestDb): ChildProcess {
-  const args = ["--no-defaults", `--datadir=${db.dir}/data`, `--socket=${db.dir}/s.sock`, `--port=${db.port}`, "--bind-address=127.0.0.1", "--user=root", `--pid-file=${db.dir}/m.pid`, `--log-error=${db.dir}/error.log`, "--skip-name-resolve", "--innodb-buffer-pool-size=32M"];
+  const args = [
+    "--no-defaults",
+    `--datadir=${db.dir}/data`,
+    `--socket=${db.dir}/s.sock`,
+    `--port=${db.port}`,
+    "--bind-address=127.0.0.1",
+    "--user=root",
+    `--pid-file=${db.dir}/m.pid`,
+    `--log-error=${db.dir}/error.log`,
+    "--skip-name-resolve",
+    "--innodb-buffer-pool-size=32M",
+  ];
   return spawn("mariadbd", args, { stdio: "ignore" });
 }
 
@@ -76,7 +87,10 @@ describe.skipIf(!isRoot)("foobar app on a real MariaDB (root)", () => {
     if (installed.status !== 0) throw new Error("mariadbd or mariadb-install-db not found: install the mariadb-server package (apt-get install mariadb-server, or `stacklab setup`)");
     db.dir = mkdtempSync(join(tmpdir(), "stacklab-app-mariadb-"));
     db.port = await freePort();
-    const install = spawnSync("mariadb-install-db", ["--no-defaults", `--datadir=${db.dir}/data`, "--auth-root-authentication-method=normal", "--skip-test-db", "--user=root"], { encoding: "utf8", timeout: 120_000 });
+    const install = spawnSync("mariadb-install-db", ["--no-defaults", `--datadir=${db.dir}/data`, "--auth-root-authentication-method=normal", "--skip-test-db", "--user=root"], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     if (install.status !== 0) throw new Error(`mariadb-install-db failed (${install.status}):\n${install.stderr.slice(-2000)}`);
     db.proc = startMariadb(db);
     await rootQuery(db, 30_000, [
@@ -139,7 +153,11 @@ describe.skipIf(!isRoot)("foobar app on a real MariaDB (root)", () => {
   });
 
   it("commits a POSTed entry on the primary and reads it back from a replica", async () => {
-    const created = await json("/api/entries", { method: "POST", body: JSON.stringify({ author: "it", message: "hello <mariadb>" }), headers: { "content-type": "application/json", "x-served-by-lb": "lb-test" } });
+    const created = await json("/api/entries", {
+      method: "POST",
+      body: JSON.stringify({ author: "it", message: "hello <mariadb>" }),
+      headers: { "content-type": "application/json", "x-served-by-lb": "lb-test" },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ primary: dbHostname(), servedBy: { lb: "lb-test", app: "app-test", dbRole: "primary" } });
     const id = Number(created.body.id);

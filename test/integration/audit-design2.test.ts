@@ -17,7 +17,13 @@ describe.skipIf(!isRoot)("audit of design 2", () => {
     }
     expect(byId("privileges").status, byId("privileges").details.join("\n")).toBe("pass");
     expect(byId("privileges").details).toEqual(
-      expect.arrayContaining(["server-1 app: nobody", "server-1 mariadb: mysql", "server-1 db-agent: mysql", "server-1 db-proxy: haproxy", "lb-1 haproxy: root, haproxy (master root, workers haproxy)"]),
+      expect.arrayContaining([
+        "server-1 app: nobody",
+        "server-1 mariadb: mysql",
+        "server-1 db-agent: mysql",
+        "server-1 db-proxy: haproxy",
+        "lb-1 haproxy: root, haproxy (master root, workers haproxy)",
+      ]),
     );
     const plaintext = byId("plaintext");
     expect(plaintext.status).toBe("warn");

@@ -11,7 +11,10 @@ describe.skipIf(!isRoot)("audit of design 3", () => {
 
   it("passes every check: firewalls, matrix, scan, TLS, no plaintext, grants, users, secrets", () => {
     const { code, report, byId } = runAudit(LAB);
-    expect(report.checks.filter((c) => c.status === "fail"), notPassing(report)).toEqual([]);
+    expect(
+      report.checks.filter((c) => c.status === "fail"),
+      notPassing(report),
+    ).toEqual([]);
     expect(code).toBe(0);
     for (const id of ["firewall", "reachability", "vrrp", "exposure", "https", "certificates", "ca-constraints", "redirect", "hsts", "headers", "plaintext", "db-grants", "privileges", "secrets"]) {
       expect(byId(id).status, `${id}: ${byId(id).summary}`).toBe("pass");
@@ -31,7 +34,11 @@ describe.skipIf(!isRoot)("audit of design 3", () => {
     ])
       expect(users).toContain(line);
     expect(users.some((d) => /^(FAIL|WARN)/.test(d))).toBe(false);
-    expect(byId("tls-ciphers").details.filter((d) => /\[(haproxy|nginx)\]/.test(d)).every((d) => d.includes("refuses weak suites"))).toBe(true);
+    expect(
+      byId("tls-ciphers")
+        .details.filter((d) => /\[(haproxy|nginx)\]/.test(d))
+        .every((d) => d.includes("refuses weak suites")),
+    ).toBe(true);
     // TLS at every hop: the visitor's, the load balancer's to the web servers, nginx's to the apps, the apps' to MariaDB.
     const https = byId("https").details.join("\n");
     for (const flow of ["user-https", "lb-web", "web-app", "app-db"]) expect(https).toContain(`flow ${flow}`);

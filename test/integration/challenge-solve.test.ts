@@ -10,7 +10,9 @@ import { cli, inHost, isRoot, leftovers, useLab } from "./helpers.js";
 const me = learner();
 afterAll(() => rmSync(me.home, { recursive: true, force: true }));
 
-const DESIGN = listChallenges().filter((c) => "blueprint" in c.start).map((c) => c.name);
+const DESIGN = listChallenges()
+  .filter((c) => "blueprint" in c.start)
+  .map((c) => c.name);
 
 describe.runIf(isRoot)("design 3 answers every design challenge", () => {
   useLab("chsolve3", "3-scale_up");

@@ -25,7 +25,15 @@ export function asLearner(home: string, args: string[], timeoutMs = 240_000): { 
 export function check(home: string, lab: string | undefined, passed: boolean): Verdict {
   const r = asLearner(home, ["challenge", "check", "--json", ...(lab ? ["--name", lab] : [])]);
   const verdict = JSON.parse(r.stdout || "null") as Verdict;
-  const failing = verdict?.checks.filter((c) => !c.passed).map((c) => `${c.says}: ${c.lines.filter((l) => !l.passed).map((l) => l.text).join("; ")} [${c.context.join("; ")}]`);
+  const failing = verdict?.checks
+    .filter((c) => !c.passed)
+    .map(
+      (c) =>
+        `${c.says}: ${c.lines
+          .filter((l) => !l.passed)
+          .map((l) => l.text)
+          .join("; ")} [${c.context.join("; ")}]`,
+    );
   expect(r.code, `exit ${r.code}\n${r.stderr}\nfailing: ${failing?.join("\n")}`).toBe(passed ? 0 : 1);
   expect(verdict.passed).toBe(passed);
   return verdict;

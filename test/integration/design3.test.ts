@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab, userGetJson } from "./helpers.js";
 
 const LAB = "t3";
-interface ServedBy { lb: string | null; web: string | null; app: string; db: string | null; dbRole: string | null }
+interface ServedBy {
+  lb: string | null;
+  web: string | null;
+  app: string;
+  db: string | null;
+  dbRole: string | null;
+}
 
 describe.skipIf(!isRoot)("design 3 lab", () => {
   useLab(LAB, "3-scale_up");
@@ -30,7 +36,10 @@ describe.skipIf(!isRoot)("design 3 lab", () => {
 
   it("writes on the primary, and the entry reaches the replica", async () => {
     const body = JSON.stringify({ author: "test", message: "hello from the test" });
-    const created = JSON.parse(inHost(LAB, "user", ["curl", "-sf", "--max-time", "5", "-H", "content-type: application/json", "-d", body, "https://www.foobar.com/api/entries"])) as { id: number; primary: string };
+    const created = JSON.parse(inHost(LAB, "user", ["curl", "-sf", "--max-time", "5", "-H", "content-type: application/json", "-d", body, "https://www.foobar.com/api/entries"])) as {
+      id: number;
+      primary: string;
+    };
     expect(created.primary).toBe("db-1");
     // On the replica itself, by SQL: replication is asynchronous in applying, so allow it a moment.
     let onReplica = "";
@@ -47,7 +56,10 @@ describe.skipIf(!isRoot)("design 3 lab", () => {
   it("keeps its database connections verified when the app's pools grow (mysql2 resumes TLS sessions, which show no certificate)", () => {
     // 40 requests at once from the user host make each worker open more connections than the first, then the
     // first ones are cut (as a failover would): every connection after that is a resumed TLS session.
-    const burst = () => inHost(LAB, "user", ["bash", "-c", "for i in $(seq 1 40); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 10 'https://www.foobar.com/api/entries?consistent=1' & done; wait"], 60_000).trim().split("\n");
+    const burst = () =>
+      inHost(LAB, "user", ["bash", "-c", "for i in $(seq 1 40); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 10 'https://www.foobar.com/api/entries?consistent=1' & done; wait"], 60_000)
+        .trim()
+        .split("\n");
     expect(burst().filter((c) => c !== "200")).toEqual([]);
     const kill = inHost(LAB, "db-1", ["mariadb", "-N", "-e", "SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST WHERE USER = 'foobar_app'"]).trim();
     for (const id of kill.split(",").filter((x) => /^\d+$/.test(x))) inHost(LAB, "db-1", ["mariadb", "-e", `KILL CONNECTION ${id}`]);

@@ -2,7 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, labUp, leftovers, userGetJson } from "./helpers.js";
 
-interface ServedBy { lb: string | null; web: string | null; app: string; db: string | null; dbRole: string | null }
+interface ServedBy {
+  lb: string | null;
+  web: string | null;
+  app: string;
+  db: string | null;
+  dbRole: string | null;
+}
 
 const cases = [
   { blueprint: "0-simple_web_stack", lab: "t0", url: "http://www.foobar.com", webs: ["server-1"], lb: null },

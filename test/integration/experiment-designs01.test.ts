@@ -18,7 +18,10 @@ function experiment(lab: string, scenario: string, extra: string[] = []): { code
       `${m.failedRequests}/${m.requests} failed, p50/p99 during ${ms(m.p50During)}/${ms(m.p99During)}, ` +
       `writes ${m.acknowledgedWrites} acknowledged, ${m.lostWrites} lost, ${m.indeterminateWrites} indeterminate; ` +
       `recovered ${m.recovered} (writes ${m.writesRecovered})` +
-      `${report.expectations.filter((e) => !e.passed).map((e) => `\n  unmet: ${e.text} (measured ${e.actual})`).join("")}`,
+      `${report.expectations
+        .filter((e) => !e.passed)
+        .map((e) => `\n  unmet: ${e.text} (measured ${e.actual})`)
+        .join("")}`,
   );
   return { code: r.code, report };
 }

@@ -16,7 +16,11 @@ export interface WriteLoop {
 /** Starts POST /api/entries every `everyMs` for `seconds` from the user host (bounded in count and time). */
 export function startWrites(lab: string, url: string, seconds: number, everyMs = 50): WriteLoop {
   const out = `/tmp/writes-${Date.now()}.json`;
-  const child = spawn(process.execPath, [BIN, "exec", "--name", lab, "user", "--", process.execPath, join(ROOT, "dist/failover/bench/write-loop.js"), "--url", url, "--every", String(everyMs), "--seconds", String(seconds), "--out", out], { stdio: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+  const child = spawn(
+    process.execPath,
+    [BIN, "exec", "--name", lab, "user", "--", process.execPath, join(ROOT, "dist/failover/bench/write-loop.js"), "--url", url, "--every", String(everyMs), "--seconds", String(seconds), "--out", out],
+    { stdio: "ignore", env: { ...process.env, NO_COLOR: "1" } },
+  );
   const done = new Promise<{ tag: string; ops: WriteOp[] }>((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code) => {
@@ -30,7 +34,12 @@ export function startWrites(lab: string, url: string, seconds: number, everyMs =
 /** The rows a loop wrote that `host` holds, by id. */
 export function rowsOn(lab: string, host: string, tag: string): Map<number, string> {
   const out = inHost(lab, host, ["mariadb", "-N", "-B", "-e", `SELECT id, message FROM foobar.entries WHERE message LIKE '${tag}-%'`]);
-  return new Map(out.split("\n").filter(Boolean).map((l) => [Number(l.split("\t")[0]), l.split("\t")[1]!] as const));
+  return new Map(
+    out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => [Number(l.split("\t")[0]), l.split("\t")[1]!] as const),
+  );
 }
 
 /** Judges a finished loop against a database host. */
@@ -69,7 +78,8 @@ export function dbStatus(lab: string): DbStatusJson {
 /** Why the lab's database is not yet "`primary` takes writes, every other server streams from it in sync, every proxy sends writes to it" (null: it is). */
 export function notSettled(s: DbStatusJson, primary: string, controller: boolean): string | null {
   if (s.primary !== primary) return `the primary is ${s.primary ?? "none"}${s.writable.length > 1 ? ` (writable: ${s.writable.join(", ")})` : ""}`;
-  if (controller && (s.controller?.phase !== "watching" || s.controller.primary !== primary)) return `the controller is ${s.controller ? `${s.controller.phase}, primary ${s.controller.primary}` : "unreachable"}`;
+  if (controller && (s.controller?.phase !== "watching" || s.controller.primary !== primary))
+    return `the controller is ${s.controller ? `${s.controller.phase}, primary ${s.controller.primary}` : "unreachable"}`;
   const p = s.servers.find((x) => x.host === primary)!;
   const others = s.servers.filter((x) => x.host !== primary);
   for (const r of others) {
@@ -77,7 +87,8 @@ export function notSettled(s: DbStatusJson, primary: string, controller: boolean
     if (r.db.replica.io !== "Yes" || !r.db.replica.sqlRunning) return `${r.host} does not stream (IO ${r.db.replica.io}${r.db.replica.lastIoErrno ? `, error ${r.db.replica.lastIoErrno}` : ""})`;
     if (r.db.gtidCurrentPos !== p.db.gtidBinlogPos) return `${r.host} applied ${r.db.gtidCurrentPos}, ${primary} holds ${p.db.gtidBinlogPos}`;
   }
-  if (s.replication === "semisync" && others.length && (!p.db.semisync.masterStatus || p.db.semisync.masterClients < others.length)) return `${primary}'s semi-sync is ${p.db.semisync.masterStatus ? "ON" : "OFF"} with ${p.db.semisync.masterClients} replica(s) acknowledging`;
+  if (s.replication === "semisync" && others.length && (!p.db.semisync.masterStatus || p.db.semisync.masterClients < others.length))
+    return `${primary}'s semi-sync is ${p.db.semisync.masterStatus ? "ON" : "OFF"} with ${p.db.semisync.masterClients} replica(s) acknowledging`;
   if (p.agent && "selfFenced" in p.agent && p.agent.selfFenced) return `${primary} fenced itself`;
   for (const px of s.proxies) {
     if ("error" in px.servers) return `proxy on ${px.host}: ${px.servers.error}`;

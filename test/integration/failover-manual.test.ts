@@ -8,7 +8,24 @@ const LAB = "foman1";
 const URL = "http://www.foobar.com";
 
 function post(message: string): { code: string; body: string } {
-  const r = cli(["exec", "--name", LAB, "user", "--", "curl", "-s", "-w", "\\n%{http_code}", "--max-time", "8", "-H", "content-type: application/json", "-d", JSON.stringify({ author: "t", message }), `${URL}/api/entries`]);
+  const r = cli([
+    "exec",
+    "--name",
+    LAB,
+    "user",
+    "--",
+    "curl",
+    "-s",
+    "-w",
+    "\\n%{http_code}",
+    "--max-time",
+    "8",
+    "-H",
+    "content-type: application/json",
+    "-d",
+    JSON.stringify({ author: "t", message }),
+    `${URL}/api/entries`,
+  ]);
   const lines = r.stdout.trim().split("\n");
   return { code: lines.pop() ?? "", body: lines.join("\n") };
 }

@@ -62,7 +62,22 @@ describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
     const unfence = await until("db-1 to take writes again by itself", () => failoverEvents(LAB, since).find((e) => e.step === "self-unfence"), 30_000);
     expect(unfence.message).toMatch(/db-1 takes writes again by itself.*none was promoted/);
     const created = await until("a write through the site to succeed", () => {
-      const r = cli(["exec", "--name", LAB, "user", "--", "curl", "-sf", "--max-time", "5", "-H", "content-type: application/json", "-d", '{"author":"t","message":"after the self-unfence"}', "https://www.foobar.com/api/entries"]);
+      const r = cli([
+        "exec",
+        "--name",
+        LAB,
+        "user",
+        "--",
+        "curl",
+        "-sf",
+        "--max-time",
+        "5",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        '{"author":"t","message":"after the self-unfence"}',
+        "https://www.foobar.com/api/entries",
+      ]);
       return r.code === 0 ? (JSON.parse(r.stdout) as { primary: string }) : undefined;
     });
     expect(created.primary).toBe("db-1");

@@ -130,12 +130,33 @@ describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
     const refused = await until("the controller to refuse", () => failoverEvents(LAB, since).find((e) => e.step === "refuse"));
     expect(refused.message).toMatch(/refusing to promote db-2/);
     expect(dbStatus(LAB).controller).toMatchObject({ phase: "refused", primary: "db-1" });
-    const write = cli(["exec", "--name", LAB, "user", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "8", "-H", "content-type: application/json", "-d", '{"author":"t","message":"refused"}', `${URL}/api/entries`]);
+    const write = cli([
+      "exec",
+      "--name",
+      LAB,
+      "user",
+      "--",
+      "curl",
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "--max-time",
+      "8",
+      "-H",
+      "content-type: application/json",
+      "-d",
+      '{"author":"t","message":"refused"}',
+      `${URL}/api/entries`,
+    ]);
     expect(write.stdout).toBe("503");
     const forced = cli(["db", "failover", "--force", "--name", LAB, "--json"], 60_000);
     expect(forced.code, forced.stderr + forced.stdout).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ kind: "failover", to: "db-2", ok: true, forced: true });
-    const created = JSON.parse(inHost(LAB, "user", ["curl", "-sf", "--max-time", "8", "-H", "content-type: application/json", "-d", '{"author":"t","message":"after force"}', `${URL}/api/entries`])) as { primary: string };
+    const created = JSON.parse(
+      inHost(LAB, "user", ["curl", "-sf", "--max-time", "8", "-H", "content-type: application/json", "-d", '{"author":"t","message":"after force"}', `${URL}/api/entries`]),
+    ) as { primary: string };
     expect(created.primary).toBe("db-2");
     // What --force cost: the write db-1 acknowledged while db-2 was not replicating is not on db-2.
     expect(inHost(LAB, "db-2", ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*) FROM foobar.entries WHERE message = 'async write'"]).trim()).toBe("0");

@@ -5,13 +5,16 @@ import { readFileSync } from "node:fs";
 import { cli, inHost, isRoot, useLab, labPath } from "./helpers.js";
 
 const LAB = "fx-f1";
-interface Status { hosts: { name: string; up: boolean; services: { kind: string; healthy: boolean | null; supervisor: string }[] }[] }
+interface Status {
+  hosts: { name: string; up: boolean; services: { kind: string; healthy: boolean | null; supervisor: string }[] }[];
+}
 const status = () => JSON.parse(cli(["status", "--name", LAB, "--json"]).stdout) as Status;
 const faults = () => JSON.parse(cli(["fault", "list", "--name", LAB, "--json"]).stdout) as { kind: string; host?: string }[];
 const fault = (...args: string[]) => cli(["fault", ...args, "--name", LAB]);
 /** Whether a TCP connection from one host to an address opens within a second. */
 const reaches = (from: string, address: string, port: number) => cli(["exec", "--name", LAB, from, "--", "timeout", "1", "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`]).code === 0;
-const addressOf = (host: string) => (JSON.parse(cli(["status", "--name", LAB, "--json"]).stdout) as { hosts: { name: string; addresses: string[] }[] }).hosts.find((h) => h.name === host)!.addresses.at(-1)!;
+const addressOf = (host: string) =>
+  (JSON.parse(cli(["status", "--name", LAB, "--json"]).stdout) as { hosts: { name: string; addresses: string[] }[] }).hosts.find((h) => h.name === host)!.addresses.at(-1)!;
 
 describe.skipIf(!isRoot)("fault injection on a design 1 lab", () => {
   useLab(LAB, "1-distributed_web_infrastructure", { beforeDown: () => cli(["fault", "heal", "--name", LAB]) });
@@ -36,7 +39,11 @@ describe.skipIf(!isRoot)("fault injection on a design 1 lab", () => {
 
   it("stops and starts one service through runit", () => {
     expect(fault("stop", "server-2", "nginx").code).toBe(0);
-    expect(status().hosts.find((h) => h.name === "server-2")!.services.find((s) => s.kind === "nginx")).toMatchObject({ healthy: false });
+    expect(
+      status()
+        .hosts.find((h) => h.name === "server-2")!
+        .services.find((s) => s.kind === "nginx"),
+    ).toMatchObject({ healthy: false });
     expect(reaches("lb-1", addressOf("server-2"), 80)).toBe(false);
     expect(fault("stop", "server-2", "nginx").code).toBe(2);
     expect(fault("start", "server-2", "nginx").code).toBe(0);
@@ -77,7 +84,12 @@ describe.skipIf(!isRoot)("fault injection on a design 1 lab", () => {
     expect(fault("kill", "server-2").code).toBe(0);
     expect(fault("pause", "server-2").code).toBe(2);
     expect(fault("stop", "lb-1").code).toBe(0);
-    expect(status().hosts.filter((h) => !h.up).map((h) => h.name).sort()).toEqual(["lb-1", "server-2"]);
+    expect(
+      status()
+        .hosts.filter((h) => !h.up)
+        .map((h) => h.name)
+        .sort(),
+    ).toEqual(["lb-1", "server-2"]);
     const healed = JSON.parse(cli(["fault", "heal", "--name", LAB, "--json"]).stdout) as { action: string; hosts: string[] }[];
     expect(healed.map((h) => h.hosts[0]).sort()).toEqual(["lb-1", "server-2"]);
     const s = status();
@@ -86,9 +98,14 @@ describe.skipIf(!isRoot)("fault injection on a design 1 lab", () => {
   });
 
   it("records every fault and heal in the lab's event log with its time", () => {
-    const events = readFileSync(labPath(LAB, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; time: number; message: string });
+    const events = readFileSync(labPath(LAB, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { kind: string; time: number; message: string });
     const kinds = events.filter((e) => e.kind === "fault" || e.kind === "heal");
-    expect(kinds.filter((e) => e.kind === "fault").map((e) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(/crashed server-2/), expect.stringMatching(/cut server-1 off/), expect.stringMatching(/paused server-2/)]));
+    expect(kinds.filter((e) => e.kind === "fault").map((e) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/crashed server-2/), expect.stringMatching(/cut server-1 off/), expect.stringMatching(/paused server-2/)]),
+    );
     expect(kinds.filter((e) => e.kind === "heal").length).toBeGreaterThanOrEqual(5);
     expect(kinds.every((e) => e.time > Date.now() - 600_000)).toBe(true);
   });

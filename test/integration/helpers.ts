@@ -63,7 +63,10 @@ export function useLab(lab: string, blueprint: string, opts: { check?: (up: CliR
 
 /** Namespaces, processes and files left by a lab (all empty after a clean teardown). */
 export function leftovers(lab: string): { namespaces: string[]; dir: boolean } {
-  const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n").map((l) => l.split(" ")[0]!).filter((n) => n.startsWith(`stacklab-${lab}.`));
+  const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .map((l) => l.split(" ")[0]!)
+    .filter((n) => n.startsWith(`stacklab-${lab}.`));
   const dir = spawnSync("test", ["-e", labPath(lab)]).status === 0;
   return { namespaces: ns, dir };
 }

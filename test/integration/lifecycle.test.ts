@@ -26,7 +26,6 @@ function start(args: string[]): { child: ChildProcess; output: () => string; don
   return { child, output: () => out, done };
 }
 
-
 function namespaces(lab: string): string[] {
   return spawnSync("ip", ["netns", "list"], { encoding: "utf8" })
     .stdout.split("\n")

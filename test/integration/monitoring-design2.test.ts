@@ -10,7 +10,9 @@ const LAB = "mx2t";
 const model = buildModel(loadBlueprint("2-secured_and_monitored_web_infrastructure"));
 
 describe.skipIf(!isRoot)("monitoring on design 2", () => {
-  useLab(LAB, "2-secured_and_monitored_web_infrastructure", { check: (r) => expect(r.stdout + r.stderr).not.toMatch(/not yet running: (prometheus|alertmanager|node-exporter|nginx-exporter|mysqld-exporter)/) });
+  useLab(LAB, "2-secured_and_monitored_web_infrastructure", {
+    check: (r) => expect(r.stdout + r.stderr).not.toMatch(/not yet running: (prometheus|alertmanager|node-exporter|nginx-exporter|mysqld-exporter)/),
+  });
 
   it("scrapes node, nginx, app and MariaDB exporters on both servers, HAProxy on the load balancer", async () => {
     const expected = expectedTargets(model);

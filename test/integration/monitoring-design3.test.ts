@@ -22,7 +22,7 @@ describe.skipIf(!isRoot)("monitoring on design 3", () => {
   it("scrapes every exporter of every host: each expected job/instance has up == 1", async () => {
     const up = await waitForTargetsUp(LAB, expectedTargets(model));
     expect(up.length).toBe(17);
-    const text = cli(["metrics", "up{job=\"mysqld\"}", "--name", LAB]).stdout;
+    const text = cli(["metrics", 'up{job="mysqld"}', "--name", LAB]).stdout;
     expect(text).toMatch(/^up\s+db-1\s+mysqld\s+1$/m);
   }, 60_000);
 

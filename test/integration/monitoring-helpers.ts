@@ -44,7 +44,10 @@ export async function waitForAlert(lab: string, match: (a: Firing) => boolean, o
     last = status.alerts?.firing ?? [];
     const found = last.find(match);
     if (opts.gone ? !found : found) return found ?? ({} as Firing);
-    if (Date.now() > deadline) throw new Error(`alert ${opts.gone ? "still firing" : "not firing"} after ${timeoutMs / 1000} s; firing: ${JSON.stringify(last.map((a) => [a.name, a.labels.instance]))}${status.alerts?.error ? `; error: ${status.alerts.error}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `alert ${opts.gone ? "still firing" : "not firing"} after ${timeoutMs / 1000} s; firing: ${JSON.stringify(last.map((a) => [a.name, a.labels.instance]))}${status.alerts?.error ? `; error: ${status.alerts.error}` : ""}`,
+      );
     await sleep(1000);
   }
 }

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, isRoot, labUp, leftovers } from "./helpers.js";
 
 const LAB = "tops";
-interface Report { passed: boolean; metrics: { failedRequests: number; lostWrites: number; downtime: number; slowRequests: number } }
+interface Report {
+  passed: boolean;
+  metrics: { failedRequests: number; lostWrites: number; downtime: number; slowRequests: number };
+}
 
 function experiment(name: string, lab = LAB): Report {
   const r = cli(["experiment", name, "--name", lab, "--json"], 120_000);

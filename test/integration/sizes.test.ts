@@ -26,7 +26,6 @@ function size(): SizeStatus {
   return (JSON.parse(r.stdout) as { hosts: { name: string; size?: SizeStatus }[] }).hosts.find((h) => h.name === "server-1")!.size!;
 }
 
-
 describe.skipIf(!isRoot)("server sizes", () => {
   // useLab takes a blueprint name; a design file works the same through `up FILE`.
   useLab(LAB, spec);
@@ -43,7 +42,9 @@ describe.skipIf(!isRoot)("server sizes", () => {
       expect(readFileSync(join(dirs[0]!, "memory.max"), "utf8").trim()).toBe(String(384 * 1024 ** 2));
     }
     // Every process in the host's network namespace is in its cgroup (the launcher joined it before the init).
-    const inHost = spawnSync("ip", ["netns", "pids", `stacklab-${LAB}.server-1`], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean);
+    const inHost = spawnSync("ip", ["netns", "pids", `stacklab-${LAB}.server-1`], { encoding: "utf8" })
+      .stdout.split(/\s+/)
+      .filter(Boolean);
     expect(inHost.length).toBeGreaterThan(5);
     for (const d of dirs) {
       const procs = new Set(readFileSync(join(d, "cgroup.procs"), "utf8").split(/\s+/).filter(Boolean));
@@ -94,7 +95,12 @@ describe.skipIf(!isRoot)("server sizes", () => {
     const svg = join(dir, "latency.svg");
     const r = cli(["saturate", "--name", LAB, "--from", "40", "--factor", "3", "--step", "3s", "--steps", "5", "--svg", svg, "--json"], 180_000);
     expect([0, 1]).toContain(r.code);
-    const report = JSON.parse(r.stdout) as { steps: { offered: number; ok: boolean; hosts: { host: string; cores: number; utilisation: number }[] }[]; sustainable: number | null; bottleneck: { tier: string } | null; stoppedBecause: string };
+    const report = JSON.parse(r.stdout) as {
+      steps: { offered: number; ok: boolean; hosts: { host: string; cores: number; utilisation: number }[] }[];
+      sustainable: number | null;
+      bottleneck: { tier: string } | null;
+      stoppedBecause: string;
+    };
     expect(report.steps.length).toBeGreaterThanOrEqual(1);
     expect(report.steps.length).toBeLessThanOrEqual(5);
     // The search stops at the first step that missed the target: no step follows a failed one.

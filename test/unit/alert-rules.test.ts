@@ -64,7 +64,19 @@ const names = (m: Model) => alertRules(m).map((r) => r.alert);
 
 describe("which alert rules a design gets", () => {
   it("design 3 gets every kind of rule, design 2 all but the floating IP and failover ones", () => {
-    expect(names(bp("3"))).toEqual(["HostDown", "ServiceDown", "BackendDown", "FloatingIpMoved", "FloatingIpDuplicated", "DatabaseDown", "ReplicationBroken", "ReplicationLagging", "FailoverHappened", "HighQps", "HighErrorRate"]);
+    expect(names(bp("3"))).toEqual([
+      "HostDown",
+      "ServiceDown",
+      "BackendDown",
+      "FloatingIpMoved",
+      "FloatingIpDuplicated",
+      "DatabaseDown",
+      "ReplicationBroken",
+      "ReplicationLagging",
+      "FailoverHappened",
+      "HighQps",
+      "HighErrorRate",
+    ]);
     expect(names(bp("2"))).toEqual(["HostDown", "ServiceDown", "BackendDown", "DatabaseDown", "ReplicationBroken", "ReplicationLagging", "HighQps", "HighErrorRate"]);
   });
 
@@ -97,7 +109,13 @@ describe("which alert rules a design gets", () => {
   });
 
   it.skipIf(SKIP)(title("promtool check rules accepts the rules of every blueprint and variant"), () => {
-    const models: [string, Model][] = [...listBlueprints().map((b) => [b.name, bp(b.name)] as [string, Model]), ["direct", design(DIRECT)], ["active-active", design(ACTIVE_ACTIVE)], ["custom", design(CUSTOM)], ["custom-direct", design(CUSTOM_DIRECT)]];
+    const models: [string, Model][] = [
+      ...listBlueprints().map((b) => [b.name, bp(b.name)] as [string, Model]),
+      ["direct", design(DIRECT)],
+      ["active-active", design(ACTIVE_ACTIVE)],
+      ["custom", design(CUSTOM)],
+      ["custom-direct", design(CUSTOM_DIRECT)],
+    ];
     for (const [name, model] of models) {
       if (!model.monitoring.host) continue;
       const r = promtool(["check", "rules", writeRules(name, model)]);
@@ -207,7 +225,13 @@ const DESIGN3_CASES: Case[] = [
     fires: [],
   },
   { title: "the floating IP shows up on lb-2", alert: "FloatingIpMoved", series: [addrInfo("lb-1", "1 1 stale"), addrInfo("lb-2", "_ _ 1 1 1")], at: "6s", fires: [{ labels: addrLabels("lb-2") }] },
-  { title: "the floating IP on its first holder", alert: "FloatingIpMoved", series: [addrInfo("lb-1", "1x5"), { series: 'node_network_address_info{job="node",instance="lb-2",address="198.18.0.21",device="eth0",netmask="24",scope="global"}', values: "1x5" }], at: "6s", fires: [] },
+  {
+    title: "the floating IP on its first holder",
+    alert: "FloatingIpMoved",
+    series: [addrInfo("lb-1", "1x5"), { series: 'node_network_address_info{job="node",instance="lb-2",address="198.18.0.21",device="eth0",netmask="24",scope="global"}', values: "1x5" }],
+    at: "6s",
+    fires: [],
+  },
   {
     title: "both load balancers hold the floating IP",
     alert: "FloatingIpDuplicated",
@@ -216,19 +240,52 @@ const DESIGN3_CASES: Case[] = [
     fires: [{ labels: { address: VIP }, summary: `floating IP ${VIP} is held by 2 hosts` }],
   },
   { title: "a hand-over where both hold it for one scrape", alert: "FloatingIpDuplicated", series: [addrInfo("lb-1", "1 1 1 stale"), addrInfo("lb-2", "_ _ 1 1 1 1")], at: "10s", fires: [] },
-  { title: "MariaDB stops answering its exporter", alert: "DatabaseDown", series: [{ series: 'mysql_up{job="mysqld",instance="db-1"}', values: "1 1 0 0 0 0" }], at: "10s", fires: [{ labels: { job: "mysqld", instance: "db-1" } }] },
+  {
+    title: "MariaDB stops answering its exporter",
+    alert: "DatabaseDown",
+    series: [{ series: 'mysql_up{job="mysqld",instance="db-1"}', values: "1 1 0 0 0 0" }],
+    at: "10s",
+    fires: [{ labels: { job: "mysqld", instance: "db-1" } }],
+  },
   { title: "MariaDB answering", alert: "DatabaseDown", series: [{ series: 'mysql_up{job="mysqld",instance="db-1"}', values: "1x6" }], at: "10s", fires: [] },
-  { title: "the replica's IO thread stops (primary gone)", alert: "ReplicationBroken", series: [slave("slave_io_running", "1 1 0 0 0 0"), slave("slave_sql_running", "1x6")], at: "10s", fires: [{ labels: slaveLabels }] },
-  { title: "the replica's SQL thread stops (an apply error)", alert: "ReplicationBroken", series: [slave("slave_io_running", "1x6"), slave("slave_sql_running", "1 1 0 0 0 0")], at: "10s", fires: [{ labels: slaveLabels }] },
+  {
+    title: "the replica's IO thread stops (primary gone)",
+    alert: "ReplicationBroken",
+    series: [slave("slave_io_running", "1 1 0 0 0 0"), slave("slave_sql_running", "1x6")],
+    at: "10s",
+    fires: [{ labels: slaveLabels }],
+  },
+  {
+    title: "the replica's SQL thread stops (an apply error)",
+    alert: "ReplicationBroken",
+    series: [slave("slave_io_running", "1x6"), slave("slave_sql_running", "1 1 0 0 0 0")],
+    at: "10s",
+    fires: [{ labels: slaveLabels }],
+  },
   { title: "both threads running", alert: "ReplicationBroken", series: [slave("slave_io_running", "1x6"), slave("slave_sql_running", "1x6")], at: "10s", fires: [] },
-  { title: "a replica falling behind", alert: "ReplicationLagging", series: [slave("seconds_behind_master", "0 0 10 12 14 16 18")], at: "10s", fires: [{ labels: slaveLabels, summary: "replica db-2 is 16 s behind" }] },
+  {
+    title: "a replica falling behind",
+    alert: "ReplicationLagging",
+    series: [slave("seconds_behind_master", "0 0 10 12 14 16 18")],
+    at: "10s",
+    fires: [{ labels: slaveLabels, summary: "replica db-2 is 16 s behind" }],
+  },
   { title: "a replica a few seconds behind", alert: "ReplicationLagging", series: [slave("seconds_behind_master", "0 2 4 5 3 1 0")], at: "10s", fires: [] },
-  { title: "the controller records a failover", alert: "FailoverHappened", series: [failover("_ _ _ 6x10")], at: "8s", fires: [{ labels: { job: "node", instance: "mon-1", from: "db-1", to: "db-2" } }] },
+  {
+    title: "the controller records a failover",
+    alert: "FailoverHappened",
+    series: [failover("_ _ _ 6x10")],
+    at: "8s",
+    fires: [{ labels: { job: "node", instance: "mon-1", from: "db-1", to: "db-2" } }],
+  },
   { title: "a failover long ago", alert: "FailoverHappened", series: [failover("6x300")], at: "400s", fires: [] },
   {
     title: "web servers answering 1200 requests/s together",
     alert: "HighQps",
-    series: [{ series: 'nginx_http_requests_total{job="nginx",instance="web-1"}', values: "0+1200x10" }, { series: 'nginx_http_requests_total{job="nginx",instance="web-2"}', values: "0+1200x10" }],
+    series: [
+      { series: 'nginx_http_requests_total{job="nginx",instance="web-1"}', values: "0+1200x10" },
+      { series: 'nginx_http_requests_total{job="nginx",instance="web-2"}', values: "0+1200x10" },
+    ],
     at: "14s",
     fires: [{ labels: {}, summary: "the site serves 1.2k requests/s (limit 500)" }],
   },
@@ -285,8 +342,14 @@ describe.skipIf(SKIP)(title("promtool test rules"), () => {
   it("has a firing and a quiet scenario for every rule of design 3", () => {
     for (const rule of alertRules(bp("3"))) {
       const cases = DESIGN3_CASES.filter((c) => c.alert === rule.alert);
-      expect(cases.some((c) => c.fires.length > 0), `${rule.alert} has no firing scenario`).toBe(true);
-      expect(cases.some((c) => c.fires.length === 0), `${rule.alert} has no quiet scenario`).toBe(true);
+      expect(
+        cases.some((c) => c.fires.length > 0),
+        `${rule.alert} has no firing scenario`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.fires.length === 0),
+        `${rule.alert} has no quiet scenario`,
+      ).toBe(true);
     }
   });
 

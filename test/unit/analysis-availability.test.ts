@@ -49,7 +49,15 @@ describe("availability estimate", () => {
   });
 
   it("falls back to series/parallel beyond 20 hosts", () => {
-    const big = modelOf(tieredSpec({ servers: [{ roles: ["web"], count: 10 }, { roles: ["app"], count: 10 }, { roles: ["db"], count: 2 }] }));
+    const big = modelOf(
+      tieredSpec({
+        servers: [
+          { roles: ["web"], count: 10 },
+          { roles: ["app"], count: 10 },
+          { roles: ["db"], count: 2 },
+        ],
+      }),
+    );
     const est = analyze(big).availability;
     expect(est.method).toBe("series-parallel");
     expect(est.methodNote).toMatch(/approximate/);

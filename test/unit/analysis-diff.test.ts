@@ -18,11 +18,13 @@ describe("diff between two designs", () => {
       { name: "server-1", roles: ["web", "app", "db"] },
       { name: "server-2", roles: ["web", "app", "db"] },
     ]);
-    expect(diff.settings).toEqual(expect.arrayContaining([
-      { key: "tls.mode", before: "terminate", after: "reencrypt" },
-      { key: "database.failover", before: "manual", after: "automatic" },
-      { key: "loadBalancer.ha", before: "single", after: "active-passive" },
-    ]));
+    expect(diff.settings).toEqual(
+      expect.arrayContaining([
+        { key: "tls.mode", before: "terminate", after: "reencrypt" },
+        { key: "database.failover", before: "manual", after: "automatic" },
+        { key: "loadBalancer.ha", before: "single", after: "active-passive" },
+      ]),
+    );
     expect(diff.entryPoints.added).toEqual(["198.18.0.100 (floating: lb-1, lb-2)"]);
     expect(diff.services.added).toEqual(expect.arrayContaining(["lb-2: haproxy", "lb-2: keepalived", "mon-1: failover-controller"]));
     // design 3's failover controller talks to the database agents

@@ -15,7 +15,18 @@ describe("single points of failure on designs between the blueprints", () => {
   });
 
   it("two load balancers but a single database host: that host is the only SPOF, and it stops reads too", () => {
-    const r = analyze(modelOf(tieredSpec({ servers: [{ roles: ["web"], count: 2 }, { roles: ["app"], count: 2 }, { roles: ["db"], count: 1 }], database: { replication: "none" } })));
+    const r = analyze(
+      modelOf(
+        tieredSpec({
+          servers: [
+            { roles: ["web"], count: 2 },
+            { roles: ["app"], count: 2 },
+            { roles: ["db"], count: 1 },
+          ],
+          database: { replication: "none" },
+        }),
+      ),
+    );
     expect(spofs(r)).toEqual(["spof.host.db-1"]);
     expect(find(r, "spof.host.db-1")!.evidence).toContain("db-1 is the only host with role db");
     expect(ids(r)).toContain("maintenance.single-instance.db");
@@ -50,7 +61,14 @@ describe("single points of failure on designs between the blueprints", () => {
   });
 
   it("two web servers each with its own address in DNS and no load balancer: no entry SPOF, the single database is", () => {
-    const r = analyze(modelOf({ servers: [{ roles: ["web", "app"], count: 2 }, { roles: ["db"], count: 1 }] }));
+    const r = analyze(
+      modelOf({
+        servers: [
+          { roles: ["web", "app"], count: 2 },
+          { roles: ["db"], count: 1 },
+        ],
+      }),
+    );
     expect(spofs(r)).toEqual(["spof.host.db-1"]);
     expect(ids(r)).not.toContain("scaling.no-horizontal");
   });
@@ -64,13 +82,31 @@ describe("single points of failure on designs between the blueprints", () => {
 
 describe("collocation, security and monitoring rules", () => {
   it("a custom design with web and app on the same servers: collocation is low severity when the database is apart", () => {
-    const r = analyze(modelOf(tieredSpec({ servers: [{ roles: ["web", "app"], count: 2 }, { roles: ["db"], count: 2 }] })));
+    const r = analyze(
+      modelOf(
+        tieredSpec({
+          servers: [
+            { roles: ["web", "app"], count: 2 },
+            { roles: ["db"], count: 2 },
+          ],
+        }),
+      ),
+    );
     expect(find(r, "scaling.collocated")).toMatchObject({ severity: "low", elements: ["server-1", "server-2"] });
     expect(spofs(r)).toEqual(["spof.write.db-1"]);
   });
 
   it("collocating the database with other roles is medium", () => {
-    const r = analyze(modelOf(tieredSpec({ servers: [{ roles: ["web"], count: 2 }, { roles: ["app", "db"], count: 2 }] })));
+    const r = analyze(
+      modelOf(
+        tieredSpec({
+          servers: [
+            { roles: ["web"], count: 2 },
+            { roles: ["app", "db"], count: 2 },
+          ],
+        }),
+      ),
+    );
     expect(find(r, "scaling.collocated")?.severity).toBe("medium");
   });
 

@@ -28,7 +28,17 @@ describe("runner, custom mode (examples/custom-app)", () => {
     const envFile = join(dir, "app.env");
     writeFileSync(
       envFile,
-      [`PORT=${port}`, "LISTEN_ADDRESS=127.0.0.1", "WORKERS=2", "APP_KIND=custom", 'APP_COMMAND="node server.js"', `APP_DIR=${join(REPO, "examples/custom-app")}`, "APP_HEALTH_PATH=/healthz", "APP_VERSION=1.0.0", ""].join("\n"),
+      [
+        `PORT=${port}`,
+        "LISTEN_ADDRESS=127.0.0.1",
+        "WORKERS=2",
+        "APP_KIND=custom",
+        'APP_COMMAND="node server.js"',
+        `APP_DIR=${join(REPO, "examples/custom-app")}`,
+        "APP_HEALTH_PATH=/healthz",
+        "APP_VERSION=1.0.0",
+        "",
+      ].join("\n"),
     );
     runner = startRunner(build.runner, envFile);
     await runner.waitForLine(/worker-healthy .*port=\d+/, 15_000);

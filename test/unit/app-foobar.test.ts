@@ -47,8 +47,12 @@ class FakeDb implements FoobarDb {
 
   async health(): Promise<EndpointHealth[]> {
     return [
-      this.primaryDown ? { endpoint: "198.18.3.1:3306", role: "primary", ok: false, error: "ECONNREFUSED", latencyMs: 1 } : { endpoint: "198.18.3.1:3306", role: "primary", ok: true, dbHost: "db-1", latencyMs: 1 },
-      this.replicaDown ? { endpoint: "198.18.3.2:3306", role: "replica", ok: false, error: "ECONNREFUSED", latencyMs: 1 } : { endpoint: "198.18.3.2:3306", role: "replica", ok: true, dbHost: "db-2", latencyMs: 1 },
+      this.primaryDown
+        ? { endpoint: "198.18.3.1:3306", role: "primary", ok: false, error: "ECONNREFUSED", latencyMs: 1 }
+        : { endpoint: "198.18.3.1:3306", role: "primary", ok: true, dbHost: "db-1", latencyMs: 1 },
+      this.replicaDown
+        ? { endpoint: "198.18.3.2:3306", role: "replica", ok: false, error: "ECONNREFUSED", latencyMs: 1 }
+        : { endpoint: "198.18.3.2:3306", role: "replica", ok: true, dbHost: "db-2", latencyMs: 1 },
     ];
   }
 

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 
 describe("env file", () => {
   it("reads KEY=VALUE lines with comments, quotes and export, and reports bad lines by number", () => {
-    const { values, problems } = parseEnvFile('# app\nPORT=8000\nexport APP_VERSION="1.2 beta"\nDB_REPLICAS=\nNAME=\'a b\'\nnot a line\n');
+    const { values, problems } = parseEnvFile("# app\nPORT=8000\nexport APP_VERSION=\"1.2 beta\"\nDB_REPLICAS=\nNAME='a b'\nnot a line\n");
     expect(values).toEqual({ PORT: "8000", APP_VERSION: "1.2 beta", DB_REPLICAS: "", NAME: "a b" });
     expect(problems).toEqual([{ line: 6, message: 'expected KEY=VALUE, got "not a line"' }]);
   });
@@ -48,7 +48,15 @@ describe("app config", () => {
   it("reads the contract with its defaults", () => {
     const c = readAppConfig({ DB_PRIMARY: "198.18.3.1:3306", DB_REPLICAS: "198.18.3.2:3306, 198.18.3.3", HOST_NAME: "app-1" });
     expect(c).toMatchObject({ port: 8000, workers: 2, kind: "demo", version: "1.0.0", healthPath: "/healthz", hostName: "app-1" });
-    expect(c.db).toMatchObject({ primary: { host: "198.18.3.1", port: 3306 }, replicas: [{ host: "198.18.3.2", port: 3306 }, { host: "198.18.3.3", port: 3306 }], name: "foobar", user: "foobar_app" });
+    expect(c.db).toMatchObject({
+      primary: { host: "198.18.3.1", port: 3306 },
+      replicas: [
+        { host: "198.18.3.2", port: 3306 },
+        { host: "198.18.3.3", port: 3306 },
+      ],
+      name: "foobar",
+      user: "foobar_app",
+    });
     expect(parseEndpoint("[fd00::1]:3307")).toEqual({ host: "fd00::1", port: 3307 });
   });
 

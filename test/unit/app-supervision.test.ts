@@ -53,18 +53,33 @@ describe("CrashRestarts", () => {
     const restarts = new CrashRestarts(new RestartPolicy(), metrics);
     const slot = { ...newSlot(0, {}), startedAt: Date.now() };
     let started = 0;
-    restarts.crashed(slot, { pid: 10, code: 1, signal: null }, () => started++, () => true);
+    restarts.crashed(
+      slot,
+      { pid: 10, code: 1, signal: null },
+      () => started++,
+      () => true,
+    );
     expect(slot.history.consecutive).toBe(1);
     vi.advanceTimersByTime(99);
     expect(started).toBe(0);
     vi.advanceTimersByTime(1);
     expect(started).toBe(1);
     expect(slot.timer).toBeUndefined();
-    restarts.crashed(slot, { pid: 11, code: null, signal: "SIGKILL" }, () => started++, () => false);
+    restarts.crashed(
+      slot,
+      { pid: 11, code: null, signal: "SIGKILL" },
+      () => started++,
+      () => false,
+    );
     vi.advanceTimersByTime(10_000);
     expect(started).toBe(1);
     const other = newSlot(1, {});
-    restarts.crashed(other, { pid: 12, code: 1, signal: null }, () => started++, () => true);
+    restarts.crashed(
+      other,
+      { pid: 12, code: 1, signal: null },
+      () => started++,
+      () => true,
+    );
     cancelRestarts([other]);
     vi.advanceTimersByTime(10_000);
     expect(started).toBe(1);

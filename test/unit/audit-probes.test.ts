@@ -57,7 +57,9 @@ describe.skipIf(!isRoot || !hasOpenssl)(`TLS probes against a lenient server${!i
     const r = spawnSync("sh", ["-c", cmd], { cwd: dir, encoding: "utf8" });
     if (r.status !== 0) throw new Error(r.stderr);
   };
-  sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 30 -subj /CN=probe-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign");
+  sh(
+    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 30 -subj /CN=probe-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign",
+  );
   writeFileSync(join(dir, "ext"), "subjectAltName=DNS:www.foobar.com\n");
   sh("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout site.key -out site.csr -subj /CN=www.foobar.com");
   sh("openssl x509 -req -in site.csr -CA ca.crt -CAkey ca.key -set_serial 7 -days 30 -out site.crt -extfile ext");

@@ -47,7 +47,10 @@ describe("flows the spec adds in firewall.allow", () => {
   it("refuses a flow from or to a role or host the design does not have, with a suggestion", () => {
     const p = problems(withAllow("    - { from: app, to: cache, port: 6379 }\n    - { from: monitr, to: db, port: 22 }\n"));
     expect(p).toEqual([
-      { path: "firewall.allow[0].to", message: expect.stringMatching(/^"cache" is neither a role of this design nor one of its hosts \(roles: lb, web, app, db, monitor; hosts: lb-1, server-1, server-2, db-1, db-2, mon-1\)$/) },
+      {
+        path: "firewall.allow[0].to",
+        message: expect.stringMatching(/^"cache" is neither a role of this design nor one of its hosts \(roles: lb, web, app, db, monitor; hosts: lb-1, server-1, server-2, db-1, db-2, mon-1\)$/),
+      },
       { path: "firewall.allow[1].from", message: expect.stringMatching(/"monitr" .*did you mean "monitor"\?$/) },
     ]);
     const noMonitor = problems(withAllow("    - { from: monitor, to: db, port: 22 }\n", undefined, "loadBalancer: {}\n"));
@@ -90,14 +93,25 @@ describe("flows the spec adds in firewall.allow", () => {
     const m = buildModel(r.value);
     const flow = m.flows.find((f) => f.id === "ssh-db")!;
     expect(flow).toMatchObject({ from: { role: "monitor", hosts: ["mon-1"] }, to: { role: "db", hosts: ["db-1", "db-2"] }, port: 22, transport: "tcp", network: "private", declared: { index: 0 } });
-    const rules = (host: string) => firewallRules(m, m.hosts.find((h) => h.name === host)!).filter((x) => x.flow === "ssh-db");
+    const rules = (host: string) =>
+      firewallRules(
+        m,
+        m.hosts.find((h) => h.name === host)!,
+      ).filter((x) => x.flow === "ssh-db");
     expect(rules("db-1").map((x) => x.direction)).toEqual(["in"]);
     expect(rules("mon-1").map((x) => x.direction)).toEqual(["out"]);
     expect(rules("server-1")).toEqual([]);
   });
 
   it("is reported by plan: a database opened to visitors is high, another public port medium", () => {
-    const r = loadStackYaml(withAllow('    - { name: mysql-admin, from: user, to: db, port: 3306, acceptRisk: "the DBA, until the VPN exists" }\n    - { from: user, to: web, port: 8080 }\n', "[{ roles: [web, app, db] }]", ""), "stack.yaml");
+    const r = loadStackYaml(
+      withAllow(
+        '    - { name: mysql-admin, from: user, to: db, port: 3306, acceptRisk: "the DBA, until the VPN exists" }\n    - { from: user, to: web, port: 8080 }\n',
+        "[{ roles: [web, app, db] }]",
+        "",
+      ),
+      "stack.yaml",
+    );
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     const findings = analyze(buildModel(r.value)).findings;
     const risk = findings.find((f) => f.id === "security.accepted-risk.mysql-admin")!;

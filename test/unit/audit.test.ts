@@ -61,7 +61,15 @@ describe("what the design allows", () => {
   });
 
   it("lists a host's listeners on each of its addresses, and the ports its flows expect even when nothing listens", () => {
-    const inv: HostInventory = { host: "db-1", listeners: [{ transport: "tcp", address: "*", port: 3306 }, { transport: "tcp", address: "127.0.0.1", port: 9999 }], addresses: [{ address: addr(m, "db-1", "private"), prefix: 24 }], processes: [] };
+    const inv: HostInventory = {
+      host: "db-1",
+      listeners: [
+        { transport: "tcp", address: "*", port: 3306 },
+        { transport: "tcp", address: "127.0.0.1", port: 9999 },
+      ],
+      addresses: [{ address: addr(m, "db-1", "private"), prefix: 24 }],
+      processes: [],
+    };
     const eps = endpointsOf(m, inv);
     expect(eps.find((e) => e.target.port === 3306)).toEqual({ target: { address: addr(m, "db-1", "private"), port: 3306, transport: "tcp" }, listening: true });
     expect(eps.find((e) => e.target.port === 9104)?.listening).toBe(false);
@@ -71,7 +79,17 @@ describe("what the design allows", () => {
 
 describe("judging the reachability matrix", () => {
   const m = bp("3");
-  const cell = (c: Partial<MatrixCell>): MatrixCell => ({ from: "app-1", to: "db-1", address: addr(m, "db-1", "private"), port: 3306, transport: "tcp", listening: true, state: "open", through: true, ...c });
+  const cell = (c: Partial<MatrixCell>): MatrixCell => ({
+    from: "app-1",
+    to: "db-1",
+    address: addr(m, "db-1", "private"),
+    port: 3306,
+    transport: "tcp",
+    listening: true,
+    state: "open",
+    through: true,
+    ...c,
+  });
   it("passes when declared flows get through and the rest is blocked", () => {
     const r = judgeMatrix(m, [cell({ flow: "app-db" }), cell({ from: "web-1", state: "filtered", through: false })]);
     expect(r.status).toBe("pass");
@@ -92,8 +110,24 @@ describe("judging the reachability matrix", () => {
   it("fails VRRP when both load balancers hold the floating IP", () => {
     const floating = m.entryPoints[0]!.address;
     const inv = (host: string, extra: string[]): HostInventory => ({ host, listeners: [], processes: [], addresses: [addr(m, host, "public"), ...extra].map((address) => ({ address, prefix: 24 })) });
-    expect(judgeVrrp(m, new Map([["lb-1", inv("lb-1", [floating])], ["lb-2", inv("lb-2", [])]]))!.status).toBe("pass");
-    expect(judgeVrrp(m, new Map([["lb-1", inv("lb-1", [floating])], ["lb-2", inv("lb-2", [floating])]]))!.status).toBe("fail");
+    expect(
+      judgeVrrp(
+        m,
+        new Map([
+          ["lb-1", inv("lb-1", [floating])],
+          ["lb-2", inv("lb-2", [])],
+        ]),
+      )!.status,
+    ).toBe("pass");
+    expect(
+      judgeVrrp(
+        m,
+        new Map([
+          ["lb-1", inv("lb-1", [floating])],
+          ["lb-2", inv("lb-2", [floating])],
+        ]),
+      )!.status,
+    ).toBe("fail");
     expect(judgeVrrp(bp("2"), new Map())).toBeUndefined();
   });
 });
@@ -226,7 +260,10 @@ describe("TLS", () => {
     const eps = tlsEndpoints(m);
     const by = (flow: string) => eps.filter((e) => e.flow === flow);
     expect(by("user-https")).toEqual([expect.objectContaining({ from: "user", address: m.entryPoints[0]!.address, name: "www.foobar.com", server: "haproxy" })]);
-    expect(by("lb-web").map((e) => [e.from, e.host, e.name])).toEqual([["lb-1", "web-1", "web-1"], ["lb-1", "web-2", "web-2"]]);
+    expect(by("lb-web").map((e) => [e.from, e.host, e.name])).toEqual([
+      ["lb-1", "web-1", "web-1"],
+      ["lb-1", "web-2", "web-2"],
+    ]);
     expect(by("web-app").every((e) => e.name === "app.internal" && e.server === "app")).toBe(true);
     expect(by("app-db").every((e) => e.starttls === "mysql" && e.nameKind === "ip" && e.name === e.address)).toBe(true);
     expect(by("db-replication")).toEqual([]);
@@ -270,7 +307,17 @@ describe("TLS", () => {
   });
 
   it("fails an endpoint that accepts TLS 1.1, a weak suite on HAProxy, and a two-year certificate", () => {
-    const ep: ProbedEndpoint = { flow: "user-https", from: "user", host: "lb-1", address: "198.18.0.100", port: 443, name: "www.foobar.com", nameKind: "dns", server: "haproxy", steps: Object.fromEntries(parseTlsOutput(sample)) };
+    const ep: ProbedEndpoint = {
+      flow: "user-https",
+      from: "user",
+      host: "lb-1",
+      address: "198.18.0.100",
+      port: 443,
+      name: "www.foobar.com",
+      nameKind: "dns",
+      server: "haproxy",
+      steps: Object.fromEntries(parseTlsOutput(sample)),
+    };
     expect(judgeVersions([ep]).status).toBe("fail");
     expect(judgeVersions([ep]).details[0]).toMatch(/accepts TLS 1\.1/);
     expect(judgeCiphers([ep]).status).toBe("fail");
@@ -303,12 +350,17 @@ describe("TLS", () => {
 describe("database grants", () => {
   it("allows each account exactly its job, and fails on more", () => {
     const app = parseGrants(["GRANT USAGE ON *.* TO `foobar_app`@`198.18.1.14` IDENTIFIED BY PASSWORD '*ABC'", "GRANT SELECT, INSERT, UPDATE, DELETE ON `foobar`.* TO `foobar_app`@`198.18.1.14`"]);
-    expect(app).toEqual([{ privileges: ["USAGE"], on: "*.*", grantOption: false }, { privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"], on: "foobar.*", grantOption: false }]);
+    expect(app).toEqual([
+      { privileges: ["USAGE"], on: "*.*", grantOption: false },
+      { privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"], on: "foobar.*", grantOption: false },
+    ]);
     expect(grantProblems("foobar_app", "198.18.1.14", app).problems).toEqual([]);
     const drop = parseGrants(["GRANT SELECT, DROP ON `foobar`.* TO `foobar_app`@`198.18.1.14`"]);
     expect(grantProblems("foobar_app", "198.18.1.14", drop).problems[0]).toMatch(/holds DROP on foobar\.\*/);
     expect(grantProblems("repl", "198.18.1.16", parseGrants(["GRANT REPLICATION SLAVE, SUPER ON *.* TO `repl`@`198.18.1.16`"])).problems[0]).toMatch(/holds SUPER/);
-    expect(grantProblems("monitor", "localhost", parseGrants(["GRANT PROCESS, SLAVE MONITOR ON *.* TO `monitor`@`localhost`", "GRANT SELECT ON `performance_schema`.* TO `monitor`@`localhost`"])).problems).toEqual([]);
+    expect(
+      grantProblems("monitor", "localhost", parseGrants(["GRANT PROCESS, SLAVE MONITOR ON *.* TO `monitor`@`localhost`", "GRANT SELECT ON `performance_schema`.* TO `monitor`@`localhost`"])).problems,
+    ).toEqual([]);
     expect(grantProblems("monitor", "localhost", parseGrants(["GRANT SELECT ON `foobar`.* TO `monitor`@`localhost`"])).problems).toHaveLength(1);
     expect(grantProblems("root", "localhost", parseGrants(["GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION"])).problems).toEqual([]);
     expect(grantProblems("admin", "%", parseGrants(["GRANT ALL PRIVILEGES ON *.* TO `admin`@`%` WITH GRANT OPTION"])).problems).toHaveLength(1);
@@ -367,7 +419,10 @@ describe("secrets and firewalls", () => {
       ],
     });
     const host = bp("3").hosts.find((h) => h.name === "db-1")!;
-    const r = firewallProblems(host, parseNftJson(json), [{ direction: "in", flow: "app-db" }, { direction: "in", flow: "db-replication" }]);
+    const r = firewallProblems(host, parseNftJson(json), [
+      { direction: "in", flow: "app-db" },
+      { direction: "in", flow: "db-replication" },
+    ]);
     expect(r.problems).toEqual(["db-1: the output chain's policy is accept, not drop", "db-1: no input rule for flow db-replication"]);
     expect(r.dropped).toBe(7);
     expect(firewallProblems(host, parseNftJson('{"nftables":[{"metainfo":{}}]}'), []).problems[0]).toMatch(/no table inet stacklab/);

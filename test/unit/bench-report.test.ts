@@ -13,7 +13,25 @@ function lifecycleRow(label: string, hosts: number, up: number[], down: number[]
 }
 
 function failoverRow(id: string, over: Partial<FailoverRow>): FailoverRow {
-  return { id, label: id, scenario: id, load: "50 reads/s", measure: "downtime", downtime: s(300), writeDowntime: s(300), failed: s(10), requests: s(600), lostWrites: s(0), indeterminateWrites: s(0), errors: { timeout: 7, "503": 3 }, passed: [true], failures: [], notes: [], trace: [], ...over };
+  return {
+    id,
+    label: id,
+    scenario: id,
+    load: "50 reads/s",
+    measure: "downtime",
+    downtime: s(300),
+    writeDowntime: s(300),
+    failed: s(10),
+    requests: s(600),
+    lostWrites: s(0),
+    indeterminateWrites: s(0),
+    errors: { timeout: 7, "503": 3 },
+    passed: [true],
+    failures: [],
+    notes: [],
+    trace: [],
+    ...over,
+  };
 }
 
 function results(over: Partial<BenchResults> = {}): BenchResults {
@@ -23,12 +41,22 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
     startedAt: "2026-11-21T23:00:00.000Z",
     finishedAt: "2026-11-21T23:15:00.000Z",
     durationMs: 900_000,
-    machine: { cores: 2, cpuModel: "Xeon", memoryBytes: 24 * 2 ** 30, kernel: "6.1.0", os: "Debian GNU/Linux 12 (bookworm)", versions: { HAProxy: "2.6.12", nginx: "1.22.1", MariaDB: "10.11.19", keepalived: "2.2.7", Node: "20.20.2" } },
+    machine: {
+      cores: 2,
+      cpuModel: "Xeon",
+      memoryBytes: 24 * 2 ** 30,
+      kernel: "6.1.0",
+      os: "Debian GNU/Linux 12 (bookworm)",
+      versions: { HAProxy: "2.6.12", nginx: "1.22.1", MariaDB: "10.11.19", keepalived: "2.2.7", Node: "20.20.2" },
+    },
     noise: { loadStart: 0.2, loadEnd: 0.3, otherLabs: [] },
     lifecycle: {
       runs: 5,
       generatedRuns: 3,
-      designs: [{ ...lifecycleRow("0-simple_web_stack", 3, [1800, 1900, 2100], [600, 700, 650]), failures: ["dns on dns was not ready", "dns on dns was not ready"] }, lifecycleRow("3-scale_up", 11, [2900, 3100, 3400], [900, 1000, 1500])],
+      designs: [
+        { ...lifecycleRow("0-simple_web_stack", 3, [1800, 1900, 2100], [600, 700, 650]), failures: ["dns on dns was not ready", "dns on dns was not ready"] },
+        lifecycleRow("3-scale_up", 11, [2900, 3100, 3400], [900, 1000, 1500]),
+      ],
       generated: [lifecycleRow("generated, 10 hosts", 10, [3000], [900], "generated"), lifecycleRow("generated, 50 hosts", 50, [9000], [3000], "generated")],
       fit: { up: { slope: 150, intercept: 1500, r2: 1, firstSlope: 150, lastSlope: 150, verdict: "close to linear", points: 3 }, down: null },
     },
@@ -36,20 +64,61 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
       load: "wrk -t1 -c20 -d5s --timeout 2s",
       runs: 3,
       targets: [
-        { id: "path-dynamic", label: "dynamic page, whole path", from: "user", url: "https://www.foobar.com/api/entries?limit=5", rps: s(700, 760, 800), p50: s(24), p90: s(60), p99: s(130), maxMs: s(300), requests: 11_000, errors: 330, errorKinds: { "non-2xx/3xx answer": 300, timeout: 30 }, failures: [] },
-        { id: "app-direct", label: "dynamic page, app server alone", from: "app-1", url: "https://127.0.0.1:8000/api/entries?limit=5", rps: null, p50: null, p90: null, p99: null, maxMs: null, requests: 0, errors: 0, errorKinds: {}, failures: ["wrk in app-1 failed (exit 1): connection refused"] },
+        {
+          id: "path-dynamic",
+          label: "dynamic page, whole path",
+          from: "user",
+          url: "https://www.foobar.com/api/entries?limit=5",
+          rps: s(700, 760, 800),
+          p50: s(24),
+          p90: s(60),
+          p99: s(130),
+          maxMs: s(300),
+          requests: 11_000,
+          errors: 330,
+          errorKinds: { "non-2xx/3xx answer": 300, timeout: 30 },
+          failures: [],
+        },
+        {
+          id: "app-direct",
+          label: "dynamic page, app server alone",
+          from: "app-1",
+          url: "https://127.0.0.1:8000/api/entries?limit=5",
+          rps: null,
+          p50: null,
+          p90: null,
+          p99: null,
+          maxMs: null,
+          requests: 0,
+          errors: 0,
+          errorKinds: {},
+          failures: ["wrk in app-1 failed (exit 1): connection refused"],
+        },
       ],
       ratios: [{ label: "dynamic page: whole path / app server alone", value: null }],
     },
     failover: {
       runs: 3,
       load: "50 reads/s",
-      rows: [failoverRow("lb-crash", { anchor: "≈ 3.6 s (keepalived defaults)" }), failoverRow("deploy", { measure: "failed", load: "50 reads/s, timeout 2000 ms" }), failoverRow("db-crash", { measure: "writeDowntime", writeDowntime: s(12_000), lostWrites: null }), failoverRow("reload", { measure: "failed", failed: null, requests: null, failures: ["stacklab reload lb-1 haproxy failed (exit 2)"] })],
+      rows: [
+        failoverRow("lb-crash", { anchor: "≈ 3.6 s (keepalived defaults)" }),
+        failoverRow("deploy", { measure: "failed", load: "50 reads/s, timeout 2000 ms" }),
+        failoverRow("db-crash", { measure: "writeDowntime", writeDowntime: s(12_000), lostWrites: null }),
+        failoverRow("reload", { measure: "failed", failed: null, requests: null, failures: ["stacklab reload lb-1 haproxy failed (exit 2)"] }),
+      ],
       recreated: ["before web-crash, run 1: a page read answered 200, an entry write 503"],
     },
     footprint: {
       design: "3-scale_up",
-      samples: [{ when: "at rest", hosts: [{ host: "lb-1", processes: 9, rssBytes: 60 * 2 ** 20, pssBytes: 16 * 2 ** 20 }], outside: { host: "(outside the hosts)", processes: 13, rssBytes: 2 ** 20, pssBytes: 2 ** 19 }, totalRssBytes: 61 * 2 ** 20, totalPssBytes: 16.5 * 2 ** 20 }],
+      samples: [
+        {
+          when: "at rest",
+          hosts: [{ host: "lb-1", processes: 9, rssBytes: 60 * 2 ** 20, pssBytes: 16 * 2 ** 20 }],
+          outside: { host: "(outside the hosts)", processes: 13, rssBytes: 2 ** 20, pssBytes: 2 ** 19 },
+          totalRssBytes: 61 * 2 ** 20,
+          totalPssBytes: 16.5 * 2 ** 20,
+        },
+      ],
     },
     missing: [],
     ...over,
@@ -58,7 +127,14 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
 
 describe("tables and number formats", () => {
   it("pads columns, right-aligns numbers and escapes pipes", () => {
-    const t = mdTable(["a", "n"], [["x|y", "1"], ["long name", "200"]], ["l", "r"]).split("\n");
+    const t = mdTable(
+      ["a", "n"],
+      [
+        ["x|y", "1"],
+        ["long name", "200"],
+      ],
+      ["l", "r"],
+    ).split("\n");
     expect(t[0]).toBe("| a         |   n |");
     expect(t[1]).toBe("| --------- | --: |");
     expect(t[2]).toBe("| x\\|y      |   1 |");

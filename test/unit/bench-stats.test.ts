@@ -71,7 +71,17 @@ describe("wrk", () => {
     expect(() => parseWrk("unable to connect to www.foobar.com:https Connection refused\n")).toThrow(/no result: unable to connect/);
   });
   it("builds a bounded command line and its hook prints the line the parser reads", () => {
-    expect(wrkArgs({ threads: 1, connections: 20, durationS: 5, timeoutS: 2 }, "https://www.foobar.com/x", "/tmp/s.lua")).toEqual(["wrk", "-t1", "-c20", "-d5s", "--timeout", "2s", "-s", "/tmp/s.lua", "https://www.foobar.com/x"]);
+    expect(wrkArgs({ threads: 1, connections: 20, durationS: 5, timeoutS: 2 }, "https://www.foobar.com/x", "/tmp/s.lua")).toEqual([
+      "wrk",
+      "-t1",
+      "-c20",
+      "-d5s",
+      "--timeout",
+      "2s",
+      "-s",
+      "/tmp/s.lua",
+      "https://www.foobar.com/x",
+    ]);
     expect(WRK_SCRIPT).toContain("STACKLAB-WRK ");
     expect(() => wrkArgs({ threads: 1, connections: 1, durationS: 1, timeoutS: 1 }, "ftp://x/", "/s")).toThrow(/http/);
   });

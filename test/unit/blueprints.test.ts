@@ -4,12 +4,7 @@ import { buildModel } from "../../src/model/index.js";
 
 describe("blueprints", () => {
   it("ships the four seed designs, each valid", () => {
-    expect(listBlueprints().map((b) => b.name)).toEqual([
-      "0-simple_web_stack",
-      "1-distributed_web_infrastructure",
-      "2-secured_and_monitored_web_infrastructure",
-      "3-scale_up",
-    ]);
+    expect(listBlueprints().map((b) => b.name)).toEqual(["0-simple_web_stack", "1-distributed_web_infrastructure", "2-secured_and_monitored_web_infrastructure", "3-scale_up"]);
   });
 
   it("design 0 is one server carrying web, app and db, reached by its own address", () => {

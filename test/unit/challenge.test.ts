@@ -6,7 +6,24 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { analyze } from "../../src/analysis/index.js";
 import { findBlueprint, loadBlueprint } from "../../src/blueprints/index.js";
-import { auditVerdict, checkPassed, resetCurrent, expectationLine, experimentVerdict, findChallenge, listChallenges, nextHint, parseChallenge, planVerdict, PLANTS, progressFile, readProgress, recordVerdict, startChallenge, type Verdict } from "../../src/challenge/index.js";
+import {
+  auditVerdict,
+  checkPassed,
+  resetCurrent,
+  expectationLine,
+  experimentVerdict,
+  findChallenge,
+  listChallenges,
+  nextHint,
+  parseChallenge,
+  planVerdict,
+  PLANTS,
+  progressFile,
+  readProgress,
+  recordVerdict,
+  startChallenge,
+  type Verdict,
+} from "../../src/challenge/index.js";
 import { evaluate, parseExpectation, type Expectation } from "../../src/experiment/expect.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
 import { listScenarios } from "../../src/experiment/scenario-load.js";

@@ -16,7 +16,17 @@ beforeAll(async () => {
   process.env.HOME = home;
   delete process.env.XDG_STATE_HOME;
   const none = async () => ({});
-  dash = await startDashboard({ state: none, series: none, events: none, fault: async () => [], heal: async () => [], secrets: () => ({ mysqlRoot: "r0123456789", app: "a0123456789", replication: "p0123456789", monitor: "m0123456789" }) }, 0);
+  dash = await startDashboard(
+    {
+      state: none,
+      series: none,
+      events: none,
+      fault: async () => [],
+      heal: async () => [],
+      secrets: () => ({ mysqlRoot: "r0123456789", app: "a0123456789", replication: "p0123456789", monitor: "m0123456789" }),
+    },
+    0,
+  );
 });
 afterAll(async () => {
   await dash.close();
@@ -35,10 +45,24 @@ describe("the challenge card", () => {
 
   it("shows the current challenge and its last check", async () => {
     const p: Progress = { current: "survive-lb-crash", challenges: { "survive-lb-crash": { startedAt: "t0", lab: "mine", hintsShown: 1 } } };
-    recordVerdict(p, "survive-lb-crash", { challenge: "survive-lb-crash", lab: "mine", at: "2026-12-02T05:00:00.000Z", passed: false, checks: [{ kind: "experiment", says: "keeps answering", passed: false, lines: [{ passed: false, text: "longest time the site was down: 6.20 s (needed: under 2.00 s)" }], context: [], durationMs: 1 }] });
+    recordVerdict(p, "survive-lb-crash", {
+      challenge: "survive-lb-crash",
+      lab: "mine",
+      at: "2026-12-02T05:00:00.000Z",
+      passed: false,
+      checks: [
+        { kind: "experiment", says: "keeps answering", passed: false, lines: [{ passed: false, text: "longest time the site was down: 6.20 s (needed: under 2.00 s)" }], context: [], durationMs: 1 },
+      ],
+    });
     writeProgress(p);
     const panel = (await get("/api/challenge")).challenge;
-    expect(panel).toMatchObject({ name: "survive-lb-crash", lab: "mine", solved: false, hintsShown: 1, lastCheck: { passed: false, checks: [{ says: "keeps answering", lines: [{ text: expect.stringContaining("6.20 s") }] }] } });
+    expect(panel).toMatchObject({
+      name: "survive-lb-crash",
+      lab: "mine",
+      solved: false,
+      hintsShown: 1,
+      lastCheck: { passed: false, checks: [{ says: "keeps answering", lines: [{ text: expect.stringContaining("6.20 s") }] }] },
+    });
     expect(panel).toEqual(challengePanel());
   });
 });

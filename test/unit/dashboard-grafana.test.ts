@@ -65,7 +65,10 @@ describe.each(["2", "3"])("the Grafana dashboard of design %s", (name) => {
 
 describe("panels that depend on the design", () => {
   it("shows who holds the floating IP on design 3 only, and the writable database on both", () => {
-    const titles = (n: string) => leaves(grafanaDashboard(bp(n)).panels).filter((p) => p.type !== "timeseries").map((p) => p.title);
+    const titles = (n: string) =>
+      leaves(grafanaDashboard(bp(n)).panels)
+        .filter((p) => p.type !== "timeseries")
+        .map((p) => p.title);
     expect(titles("3")).toEqual(["Hosts up", "Floating IP holder", "Database primary", "Firing alerts"]);
     expect(titles("2")).toEqual(["Hosts up", "Database primary", "Firing alerts"]);
     const vip = leaves(grafanaDashboard(bp("3")).panels).find((p) => p.title === "Floating IP holder")!;

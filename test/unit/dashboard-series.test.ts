@@ -32,7 +32,10 @@ function fakeFetch(value: (id: string, instance: string | undefined, t: number) 
 describe("SeriesStore", () => {
   it("reads the whole window first, then only the seconds since with an overlap", async () => {
     const asked: [number, number][] = [];
-    const store = new SeriesStore(PANELS, fakeFetch(() => 1, asked));
+    const store = new SeriesStore(
+      PANELS,
+      fakeFetch(() => 1, asked),
+    );
     await store.refresh(1_000_000_000);
     await store.refresh(1_000_003_000);
     expect(asked).toEqual([
@@ -45,7 +48,10 @@ describe("SeriesStore", () => {
   });
 
   it("aligns every line on the same seconds, in panel order with one line per host, NaN as a gap", async () => {
-    const store = new SeriesStore(PANELS, fakeFetch((id, inst, t) => (id === "site" ? (t % 2 ? NaN : t) : inst === "web-1" ? 1 : 2)));
+    const store = new SeriesStore(
+      PANELS,
+      fakeFetch((id, inst, t) => (id === "site" ? (t % 2 ? NaN : t) : inst === "web-1" ? 1 : 2)),
+    );
     await store.refresh(2_000_000_000);
     const v = store.view(1_999_998);
     expect(v.times).toEqual([1_999_998, 1_999_999, 2_000_000]);
@@ -59,7 +65,10 @@ describe("SeriesStore", () => {
 
   it("replaces recent points read again (a late scrape changes them) and drops a series that vanished there", async () => {
     let version = 1;
-    const store = new SeriesStore(PANELS, fakeFetch((id, inst) => (version === 2 && inst === "web-2" ? NaN : version)));
+    const store = new SeriesStore(
+      PANELS,
+      fakeFetch((id, inst) => (version === 2 && inst === "web-2" ? NaN : version)),
+    );
     await store.refresh(3_000_000_000);
     version = 2;
     await store.refresh(3_000_001_000);

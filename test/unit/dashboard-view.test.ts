@@ -116,7 +116,16 @@ describe("ChangeObserver", () => {
   });
 
   it("logs an alert when it fires and when it clears, not while it stays", () => {
-    const alert: LabAlert = { name: "HostDown", state: "firing", severity: "critical", summary: "host lb-1 is down", description: "", labels: { alertname: "HostDown", instance: "lb-1" }, activeAt: "2026-01-01T00:00:00Z", value: 0 };
+    const alert: LabAlert = {
+      name: "HostDown",
+      state: "firing",
+      severity: "critical",
+      summary: "host lb-1 is down",
+      description: "",
+      labels: { alertname: "HostDown", instance: "lb-1" },
+      activeAt: "2026-01-01T00:00:00Z",
+      value: 0,
+    };
     const o = new ChangeObserver();
     expect(o.observeAlerts([alert], 5).map((e) => [e.time, e.message])).toEqual([[Date.parse(alert.activeAt), "HostDown firing: host lb-1 is down"]]);
     expect(o.observeAlerts([alert], 6)).toEqual([]);
@@ -125,7 +134,15 @@ describe("ChangeObserver", () => {
   });
 
   it("merges recorded and seen events newest first, and lists firing alerts before pending ones", () => {
-    const merged = mergeEvents([{ time: 1, kind: "fault", message: "a" }, { time: 3, kind: "heal", message: "c" }], [{ time: 2, kind: "alert", message: "b" }], 0, 2);
+    const merged = mergeEvents(
+      [
+        { time: 1, kind: "fault", message: "a" },
+        { time: 3, kind: "heal", message: "c" },
+      ],
+      [{ time: 2, kind: "alert", message: "b" }],
+      0,
+      2,
+    );
     expect(merged.map((e) => e.message)).toEqual(["c", "b"]);
     const base = { severity: "", summary: "", description: "", labels: {}, value: 0 };
     const views = alertViews([
@@ -159,12 +176,15 @@ describe("topology", () => {
 
 describe("probe script", () => {
   it("runs every probe under sh, quoting arguments, and reports each exit code", () => {
-    const script = probeScript([
-      { kind: "ok", argv: ["true"] },
-      { kind: "quoted", argv: ["sh", "-c", "test \"$0\" = \"it's here\"", "it's here"] },
-      { kind: "failing", argv: ["sh", "-c", "exit 3"] },
-      { kind: "slow", argv: ["sleep", "5"] },
-    ], 1);
+    const script = probeScript(
+      [
+        { kind: "ok", argv: ["true"] },
+        { kind: "quoted", argv: ["sh", "-c", 'test "$0" = "it\'s here"', "it's here"] },
+        { kind: "failing", argv: ["sh", "-c", "exit 3"] },
+        { kind: "slow", argv: ["sleep", "5"] },
+      ],
+      1,
+    );
     const r = spawnSync("sh", ["-c", script], { encoding: "utf8", timeout: 10_000 });
     expect(Object.fromEntries(parseProbeOutput(r.stdout))).toEqual({ ok: 0, quoted: 0, failing: 3, slow: 124 });
   });

@@ -16,7 +16,10 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** Checks that every tag closes in order: a small well-formedness test on top of resvg's strict XML parser. */
 function assertBalancedTags(xml: string): void {
   const stack: string[] = [];
-  const body = xml.replace(/<!--[\s\S]*?-->/g, "").replace(/<\?[\s\S]*?\?>/g, "").replace(/<!DOCTYPE[^>]*>/g, "");
+  const body = xml
+    .replace(/<!--[\s\S]*?-->/g, "")
+    .replace(/<\?[\s\S]*?\?>/g, "")
+    .replace(/<!DOCTYPE[^>]*>/g, "");
   for (const m of body.matchAll(/<(\/?)([A-Za-z][\w:.-]*)[^>]*?(\/?)>/g)) {
     const [, close, name, selfClose] = m;
     if (selfClose) continue;

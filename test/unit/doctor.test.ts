@@ -4,7 +4,10 @@ import { REQUIREMENTS } from "../../src/runtime/doctor.js";
 
 describe("machine requirements", () => {
   it("CI installs every Debian package `stacklab setup` would install", () => {
-    const ci = readFileSync(new URL("../../.ci/debian-packages.txt", import.meta.url), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const ci = readFileSync(new URL("../../.ci/debian-packages.txt", import.meta.url), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
     for (const r of REQUIREMENTS) expect(ci, `${r.pkg} (for ${r.binary})`).toContain(r.pkg);
   });
 });

@@ -74,7 +74,18 @@ describe("latency", () => {
 });
 
 describe("writes (Jepsen's rule)", () => {
-  const write = (n: number, extra: Partial<Operation>): Operation => ({ op: "write", path: "/api/entries", start: T0 + n * 100, end: T0 + n * 100 + 20, status: 201, ok: true, id: n, key: `run-${n}`, sent: true, ...extra });
+  const write = (n: number, extra: Partial<Operation>): Operation => ({
+    op: "write",
+    path: "/api/entries",
+    start: T0 + n * 100,
+    end: T0 + n * 100 + 20,
+    status: 201,
+    ok: true,
+    id: n,
+    key: `run-${n}`,
+    sent: true,
+    ...extra,
+  });
 
   it("catches a planted lost write and lists it", () => {
     const ops = [1, 2, 3, 4].map((n) => write(n, {}));
@@ -96,7 +107,14 @@ describe("writes (Jepsen's rule)", () => {
 
   it("counts a write whose answer never came as indeterminate, never as lost, and notes whether it committed", () => {
     const ops = [write(1, {}), write(2, { ok: false, status: null, id: undefined, error: "timeout", sent: true }), write(3, { ok: false, status: 502, id: undefined, error: "502" })];
-    const w = checkWrites(ops, new Map([["run-1", 1], ["run-2", 2]]), "db-1");
+    const w = checkWrites(
+      ops,
+      new Map([
+        ["run-1", 1],
+        ["run-2", 2],
+      ]),
+      "db-1",
+    );
     expect(w).toMatchObject({ acknowledged: 1, lost: 0, indeterminate: 2, indeterminateCommitted: 1, failed: 0 });
   });
 

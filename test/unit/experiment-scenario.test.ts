@@ -47,7 +47,20 @@ describe("built-in scenarios", () => {
 });
 
 describe("scenario validation", () => {
-  const bad = ["description: broken", "duration: 5", "steps:", "  - at: 3s", "    kill: lb-1", "    pause: web", "  - at: 1s", "    explode: db", "expect:", "  - check: [downtime < 1, lostWrites == 0.5, speed > 2]", "    when: { loadBalancer: double }", ""].join("\n");
+  const bad = [
+    "description: broken",
+    "duration: 5",
+    "steps:",
+    "  - at: 3s",
+    "    kill: lb-1",
+    "    pause: web",
+    "  - at: 1s",
+    "    explode: db",
+    "expect:",
+    "  - check: [downtime < 1, lostWrites == 0.5, speed > 2]",
+    "    when: { loadBalancer: double }",
+    "",
+  ].join("\n");
 
   it("reports every problem at once, each with its line", () => {
     let err: unknown;

@@ -15,26 +15,13 @@ const hopText = (hops: Hop[]) => hops.map((h) => h.what).join("\n");
 
 describe.each(designs)("explain %s", (_name, model, e) => {
   it("has every section, none empty", () => {
-    expect(e.sections.map((s) => s.id)).toEqual([
-      "overview",
-      "basics",
-      "components",
-      "dns",
-      "load-balancing",
-      "redundancy",
-      "database",
-      "elements",
-      "firewall",
-      "https",
-      "monitoring",
-    ]);
+    expect(e.sections.map((s) => s.id)).toEqual(["overview", "basics", "components", "dns", "load-balancing", "redundancy", "database", "elements", "firewall", "https", "monitoring"]);
     for (const s of e.sections) expect(s.blocks.length, s.id).toBeGreaterThan(0);
   });
 
   it("answers the course's basic questions", () => {
     const basics = sectionText(e, "basics");
-    for (const q of ["What a server is", "What the domain name is for", "Web server, application server and database", "How the server talks to the user's computer"])
-      expect(basics).toContain(q);
+    for (const q of ["What a server is", "What the domain name is for", "Web server, application server and database", "How the server talks to the user's computer"]) expect(basics).toContain(q);
     expect(basics).toMatch(/static content/);
     expect(basics).toMatch(/dynamic content/);
     expect(basics).toContain("TCP/IP");
@@ -52,7 +39,11 @@ describe.each(designs)("explain %s", (_name, model, e) => {
   it("explains every element: each host, and each service on it", () => {
     const elements = e.sections.find((s) => s.id === "elements")!;
     const headings = elements.blocks.filter((b) => b.kind === "subheading").map((b) => (b.kind === "subheading" ? b.text : ""));
-    for (const h of model.hosts) expect(headings.some((t) => t.includes(h.name)), h.name).toBe(true);
+    for (const h of model.hosts)
+      expect(
+        headings.some((t) => t.includes(h.name)),
+        h.name,
+      ).toBe(true);
     const text = sectionText(e, "elements");
     const labels: Record<string, string> = {
       haproxy: "HAProxy on",
@@ -207,9 +198,7 @@ describe("explain follows the model, not the blueprints", () => {
   });
 
   it("names the algorithm actually configured", () => {
-    const source = explain(
-      inlineModel({ loadBalancer: { algorithm: "source" }, servers: [{ roles: ["web", "app"], count: 2 }, { roles: ["db"] }] }),
-    );
+    const source = explain(inlineModel({ loadBalancer: { algorithm: "source" }, servers: [{ roles: ["web", "app"], count: 2 }, { roles: ["db"] }] }));
     expect(sectionText(source, "load-balancing")).toContain("Source hashing (source) computes a hash of the visitor's IP address");
     expect(sectionText(source, "load-balancing")).toContain("198.18.0.10");
     expect(hopText(source.journey.hops)).toContain("with source hashing, the hash of the visitor's address 198.18.0.10 picks the server");

@@ -123,7 +123,12 @@ describe("the controller's fence of a primary with commits waiting for a replica
       close: () => undefined,
     } as unknown as LocalDb;
     const cfg = { host: "db-1", stateFile: join(tmpdir(), `stacklab-agent-test-${process.pid}-none.json`), dbHosts: { "db-1": ADDR["db-1"], "db-2": ADDR["db-2"] } } as unknown as AgentConfig;
-    const agent = new Agent(cfg, (m) => events.push(m), () => undefined, { db: fake });
+    const agent = new Agent(
+      cfg,
+      (m) => events.push(m),
+      () => undefined,
+      { db: fake },
+    );
     return { agent, calls, events };
   }
 

@@ -111,7 +111,9 @@ describe("decide", () => {
   });
 
   it("gives writes back to a restarted primary that holds everything the replica holds", () => {
-    const d = decide(input({ "db-1": track(status("db-1", obs({ readOnly: true, gtidBinlogPos: "0-1-100" }))), "db-2": track(status("db-2", obs({ replicaOf: "db-1", ioPos: "0-1-99", gtidCurrentPos: "0-1-99" }))) }));
+    const d = decide(
+      input({ "db-1": track(status("db-1", obs({ readOnly: true, gtidBinlogPos: "0-1-100" }))), "db-2": track(status("db-2", obs({ replicaOf: "db-1", ioPos: "0-1-99", gtidCurrentPos: "0-1-99" }))) }),
+    );
     expect(d).toMatchObject({ action: "unfence", host: "db-1" });
   });
 

@@ -27,7 +27,18 @@ export function obs(o: Partial<DbObservation> & { replicaOf?: string; io?: Repli
 
 /** An agent status around an observation. */
 export function status(host: string, db: DbObservation, probe: PrimaryProbe | null = null): AgentStatus {
-  return { host, now: NOW, startedAt: NOW - 60_000, db, dbLastOkAt: db.up ? db.at : NOW - 5000, probe, selfFenced: null, answers: { write: "up", replica: "down" }, checkers: {}, controllerSeenAt: NOW };
+  return {
+    host,
+    now: NOW,
+    startedAt: NOW - 60_000,
+    db,
+    dbLastOkAt: db.up ? db.at : NOW - 5000,
+    probe,
+    selfFenced: null,
+    answers: { write: "up", replica: "down" },
+    checkers: {},
+    controllerSeenAt: NOW,
+  };
 }
 
 /** A track whose agent answered `agoMs` ago (null: never). */

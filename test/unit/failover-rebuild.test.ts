@@ -31,7 +31,13 @@ describe("the transactions only a diverged server held", () => {
     expect(divergedStart("", "0-2-70", 1)).toBeNull();
   });
   it("are named by the GTIDs mariadb-binlog prints, not by its GTID list events", () => {
-    const out = ["# at 4", "#241202  5:00:00 server id 1  end_log_pos 256 CRC32 0x0  Gtid list [0-1-59]", "#241202  5:00:01 server id 1  end_log_pos 300 CRC32 0x1 \tGTID 0-1-60 trans", "### INSERT INTO `foobar`.`entries`", "#241202  5:00:02 server id 1  end_log_pos 400 CRC32 0x2 \tGTID 0-1-61 trans"].join("\n");
+    const out = [
+      "# at 4",
+      "#241202  5:00:00 server id 1  end_log_pos 256 CRC32 0x0  Gtid list [0-1-59]",
+      "#241202  5:00:01 server id 1  end_log_pos 300 CRC32 0x1 \tGTID 0-1-60 trans",
+      "### INSERT INTO `foobar`.`entries`",
+      "#241202  5:00:02 server id 1  end_log_pos 400 CRC32 0x2 \tGTID 0-1-61 trans",
+    ].join("\n");
     expect(binlogGtids(out)).toEqual(["0-1-60", "0-1-61"]);
     expect(() => parseBinlogState("0-1")).toThrow(/not a GTID/);
   });

@@ -17,7 +17,13 @@ const file = (m: ReturnType<typeof model>, host: string, path: string) => render
 const kinds = (m: ReturnType<typeof model>, host: string) => m.services.filter((s) => s.host === host).map((s) => s.kind);
 const haproxyInstalled = spawnSync("haproxy", ["-v"]).status === 0;
 /** The JSON of a config file under its comment header. */
-const json = <T>(text: string) => JSON.parse(text.split("\n").filter((l) => !l.startsWith("#")).join("\n")) as T;
+const json = <T>(text: string) =>
+  JSON.parse(
+    text
+      .split("\n")
+      .filter((l) => !l.startsWith("#"))
+      .join("\n"),
+  ) as T;
 
 describe("design 3 (automatic failover)", () => {
   const m = model("3-scale_up");

@@ -16,7 +16,19 @@ let home: string;
 const saved = process.env.STACKLAB_HOME;
 
 function goodState(name: string): LabState {
-  return { version: STATE_VERSION, name, slot: 3, createdAt: "2026-01-01T00:00:00.000Z", status: "running", spec: loadBlueprint("1"), source: "blueprint 1", switchNetns: `stacklab-${name}._switch`, hosts: [], extra: [], published: {} };
+  return {
+    version: STATE_VERSION,
+    name,
+    slot: 3,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    status: "running",
+    spec: loadBlueprint("1"),
+    source: "blueprint 1",
+    switchNetns: `stacklab-${name}._switch`,
+    hosts: [],
+    extra: [],
+    published: {},
+  };
 }
 
 function writeLab(name: string, text: string): void {
@@ -84,7 +96,9 @@ describe("openLab", () => {
     expect(usage(() => openLab("old"))).toMatch(/its state file .* is not a lab record; take it down with `stacklab down --name old`/);
     const { published: _published, ...noPublished } = goodState("old");
     writeLab("old", JSON.stringify(noPublished));
-    expect(usage(() => openLab("old"))).toMatch(/its "published" is missing or not a object, so it was written by another stacklab version or damaged; run `stacklab down --name old` or `stacklab clean`$/);
+    expect(usage(() => openLab("old"))).toMatch(
+      /its "published" is missing or not a object, so it was written by another stacklab version or damaged; run `stacklab down --name old` or `stacklab clean`$/,
+    );
     writeLab("old", JSON.stringify({ ...goodState("old"), version: undefined }));
     expect(usage(() => openLab("old"))).toMatch(/recorded by an older stacklab \(state version 1, this one reads \d+\); take it down with `stacklab down --name old`/);
     writeLab("old", JSON.stringify({ ...goodState("old"), spec: { servers: "many" } }));
@@ -101,7 +115,11 @@ describe("openLab", () => {
 describe("a command on a lab it cannot open", () => {
   it("exits 2 with the message and no stack trace, and leaves the state file alone", async () => {
     const before = readFileSync(join(home, "labs", "broken", "state.json"), "utf8");
-    for (const args of [["status", "--name", "broken"], ["fault", "list", "--name", "broken"], ["status", "--name", "nope"]]) {
+    for (const args of [
+      ["status", "--name", "broken"],
+      ["fault", "list", "--name", "broken"],
+      ["status", "--name", "nope"],
+    ]) {
       const r = await stacklab(args);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/is corrupt|no lab named "nope"/);

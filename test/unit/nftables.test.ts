@@ -48,7 +48,10 @@ const addr = (m: Model, name: string, network: "public" | "private") => host(m, 
 /** The accept rule line of a flow in a chain of a rendered ruleset. */
 function ruleOf(text: string, chain: "input" | "output", flow: string): string | undefined {
   const body = text.split(`chain ${chain} {`)[1]!.split("\n    }")[0]!;
-  return body.split("\n").find((l) => l.includes(`comment "flow ${flow}"`))?.trim();
+  return body
+    .split("\n")
+    .find((l) => l.includes(`comment "flow ${flow}"`))
+    ?.trim();
 }
 
 const work = mkdtempSync(join(tmpdir(), "stacklab-nft-"));
@@ -72,7 +75,11 @@ describe("which hosts get a firewall", () => {
         expect(has, `${name} ${h}`).toBe(host(model, h).firewall);
       }
     }
-    expect(Object.values(renderAll(bp("1"), PLACEHOLDER_SECRETS)).flat().some((f) => f.path === "/etc/nftables.conf")).toBe(false);
+    expect(
+      Object.values(renderAll(bp("1"), PLACEHOLDER_SECRETS))
+        .flat()
+        .some((f) => f.path === "/etc/nftables.conf"),
+    ).toBe(false);
     expect(renderHost(bp("2"), "server-1", PLACEHOLDER_SECRETS).some((f) => f.path === "/etc/nftables.conf")).toBe(true);
   });
 });
@@ -161,10 +168,22 @@ describe("the ruleset of a host", () => {
 
   it("follows the model's flows: a flow added to the model gets its rules, with no change to the renderer", () => {
     const m = bp("3");
-    const extra: Flow = { id: "app-cache", from: { role: "app", hosts: ["app-1", "app-2"] }, to: { role: "db", hosts: ["db-1"] }, port: 6379, transport: "tcp", protocol: "tcp", encrypted: false, purpose: "a cache", network: "private" };
+    const extra: Flow = {
+      id: "app-cache",
+      from: { role: "app", hosts: ["app-1", "app-2"] },
+      to: { role: "db", hosts: ["db-1"] },
+      port: 6379,
+      transport: "tcp",
+      protocol: "tcp",
+      encrypted: false,
+      purpose: "a cache",
+      network: "private",
+    };
     const withExtra: Model = { ...m, flows: [...m.flows, extra] };
     expect(ruleOf(nft(m, "db-1"), "input", "app-cache")).toBeUndefined();
-    expect(ruleOf(nft(withExtra, "db-1"), "input", "app-cache")).toBe(`ip saddr { ${addr(m, "app-1", "private")}, ${addr(m, "app-2", "private")} } ip daddr ${addr(m, "db-1", "private")} tcp dport 6379 accept comment "flow app-cache"`);
+    expect(ruleOf(nft(withExtra, "db-1"), "input", "app-cache")).toBe(
+      `ip saddr { ${addr(m, "app-1", "private")}, ${addr(m, "app-2", "private")} } ip daddr ${addr(m, "db-1", "private")} tcp dport 6379 accept comment "flow app-cache"`,
+    );
     expect(ruleOf(nft(withExtra, "app-2"), "output", "app-cache")).toBe(`ip daddr ${addr(m, "db-1", "private")} tcp dport 6379 accept comment "flow app-cache"`);
     expect(flowDestinations(withExtra, extra, "db-1")).toEqual([addr(m, "db-1", "private")]);
   });

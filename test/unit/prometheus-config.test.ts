@@ -60,7 +60,9 @@ describe("what Prometheus scrapes", () => {
     for (const model of [bp("2"), bp("3")]) {
       const flows = model.flows.filter((f) => f.protocol === "prometheus");
       const fromFlows = flows.flatMap((f) => f.to.hosts.map((h) => `${f.id}:${h}:${f.port}`)).sort();
-      const fromJobs = scrapeJobs(model).flatMap((j) => j.targets.map((t) => `${j.flow}:${t.instance}:${t.address.split(":")[1]}`)).sort();
+      const fromJobs = scrapeJobs(model)
+        .flatMap((j) => j.targets.map((t) => `${j.flow}:${t.instance}:${t.address.split(":")[1]}`))
+        .sort();
       expect(fromJobs).toEqual(fromFlows);
     }
   });
@@ -91,7 +93,10 @@ describe("what Prometheus scrapes", () => {
 describe("monitoring files per host", () => {
   it("puts Prometheus, its rules and Alertmanager on the monitoring host, exporter credentials on db hosts", () => {
     const m = bp("3");
-    const monitoringPaths = (host: string) => renderHost(m, host, PLACEHOLDER_SECRETS).map((f) => f.path).filter((p) => p.startsWith("/etc/prometheus"));
+    const monitoringPaths = (host: string) =>
+      renderHost(m, host, PLACEHOLDER_SECRETS)
+        .map((f) => f.path)
+        .filter((p) => p.startsWith("/etc/prometheus"));
     expect(monitoringPaths("mon-1")).toEqual([MONITORING_FILES.alertmanager, MONITORING_FILES.prometheus, MONITORING_FILES.rules]);
     expect(monitoringPaths("db-1")).toEqual([MONITORING_FILES.mysqldExporter]);
     expect(monitoringPaths("web-1")).toEqual([]);

@@ -58,7 +58,14 @@ describe("the API call", () => {
 
 describe("typed results", () => {
   it("parses vectors, with NaN and infinities as numbers", () => {
-    const r = toResult({ resultType: "vector", result: [{ metric: { job: "node" }, value: [1700000000.5, "1"] }, { metric: {}, value: [1700000000.5, "NaN"] }, { metric: {}, value: [1, "+Inf"] }] });
+    const r = toResult({
+      resultType: "vector",
+      result: [
+        { metric: { job: "node" }, value: [1700000000.5, "1"] },
+        { metric: {}, value: [1700000000.5, "NaN"] },
+        { metric: {}, value: [1, "+Inf"] },
+      ],
+    });
     expect(r.type).toBe("vector");
     if (r.type !== "vector") return;
     expect(r.samples[0]).toEqual({ metric: { job: "node" }, time: 1700000000.5, value: 1 });
@@ -68,9 +75,28 @@ describe("typed results", () => {
   });
 
   it("gives range queries as series of points and sends start, end and step", async () => {
-    ok({ resultType: "matrix", result: [{ metric: { instance: "web-1" }, values: [[10, "1"], [12, "3.5"]] }] });
+    ok({
+      resultType: "matrix",
+      result: [
+        {
+          metric: { instance: "web-1" },
+          values: [
+            [10, "1"],
+            [12, "3.5"],
+          ],
+        },
+      ],
+    });
     const series = await promRange(handle, "rate(x[10s])", { start: new Date(10_000), end: new Date(12_000), stepS: 2 });
-    expect(series).toEqual([{ metric: { instance: "web-1" }, points: [{ time: 10, value: 1 }, { time: 12, value: 3.5 }] }]);
+    expect(series).toEqual([
+      {
+        metric: { instance: "web-1" },
+        points: [
+          { time: 10, value: 1 },
+          { time: 12, value: 3.5 },
+        ],
+      },
+    ]);
     expect(calls[0]!.argv).toEqual(expect.arrayContaining(["start=10", "end=12", "step=2"]));
   });
 
@@ -82,13 +108,23 @@ describe("typed results", () => {
   it("keeps pending and firing alerts apart, oldest first", async () => {
     ok({
       alerts: [
-        { labels: { alertname: "HostDown", instance: "web-1", severity: "critical" }, annotations: { summary: "host web-1 is down", description: "d" }, state: "firing", activeAt: "2026-01-01T00:00:05Z", value: "0e+00" },
+        {
+          labels: { alertname: "HostDown", instance: "web-1", severity: "critical" },
+          annotations: { summary: "host web-1 is down", description: "d" },
+          state: "firing",
+          activeAt: "2026-01-01T00:00:05Z",
+          value: "0e+00",
+        },
         { labels: { alertname: "HighQps", severity: "warning" }, annotations: { summary: "busy" }, state: "pending", activeAt: "2026-01-01T00:00:09Z", value: "612" },
         { labels: { alertname: "BackendDown", server: "web-1", severity: "critical" }, annotations: { summary: "lb-1 took web-1 out" }, state: "firing", activeAt: "2026-01-01T00:00:01Z", value: "1" },
       ],
     });
     const all = await activeAlerts(handle);
-    expect(all.map((a) => [a.name, a.state])).toEqual([["BackendDown", "firing"], ["HostDown", "firing"], ["HighQps", "pending"]]);
+    expect(all.map((a) => [a.name, a.state])).toEqual([
+      ["BackendDown", "firing"],
+      ["HostDown", "firing"],
+      ["HighQps", "pending"],
+    ]);
     expect(all[2]).toMatchObject({ severity: "warning", summary: "busy", description: "", value: 612 });
     ok({ alerts: [] });
     expect(await firingAlerts(handle)).toEqual([]);
@@ -130,7 +166,9 @@ describe("text", () => {
       "    HostDown              critical host web-1 is down since 10:11:12",
     ]);
     expect(alertsText({ source: "Prometheus on mon-1", firing: [], pending: [] })).toEqual(["alerts (Prometheus on mon-1): none firing"]);
-    expect(alertsText({ source: "Prometheus on mon-1", firing: [], pending: [], error: "the monitoring host mon-1 of lab t is down" })[0]).toBe("alerts (Prometheus on mon-1): cannot be read: the monitoring host mon-1 of lab t is down");
+    expect(alertsText({ source: "Prometheus on mon-1", firing: [], pending: [], error: "the monitoring host mon-1 of lab t is down" })[0]).toBe(
+      "alerts (Prometheus on mon-1): cannot be read: the monitoring host mon-1 of lab t is down",
+    );
   });
 });
 

@@ -110,9 +110,29 @@ beforeAll(() => {
   const dir = join(sslDir(), "stacklab");
   mkdirSync(dir, { recursive: true });
   if (has("openssl")) {
-    const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-      "-subj", "/CN=foobar.com", "-addext", "subjectAltName=DNS:foobar.com,DNS:www.foobar.com,DNS:app.internal",
-      "-keyout", join(dir, "site.key"), "-out", join(dir, "site.crt")], { encoding: "utf8" });
+    const r = spawnSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=foobar.com",
+        "-addext",
+        "subjectAltName=DNS:foobar.com,DNS:www.foobar.com,DNS:app.internal",
+        "-keyout",
+        join(dir, "site.key"),
+        "-out",
+        join(dir, "site.crt"),
+      ],
+      { encoding: "utf8" },
+    );
     if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
     const crt = readFileSync(join(dir, "site.crt"), "utf8");
     const key = readFileSync(join(dir, "site.key"), "utf8");
@@ -133,7 +153,12 @@ const withRole = (model: Model, role: Host["roles"][number]) => model.hosts.filt
 /** Checks a (possibly edited) haproxy.cfg of a host at /etc/haproxy/haproxy.cfg. */
 function haproxyCheck(design: string, host: string): ReturnType<typeof run> {
   const etc = join(hostRoot(design, host), "etc");
-  return run(["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"], { mounts: [[join(etc, "haproxy"), "/etc/haproxy"], [sslDir(), "/etc/ssl"]] });
+  return run(["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"], {
+    mounts: [
+      [join(etc, "haproxy"), "/etc/haproxy"],
+      [sslDir(), "/etc/ssl"],
+    ],
+  });
 }
 
 function nginxCheck(design: string, host: Host): ReturnType<typeof run> {
@@ -145,7 +170,12 @@ function nginxCheck(design: string, host: Host): ReturnType<typeof run> {
   return run(["nginx", "-t"], {
     net: true,
     addresses: host.interfaces.map((i) => i.address),
-    mounts: [[join(root, "etc", "nginx"), "/etc/nginx"], [sslDir(), "/etc/ssl"], [varLib, "/var/lib/nginx"], [varLog, "/var/log/nginx"]],
+    mounts: [
+      [join(root, "etc", "nginx"), "/etc/nginx"],
+      [sslDir(), "/etc/ssl"],
+      [varLib, "/var/lib/nginx"],
+      [varLog, "/var/log/nginx"],
+    ],
   });
 }
 
@@ -170,29 +200,32 @@ describe.each(designs)("checkers on %s", (name, model) => {
   const dbs = withRole(model, "db");
   const pair = model.loadBalancer !== null && model.loadBalancer.ha !== "single";
 
-  if (lbs.length) it.skipIf(missing(["haproxy", "unshare"], true))(title("haproxy -c accepts every load balancer's haproxy.cfg", missing(["haproxy", "unshare"], true)), () => {
-    for (const lb of lbs) {
-      const r = haproxyCheck(name, lb.name);
-      expect(r.status, `${lb.name}: ${r.out}`).toBe(0);
-      expect(r.out, lb.name).not.toMatch(/\[(WARNING|ALERT)\]/);
-    }
-  });
+  if (lbs.length)
+    it.skipIf(missing(["haproxy", "unshare"], true))(title("haproxy -c accepts every load balancer's haproxy.cfg", missing(["haproxy", "unshare"], true)), () => {
+      for (const lb of lbs) {
+        const r = haproxyCheck(name, lb.name);
+        expect(r.status, `${lb.name}: ${r.out}`).toBe(0);
+        expect(r.out, lb.name).not.toMatch(/\[(WARNING|ALERT)\]/);
+      }
+    });
 
-  if (webs.length) it.skipIf(missing(["nginx", "unshare", "ip"], true))(title("nginx -t accepts every web server's nginx.conf", missing(["nginx", "unshare", "ip"], true)), () => {
-    for (const web of webs) {
-      const r = nginxCheck(name, web);
-      expect(r.status, `${web.name}: ${r.out}`).toBe(0);
-      expect(r.out, web.name).not.toMatch(/\[(warn|emerg|alert)\]/);
-    }
-  });
+  if (webs.length)
+    it.skipIf(missing(["nginx", "unshare", "ip"], true))(title("nginx -t accepts every web server's nginx.conf", missing(["nginx", "unshare", "ip"], true)), () => {
+      for (const web of webs) {
+        const r = nginxCheck(name, web);
+        expect(r.status, `${web.name}: ${r.out}`).toBe(0);
+        expect(r.out, web.name).not.toMatch(/\[(warn|emerg|alert)\]/);
+      }
+    });
 
-  if (pair) it.skipIf(missing(["keepalived", "unshare", "ip"], true))(title("keepalived -t accepts every load balancer's keepalived.conf", missing(["keepalived", "unshare", "ip"], true)), () => {
-    for (const lb of lbs) {
-      const r = keepalivedCheck(name, lb.name);
-      expect(r.status, `${lb.name}: ${r.out}`).toBe(0);
-      expect(r.out.trim(), lb.name).toBe("");
-    }
-  });
+  if (pair)
+    it.skipIf(missing(["keepalived", "unshare", "ip"], true))(title("keepalived -t accepts every load balancer's keepalived.conf", missing(["keepalived", "unshare", "ip"], true)), () => {
+      for (const lb of lbs) {
+        const r = keepalivedCheck(name, lb.name);
+        expect(r.status, `${lb.name}: ${r.out}`).toBe(0);
+        expect(r.out.trim(), lb.name).toBe("");
+      }
+    });
 
   it.skipIf(missing(["nsd-checkconf", "nsd-checkzone"], false))(title("nsd-checkconf and nsd-checkzone accept the DNS files", missing(["nsd-checkconf", "nsd-checkzone"], false)), () => {
     const etc = join(hostRoot(name, "dns"));
@@ -203,18 +236,19 @@ describe.each(designs)("checkers on %s", (name, model) => {
     expect(zone.out).toContain(`zone ${model.domain} is ok`);
   });
 
-  if (dbs.length) it.skipIf(missing(["mariadbd"], false))(title("mariadbd reads every my.cnf, with the intended values", missing(["mariadbd"], false)), () => {
-    for (const db of dbs) {
-      const r = mariadbVariables(name, db.name);
-      expect(r.status, `${db.name}: ${r.out}`).toBe(0);
-      expect(r.vars.get("bind-address"), db.name).toBe(db.interfaces.find((i) => i.network === "private")!.address);
-      // with replicas every server starts read-only (the primary's db-agent makes it writable); a lone one is writable
-      expect(r.vars.get("read-only"), db.name).toBe(model.database.replicas.length ? "TRUE" : "FALSE");
-      expect(r.vars.get("gtid-strict-mode"), db.name).toBe("TRUE");
-      if (model.database.replication === "semisync") expect(r.vars.get("rpl-semi-sync-master-wait-point"), db.name).toBe("AFTER_SYNC");
-      if (model.tls.internal) expect(r.vars.get("require-secure-transport"), db.name).toBe("TRUE");
-    }
-  });
+  if (dbs.length)
+    it.skipIf(missing(["mariadbd"], false))(title("mariadbd reads every my.cnf, with the intended values", missing(["mariadbd"], false)), () => {
+      for (const db of dbs) {
+        const r = mariadbVariables(name, db.name);
+        expect(r.status, `${db.name}: ${r.out}`).toBe(0);
+        expect(r.vars.get("bind-address"), db.name).toBe(db.interfaces.find((i) => i.network === "private")!.address);
+        // with replicas every server starts read-only (the primary's db-agent makes it writable); a lone one is writable
+        expect(r.vars.get("read-only"), db.name).toBe(model.database.replicas.length ? "TRUE" : "FALSE");
+        expect(r.vars.get("gtid-strict-mode"), db.name).toBe("TRUE");
+        if (model.database.replication === "semisync") expect(r.vars.get("rpl-semi-sync-master-wait-point"), db.name).toBe("AFTER_SYNC");
+        if (model.tls.internal) expect(r.vars.get("require-secure-transport"), db.name).toBe("TRUE");
+      }
+    });
 });
 
 // Each checker must be able to fail: a broken copy of a rendered file is rejected.
@@ -241,7 +275,12 @@ describe("the checkers reject broken files", () => {
     const model = designs.find(([n]) => n === "3-scale_up")![1];
     const restore = breakFile("3-scale_up", "web-1", "etc/nginx/nginx.conf", "keepalive 16;", "keepalive;");
     try {
-      expect(nginxCheck("3-scale_up", model.hosts.find((h) => h.name === "web-1")!).status).not.toBe(0);
+      expect(
+        nginxCheck(
+          "3-scale_up",
+          model.hosts.find((h) => h.name === "web-1")!,
+        ).status,
+      ).not.toBe(0);
     } finally {
       restore();
     }

@@ -26,11 +26,17 @@ describe.each(listBlueprints().map((b) => b.name))("golden files of %s", (name) 
   if (update) {
     rmSync(dir, { recursive: true, force: true });
     // Golden copies keep the default mode; file modes are asserted in render.test.ts.
-    for (const [host, files] of Object.entries(rendered)) writeRendered(join(dir, host), files.map(({ path, content }) => ({ path, content })));
+    for (const [host, files] of Object.entries(rendered))
+      writeRendered(
+        join(dir, host),
+        files.map(({ path, content }) => ({ path, content })),
+      );
   }
 
   it("has exactly one golden file per rendered file", () => {
-    const onDisk = listFiles(dir).map((p) => relative(dir, p)).sort();
+    const onDisk = listFiles(dir)
+      .map((p) => relative(dir, p))
+      .sort();
     expect(onDisk, "run with UPDATE_GOLDEN=1 after a deliberate change").toEqual([...expected.keys()].sort());
   });
 

@@ -3,15 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel, type Model } from "../../src/model/index.js";
 import { loadStackYaml } from "../../src/spec/load.js";
-import {
-  HAPROXY_MAXCONN,
-  PLACEHOLDER_SECRETS,
-  renderAll,
-  renderHost,
-  tlsNeeds,
-  type RenderedFile,
-  type Secrets,
-} from "../../src/render/config/index.js";
+import { HAPROXY_MAXCONN, PLACEHOLDER_SECRETS, renderAll, renderHost, tlsNeeds, type RenderedFile, type Secrets } from "../../src/render/config/index.js";
 
 const bp = (name: string): Model => buildModel(loadBlueprint(name));
 function design(yaml: string): Model {
@@ -25,8 +17,7 @@ function file(model: Model, host: string, path: string, secrets: Secrets = PLACE
   return f;
 }
 const content = (model: Model, host: string, path: string) => file(model, host, path).content;
-const addr = (model: Model, host: string, network: "public" | "private") =>
-  model.hosts.find((h) => h.name === host)!.interfaces.find((i) => i.network === network)!.address;
+const addr = (model: Model, host: string, network: "public" | "private") => model.hosts.find((h) => h.name === host)!.interfaces.find((i) => i.network === network)!.address;
 
 const PASSTHROUGH = `
 loadBalancer: { count: 2, ha: active-active, algorithm: source }
@@ -68,7 +59,14 @@ describe("renderAll", () => {
   it("puts every role of a shared server on it, and no keepalived without a pair (design 1)", () => {
     const all = renderAll(bp("1"), PLACEHOLDER_SECRETS);
     expect(all["lb-1"]!.map((f) => f.path)).toEqual(["/etc/haproxy/haproxy.cfg"]);
-    expect(all["server-1"]!.map((f) => f.path)).toEqual(["/etc/haproxy/db-proxy.cfg", "/etc/mysql/my.cnf", "/etc/nginx/nginx.conf", "/etc/stacklab/app.env", "/etc/stacklab/db-agent.json", "/etc/stacklab/secrets/db-app-password"]);
+    expect(all["server-1"]!.map((f) => f.path)).toEqual([
+      "/etc/haproxy/db-proxy.cfg",
+      "/etc/mysql/my.cnf",
+      "/etc/nginx/nginx.conf",
+      "/etc/stacklab/app.env",
+      "/etc/stacklab/db-agent.json",
+      "/etc/stacklab/secrets/db-app-password",
+    ]);
   });
 
   it("is deterministic: the same model gives the same bytes", () => {
@@ -180,7 +178,10 @@ describe("keepalived.conf", () => {
 
   it("gives each floating IP its own instance and router id; each LB is MASTER of one (active-active)", () => {
     const m = design(PASSTHROUGH);
-    for (const [host, master] of [["lb-1", "198.18.0.100"], ["lb-2", "198.18.0.101"]] as const) {
+    for (const [host, master] of [
+      ["lb-1", "198.18.0.100"],
+      ["lb-2", "198.18.0.101"],
+    ] as const) {
       const c = content(m, host, "/etc/keepalived/keepalived.conf");
       expect(c.match(/vrrp_instance/g)).toHaveLength(2);
       expect(c).toContain("virtual_router_id 51");
@@ -324,7 +325,10 @@ describe("app.env", () => {
     const m = design(PASSTHROUGH);
     const [s1, s2, s3] = ["server-1", "server-2", "server-3"].map((h) => `${addr(m, h, "private")}:3306`);
     const reader = (host: string, server: string) =>
-      content(m, host, "/etc/haproxy/db-proxy.cfg").split("\nbackend db_replicas")[1]!.split("\n").find((l) => l.trim().startsWith(`server ${server} `))!;
+      content(m, host, "/etc/haproxy/db-proxy.cfg")
+        .split("\nbackend db_replicas")[1]!
+        .split("\n")
+        .find((l) => l.trim().startsWith(`server ${server} `))!;
     expect(reader("server-3", "server-3")).toContain(s3);
     expect(reader("server-3", "server-3")).not.toContain("backup");
     expect(reader("server-3", "server-2")).toMatch(new RegExp(`${s2}.* backup$`));
@@ -353,7 +357,11 @@ describe("app.env", () => {
 describe("tlsNeeds", () => {
   it("names the TLS files each host's configs read (design 3)", () => {
     const m = bp("3");
-    const needs = (h: string) => tlsNeeds(m, m.hosts.find((x) => x.name === h)!);
+    const needs = (h: string) =>
+      tlsNeeds(
+        m,
+        m.hosts.find((x) => x.name === h)!,
+      );
     expect(needs("lb-1")).toEqual({ files: ["/etc/ssl/stacklab/ca.crt", "/etc/ssl/stacklab/site.pem"], extraNames: [] });
     expect(needs("web-1").files).toEqual(["/etc/ssl/stacklab/ca.crt", "/etc/ssl/stacklab/host.crt", "/etc/ssl/stacklab/host.key"]);
     expect(needs("app-1")).toEqual({ files: ["/etc/ssl/stacklab/ca.crt", "/etc/ssl/stacklab/host.crt", "/etc/ssl/stacklab/host.key"], extraNames: ["app.internal"] });

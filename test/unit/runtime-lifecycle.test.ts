@@ -91,7 +91,18 @@ describe("the lab lock", () => {
 });
 
 describe("the state file", () => {
-  const state = (): LabState => ({ name: "foo", slot: 0, createdAt: "t", status: "running", spec: {} as LabState["spec"], source: "test", switchNetns: switchNetns("foo"), hosts: [], extra: [], published: {} });
+  const state = (): LabState => ({
+    name: "foo",
+    slot: 0,
+    createdAt: "t",
+    status: "running",
+    spec: {} as LabState["spec"],
+    source: "test",
+    switchNetns: switchNetns("foo"),
+    hosts: [],
+    extra: [],
+    published: {},
+  });
 
   it("is written atomically with its version, through a temporary file of its own that does not stay", () => {
     writeState(state());

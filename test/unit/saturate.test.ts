@@ -42,7 +42,19 @@ describe("a saturation step", () => {
   });
 
   it("draws latency against load with the target", () => {
-    const r: SaturationReport = { lab: "t", design: "blueprint 0", target, steps: [{ ...step, ok: true }, { ...step, offered: 200, p99Ms: 400, ok: false, why: "x" }], sustainable: 100, bottleneck: null, stoppedBecause: "x", dir: "/x" };
+    const r: SaturationReport = {
+      lab: "t",
+      design: "blueprint 0",
+      target,
+      steps: [
+        { ...step, ok: true },
+        { ...step, offered: 200, p99Ms: 400, ok: false, why: "x" },
+      ],
+      sustainable: 100,
+      bottleneck: null,
+      stoppedBecause: "x",
+      dir: "/x",
+    };
     const svg = latencySvg(r);
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain("p99 target 200 ms");

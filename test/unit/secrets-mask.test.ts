@@ -83,13 +83,17 @@ describe("secrets.json", () => {
     const script = `import { labSecrets } from ${JSON.stringify(join(ROOT, "dist/runtime/secrets.js"))};
 const out = {}; for (const lab of ${JSON.stringify(labs)}) out[lab] = labSecrets(lab).app; process.stdout.write(JSON.stringify(out));`;
     const runs = await Promise.all(
-      Array.from({ length: 4 }, () => new Promise<Record<string, string>>((done, fail) => {
-        const child = spawn(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, STACKLAB_HOME: home } });
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.on("error", fail);
-        child.on("close", (code) => (code === 0 ? done(JSON.parse(out) as Record<string, string>) : fail(new Error(`exit ${code}`))));
-      })),
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<Record<string, string>>((done, fail) => {
+            const child = spawn(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, STACKLAB_HOME: home } });
+            let out = "";
+            child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+            child.on("error", fail);
+            child.on("close", (code) => (code === 0 ? done(JSON.parse(out) as Record<string, string>) : fail(new Error(`exit ${code}`))));
+          }),
+      ),
     );
     for (const lab of labs) {
       const stored = (JSON.parse(readFileSync(join(home, "labs", lab, "secrets.json"), "utf8")) as Secrets).app;

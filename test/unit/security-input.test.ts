@@ -121,7 +121,11 @@ describe("hostile values in every string field of the schema", () => {
   const bases = [DEMO, CUSTOM];
 
   it("the two designs hold every string field, and render", () => {
-    for (const path of fields) expect(bases.some((b) => typeof get(b, path) === "string"), `no design holds ${JSON.stringify(path)}`).toBe(true);
+    for (const path of fields)
+      expect(
+        bases.some((b) => typeof get(b, path) === "string"),
+        `no design holds ${JSON.stringify(path)}`,
+      ).toBe(true);
     for (const base of bases) expect(validateStack(base)).toMatchObject({ ok: true });
     expect(fields.length).toBeGreaterThanOrEqual(15);
   });

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../src/spec/load.js";
 
 const DIR = fileURLToPath(new URL("../fixtures/broken/", import.meta.url));
-const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 interface Expectation {
   path: string;
@@ -43,7 +45,10 @@ describe("broken designs", () => {
       if (e.line !== undefined) expect({ line: match?.line, column: match?.column }, `${e.path}`).toEqual({ line: e.line, column: e.column });
     }
     for (const p of problems) {
-      expect(expected.some((e) => e.path === p.path && p.message.includes(e.text)), `unexpected problem ${JSON.stringify(p)}`).toBe(true);
+      expect(
+        expected.some((e) => e.path === p.path && p.message.includes(e.text)),
+        `unexpected problem ${JSON.stringify(p)}`,
+      ).toBe(true);
       expect(p.line, `${p.path} has no line`).toBeGreaterThan(0);
       expect(p.column, `${p.path} has no column`).toBeGreaterThan(0);
     }

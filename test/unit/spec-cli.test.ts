@@ -72,12 +72,21 @@ describe("stacklab validate", () => {
     for (const line of lines) expect(line).toMatch(LINE);
     const parsed = lines.map((l) => LINE.exec(l)!);
     for (const m of parsed) expect(m[1]).toBe(path);
-    for (const [p, text] of want) expect(parsed.some((m) => m[4] === p && m[5]!.includes(text)), `${p}: ${text}`).toBe(true);
+    for (const [p, text] of want)
+      expect(
+        parsed.some((m) => m[4] === p && m[5]!.includes(text)),
+        `${p}: ${text}`,
+      ).toBe(true);
   });
 
   it("reports several problems in one run, not one per run", async () => {
     const run = await stacklab(["validate", "test/fixtures/broken/many-problems.yaml"]);
-    expect(run.stderr.trimEnd().split("\n").filter((l) => LINE.test(l)).length).toBeGreaterThanOrEqual(5);
+    expect(
+      run.stderr
+        .trimEnd()
+        .split("\n")
+        .filter((l) => LINE.test(l)).length,
+    ).toBeGreaterThanOrEqual(5);
   });
 
   it("prints the same report as JSON with --json, still exiting 2", async () => {

@@ -30,13 +30,94 @@ function expectWellFormed(result: LoadResult<Stack>, located: boolean): void {
 
 // Pieces of YAML, so random text often parses and reaches the schema and the design checks.
 const TOKENS = [
-  "servers", "roles", "count", "name", "loadBalancer", "ha", "algorithm", "tls", "mode", "internal", "database", "primary",
-  "replication", "failover", "dns", "records", "target", "type", "app", "firewall", "policy", "monitoring", "system",
-  "web", "app", "db", "active-passive", "active-active", "single", "reencrypt", "passthrough", "terminate", "semisync",
-  "automatic", "prometheus", "default-deny", "CNAME", "www", "@", "entry", "custom", "demo", "lb-1", "web-1", "db-1",
-  "0", "1", "2", "-1", "40", "1.5", "1e9", "true", "null", "~", ".nan", "0x1F",
-  ": ", ":", "- ", "-", "[", "]", "{", "}", ",", " ", "  ", "\t", "'", '"', "#", "&a ", "*a", "<<: ", "!!binary ", "!!set ",
-  "!tag ", "|", ">", "? ", "---", "...", "%YAML 1.2", "\\", "\u00e9", "\u{1F600}", "\r",
+  "servers",
+  "roles",
+  "count",
+  "name",
+  "loadBalancer",
+  "ha",
+  "algorithm",
+  "tls",
+  "mode",
+  "internal",
+  "database",
+  "primary",
+  "replication",
+  "failover",
+  "dns",
+  "records",
+  "target",
+  "type",
+  "app",
+  "firewall",
+  "policy",
+  "monitoring",
+  "system",
+  "web",
+  "app",
+  "db",
+  "active-passive",
+  "active-active",
+  "single",
+  "reencrypt",
+  "passthrough",
+  "terminate",
+  "semisync",
+  "automatic",
+  "prometheus",
+  "default-deny",
+  "CNAME",
+  "www",
+  "@",
+  "entry",
+  "custom",
+  "demo",
+  "lb-1",
+  "web-1",
+  "db-1",
+  "0",
+  "1",
+  "2",
+  "-1",
+  "40",
+  "1.5",
+  "1e9",
+  "true",
+  "null",
+  "~",
+  ".nan",
+  "0x1F",
+  ": ",
+  ":",
+  "- ",
+  "-",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  " ",
+  "  ",
+  "\t",
+  "'",
+  '"',
+  "#",
+  "&a ",
+  "*a",
+  "<<: ",
+  "!!binary ",
+  "!!set ",
+  "!tag ",
+  "|",
+  ">",
+  "? ",
+  "---",
+  "...",
+  "%YAML 1.2",
+  "\\",
+  "\u00e9",
+  "\u{1F600}",
+  "\r",
 ];
 const yamlish = fc
   .array(
@@ -51,7 +132,9 @@ const groupArb = fc.record({ roles: fc.subarray([...ROLES], { minLength: 1 }), c
 const designArb = fc
   .record({
     groups: fc.array(groupArb, { minLength: 1, maxLength: 6 }),
-    lb: fc.option(fc.record({ ha: fc.constantFrom("single", "active-passive", "active-active"), extra: fc.integer({ min: 0, max: 2 }), algorithm: fc.constantFrom("roundrobin", "leastconn", "source") })),
+    lb: fc.option(
+      fc.record({ ha: fc.constantFrom("single", "active-passive", "active-active"), extra: fc.integer({ min: 0, max: 2 }), algorithm: fc.constantFrom("roundrobin", "leastconn", "source") }),
+    ),
     tls: fc.constantFrom("none", "terminate", "passthrough", "reencrypt"),
     internal: fc.boolean(),
     firewall: fc.constantFrom("none", "default-deny"),
@@ -97,26 +180,36 @@ const designArb = fc
   });
 
 // Valid designs written out as YAML (block or flow style), then edited a little: they reach every check, and sometimes pass.
-const editedDesign = fc
-  .tuple(designArb, fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.constantFrom(...TOKENS)), { maxLength: 3 }))
-  .map(([design, flow, edits]) =>
-    edits.reduce((text, [at, insert, token]) => {
+const editedDesign = fc.tuple(designArb, fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.constantFrom(...TOKENS)), { maxLength: 3 })).map(([design, flow, edits]) =>
+  edits.reduce(
+    (text, [at, insert, token]) => {
       const i = at % (text.length + 1);
       return insert ? text.slice(0, i) + token + text.slice(i) : text.slice(0, i) + text.slice(i + token.length);
-    }, stringify(design, flow ? { collectionStyle: "flow" } : {})),
-  );
+    },
+    stringify(design, flow ? { collectionStyle: "flow" } : {}),
+  ),
+);
 
 describe("loadStackYaml on any text", () => {
   it("never throws and always returns a value or located problems (arbitrary strings)", () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: "binary" })), (text) => expectWellFormed(loadStackYaml(text, "f.yaml"), true)), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: "binary" })), (text) => expectWellFormed(loadStackYaml(text, "f.yaml"), true)),
+      RUNS,
+    );
   });
 
   it("never throws and always returns a value or located problems (YAML-like text)", () => {
-    fc.assert(fc.property(yamlish, (text) => expectWellFormed(loadStackYaml(text, "f.yaml"), true)), RUNS);
+    fc.assert(
+      fc.property(yamlish, (text) => expectWellFormed(loadStackYaml(text, "f.yaml"), true)),
+      RUNS,
+    );
   });
 
   it("never throws and always returns a value or located problems (valid designs, slightly edited)", () => {
-    fc.assert(fc.property(editedDesign, (text) => expectWellFormed(loadStackYaml(text, "f.yaml"), true)), RUNS);
+    fc.assert(
+      fc.property(editedDesign, (text) => expectWellFormed(loadStackYaml(text, "f.yaml"), true)),
+      RUNS,
+    );
   });
 });
 
@@ -155,7 +248,10 @@ describe("validateStack on any value", () => {
       withSparseArray: true,
       withTypedArray: true,
     });
-    fc.assert(fc.property(anything, (value) => expectWellFormed(validateStack(value), false)), RUNS);
+    fc.assert(
+      fc.property(anything, (value) => expectWellFormed(validateStack(value), false)),
+      RUNS,
+    );
   });
 
   it("never throws on blueprints with a key deleted, a value replaced or a key inserted", () => {
@@ -204,7 +300,11 @@ describe("every valid design", () => {
         }
         expect(new Set([...own, ...floating]).size).toBe(own.length + floating.length);
         expect(new Set(model.hosts.map((h) => h.name)).size).toBe(model.hosts.length);
-        for (const r of model.dns.records.filter((x) => x.type === "A")) expect(r.values.every((v) => own.includes(v) || floating.includes(v)), r.fqdn).toBe(true);
+        for (const r of model.dns.records.filter((x) => x.type === "A"))
+          expect(
+            r.values.every((v) => own.includes(v) || floating.includes(v)),
+            r.fqdn,
+          ).toBe(true);
       }),
       RUNS,
     );

@@ -100,7 +100,7 @@ describe("stacklab.config.ts", () => {
     expect(isDeepStrictEqual(fromTs, fromYaml)).toBe(true);
   });
 
-  it("resolves `import { defineStack } from \"stacklab\"` outside any project", async () => {
+  it('resolves `import { defineStack } from "stacklab"` outside any project', async () => {
     const dir = mkdtempSync(join(tmpdir(), "stacklab-config-"));
     const file = join(dir, "stacklab.config.ts");
     writeFileSync(file, 'import { defineStack } from "stacklab";\nconst n: number = 2;\nexport default defineStack({ servers: [{ roles: ["web", "app", "db"], count: n }], loadBalancer: {} });\n');
@@ -111,7 +111,10 @@ describe("stacklab.config.ts", () => {
   it("reports a missing default export, a module that throws, and wrong values by path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stacklab-config-"));
     const write = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
-    expect(await loadStackFile(write("none.ts", "export const stack = {};\n"))).toMatchObject({ ok: false, problems: [{ path: "(module)", message: expect.stringContaining("export default defineStack") }] });
+    expect(await loadStackFile(write("none.ts", "export const stack = {};\n"))).toMatchObject({
+      ok: false,
+      problems: [{ path: "(module)", message: expect.stringContaining("export default defineStack") }],
+    });
     expect(await loadStackFile(write("throws.ts", 'throw new Error("boom");\n'))).toMatchObject({ ok: false, problems: [{ path: "(module)", message: expect.stringContaining("boom") }] });
     const wrong = await loadStackFile(write("wrong.ts", 'export default { servers: [{ roles: ["web", "app", "db"], count: "2" }], tsl: {} };\n'));
     expect(wrong.ok ? [] : wrong.problems.map((p) => p.path)).toEqual(["servers[0].count", "tsl"]);

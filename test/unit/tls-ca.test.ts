@@ -54,7 +54,27 @@ describe("the lab CA", () => {
   it("passes the audit's check; a CA without constraints (as before) fails it", async () => {
     expect(await checkCaConstraints("setls", model)).toMatchObject({ id: "ca-constraints", status: "pass" });
     const old = mkdtempSync(join(tmpdir(), "se-ca-old-"));
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(old, "ca.key"), "-out", join(old, "ca.crt"), "-days", "365", "-subj", "/CN=stacklab lab CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(old, "ca.key"),
+      "-out",
+      join(old, "ca.crt"),
+      "-days",
+      "365",
+      "-subj",
+      "/CN=stacklab lab CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
     const verdict = judgeCa(model, parseCaText(openssl("x509", "-in", join(old, "ca.crt"), "-noout", "-text")), await foreignVerify(old));
     expect(verdict.status).toBe("fail");
     expect(verdict.details.join("\n")).toMatch(/no name constraints/);

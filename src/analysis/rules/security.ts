@@ -91,7 +91,8 @@ function openedToVisitors(ctx: RuleContext): Finding[] {
           title: "the database is open to visitors (accepted risk)",
           elements: [f.id, ...f.to.hosts],
           evidence: `${at} (flow ${f.id}) lets anyone on the public side open ${where}, which run${dbs.length === 1 ? "s" : ""} MariaDB; the spec accepts the risk: "${f.declared!.acceptRisk ?? ""}"`,
-          impact: "anyone on the Internet side can try passwords against the database or exploit it directly, without going through the application; the audit's scan from the user host reports the port",
+          impact:
+            "anyone on the Internet side can try passwords against the database or exploit it directly, without going through the application; the audit's scan from the user host reports the port",
           remedy: `remove ${at}; give administrators a way in from the private side (a bastion host, a VPN) instead`,
         };
       return {

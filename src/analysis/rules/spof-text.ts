@@ -36,8 +36,7 @@ export function hostRemedy(ctx: RuleContext, stages: Stage[]): string {
   const out: string[] = [];
   if (stages.includes("lb") || (stages.includes("entry") && ctx.model.loadBalancer)) out.push("add a second load balancer sharing a floating IP (loadBalancer: count: 2, ha: active-passive)");
   else if (stages.includes("entry")) out.push("put a pair of load balancers with a floating IP in front of the web servers (loadBalancer: count: 2, ha: active-passive)");
-  for (const role of ["web", "app", "db"] as Role[])
-    if (stages.includes(role as Stage)) out.push(`run role ${role} on at least two hosts${role === "db" ? " with database.failover: automatic" : ""}`);
+  for (const role of ["web", "app", "db"] as Role[]) if (stages.includes(role as Stage)) out.push(`run role ${role} on at least two hosts${role === "db" ? " with database.failover: automatic" : ""}`);
   if (!out.length) out.push("give every step of the path a second host that can take over");
   return out.join("; ");
 }
@@ -54,7 +53,8 @@ export function writeEvidence(ctx: RuleContext, host: string): string {
 /** Remedy for a write single point of failure. */
 export function writeRemedy(ctx: RuleContext): string {
   const db = ctx.model.database;
-  if (db.replicas.length && db.failover === "manual") return "set database.failover: automatic so a replica is promoted when the primary fails (with replication: semisync so no acknowledged write is lost)";
+  if (db.replicas.length && db.failover === "manual")
+    return "set database.failover: automatic so a replica is promoted when the primary fails (with replication: semisync so no acknowledged write is lost)";
   if (!db.replicas.length) return "add a replica (a second host with role db) and set database.failover: automatic";
   return "make sure another db host can be promoted and reached by the app servers";
 }

@@ -180,7 +180,10 @@ export class DbEndpoint {
       // with the server that issued it, in a full handshake: trusted while every full handshake checked here
       // passed (mysql2 caches a session before this check runs, so after one failure nothing resumed is trusted).
       if (this.tls.verified && !this.tls.refused) return;
-      throw Object.assign(new Error(`a resumed TLS session, and ${this.tls.refused ? "a database server's certificate was refused before" : "no full handshake was checked yet"}: cannot tell it names ${DB_TLS_NAME}`), { fatal: true });
+      throw Object.assign(
+        new Error(`a resumed TLS session, and ${this.tls.refused ? "a database server's certificate was refused before" : "no full handshake was checked yet"}: cannot tell it names ${DB_TLS_NAME}`),
+        { fatal: true },
+      );
     }
     const problem = checkServerIdentity(DB_TLS_NAME, stream.getPeerCertificate());
     if (problem) {

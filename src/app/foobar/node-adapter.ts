@@ -85,10 +85,13 @@ export function serve(handler: AppHandler, tls?: { cert: string | Buffer; key: s
       let sweep: NodeJS.Timeout | undefined;
       // Busy keep-alive clients get `Connection: close` on their next answer during the grace;
       // only then are idle connections closed (closing them at once races with a request in flight).
-      const grace = setTimeout(() => {
-        server.closeIdleConnections();
-        sweep = setInterval(() => server.closeIdleConnections(), 50);
-      }, Math.min(idleGraceMs, timeoutMs));
+      const grace = setTimeout(
+        () => {
+          server.closeIdleConnections();
+          sweep = setInterval(() => server.closeIdleConnections(), 50);
+        },
+        Math.min(idleGraceMs, timeoutMs),
+      );
       const cut = setTimeout(() => {
         forced = true;
         server.closeAllConnections();

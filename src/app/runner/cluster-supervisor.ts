@@ -143,7 +143,9 @@ export class ClusterSupervisor {
 
   /** Boots a worker, polls its in-process health until 200, then has it listen. */
   private async makeReady(worker: Worker, deadline: number): Promise<void> {
-    const exited = new Promise<never>((_, reject) => worker.once("exit", (code, signal) => reject(new Error(`worker ${worker.process.pid} exited (code ${code}, signal ${signal}) before it was ready`))));
+    const exited = new Promise<never>((_, reject) =>
+      worker.once("exit", (code, signal) => reject(new Error(`worker ${worker.process.pid} exited (code ${code}, signal ${signal}) before it was ready`))),
+    );
     exited.catch(() => undefined);
     await Promise.race([this.waitBooted(worker, deadline - Date.now()), exited]);
     let last = { status: 0, body: "" };

@@ -8,10 +8,13 @@ export function waitFor(emitter: EventEmitter, event: string, timeoutMs: number,
       clearTimeout(timer);
       resolve();
     };
-    const timer = setTimeout(() => {
-      emitter.off(event, onEvent);
-      reject(new Error(`timed out after ${Math.max(0, Math.round(timeoutMs))} ms waiting for ${what}`));
-    }, Math.max(0, timeoutMs));
+    const timer = setTimeout(
+      () => {
+        emitter.off(event, onEvent);
+        reject(new Error(`timed out after ${Math.max(0, Math.round(timeoutMs))} ms waiting for ${what}`));
+      },
+      Math.max(0, timeoutMs),
+    );
     emitter.once(event, onEvent);
   });
 }

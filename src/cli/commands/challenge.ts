@@ -15,7 +15,15 @@ export function register(program: Command): void {
     .action((opts: { json?: boolean }) => {
       const all = listChallenges();
       const progress = readProgress();
-      const rows = all.map((c) => ({ name: c.name, title: c.title, design: c.seed.design, claim: c.seed.claim, start: c.start, current: progress.current === c.name, solved: Boolean(progress.challenges[c.name]?.solvedAt) }));
+      const rows = all.map((c) => ({
+        name: c.name,
+        title: c.title,
+        design: c.seed.design,
+        claim: c.seed.claim,
+        start: c.start,
+        current: progress.current === c.name,
+        solved: Boolean(progress.challenges[c.name]?.solvedAt),
+      }));
       output(rows, opts.json, () => formatList(all, progress));
     });
   cmd
@@ -28,7 +36,11 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .action(async (name: string, opts: { dir: string; name?: string; force?: boolean; json?: boolean }) => {
       const started = await startChallenge(name, { dir: opts.dir, ...(opts.name ? { lab: opts.name } : {}), force: Boolean(opts.force), say });
-      output({ challenge: started.challenge.name, title: started.challenge.title, story: started.challenge.story, goal: started.challenge.goal, file: started.file ?? null, lab: started.lab ?? null }, opts.json, () => formatStarted(started));
+      output(
+        { challenge: started.challenge.name, title: started.challenge.title, story: started.challenge.story, goal: started.challenge.goal, file: started.file ?? null, lab: started.lab ?? null },
+        opts.json,
+        () => formatStarted(started),
+      );
     });
   cmd
     .command("hint")

@@ -46,7 +46,11 @@ async function exportGrafana(file: string | undefined, opts: DashboardOptions): 
   const text = renderGrafana(model);
   writeFileSync(opts.grafana!, text);
   const panels = (JSON.parse(text) as { panels: { type: string }[] }).panels.filter((p) => p.type !== "row").length;
-  output({ file: opts.grafana!, design: model.name, panels }, opts.json, (r) => `wrote ${color("bold", r.file)}: Grafana dashboard of ${r.design} with ${r.panels} panels (import it and pick your Prometheus)`);
+  output(
+    { file: opts.grafana!, design: model.name, panels },
+    opts.json,
+    (r) => `wrote ${color("bold", r.file)}: Grafana dashboard of ${r.design} with ${r.panels} panels (import it and pick your Prometheus)`,
+  );
 }
 
 export function register(program: Command): void {
@@ -65,7 +69,12 @@ export function register(program: Command): void {
       if (file || opts.blueprint) throw new UsageError("a design file or --blueprint goes with --grafana; the live dashboard shows a running lab (--name)");
       const lab = new DashboardLab(opts.name);
       const running = await listen(lab, opts.port === undefined ? undefined : parsePort(opts.port), opts.readOnly === true);
-      output({ lab: lab.name, url: running.url, readOnly: opts.readOnly === true }, opts.json, (r) => `dashboard of lab ${color("bold", r.lab)}${r.readOnly ? " (read-only)" : ""}: open ${color("cyan", r.url)}\n(loopback only; the URL carries this run's token, which your browser then keeps in a cookie; Ctrl-C stops it)`);
+      output(
+        { lab: lab.name, url: running.url, readOnly: opts.readOnly === true },
+        opts.json,
+        (r) =>
+          `dashboard of lab ${color("bold", r.lab)}${r.readOnly ? " (read-only)" : ""}: open ${color("cyan", r.url)}\n(loopback only; the URL carries this run's token, which your browser then keeps in a cookie; Ctrl-C stops it)`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);

@@ -18,8 +18,13 @@ const ago = (now: number, t: number | null | undefined) => (t ? `${Math.max(0, n
 
 function statusText(s: DbStatus): string {
   const now = Date.now();
-  const lines = [color("bold", `database of lab ${s.lab}`) + `: ${s.replication === "none" ? "no" : s.replication} replication, ${s.failover} failover${s.controllerHost ? ` (controller on ${s.controllerHost})` : ""}`];
-  lines.push(s.primary ? `primary: ${color("green", s.primary)}` : s.writable.length > 1 ? color("red", `several servers take writes: ${s.writable.join(", ")}`) : color("red", "no server takes writes"));
+  const lines = [
+    color("bold", `database of lab ${s.lab}`) +
+      `: ${s.replication === "none" ? "no" : s.replication} replication, ${s.failover} failover${s.controllerHost ? ` (controller on ${s.controllerHost})` : ""}`,
+  ];
+  lines.push(
+    s.primary ? `primary: ${color("green", s.primary)}` : s.writable.length > 1 ? color("red", `several servers take writes: ${s.writable.join(", ")}`) : color("red", "no server takes writes"),
+  );
   for (const sv of s.servers) {
     const mark = sv.role === "primary" ? color("green", "●") : sv.role === "replica" ? color("cyan", "●") : sv.role === "down" ? color("red", "●") : color("yellow", "●");
     const db = sv.db;
@@ -33,7 +38,9 @@ function statusText(s: DbStatus): string {
           `    follows ${db.replica.masterHost}: IO ${db.replica.io}, SQL ${db.replica.sqlRunning ? "Yes" : "No"}, lag ${db.replica.secondsBehind ?? "?"} s, semi-sync ack ${db.semisync.slaveStatus ? "ON" : "OFF"}${db.replica.lastIoError ? color("red", `  IO error ${db.replica.lastIoErrno}: ${db.replica.lastIoError}`) : ""}${db.replica.lastSqlError ? color("red", `  SQL error: ${db.replica.lastSqlError}`) : ""}`,
         );
       if (sv.role === "primary")
-        lines.push(`    semi-sync ${db.semisync.masterStatus ? color("green", "ON") : color("yellow", "OFF")}, ${db.semisync.masterClients} replica(s) acknowledging, ${db.semisync.noTx} commits not acknowledged since start`);
+        lines.push(
+          `    semi-sync ${db.semisync.masterStatus ? color("green", "ON") : color("yellow", "OFF")}, ${db.semisync.masterClients} replica(s) acknowledging, ${db.semisync.noTx} commits not acknowledged since start`,
+        );
     }
     if (sv.agent && "error" in sv.agent) lines.push(`    agent: ${color("red", sv.agent.error)}`);
     else if (sv.agent)
@@ -45,7 +52,9 @@ function statusText(s: DbStatus): string {
     if ("error" in p.servers) lines.push(`proxy on ${p.host}: ${color("red", p.servers.error)}`);
     else {
       const up = (b: string) => (p.servers as { backend: string; server: string; status: string }[]).filter((x) => x.backend === b && x.status.startsWith("UP")).map((x) => x.server);
-      lines.push(`proxy on ${p.host}: writes -> ${up("db_write").join(", ") || color("red", "none")}, reads -> ${up("db_replicas").join(", ") || `(primary) ${up("db_write").join(", ") || color("red", "none")}`}`);
+      lines.push(
+        `proxy on ${p.host}: writes -> ${up("db_write").join(", ") || color("red", "none")}, reads -> ${up("db_replicas").join(", ") || `(primary) ${up("db_write").join(", ") || color("red", "none")}`}`,
+      );
     }
   }
   for (const x of s.saved) lines.push(color("yellow", `saved from ${x.host} before its rebuild from ${x.primary} (${new Date(x.at).toISOString()}): ${x.gtids.join(", ")} in ${x.file}`));
@@ -53,12 +62,17 @@ function statusText(s: DbStatus): string {
   if (c && "error" in c) lines.push(`controller: ${color("red", c.error)}`);
   else if (c) {
     lines.push(`controller on ${c.host}: ${c.phase} (${c.note}); believes ${c.primary ?? "nobody"} is the primary`);
-    lines.push(`    if ${c.primary} died now: ${c.ifPrimaryDied.candidate ? `${c.ifPrimaryDied.sync.inSync ? color("green", `promote ${c.ifPrimaryDied.candidate}`) : color("yellow", `refuse to promote ${c.ifPrimaryDied.candidate}`)}: ${c.ifPrimaryDied.sync.reason}` : color("yellow", "no replica could take over")}`);
+    lines.push(
+      `    if ${c.primary} died now: ${c.ifPrimaryDied.candidate ? `${c.ifPrimaryDied.sync.inSync ? color("green", `promote ${c.ifPrimaryDied.candidate}`) : color("yellow", `refuse to promote ${c.ifPrimaryDied.candidate}`)}: ${c.ifPrimaryDied.sync.reason}` : color("yellow", "no replica could take over")}`,
+    );
     // The controller's marks are on the machine's monotonic clock (src/failover/clock.ts): aged by its own `now`.
     if (c.lastSync) lines.push(`    last seen in sync ${ago(c.now, c.lastSync.at)} (semi-sync ${c.lastSync.masterStatus ? "ON" : "OFF"}, acknowledging: ${c.lastSync.replicas.join(", ") || "none"})`);
     if (c.refused) lines.push(color("yellow", `    refused ${ago(c.now, c.refused.at)}: ${c.refused.reason}; ${c.refused.sync.reason}`));
     const last = c.failovers[c.failovers.length - 1];
-    if (last) lines.push(`    last ${last.kind}: ${last.from} -> ${last.to} ${last.ok ? "ok" : "FAILED"} ${ago(now, last.at)}, ${last.kind === "failover" ? `writes back ${last.totalMs} ms after ${last.from} was last seen` : `writes paused ${last.pauseMs ?? "?"} ms`}`);
+    if (last)
+      lines.push(
+        `    last ${last.kind}: ${last.from} -> ${last.to} ${last.ok ? "ok" : "FAILED"} ${ago(now, last.at)}, ${last.kind === "failover" ? `writes back ${last.totalMs} ms after ${last.from} was last seen` : `writes paused ${last.pauseMs ?? "?"} ms`}`,
+      );
   }
   return lines.join("\n");
 }
@@ -143,8 +157,15 @@ export function register(program: Command): void {
         const kept = saved
           ? `; the ${saved.gtids.length} transaction(s) only ${host} held (${saved.gtids.join(", ")}) are kept in ${saved.file} (without a forced failover, none was acknowledged to a client)`
           : `; it held no transaction of its own that ${primary} lacks`;
-        cliRecorder(state.name)("rebuild", `${host}'s data replaced by a copy of ${primary}'s at ${r.pos} (${r.bytes} bytes in ${r.ms} ms)${kept}`, { host, pos: r.pos, ...(saved ? { saved: saved.file, gtids: saved.gtids } : {}) });
-        if (!opts.json) process.stdout.write(`${host}: data copied from ${primary} at ${r.pos} (${r.bytes} bytes, ${r.ms} ms)${saved ? `; its own transactions ${saved.gtids.join(", ")} saved in ${saved.file}` : ""}\n`);
+        cliRecorder(state.name)("rebuild", `${host}'s data replaced by a copy of ${primary}'s at ${r.pos} (${r.bytes} bytes in ${r.ms} ms)${kept}`, {
+          host,
+          pos: r.pos,
+          ...(saved ? { saved: saved.file, gtids: saved.gtids } : {}),
+        });
+        if (!opts.json)
+          process.stdout.write(
+            `${host}: data copied from ${primary} at ${r.pos} (${r.bytes} bytes, ${r.ms} ms)${saved ? `; its own transactions ${saved.gtids.join(", ")} saved in ${saved.file}` : ""}\n`,
+          );
       }
       let r: FollowResult;
       if (controllerUp) {
@@ -155,7 +176,12 @@ export function register(program: Command): void {
           throw e;
         }
       } else r = await manualRejoin(state, model, host);
-      output(r, opts.json, (v) => `${v.host} -> follows ${v.primary}: ${v.outcome === "streaming" ? color("green", "streaming") : color("red", v.outcome)}${v.detail ? ` (${v.detail})` : ""}, from ${v.gtid || "the start"}`);
+      output(
+        r,
+        opts.json,
+        (v) =>
+          `${v.host} -> follows ${v.primary}: ${v.outcome === "streaming" ? color("green", "streaming") : color("red", v.outcome)}${v.detail ? ` (${v.detail})` : ""}, from ${v.gtid || "the start"}`,
+      );
       if (r.outcome !== "streaming") throw new ExitCode(EXIT.failed);
     });
 }

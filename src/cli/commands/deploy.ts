@@ -7,7 +7,10 @@ import { color, ExitCode, output } from "../common.js";
 
 function toText(r: DeployReport): string {
   const lines = [`${r.ok ? color("green", "deployed") : color("red", "deploy failed")} ${r.from} -> ${r.to} on lab ${r.lab} in ${(r.durationMs / 1000).toFixed(1)} s`];
-  for (const b of r.batches) lines.push(`  ${b.outcome === "done" ? color("green", "✓") : color("red", "✗")} ${b.hosts.join(", ")}  ${b.drained ? "drained" : "not drained"}, ${(b.reloadMs / 1000).toFixed(1)} s${b.reason ? `  ${b.reason}` : ""}`);
+  for (const b of r.batches)
+    lines.push(
+      `  ${b.outcome === "done" ? color("green", "✓") : color("red", "✗")} ${b.hosts.join(", ")}  ${b.drained ? "drained" : "not drained"}, ${(b.reloadMs / 1000).toFixed(1)} s${b.reason ? `  ${b.reason}` : ""}`,
+    );
   for (const w of r.warnings) lines.push(`${color("yellow", "!")} ${w}`);
   return lines.join("\n");
 }

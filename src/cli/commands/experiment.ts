@@ -66,13 +66,19 @@ export function register(program: Command): void {
     .option("--svg <file>", "write the timeline as SVG (with --all: a directory, one file per run)")
     .option("--json", "print JSON")
     .action(async (arg: string | undefined, opts: Opts) => {
-      if (opts.list) return void output(listScenarios().map((n) => ({ name: n, description: loadScenario(n).description, file: join(SCENARIO_DIR, `${n}.yaml`) })), opts.json, listText);
+      if (opts.list)
+        return void output(
+          listScenarios().map((n) => ({ name: n, description: loadScenario(n).description, file: join(SCENARIO_DIR, `${n}.yaml`) })),
+          opts.json,
+          listText,
+        );
       if (!arg && !opts.all) throw new UsageError("name a scenario (`stacklab experiment --list`), give a scenario file, or use --all");
       if (arg && opts.all) throw new UsageError("give a scenario or --all, not both");
       // Everything is checked before a lab is touched.
       const scenarios: Scenario[] = opts.all ? listScenarios().map(loadScenario) : [loadScenario(arg!)];
       const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration);
-      if (opts.duration !== undefined && (durationMs === undefined || durationMs < 1000 || durationMs > 300_000)) throw new UsageError(`--duration must be between 1s and 300s; got "${opts.duration}"`);
+      if (opts.duration !== undefined && (durationMs === undefined || durationMs < 1000 || durationMs > 300_000))
+        throw new UsageError(`--duration must be between 1s and 300s; got "${opts.duration}"`);
       const blueprints = opts.blueprint ? opts.blueprint.split(",").map((b) => findBlueprint(b.trim()).name) : [];
       if (blueprints.length > 1 && !opts.all) throw new UsageError("several blueprints only go with --all");
       requireRoot("experiment");
@@ -136,4 +142,3 @@ export function register(program: Command): void {
       }
     });
 }
-

@@ -44,7 +44,10 @@ function print(results: FaultResult[], json: boolean | undefined): void {
   output(results, json, (rs) =>
     rs.length
       ? rs
-          .map((r) => `${color(tone(r.action), r.action.padEnd(11))} ${r.message} ${color("gray", `(${new Date(r.at).toISOString()}, ${r.durationMs} ms)`)}${(r.notReady ?? []).map((n) => `\n  ${color("yellow", "not ready:")} ${n}`).join("")}`)
+          .map(
+            (r) =>
+              `${color(tone(r.action), r.action.padEnd(11))} ${r.message} ${color("gray", `(${new Date(r.at).toISOString()}, ${r.durationMs} ms)`)}${(r.notReady ?? []).map((n) => `\n  ${color("yellow", "not ready:")} ${n}`).join("")}`,
+          )
           .join("\n")
       : "nothing to heal",
   );
@@ -70,7 +73,10 @@ function describe(f: ActiveFault): string {
 }
 
 function labOptions(cmd: Command): Command {
-  return cmd.option("-n, --name <lab>", "lab (default: the only one running)").option("--json", "print JSON").option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing");
+  return cmd
+    .option("-n, --name <lab>", "lab (default: the only one running)")
+    .option("--json", "print JSON")
+    .option("--wait", "when another command is changing the lab, wait for it to finish (at most 15 min) instead of failing");
 }
 
 function need<T>(value: T | undefined, what: string, got: string): T {
@@ -96,12 +102,12 @@ export function register(program: Command): void {
     );
   }
 
-  labOptions(fault.command("partition").description(ACTIONS.partition.summary).argument("<hosts...>", HOST).option("--from <hosts...>", "cut off only from these hosts (default: every other host)")).action(
-    async (refs: string[], opts: LabOpts & { from?: string[] }) => {
-      const lab = await open(opts);
-      print(await runAction(lab, "partition", { hosts: await hosts(lab, refs), ...(opts.from ? { from: await hosts(lab, opts.from) } : {}) }), opts.json);
-    },
-  );
+  labOptions(
+    fault.command("partition").description(ACTIONS.partition.summary).argument("<hosts...>", HOST).option("--from <hosts...>", "cut off only from these hosts (default: every other host)"),
+  ).action(async (refs: string[], opts: LabOpts & { from?: string[] }) => {
+    const lab = await open(opts);
+    print(await runAction(lab, "partition", { hosts: await hosts(lab, refs), ...(opts.from ? { from: await hosts(lab, opts.from) } : {}) }), opts.json);
+  });
 
   labOptions(
     fault
@@ -113,7 +119,11 @@ export function register(program: Command): void {
       .option("--loss <percent>", "share of packets dropped, e.g. 2%", "0%")
       .option("--link <ifname>", "only this link (eth0, eth1, public or private)"),
   ).action(async (ref: string, opts: LabOpts & { delay: string; jitter: string; loss: string; link?: string }) => {
-    const imp = { delayMs: need(parseDuration(opts.delay), "--delay", opts.delay), jitterMs: need(parseDuration(opts.jitter), "--jitter", opts.jitter), lossPct: need(parsePercent(opts.loss), "--loss", opts.loss) };
+    const imp = {
+      delayMs: need(parseDuration(opts.delay), "--delay", opts.delay),
+      jitterMs: need(parseDuration(opts.jitter), "--jitter", opts.jitter),
+      lossPct: need(parsePercent(opts.loss), "--loss", opts.loss),
+    };
     const lab = await open(opts);
     print(await runAction(lab, "netem", { hosts: [await oneHost(lab, ref)], netem: { ...imp, ...(opts.link ? { link: opts.link } : {}) } }), opts.json);
   });

@@ -19,7 +19,11 @@ export function register(program: Command): void {
       const { state } = openLab(opts.name);
       if (!state.hosts.some((h) => h.name === host)) throw new UsageError(`no host "${host}" in lab ${state.name}`);
       const dir = join(hostDir(state.name, host), "var/log");
-      const logs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".log")).map((f) => f.replace(/\.log$/, "")) : [];
+      const logs = existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => f.endsWith(".log"))
+            .map((f) => f.replace(/\.log$/, ""))
+        : [];
       if (!service) {
         process.stdout.write(`${logs.join("\n")}\n`);
         return;

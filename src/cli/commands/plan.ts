@@ -33,7 +33,8 @@ export function register(program: Command): void {
       const report = analyze(model, { availability: overrides });
       // Sizes against this machine: a warning about the lab, not a finding about the design.
       const budget = sizeBudget(model, { cpus: cpus().length, memoryBytes: totalmem() });
-      for (const w of [...budget.warnings, ...budget.tooBig.map((h) => `${h} is bigger than this whole machine: its lab cannot be brought up here`)]) process.stderr.write(`${color("yellow", "!")} ${w}\n`);
+      for (const w of [...budget.warnings, ...budget.tooBig.map((h) => `${h} is bigger than this whole machine: its lab cannot be brought up here`)])
+        process.stderr.write(`${color("yellow", "!")} ${w}\n`);
       if (opts.sarif) {
         const target = sarifTarget(source);
         writeSarif(opts.sarif, planSarif(report, stack, target.uri, target.locator));

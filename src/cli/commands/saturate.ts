@@ -34,7 +34,9 @@ function claimsText(results: ClaimResult[]): string {
       [
         `${r.passed ? color("green", "PASS") : color("red", "FAIL")} ${color("bold", r.name)}: ${r.claim}`,
         `  expected: ${r.expectation}`,
-        ...r.configs.map((c) => `  ${c.label}: ${c.sustainable ?? "no"} req/s sustained${c.bottleneck ? `, ${c.bottleneck.tier} binds (${Math.round(c.bottleneck.utilisation * 100)}% of its size)` : ""}`),
+        ...r.configs.map(
+          (c) => `  ${c.label}: ${c.sustainable ?? "no"} req/s sustained${c.bottleneck ? `, ${c.bottleneck.tier} binds (${Math.round(c.bottleneck.utilisation * 100)}% of its size)` : ""}`,
+        ),
         `  ${r.why}`,
       ].join("\n"),
     )
@@ -60,42 +62,57 @@ export function register(program: Command): void {
     .option("--svg <file>", "also copy the latency-against-load chart here")
     .option("--claims [names]", `instead of a running lab: the seeds' scalability claims on fresh sized labs (${CLAIM_NAMES.join(", ")}; default all)`)
     .option("--json", "print JSON")
-    .action(async (opts: { name?: string; p99: string; errors: string; from: string; factor: string; step: string; steps: string; writes: string; svg?: string; claims?: string | boolean; json?: boolean }) => {
-      requireRoot("saturate");
-      const p99Ms = parseDuration(opts.p99);
-      const stepMs = parseDuration(opts.step);
-      const maxErrorPct = parsePercent(opts.errors);
-      const writes = parsePercent(opts.writes);
-      if (p99Ms === undefined || p99Ms < 1) throw new UsageError(`--p99: cannot read "${opts.p99}" (e.g. 200ms)`);
-      if (stepMs === undefined) throw new UsageError(`--step: cannot read "${opts.step}" (e.g. 6s)`);
-      if (maxErrorPct === undefined || writes === undefined || writes > 100) throw new UsageError("--errors and --writes are percentages, e.g. 1% and 10%");
-      const abort = new AbortController();
-      const onSignal = () => abort.abort(new Error("interrupted"));
-      process.once("SIGINT", onSignal);
-      const search = { p99Ms, maxErrorPct, startRate: Number(opts.from), factor: Number(opts.factor), stepMs, maxSteps: Number(opts.steps), writeShare: writes / 100 };
-      if (opts.claims !== undefined) {
-        const names = typeof opts.claims === "string" ? opts.claims.split(",").map((n) => n.trim()) : [...CLAIM_NAMES];
-        for (const n of names) if (!(CLAIM_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown claim "${n}"; one of ${CLAIM_NAMES.join(", ")}`);
-        const results: ClaimResult[] = [];
-        for (const n of names as ClaimName[]) results.push(await runClaim(n, { prefix: opts.name ?? "claim", saturate: search, signal: abort.signal, progress: (l) => process.stderr.write(`${color("gray", l)}\n`) }));
-        output(results, opts.json, claimsText);
-        if (results.some((r) => !r.passed)) throw new ExitCode(1);
-        return;
-      }
-      const report = await saturate({
-        ...(opts.name ? { lab: opts.name } : {}),
-        p99Ms,
-        maxErrorPct,
-        startRate: Number(opts.from),
-        factor: Number(opts.factor),
-        stepMs,
-        maxSteps: Number(opts.steps),
-        writeShare: writes / 100,
-        signal: abort.signal,
-        progress: (l) => process.stderr.write(`${color("gray", l)}\n`),
-      });
-      if (opts.svg) copyFileSync(join(report.dir, "latency.svg"), opts.svg);
-      output(report, opts.json, toText);
-      if (report.sustainable === null) throw new ExitCode(1);
-    });
+    .action(
+      async (opts: {
+        name?: string;
+        p99: string;
+        errors: string;
+        from: string;
+        factor: string;
+        step: string;
+        steps: string;
+        writes: string;
+        svg?: string;
+        claims?: string | boolean;
+        json?: boolean;
+      }) => {
+        requireRoot("saturate");
+        const p99Ms = parseDuration(opts.p99);
+        const stepMs = parseDuration(opts.step);
+        const maxErrorPct = parsePercent(opts.errors);
+        const writes = parsePercent(opts.writes);
+        if (p99Ms === undefined || p99Ms < 1) throw new UsageError(`--p99: cannot read "${opts.p99}" (e.g. 200ms)`);
+        if (stepMs === undefined) throw new UsageError(`--step: cannot read "${opts.step}" (e.g. 6s)`);
+        if (maxErrorPct === undefined || writes === undefined || writes > 100) throw new UsageError("--errors and --writes are percentages, e.g. 1% and 10%");
+        const abort = new AbortController();
+        const onSignal = () => abort.abort(new Error("interrupted"));
+        process.once("SIGINT", onSignal);
+        const search = { p99Ms, maxErrorPct, startRate: Number(opts.from), factor: Number(opts.factor), stepMs, maxSteps: Number(opts.steps), writeShare: writes / 100 };
+        if (opts.claims !== undefined) {
+          const names = typeof opts.claims === "string" ? opts.claims.split(",").map((n) => n.trim()) : [...CLAIM_NAMES];
+          for (const n of names) if (!(CLAIM_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown claim "${n}"; one of ${CLAIM_NAMES.join(", ")}`);
+          const results: ClaimResult[] = [];
+          for (const n of names as ClaimName[])
+            results.push(await runClaim(n, { prefix: opts.name ?? "claim", saturate: search, signal: abort.signal, progress: (l) => process.stderr.write(`${color("gray", l)}\n`) }));
+          output(results, opts.json, claimsText);
+          if (results.some((r) => !r.passed)) throw new ExitCode(1);
+          return;
+        }
+        const report = await saturate({
+          ...(opts.name ? { lab: opts.name } : {}),
+          p99Ms,
+          maxErrorPct,
+          startRate: Number(opts.from),
+          factor: Number(opts.factor),
+          stepMs,
+          maxSteps: Number(opts.steps),
+          writeShare: writes / 100,
+          signal: abort.signal,
+          progress: (l) => process.stderr.write(`${color("gray", l)}\n`),
+        });
+        if (opts.svg) copyFileSync(join(report.dir, "latency.svg"), opts.svg);
+        output(report, opts.json, toText);
+        if (report.sustainable === null) throw new ExitCode(1);
+      },
+    );
 }

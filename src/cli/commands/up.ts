@@ -61,7 +61,14 @@ export function register(program: Command): void {
       };
       let result;
       try {
-        result = await up(stack, { name: opts.name, source, keepOnFailure: opts.keepOnFailure, progress: progress(), signal: abort.signal, ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }) });
+        result = await up(stack, {
+          name: opts.name,
+          source,
+          keepOnFailure: opts.keepOnFailure,
+          progress: progress(),
+          signal: abort.signal,
+          ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }),
+        });
       } catch (err) {
         release();
         if (abort.signal.aborted) throw new ExitCode(130);
@@ -75,7 +82,11 @@ export function register(program: Command): void {
           "",
           `${color("green", color("bold", `lab "${state.name}" is up`))} in ${(result.durationMs / 1000).toFixed(1)} s`,
           `  from the user host:   stacklab exec user -- curl -s ${url}`,
-          ...(state.published.https ? [`  from this machine:    curl --resolve www.${stack.domain}:${new URL(state.published.https).port}:127.0.0.1 --cacert ${labDir(state.name)}/tls/ca.crt https://www.${stack.domain}:${new URL(state.published.https).port}/`] : []),
+          ...(state.published.https
+            ? [
+                `  from this machine:    curl --resolve www.${stack.domain}:${new URL(state.published.https).port}:127.0.0.1 --cacert ${labDir(state.name)}/tls/ca.crt https://www.${stack.domain}:${new URL(state.published.https).port}/`,
+              ]
+            : []),
           ...(state.published.http ? [`  in your browser:      ${state.published.https ?? state.published.http}`] : []),
           `  status:               stacklab status${state.name === stack.name ? "" : ` --name ${state.name}`}`,
           `  stop:                 ${opts.detach ? `stacklab down${state.name === stack.name ? "" : ` --name ${state.name}`}` : "Ctrl-C"}`,

@@ -26,5 +26,12 @@ export function phaseLatency(ops: readonly Operation[], from: number, to: number
     .map((o) => o.end - o.start)
     .sort((a, b) => a - b);
   const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
-  return { requests: inside.length, failed: inside.filter((o) => !o.ok).length, p50: round(percentile(times, 50)), p90: round(percentile(times, 90)), p99: round(percentile(times, 99)), max: round(percentile(times, 100)) };
+  return {
+    requests: inside.length,
+    failed: inside.filter((o) => !o.ok).length,
+    p50: round(percentile(times, 50)),
+    p90: round(percentile(times, 90)),
+    p99: round(percentile(times, 99)),
+    max: round(percentile(times, 100)),
+  };
 }

@@ -57,7 +57,10 @@ export class Agent {
 
   /** Starts the loops and the three listeners (checks, API over TCP, API over the unix socket). */
   async start(tls: { cert: string; key: string } | undefined): Promise<void> {
-    this.timers.push(setInterval(() => void this.look().catch((e: unknown) => this.log(`look failed: ${String(e)}`)), TIMING.agentPollMs), setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs));
+    this.timers.push(
+      setInterval(() => void this.look().catch((e: unknown) => this.log(`look failed: ${String(e)}`)), TIMING.agentPollMs),
+      setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs),
+    );
     // With internal TLS the checks are TLS too: the proxies verify this host's certificate before trusting "up".
     const checks = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, (sock) => this.answerCheck(sock)) : createServer((sock) => this.answerCheck(sock));
     const api = jsonServer((r) => this.handle(r), { token: this.cfg.token, tls });
@@ -119,7 +122,15 @@ export class Agent {
   private async maybeSelfUnfence(o: DbObservation): Promise<void> {
     const fenced = this.state?.selfFenced;
     if (this.acting || !fenced) return;
-    const reason = selfUnfenceReason({ now: monoNow(), enabled: this.cfg.selfFence, db: o, fencedAt: fenced.at, controllerSeenAt: this.controllerSeenAt, replicas: this.replicaCount, backSince: this.backSince });
+    const reason = selfUnfenceReason({
+      now: monoNow(),
+      enabled: this.cfg.selfFence,
+      db: o,
+      fencedAt: fenced.at,
+      controllerSeenAt: this.controllerSeenAt,
+      replicas: this.replicaCount,
+      backSince: this.backSince,
+    });
     if (!reason) return;
     this.acting = true;
     try {
@@ -172,7 +183,10 @@ export class Agent {
         // partition test: one acknowledged write lost). Stopping MariaDB at once answers none of them; it comes
         // back read-only and, as a replica-to-be (init_rpl_role), cuts those commits from its binary log.
         const pid = this.db.crash();
-        this.event(`${this.cfg.host} fenced itself by stopping MariaDB at once (SIGKILL to ${pid}; it restarts read-only), ${o.semisync.waitSessions} commit(s) left unanswered: ${reason}`, { step: "self-fence", waiting: o.semisync.waitSessions });
+        this.event(`${this.cfg.host} fenced itself by stopping MariaDB at once (SIGKILL to ${pid}; it restarts read-only), ${o.semisync.waitSessions} commit(s) left unanswered: ${reason}`, {
+          step: "self-fence",
+          waiting: o.semisync.waitSessions,
+        });
         return;
       }
       const r = await this.db.fence(true);
@@ -219,7 +233,18 @@ export class Agent {
       host: this.cfg.host,
       now,
       startedAt: this.startedAt,
-      db: this.last ?? { at: now, up: false, error: "not looked yet", hostname: "", readOnly: true, gtidBinlogPos: "", gtidCurrentPos: "", gtidSlavePos: "", semisync: { masterStatus: false, masterClients: 0, waitSessions: 0, yesTx: 0, noTx: 0, slaveStatus: false }, replica: null },
+      db: this.last ?? {
+        at: now,
+        up: false,
+        error: "not looked yet",
+        hostname: "",
+        readOnly: true,
+        gtidBinlogPos: "",
+        gtidCurrentPos: "",
+        gtidSlavePos: "",
+        semisync: { masterStatus: false, masterClients: 0, waitSessions: 0, yesTx: 0, noTx: 0, slaveStatus: false },
+        replica: null,
+      },
       dbLastOkAt: this.lastOkAt,
       probe: this.pinger.probe ? { ...this.pinger.probe } : null,
       selfFenced: this.state?.selfFenced ?? null,
@@ -270,7 +295,10 @@ export class Agent {
       const o = await this.db.observe();
       if (o.up && o.semisync.waitSessions > 0) {
         const pid = this.db.crash();
-        this.event(`${this.cfg.host} stopped MariaDB at once for the controller's fence (SIGKILL to ${pid}; it restarts read-only), ${o.semisync.waitSessions} commit(s) waiting for a replica left unanswered`, { step: "fence", waiting: o.semisync.waitSessions });
+        this.event(
+          `${this.cfg.host} stopped MariaDB at once for the controller's fence (SIGKILL to ${pid}; it restarts read-only), ${o.semisync.waitSessions} commit(s) waiting for a replica left unanswered`,
+          { step: "fence", waiting: o.semisync.waitSessions },
+        );
         return { host: this.cfg.host, readOnly: true, killed: 0, ms: Math.round(performance.now() - t), gtidBinlogPos: "", stopped: true };
       }
     }

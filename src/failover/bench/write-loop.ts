@@ -63,7 +63,8 @@ function post(seq: number): Promise<WriteOp> {
         else if (res.statusCode === 201 && typeof json.id === "number") done({ outcome: "ok", status: 201, id: json.id, ...(json.primary ? { primary: json.primary } : {}) });
         // A 502 or 504 from a proxy in front of the app (the app died or stalled with the request), or an app that
         // says the write may have run, is not a definite failure.
-        else if (json.maybeExecuted || [502, 504].includes(res.statusCode ?? 0)) done({ outcome: "unknown", status: res.statusCode ?? 0, maybeExecuted: Boolean(json.maybeExecuted), ...(json.detail ? { error: json.detail.slice(0, 300) } : {}) });
+        else if (json.maybeExecuted || [502, 504].includes(res.statusCode ?? 0))
+          done({ outcome: "unknown", status: res.statusCode ?? 0, maybeExecuted: Boolean(json.maybeExecuted), ...(json.detail ? { error: json.detail.slice(0, 300) } : {}) });
         else done({ outcome: "failed", status: res.statusCode ?? 0, ...(json.detail ? { error: json.detail.slice(0, 300) } : {}) });
       });
       res.on("error", (e) => done({ outcome: "unknown", error: e.message }));
@@ -85,4 +86,6 @@ const ops = await Promise.all(pending);
 agent.destroy();
 writeFileSync(values.out!, JSON.stringify({ tag: values.tag, started, every, seconds, ops }));
 const ok = ops.filter((o) => o.outcome === "ok").length;
-process.stdout.write(`${ops.length} writes: ${ok} acknowledged, ${ops.filter((o) => o.outcome === "failed").length} failed, ${ops.filter((o) => o.outcome === "unknown").length} unknown -> ${values.out}\n`);
+process.stdout.write(
+  `${ops.length} writes: ${ok} acknowledged, ${ops.filter((o) => o.outcome === "failed").length} failed, ${ops.filter((o) => o.outcome === "unknown").length} unknown -> ${values.out}\n`,
+);

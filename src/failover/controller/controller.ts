@@ -206,7 +206,12 @@ export class Controller {
       case "refuse":
         this.refused = { at: monoNow(), reason: d.reason, candidate: d.candidate, sync: d.sync };
         this.setPhase("refused", `not promoting${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}`);
-        this.once(`refuse:${d.from}:${d.candidate}:${d.sync.reason}`, "refuse", `${d.from} is lost (${d.reason}); refusing to promote${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}. \`stacklab db failover --force\` promotes anyway.`, { host: d.from, candidate: d.candidate });
+        this.once(
+          `refuse:${d.from}:${d.candidate}:${d.sync.reason}`,
+          "refuse",
+          `${d.from} is lost (${d.reason}); refusing to promote${d.candidate ? ` ${d.candidate}` : ""}: ${d.sync.reason}. \`stacklab db failover --force\` promotes anyway.`,
+          { host: d.from, candidate: d.candidate },
+        );
         return;
       case "conflict":
         this.setPhase("conflict", d.reason);
@@ -263,12 +268,27 @@ export class Controller {
     this.record("decide", `promoting ${d.to}${forced ? " (forced)" : ""}: ${d.sync.reason}`, { host: d.to, inSync: d.sync.inSync, forced });
     const agentAnswers = old.lastOkAt !== null && detectedAt - old.lastOkAt < TIMING.deadAfterMs;
     const result = await failover(this.ctx(), d.from, d.to, d.others, { lossless: d.sync.inSync, agentAnswers });
-    const rec: FailoverRecord = { kind: "failover", at: Date.now() - (monoNow() - detectedAt), from: d.from, to: d.to, ok: result.ok, forced, lastSeenAt, totalMs: monoNow() - lastSeenAt, sync: d.sync, result };
+    const rec: FailoverRecord = {
+      kind: "failover",
+      at: Date.now() - (monoNow() - detectedAt),
+      from: d.from,
+      to: d.to,
+      ok: result.ok,
+      forced,
+      lastSeenAt,
+      totalMs: monoNow() - lastSeenAt,
+      sync: d.sync,
+      result,
+    };
     if (result.ok) {
       this.primary = d.to;
       this.lastSync = null;
       this.refused = null;
-      this.record("done", `failover done: ${d.to} is the primary; writes go to it ${rec.totalMs} ms after ${d.from} was last seen (${monoNow() - detectedAt} ms after detection)`, { host: d.to, totalMs: rec.totalMs, sinceDetectMs: monoNow() - detectedAt });
+      this.record("done", `failover done: ${d.to} is the primary; writes go to it ${rec.totalMs} ms after ${d.from} was last seen (${monoNow() - detectedAt} ms after detection)`, {
+        host: d.to,
+        totalMs: rec.totalMs,
+        sinceDetectMs: monoNow() - detectedAt,
+      });
     }
     this.failovers = [...this.failovers, rec].slice(-20);
     this.setPhase(result.ok ? "watching" : "refused", result.ok ? `${d.to} is the primary` : `failover failed: ${result.error}`);
@@ -285,7 +305,11 @@ export class Controller {
     writeMetrics(this.cfg.metricsFile, {
       primary: this.primary,
       state: phase,
-      lastFailover: this.failovers.filter((f) => f.ok).map((f) => ({ from: f.from, to: f.to, at: f.at })).pop() ?? null,
+      lastFailover:
+        this.failovers
+          .filter((f) => f.ok)
+          .map((f) => ({ from: f.from, to: f.to, at: f.at }))
+          .pop() ?? null,
       failovers: this.failovers.filter((f) => f.ok && f.kind === "failover").length,
     });
   }
@@ -312,7 +336,12 @@ export class Controller {
       refused: this.refused,
       lastSync: this.lastSync,
       ifPrimaryDied: { candidate, sync: candidate ? syncVerdict(input, candidate, now) : { inSync: false, reason: "no replica could take over" } },
-      agents: this.hosts.map((h) => ({ host: h, answering: this.tracks[h]!.lastOkAt !== null && now - this.tracks[h]!.lastOkAt! < TIMING.deadAfterMs, lastOkAt: this.tracks[h]!.lastOkAt, failures: this.tracks[h]!.failures })),
+      agents: this.hosts.map((h) => ({
+        host: h,
+        answering: this.tracks[h]!.lastOkAt !== null && now - this.tracks[h]!.lastOkAt! < TIMING.deadAfterMs,
+        lastOkAt: this.tracks[h]!.lastOkAt,
+        failures: this.tracks[h]!.failures,
+      })),
       failovers: this.failovers,
       rejoinBlocked: this.rejoinBlocked,
     };
@@ -329,11 +358,14 @@ export class Controller {
       const host = String(body.host ?? "");
       if (!this.hosts.includes(host)) throw new HttpError(400, `${host} is not a database host (${this.hosts.join(", ")})`);
       if (host === this.primary) throw new HttpError(400, `${host} is the primary`);
-      return { status: 200, body: await this.exclusive(async () => {
-        delete this.rejoinBlocked[host];
-        this.record("rejoin", `${host} rejoins as a replica of ${this.primary} (asked by a person)`, { host });
-        return rejoin(this.ctx(), host, this.primary!);
-      }) };
+      return {
+        status: 200,
+        body: await this.exclusive(async () => {
+          delete this.rejoinBlocked[host];
+          this.record("rejoin", `${host} rejoins as a replica of ${this.primary} (asked by a person)`, { host });
+          return rejoin(this.ctx(), host, this.primary!);
+        }),
+      };
     }
     throw new HttpError(404, `no route ${route}`);
   }
@@ -365,7 +397,18 @@ export class Controller {
         const started = monoNow();
         const startedWall = Date.now();
         const result = await switchover(this.ctx(), from, target, others);
-        const rec: FailoverRecord = { kind: "switchover", at: startedWall, from, to: target, ok: result.ok, forced: false, totalMs: monoNow() - started, ...(result.pauseMs !== undefined ? { pauseMs: result.pauseMs } : {}), sync: { inSync: true, reason: "planned: the new primary applied every write first" }, result };
+        const rec: FailoverRecord = {
+          kind: "switchover",
+          at: startedWall,
+          from,
+          to: target,
+          ok: result.ok,
+          forced: false,
+          totalMs: monoNow() - started,
+          ...(result.pauseMs !== undefined ? { pauseMs: result.pauseMs } : {}),
+          sync: { inSync: true, reason: "planned: the new primary applied every write first" },
+          result,
+        };
         if (result.ok) {
           this.primary = target;
           this.lastSync = null;

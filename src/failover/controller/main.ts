@@ -22,7 +22,9 @@ const log = (line: string) => process.stdout.write(`${new Date().toISOString()} 
 const ca = cfg.ca ? readFileSync(cfg.ca, "utf8") : undefined;
 const addresses = Object.fromEntries(cfg.dbHosts.map((h) => [h.name, h.address]));
 // One keep-alive connection per agent: polling five times a second must not cost a TLS handshake each time.
-const keepAlive = Object.fromEntries(cfg.dbHosts.map((h) => [h.name, ca ? new HttpsAgent({ keepAlive: true, maxSockets: 2, ca, servername: h.name }) : new HttpAgent({ keepAlive: true, maxSockets: 2 })]));
+const keepAlive = Object.fromEntries(
+  cfg.dbHosts.map((h) => [h.name, ca ? new HttpsAgent({ keepAlive: true, maxSockets: 2, ca, servername: h.name }) : new HttpAgent({ keepAlive: true, maxSockets: 2 })]),
+);
 const client = agentClient((host) => ({
   base: `${ca ? "https" : "http"}://${addresses[host]}:${cfg.agentApiPort}`,
   token: cfg.token,

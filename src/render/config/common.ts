@@ -11,7 +11,8 @@ export const HSTS_MAX_AGE = 63_072_000;
  * The Content-Security-Policy of the site: the demo pages load their script, stylesheet and images from the site
  * itself, call its own API and post their form to it; nothing inline, nothing from elsewhere, no framing.
  */
-export const SITE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const SITE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** Headers every answer of the site carries, whoever serves it (HAProxy sets them again, so there is one of each). */
 export const SITE_HEADERS: [string, string][] = [

@@ -24,12 +24,7 @@ export function runsDbProxy(model: Model, host: Host): boolean {
 export function renderDbProxy(model: Model, host: Host): RenderedFile {
   const dbs = hostsWithRole(model, "db");
   const tls = model.tls.internal;
-  const check = (what: "write" | "replica") => [
-    "option tcp-check",
-    `tcp-check connect port ${PORTS.dbAgentCheck}${tls ? " ssl" : ""}`,
-    `tcp-check send "${what}\\n"`,
-    "tcp-check expect rstring ^up",
-  ];
+  const check = (what: "write" | "replica") => ["option tcp-check", `tcp-check connect port ${PORTS.dbAgentCheck}${tls ? " ssl" : ""}`, `tcp-check send "${what}\\n"`, "tcp-check expect rstring ^up"];
   // With internal TLS the check itself is TLS, and the agent must prove it is that host's (its certificate's name):
   // an answer "up" decides where writes go. The MySQL traffic is not touched: the app and MariaDB do their own TLS.
   const servers = dbs.map((d) => `server ${d.name} ${privateAddress(d)}:${PORTS.mysql}${tls ? ` verifyhost ${d.name}` : ""}`);

@@ -159,7 +159,12 @@ export function controllerConfig(model: Model, host: Host, secrets: Secrets): Co
 
 /** Reads a config file: JSON after comment lines starting with '#'. */
 export function readConfigFile<T>(path: string): T {
-  return JSON.parse(readFileSync(path, "utf8").split("\n").filter((l) => !l.startsWith("#")).join("\n")) as T;
+  return JSON.parse(
+    readFileSync(path, "utf8")
+      .split("\n")
+      .filter((l) => !l.startsWith("#"))
+      .join("\n"),
+  ) as T;
 }
 
 /** The failover machinery's config files for a host (mode 0600: they hold passwords); JSON under a comment header. */

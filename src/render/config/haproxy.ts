@@ -194,10 +194,5 @@ function statsFrontend(host: Host): string[] {
 }
 
 function metricsFrontend(host: Host): string[] {
-  return section("frontend prometheus", [
-    `bind ${privateAddress(host)}:${PORTS.haproxyMetrics}`,
-    "mode http",
-    "no log",
-    "http-request use-service prometheus-exporter if { path /metrics }",
-  ]);
+  return section("frontend prometheus", [`bind ${privateAddress(host)}:${PORTS.haproxyMetrics}`, "mode http", "no log", "http-request use-service prometheus-exporter if { path /metrics }"]);
 }

@@ -88,7 +88,7 @@ function httpBlock(model: Model, host: Host, cert: "none" | "host" | "site"): st
       // A web server that also runs the app uses its own first; the others stand by for when it fails.
       ...(host.roles.includes("app") && apps.length > 1 ? ["# this host's own app first; the other app servers only when it fails"] : []),
       "# two failures in a row (not one) take an app server out for 2 s: one slow TLS handshake on a busy",
-      "# machine must not take every app server out at once (\"no live upstreams\")",
+      '# machine must not take every app server out at once ("no live upstreams")',
       ...apps.map((a) => `server ${privateAddress(a)}:${appPort(model)} max_fails=2 fail_timeout=2s${host.roles.includes("app") && a.name !== host.name ? " backup" : ""};`),
       "# idle connections kept open to the app servers",
       "keepalive 16;",
@@ -154,10 +154,7 @@ function siteLocations(model: Model, hsts: boolean): string[] {
       "proxy_set_header Host $host;",
       "proxy_set_header X-Served-By-Web $hostname;",
       ...(lb
-        ? [
-            "# X-Served-By-LB and X-Forwarded-Proto come from HAProxy and pass through unchanged",
-            "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-          ]
+        ? ["# X-Served-By-LB and X-Forwarded-Proto come from HAProxy and pass through unchanged", "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"]
         : [
             "# no HTTP load balancer in front: a header sent by a user cannot claim one",
             'proxy_set_header X-Served-By-LB "";',
@@ -171,7 +168,7 @@ function siteLocations(model: Model, hsts: boolean): string[] {
       "# another app server is tried on failure; non_idempotent is not set, so a POST is never sent twice.",
       "# Not on 503: the app answers 503 when the database is unavailable, which another app server cannot",
       "# fix, and counting it as the app server's failure would take every app server out of rotation at",
-      "# once (\"no live upstreams\") while reads still work",
+      '# once ("no live upstreams") while reads still work',
       "proxy_next_upstream error timeout http_502;",
       "proxy_next_upstream_tries 2;",
       ...(internal

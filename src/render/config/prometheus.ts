@@ -72,7 +72,7 @@ export function renderPrometheus(model: Model): RenderedFile {
     header(model),
     `# Prometheus on ${model.monitoring.host}: scrapes every exporter of the design every ${SCRAPE_INTERVAL_S} s and evaluates`,
     `# the alert rules as often, so an alert can fire a few seconds after its condition appears.`,
-    "# Each target's `instance` label is its host's name, so queries read up{job=\"node\",instance=\"web-1\"}.",
+    '# Each target\'s `instance` label is its host\'s name, so queries read up{job="node",instance="web-1"}.',
     "",
     "global:",
     `  scrape_interval: ${SCRAPE_INTERVAL_S}s`,
@@ -110,9 +110,7 @@ function job(j: ScrapeJob): string[] {
     `  - job_name: ${q(j.job)}`,
     `    scheme: ${j.scheme}`,
     `    metrics_path: ${q(j.path)}`,
-    ...(j.scheme === "https"
-      ? ["    # the app serves HTTPS with a certificate of the lab CA that names the host's addresses", "    tls_config:", `      ca_file: ${q(TLS_FILES.ca)}`]
-      : []),
+    ...(j.scheme === "https" ? ["    # the app serves HTTPS with a certificate of the lab CA that names the host's addresses", "    tls_config:", `      ca_file: ${q(TLS_FILES.ca)}`] : []),
     "    static_configs:",
     ...j.targets.flatMap((t) => [`      - targets: [${q(t.address)}]`, `        labels: { instance: ${q(t.instance)} }`]),
   ];

@@ -12,12 +12,7 @@ export function renderResolv(model: Model): RenderedFile[] {
     "# fail fast when the DNS server is down, so experiments see the outage",
     "options timeout:1 attempts:2",
   ];
-  const hosts = [
-    header(model),
-    "# Only localhost: the site's names must come from DNS.",
-    "127.0.0.1 localhost",
-    "::1 localhost ip6-localhost ip6-loopback",
-  ];
+  const hosts = [header(model), "# Only localhost: the site's names must come from DNS.", "127.0.0.1 localhost", "::1 localhost ip6-localhost ip6-loopback"];
   return [
     { path: "/etc/resolv.conf", content: text(resolv) },
     { path: "/etc/hosts", content: text(hosts) },

@@ -67,10 +67,7 @@ function relativeName(fqdn: string, domain: string): string {
 
 function renderZone(model: Model): RenderedFile {
   const { domain, dns } = model;
-  const rows: [string, string, string][] = [
-    ["@", "NS", `ns1.${domain}.`],
-    ...(dns.records.some((r) => r.fqdn === `ns1.${domain}`) ? [] : [["ns1", "A", dns.address] as [string, string, string]]),
-  ];
+  const rows: [string, string, string][] = [["@", "NS", `ns1.${domain}.`], ...(dns.records.some((r) => r.fqdn === `ns1.${domain}`) ? [] : [["ns1", "A", dns.address] as [string, string, string]])];
   for (const r of dns.records) {
     const name = relativeName(r.fqdn, domain);
     for (const v of r.values) rows.push([name, r.type, r.type === "CNAME" ? `${v}.` : v]);

@@ -76,7 +76,9 @@ export function toDot(model: Model, options: DotOptions = {}): string {
     if (!infra.length && !inside.length && !(net.name === "public" && floating.length)) {
       emptyNets.push(net.name);
       const legs = model.hosts.filter((h) => h.interfaces.some((i) => i.network === net.name)).map((h) => h.name);
-      out.push(`    ${q(`empty_${net.name}`)}${attrs({ shape: "note", label: `no host lives only here:\n${legs.join(", ")} ${legs.length === 1 ? "has" : "have"} a second interface on it`, fontsize: 9, fontcolor: COLORS.muted, color: COLORS.tierBorder })};`);
+      out.push(
+        `    ${q(`empty_${net.name}`)}${attrs({ shape: "note", label: `no host lives only here:\n${legs.join(", ")} ${legs.length === 1 ? "has" : "have"} a second interface on it`, fontsize: 9, fontcolor: COLORS.muted, color: COLORS.tierBorder })};`,
+      );
     }
     out.push(`  }`);
   }

@@ -129,15 +129,17 @@ function scrapeEdges(model: Model, tiers: Tier[]): string[] {
   const style = edgeStyle("monitoring");
   const lines: string[] = [];
   // The monitoring host sits beside the first private tier; arrows to tiers above it are laid out upwards.
-  const anchor = Math.max(0, tiers.findIndex((t) => t.placement === "private"));
+  const anchor = Math.max(
+    0,
+    tiers.findIndex((t) => t.placement === "private"),
+  );
   tiers.forEach((tier, index) => {
     const hosts = tier.hosts.filter((h) => scraped.has(h));
     if (!hosts.length) return;
     // Aim at the tier's last (right-most) host: the monitoring host sits to the right of the servers.
     const ends = hosts.length === tier.hosts.length && hosts.length > 1 ? [{ node: nodeId(hosts[hosts.length - 1]!), cluster: tier.id }] : hosts.map((h) => ({ node: nodeId(h) }));
     const monEnd = { node: nodeId(mon), port: "prometheus" };
-    for (const end of ends)
-      lines.push(index < anchor ? edge(end, monEnd, { ...style, dir: "back", constraint: "false" }) : edge(monEnd, end, { ...style, constraint: "false" }));
+    for (const end of ends) lines.push(index < anchor ? edge(end, monEnd, { ...style, dir: "back", constraint: "false" }) : edge(monEnd, end, { ...style, constraint: "false" }));
   });
   return lines;
 }

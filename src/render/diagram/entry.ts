@@ -30,9 +30,5 @@ export function floatingNodes(model: Model, indent: string): string[] {
 export function floatingEdges(model: Model): string[] {
   const floating = model.entryPoints.filter((e) => e.kind === "floating");
   const ids = floatingIds(model);
-  return floating.flatMap((e, i) =>
-    e.holders
-      .slice(0, 2)
-      .map((h, j) => `  ${q(ids[i]!)} -> ${q(nodeId(h))}${attrs({ color: COLORS.floating, style: j === 0 ? "solid" : "dashed", penwidth: 1.2 })};`),
-  );
+  return floating.flatMap((e, i) => e.holders.slice(0, 2).map((h, j) => `  ${q(ids[i]!)} -> ${q(nodeId(h))}${attrs({ color: COLORS.floating, style: j === 0 ? "solid" : "dashed", penwidth: 1.2 })};`));
 }

@@ -20,8 +20,7 @@ function extension(path: string): string | undefined {
  * extension is not one we write, disagrees with --format, or PNG would go to the terminal.
  */
 export function chooseFormat(output: string | undefined, format: string | undefined): DiagramFormat {
-  if (format !== undefined && !(DIAGRAM_FORMATS as readonly string[]).includes(format))
-    throw new UsageError(`unknown diagram format "${format}"; use one of: ${DIAGRAM_FORMATS.join(", ")}`);
+  if (format !== undefined && !(DIAGRAM_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown diagram format "${format}"; use one of: ${DIAGRAM_FORMATS.join(", ")}`);
   const asked = format as DiagramFormat | undefined;
   if (output === undefined) {
     if (asked === "png") throw new UsageError("a PNG is binary: write it to a file with -o FILE.png");
@@ -29,9 +28,7 @@ export function chooseFormat(output: string | undefined, format: string | undefi
   }
   const byName = formatFromPath(output);
   const ext = extension(output);
-  if (byName === null && (ext !== undefined || asked === undefined))
-    throw new UsageError(`cannot write a diagram to "${output}": name the file .svg, .png or .dot (.gv), e.g. -o stack.svg`);
-  if (byName !== null && asked !== undefined && byName !== asked)
-    throw new UsageError(`"${output}" names a .${ext} file but --format is ${asked}; drop --format or rename the file`);
+  if (byName === null && (ext !== undefined || asked === undefined)) throw new UsageError(`cannot write a diagram to "${output}": name the file .svg, .png or .dot (.gv), e.g. -o stack.svg`);
+  if (byName !== null && asked !== undefined && byName !== asked) throw new UsageError(`"${output}" names a .${ext} file but --format is ${asked}; drop --format or rename the file`);
   return byName ?? asked!;
 }

@@ -45,4 +45,3 @@ export function tiersOf(model: Model): Tier[] {
   }
   return tiers;
 }
-

@@ -114,7 +114,8 @@ export function grafanaDashboard(model: Model): GrafanaDashboard {
     datasource: DATASOURCE,
     targets: targets(s.queries, true),
     fieldConfig: { defaults: { ...(s.mappings ? { mappings: s.mappings } : {}), thresholds: { mode: "absolute", steps: [{ color: "green", value: null }] } }, overrides: [] },
-    options: s.type === "stat" ? { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, textMode: s.mappings ? "value_and_name" : "name", colorMode: "background" } : { showHeader: true },
+    options:
+      s.type === "stat" ? { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, textMode: s.mappings ? "value_and_name" : "name", colorMode: "background" } : { showHeader: true },
   }));
   panels.push(...status.panels);
 
@@ -155,7 +156,17 @@ export function grafanaDashboard(model: Model): GrafanaDashboard {
     annotations: {
       list: [
         { builtIn: 1, datasource: { type: "grafana", uid: "-- Grafana --" }, enable: true, hide: true, iconColor: "rgba(0, 211, 255, 1)", name: "Annotations & Alerts", type: "dashboard" },
-        { datasource: DATASOURCE, enable: true, expr: 'ALERTS{alertstate="firing"}', iconColor: "red", name: "Firing alerts", step: "10s", titleFormat: "{{alertname}}", textFormat: "{{instance}}", useValueForTime: false },
+        {
+          datasource: DATASOURCE,
+          enable: true,
+          expr: 'ALERTS{alertstate="firing"}',
+          iconColor: "red",
+          name: "Firing alerts",
+          step: "10s",
+          titleFormat: "{{alertname}}",
+          textFormat: "{{instance}}",
+          useValueForTime: false,
+        },
       ],
     },
     panels,

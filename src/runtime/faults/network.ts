@@ -39,9 +39,7 @@ export function partitionRuleset(model: Model, active: readonly ActiveFault[], h
 }
 
 export async function applyPartitions(lab: FaultLab, hosts: string[]): Promise<void> {
-  await Promise.all(
-    hosts.map((host) => run(["ip", "netns", "exec", hostOf(lab, host).netns, "nft", "-f", "-"], { input: partitionRuleset(lab.model, faults(lab), host) })),
-  );
+  await Promise.all(hosts.map((host) => run(["ip", "netns", "exec", hostOf(lab, host).netns, "nft", "-f", "-"], { input: partitionRuleset(lab.model, faults(lab), host) })));
 }
 
 /** Cuts a group of hosts off from others (every other host by default), both directions, with nftables in each host's namespace. */

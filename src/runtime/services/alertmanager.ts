@@ -24,6 +24,9 @@ export const alertmanager: ServiceDef = {
       ]),
     ]),
   prepare: prepareHostStorage,
-  probe: () => ({ what: `Alertmanager answering 200 on http://127.0.0.1:${PORTS.alertmanager}/-/ready`, argv: ["curl", "-sf", "-o", "/dev/null", "--max-time", "1", `http://127.0.0.1:${PORTS.alertmanager}/-/ready`] }),
+  probe: () => ({
+    what: `Alertmanager answering 200 on http://127.0.0.1:${PORTS.alertmanager}/-/ready`,
+    argv: ["curl", "-sf", "-o", "/dev/null", "--max-time", "1", `http://127.0.0.1:${PORTS.alertmanager}/-/ready`],
+  }),
   readyTimeoutMs: 20_000,
 };

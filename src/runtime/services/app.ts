@@ -21,7 +21,19 @@ function appRunScript(port: number): string {
   return runScript("app", [
     `if [ -f ${pw} ]; then chown ${shellQuote(`${user}:${group}`)} ${pw} && chmod 600 ${pw}; fi`,
     `if [ -f ${key} ]; then chgrp ${shellQuote(group)} ${key} && chmod 640 ${key}; fi`,
-    shellJoin(["exec", "setpriv", `--reuid=${user}`, `--regid=${group}`, "--clear-groups", "--no-new-privs", ...lowPort, process.execPath, join(REPO_DIR, "dist/app/runner/main.js"), "--env", APP_ENV_FILE]),
+    shellJoin([
+      "exec",
+      "setpriv",
+      `--reuid=${user}`,
+      `--regid=${group}`,
+      "--clear-groups",
+      "--no-new-privs",
+      ...lowPort,
+      process.execPath,
+      join(REPO_DIR, "dist/app/runner/main.js"),
+      "--env",
+      APP_ENV_FILE,
+    ]),
   ]);
 }
 

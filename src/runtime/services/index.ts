@@ -17,7 +17,22 @@ import { failoverController } from "./failover-controller.js";
 import type { ServiceDef } from "./types.js";
 
 /** Implemented service kinds. Kinds of the model missing here are reported by `up` as not yet running. */
-export const SERVICES: Partial<Record<ServiceKind, ServiceDef>> = { dns, haproxy, keepalived, nginx, app, mariadb, "node-exporter": nodeExporter, "nginx-exporter": nginxExporter, "mysqld-exporter": mysqldExporter, prometheus, alertmanager, "db-agent": dbAgent, "db-proxy": dbProxy, "failover-controller": failoverController };
+export const SERVICES: Partial<Record<ServiceKind, ServiceDef>> = {
+  dns,
+  haproxy,
+  keepalived,
+  nginx,
+  app,
+  mariadb,
+  "node-exporter": nodeExporter,
+  "nginx-exporter": nginxExporter,
+  "mysqld-exporter": mysqldExporter,
+  prometheus,
+  alertmanager,
+  "db-agent": dbAgent,
+  "db-proxy": dbProxy,
+  "failover-controller": failoverController,
+};
 
 /**
  * The order in which a host's services are awaited (and the reverse, stopped), derived from each kind's `after`:

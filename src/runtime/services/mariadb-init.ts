@@ -36,11 +36,25 @@ export function renderInitSql(model: Model, secrets: Secrets, schemaSql: string)
   for (const ip of addressesWithRole("db")) {
     lines.push(...user(DB_USERS.replication, ip, secrets.replication), `GRANT REPLICATION SLAVE ON *.* TO ${q(DB_USERS.replication)}@${q(ip)};`);
   }
-  lines.push(...user(DB_USERS.monitor, "localhost", secrets.monitor), `GRANT PROCESS, SLAVE MONITOR ON *.* TO ${q(DB_USERS.monitor)}@'localhost';`,
-    `GRANT SELECT ON performance_schema.* TO ${q(DB_USERS.monitor)}@'localhost';`);
-  if (hasDbAgents(model))
-    lines.push(...user(DB_USERS.agent, "localhost", failoverSecrets(secrets).agent), `GRANT ${AGENT_DB_PRIVILEGES.join(", ")} ON *.* TO ${q(DB_USERS.agent)}@'localhost';`);
-  lines.push(`USE ${DB_NAME};`, ...schemaSql.split(";").map((st) => st.replace(/--[^\n]*/g, "").replace(/\s+/g, " ").trim()).filter(Boolean).map((st) => `${st};`));
+  lines.push(
+    ...user(DB_USERS.monitor, "localhost", secrets.monitor),
+    `GRANT PROCESS, SLAVE MONITOR ON *.* TO ${q(DB_USERS.monitor)}@'localhost';`,
+    `GRANT SELECT ON performance_schema.* TO ${q(DB_USERS.monitor)}@'localhost';`,
+  );
+  if (hasDbAgents(model)) lines.push(...user(DB_USERS.agent, "localhost", failoverSecrets(secrets).agent), `GRANT ${AGENT_DB_PRIVILEGES.join(", ")} ON *.* TO ${q(DB_USERS.agent)}@'localhost';`);
+  lines.push(
+    `USE ${DB_NAME};`,
+    ...schemaSql
+      .split(";")
+      .map((st) =>
+        st
+          .replace(/--[^\n]*/g, "")
+          .replace(/\s+/g, " ")
+          .trim(),
+      )
+      .filter(Boolean)
+      .map((st) => `${st};`),
+  );
   lines.push("SET sql_log_bin = 1;", "");
   return lines.join("\n");
 }

@@ -8,7 +8,10 @@ import { runScript, type ServiceDef } from "./types.js";
 
 export const mariadb: ServiceDef = {
   kind: "mariadb",
-  requires: [{ binary: "mariadbd", pkg: "mariadb-server", why: "databases", versionArgs: ["--version"] }, { binary: "mariadb", pkg: "mariadb-client", why: "database setup and checks", versionArgs: ["--version"] }],
+  requires: [
+    { binary: "mariadbd", pkg: "mariadb-server", why: "databases", versionArgs: ["--version"] },
+    { binary: "mariadb", pkg: "mariadb-client", why: "database setup and checks", versionArgs: ["--version"] },
+  ],
   after: [],
   reload: { files: ["/etc/mysql/my.cnf"], restartNeeded: true },
   runScript: () =>
@@ -40,7 +43,9 @@ function templateDatadir(): Promise<string> {
     // mariadb-install-db runs as mysql: the folders above must be traversable and the datadir its own.
     for (const d of [stateRoot(), join(stateRoot(), "cache")]) chmodSync(d, 0o755);
     chownTo(dir, "mysql");
-    await run(["mariadb-install-db", "--no-defaults", "--user=mysql", `--datadir=${dir}`, "--auth-root-authentication-method=socket", "--skip-test-db", "--innodb-log-file-size=8M"], { timeoutMs: 60_000 });
+    await run(["mariadb-install-db", "--no-defaults", "--user=mysql", `--datadir=${dir}`, "--auth-root-authentication-method=socket", "--skip-test-db", "--innodb-log-file-size=8M"], {
+      timeoutMs: 60_000,
+    });
     return dir;
   })();
   return template;

@@ -24,6 +24,9 @@ export const prometheus: ServiceDef = {
       ]),
     ]),
   prepare: prepareHostStorage,
-  probe: () => ({ what: `Prometheus answering 200 on http://127.0.0.1:${PORTS.prometheus}/-/ready`, argv: ["curl", "-sf", "-o", "/dev/null", "--max-time", "1", `http://127.0.0.1:${PORTS.prometheus}/-/ready`] }),
+  probe: () => ({
+    what: `Prometheus answering 200 on http://127.0.0.1:${PORTS.prometheus}/-/ready`,
+    argv: ["curl", "-sf", "-o", "/dev/null", "--max-time", "1", `http://127.0.0.1:${PORTS.prometheus}/-/ready`],
+  }),
   readyTimeoutMs: 30_000,
 };
