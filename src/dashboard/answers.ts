@@ -5,7 +5,7 @@ import { startDashboard } from "./server.js";
 import { cookieName } from "./guard.js";
 
 /** What the page loads: the page itself and the JSON endpoints it polls. */
-export const DASHBOARD_PATHS = ["/", "/api/state", "/api/series", "/api/events"];
+export const DASHBOARD_PATHS = ["/", "/api/state", "/api/series", "/api/events", "/api/challenge"];
 
 /** Serves the lab's dashboard on a free loopback port and returns what each of its answers says. */
 export async function dashboardAnswers(lab: string): Promise<{ path: string; body: string }[]> {

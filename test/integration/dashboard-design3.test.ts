@@ -79,7 +79,7 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browse
     const secrets = labSecretValues(LAB);
     expect(secrets.length).toBe(4);
     const api = ui.browser.bodies.filter((b) => b.url.includes("/api/"));
-    expect(new Set(api.map((b) => new URL(b.url).pathname))).toEqual(new Set(["/api/state", "/api/series", "/api/events", "/api/fault", "/api/heal"]));
+    expect(new Set(api.map((b) => new URL(b.url).pathname))).toEqual(new Set(["/api/state", "/api/series", "/api/events", "/api/challenge", "/api/fault", "/api/heal"]));
     for (const { url, body } of ui.browser.bodies) for (const s of secrets) expect(body.includes(s), `${url} holds a secret`).toBe(false);
   });
 

@@ -29,7 +29,7 @@ async function crashUnderLoad(host: string) {
   const at = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
   const { ops } = await loop.done;
   expect(cli(["fault", "start", host, "--name", LAB], 60_000).code).toBe(0);
-  return { after: ops.filter((o) => o.start > at), inFlight: ops.filter((o) => o.start <= at && o.end >= at) };
+  return { at, after: ops.filter((o) => o.start > at), inFlight: ops.filter((o) => o.start <= at && o.end >= at) };
 }
 
 describe.skipIf(!isRoot)("design 3: the load balancer, web and app tiers fail over", () => {
@@ -57,9 +57,16 @@ describe.skipIf(!isRoot)("design 3: the load balancer, web and app tiers fail ov
   });
 
   it("loses no write when an app server crashes: nginx passes requests it could not deliver to the other one", async () => {
-    const { after, inFlight } = await crashUnderLoad("app-1");
+    const { at, after, inFlight } = await crashUnderLoad("app-1");
     expect(after.length).toBeGreaterThan(50);
-    expect(after.filter((o) => o.outcome !== "ok")).toEqual([]);
+    // No write failed, and none after the first moments. A POST that nginx put on an idle keep-alive connection
+    // to app-1 just after the crash reached a dead peer (no RST from a crashed host): nginx must not send it again
+    // (it may have run), so its fate is unknown to the client: counted apart (Jepsen), never as lost or failed.
+    // Only the few idle connections nginx held to app-1 can do that, right after the crash (seen: 0 to 2).
+    expect(after.filter((o) => o.outcome === "failed")).toEqual([]);
+    const unknown = after.filter((o) => o.outcome !== "ok");
+    expect(unknown.length).toBeLessThanOrEqual(4);
+    for (const o of unknown) expect(o.start - at, JSON.stringify(o)).toBeLessThan(2000);
     expect(inFlight.filter((o) => o.outcome === "failed")).toEqual([]);
   });
 });
