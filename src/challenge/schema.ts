@@ -1,5 +1,6 @@
 // A challenge is data: the seed claim it proves, a story, where the learner starts (a blueprint to edit, or a
 // running lab with a planted problem), the goal, hints in order, and the checks that break the result.
+import { CHECK_ORDER } from "../audit/run.js";
 import { z } from "zod";
 import { parseExpectation, type Expectation } from "../experiment/expect.js";
 import { parseDuration } from "../experiment/units.js";
@@ -23,23 +24,8 @@ const duration = z.string().transform((v, ctx) => {
   return ms;
 });
 
-/** Audit checks a challenge may require to pass (the ids of `stacklab audit`). */
-const AUDIT_IDS = [
-  "firewall",
-  "reachability",
-  "vrrp",
-  "exposure",
-  "https",
-  "tls-versions",
-  "tls-ciphers",
-  "certificates",
-  "redirect",
-  "hsts",
-  "plaintext",
-  "db-grants",
-  "privileges",
-  "secrets",
-] as const;
+/** Audit checks a challenge may require to pass: the ids of `stacklab audit`, from the audit itself. */
+const AUDIT_IDS = CHECK_ORDER;
 
 const ExperimentCheck = z.strictObject({
   experiment: z
