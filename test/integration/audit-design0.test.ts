@@ -1,9 +1,9 @@
 // `stacklab audit` on design 0 (one server, no firewall, no HTTPS): the visitor can reach the app server's own port.
 import { describe, expect, it } from "vitest";
-import { isRoot, useLab } from "./helpers.js";
+import { isRoot, useLab, testLab } from "./helpers.js";
 import { runAudit } from "./audit-support.js";
 
-const LAB = "sx-audit0";
+const LAB = testLab("sx-audit0");
 
 describe.skipIf(!isRoot)("audit of design 0", () => {
   useLab(LAB, "0-simple_web_stack");

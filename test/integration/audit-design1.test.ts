@@ -1,9 +1,9 @@
 // `stacklab audit` on design 1 (no firewall, no HTTPS): it exits 1 and names exactly those holes.
 import { describe, expect, it } from "vitest";
-import { cli, isRoot, useLab } from "./helpers.js";
+import { cli, isRoot, useLab, testLab } from "./helpers.js";
 import { runAudit } from "./audit-support.js";
 
-const LAB = "sx-audit1";
+const LAB = testLab("sx-audit1");
 
 describe.skipIf(!isRoot)("audit of design 1", () => {
   useLab(LAB, "1-distributed_web_infrastructure");

@@ -1,10 +1,10 @@
 // `stacklab audit` on design 2 (HTTPS ends at the load balancer, three firewalls): it passes, and reports
 // the plaintext HTTP between the load balancer and the web servers that the seeds warn about.
 import { describe, expect, it } from "vitest";
-import { inHost, isRoot, useLab } from "./helpers.js";
+import { inHost, isRoot, useLab, testLab } from "./helpers.js";
 import { notPassing, runAudit } from "./audit-support.js";
 
-const LAB = "sx-audit2";
+const LAB = testLab("sx-audit2");
 
 describe.skipIf(!isRoot)("audit of design 2", () => {
   useLab(LAB, "2-secured_and_monitored_web_infrastructure");

@@ -1,10 +1,10 @@
 // `stacklab audit` on design 3 (re-encrypting TLS, end-to-end TLS, firewalls everywhere): every check passes,
 // the visitor's curl verifies the chain, and a hole punched into one firewall is caught.
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, useLab } from "./helpers.js";
+import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
 import { notPassing, runAudit } from "./audit-support.js";
 
-const LAB = "sx-audit3";
+const LAB = testLab("sx-audit3");
 
 describe.skipIf(!isRoot)("audit of design 3", () => {
   useLab(LAB, "3-scale_up");

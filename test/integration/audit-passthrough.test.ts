@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, leftovers, userGetJson } from "./helpers.js";
+import { cli, inHost, isRoot, leftovers, userGetJson, testLab } from "./helpers.js";
 import { notPassing, runAudit } from "./audit-support.js";
 
-const LAB = "sx-auditpt";
+const LAB = testLab("sx-auditpt");
 const SPEC = `
 name: passthrough
 description: One HAProxy passing TLS through to two web servers that hold the certificate.

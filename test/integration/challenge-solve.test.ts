@@ -5,7 +5,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { listChallenges } from "../../src/challenge/load.js";
 import { asLearner, check, failingText, learner, start } from "./challenge-support.js";
-import { cli, inHost, isRoot, leftovers, useLab } from "./helpers.js";
+import { cli, inHost, isRoot, leftovers, useLab, testLab } from "./helpers.js";
 
 const me = learner();
 afterAll(() => rmSync(me.home, { recursive: true, force: true }));
@@ -28,7 +28,7 @@ describe.runIf(isRoot)("design 3 answers every design challenge", () => {
 
 describe.runIf(isRoot)("a learner's own answer", () => {
   it("design 1 with a load-balancer pair, and nothing else changed, answers survive-lb-crash", () => {
-    const lab = "chlearn1";
+    const lab = testLab("chlearn1");
     cli(["down", "--name", lab]);
     const { file } = start(me.home, "survive-lb-crash", ["--dir", me.dir]);
     const text = readFileSync(file!, "utf8");
@@ -51,7 +51,7 @@ describe.runIf(isRoot)("a learner's own answer", () => {
 /** The reference fixes, kept here and not shown to learners. */
 const FIXES: Record<string, { lab: string; planted: RegExp; fix: (lab: string) => void; thenReset?: boolean }> = {
   "web-wrong-port": {
-    lab: "chtrouble1",
+    lab: testLab("chtrouble1"),
     thenReset: true,
     planted: /requests that failed: [1-9]\d* \(needed: 0\)/,
     fix: (lab) => {
@@ -60,12 +60,12 @@ const FIXES: Record<string, { lab: string; planted: RegExp; fix: (lab: string) =
     },
   },
   "replication-stopped": {
-    lab: "chtrouble2",
+    lab: testLab("chtrouble2"),
     planted: /db-2: does not replicate \(receiving: No, applying: No\)/,
     fix: (lab) => void inHost(lab, "db-2", ["mariadb", "-uroot", "-e", "START SLAVE"]),
   },
   "firewall-rule-missing": {
-    lab: "chtrouble3",
+    lab: testLab("chtrouble3"),
     planted: /app-1: no input rule for flow web-app|blocked but should be allowed: web-\d -> app-1/,
     fix: (lab) => void inHost(lab, "app-1", ["nft", "-f", "/etc/nftables.conf"]),
   },

@@ -1,11 +1,11 @@
 // A user's own app (examples/custom-app) runs in a lab in place of the demo, from its own directory.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, leftovers, ROOT } from "./helpers.js";
+import { cli, inHost, isRoot, leftovers, ROOT, testLab } from "./helpers.js";
 
 describe.skipIf(!isRoot)("custom app lab", () => {
   it("brings the example app up behind nginx and serves it by name", () => {
-    const lab = "tcust";
+    const lab = testLab("tcust");
     cli(["down", "--name", lab]);
     const up = cli(["up", join(ROOT, "examples/custom-app/stack.yaml"), "--name", lab, "-d"]);
     try {

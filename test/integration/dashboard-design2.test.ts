@@ -5,10 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
-import { isRoot } from "./helpers.js";
+import { isRoot, testLab } from "./helpers.js";
 import { hasChromium, hostHealth, labSecretValues, loadBurst, screenshot, statValue, useDashboardLab } from "./dashboard-support.js";
 
-const LAB = "wx2t";
+const LAB = testLab("wx2t");
 const model = buildModel(loadBlueprint("2-secured_and_monitored_web_infrastructure"));
 
 describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 2, in a browser", () => {

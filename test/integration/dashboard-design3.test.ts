@@ -5,12 +5,12 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
-import { isRoot } from "./helpers.js";
+import { isRoot, testLab } from "./helpers.js";
 import { loadLab } from "../../src/runtime/status.js";
 import { cookieName } from "../../src/dashboard/guard.js";
 import { hasChromium, hostHealth, labSecretValues, loadBurst, screenshot, statValue, useDashboardLab } from "./dashboard-support.js";
 
-const LAB = "wx3t";
+const LAB = testLab("wx3t");
 const model = buildModel(loadBlueprint("3-scale_up"));
 
 describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 3, in a browser", () => {

@@ -1,8 +1,8 @@
 // Design 3 as a real lab: the whole path by name over HTTPS, round robin, replication, and the floating IP moving on a crash.
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, useLab, userGetJson } from "./helpers.js";
+import { cli, inHost, isRoot, useLab, userGetJson, testLab } from "./helpers.js";
 
-const LAB = "t3";
+const LAB = testLab("t3");
 interface ServedBy {
   lb: string | null;
   web: string | null;

@@ -1,6 +1,6 @@
 // Designs 0, 1 and 2 as real labs: each comes up, serves the demo page by name, and goes away without a trace.
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, labUp, leftovers, userGetJson } from "./helpers.js";
+import { cli, inHost, isRoot, labUp, leftovers, userGetJson, testLab } from "./helpers.js";
 
 interface ServedBy {
   lb: string | null;
@@ -11,9 +11,9 @@ interface ServedBy {
 }
 
 const cases = [
-  { blueprint: "0-simple_web_stack", lab: "t0", url: "http://www.foobar.com", webs: ["server-1"], lb: null },
-  { blueprint: "1-distributed_web_infrastructure", lab: "t1", url: "http://www.foobar.com", webs: ["server-1", "server-2"], lb: "lb-1" },
-  { blueprint: "2-secured_and_monitored_web_infrastructure", lab: "t2", url: "https://www.foobar.com", webs: ["server-1", "server-2"], lb: "lb-1" },
+  { blueprint: "0-simple_web_stack", lab: testLab("t0"), url: "http://www.foobar.com", webs: ["server-1"], lb: null },
+  { blueprint: "1-distributed_web_infrastructure", lab: testLab("t1"), url: "http://www.foobar.com", webs: ["server-1", "server-2"], lb: "lb-1" },
+  { blueprint: "2-secured_and_monitored_web_infrastructure", lab: testLab("t2"), url: "https://www.foobar.com", webs: ["server-1", "server-2"], lb: "lb-1" },
 ] as const;
 
 describe.skipIf(!isRoot)("designs 0 to 2 as labs", () => {

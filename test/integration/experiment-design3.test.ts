@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { SERVICES } from "../../src/runtime/services/index.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
-import { cli, isRoot, useLab } from "./helpers.js";
+import { cli, isRoot, useLab, testLab } from "./helpers.js";
 
-const LAB = "fx-e3";
+const LAB = testLab("fx-e3");
 
 /** Runs a built-in scenario on the lab, prints its figures, and returns the report with the exit code. */
 function experiment(lab: string, scenario: string, extra: string[] = []): { code: number; report: ExperimentReport } {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { BIN, cli, isRoot, useLab, labPath } from "./helpers.js";
+import { BIN, cli, isRoot, useLab, labPath, testLab } from "./helpers.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
 
 /** Runs a built-in scenario on the lab, prints its figures, and returns the report with the exit code. */
@@ -30,7 +30,7 @@ const faultsOf = (lab: string) => JSON.parse(cli(["fault", "list", "--name", lab
 const allUp = (lab: string) => (JSON.parse(cli(["status", "--name", lab, "--json"]).stdout) as { hosts: { up: boolean }[] }).hosts.every((h) => h.up);
 
 describe.skipIf(!isRoot)("experiments on design 0", () => {
-  const LAB = "fx-e0";
+  const LAB = testLab("fx-e0");
   useLab(LAB, "0-simple_web_stack");
 
   it("stays down while its only server is dead, and loses no acknowledged write", () => {
@@ -62,7 +62,7 @@ describe.skipIf(!isRoot)("experiments on design 0", () => {
 });
 
 describe.skipIf(!isRoot)("experiments on design 1", () => {
-  const LAB = "fx-e1";
+  const LAB = testLab("fx-e1");
   useLab(LAB, "1-distributed_web_infrastructure");
 
   it("goes down with its single load balancer", () => {

@@ -1,10 +1,10 @@
 // Design 1 has manual failover: with no controller, a crashed primary leaves writes failing (until a person acts)
 // while reads go on from the replica; `stacklab db failover` refuses an asynchronous replica unless forced.
 import { describe, expect, it } from "vitest";
-import { cli, isRoot, useLab } from "./helpers.js";
+import { cli, isRoot, useLab, testLab } from "./helpers.js";
 import { dbStatus, failoverEvents, logFailedAttempts, settle, until } from "./failover-helpers.js";
 
-const LAB = "foman1";
+const LAB = testLab("foman1");
 const URL = "http://www.foobar.com";
 
 function post(message: string): { code: string; body: string } {

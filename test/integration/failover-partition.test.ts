@@ -3,10 +3,10 @@
 // lacks, db-2 is promoted, and after the partition heals the old primary, which cut the commits it never
 // answered when it restarted, rejoins as a replica by itself.
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, useLab } from "./helpers.js";
+import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
 import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
 
-const LAB = "fopart";
+const LAB = testLab("fopart");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {

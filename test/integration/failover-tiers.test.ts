@@ -2,10 +2,10 @@
 // HAProxy dies on a live host, HAProxy works around a crashed web server and nginx around a crashed app server,
 // without a visitor's request failing (writes included: a POST is only re-sent where it was never received).
 import { describe, expect, it } from "vitest";
-import { cli, isRoot, useLab } from "./helpers.js";
+import { cli, isRoot, useLab, testLab } from "./helpers.js";
 import { logFailedAttempts, startWrites, until } from "./failover-helpers.js";
 
-const LAB = "fotiers";
+const LAB = testLab("fotiers");
 const URL = "https://www.foobar.com";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -5,10 +5,10 @@
 // the CLI and waiting on events: vitest's retry of a failed test then starts where the first attempt did.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, useLab } from "./helpers.js";
+import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
 import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
 
-const LAB = "fofail3";
+const LAB = testLab("fofail3");
 const URL = "https://www.foobar.com";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** True once InnoDB on `host` has flushed its redo log up to its last log sequence number. */

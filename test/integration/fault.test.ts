@@ -2,9 +2,9 @@
 // it; bad input changes nothing.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { cli, inHost, isRoot, useLab, labPath } from "./helpers.js";
+import { cli, inHost, isRoot, useLab, labPath, testLab } from "./helpers.js";
 
-const LAB = "fx-f1";
+const LAB = testLab("fx-f1");
 interface Status {
   hosts: { name: string; up: boolean; services: { kind: string; healthy: boolean | null; supervisor: string }[] }[];
 }

@@ -9,6 +9,19 @@ export const isRoot = process.getuid?.() === 0;
 /** stacklab's state root as the CLI under test sees it (STACKLAB_HOME, e.g. for a check run beside other labs). */
 export const STATE_ROOT = process.env.STACKLAB_HOME ?? "/var/lib/stacklab";
 
+/**
+ * The name a test gives its lab. STACKLAB_TEST_LAB_SUFFIX (a few lowercase letters or digits) is appended, so a
+ * second checkout can run integration tests beside this one without their namespaces and cgroups colliding (give
+ * it its own STACKLAB_HOME too). Lab names stay within 16 characters.
+ */
+export function testLab(name: string): string {
+  const suffix = process.env.STACKLAB_TEST_LAB_SUFFIX ?? "";
+  if (!/^[a-z0-9]{0,4}$/.test(suffix)) throw new Error(`STACKLAB_TEST_LAB_SUFFIX must be 0-4 lowercase letters or digits, not "${suffix}"`);
+  const lab = name + suffix;
+  if (lab.length > 16) throw new Error(`test lab name "${lab}" is longer than 16 characters`);
+  return lab;
+}
+
 /** A path in a lab's folder: labPath("t3", "events.jsonl"). */
 export function labPath(lab: string, ...rest: string[]): string {
   return join(STATE_ROOT, "labs", lab, ...rest);

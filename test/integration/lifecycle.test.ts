@@ -5,10 +5,11 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, isRoot, type CliResult, until } from "./helpers.js";
+import { BIN, isRoot, STATE_ROOT, type CliResult, until, testLab } from "./helpers.js";
 
 // Not under /tmp: each host gets a /tmp of its own, which would hide the lab's folder inside its hosts.
-const HOME = "/var/lib/stacklab-test-lifecycle";
+// Beside the state root the rest of the suite uses (so a second checkout running with its own STACKLAB_HOME has its own).
+const HOME = `${STATE_ROOT}-test-lifecycle`;
 const env = { ...process.env, NO_COLOR: "1", STACKLAB_HOME: HOME };
 
 function cli(args: string[], timeoutMs = 120_000): CliResult {
@@ -73,7 +74,7 @@ describe.skipIf(!isRoot)("the lab runtime under interruption and concurrency", (
   ];
   for (const [when, trigger] of points) {
     it(`SIGKILL of up ${when}, then clean: no namespace, process or file left`, async () => {
-      const lab = "lcik";
+      const lab = testLab("lcik");
       const up = start(["up", "--blueprint", "1", "--name", lab]);
       if (typeof trigger === "number") await new Promise((r) => setTimeout(r, trigger));
       else await until(`up to print ${trigger}`, () => trigger.test(up.output()));
@@ -92,54 +93,56 @@ describe.skipIf(!isRoot)("the lab runtime under interruption and concurrency", (
   }
 
   it("Ctrl-C during bring-up removes what was started", async () => {
-    const up = start(["up", "--blueprint", "1", "--name", "lcint"]);
+    const up = start(["up", "--blueprint", "1", "--name", testLab("lcint")]);
     await until("up to start hosts", () => /networks:/.test(up.output()));
     up.child.kill("SIGINT");
     expect(await up.done).toBe(130);
     expect(up.output()).toMatch(/interrupted/);
-    expect(leftovers("lcint")).toEqual(NOTHING);
+    expect(leftovers(testLab("lcint"))).toEqual(NOTHING);
   });
 
   it("Ctrl-C on a running foreground lab tears it down", async () => {
-    const up = start(["up", "--blueprint", "1", "--name", "lcfg"]);
+    const up = start(["up", "--blueprint", "1", "--name", testLab("lcfg")]);
     await until("the lab to be up", () => /is up/.test(up.output()), 120_000);
     up.child.kill("SIGINT");
     expect(await up.done).toBe(0);
     expect(up.output().slice(-400)).toContain("stopped");
-    expect(leftovers("lcfg")).toEqual(NOTHING);
+    expect(leftovers(testLab("lcfg"))).toEqual(NOTHING);
   });
 
   it("two `up` of one name: one lab comes up, the other command is refused and removes nothing", async () => {
-    const a = start(["up", "--blueprint", "1", "--name", "lctwo", "-d"]);
-    const b = start(["up", "--blueprint", "1", "--name", "lctwo", "-d"]);
+    const a = start(["up", "--blueprint", "1", "--name", testLab("lctwo"), "-d"]);
+    const b = start(["up", "--blueprint", "1", "--name", testLab("lctwo"), "-d"]);
     const codes = (await Promise.all([a.done, b.done])).sort();
     expect(codes).toEqual([0, 2]);
     const loser = [a, b].find((x) => !/is up/.test(x.output()))!;
     expect(loser.output()).toMatch(/busy|already exists/);
-    const status = cli(["status", "--name", "lctwo", "--json"]);
+    const status = cli(["status", "--name", testLab("lctwo"), "--json"]);
     expect(status.code, status.stderr).toBe(0);
     const hosts = (JSON.parse(status.stdout) as { hosts: { name: string; up: boolean }[] }).hosts;
     expect(hosts.every((h) => h.up)).toBe(true);
-    expect(cli(["down", "--name", "lctwo"]).code).toBe(0);
-    expect(leftovers("lctwo")).toEqual(NOTHING);
+    expect(cli(["down", "--name", testLab("lctwo")]).code).toBe(0);
+    expect(leftovers(testLab("lctwo"))).toEqual(NOTHING);
   });
 
   it("refuses up front a namespace that exists already, and leaves it alone", () => {
+    const lab = testLab("lcns");
+    const taken = `stacklab-${lab}.user`;
     // A namespace this lab would create, made by someone else (here: this test).
-    spawnSync("ip", ["netns", "add", "stacklab-lcns.user"]);
+    spawnSync("ip", ["netns", "add", taken]);
     try {
-      const r = cli(["up", "--blueprint", "1", "--name", "lcns"]);
+      const r = cli(["up", "--blueprint", "1", "--name", lab]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/stacklab-lcns\.user already exists/);
-      expect(namespaces("lcns")).toEqual(["stacklab-lcns.user"]);
-      expect(existsSync(join(HOME, "labs", "lcns"))).toBe(false);
+      expect(r.stderr).toContain(`${taken} already exists`);
+      expect(namespaces(lab)).toEqual([taken]);
+      expect(existsSync(join(HOME, "labs", lab))).toBe(false);
     } finally {
-      spawnSync("ip", ["netns", "delete", "stacklab-lcns.user"]);
+      spawnSync("ip", ["netns", "delete", taken]);
     }
   });
 
   describe("on a running lab", () => {
-    const LAB = "lcrun";
+    const LAB = testLab("lcrun");
     beforeAll(() => {
       const r = cli(["up", "--blueprint", "1", "--name", LAB, "-d"], 180_000);
       if (r.code !== 0) throw new Error(`up failed:\n${r.stderr}`);
@@ -210,11 +213,11 @@ describe.skipIf(!isRoot)("the lab runtime under interruption and concurrency", (
   });
 
   it("down takes away a lab whose state file is corrupt", () => {
-    const r = cli(["up", "--blueprint", "0", "--name", "lccor", "-d"], 180_000);
+    const r = cli(["up", "--blueprint", "0", "--name", testLab("lccor"), "-d"], 180_000);
     expect(r.code, r.stderr).toBe(0);
-    writeFileSync(join(HOME, "labs", "lccor", "state.json"), "{not json");
-    const down = cli(["down", "--name", "lccor"]);
+    writeFileSync(join(HOME, "labs", testLab("lccor"), "state.json"), "{not json");
+    const down = cli(["down", "--name", testLab("lccor")]);
     expect(down.code, down.stderr).toBe(0);
-    expect(leftovers("lccor")).toEqual(NOTHING);
+    expect(leftovers(testLab("lccor"))).toEqual(NOTHING);
   });
 });

@@ -1,12 +1,12 @@
 // Monitoring on design 2 as a real lab: every exporter on the three-role servers is scraped, `metrics`
 // prints a table, and crashing a server fires HostDown and BackendDown, shown by `status`.
 import { describe, expect, it } from "vitest";
-import { cli, isRoot, useLab } from "./helpers.js";
+import { cli, isRoot, useLab, testLab } from "./helpers.js";
 import { expectedTargets, labJson, waitForAlert, waitForTargetsUp } from "./monitoring-helpers.js";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 
-const LAB = "mx2t";
+const LAB = testLab("mx2t");
 const model = buildModel(loadBlueprint("2-secured_and_monitored_web_infrastructure"));
 
 describe.skipIf(!isRoot)("monitoring on design 2", () => {

@@ -2,7 +2,7 @@
 // condition is produced: a bounded load burst, a stopped replication thread, a failover recorded by
 // the controller's textfile, a crashed web server and a crashed load balancer.
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, useLab } from "./helpers.js";
+import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
 import { expectedTargets, labJson, waitForAlert, waitForTargetsUp, type Firing } from "./monitoring-helpers.js";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
@@ -12,7 +12,7 @@ import { MONITORING_FILES } from "../../src/render/config/prometheus.js";
 // Beside the controller's own file (which it rewrites as it runs), in the same textfile folder and format.
 const FAILOVER_TEXTFILE = `${MONITORING_FILES.textfileDir}/stacklab_failover_test.prom`;
 
-const LAB = "mx3t";
+const LAB = testLab("mx3t");
 // job/instance pairs do not depend on the lab's address block
 const model = buildModel(loadBlueprint("3-scale_up"));
 

@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, isRoot, labUp, leftovers } from "./helpers.js";
+import { cli, isRoot, labUp, leftovers, testLab } from "./helpers.js";
 
-const LAB = "tops";
+const LAB = testLab("tops");
 interface Report {
   passed: boolean;
   metrics: { failedRequests: number; lostWrites: number; downtime: number; slowRequests: number };
@@ -82,7 +82,7 @@ describe.skipIf(!isRoot)("operations on design 3 under load", () => {
 
 describe.skipIf(!isRoot)("a deploy on design 0", () => {
   it("warns that the only app server has nowhere to send requests, and reports what users saw", () => {
-    const lab = "tops0";
+    const lab = testLab("tops0");
     cli(["down", "--name", lab]);
     labUp("0-simple_web_stack", lab);
     try {

@@ -6,9 +6,9 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cgroupMode, hostCgroups } from "../../src/runtime/cgroups.js";
-import { cli, isRoot, useLab, until, labPath } from "./helpers.js";
+import { cli, isRoot, useLab, until, labPath, testLab } from "./helpers.js";
 
-const LAB = "szt0";
+const LAB = testLab("szt0");
 const dir = mkdtempSync(join(tmpdir(), "stacklab-sizes-"));
 const spec = join(dir, "stack.yaml");
 writeFileSync(spec, ["name: sized", "domain: foobar.com", "servers:", "  - roles: [web, app, db]", "    size: {cpu: 0.5, memory: 384Mi}", ""].join("\n"));
@@ -131,10 +131,10 @@ describe.skipIf(!isRoot)("server sizes", () => {
     }
     const big = join(dir, "big.yaml");
     writeFileSync(big, "servers:\n  - roles: [web, app, db]\n    size: {cpu: 64, memory: 512Mi}\n");
-    const up = cli(["up", big, "--name", "sztbig"]);
+    const up = cli(["up", big, "--name", testLab("sztbig")]);
     expect(up.code).toBe(2);
     expect(up.stderr).toMatch(/server-1 \(64 cores, 512Mi\): bigger than this whole machine/);
-    expect(existsSync(labPath("sztbig"))).toBe(false);
+    expect(existsSync(labPath(testLab("sztbig")))).toBe(false);
     const many = join(dir, "many.yaml");
     const n = cpus().length + 1;
     writeFileSync(many, `servers:\n  - roles: [web, app, db]\n    count: ${n}\n    size: {cpu: 1, memory: 512Mi}\n`);
