@@ -2,6 +2,7 @@
 // the page polls every second, plus the fault and heal buttons behind the guard.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { LockedError } from "../runtime/lock.js";
 import { redact, type Secrets } from "../runtime/secrets.js";
 import { UsageError } from "../spec/errors.js";
 import { parseFault, parseHeal, type FaultAction } from "./actions.js";
@@ -128,7 +129,9 @@ export function createHandler(
       if (asset) return send(res, 200, asset.type, asset.body, true);
       json(res, url.pathname.startsWith("/api/") && req.method !== "GET" && req.method !== "POST" ? 405 : 404, { error: `no ${route}` });
     };
-    answer().catch((err: unknown) => json(res, err instanceof UsageError ? 400 : 500, { error: err instanceof Error ? err.message : String(err) }));
+    // A lab busy with another command (its lock is held) is a conflict the page can retry, not a bad request.
+    const status = (err: unknown) => (err instanceof LockedError ? 409 : err instanceof UsageError ? 400 : 500);
+    answer().catch((err: unknown) => json(res, status(err), { error: err instanceof Error ? err.message : String(err) }));
   };
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboard, type DashboardBackend, type RunningDashboard } from "../../src/dashboard/server.js";
 import type { Secrets } from "../../src/runtime/secrets.js";
 import { cookieName, isLoopback, refusal } from "../../src/dashboard/guard.js";
+import { LockedError } from "../../src/runtime/lock.js";
 
 const SECRETS: Secrets = { mysqlRoot: "rootpw-0123456789", app: "apppw-0123456789", replication: "replpw-0123456789", monitor: "monpw-0123456789" };
 
@@ -15,6 +16,7 @@ const backend: DashboardBackend = {
   series: async (since) => ({ monitoring: true, since }),
   events: async () => ({ events: [{ message: `replication user ${SECRETS.replication}` }] }),
   fault: async (host, action) => {
+    if (host === "busy-1") throw new LockedError("lab", { pid: 4242, startTime: 1, command: "stacklab deploy", since: "2026-12-02T08:00:00Z" });
     calls.push(`${action} ${host}`);
     return [{ message: `did ${action} on ${host}` }];
   },
@@ -155,6 +157,12 @@ describe("the dashboard server", () => {
     expect(JSON.parse(r.body).error).toMatch(/unknown action "explode"; one of kill, stop, pause, partition, delay/);
     expect((await post("/api/fault", { action: "kill" })).status).toBe(400);
     expect((await call("GET", "/api/nothing")).status).toBe(404);
+  });
+
+  it("answers a fault on a lab another command holds with 409 naming the holder", async () => {
+    const r = await post("/api/fault", { host: "busy-1", action: "kill" });
+    expect(r.status).toBe(409);
+    expect(JSON.parse(r.body).error).toMatch(/busy: `stacklab deploy` \(pid 4242\)/);
   });
 });
 
