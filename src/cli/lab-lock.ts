@@ -3,8 +3,7 @@ import type { Command } from "commander";
 import type { Model } from "../model/types.js";
 import { lockLab, type LockHolder } from "../runtime/lock.js";
 import { openLab as loadLab } from "../runtime/lab.js";
-import { labFolders, type LabState } from "../runtime/state.js";
-import { UsageError } from "../spec/errors.js";
+import type { LabState } from "../runtime/state.js";
 
 /** The command line as the holder of a lock is named to others (`stacklab fault kill lb-1`). */
 export function commandLine(): string {
@@ -54,12 +53,4 @@ export async function openLockedLab(opts: { name?: string; wait?: boolean }, com
   });
   process.once("exit", () => lock.release());
   return loadLab(name);
-}
-
-/** The lab a command means: --name, or the only lab there is (whatever its state file holds). */
-export function labName(name: string | undefined): string {
-  if (name) return name;
-  const labs = labFolders();
-  if (labs.length === 1) return labs[0]!;
-  throw new UsageError(labs.length ? `several labs exist (${labs.join(", ")}); pick one with --name` : "no lab is running; start one with `stacklab up --blueprint 3-scale_up`");
 }

@@ -5,7 +5,7 @@ import type { Model } from "../model/types.js";
 import { UsageError } from "../spec/errors.js";
 import { labModel } from "./lab-model.js";
 import { labDir } from "./paths.js";
-import { listLabs, readState, type LabState } from "./state.js";
+import { labFolders, listLabs, readState, type LabState } from "./state.js";
 
 /** A running lab as recorded on this machine. */
 export interface OpenLab {
@@ -41,12 +41,15 @@ export function stateProblem(raw: unknown, name: string): string | null {
   return null;
 }
 
-/** The name of the lab a command means: the one given, or the only lab on this machine. */
-export function labName(name?: string): string {
-  if (name !== undefined) return name;
-  const labs = listLabs();
+/**
+ * The name of the lab a command means: the one given, or the only lab on this machine. `anyFolder` also counts labs
+ * without a state file (an `up` that died before its first record), for `down`, which must reach those too.
+ */
+export function labName(name?: string, opts: { anyFolder?: boolean } = {}): string {
+  if (name) return name;
+  const labs = opts.anyFolder ? labFolders() : listLabs();
   if (labs.length === 1) return labs[0]!;
-  throw new UsageError(labs.length ? `several labs run (${labs.join(", ")}); pick one with --name` : "no lab is running; start one with `stacklab up --blueprint 3-scale_up`");
+  throw new UsageError(labs.length ? `several labs exist (${labs.join(", ")}); pick one with --name` : "no lab is running; start one with `stacklab up --blueprint 3-scale_up`");
 }
 
 /** A lab's recorded state, checked; a UsageError saying what to run when it is missing, corrupt or of another version. */

@@ -108,7 +108,7 @@ describe("openLab", () => {
   });
 
   it("with several labs and no name asks for one", () => {
-    expect(usage(() => openLab())).toMatch(/^several labs run \(broken, good, old\); pick one with --name$/);
+    expect(usage(() => openLab())).toMatch(/^several labs exist \(broken, good, old\); pick one with --name$/);
   });
 });
 
