@@ -132,7 +132,8 @@ export function sizeVerdict(servers: readonly SizedServer[], limit: { cpu: numbe
     const over = [s.size.cpu > limit.cpu ? `${s.size.cpu} cores` : "", s.size.memoryBytes > limit.memoryBytes ? `${mib(s.size.memoryBytes)} of memory` : ""].filter(Boolean);
     return over.length ? [{ passed: false, text: `${s.host} is bigger than allowed: ${over.join(" and ")} (needed: at most ${wanted})` }] : [];
   });
-  return bad.length ? bad : [{ passed: true, text: `all ${servers.length} server${servers.length === 1 ? " is" : "s are"} no bigger than ${wanted}` }];
+  const which = servers.length === 1 ? servers[0]!.host : `all ${servers.length} servers`;
+  return bad.length ? bad : [{ passed: true, text: `${which} ${servers.length === 1 ? "is" : "are"} no bigger than ${wanted}` }];
 }
 
 /** The one step of load at the challenge's rate, judged as `saturate` judges a step, in a learner's words. Pure. */
