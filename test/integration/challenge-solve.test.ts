@@ -82,7 +82,10 @@ describe.runIf(isRoot)("sustain-rate: more small servers behind a load balancer"
   });
 });
 
-/** Waits until every service of the lab says it is healthy (status --json). */
+/**
+ * Waits until every service of the lab says it is healthy (status --json), then until the site answers the visitor's
+ * reads within 1 s three times in a row: services just restarted by runit answer their first requests slowly.
+ */
 async function healthy(lab: string): Promise<void> {
   await until(
     `every service of ${lab} healthy`,
@@ -93,6 +96,21 @@ async function healthy(lab: string): Promise<void> {
     },
     60_000,
     1000,
+  );
+  let inARow = 0;
+  await until(
+    `three quick answers in a row from ${lab}'s site`,
+    () => {
+      try {
+        inHost(lab, "user", ["curl", "-sf", "--max-time", "1", "-o", "/dev/null", "http://www.foobar.com/api/entries?limit=5"]);
+        inARow++;
+      } catch {
+        inARow = 0;
+      }
+      return inARow >= 3;
+    },
+    60_000,
+    200,
   );
 }
 
