@@ -74,7 +74,7 @@ describe("built-in challenges", () => {
   it("include the sustained rate with small servers: a starting point that gives every server the size the check allows", () => {
     const c = findChallenge("sustain-rate");
     const k = c.check.find((x) => x.kind === "saturation") as Extract<(typeof c.check)[number], { kind: "saturation" }>;
-    expect(k).toMatchObject({ rate: 200, size: { cpu: 0.1, memoryBytes: 384 * 1024 ** 2 }, p99Ms: 1000, maxErrorPct: 1, stepMs: 6000, writeShare: 0.1 });
+    expect(k).toMatchObject({ rate: 150, size: { cpu: 0.1, memoryBytes: 384 * 1024 ** 2 }, p99Ms: 2000, maxErrorPct: 1, stepMs: 6000, writeShare: 0.1 });
     expect(c.start.size).toEqual({ cpu: 0.1, memory: "384Mi" });
     // memory-full needs a memory limit to fill
     expect(findChallenge("memory-full").start.size?.memory).toBe("384Mi");
