@@ -101,12 +101,30 @@ async function replicationCheck(lab: string): Promise<Result> {
   };
 }
 
+/** How long the saturation check's warm-up lasts. */
+const WARM_UP_MS = 4000;
+
 /** Every server no bigger than the size, then one open-loop step at the rate (no search: the rate is the goal). */
 async function saturationCheck(lab: string, check: Extract<ChallengeCheck, { kind: "saturation" }>, ctx: RunContext): Promise<Result> {
   const { model } = loadLab(lab);
   const servers = model.hosts.filter((h) => h.kind === "server").map((h) => ({ host: h.name, ...(h.size ? { size: h.size } : {}) }));
   const sizes = sizeVerdict(servers, check.size);
   if (!checkPassed(sizes)) return { lines: [...sizes, { passed: false, text: `no load was sent: the rate only counts with servers of at most ${check.size.cpu} core and ${check.size.memory}` }] };
+  // A warm-up at half the rate, not judged: servers just started (cold JIT, empty caches) answer their first
+  // seconds of load slowly, as any load test's warm-up allows for.
+  const warmRate = Math.max(1, Math.round(check.rate / 2));
+  ctx.say(`  warm-up: ${warmRate} requests/s for ${WARM_UP_MS / 1000} s (not judged)`);
+  await saturate({
+    lab,
+    p99Ms: check.p99Ms,
+    maxErrorPct: check.maxErrorPct,
+    startRate: warmRate,
+    factor: 2,
+    stepMs: WARM_UP_MS,
+    maxSteps: 1,
+    writeShare: check.writeShare,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
   ctx.say(`  ${check.rate} requests/s for ${Math.round(check.stepMs / 1000)} s from the visitor's host`);
   const report = await saturate({
     lab,

@@ -36,7 +36,7 @@ describe.runIf(isRoot)("design 0 with one small server as the starting point", (
     const lab = testLab("chstart0s");
     cli(["down", "--name", lab]);
     const { file } = start(me.home, "sustain-rate", ["--dir", me.dir, "--name", lab]);
-    expect(readFileSync(file!, "utf8")).toMatch(/size: \{ cpu: 0\.1, memory: 384Mi \}/);
+    expect(readFileSync(file!, "utf8")).toMatch(/size: \{cpu: 0\.1, memory: 384Mi\}/);
     try {
       const up = cli(["up", file!, "--name", lab, "-d"], 180_000);
       expect(up.code, up.stderr).toBe(0);
