@@ -4,6 +4,7 @@ import type { DashboardReader } from "../audit/context.js";
 import { analyze } from "../analysis/index.js";
 import { audit } from "../audit/run.js";
 import { runExperiment } from "../experiment/run.js";
+import { saturate } from "../experiment/saturate.js";
 import { loadScenario, parseScenario } from "../experiment/scenario-load.js";
 import type { Scenario } from "../experiment/scenario.js";
 import { dbStatus } from "../failover/lab.js";
@@ -13,7 +14,7 @@ import { siteUrl } from "../runtime/site.js";
 import { isAlive } from "../runtime/state.js";
 import { loadLab } from "../runtime/status.js";
 import type { Challenge, ChallengeCheck } from "./schema.js";
-import { auditVerdict, checkPassed, experimentVerdict, planVerdict, type CheckVerdict, type Verdict, type VerdictLine } from "./verdict.js";
+import { auditVerdict, checkPassed, experimentVerdict, planVerdict, saturationVerdict, sizeVerdict, type CheckVerdict, type Verdict, type VerdictLine } from "./verdict.js";
 
 type Say = (message: string) => void;
 /** How checks run: progress lines, and a signal that stops an experiment and heals what it injected (Ctrl-C). */
@@ -100,6 +101,49 @@ async function replicationCheck(lab: string): Promise<Result> {
   };
 }
 
+/** How long the saturation check's warm-up lasts. */
+const WARM_UP_MS = 4000;
+
+/** Every server no bigger than the size, then one open-loop step at the rate (no search: the rate is the goal). */
+async function saturationCheck(lab: string, check: Extract<ChallengeCheck, { kind: "saturation" }>, ctx: RunContext): Promise<Result> {
+  const { model } = loadLab(lab);
+  const servers = model.hosts.filter((h) => h.kind === "server").map((h) => ({ host: h.name, ...(h.size ? { size: h.size } : {}) }));
+  const sizes = sizeVerdict(servers, check.size);
+  if (!checkPassed(sizes)) return { lines: [...sizes, { passed: false, text: `no load was sent: the rate only counts with servers of at most ${check.size.cpu} core and ${check.size.memory}` }] };
+  // A warm-up at half the rate, not judged: servers just started (cold JIT, empty caches) answer their first
+  // seconds of load slowly, as any load test's warm-up allows for.
+  const warmRate = Math.max(1, Math.round(check.rate / 2));
+  ctx.say(`  warm-up: ${warmRate} requests/s for ${WARM_UP_MS / 1000} s (not judged)`);
+  await saturate({
+    lab,
+    p99Ms: check.p99Ms,
+    maxErrorPct: check.maxErrorPct,
+    startRate: warmRate,
+    factor: 2,
+    stepMs: WARM_UP_MS,
+    maxSteps: 1,
+    writeShare: check.writeShare,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  ctx.say(`  ${check.rate} requests/s for ${Math.round(check.stepMs / 1000)} s from the visitor's host`);
+  const report = await saturate({
+    lab,
+    p99Ms: check.p99Ms,
+    maxErrorPct: check.maxErrorPct,
+    startRate: check.rate,
+    factor: 2,
+    stepMs: check.stepMs,
+    maxSteps: 1,
+    writeShare: check.writeShare,
+    progress: (m) => ctx.say(`  ${m.trim()}`),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  const step = report.steps[0];
+  if (!step) return { lines: [...sizes, { passed: false, text: `no step of load ran: ${report.stoppedBecause}` }] };
+  const v = saturationVerdict(step, report.target);
+  return { lines: [...sizes, ...v.lines], context: v.context };
+}
+
 async function runOne(lab: string, check: ChallengeCheck, ctx: RunContext): Promise<Result> {
   switch (check.kind) {
     case "experiment":
@@ -114,6 +158,8 @@ async function runOne(lab: string, check: ChallengeCheck, ctx: RunContext): Prom
       return alertCheck(lab, check, ctx.say);
     case "replication":
       return replicationCheck(lab);
+    case "saturation":
+      return saturationCheck(lab, check, ctx);
   }
 }
 

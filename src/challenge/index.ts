@@ -4,6 +4,6 @@ export { ChallengeSchema, type Challenge, type ChallengeCheck } from "./schema.j
 export { checkChallenge } from "./checks.js";
 export { PLANTS } from "./plants.js";
 export { progressFile, readProgress, writeProgress, updateProgress, recordVerdict, type Progress, type ChallengeProgress } from "./progress.js";
-export { startChallenge, currentChallenge, nextHint, checkCurrent, resetCurrent, DEFAULT_LAB, type Started } from "./session.js";
+export { startChallenge, currentChallenge, nextHint, checkCurrent, resetCurrent, withSize, withSizeText, DEFAULT_LAB, type Started } from "./session.js";
 export { formatList, formatStarted, formatVerdict } from "./format.js";
-export { expectationLine, experimentVerdict, auditVerdict, planVerdict, checkPassed, type Verdict, type CheckVerdict, type VerdictLine } from "./verdict.js";
+export { expectationLine, experimentVerdict, auditVerdict, planVerdict, checkPassed, sizeVerdict, saturationVerdict, type Verdict, type CheckVerdict, type VerdictLine } from "./verdict.js";

@@ -4,6 +4,7 @@ import { CHECK_ORDER } from "../audit/run.js";
 import { z } from "zod";
 import { parseExpectation, type Expectation } from "../experiment/expect.js";
 import { parseDuration } from "../experiment/units.js";
+import { Size, parseMemory } from "../spec/size.js";
 import { PLANTS } from "./plants.js";
 
 const expectation = z.string().transform((text, ctx) => {
@@ -57,12 +58,46 @@ const ReplicationCheck = z.strictObject({
   says: z.string().min(1),
 });
 
-const Check = z.union([ExperimentCheck, TrafficCheck, AuditCheck, PlanCheck, AlertCheck, ReplicationCheck]);
+const percent = z.string().transform((v, ctx) => {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(v);
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n >= 0 && n <= 100)) {
+    ctx.addIssue({ code: "custom", message: `expected a percentage such as 1%; got "${v}"` });
+    return z.NEVER;
+  }
+  return n;
+});
+const latency = z.string().transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined || ms < 10 || ms > 10_000) {
+    ctx.addIssue({ code: "custom", message: `expected a latency between 10ms and 10s such as 500ms; got "${v}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const SaturationCheck = z.strictObject({
+  saturation: z.strictObject({
+    rate: z.number().int().min(1).max(5000).describe("requests per second the design must sustain (open-loop, from the visitor's host)"),
+    size: Size.describe("every server of the design (load balancers included) must be no bigger than this"),
+    p99: latency.default(1000).describe("the 99th percentile latency the step must stay under"),
+    errors: percent.default(1).describe("the share of failed requests the step must stay under"),
+    step: duration.default(6000).describe("how long the load runs"),
+    writes: percent.default(10).describe("share of writes in the mix"),
+  }),
+  says: z.string().min(1),
+});
+
+const Check = z.union([ExperimentCheck, TrafficCheck, AuditCheck, PlanCheck, AlertCheck, ReplicationCheck, SaturationCheck]);
 
 const blueprintName = z.union([z.string().min(1), z.number().int()]).transform(String);
+const startSize = Size.optional().describe("a size given to every server group and load balancer of the blueprint");
 const Start = z.union([
-  z.strictObject({ blueprint: blueprintName.describe("copied into the learner's stack.yaml") }),
-  z.strictObject({ lab: blueprintName.describe("the blueprint the lab runs"), plant: z.enum(Object.keys(PLANTS) as [string, ...string[]]).describe("the problem planted in it") }),
+  z.strictObject({ blueprint: blueprintName.describe("copied into the learner's stack.yaml"), size: startSize }),
+  z.strictObject({
+    lab: blueprintName.describe("the blueprint the lab runs"),
+    plant: z.enum(Object.keys(PLANTS) as [string, ...string[]]).describe("the problem planted in it"),
+    size: startSize,
+  }),
 ]);
 
 /** The challenge file's schema. */
@@ -83,7 +118,20 @@ export type ChallengeCheck =
   | { kind: "audit"; ids: string[]; says: string }
   | { kind: "plan"; without: string[]; says: string }
   | { kind: "alert"; name: string; surgeMs: number; says: string }
-  | { kind: "replication"; says: string };
+  | { kind: "replication"; says: string }
+  | {
+      kind: "saturation";
+      /** Requests per second offered for one step. */
+      rate: number;
+      /** The largest a server may be: cores, and memory in bytes (with its text, 384Mi). */
+      size: { cpu: number; memoryBytes: number; memory: string };
+      p99Ms: number;
+      maxErrorPct: number;
+      stepMs: number;
+      /** Share of writes, 0..1. */
+      writeShare: number;
+      says: string;
+    };
 
 /** A validated challenge. */
 export interface Challenge {
@@ -92,7 +140,7 @@ export interface Challenge {
   order: number;
   seed: { design: number; claim: string };
   story: string;
-  start: { blueprint: string } | { lab: string; plant: string };
+  start: ({ blueprint: string } | { lab: string; plant: string }) & { size?: Size };
   goal: string;
   hints: string[];
   check: ChallengeCheck[];
@@ -104,10 +152,28 @@ function toCheck(c: z.output<typeof Check>): ChallengeCheck {
   if ("audit" in c) return { kind: "audit", ids: c.audit, says: c.says };
   if ("plan" in c) return { kind: "plan", without: c.plan.without, says: c.says };
   if ("alert" in c) return { kind: "alert", name: c.alert.name, surgeMs: c.alert.surge, says: c.says };
+  if ("saturation" in c) {
+    const s = c.saturation;
+    return {
+      kind: "saturation",
+      rate: s.rate,
+      size: { cpu: s.size.cpu, memoryBytes: parseMemory(s.size.memory)!, memory: s.size.memory },
+      p99Ms: s.p99,
+      maxErrorPct: s.errors,
+      stepMs: s.step,
+      writeShare: s.writes / 100,
+      says: c.says,
+    };
+  }
   return { kind: "replication", says: c.says };
 }
 
 /** Turns the schema's output into a Challenge. */
 export function toChallenge(v: z.output<typeof ChallengeSchema>, name: string): Challenge {
-  return { name, title: v.title, order: v.order, seed: v.seed, story: v.story.trim(), start: v.start, goal: v.goal.trim(), hints: v.hints, check: v.check.map(toCheck) };
+  return { name, title: v.title, order: v.order, seed: v.seed, story: v.story.trim(), start: toStart(v.start), goal: v.goal.trim(), hints: v.hints, check: v.check.map(toCheck) };
+}
+
+function toStart(s: z.output<typeof Start>): Challenge["start"] {
+  const size = s.size ? { size: s.size } : {};
+  return "blueprint" in s ? { blueprint: s.blueprint, ...size } : { lab: s.lab, plant: s.plant, ...size };
 }

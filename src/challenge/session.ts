@@ -3,6 +3,7 @@
 import type { DashboardReader } from "../audit/context.js";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { isMap, isSeq, parseDocument } from "yaml";
 import { blueprintText, loadBlueprint } from "../blueprints/index.js";
 import { down } from "../runtime/down.js";
 import { REPO_DIR } from "../runtime/repo.js";
@@ -11,6 +12,8 @@ import { listLabs } from "../runtime/state.js";
 import { loadLab } from "../runtime/status.js";
 import { up, type Progress as UpProgress } from "../runtime/up.js";
 import { UsageError } from "../spec/errors.js";
+import type { Stack } from "../spec/schema.js";
+import type { Size } from "../spec/size.js";
 import { checkChallenge } from "./checks.js";
 import { findChallenge } from "./load.js";
 import { PLANTS } from "./plants.js";
@@ -44,13 +47,30 @@ function quietUp(say: (m: string) => void): UpProgress {
   return { step: () => undefined, done: () => undefined, warn: (m) => say(`warning: ${m}`) };
 }
 
+/** A design's text with `size` given to every server group and to the load balancers (comments kept). */
+export function withSizeText(text: string, size: Size): string {
+  const doc = parseDocument(text);
+  const node = () => doc.createNode({ cpu: size.cpu, memory: size.memory }, { flow: true });
+  const servers = doc.get("servers");
+  if (isSeq(servers)) for (const g of servers.items) if (isMap(g)) g.set("size", node());
+  const lb = doc.get("loadBalancer");
+  if (isMap(lb)) lb.set("size", node());
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** A design with `size` given to every server group and to the load balancers. */
+export function withSize(stack: Stack, size: Size): Stack {
+  return { ...stack, servers: stack.servers.map((g) => ({ ...g, size })), ...(stack.loadBalancer ? { loadBalancer: { ...stack.loadBalancer, size } } : {}) };
+}
+
 /** Brings the challenge's lab up and plants its problem. */
 async function plantedLab(challenge: Challenge, lab: string, say: (m: string) => void): Promise<void> {
   if (!("plant" in challenge.start)) return;
   requireRoot("challenge start");
   const source = `blueprint ${challenge.start.lab}`;
   say(`bringing lab ${lab} up (${source})`);
-  const result = await up(loadBlueprint(challenge.start.lab), { name: lab, source, progress: quietUp(say) });
+  const stack = loadBlueprint(challenge.start.lab);
+  const result = await up(challenge.start.size ? withSize(stack, challenge.start.size) : stack, { name: lab, source, progress: quietUp(say) });
   try {
     await PLANTS[challenge.start.plant]!.apply(result.state, result.model);
   } catch (err) {
@@ -68,7 +88,8 @@ export async function startChallenge(name: string, opts: StartOptions = {}): Pro
     const file = resolve(opts.dir ?? ".", "stack.yaml");
     if (existsSync(file) && !opts.force) throw new UsageError(`${file} exists; keep it and start in another folder (--dir), or overwrite it with --force`);
     // The blueprint's $schema is relative to blueprints/: point it at this package's schema, wherever the file goes.
-    const design = blueprintText(challenge.start.blueprint).replace(/^\$schema: .*$/m, `$schema: ${join(REPO_DIR, "schema", "stack.schema.json")}`);
+    const text = blueprintText(challenge.start.blueprint);
+    const design = (challenge.start.size ? withSizeText(text, challenge.start.size) : text).replace(/^\$schema: .*$/m, `$schema: ${join(REPO_DIR, "schema", "stack.schema.json")}`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `# challenge ${challenge.name}: ${challenge.title}\n# goal: ${challenge.goal.replace(/\s+/g, " ")}\n${design}`);
     entry.file = file;

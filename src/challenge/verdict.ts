@@ -114,3 +114,50 @@ export function planVerdict(findings: Finding[], without: string[]): VerdictLine
 export function checkPassed(lines: VerdictLine[]): boolean {
   return lines.length > 0 && lines.every((l) => l.passed);
 }
+
+/** A server of the design as the saturation check sees it: its name and size (none: the whole machine). */
+export interface SizedServer {
+  host: string;
+  size?: { cpu: number; memoryBytes: number };
+}
+
+const mib = (bytes: number) => `${Math.round(bytes / 1024 ** 2)}Mi`;
+
+/** Every server no bigger than the challenge's size: one line per server that is bigger or has no size, else one line. */
+export function sizeVerdict(servers: readonly SizedServer[], limit: { cpu: number; memoryBytes: number }): VerdictLine[] {
+  const wanted = `${limit.cpu} core${limit.cpu === 1 ? "" : "s"} and ${mib(limit.memoryBytes)}`;
+  if (!servers.length) return [{ passed: false, text: "the design has no servers" }];
+  const bad = servers.flatMap((s): VerdictLine[] => {
+    if (!s.size) return [{ passed: false, text: `${s.host} has no size, so it may use the whole machine (needed: size at most ${wanted})` }];
+    const over = [s.size.cpu > limit.cpu ? `${s.size.cpu} cores` : "", s.size.memoryBytes > limit.memoryBytes ? `${mib(s.size.memoryBytes)} of memory` : ""].filter(Boolean);
+    return over.length ? [{ passed: false, text: `${s.host} is bigger than allowed: ${over.join(" and ")} (needed: at most ${wanted})` }] : [];
+  });
+  const which = servers.length === 1 ? servers[0]!.host : `all ${servers.length} servers`;
+  return bad.length ? bad : [{ passed: true, text: `${which} ${servers.length === 1 ? "is" : "are"} no bigger than ${wanted}` }];
+}
+
+/** The one step of load at the challenge's rate, judged as `saturate` judges a step, in a learner's words. Pure. */
+export function saturationVerdict(
+  step: {
+    offered: number;
+    achieved: number;
+    requests: number;
+    p50Ms: number | null;
+    p99Ms: number | null;
+    errorPct: number;
+    hosts: readonly { host: string; cores: number; utilisation: number | null }[];
+  },
+  target: { p99Ms: number; maxErrorPct: number },
+): { lines: VerdictLine[]; context: string[] } {
+  const ms = (v: number | null) => (v === null ? "none answered" : `${Math.round(v)} ms`);
+  const context = [
+    `${step.requests} requests offered at ${step.offered} requests/s from the visitor's host (open-loop: sent on time whatever the answers), p50 ${ms(step.p50Ms)}`,
+    ...(step.hosts.length ? [`CPU against size: ${step.hosts.map((h) => `${h.host} ${h.utilisation === null ? `${h.cores} cores` : `${Math.round(h.utilisation * 100)}%`}`).join(", ")}`] : []),
+  ];
+  const lines: VerdictLine[] = [
+    { passed: step.achieved >= step.offered * 0.9, text: `requests answered per second: ${step.achieved} of ${step.offered} offered (needed: at least ${Math.ceil(step.offered * 0.9)})` },
+    { passed: step.p99Ms !== null && step.p99Ms <= target.p99Ms, text: `99th percentile latency: ${ms(step.p99Ms)} (needed: at most ${target.p99Ms} ms)` },
+    { passed: step.errorPct <= target.maxErrorPct, text: `requests that failed: ${step.errorPct.toFixed(1)}% (needed: at most ${target.maxErrorPct}%)` },
+  ];
+  return { lines, context };
+}

@@ -1,6 +1,7 @@
 // Every design challenge's starting point fails its check on a real lab, with the numbers that show why:
 // one design-0 lab for the two design-0 challenges, one design-1 lab for four, one design-2 lab.
 import { readFileSync, rmSync } from "node:fs";
+import { cli, leftovers, testLab } from "./helpers.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { blueprintText } from "../../src/blueprints/index.js";
 import { asLearner, check, failingText, learner, start } from "./challenge-support.js";
@@ -27,6 +28,30 @@ describe.runIf(isRoot)("design 0 as the starting point", () => {
     const v = check(me.home, "chstart0", false);
     expect(v.checks.map((c) => c.passed)).toEqual([true, false]);
     expect(failingText(v)).toMatch(/could not maintain server-1/);
+  });
+});
+
+describe.runIf(isRoot)("design 0 with one small server as the starting point", () => {
+  it("sustain-rate: start writes design 0 sized, and one server of that size falls behind the rate", () => {
+    const lab = testLab("chstart0s");
+    cli(["down", "--name", lab]);
+    const { file } = start(me.home, "sustain-rate", ["--dir", me.dir, "--name", lab]);
+    expect(readFileSync(file!, "utf8")).toMatch(/size: \{cpu: 0\.1, memory: 384Mi\}/);
+    try {
+      const up = cli(["up", file!, "--name", lab, "-d"], 180_000);
+      expect(up.code, up.stderr).toBe(0);
+      const v = check(me.home, undefined, false);
+      const lines = v.checks[0]!.lines;
+      expect(lines[0]).toEqual({ passed: true, text: "server-1 is no bigger than 0.1 cores and 384Mi" });
+      // one server of a tenth of a core cannot keep up: it falls behind, its tail passes the target, or requests fail
+      expect(failingText(v)).toMatch(/requests answered per second: [\d.]+ of 150 offered|99th percentile latency: (\d+ ms|none answered)|requests that failed: [\d.]+%/);
+      expect(v.checks[0]!.context.join("\n")).toMatch(/CPU against size: server-1 \d+%/);
+    } finally {
+      if (process.env.STACKLAB_KEEP_LAB !== "1") {
+        expect(cli(["down", "--name", lab]).code).toBe(0);
+        expect(leftovers(lab)).toEqual({ namespaces: [], dir: false });
+      }
+    }
   });
 });
 

@@ -1,10 +1,12 @@
 // The live dashboard on a real design-2 lab, in Debian's Chromium: the page loads without console errors and
 // draws every host; QPS rises during a bounded load burst; crashing server-2 from the page turns it red and the
 // log shows the fault and HAProxy taking it out of rotation; healing it brings it back; no answer the page
-// received carries a secret. Screenshots go to test/artifacts/.
+// received carries a secret; the challenge card shows the learner's current challenge and, once checked, each check
+// with its verdict and numbers. Screenshots go to test/artifacts/.
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../src/model/index.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
+import { asLearner, check, start } from "./challenge-support.js";
 import { isRoot, testLab } from "./helpers.js";
 import { hasChromium, hostHealth, labSecretValues, loadBurst, screenshot, statValue, useDashboardLab } from "./dashboard-support.js";
 
@@ -55,6 +57,35 @@ describe.skipIf(!isRoot || !hasChromium)("the dashboard on design 2, in a browse
     await expect.poll(() => hostHealth(page, "server-2"), { timeout: 20_000 }).toBe("ok");
     expect(ui.browser.errors).toEqual([]);
   }, 60_000);
+
+  it("shows the learner's current challenge in its card, then each of its checks as the last check found them", async () => {
+    const { page } = ui.browser;
+    // The dashboard reads the progress file of the HOME it runs with: the isolated HOME of this test process.
+    const home = process.env.HOME!;
+    await expect.poll(() => page.locator("#challenge-card").isHidden()).toBe(true);
+    start(home, "encrypt-private-traffic", ["--dir", home, "--name", LAB]);
+    const card = page.locator("#challenge-card");
+    await expect.poll(() => card.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.locator("#challenge .challenge-title").textContent()).toBe("No plaintext on the private network");
+    expect(await page.locator("#challenge-state").textContent()).toBe("started");
+    expect(await page.locator("#challenge .challenge-none").textContent()).toContain("stacklab challenge check");
+    const v = check(home, LAB, false);
+    await expect.poll(() => page.locator("#challenge-state").textContent(), { timeout: 10_000 }).toBe("not yet");
+    const shown = page.locator("#challenge ul.challenge-checks > li");
+    expect(await shown.count()).toBe(v.checks.length);
+    for (const [i, c] of v.checks.entries()) {
+      const li = shown.nth(i);
+      expect(await li.locator(".says").textContent()).toBe(c.says);
+      expect(await li.locator(".mark").textContent()).toBe(c.passed ? "PASS" : "FAIL");
+      expect(await li.locator("ul.lines > li").allTextContents()).toEqual(c.lines.map((l) => l.text));
+      expect(await li.locator("ul.lines > li.fail").count()).toBe(c.lines.filter((l) => !l.passed).length);
+    }
+    expect(await page.locator("#challenge").textContent()).toMatch(/plaintext on the private segment \(warn\)/);
+    expect(await page.locator("#challenge .challenge-when").textContent()).toContain(`checked on lab ${LAB}`);
+    await screenshot(page, "dashboard-design2-challenge");
+    expect(ui.browser.errors).toEqual([]);
+    expect(asLearner(home, ["challenge", "list", "--json"]).code).toBe(0);
+  }, 240_000);
 
   it("never sent the page a secret of the lab", () => {
     const secrets = labSecretValues(LAB);

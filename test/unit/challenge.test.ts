@@ -19,6 +19,9 @@ import {
   planVerdict,
   PLANTS,
   progressFile,
+  saturationVerdict,
+  sizeVerdict,
+  withSizeText,
   readProgress,
   recordVerdict,
   startChallenge,
@@ -31,6 +34,8 @@ import { CHECK_ORDER } from "../../src/audit/run.js";
 import type { AuditReport } from "../../src/audit/types.js";
 import { buildModel } from "../../src/model/index.js";
 import { SpecInvalidError, UsageError } from "../../src/spec/errors.js";
+import { loadStackYaml } from "../../src/spec/load.js";
+import { parse as parseYaml } from "yaml";
 
 const exp = (t: string) => parseExpectation(t) as Expectation;
 const findings = (bp: string) => analyze(buildModel(loadBlueprint(bp), { slot: 0 })).findings;
@@ -63,7 +68,16 @@ describe("built-in challenges", () => {
 
   it("include the troubleshooting challenges the issue asks for, each on a planted lab", () => {
     const planted = all.filter((c) => "plant" in c.start).map((c) => (c.start as { plant: string }).plant);
-    expect(planted.sort()).toEqual(["firewall-rule-missing", "replication-stopped", "web-wrong-port"]);
+    expect(planted.sort()).toEqual(["firewall-rule-missing", "memory-full", "replication-stopped", "web-wrong-port"]);
+  });
+
+  it("include the sustained rate with small servers: a starting point that gives every server the size the check allows", () => {
+    const c = findChallenge("sustain-rate");
+    const k = c.check.find((x) => x.kind === "saturation") as Extract<(typeof c.check)[number], { kind: "saturation" }>;
+    expect(k).toMatchObject({ rate: 150, size: { cpu: 0.1, memoryBytes: 384 * 1024 ** 2 }, p99Ms: 2000, maxErrorPct: 1, stepMs: 6000, writeShare: 0.1 });
+    expect(c.start.size).toEqual({ cpu: 0.1, memory: "384Mi" });
+    // memory-full needs a memory limit to fill
+    expect(findChallenge("memory-full").start.size?.memory).toBe("384Mi");
   });
 
   it("whose plan checks fail on the starting design and pass on design 3", () => {
@@ -90,6 +104,16 @@ describe("a challenge file", () => {
   it("parses its checks", () => {
     const c = parseChallenge(good, "t");
     expect(c.check).toEqual([{ kind: "experiment", scenario: "kill-server", expect: [exp("downtime < 2s")], says: "x" }]);
+  });
+
+  it("parses a saturation check with its defaults, and refuses a bad size or percentage", () => {
+    const sat = good.replace("  - experiment: kill-server\n    expect: [downtime < 2s]\n", "  - saturation: {rate: 150, size: {cpu: 0.25, memory: 256Mi}}\n");
+    expect(parseChallenge(sat, "t").check).toEqual([
+      { kind: "saturation", rate: 150, size: { cpu: 0.25, memoryBytes: 256 * 1024 ** 2, memory: "256Mi" }, p99Ms: 1000, maxErrorPct: 1, stepMs: 6000, writeShare: 0.1, says: "x" },
+    ]);
+    expect(() => parseChallenge(sat.replace("256Mi}}", "256Mi}, errors: 1}"), "t")).toThrow(SpecInvalidError);
+    expect(() => parseChallenge(sat.replace("memory: 256Mi", "memory: 256MB"), "t")).toThrow(SpecInvalidError);
+    expect(() => parseChallenge(sat.replace("rate: 150", "rate: 0"), "t")).toThrow(SpecInvalidError);
   });
 
   it("is refused with every problem and its line", () => {
@@ -156,6 +180,23 @@ describe("progress", () => {
     expect(readProgress().challenges["survive-lb-crash"]).toMatchObject({ hintsShown: 0, solvedAt: "t1" });
   });
 
+  it("start gives every server group and the load balancer the challenge's size, comments kept, and the design stays valid", async () => {
+    const s = await startChallenge("sustain-rate", { dir });
+    const text = readFileSync(s.file!, "utf8");
+    expect(text).toContain("# Design 0: one server carries everything");
+    const r = loadStackYaml(text, s.file!);
+    expect(r.ok && r.value.servers.map((g) => g.size)).toEqual([{ cpu: 0.1, memory: "384Mi" }]);
+    const one = parseYaml(withSizeText("loadBalancer: {count: 1}\nservers:\n  - roles: [web]\n  - roles: [db]\n", { cpu: 0.5, memory: "1Gi" })) as {
+      loadBalancer: { size: unknown };
+      servers: { size: unknown }[];
+    };
+    expect(one.loadBalancer.size).toEqual({ cpu: 0.5, memory: "1Gi" });
+    expect(one.servers.map((g) => g.size)).toEqual([
+      { cpu: 0.5, memory: "1Gi" },
+      { cpu: 0.5, memory: "1Gi" },
+    ]);
+  });
+
   it("fills the learner's lab into a hint's commands", async () => {
     await startChallenge("firewall", { dir, lab: "mylab" });
     expect(nextHint().hint).toContain("stacklab audit --name mylab");
@@ -212,5 +253,37 @@ describe("a verdict", () => {
   it("of the plan matches finding ids by their beginning", () => {
     expect(planVerdict(findings("1"), ["spof.write"])[0]!).toMatchObject({ passed: false, text: expect.stringContaining("server-1") });
     expect(planVerdict(findings("1"), ["spof.wri"])[0]!.passed).toBe(true);
+  });
+
+  it("of the size check names each server that is bigger than allowed or has no size", () => {
+    const limit = { cpu: 0.1, memoryBytes: 384 * 1024 ** 2 };
+    expect(
+      sizeVerdict(
+        [
+          { host: "lb-1", size: { cpu: 0.1, memoryBytes: 256 * 1024 ** 2 } },
+          { host: "web-1", size: limit },
+        ],
+        limit,
+      ),
+    ).toEqual([{ passed: true, text: "all 2 servers are no bigger than 0.1 cores and 384Mi" }]);
+    const lines = sizeVerdict([{ host: "server-1" }, { host: "web-1", size: { cpu: 0.5, memoryBytes: 1024 ** 3 } }, { host: "db-1", size: limit }], limit);
+    expect(lines.map((l) => l.passed)).toEqual([false, false]);
+    expect(lines[0]!.text).toMatch(/server-1 has no size/);
+    expect(lines[1]!.text).toBe("web-1 is bigger than allowed: 0.5 cores and 1024Mi of memory (needed: at most 0.1 cores and 384Mi)");
+    expect(checkPassed(sizeVerdict([], limit))).toBe(false);
+  });
+
+  it("of the saturation step fails on a slow tail, on errors, or when the lab falls behind, with the numbers", () => {
+    const target = { p99Ms: 1000, maxErrorPct: 1 };
+    const step = { offered: 200, achieved: 199.5, requests: 1200, p50Ms: 3, p99Ms: 120, errorPct: 0, hosts: [{ host: "web-1", cores: 0.05, utilisation: 0.5 }] };
+    const ok = saturationVerdict(step, target);
+    expect(checkPassed(ok.lines)).toBe(true);
+    expect(ok.lines[1]!.text).toBe("99th percentile latency: 120 ms (needed: at most 1000 ms)");
+    expect(ok.context.join("\n")).toMatch(/1200 requests offered at 200 requests\/s.*p50 3 ms\nCPU against size: web-1 50%/);
+    const slow = saturationVerdict({ ...step, p99Ms: 4200 }, target).lines;
+    expect(slow.filter((l) => !l.passed).map((l) => l.text)).toEqual(["99th percentile latency: 4200 ms (needed: at most 1000 ms)"]);
+    const behind = saturationVerdict({ ...step, achieved: 120, errorPct: 30.25 }, target).lines.filter((l) => !l.passed);
+    expect(behind.map((l) => l.text)).toEqual(["requests answered per second: 120 of 200 offered (needed: at least 180)", "requests that failed: 30.3% (needed: at most 1%)"]);
+    expect(checkPassed(saturationVerdict({ ...step, p99Ms: null, achieved: 0 }, target).lines)).toBe(false);
   });
 });
