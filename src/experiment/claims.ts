@@ -35,7 +35,7 @@ export interface ClaimResult {
 export interface ClaimOptions {
   /** Lab name prefix (each configuration gets `<prefix>-<n>`). */
   prefix: string;
-  saturate: Pick<SaturateOptions, "p99Ms" | "maxErrorPct" | "startRate" | "factor" | "stepMs" | "maxSteps" | "writeShare">;
+  saturate: Pick<SaturateOptions, "p99Ms" | "maxErrorPct" | "startRate" | "factor" | "stepMs" | "maxSteps" | "writeShare" | "bisectSteps">;
   progress?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -152,7 +152,7 @@ export async function runClaim(name: ClaimName, opts: ClaimOptions): Promise<Cla
         passed: false,
         why: "design 0 did not sustain any step",
       };
-    const step = (rate: number) => saturate({ ...opts.saturate, lab, startRate: rate, maxSteps: 1, progress: (m) => say(`  ${m}`), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const step = (rate: number) => saturate({ ...opts.saturate, lab, startRate: rate, maxSteps: 1, bisectSteps: 0, progress: (m) => say(`  ${m}`), ...(opts.signal ? { signal: opts.signal } : {}) });
     say(`  surge: ${3 * base.sustainable} req/s`);
     const surge = (await step(3 * base.sustainable)).steps[0]!;
     say(`  after the surge: ${Math.max(1, Math.round(base.sustainable / 2))} req/s`);

@@ -96,17 +96,23 @@ describe.skipIf(!isRoot)("server sizes", () => {
     const r = cli(["saturate", "--name", LAB, "--from", "40", "--factor", "3", "--step", "3s", "--steps", "5", "--svg", svg, "--json"], 180_000);
     expect([0, 1]).toContain(r.code);
     const report = JSON.parse(r.stdout) as {
-      steps: { offered: number; ok: boolean; hosts: { host: string; cores: number; utilisation: number }[] }[];
+      steps: { offered: number; stage?: string; ok: boolean; hosts: { host: string; cores: number; utilisation: number }[] }[];
       sustainable: number | null;
       bottleneck: { tier: string } | null;
       stoppedBecause: string;
     };
     expect(report.steps.length).toBeGreaterThanOrEqual(1);
-    expect(report.steps.length).toBeLessThanOrEqual(5);
-    // The search stops at the first step that missed the target: no step follows a failed one.
-    const failed = report.steps.findIndex((s) => !s.ok);
-    if (failed >= 0) expect(failed).toBe(report.steps.length - 1);
-    expect(report.steps.map((s) => s.offered)).toEqual(report.steps.map((_, i) => 40 * 3 ** i));
+    // At most 5 climbing steps, then at most 3 bisecting (the CLI's default).
+    expect(report.steps.length).toBeLessThanOrEqual(8);
+    // The climb stops at the first step that missed the target; only bisection steps follow it, inside the bracket.
+    const climb = report.steps.filter((s) => s.stage !== "bisect");
+    const failed = climb.findIndex((s) => !s.ok);
+    if (failed >= 0) expect(failed).toBe(climb.length - 1);
+    expect(climb.map((s) => s.offered)).toEqual(climb.map((_, i) => 40 * 3 ** i));
+    const bisect = report.steps.filter((s) => s.stage === "bisect");
+    expect(bisect.length).toBeLessThanOrEqual(3);
+    if (failed > 0) for (const s of bisect) expect(s.offered > climb[failed - 1]!.offered && s.offered < climb[failed]!.offered).toBe(true);
+    if (bisect.length) expect(report.sustainable).toBe(Math.max(climb[failed - 1]!.offered, ...bisect.filter((s) => s.ok).map((s) => s.offered)));
     // Each step read the sized host's CPU from its cgroup, against its size.
     for (const s of report.steps) expect(s.hosts.find((h) => h.host === "server-1")!.cores).toBeGreaterThan(0);
     expect(report.bottleneck?.tier).toBe("web+app+db");
