@@ -40,8 +40,8 @@ export interface ClaimOptions {
   signal?: AbortSignal;
 }
 
-const SMALL: Size = { cpu: 0.25, memory: "384Mi" };
-const ROOMY: Size = { cpu: 0.5, memory: "512Mi" };
+export const SMALL: Size = { cpu: 0.25, memory: "384Mi" };
+export const ROOMY: Size = { cpu: 0.5, memory: "512Mi" };
 
 /** A blueprint with every server group (and the load balancers) given `size`, and optional group counts. */
 export function sized(blueprint: string, size: Size, override: (s: Stack) => Stack = (s) => s): Stack {
@@ -82,7 +82,7 @@ export function judgeSurge(surge: Pick<SaturationStep, "ok" | "p99Ms" | "errorPc
 }
 
 /** Brings a design up as a fresh lab, runs `body` on it, and always takes it down. */
-async function onLab<T>(lab: string, stack: Stack, label: string, opts: ClaimOptions, body: (lab: string) => Promise<T>): Promise<T> {
+export async function onLab<T>(lab: string, stack: Stack, label: string, opts: Pick<ClaimOptions, "progress" | "signal">, body: (lab: string) => Promise<T>): Promise<T> {
   const say = opts.progress ?? (() => undefined);
   say(`${label}: bringing ${lab} up`);
   await down(lab, { quiet: true });

@@ -246,8 +246,9 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
   );
   mkdirSync(dir, { recursive: true });
   const user = state.hosts.find((h) => h.name === "user")!;
-  const sized = model.hosts.filter((h) => h.size).map((h) => h.name);
-  if (!sized.length) say("no server has a size: each step reports latency and errors, but no tier can be named as the one that binds");
+  // Every server host is counted (an unsized one has a cgroup without limits); only sized ones can bind.
+  const sized = model.hosts.filter((h) => h.size || h.kind === "server").map((h) => h.name);
+  if (!model.hosts.some((h) => h.size)) say("no server has a size: each step reports latency and errors, but no tier can be named as the one that binds");
   await waitForSite(model, state, opts.signal, 30_000);
   const steps: SaturationStep[] = [];
   const measure = async (rate: number, stage: "climb" | "bisect", i: number): Promise<StepOutcome> => {
@@ -280,8 +281,8 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
       const a = before.get(h);
       const b = hostUsage(state.name, h);
       const cores = a && b ? (b.cpuSeconds - a.cpuSeconds) / seconds : 0;
-      const size = model.hosts.find((x) => x.name === h)!.size!.cpu;
-      return { host: h, tier: tierOf(model, h), cores: Math.round(cores * 1000) / 1000, utilisation: Math.round((cores / size) * 1000) / 1000 };
+      const size = model.hosts.find((x) => x.name === h)!.size?.cpu;
+      return { host: h, tier: tierOf(model, h), cores: Math.round(cores * 1000) / 1000, utilisation: size ? Math.round((cores / size) * 1000) / 1000 : null };
     });
     let generatorCpu = 0;
     try {

@@ -12,7 +12,7 @@ import { color, ExitCode, output } from "../common.js";
 
 function toText(r: SaturationReport): string {
   const rows = r.steps.map((s) => {
-    const busiest = [...s.hosts].sort((a, b) => (b.utilisation ?? 0) - (a.utilisation ?? 0))[0];
+    const busiest = s.hosts.filter((h) => h.utilisation !== null).sort((a, b) => (b.utilisation ?? 0) - (a.utilisation ?? 0))[0];
     return `${s.stage === "bisect" ? "~" : " "}${String(s.offered).padStart(7)} ${String(s.achieved).padStart(9)} ${fmt(s.p50Ms).padStart(7)} ${fmt(s.p99Ms).padStart(7)} ${`${s.errorPct.toFixed(1)}%`.padStart(7)} ${String(s.generatorCores).padStart(6)}  ${busiest ? `${busiest.host} ${Math.round((busiest.utilisation ?? 0) * 100)}% of its size` : "-"}  ${s.ok ? color("green", "ok") : color("red", s.why ?? "")}`;
   });
   return [
