@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { cpus } from "node:os";
 import { planCapacity, type CapacityPlan } from "../../analysis/capacity.js";
-import { checkCapacityDesign, measureDesign, verifyCapacity, withSizes, type DemandMeasurement, type VerifyReport } from "../../experiment/capacity.js";
+import { checkCapacityDesign, measureDemand, measureDesign, verifyCapacity, withSizes, type DemandMeasurement, type VerifyReport } from "../../experiment/capacity.js";
 import { parseDuration, parsePercent } from "../../experiment/units.js";
 import { requireRoot } from "../../runtime/preflight.js";
 import { UsageError } from "../../spec/errors.js";
@@ -75,11 +75,12 @@ export function register(program: Command): void {
     .option("--p99 <time>", "latency target for the 99th percentile", "200ms")
     .option("--size <cores>", "cores of each server the design leaves unsized (with 512Mi of memory)", "0.5")
     .option("-n, --name <lab>", "name of the lab to measure on (brought up and down again)", "capacity")
+    .option("--lab <name>", "measure on this running lab instead (its servers must all have sizes); no FILE then")
     .option("--step <time>", "length of each measuring step", "6s")
     .option("--writes <pct>", "share of writes in the mix", "10%")
     .option("--verify", "instead: check the model on three configurations that fit this machine, predicted against measured saturation")
     .option("--json", "print JSON")
-    .action(async (file: string | undefined, opts: DesignOptions & { rps?: string; p99: string; size: string; name: string; step: string; writes: string; verify?: boolean; json?: boolean }) => {
+    .action(async (file: string | undefined, opts: DesignOptions & { lab?: string; rps?: string; p99: string; size: string; name: string; step: string; writes: string; verify?: boolean; json?: boolean }) => {
       const p99Ms = parseDuration(opts.p99);
       const stepMs = parseDuration(opts.step);
       const writes = parsePercent(opts.writes);
@@ -102,18 +103,26 @@ export function register(program: Command): void {
       if (rps > MAX_RPS) throw new UsageError(`--rps ${rps}: more than ${MAX_RPS.toLocaleString("en")} requests per second is past what a model measured on one machine can say`);
       const cpu = Number(opts.size);
       if (!Number.isFinite(cpu) || cpu <= 0 || cpu > cpus().length) throw new UsageError(`--size: "${opts.size}" must be cores between 0 and ${cpus().length}, e.g. --size 0.5`);
-      const design = await resolveDesign(file, opts);
-      const stack = withSizes(design.stack, { cpu, memory: "512Mi" });
-      checkCapacityDesign(stack);
-      requireRoot("capacity");
-      const m = await measureDesign(stack, design.source, opts.name, { p99Ms, stepMs, writeShare: writes / 100, signal: abort.signal, progress });
+      const measureOpts = { p99Ms, stepMs, writeShare: writes / 100, signal: abort.signal, progress };
+      let m: DemandMeasurement;
+      if (opts.lab) {
+        if (file || opts.blueprint) throw new UsageError("give a design (FILE or --blueprint) or --lab, not both");
+        requireRoot("capacity");
+        m = await measureDemand({ ...measureOpts, lab: opts.lab });
+      } else {
+        const design = await resolveDesign(file, opts);
+        const stack = withSizes(design.stack, { cpu, memory: "512Mi" });
+        checkCapacityDesign(stack);
+        requireRoot("capacity");
+        m = await measureDesign(stack, design.source, opts.name, measureOpts);
+      }
       const plan = planCapacity(m.tiers, m.baseP99Ms, rps, p99Ms);
       const machine = { cpus: cpus().length };
       const notChecked: string[] = [];
       // Room for the lab's own hosts and the load generator: the scale model holds what leaves half a core free.
       if (plan.cores > machine.cpus - 0.5) notChecked.push(`the answer needs ${Math.round(plan.cores * 100) / 100} cores of servers, this machine has ${machine.cpus}`);
       if (m.generator.ceiling !== null && rps > m.generator.ceiling) notChecked.push(`this machine's load generator offers at most about ${m.generator.ceiling} req/s, so ${rps} req/s cannot be generated here`);
-      const answer: CapacityAnswer = { design: design.source, lab: m.lab, rps, targetMs: p99Ms, measurement: m, plan, machine, checkable: notChecked.length === 0, notChecked };
+      const answer: CapacityAnswer = { design: m.design, lab: m.lab, rps, targetMs: p99Ms, measurement: m, plan, machine, checkable: notChecked.length === 0, notChecked };
       output(answer, opts.json, capacityText);
       if (plan.unreachable) throw new ExitCode(2);
     });
