@@ -58,7 +58,7 @@ export function verifyText(r: VerifyReport): string {
     "  configuration                                       cores  predicted  measured   error",
     ...r.rows.map(
       (x) =>
-        `  ${x.label.padEnd(50)} ${String(x.cores).padStart(6)} ${String(x.predicted ?? "-").padStart(10)} ${String(x.measured ?? "-").padStart(9)} ${(x.errorPct === null ? "-" : `${x.errorPct > 0 ? "+" : ""}${x.errorPct}%`).padStart(7)}  ${x.fits ? (x.within ? color("green", "ok") : color("red", "outside")) : color("yellow", x.note ?? "not checked here")}`,
+        `  ${x.label.padEnd(50)} ${String(x.cores).padStart(6)} ${String(x.predicted ?? "-").padStart(10)} ${String(x.measured ?? "-").padStart(9)} ${(x.errorPct === null ? "-" : `${x.errorPct > 0 ? "+" : ""}${x.errorPct}%`).padStart(7)}  ${x.fits ? (x.within ? color("green", "ok") : color("red", x.note ?? "outside")) : color("yellow", x.note ?? "not checked here")}`,
     ),
     "",
     r.passed ? color("green", "the model is within tolerance on every configuration checked") : color("red", "the model missed the tolerance on at least one configuration (figures above)"),
