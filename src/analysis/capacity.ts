@@ -139,7 +139,8 @@ export function planCapacity(tiers: readonly TierDemand[], baseP99Ms: number, ra
     return { tier: d.tier, servers: d.hosts.length, cpu: need < d.cpu ? d.cpu : Math.ceil((need + 1e-9) / SIZE_STEP) * SIZE_STEP + SIZE_STEP };
   });
   let unreachable: string | null = null;
-  if (baseP99Ms >= targetMs) unreachable = `the p99 at a light load, ${Math.round(baseP99Ms)} ms, already passes the target ${targetMs} ms: no number of servers brings it under (the hops and the work of one request take that long)`;
+  if (baseP99Ms >= targetMs)
+    unreachable = `the p99 at a light load, ${Math.round(baseP99Ms)} ms, already passes the target ${targetMs} ms: no number of servers brings it under (the hops and the work of one request take that long)`;
   let p = predictP99(tiers, configs, baseP99Ms, rate);
   for (let i = 0; i < 10_000 && !unreachable && p.p99Ms > targetMs; i++) {
     let worst = 0;

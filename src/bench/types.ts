@@ -1,4 +1,5 @@
 // The benchmark's result: one typed value, written as bench/results/<date>.json and rendered as docs/BENCHMARKS.md.
+import type { CapacityBenchResult } from "./capacity-section.js";
 
 /** Several runs of one measurement: the median is the figure, min and max show the spread. */
 export interface Summary {
@@ -192,5 +193,7 @@ export interface BenchResults {
   serving: ServingResult | null;
   failover: FailoverResult | null;
   footprint: FootprintResult | null;
+  /** Saturation, the seeds' claims and the capacity model (absent from results written before it existed). */
+  capacity?: CapacityBenchResult | null;
   missing: Missing[];
 }

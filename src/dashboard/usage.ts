@@ -38,7 +38,13 @@ export class UsageSampler {
       const t = this.now();
       const prev = this.last.get(h.name);
       this.last.set(h.name, { at: t, usage: u });
-      out.set(h.name, { cpu: h.size.cpu, cpuUse: cpuShare(prev?.usage, u, prev ? (t - prev.at) / 1000 : 0, h.size.cpu), memoryBytes: h.size.memoryBytes, memoryUsed: u.memoryBytes, oomKills: u.oomKills });
+      out.set(h.name, {
+        cpu: h.size.cpu,
+        cpuUse: cpuShare(prev?.usage, u, prev ? (t - prev.at) / 1000 : 0, h.size.cpu),
+        memoryBytes: h.size.memoryBytes,
+        memoryUsed: u.memoryBytes,
+        oomKills: u.oomKills,
+      });
     }
     return out;
   }

@@ -130,8 +130,7 @@ export async function measureDemand(opts: MeasureOptions): Promise<DemandMeasure
   let light = await one(lightRate);
   // One second chance: on a shared machine one step's tail can be another lab's burst.
   if (!light.ok) light = await one(lightRate);
-  if (!light.ok)
-    throw new UsageError(`even ${lightRate} requests/s miss the target on this design (${light.why}): the target cannot be reached here; raise --p99 or give the servers more CPU`);
+  if (!light.ok) throw new UsageError(`even ${lightRate} requests/s miss the target on this design (${light.why}): the target cannot be reached here; raise --p99 or give the servers more CPU`);
   // The moderate load: about 40% of the rate at which the busiest host (by the light step's demands) would be full.
   const first = demands(light);
   const full = Math.min(...first.filter((h) => h.demandMs > 0).map((h) => (model.hosts.find((x) => x.name === h.host)!.size!.cpu / h.demandMs) * 1000));
@@ -217,6 +216,7 @@ export async function verifyCapacity(opts: VerifyOptions): Promise<VerifyReport>
       continue;
     }
     const measured = await onLab(`${opts.prefix}-${i + 1}`, stack, c.label, opts, async (lab): Promise<VerifyRow[]> => {
+      opts.signal?.throwIfAborted();
       let m: DemandMeasurement;
       try {
         m = await measureDemand({ lab, p99Ms: opts.p99Ms, stepMs: opts.stepMs, writeShare: opts.writeShare, progress: (l) => say(`  ${l}`), ...(opts.signal ? { signal: opts.signal } : {}) });
@@ -248,6 +248,10 @@ export async function verifyCapacity(opts: VerifyOptions): Promise<VerifyReport>
         note: `not checked here: ${bigCores} cores of servers, this machine has ${cpus().length}`,
       };
       return [verifyRow(c.label, budget.cpu, true, predicted, s.sustainable, tolerancePct, s.bottleneck?.tier ?? null), ...(bigCores > cpus().length - 0.5 ? [bigRow] : [])];
+    }).catch((err: unknown): VerifyRow[] => {
+      // A lab that did not come up (a busy machine) leaves this configuration unmeasured, not the others.
+      if (opts.signal?.aborted) throw err;
+      return [{ ...verifyRow(c.label, budget.cpu, true, null, null, tolerancePct, null), note: `not measured: ${(err as Error).message}` }];
     });
     for (const row of measured) say(`  ${row.label}: predicted ${row.predicted ?? "-"}, measured ${row.measured ?? "-"} req/s${row.errorPct === null ? "" : ` (${row.errorPct}%)`}`);
     rows.push(...measured);
@@ -260,4 +264,3 @@ export async function verifyCapacity(opts: VerifyOptions): Promise<VerifyReport>
 export async function measureDesign(stack: Stack, source: string, lab: string, opts: Omit<MeasureOptions, "lab">): Promise<DemandMeasurement> {
   return onLab(lab, stack, source, opts, (l) => measureDemand({ ...opts, lab: l }));
 }
-

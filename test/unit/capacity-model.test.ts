@@ -106,7 +106,10 @@ describe("the capacity model", () => {
     expect(d.servers).toBe(2);
     expect(d.cpu).toBeGreaterThan(0.5);
     expect(d.utilisation).toBeLessThan(1);
-    expect(p.cores).toBeCloseTo(p.tiers.reduce((n, t) => n + t.servers * t.cpu, 0), 9);
+    expect(p.cores).toBeCloseTo(
+      p.tiers.reduce((n, t) => n + t.servers * t.cpu, 0),
+      9,
+    );
   });
 
   it("says when the target cannot be met", () => {

@@ -81,7 +81,11 @@ describe("capacity --verify", () => {
       const b = sizeBudget(buildModel(c.stack()), { cpus: 2, memoryBytes: 8 * 1024 ** 3 });
       expect(b.warnings).toEqual([]);
       expect(b.cpu).toBeLessThanOrEqual(1.5);
-      expect(buildModel(c.stack()).hosts.filter((h) => h.kind === "server").every((h) => h.size)).toBe(true);
+      expect(
+        buildModel(c.stack())
+          .hosts.filter((h) => h.kind === "server")
+          .every((h) => h.size),
+      ).toBe(true);
     }
   });
 
@@ -126,8 +130,27 @@ describe("capacity's answer", () => {
     ];
     const plan = planCapacity(tiers, 20, 1000, 200);
     const light = { offered: 20, achieved: 20, p50Ms: 5, p99Ms: 20, errorPct: 0 };
-    const measurement: DemandMeasurement = { lab: "l", design: "blueprint 3", light, moderate: { ...light, offered: 50 }, hosts: [], tiers, baseP99Ms: 20, generator: { coresPerRequest: 0.001, ceiling: 900 } };
-    const text = capacityText({ design: "blueprint 3", lab: "l", rps: 1000, targetMs: 200, measurement, plan, machine: { cpus: 2 }, checkable: false, notChecked: ["the answer needs 3.5 cores of servers, this machine has 2"] });
+    const measurement: DemandMeasurement = {
+      lab: "l",
+      design: "blueprint 3",
+      light,
+      moderate: { ...light, offered: 50 },
+      hosts: [],
+      tiers,
+      baseP99Ms: 20,
+      generator: { coresPerRequest: 0.001, ceiling: 900 },
+    };
+    const text = capacityText({
+      design: "blueprint 3",
+      lab: "l",
+      rps: 1000,
+      targetMs: 200,
+      measurement,
+      plan,
+      machine: { cpus: 2 },
+      checkable: false,
+      notChecked: ["the answer needs 3.5 cores of servers, this machine has 2"],
+    });
     expect(text).toMatch(/capacity for 1000 req\/s at p99 <= 200 ms/);
     expect(text).toMatch(/app\s+2\.00\s+1 x 0\.25\s+\d+ x 0\.25/);
     expect(text).toMatch(/db .*grows in size/);

@@ -44,7 +44,9 @@ export function capacityText(a: CapacityAnswer): string {
     a.plan.unreachable
       ? color("red", `cannot be met: ${a.plan.unreachable}`)
       : `modelled p99 at ${a.rps} req/s: ${Math.round(a.plan.p99Ms)} ms (${Math.round(a.measurement.baseP99Ms)} ms at ${m.light.offered} req/s, plus each tier's wait); ${Math.round(a.plan.cores * 100) / 100} cores in all`,
-    ...(a.checkable ? [color("green", "this machine can hold that and generate the rate: `stacklab capacity --verify` checks the model here")] : a.notChecked.map((n) => color("yellow", `not checked here: ${n}`))),
+    ...(a.checkable
+      ? [color("green", "this machine can hold that and generate the rate: `stacklab capacity --verify` checks the model here")]
+      : a.notChecked.map((n) => color("yellow", `not checked here: ${n}`))),
     color(
       "gray",
       `demands at ${m.moderate.offered} req/s (${m.moderate.achieved} answered/s), idle CPU subtracted; utilisation law U = X·D per tier, M/M/c waits (Erlang C) for balanced tiers, M/M/1 on the busiest host otherwise`,
@@ -80,50 +82,56 @@ export function register(program: Command): void {
     .option("--writes <pct>", "share of writes in the mix", "10%")
     .option("--verify", "instead: check the model on three configurations that fit this machine, predicted against measured saturation")
     .option("--json", "print JSON")
-    .action(async (file: string | undefined, opts: DesignOptions & { lab?: string; rps?: string; p99: string; size: string; name: string; step: string; writes: string; verify?: boolean; json?: boolean }) => {
-      const p99Ms = parseDuration(opts.p99);
-      const stepMs = parseDuration(opts.step);
-      const writes = parsePercent(opts.writes);
-      if (p99Ms === undefined || p99Ms < 1) throw new UsageError(`--p99: cannot read "${opts.p99}" (e.g. 200ms)`);
-      if (stepMs === undefined || stepMs < 2000 || stepMs > 60_000) throw new UsageError(`--step: "${opts.step}" must be between 2s and 60s`);
-      if (writes === undefined || writes > 100) throw new UsageError("--writes is a percentage, e.g. 10%");
-      const abort = new AbortController();
-      process.once("SIGINT", () => abort.abort(new Error("interrupted")));
-      const progress = (l: string) => process.stderr.write(`${color("gray", l)}\n`);
-      if (opts.verify) {
-        requireRoot("capacity --verify");
-        const r = await verifyCapacity({ prefix: opts.name, p99Ms, stepMs, writeShare: writes / 100, signal: abort.signal, progress });
-        output(r, opts.json, verifyText);
-        if (!r.passed) throw new ExitCode(1);
-        return;
-      }
-      if (opts.rps === undefined) throw new UsageError("--rps is required: the requests per second to plan for, e.g. --rps 500");
-      const rps = Number(opts.rps);
-      if (!Number.isFinite(rps) || rps <= 0) throw new UsageError(`--rps: "${opts.rps}" is not a rate; give requests per second, e.g. --rps 500`);
-      if (rps > MAX_RPS) throw new UsageError(`--rps ${rps}: more than ${MAX_RPS.toLocaleString("en")} requests per second is past what a model measured on one machine can say`);
-      const cpu = Number(opts.size);
-      if (!Number.isFinite(cpu) || cpu <= 0 || cpu > cpus().length) throw new UsageError(`--size: "${opts.size}" must be cores between 0 and ${cpus().length}, e.g. --size 0.5`);
-      const measureOpts = { p99Ms, stepMs, writeShare: writes / 100, signal: abort.signal, progress };
-      let m: DemandMeasurement;
-      if (opts.lab) {
-        if (file || opts.blueprint) throw new UsageError("give a design (FILE or --blueprint) or --lab, not both");
-        requireRoot("capacity");
-        m = await measureDemand({ ...measureOpts, lab: opts.lab });
-      } else {
-        const design = await resolveDesign(file, opts);
-        const stack = withSizes(design.stack, { cpu, memory: "512Mi" });
-        checkCapacityDesign(stack);
-        requireRoot("capacity");
-        m = await measureDesign(stack, design.source, opts.name, measureOpts);
-      }
-      const plan = planCapacity(m.tiers, m.baseP99Ms, rps, p99Ms);
-      const machine = { cpus: cpus().length };
-      const notChecked: string[] = [];
-      // Room for the lab's own hosts and the load generator: the scale model holds what leaves half a core free.
-      if (plan.cores > machine.cpus - 0.5) notChecked.push(`the answer needs ${Math.round(plan.cores * 100) / 100} cores of servers, this machine has ${machine.cpus}`);
-      if (m.generator.ceiling !== null && rps > m.generator.ceiling) notChecked.push(`this machine's load generator offers at most about ${m.generator.ceiling} req/s, so ${rps} req/s cannot be generated here`);
-      const answer: CapacityAnswer = { design: m.design, lab: m.lab, rps, targetMs: p99Ms, measurement: m, plan, machine, checkable: notChecked.length === 0, notChecked };
-      output(answer, opts.json, capacityText);
-      if (plan.unreachable) throw new ExitCode(2);
-    });
+    .action(
+      async (
+        file: string | undefined,
+        opts: DesignOptions & { lab?: string; rps?: string; p99: string; size: string; name: string; step: string; writes: string; verify?: boolean; json?: boolean },
+      ) => {
+        const p99Ms = parseDuration(opts.p99);
+        const stepMs = parseDuration(opts.step);
+        const writes = parsePercent(opts.writes);
+        if (p99Ms === undefined || p99Ms < 1) throw new UsageError(`--p99: cannot read "${opts.p99}" (e.g. 200ms)`);
+        if (stepMs === undefined || stepMs < 2000 || stepMs > 60_000) throw new UsageError(`--step: "${opts.step}" must be between 2s and 60s`);
+        if (writes === undefined || writes > 100) throw new UsageError("--writes is a percentage, e.g. 10%");
+        const abort = new AbortController();
+        process.once("SIGINT", () => abort.abort(new Error("interrupted")));
+        const progress = (l: string) => process.stderr.write(`${color("gray", l)}\n`);
+        if (opts.verify) {
+          requireRoot("capacity --verify");
+          const r = await verifyCapacity({ prefix: opts.name, p99Ms, stepMs, writeShare: writes / 100, signal: abort.signal, progress });
+          output(r, opts.json, verifyText);
+          if (!r.passed) throw new ExitCode(1);
+          return;
+        }
+        if (opts.rps === undefined) throw new UsageError("--rps is required: the requests per second to plan for, e.g. --rps 500");
+        const rps = Number(opts.rps);
+        if (!Number.isFinite(rps) || rps <= 0) throw new UsageError(`--rps: "${opts.rps}" is not a rate; give requests per second, e.g. --rps 500`);
+        if (rps > MAX_RPS) throw new UsageError(`--rps ${rps}: more than ${MAX_RPS.toLocaleString("en")} requests per second is past what a model measured on one machine can say`);
+        const cpu = Number(opts.size);
+        if (!Number.isFinite(cpu) || cpu <= 0 || cpu > cpus().length) throw new UsageError(`--size: "${opts.size}" must be cores between 0 and ${cpus().length}, e.g. --size 0.5`);
+        const measureOpts = { p99Ms, stepMs, writeShare: writes / 100, signal: abort.signal, progress };
+        let m: DemandMeasurement;
+        if (opts.lab) {
+          if (file || opts.blueprint) throw new UsageError("give a design (FILE or --blueprint) or --lab, not both");
+          requireRoot("capacity");
+          m = await measureDemand({ ...measureOpts, lab: opts.lab });
+        } else {
+          const design = await resolveDesign(file, opts);
+          const stack = withSizes(design.stack, { cpu, memory: "512Mi" });
+          checkCapacityDesign(stack);
+          requireRoot("capacity");
+          m = await measureDesign(stack, design.source, opts.name, measureOpts);
+        }
+        const plan = planCapacity(m.tiers, m.baseP99Ms, rps, p99Ms);
+        const machine = { cpus: cpus().length };
+        const notChecked: string[] = [];
+        // Room for the lab's own hosts and the load generator: the scale model holds what leaves half a core free.
+        if (plan.cores > machine.cpus - 0.5) notChecked.push(`the answer needs ${Math.round(plan.cores * 100) / 100} cores of servers, this machine has ${machine.cpus}`);
+        if (m.generator.ceiling !== null && rps > m.generator.ceiling)
+          notChecked.push(`this machine's load generator offers at most about ${m.generator.ceiling} req/s, so ${rps} req/s cannot be generated here`);
+        const answer: CapacityAnswer = { design: m.design, lab: m.lab, rps, targetMs: p99Ms, measurement: m, plan, machine, checkable: notChecked.length === 0, notChecked };
+        output(answer, opts.json, capacityText);
+        if (plan.unreachable) throw new ExitCode(2);
+      },
+    );
 }

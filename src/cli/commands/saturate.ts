@@ -90,7 +90,16 @@ export function register(program: Command): void {
         const abort = new AbortController();
         const onSignal = () => abort.abort(new Error("interrupted"));
         process.once("SIGINT", onSignal);
-        const search = { p99Ms, maxErrorPct, startRate: Number(opts.from), factor: Number(opts.factor), stepMs, maxSteps: Number(opts.steps), writeShare: writes / 100, bisectSteps: Number(opts.bisect) };
+        const search = {
+          p99Ms,
+          maxErrorPct,
+          startRate: Number(opts.from),
+          factor: Number(opts.factor),
+          stepMs,
+          maxSteps: Number(opts.steps),
+          writeShare: writes / 100,
+          bisectSteps: Number(opts.bisect),
+        };
         if (opts.claims !== undefined) {
           const names = typeof opts.claims === "string" ? opts.claims.split(",").map((n) => n.trim()) : [...CLAIM_NAMES];
           for (const n of names) if (!(CLAIM_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown claim "${n}"; one of ${CLAIM_NAMES.join(", ")}`);
