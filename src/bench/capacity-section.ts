@@ -1,15 +1,7 @@
 // The benchmark's capacity figures as Markdown and as summary lines: the seeds' claims with their ratios, and the
 // model's predicted against measured saturation. Pure.
-import type { ClaimResult } from "../experiment/claims.js";
-import type { VerifyReport } from "../experiment/capacity.js";
 import { mdTable } from "./table.js";
-
-export interface CapacityBenchResult {
-  /** The saturation search every figure used. */
-  search: { p99Ms: number; stepMs: number; startRate: number; factor: number; bisectSteps: number; writeShare: number };
-  claims: ClaimResult[];
-  verify: VerifyReport | null;
-}
+import type { CapacityBenchResult } from "./types.js";
 
 const rate = (n: number | null) => (n === null ? "–" : `${n} req/s`);
 

@@ -2,7 +2,7 @@
 // verification, each on fresh sized labs named bx-cl-* and bx-cv-*, always brought down again.
 import { CLAIM_NAMES, runClaim, type ClaimResult } from "../experiment/claims.js";
 import { verifyCapacity } from "../experiment/capacity.js";
-import type { CapacityBenchResult } from "./capacity-section.js";
+import type { CapacityBenchResult } from "./types.js";
 import { LAB_PREFIX } from "./cli.js";
 
 export const SEARCH = { p99Ms: 200, maxErrorPct: 1, stepMs: 6000, startRate: 20, factor: 1.5, maxSteps: 12, bisectSteps: 4, writeShare: 0.1 };
