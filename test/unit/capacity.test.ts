@@ -7,7 +7,7 @@ import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { ExitCode } from "../../src/cli/common.js";
-import { capacityText, register } from "../../src/cli/commands/capacity.js";
+import { capacityText, register, verifyText } from "../../src/cli/commands/capacity.js";
 import { planCapacity } from "../../src/analysis/capacity.js";
 import { checkCapacityDesign, scalableTier, tiersOf, verifyRow, VERIFY_CONFIGS, withSizes, type DemandMeasurement } from "../../src/experiment/capacity.js";
 import { buildModel } from "../../src/model/build.js";
@@ -155,5 +155,24 @@ describe("capacity's answer", () => {
     expect(text).toMatch(/app\s+2\.00\s+1 x 0\.25\s+\d+ x 0\.25/);
     expect(text).toMatch(/db .*grows in size/);
     expect(text).toMatch(/not checked here: the answer needs 3\.5 cores/);
+  });
+});
+
+describe("capacity --verify's table", () => {
+  it("prints predicted against measured with the error, and marks what was not checked or not measured", () => {
+    const text = verifyText({
+      targetMs: 200,
+      tolerancePct: 15,
+      passed: false,
+      rows: [
+        verifyRow("design 0, one server of 0.5 core", 0.5, true, 330, 300, 15, "web+app+db"),
+        { ...verifyRow("design 1", 0.75, true, null, null, 15, null), note: "not measured: even 20 requests/s miss the target" },
+        { ...verifyRow("design 0, 4x", 2, false, 1300, null, 15, null), note: "not checked here: 2 cores of servers, this machine has 2" },
+      ],
+    });
+    expect(text).toMatch(/design 0, one server of 0\.5 core\s+0\.5\s+330\s+300\s+\+10%\s+ok/);
+    expect(text).toMatch(/design 1 .*not measured: even 20 requests\/s/);
+    expect(text).toMatch(/design 0, 4x\s+2\s+1300\s+-\s+-\s+not checked here/);
+    expect(text).toMatch(/missed the tolerance/);
   });
 });
