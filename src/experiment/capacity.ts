@@ -236,6 +236,7 @@ export async function verifyCapacity(opts: VerifyOptions): Promise<VerifyReport>
         stepMs: opts.stepMs,
         maxSteps: 8,
         bisectSteps: 4,
+        confirmFailures: 1,
         writeShare: opts.writeShare,
         progress: (l) => say(`  ${l}`),
         ...(opts.signal ? { signal: opts.signal } : {}),

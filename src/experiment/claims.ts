@@ -35,7 +35,7 @@ export interface ClaimResult {
 export interface ClaimOptions {
   /** Lab name prefix (each configuration gets `<prefix>-<n>`). */
   prefix: string;
-  saturate: Pick<SaturateOptions, "p99Ms" | "maxErrorPct" | "startRate" | "factor" | "stepMs" | "maxSteps" | "writeShare" | "bisectSteps">;
+  saturate: Pick<SaturateOptions, "p99Ms" | "maxErrorPct" | "startRate" | "factor" | "stepMs" | "maxSteps" | "writeShare" | "bisectSteps" | "confirmFailures">;
   progress?: (line: string) => void;
   signal?: AbortSignal;
 }

@@ -41,6 +41,11 @@ export interface SaturateOptions {
   resolution?: number;
   /** The whole search stops starting steps after this long (default: no bound but the steps'). */
   maxMs?: number;
+  /**
+   * A step that misses the target is run again up to this many times at the same rate, and fails only if every run
+   * does (default 0): on a shared machine one step's tail can be another tenant's burst, not the lab's limit.
+   */
+  confirmFailures?: number;
   /** Page reads of the mix. */
   paths?: string[];
   signal?: AbortSignal;
@@ -141,6 +146,8 @@ export interface SearchPlan {
   resolution: number;
   /** Wall-clock bound on the whole search, in ms (no new step starts past it). */
   maxMs?: number;
+  /** Runs of a failed step again at the same rate before it counts as failed (default 0). */
+  confirmFailures?: number;
   now?: () => number;
 }
 
@@ -166,13 +173,24 @@ export async function searchSaturation(plan: SearchPlan, measure: (rate: number,
   let failing: number | null = null;
   let stoppedBecause = `the ${plan.maxSteps} steps allowed ran without passing the target`;
   const outOfTime = () => plan.maxMs !== undefined && now() - t0 >= plan.maxMs;
+  const raw = measure;
+  let index = 0;
+  // A failed step is confirmed by running it again (bounded by confirmFailures and the time bound); one pass is a pass.
+  measure = async (rate, stage) => {
+    let o = await raw(rate, stage, index++);
+    for (let k = 0; k < (plan.confirmFailures ?? 0) && !o.ok && !o.stop && !outOfTime(); k++) {
+      rates.push({ rate, stage, ok: false });
+      o = await raw(rate, stage, index++);
+    }
+    return o;
+  };
   let rate = plan.startRate;
   for (let i = 0; i < plan.maxSteps; i++) {
     if (outOfTime()) {
       stoppedBecause = `the search's time bound (${Math.round(plan.maxMs! / 1000)} s) ran out`;
       return { rates, sustainable, failing, stoppedBecause };
     }
-    const o = await measure(rate, "climb", rates.length);
+    const o = await measure(rate, "climb", index);
     rates.push({ rate, stage: "climb", ok: o.ok });
     if (o.ok) sustainable = rate;
     if (o.stop) return { rates, sustainable, failing: o.ok ? null : rate, stoppedBecause: o.stop };
@@ -194,7 +212,7 @@ export async function searchSaturation(plan: SearchPlan, measure: (rate: number,
       stoppedBecause += `; the bisection stopped at the search's time bound`;
       break;
     }
-    const o = await measure(mid, "bisect", rates.length);
+    const o = await measure(mid, "bisect", index);
     rates.push({ rate: mid, stage: "bisect", ok: o.ok });
     if (o.ok) lo = mid;
     else {
@@ -219,6 +237,8 @@ export async function saturate(opts: SaturateOptions): Promise<SaturationReport>
   if (!(opts.startRate >= 1 && opts.startRate <= 5000)) throw new UsageError(`--from must be between 1 and 5000 requests/s; got ${opts.startRate}`);
   if (!(opts.factor > 1 && opts.factor <= 4)) throw new UsageError(`--factor must be more than 1 and at most 4; got ${opts.factor}`);
   if (!(opts.maxSteps >= 1 && opts.maxSteps <= 20)) throw new UsageError(`--steps must be between 1 and 20; got ${opts.maxSteps}`);
+  if (opts.confirmFailures !== undefined && !(Number.isInteger(opts.confirmFailures) && opts.confirmFailures >= 0 && opts.confirmFailures <= 3))
+    throw new UsageError(`--confirm must be a whole number between 0 and 3; got ${opts.confirmFailures}`);
   if (opts.bisectSteps !== undefined && !(Number.isInteger(opts.bisectSteps) && opts.bisectSteps >= 0 && opts.bisectSteps <= 10))
     throw new UsageError(`--bisect must be a whole number between 0 and 10; got ${opts.bisectSteps}`);
   if (!(opts.stepMs >= 2000 && opts.stepMs <= 60_000)) throw new UsageError("--step must be between 2s and 60s");
@@ -310,6 +330,7 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
       maxSteps: opts.maxSteps,
       bisectSteps: opts.bisectSteps ?? 0,
       resolution: opts.resolution ?? 0.05,
+      confirmFailures: opts.confirmFailures ?? 0,
       ...(opts.maxMs !== undefined ? { maxMs: opts.maxMs } : {}),
     },
     measure,

@@ -59,6 +59,7 @@ export function register(program: Command): void {
     .option("--factor <x>", "each step multiplies the rate by this", "1.5")
     .option("--step <time>", "length of each step", "6s")
     .option("--steps <n>", "at most this many steps", "10")
+    .option("--confirm <n>", "run a step that missed the target again up to this many times; it fails only if every run does (for a shared machine)", "0")
     .option("--bisect <n>", "after the first step that misses the target, at most this many steps bisecting between it and the last that met it", "3")
     .option("--writes <pct>", "share of writes in the mix", "10%")
     .option("--svg <file>", "also copy the latency-against-load chart here")
@@ -74,6 +75,7 @@ export function register(program: Command): void {
         step: string;
         steps: string;
         bisect: string;
+        confirm: string;
         writes: string;
         svg?: string;
         claims?: string | boolean;
@@ -120,6 +122,7 @@ export function register(program: Command): void {
           maxSteps: Number(opts.steps),
           writeShare: writes / 100,
           bisectSteps: Number(opts.bisect),
+          confirmFailures: Number(opts.confirm),
           signal: abort.signal,
           progress: (l) => process.stderr.write(`${color("gray", l)}\n`),
         });
