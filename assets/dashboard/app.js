@@ -80,6 +80,52 @@
     window.StacklabTopology.draw($("topology"), page.topo, s, page.selected, select);
     updateFaultPanel();
     drawStats();
+    drawSizes(s);
+  }
+
+  // ------------------------------------------------------------------ CPU and memory against each host's size
+
+  function mib(bytes) {
+    return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)}Gi` : `${Math.round(bytes / 1024 ** 2)}Mi`;
+  }
+
+  function bar(kind, share, label) {
+    const row = document.createElement("div");
+    row.className = `size-bar ${kind}`;
+    const track = document.createElement("span");
+    track.className = "track";
+    const fill = document.createElement("span");
+    const pct = share === null ? 0 : Math.max(0, Math.min(100, share * 100));
+    fill.className = `fill ${pct >= 90 ? "bad" : pct >= 70 ? "warn" : "ok"}`;
+    fill.style.width = `${pct}%`;
+    track.appendChild(fill);
+    const text = document.createElement("span");
+    text.className = "size-text";
+    text.textContent = label;
+    row.append(track, text);
+    return row;
+  }
+
+  function drawSizes(s) {
+    const sized = s.hosts.filter((h) => h.size);
+    $("sizes-card").hidden = sized.length === 0;
+    const box = $("sizes");
+    box.replaceChildren();
+    for (const h of sized) {
+      const z = h.size;
+      const item = document.createElement("div");
+      item.className = "size-host";
+      item.dataset.host = h.name;
+      const name = document.createElement("span");
+      name.className = "size-name";
+      name.textContent = h.name;
+      item.appendChild(name);
+      const cpu = z.cpuUse === null ? "…" : `${Math.round(z.cpuUse * 100)}%`;
+      item.appendChild(bar("cpu", z.cpuUse, `cpu ${cpu} of ${z.cpu} core${z.cpu === 1 ? "" : "s"}`));
+      const memShare = z.memoryBytes > 0 ? z.memoryUsed / z.memoryBytes : null;
+      item.appendChild(bar("memory", memShare, `mem ${mib(z.memoryUsed)} of ${mib(z.memoryBytes)}${z.oomKills ? `, ${z.oomKills} killed out of memory` : ""}`));
+      box.appendChild(item);
+    }
   }
 
   // ------------------------------------------------------------------ fault panel

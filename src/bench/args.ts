@@ -5,7 +5,7 @@ import type { WrkLoad } from "./wrk.js";
 
 const CASE_IDS = failoverCases().map((c) => c.id);
 
-export const GROUPS = ["lifecycle", "serving", "failover", "footprint"] as const;
+export const GROUPS = ["lifecycle", "serving", "failover", "footprint", "capacity"] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** What one benchmark run does. */
@@ -29,7 +29,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only GROUPS] [--cases
        npm run bench -- --render bench/results/FILE.json
 
 Measures stacklab on real labs (root) and writes bench/results/<date>.json and docs/BENCHMARKS.md.
-  --quick         a short run for checking a change (under 3 minutes): one run of each, two lab sizes, four failover cases, shorter loads
+  --quick         a short run for checking a change (under 3 minutes): one run of each, two lab sizes, four failover cases, shorter loads, no capacity group
   --only GROUPS   some groups only, separated by commas: ${GROUPS.join(", ")}
   --cases IDS     some failover cases only, separated by commas: ${CASE_IDS.join(", ")}
   --runs N        runs of every figure (default: 5 for bring-up of the designs, 3 otherwise; 1 with --quick)
@@ -42,7 +42,8 @@ export function defaultPlan(quick: boolean): BenchPlan {
   return quick
     ? {
         mode: "quick",
-        groups: [...GROUPS],
+        // The capacity group brings up about a dozen sized labs one after another: too long for a quick run.
+        groups: GROUPS.filter((g) => g !== "capacity"),
         lifecycle: { runs: 1, generatedRuns: 1, sizes: [10, 25], retryBudgetS: 60 },
         serving: { runs: 1, load: { threads: 1, connections: 20, durationS: 3, timeoutS: 2 } },
         failover: { runs: 1, cases: ["lb-crash", "deploy", "reload", "db-crash"] },

@@ -1,4 +1,5 @@
 // docs/BENCHMARKS.md, generated from one benchmark result: header, machine, method, the four groups, what is missing.
+import { capacitySection } from "./capacity-section.js";
 import { failoverSection, footprintSection, lifecycleSection, servingSection } from "./sections.js";
 import { fmtBytes, fmtDuration, mdTable } from "./table.js";
 import type { BenchResults } from "./types.js";
@@ -62,6 +63,7 @@ function method(r: BenchResults): string[] {
     "- Serving: `wrk` runs inside a lab host, against lab addresses only, with a fixed duration and number of connections: from `user` by name through the whole path, inside a web host against its own nginx, and inside an app host against its own app server (no firewall in between).",
     "- Failover: the experiment runner sends a steady, bounded load from the `user` host and breaks the lab on a schedule; the figures come from its record of every request. Every case is a built-in scenario of the runner (`scenarios/*.yaml`) except the clean stop of a load balancer, which the benchmark writes itself. Before each case the benchmark reads a page and writes an entry from the `user` host; when either fails (a case left the lab broken), it replaces the lab with a fresh one.",
     "- Footprint: the memory of every process of each host, 2 s after bring-up and again right after the serving load.",
+    "- Capacity: every configuration on a fresh lab whose servers all have sizes (cgroup CPU quotas and memory limits); the saturation search and the model are described in docs/capacity.md.",
     `- Mode: ${r.mode}. Nothing here is sent outside the lab: every load targets 198.18.0.0/15 or a host's own loopback.`,
   ];
 }
@@ -79,6 +81,7 @@ export function renderMarkdown(r: BenchResults, resultsFile: string): string {
     r.serving ? [servingSection(r.serving)] : [],
     r.failover ? [failoverSection(r.failover)] : [],
     r.footprint ? [footprintSection(r.footprint)] : [],
+    r.capacity ? [capacitySection(r.capacity)] : [],
     missing(r),
     machine(r),
     method(r),

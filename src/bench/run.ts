@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { listLabs, readState } from "../runtime/state.js";
 import type { BenchPlan } from "./args.js";
 import { downAll, LAB_PREFIX, removeStale } from "./cli.js";
+import { benchCapacity, isCapacityLab } from "./capacity.js";
 import { benchFailover } from "./failover.js";
 import { labUnhealthy } from "./health.js";
 import { measureFootprint, measureIdle } from "./footprint.js";
@@ -22,7 +23,7 @@ const MAIN_LAB = `${LAB_PREFIX}main`;
 
 /** Every lab name the benchmark may use, for removing what an interrupted run left. */
 function ourLabs(): string[] {
-  return listLabs().filter((l) => l === MAIN_LAB || /^bx-(d\d|g\d+)$/.test(l));
+  return listLabs().filter((l) => l === MAIN_LAB || /^bx-(d\d|g\d+)$/.test(l) || isCapacityLab(l));
 }
 
 /** Labs running on this machine that are not the benchmark's: they share its cores. */
@@ -66,8 +67,12 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
         fail("bring-up and tear-down", err);
       }
     }
-    const onMain = plan.groups.filter((g) => g !== "lifecycle");
+    const onMain = plan.groups.filter((g) => g !== "lifecycle" && g !== "capacity");
     if (onMain.length) await mainLab(plan, results, tmpDir, say, fail);
+    if (plan.groups.includes("capacity")) {
+      say("== saturation, the seeds' claims and the capacity model");
+      results.capacity = await benchCapacity(say, fail);
+    } else if (plan.mode === "quick") missing.push({ what: "saturation, the seeds' claims and the capacity model", why: "left out of --quick (about a dozen sized labs)" });
   } finally {
     await downAll();
     rmSync(tmpDir, { recursive: true, force: true });
@@ -82,13 +87,13 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
 
 /** Serving, failover and footprint on one design-3 lab: footprint at rest, serving, footprint again, failover. */
 async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, say: (m: string) => void, fail: (what: string, err: unknown) => void): Promise<void> {
-  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle").join(", ")}`);
+  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle" && g !== "capacity").join(", ")}`);
   try {
     const up = await upLab(MAIN_LAB, { blueprint: "3" });
     if (up.notRunning.length)
       results.missing.push({ what: "services design 3 declares but this stacklab version does not run yet", why: up.notRunning.map((n) => `${n.kind} on ${n.host}`).join(", ") });
   } catch (err) {
-    for (const g of plan.groups.filter((x) => x !== "lifecycle")) fail(g, err);
+    for (const g of plan.groups.filter((x) => x !== "lifecycle" && x !== "capacity")) fail(g, err);
     return;
   }
   const recreate = async () => {

@@ -1,5 +1,6 @@
 // The few lines `npm run bench` prints at the end: the headline figures next to their goals.
 import { downVerdict, footprintVerdict, upVerdict } from "./goals.js";
+import { capacitySummary } from "./capacity-section.js";
 import { isNoisy } from "./markdown.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtLatency, fmtMs, fmtRatio } from "./table.js";
 import type { BenchResults } from "./types.js";
@@ -36,6 +37,7 @@ export function summaryText(r: BenchResults): string {
     const worst = Math.max(...fp.map((s) => s.totalRssBytes));
     lines.push(`  footprint        ${fmtBytes(worst)} RSS, ${fmtBytes(Math.max(...fp.map((s) => s.totalPssBytes)))} PSS  (${footprintVerdict(worst)})`);
   }
+  if (r.capacity) lines.push(...capacitySummary(r.capacity));
   if (r.missing.length) lines.push(`  not measured: ${r.missing.map((m) => m.what).join("; ")}`);
   return lines.join("\n");
 }

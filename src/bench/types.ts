@@ -1,4 +1,6 @@
 // The benchmark's result: one typed value, written as bench/results/<date>.json and rendered as docs/BENCHMARKS.md.
+import type { ClaimResult } from "../experiment/claims.js";
+import type { VerifyReport } from "../experiment/capacity.js";
 
 /** Several runs of one measurement: the median is the figure, min and max show the spread. */
 export interface Summary {
@@ -192,5 +194,14 @@ export interface BenchResults {
   serving: ServingResult | null;
   failover: FailoverResult | null;
   footprint: FootprintResult | null;
+  /** Saturation, the seeds' claims and the capacity model (absent from results written before it existed). */
+  capacity?: CapacityBenchResult | null;
   missing: Missing[];
+}
+
+export interface CapacityBenchResult {
+  /** The saturation search every figure used. */
+  search: { p99Ms: number; stepMs: number; startRate: number; factor: number; bisectSteps: number; writeShare: number };
+  claims: ClaimResult[];
+  verify: VerifyReport | null;
 }

@@ -19,6 +19,7 @@ import { dashboardPanels } from "../render/panels.js";
 import { SeriesStore, type SeriesView } from "./series.js";
 import { topology, type Topology } from "./topology.js";
 import { buildStateView, type StateView } from "./view.js";
+import { UsageSampler } from "./usage.js";
 
 /** The buttons as the page shows them. */
 const BUTTONS = Object.fromEntries(Object.entries(FAULT_ACTIONS).map(([k, b]) => [k, { label: b.label, help: b.help }]));
@@ -43,6 +44,7 @@ export class DashboardLab {
   private current!: LabState;
   private readonly runner: FaultRunner;
   private labSecrets: Secrets | undefined;
+  private readonly usage: UsageSampler;
 
   constructor(lab?: string) {
     const { state, model } = openLab(lab);
@@ -51,6 +53,7 @@ export class DashboardLab {
     this.model = model;
     this.specText = JSON.stringify(state.spec);
     this.runner = new FaultRunner(state.name);
+    this.usage = new UsageSampler(state.name);
     this.store = new SeriesStore(dashboardPanels(model), (expr, start, end, stepS) =>
       promRange(handleFor(this.fresh(), this.model), expr, { start: new Date(start * 1000), end: new Date(end * 1000), stepS }),
     );
@@ -75,6 +78,11 @@ export class DashboardLab {
     const state = this.fresh();
     const view = buildStateView({ lab: this.name, model: this.model, faults: activeFaults(state), probes: withLiveness(probes, state), roles, entry: topology(this.model).entry, now: Date.now() });
     this.observer.observeState(view);
+    const sizes = this.usage.sample(this.model);
+    for (const h of view.hosts) {
+      const s = sizes.get(h.name);
+      if (s) h.size = s;
+    }
     return view;
   });
   private readonly refreshSeries = cached(INTERVALS_MS.series, () => this.store.refresh());

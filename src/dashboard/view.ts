@@ -1,5 +1,6 @@
 // The live picture of a lab as one value: each host's health, who holds the entry address, which database
 // accepts writes, and a headline a person reads first. Pure: the I/O happens before, in lab.ts.
+import type { SizeView } from "./usage.js";
 import type { Model } from "../model/types.js";
 import type { ActiveFault } from "../runtime/faults/index.js";
 import type { HostProbe, ServiceView } from "./health.js";
@@ -19,6 +20,8 @@ export interface HostView {
   holds: string[];
   /** For database hosts: primary (accepts writes), replica, or down. */
   db?: "primary" | "replica" | "down";
+  /** For sized hosts: CPU and memory against the size, from the host's cgroup. */
+  size?: SizeView;
 }
 
 /** The entry address and who holds it now (null: nobody, the site is unreachable). */

@@ -35,13 +35,13 @@ export interface ClaimResult {
 export interface ClaimOptions {
   /** Lab name prefix (each configuration gets `<prefix>-<n>`). */
   prefix: string;
-  saturate: Pick<SaturateOptions, "p99Ms" | "maxErrorPct" | "startRate" | "factor" | "stepMs" | "maxSteps" | "writeShare">;
+  saturate: Pick<SaturateOptions, "p99Ms" | "maxErrorPct" | "startRate" | "factor" | "stepMs" | "maxSteps" | "writeShare" | "bisectSteps" | "confirmFailures">;
   progress?: (line: string) => void;
   signal?: AbortSignal;
 }
 
-const SMALL: Size = { cpu: 0.25, memory: "384Mi" };
-const ROOMY: Size = { cpu: 0.5, memory: "512Mi" };
+export const SMALL: Size = { cpu: 0.25, memory: "384Mi" };
+export const ROOMY: Size = { cpu: 0.5, memory: "512Mi" };
 
 /** A blueprint with every server group (and the load balancers) given `size`, and optional group counts. */
 export function sized(blueprint: string, size: Size, override: (s: Stack) => Stack = (s) => s): Stack {
@@ -82,7 +82,7 @@ export function judgeSurge(surge: Pick<SaturationStep, "ok" | "p99Ms" | "errorPc
 }
 
 /** Brings a design up as a fresh lab, runs `body` on it, and always takes it down. */
-async function onLab<T>(lab: string, stack: Stack, label: string, opts: ClaimOptions, body: (lab: string) => Promise<T>): Promise<T> {
+export async function onLab<T>(lab: string, stack: Stack, label: string, opts: Pick<ClaimOptions, "progress" | "signal">, body: (lab: string) => Promise<T>): Promise<T> {
   const say = opts.progress ?? (() => undefined);
   say(`${label}: bringing ${lab} up`);
   await down(lab, { quiet: true });
@@ -152,7 +152,7 @@ export async function runClaim(name: ClaimName, opts: ClaimOptions): Promise<Cla
         passed: false,
         why: "design 0 did not sustain any step",
       };
-    const step = (rate: number) => saturate({ ...opts.saturate, lab, startRate: rate, maxSteps: 1, progress: (m) => say(`  ${m}`), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const step = (rate: number) => saturate({ ...opts.saturate, lab, startRate: rate, maxSteps: 1, bisectSteps: 0, progress: (m) => say(`  ${m}`), ...(opts.signal ? { signal: opts.signal } : {}) });
     say(`  surge: ${3 * base.sustainable} req/s`);
     const surge = (await step(3 * base.sustainable)).steps[0]!;
     say(`  after the surge: ${Math.max(1, Math.round(base.sustainable / 2))} req/s`);

@@ -32,6 +32,20 @@ export interface SaturateOptions {
   maxSteps: number;
   /** Share of writes in the mix (0..1). */
   writeShare: number;
+  /**
+   * After the first step that misses the target, at most this many bisection steps between the last rate that met
+   * it and the first that did not, so that the sustainable rate is not quantised by `factor` (default 0: none).
+   */
+  bisectSteps?: number;
+  /** Bisection stops once the bracket is narrower than this share of its low end (default 0.05). */
+  resolution?: number;
+  /** The whole search stops starting steps after this long (default: no bound but the steps'). */
+  maxMs?: number;
+  /**
+   * A step that misses the target is run again up to this many times at the same rate, and fails only if every run
+   * does (default 0): on a shared machine one step's tail can be another tenant's burst, not the lab's limit.
+   */
+  confirmFailures?: number;
   /** Page reads of the mix. */
   paths?: string[];
   signal?: AbortSignal;
@@ -50,6 +64,8 @@ export interface HostCpu {
 
 export interface SaturationStep {
   offered: number;
+  /** Which stage of the search ran it: the ×factor climb, or the bisection after it (absent: the climb). */
+  stage?: "climb" | "bisect";
   achieved: number;
   requests: number;
   p50Ms: number | null;
@@ -114,6 +130,103 @@ export function stepFigures(ops: readonly Operation[], offered: number, stepMs: 
   };
 }
 
+/** What the search needs to know of one step it ran. */
+export interface StepOutcome {
+  ok: boolean;
+  why?: string;
+  /** Set when the search must stop whatever the verdict (the generator failed, or would limit the next step). */
+  stop?: string;
+}
+
+export interface SearchPlan {
+  startRate: number;
+  factor: number;
+  maxSteps: number;
+  bisectSteps: number;
+  resolution: number;
+  /** Wall-clock bound on the whole search, in ms (no new step starts past it). */
+  maxMs?: number;
+  /** Runs of a failed step again at the same rate before it counts as failed (default 0). */
+  confirmFailures?: number;
+  now?: () => number;
+}
+
+export interface SearchResult {
+  /** The rates run, in order, with their stage and verdict. */
+  rates: { rate: number; stage: "climb" | "bisect"; ok: boolean }[];
+  sustainable: number | null;
+  /** The first rate known to miss the target (null when none did). */
+  failing: number | null;
+  stoppedBecause: string;
+}
+
+/**
+ * The saturation search: climb ×factor until a step misses the target, then bisect (geometric midpoint) between the
+ * last rate that met it and the first that did not, for at most `bisectSteps` steps or until the bracket is narrower
+ * than `resolution`. At most `maxSteps + bisectSteps` steps, none started past `maxMs`. `measure` runs one step.
+ */
+export async function searchSaturation(plan: SearchPlan, measure: (rate: number, stage: "climb" | "bisect", index: number) => Promise<StepOutcome>): Promise<SearchResult> {
+  const now = plan.now ?? (() => performance.now());
+  const t0 = now();
+  const rates: SearchResult["rates"] = [];
+  let sustainable: number | null = null;
+  let failing: number | null = null;
+  let stoppedBecause = `the ${plan.maxSteps} steps allowed ran without passing the target`;
+  const outOfTime = () => plan.maxMs !== undefined && now() - t0 >= plan.maxMs;
+  const raw = measure;
+  let index = 0;
+  // A failed step is confirmed by running it again (bounded by confirmFailures and the time bound); one pass is a pass.
+  measure = async (rate, stage) => {
+    let o = await raw(rate, stage, index++);
+    for (let k = 0; k < (plan.confirmFailures ?? 0) && !o.ok && !o.stop && !outOfTime(); k++) {
+      rates.push({ rate, stage, ok: false });
+      o = await raw(rate, stage, index++);
+    }
+    return o;
+  };
+  let rate = plan.startRate;
+  for (let i = 0; i < plan.maxSteps; i++) {
+    if (outOfTime()) {
+      stoppedBecause = `the search's time bound (${Math.round(plan.maxMs! / 1000)} s) ran out`;
+      return { rates, sustainable, failing, stoppedBecause };
+    }
+    const o = await measure(rate, "climb", index);
+    rates.push({ rate, stage: "climb", ok: o.ok });
+    if (o.ok) sustainable = rate;
+    if (o.stop) return { rates, sustainable, failing: o.ok ? null : rate, stoppedBecause: o.stop };
+    if (!o.ok) {
+      failing = rate;
+      stoppedBecause = o.why ?? "the step missed the target";
+      break;
+    }
+    rate = Math.round(rate * plan.factor);
+  }
+  if (failing === null || sustainable === null) return { rates, sustainable, failing, stoppedBecause };
+  let lo = sustainable;
+  let hi = failing;
+  for (let j = 0; j < plan.bisectSteps; j++) {
+    if ((hi - lo) / lo <= plan.resolution) break;
+    const mid = Math.round(Math.sqrt(lo * hi));
+    if (mid <= lo || mid >= hi) break;
+    if (outOfTime()) {
+      stoppedBecause += `; the bisection stopped at the search's time bound`;
+      break;
+    }
+    const o = await measure(mid, "bisect", index);
+    rates.push({ rate: mid, stage: "bisect", ok: o.ok });
+    if (o.ok) lo = mid;
+    else {
+      hi = mid;
+      stoppedBecause = o.why ?? stoppedBecause;
+    }
+    if (o.stop) {
+      stoppedBecause = o.stop;
+      break;
+    }
+  }
+  return { rates, sustainable: lo, failing: hi, stoppedBecause: `${stoppedBecause} (bracket ${lo}-${hi} req/s)` };
+}
+
 const tierOf = (model: Model, host: string): string => {
   const h = model.hosts.find((x) => x.name === host)!;
   return h.roles.join("+");
@@ -124,6 +237,10 @@ export async function saturate(opts: SaturateOptions): Promise<SaturationReport>
   if (!(opts.startRate >= 1 && opts.startRate <= 5000)) throw new UsageError(`--from must be between 1 and 5000 requests/s; got ${opts.startRate}`);
   if (!(opts.factor > 1 && opts.factor <= 4)) throw new UsageError(`--factor must be more than 1 and at most 4; got ${opts.factor}`);
   if (!(opts.maxSteps >= 1 && opts.maxSteps <= 20)) throw new UsageError(`--steps must be between 1 and 20; got ${opts.maxSteps}`);
+  if (opts.confirmFailures !== undefined && !(Number.isInteger(opts.confirmFailures) && opts.confirmFailures >= 0 && opts.confirmFailures <= 3))
+    throw new UsageError(`--confirm must be a whole number between 0 and 3; got ${opts.confirmFailures}`);
+  if (opts.bisectSteps !== undefined && !(Number.isInteger(opts.bisectSteps) && opts.bisectSteps >= 0 && opts.bisectSteps <= 10))
+    throw new UsageError(`--bisect must be a whole number between 0 and 10; got ${opts.bisectSteps}`);
   if (!(opts.stepMs >= 2000 && opts.stepMs <= 60_000)) throw new UsageError("--step must be between 2s and 60s");
   const { state } = openLab(opts.lab);
   const lock = await lockLab(state.name, "stacklab experiment saturate");
@@ -149,13 +266,12 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
   );
   mkdirSync(dir, { recursive: true });
   const user = state.hosts.find((h) => h.name === "user")!;
-  const sized = model.hosts.filter((h) => h.size).map((h) => h.name);
-  if (!sized.length) say("no server has a size: each step reports latency and errors, but no tier can be named as the one that binds");
+  // Every server host is counted (an unsized one has a cgroup without limits); only sized ones can bind.
+  const sized = model.hosts.filter((h) => h.size || h.kind === "server").map((h) => h.name);
+  if (!model.hosts.some((h) => h.size)) say("no server has a size: each step reports latency and errors, but no tier can be named as the one that binds");
   await waitForSite(model, state, opts.signal, 30_000);
   const steps: SaturationStep[] = [];
-  let stoppedBecause = `the ${opts.maxSteps} steps allowed ran without passing the target`;
-  let rate = opts.startRate;
-  for (let i = 0; i < opts.maxSteps; i++) {
+  const measure = async (rate: number, stage: "climb" | "bisect", i: number): Promise<StepOutcome> => {
     opts.signal?.throwIfAborted();
     const writes = Math.round(rate * opts.writeShare * 10) / 10;
     const config: LoadgenConfig = {
@@ -185,8 +301,8 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
       const a = before.get(h);
       const b = hostUsage(state.name, h);
       const cores = a && b ? (b.cpuSeconds - a.cpuSeconds) / seconds : 0;
-      const size = model.hosts.find((x) => x.name === h)!.size!.cpu;
-      return { host: h, tier: tierOf(model, h), cores: Math.round(cores * 1000) / 1000, utilisation: Math.round((cores / size) * 1000) / 1000 };
+      const size = model.hosts.find((x) => x.name === h)!.size?.cpu;
+      return { host: h, tier: tierOf(model, h), cores: Math.round(cores * 1000) / 1000, utilisation: size ? Math.round((cores / size) * 1000) / 1000 : null };
     });
     let generatorCpu = 0;
     try {
@@ -197,30 +313,32 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
     const figures = stepFigures(readOperations(config.out), rate, opts.stepMs);
     const partial = { offered: rate, ...figures, generatorCores: Math.round((generatorCpu / seconds) * 100) / 100, hosts };
     const verdict = judgeStep(partial, target);
-    const step: SaturationStep = { ...partial, ...verdict };
+    const step: SaturationStep = { offered: rate, stage, ...figures, generatorCores: partial.generatorCores, hosts, ...verdict };
     steps.push(step);
     say(
-      `${String(rate).padStart(6)} req/s offered: ${step.achieved} answered/s, p50 ${fmt(step.p50Ms)}, p99 ${fmt(step.p99Ms)}, ${step.errorPct.toFixed(1)}% errors${verdict.ok ? "" : ` -> ${verdict.why}`}`,
+      `${String(rate).padStart(6)} req/s offered${stage === "bisect" ? " (bisecting)" : ""}: ${step.achieved} answered/s, p50 ${fmt(step.p50Ms)}, p99 ${fmt(step.p99Ms)}, ${step.errorPct.toFixed(1)}% errors${verdict.ok ? "" : ` -> ${verdict.why}`}`,
     );
-    if (r.code !== 0) {
-      stoppedBecause = `the load generator failed: ${r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.code}`}`;
-      break;
-    }
-    if (!verdict.ok) {
-      stoppedBecause = verdict.why!;
-      break;
-    }
+    if (r.code !== 0) return { ...verdict, stop: `the load generator failed: ${r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.code}`}` };
     // The generator must not be what limits the rate: past most of a core, its figures say more about it than about the lab.
-    if (partial.generatorCores > 0.9) {
-      stoppedBecause = `the load generator used ${partial.generatorCores} cores: it, not the lab, would limit the next step`;
-      break;
-    }
-    rate = Math.round(rate * opts.factor);
-  }
-  const good = steps.filter((s) => s.ok);
-  const sustainable = good.length ? good[good.length - 1]!.offered : null;
-  // The tier that binds: the busiest against its size at the last step (the one that passed the target, or the last that met it).
-  const at = steps[steps.length - 1];
+    if (verdict.ok && partial.generatorCores > 0.9) return { ...verdict, stop: `the load generator used ${partial.generatorCores} cores: it, not the lab, would limit the next step` };
+    return verdict;
+  };
+  const search = await searchSaturation(
+    {
+      startRate: opts.startRate,
+      factor: opts.factor,
+      maxSteps: opts.maxSteps,
+      bisectSteps: opts.bisectSteps ?? 0,
+      resolution: opts.resolution ?? 0.05,
+      confirmFailures: opts.confirmFailures ?? 0,
+      ...(opts.maxMs !== undefined ? { maxMs: opts.maxMs } : {}),
+    },
+    measure,
+  );
+  const stoppedBecause = search.stoppedBecause;
+  const sustainable = search.sustainable;
+  // The tier that binds: the busiest against its size at the first rate that missed the target (or the last step run).
+  const at = [...steps].reverse().find((s) => s.offered === search.failing) ?? steps[steps.length - 1];
   const report: SaturationReport = { lab: state.name, design: state.source, target, steps, sustainable, bottleneck: at ? bottleneckOf(at.hosts) : null, stoppedBecause, dir };
   writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2));
   writeFileSync(join(dir, "latency.svg"), latencySvg(report));

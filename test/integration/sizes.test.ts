@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cgroupMode, hostCgroups } from "../../src/runtime/cgroups.js";
 import { cli, isRoot, useLab, until, labPath, testLab } from "./helpers.js";
+import { hasChromium, openBrowser, startDashboardCli } from "./dashboard-support.js";
 
 const LAB = testLab("szt0");
 const dir = mkdtempSync(join(tmpdir(), "stacklab-sizes-"));
@@ -96,23 +97,78 @@ describe.skipIf(!isRoot)("server sizes", () => {
     const r = cli(["saturate", "--name", LAB, "--from", "40", "--factor", "3", "--step", "3s", "--steps", "5", "--svg", svg, "--json"], 180_000);
     expect([0, 1]).toContain(r.code);
     const report = JSON.parse(r.stdout) as {
-      steps: { offered: number; ok: boolean; hosts: { host: string; cores: number; utilisation: number }[] }[];
+      steps: { offered: number; stage?: string; ok: boolean; hosts: { host: string; cores: number; utilisation: number }[] }[];
       sustainable: number | null;
       bottleneck: { tier: string } | null;
       stoppedBecause: string;
     };
     expect(report.steps.length).toBeGreaterThanOrEqual(1);
-    expect(report.steps.length).toBeLessThanOrEqual(5);
-    // The search stops at the first step that missed the target: no step follows a failed one.
-    const failed = report.steps.findIndex((s) => !s.ok);
-    if (failed >= 0) expect(failed).toBe(report.steps.length - 1);
-    expect(report.steps.map((s) => s.offered)).toEqual(report.steps.map((_, i) => 40 * 3 ** i));
+    // At most 5 climbing steps, then at most 3 bisecting (the CLI's default).
+    expect(report.steps.length).toBeLessThanOrEqual(8);
+    // The climb stops at the first step that missed the target; only bisection steps follow it, inside the bracket.
+    const climb = report.steps.filter((s) => s.stage !== "bisect");
+    const failed = climb.findIndex((s) => !s.ok);
+    if (failed >= 0) expect(failed).toBe(climb.length - 1);
+    expect(climb.map((s) => s.offered)).toEqual(climb.map((_, i) => 40 * 3 ** i));
+    const bisect = report.steps.filter((s) => s.stage === "bisect");
+    expect(bisect.length).toBeLessThanOrEqual(3);
+    if (failed > 0) for (const s of bisect) expect(s.offered > climb[failed - 1]!.offered && s.offered < climb[failed]!.offered).toBe(true);
+    if (bisect.length) expect(report.sustainable).toBe(Math.max(climb[failed - 1]!.offered, ...bisect.filter((s) => s.ok).map((s) => s.offered)));
     // Each step read the sized host's CPU from its cgroup, against its size.
     for (const s of report.steps) expect(s.hosts.find((h) => h.host === "server-1")!.cores).toBeGreaterThan(0);
     expect(report.bottleneck?.tier).toBe("web+app+db");
     expect(report.sustainable === null ? r.code : 0).toBe(report.sustainable === null ? 1 : 0);
     expect(report.stoppedBecause.length).toBeGreaterThan(0);
     expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*p99 target 200 ms/);
+  });
+
+  it("capacity: measures the tier's CPU per request from its cgroup and answers servers for a rate; an unreachable target exits 2", () => {
+    const r = cli(["capacity", "--lab", LAB, "--rps", "2000", "--p99", "500ms", "--step", "3s", "--json"], 180_000);
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout) as {
+      measurement: { tiers: { tier: string; cpu: number; demand: number }[]; hosts: { host: string; loadCores: number; idleCores: number }[]; moderate: { offered: number }; baseP99Ms: number };
+      plan: { tiers: { tier: string; servers: number; cpu: number; utilisation: number }[]; p99Ms: number; cores: number; unreachable: string | null };
+      checkable: boolean;
+      notChecked: string[];
+    };
+    // The demand came from the host's cgroup: CPU used under load above what it used idle, per request answered.
+    const t = a.measurement.tiers.find((x) => x.tier === "web+app+db")!;
+    expect(t.cpu).toBe(0.5);
+    expect(t.demand).toBeGreaterThan(0);
+    const h = a.measurement.hosts.find((x) => x.host === "server-1")!;
+    expect(h.loadCores).toBeGreaterThan(h.idleCores);
+    // The answer holds 2000 req/s under full utilisation, at the target; a single server grows in size, not count.
+    const p = a.plan.tiers[0]!;
+    expect(a.plan.unreachable).toBeNull();
+    expect(p.servers).toBe(1);
+    expect(p.utilisation).toBeLessThan(1);
+    expect(p.cpu).toBeGreaterThanOrEqual(Math.min(0.5, 2000 * t.demand));
+    expect(a.plan.p99Ms).toBeLessThanOrEqual(500);
+    // Half a core per 2000 req/s is more than most rigs can offer, let alone hold: when the answer does not fit, it says so.
+    if (!a.checkable) expect(a.notChecked.join(" ")).toMatch(/cores of servers|cannot be generated here/);
+    const bad = cli(["capacity", "--lab", LAB, "--rps", "100", "--p99", "1ms", "--step", "2s"], 120_000);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/target cannot be reached|already passes the target/);
+  });
+
+  it.skipIf(!hasChromium)("the dashboard draws a CPU and a memory bar for the sized host, against its size", async () => {
+    const d = await startDashboardCli(LAB);
+    const b = await openBrowser();
+    try {
+      await b.page.goto(d.url);
+      const bars = b.page.locator('#sizes .size-host[data-host="server-1"]');
+      await bars.waitFor({ timeout: 20_000 });
+      // The first look has no CPU share yet (it needs two readings); the next one does.
+      await b.page.waitForFunction(() => /cpu \d+% of 0\.5 cores/.test(document.querySelector('#sizes .size-host[data-host="server-1"]')?.textContent ?? ""), undefined, { timeout: 20_000 });
+      const text = (await bars.textContent()) ?? "";
+      expect(text).toMatch(/mem \d+Mi of 384Mi/);
+      const width = await bars.locator(".size-bar.memory .fill").evaluate((e) => (e as HTMLElement).style.width);
+      expect(Number.parseFloat(width)).toBeGreaterThan(0);
+      expect(b.errors).toEqual([]);
+    } finally {
+      await b.close();
+      await d.stop();
+    }
   });
 
   it("refuses bad sizes with the path and an example, and a host bigger than the machine", () => {

@@ -40,6 +40,9 @@ describe("the benchmark's command line", () => {
     expect(full.lifecycle.sizes).toEqual([10, 25, 50]);
     expect(full.lifecycle.runs).toBeGreaterThan(quick.lifecycle.runs);
     expect(quick.serving.load.durationS).toBeLessThan(full.serving.load.durationS);
+    // The capacity group brings up a dozen sized labs: a full run only.
+    expect(full.groups).toContain("capacity");
+    expect(quick.groups).not.toContain("capacity");
     // every load is bounded
     for (const p of [full, quick]) expect(p.serving.load.durationS * p.serving.load.connections).toBeGreaterThan(0);
   });

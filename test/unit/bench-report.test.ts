@@ -217,3 +217,51 @@ describe("docs/BENCHMARKS.md", () => {
     expect(t).toContain("db-crash         write downtime 12.0 s");
   });
 });
+
+describe("the capacity figures", () => {
+  const capacity = {
+    search: { p99Ms: 200, stepMs: 6000, startRate: 20, factor: 1.5, bisectSteps: 4, writeShare: 0.1 },
+    claims: [
+      {
+        name: "tiers" as const,
+        claim: "c",
+        expectation: "e",
+        configs: [
+          { label: "design 0", sustainable: 100, bottleneck: { tier: "web+app+db", utilisation: 0.8 }, stoppedBecause: "x" },
+          { label: "design 3", sustainable: 190, bottleneck: { tier: "app", utilisation: 0.7 }, stoppedBecause: "x" },
+        ],
+        figures: { ratio: 1.9 },
+        passed: true,
+        why: "design 3 sustained 1.9x design 0's rate",
+      },
+    ],
+    verify: {
+      targetMs: 200,
+      tolerancePct: 15,
+      passed: false,
+      rows: [
+        { label: "design 0, 0.5 core", cores: 0.5, fits: true, predicted: 110, measured: 100, errorPct: 10, within: true, bottleneck: "web+app+db" },
+        { label: "design 1", cores: 0.75, fits: true, predicted: 150, measured: 100, errorPct: 50, within: false, bottleneck: null },
+        { label: "design 0, 4x", cores: 2, fits: false, predicted: 440, measured: null, errorPct: null, within: false, bottleneck: null, note: "not checked here: 2 cores" },
+      ],
+    },
+  };
+
+  it("show each claim's configurations and verdict, and the model's error per configuration, with what was not checked", () => {
+    // Tables pad their columns: compare with runs of spaces as one.
+    const md = renderMarkdown(results({ capacity }), "x.json").replace(/ +/g, " ");
+    expect(md).toContain("## Saturation, the seeds' claims and the capacity model");
+    expect(md).toMatch(/\| tiers \| design 0 \| 100 req\/s \| web\+app\+db \(80%\) \| \*\*pass\*\*: design 3 sustained 1\.9x/);
+    expect(md).toMatch(/\| design 0, 0\.5 core \| 0\.5 \| 110 req\/s \| 100 req\/s \| \+10% \| within \|/);
+    expect(md).toMatch(/\| design 1 \|.*\+50% \| \*\*outside\*\* \|/);
+    expect(md).toMatch(/\| design 0, 4x \| 2 \| 440 req\/s \| – \| – \| not checked here: 2 cores \|/);
+    const text = summaryText(results({ capacity }));
+    expect(text).toMatch(/claim tiers\s+pass/);
+    expect(text).toMatch(/model design 0, 0\.5 core: predicted 110 req\/s, measured 100 req\/s \(\+10%\)/);
+    expect(text).not.toMatch(/design 0, 4x/);
+  });
+
+  it("are left out of a quick run, and said so", () => {
+    expect(renderMarkdown(results(), "x.json")).not.toContain("capacity model (`stacklab");
+  });
+});

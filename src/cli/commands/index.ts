@@ -27,6 +27,7 @@ import { register as auditCmd } from "./audit.js";
 import { register as db } from "./db.js";
 import { register as challenge } from "./challenge.js";
 import { register as saturateCmd } from "./saturate.js";
+import { register as capacityCmd } from "./capacity.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -60,6 +61,7 @@ export function registerAll(program: Command): void {
     // breaking it
     fault,
     saturateCmd,
+    capacityCmd,
     experiment,
     // learning
     challenge,

@@ -12,14 +12,15 @@ import { color, ExitCode, output } from "../common.js";
 
 function toText(r: SaturationReport): string {
   const rows = r.steps.map((s) => {
-    const busiest = [...s.hosts].sort((a, b) => (b.utilisation ?? 0) - (a.utilisation ?? 0))[0];
-    return `${String(s.offered).padStart(8)} ${String(s.achieved).padStart(9)} ${fmt(s.p50Ms).padStart(7)} ${fmt(s.p99Ms).padStart(7)} ${`${s.errorPct.toFixed(1)}%`.padStart(7)} ${String(s.generatorCores).padStart(6)}  ${busiest ? `${busiest.host} ${Math.round((busiest.utilisation ?? 0) * 100)}% of its size` : "-"}  ${s.ok ? color("green", "ok") : color("red", s.why ?? "")}`;
+    const busiest = s.hosts.filter((h) => h.utilisation !== null).sort((a, b) => (b.utilisation ?? 0) - (a.utilisation ?? 0))[0];
+    return `${s.stage === "bisect" ? "~" : " "}${String(s.offered).padStart(7)} ${String(s.achieved).padStart(9)} ${fmt(s.p50Ms).padStart(7)} ${fmt(s.p99Ms).padStart(7)} ${`${s.errorPct.toFixed(1)}%`.padStart(7)} ${String(s.generatorCores).padStart(6)}  ${busiest ? `${busiest.host} ${Math.round((busiest.utilisation ?? 0) * 100)}% of its size` : "-"}  ${s.ok ? color("green", "ok") : color("red", s.why ?? "")}`;
   });
   return [
     `${color("bold", "saturation")} of lab ${r.lab} (${r.design}), target p99 ${r.target.p99Ms} ms, errors at most ${r.target.maxErrorPct}%`,
     ` offered  answered     p50     p99  errors   load  busiest host`,
     "   req/s     req/s                        gen.",
     ...rows,
+    ...(r.steps.some((s) => s.stage === "bisect") ? ["~ a bisection step, between the last rate that met the target and the first that did not"] : []),
     "",
     r.sustainable === null ? color("red", "not even the first step met the target") : `${color("green", "highest sustainable rate:")} ${r.sustainable} requests/s`,
     r.bottleneck ? `the tier that binds: ${r.bottleneck.tier} (${Math.round(r.bottleneck.utilisation * 100)}% of its size)` : "no tier named: give the servers sizes to see which one binds",
@@ -58,6 +59,8 @@ export function register(program: Command): void {
     .option("--factor <x>", "each step multiplies the rate by this", "1.5")
     .option("--step <time>", "length of each step", "6s")
     .option("--steps <n>", "at most this many steps", "10")
+    .option("--confirm <n>", "run a step that missed the target again up to this many times; it fails only if every run does (for a shared machine)", "0")
+    .option("--bisect <n>", "after the first step that misses the target, at most this many steps bisecting between it and the last that met it", "3")
     .option("--writes <pct>", "share of writes in the mix", "10%")
     .option("--svg <file>", "also copy the latency-against-load chart here")
     .option("--claims [names]", `instead of a running lab: the seeds' scalability claims on fresh sized labs (${CLAIM_NAMES.join(", ")}; default all)`)
@@ -71,6 +74,8 @@ export function register(program: Command): void {
         factor: string;
         step: string;
         steps: string;
+        bisect: string;
+        confirm: string;
         writes: string;
         svg?: string;
         claims?: string | boolean;
@@ -87,7 +92,16 @@ export function register(program: Command): void {
         const abort = new AbortController();
         const onSignal = () => abort.abort(new Error("interrupted"));
         process.once("SIGINT", onSignal);
-        const search = { p99Ms, maxErrorPct, startRate: Number(opts.from), factor: Number(opts.factor), stepMs, maxSteps: Number(opts.steps), writeShare: writes / 100 };
+        const search = {
+          p99Ms,
+          maxErrorPct,
+          startRate: Number(opts.from),
+          factor: Number(opts.factor),
+          stepMs,
+          maxSteps: Number(opts.steps),
+          writeShare: writes / 100,
+          bisectSteps: Number(opts.bisect),
+        };
         if (opts.claims !== undefined) {
           const names = typeof opts.claims === "string" ? opts.claims.split(",").map((n) => n.trim()) : [...CLAIM_NAMES];
           for (const n of names) if (!(CLAIM_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown claim "${n}"; one of ${CLAIM_NAMES.join(", ")}`);
@@ -107,6 +121,8 @@ export function register(program: Command): void {
           stepMs,
           maxSteps: Number(opts.steps),
           writeShare: writes / 100,
+          bisectSteps: Number(opts.bisect),
+          confirmFailures: Number(opts.confirm),
           signal: abort.signal,
           progress: (l) => process.stderr.write(`${color("gray", l)}\n`),
         });
