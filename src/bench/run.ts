@@ -22,7 +22,7 @@ const MAIN_LAB = `${LAB_PREFIX}main`;
 
 /** Every lab name the benchmark may use, for removing what an interrupted run left. */
 function ourLabs(): string[] {
-  return listLabs().filter((l) => l === MAIN_LAB || /^bx-(d\d|g\d+)$/.test(l));
+  return listLabs().filter((l) => l === MAIN_LAB || (l.startsWith(LAB_PREFIX) && /^(d\d|g\d+)$/.test(l.slice(LAB_PREFIX.length))));
 }
 
 /** Labs running on this machine that are not the benchmark's: they share its cores. */
