@@ -1,6 +1,7 @@
 // The few lines `npm run bench` prints at the end: the headline figures next to their goals.
 import { downVerdict, footprintVerdict, upVerdict } from "./goals.js";
 import { isNoisy } from "./markdown.js";
+import { issueGoals, metText } from "./issue-goals.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtLatency, fmtMs, fmtRatio } from "./table.js";
 import type { BenchResults } from "./types.js";
 
@@ -36,6 +37,7 @@ export function summaryText(r: BenchResults): string {
     const worst = Math.max(...fp.map((s) => s.totalRssBytes));
     lines.push(`  footprint        ${fmtBytes(worst)} RSS, ${fmtBytes(Math.max(...fp.map((s) => s.totalPssBytes)))} PSS  (${footprintVerdict(worst)})`);
   }
+  for (const g of issueGoals(r)) lines.push(`  goal: ${g.goal}: ${g.figure} / ${g.reference} = ${g.ratio} (${g.target}: ${metText(g.met)})`);
   if (r.missing.length) lines.push(`  not measured: ${r.missing.map((m) => m.what).join("; ")}`);
   return lines.join("\n");
 }
