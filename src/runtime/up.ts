@@ -163,7 +163,7 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
 
   progress.step("rendering configuration");
   if (model.app.type === "custom") keepVisible(name, [resolve(opts.specDir ?? process.cwd(), model.app.dir ?? ".")]);
-  const tls = await labTlsFiles(name, model);
+  const tls = labTlsFiles(name, model);
   const files = new Map<string, HostFile[]>();
   for (const host of model.hosts) files.set(host.name, hostFiles(serviceContext(name, model, host.name, secrets, opts.specDir), tls.get(host.name) ?? []));
   progress.done(`configuration for ${model.hosts.length} hosts${tls.size ? " (with lab CA and certificates)" : ""}`, lap("configuration"));
