@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findGaps } from "../../src/bench/gaps.js";
+import { issueGoals, metText } from "../../src/bench/issue-goals.js";
 import { isNoisy, renderMarkdown } from "../../src/bench/markdown.js";
 import { summarize } from "../../src/bench/stats.js";
 import { summaryText } from "../../src/bench/summary.js";
@@ -215,5 +216,32 @@ describe("docs/BENCHMARKS.md", () => {
     const t = summaryText(results());
     expect(t).toContain("design 3 up      3.10 s");
     expect(t).toContain("db-crash         write downtime 12.0 s");
+  });
+});
+
+describe("issue #18's goals: figure / reference / ratio", () => {
+  const refs = { netnsVethMsPerHost: s(40), netnsDeleteMsPerHost: s(2), mariadbInstallMs: s(700), mariadbFirstPingMs: s(300), cliStartMs: s(400), failures: [] };
+  const base = results();
+  const withSteps = {
+    ...base.lifecycle!,
+    designs: base.lifecycle!.designs.map((d) => (d.label.startsWith("3") ? { ...d, steps: [{ step: "replication", ms: s(500) }] } : d)),
+  };
+  it("judges up against MariaDB install + first ping + replication measured in the same run", () => {
+    const up = issueGoals({ ...base, lifecycle: withSteps, references: refs })[0]!;
+    // 3.10 s over 0.70 + 0.30 + 0.50 = 1.50 s
+    expect(up.ratio).toBe("2.07×");
+    expect(up.met).toBe(false);
+    expect(up.reference).toContain("MariaDB install 700 ms");
+  });
+  it("says 'not measured' for a figure the run did not give, and renders a table of every goal", () => {
+    const rows = issueGoals({ ...base, lifecycle: withSteps, references: refs });
+    expect(rows.map((r) => r.met)).toEqual([false, false, null, null, null, false]);
+    expect(metText(null)).toBe("not measured");
+    const md = renderMarkdown({ ...base, lifecycle: withSteps, references: refs }, "bench/results/x.json");
+    expect(md).toContain("## Goals (issue #18)");
+    expect(md).toContain("bare namespace + veth 40 ms per host");
+  });
+  it("leaves the section out of results written before references existed", () => {
+    expect(renderMarkdown({ ...base, lifecycle: null, serving: null, footprint: null }, "x.json")).not.toContain("## Goals (issue #18)");
   });
 });
