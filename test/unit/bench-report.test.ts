@@ -224,7 +224,7 @@ describe("issue #18's goals: figure / reference / ratio", () => {
   const base = results();
   const withSteps = {
     ...base.lifecycle!,
-    designs: base.lifecycle!.designs.map((d) => (d.label.startsWith("3") ? { ...d, steps: [{ step: "replication", ms: s(500) }] } : d)),
+    designs: base.lifecycle!.designs.map((d) => (d.label.startsWith("3") ? { ...d, steps: [{ step: "replication", ms: s(500)! }] } : d)),
   };
   it("judges up against MariaDB install + first ping + replication measured in the same run", () => {
     const up = issueGoals({ ...base, lifecycle: withSteps, references: refs })[0]!;
