@@ -245,3 +245,11 @@ describe("issue #18's goals: figure / reference / ratio", () => {
     expect(renderMarkdown({ ...base, lifecycle: null, serving: null, footprint: null }, "x.json")).not.toContain("## Goals (issue #18)");
   });
 });
+
+describe("design 3's up by step", () => {
+  it("lists the steps up reported, with their medians", () => {
+    const base = results();
+    const lifecycle = { ...base.lifecycle!, designs: base.lifecycle!.designs.map((d) => (d.label.startsWith("3") ? { ...d, steps: [{ step: "services", ms: s(2500)! }] } : d)) };
+    expect(renderMarkdown({ ...base, lifecycle }, "x.json")).toContain("Design 3's `up` by step, as it reports them (medians): services 2.50 s.");
+  });
+});
