@@ -129,3 +129,12 @@ export function readDbPassword(config: AppConfig): string {
   if (config.db.passwordFile === undefined) return "";
   return readFileSync(config.db.passwordFile, "utf8").replace(/\r?\n$/, "");
 }
+
+/** The environment variable the runner hands its workers' shared TLS session-ticket keys in (96 hex digits). */
+export const TICKET_KEYS_ENV = "STACKLAB_TLS_TICKET_KEYS";
+
+/** The shared session-ticket keys from the environment, when the runner set them. */
+export function ticketKeysFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  const hex = env[TICKET_KEYS_ENV];
+  return hex && /^[0-9a-f]{96}$/.test(hex) ? Buffer.from(hex, "hex") : undefined;
+}

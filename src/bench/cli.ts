@@ -6,8 +6,18 @@ import type { CommandResult } from "../runtime/exec.js";
 import { REPO_DIR } from "../runtime/repo.js";
 import { readState } from "../runtime/state.js";
 
-/** Every lab the benchmark creates is named with this prefix. */
-export const LAB_PREFIX = "bx-";
+/**
+ * Every lab the benchmark creates is named with this prefix: `bx-`, or `bx<suffix>-` with STACKLAB_BENCH_SUFFIX
+ * (else STACKLAB_TEST_LAB_SUFFIX; 0-4 lowercase letters or digits), so a benchmark run beside another checkout's
+ * labs (give it its own STACKLAB_HOME too) never shares a namespace or cgroup name with them.
+ */
+export const LAB_PREFIX = benchPrefix(process.env.STACKLAB_BENCH_SUFFIX ?? process.env.STACKLAB_TEST_LAB_SUFFIX ?? "");
+
+/** The lab-name prefix for a suffix; throws on a suffix that would make invalid or too long lab names. */
+export function benchPrefix(suffix: string): string {
+  if (!/^[a-z0-9]{0,4}$/.test(suffix)) throw new Error(`STACKLAB_BENCH_SUFFIX must be 0-4 lowercase letters or digits, not "${suffix}"`);
+  return `bx${suffix}-`;
+}
 
 const running = new Set<ChildProcess>();
 /** Set once the benchmark is interrupted: from then on only `down` may run. */

@@ -4,8 +4,9 @@ import type { BenchResults, Missing } from "./types.js";
 const first = (failures: readonly string[]) => failures[0] ?? "no run produced it";
 
 /** Lists every figure of the results that is empty, and why. */
-export function findGaps(r: Pick<BenchResults, "lifecycle" | "serving" | "failover" | "footprint">): Missing[] {
+export function findGaps(r: Pick<BenchResults, "lifecycle" | "serving" | "failover" | "footprint" | "references">): Missing[] {
   const out: Missing[] = [];
+  for (const f of r.references?.failures ?? []) out.push({ what: `reference: ${f.split(":")[0]}`, why: f.split(":").slice(1).join(":").trim() });
   for (const row of [...(r.lifecycle?.designs ?? []), ...(r.lifecycle?.generated ?? [])]) {
     if (!row.up) out.push({ what: `bring-up of ${row.label}`, why: first(row.failures) });
     if (!row.down) out.push({ what: `tear-down of ${row.label}`, why: row.leftovers.length ? `\`down\` left ${row.leftovers.join(", ")}` : first(row.failures) });

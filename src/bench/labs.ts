@@ -15,6 +15,8 @@ export interface UpTiming {
   internalMs: number;
   /** Services of the design this stacklab version does not run yet. */
   notRunning: { host: string; kind: string }[];
+  /** What `up` reported for each of its steps (ms). */
+  steps: { step: string; ms: number }[];
 }
 
 const UP_TIMEOUT_MS = 180_000;
@@ -28,8 +30,8 @@ export async function upLab(lab: string, design: DesignRef): Promise<UpTiming> {
     if (!readState(lab)) untrack(lab);
     throw new Error(`stacklab up failed (${failureText(r)})`);
   }
-  const out = JSON.parse(r.stdout) as { durationMs: number; notRunning?: { host: string; kind: string }[] };
-  return { wallMs: r.durationMs, internalMs: out.durationMs, notRunning: out.notRunning ?? [] };
+  const out = JSON.parse(r.stdout) as { durationMs: number; notRunning?: { host: string; kind: string }[]; steps?: { step: string; ms: number }[] };
+  return { wallMs: r.durationMs, internalMs: out.durationMs, notRunning: out.notRunning ?? [], steps: out.steps ?? [] };
 }
 
 /** What of a lab still exists: its namespaces, its recorded processes, its directory. */

@@ -27,6 +27,7 @@ interface Samples {
   down: number[];
   failures: string[];
   leftovers: string[];
+  steps: Map<string, number[]>;
 }
 
 /** One up-then-down cycle of a subject, added to its samples; never throws. */
@@ -36,6 +37,7 @@ async function cycle(s: Subject, into: Samples, say: (m: string) => void): Promi
     const down = await downLab(s.lab);
     into.up.push(up.wallMs);
     into.upInternal.push(up.internalMs);
+    for (const st of up.steps) into.steps.set(st.step, [...(into.steps.get(st.step) ?? []), st.ms]);
     // A down that left something behind did not finish: its time is not a tear-down time.
     if (down.leftovers.length) into.leftovers.push(...down.leftovers);
     else into.down.push(down.wallMs);
@@ -62,6 +64,10 @@ function row(s: Subject, d: Samples): LifecycleRow {
     down: summarize(d.down),
     failures: d.failures,
     leftovers: [...new Set(d.leftovers)],
+    steps: [...d.steps].flatMap(([step, values]) => {
+      const ms = summarize(values);
+      return ms ? [{ step, ms }] : [];
+    }),
   };
 }
 
@@ -99,7 +105,7 @@ export async function benchLifecycle(opts: LifecycleOptions): Promise<LifecycleR
     return { lab: `${LAB_PREFIX}g${n}`, label: `generated, ${n} hosts`, kind: "generated", design: { file }, stack, runs: opts.generatedRuns };
   });
   const all = [...designs, ...generated];
-  const samples = new Map(all.map((s) => [s, { up: [], upInternal: [], down: [], failures: [], leftovers: [] } as Samples]));
+  const samples = new Map(all.map((s) => [s, { up: [], upInternal: [], down: [], failures: [], leftovers: [], steps: new Map() } as Samples]));
   // A run that fails (a readiness probe timing out on a busy machine) is retried, a bounded number of times.
   const attempts = new Map(all.map((s) => [s, 0]));
   const retriesUntil = Date.now() + opts.retryBudgetS * 1000;

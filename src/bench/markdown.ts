@@ -1,7 +1,8 @@
 // docs/BENCHMARKS.md, generated from one benchmark result: header, machine, method, the four groups, what is missing.
 import { capacitySection } from "./capacity-section.js";
 import { failoverSection, footprintSection, lifecycleSection, servingSection } from "./sections.js";
-import { fmtBytes, fmtDuration, mdTable } from "./table.js";
+import { fmtBytes, fmtDuration, fmtMs, mdTable } from "./table.js";
+import { issueGoals, metText } from "./issue-goals.js";
 import type { BenchResults } from "./types.js";
 
 /**
@@ -68,6 +69,34 @@ function method(r: BenchResults): string[] {
   ];
 }
 
+/** The goals of issue #18: each figure beside its reference of the same run. */
+function goalsSection(r: BenchResults): string[] {
+  const rows = issueGoals(r);
+  if (rows.every((g) => g.met === null)) return [];
+  const ref = r.references;
+  const refs = ref
+    ? [
+        "",
+        "References, measured in this run outside any lab (median of " +
+          `${ref.mariadbFirstPingMs?.values.length ?? 0} runs): a bare host's network (a namespace, a veth pair into a switch namespace, an address, links up; one \`ip -batch\` per host, 10 hosts) ${ref.netnsVethMsPerHost ? fmtMs(ref.netnsVethMsPerHost.median) : "–"} per host; ` +
+          `\`mariadb-install-db\` ${ref.mariadbInstallMs ? fmtMs(ref.mariadbInstallMs.median) : "–"}; \`mariadbd\` in a network namespace of its own until its first ping ${ref.mariadbFirstPingMs ? fmtMs(ref.mariadbFirstPingMs.median) : "–"}; ` +
+          `\`stacklab --version\` (Node start-up and the CLI's modules) ${ref.cliStartMs ? fmtMs(ref.cliStartMs.median) : "–"}.`,
+      ]
+    : [];
+  return [
+    "## Goals (issue #18)",
+    "",
+    "Each figure beside a reference measured in the same run, so that the machine's speed cancels out of the ratio.",
+    "",
+    mdTable(
+      ["goal", "figure", "reference (same run)", "ratio", "target", "met"],
+      rows.map((g) => [g.goal, g.figure, g.reference, g.ratio, g.target, metText(g.met)]),
+      ["l", "r", "l", "r", "l", "l"],
+    ),
+    ...refs,
+  ];
+}
+
 function missing(r: BenchResults): string[] {
   if (!r.missing.length) return [];
   return ["## Not measured in this run", "", ...r.missing.map((m) => `- ${m.what}: ${m.why}`)];
@@ -77,6 +106,7 @@ function missing(r: BenchResults): string[] {
 export function renderMarkdown(r: BenchResults, resultsFile: string): string {
   const parts = [
     header(r, resultsFile),
+    goalsSection(r),
     r.lifecycle ? [lifecycleSection(r.lifecycle)] : [],
     r.serving ? [servingSection(r.serving)] : [],
     r.failover ? [failoverSection(r.failover)] : [],

@@ -13,6 +13,7 @@ import { measureFootprint, measureIdle } from "./footprint.js";
 import { findGaps } from "./gaps.js";
 import { downLab, upLab } from "./labs.js";
 import { benchLifecycle } from "./lifecycle.js";
+import { measureReferences } from "./references.js";
 import { loadNow, machineInfo } from "./machine.js";
 import { failoverCases } from "./scenarios.js";
 import { benchServing } from "./serving.js";
@@ -23,7 +24,7 @@ const MAIN_LAB = `${LAB_PREFIX}main`;
 
 /** Every lab name the benchmark may use, for removing what an interrupted run left. */
 function ourLabs(): string[] {
-  return listLabs().filter((l) => l === MAIN_LAB || /^bx-(d\d|g\d+)$/.test(l) || isCapacityLab(l));
+  return listLabs().filter((l) => l === MAIN_LAB || (l.startsWith(LAB_PREFIX) && /^(d\d|g\d+)$/.test(l.slice(LAB_PREFIX.length))) || isCapacityLab(l));
 }
 
 /** Labs running on this machine that are not the benchmark's: they share its cores. */
@@ -55,11 +56,14 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
     serving: null,
     failover: null,
     footprint: null,
+    references: null,
     missing,
   };
   try {
     for (const lab of ourLabs()) await removeStale(lab);
     if (plan.groups.includes("lifecycle")) {
+      say("== references (outside any lab): bare namespace + veth, MariaDB cold start, CLI start-up");
+      results.references = await measureReferences(Math.min(3, plan.lifecycle.runs), say);
       say("== bring-up and tear-down");
       try {
         results.lifecycle = await benchLifecycle({ ...plan.lifecycle, tmpDir, say });

@@ -54,6 +54,7 @@ export function lifecycleSection(l: LifecycleResult): string {
       "*up* is `stacklab up -d` from the command to its return; *inside stacklab* is the time `up` reports itself, without starting Node and loading the CLI.",
     "",
     mdTable(["lab", "hosts", "services", "up", "up, inside stacklab", "down (nothing left)", "runs that came up"], rows, ["l", "r", "r", "r", "r", "r", "r"]),
+    ...(d3?.steps?.length ? ["", `Design 3's \`up\` by step, as it reports them (medians): ${d3.steps.map((st) => `${st.step} ${fmtMs(st.ms.median)}`).join(", ")}.`] : []),
     ...(problems([...l.designs, ...l.generated]).length
       ? ["", "A run that failed is retried (up to half as many times again, within a time budget); the failures:", "", ...problems([...l.designs, ...l.generated])]
       : []),

@@ -2,6 +2,7 @@
 import { downVerdict, footprintVerdict, upVerdict } from "./goals.js";
 import { capacitySummary } from "./capacity-section.js";
 import { isNoisy } from "./markdown.js";
+import { issueGoals, metText } from "./issue-goals.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtLatency, fmtMs, fmtRatio } from "./table.js";
 import type { BenchResults } from "./types.js";
 
@@ -38,6 +39,7 @@ export function summaryText(r: BenchResults): string {
     lines.push(`  footprint        ${fmtBytes(worst)} RSS, ${fmtBytes(Math.max(...fp.map((s) => s.totalPssBytes)))} PSS  (${footprintVerdict(worst)})`);
   }
   if (r.capacity) lines.push(...capacitySummary(r.capacity));
+  for (const g of issueGoals(r)) lines.push(`  goal: ${g.goal}: ${g.figure} / ${g.reference} = ${g.ratio} (${g.target}: ${metText(g.met)})`);
   if (r.missing.length) lines.push(`  not measured: ${r.missing.map((m) => m.what).join("; ")}`);
   return lines.join("\n");
 }

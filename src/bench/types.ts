@@ -62,6 +62,8 @@ export interface LifecycleRow {
   failures: string[];
   /** Anything of the lab found after `down` returned (namespaces, processes, files). */
   leftovers: string[];
+  /** What `up` reported for each of its steps (configuration, networks, hosts, services, replication, site). */
+  steps?: { step: string; ms: Summary }[];
 }
 
 export interface LifecycleResult {
@@ -182,6 +184,31 @@ export interface Missing {
   why: string;
 }
 
+/** Reference figures measured in the same run, outside any lab: what the lab's own figures are compared with. */
+export interface References {
+  /** One bare host's network, per host: a namespace, a veth pair into a switch namespace, an address, links up (`ip`, one batch per host). */
+  netnsVethMsPerHost: Summary | null;
+  /** Removing those namespaces again, per host. */
+  netnsDeleteMsPerHost: Summary | null;
+  /** `mariadb-install-db` of an empty data directory. */
+  mariadbInstallMs: Summary | null;
+  /** `mariadbd` started in its own network namespace on that directory, until `mariadb-admin ping` answers. */
+  mariadbFirstPingMs: Summary | null;
+  /** `stacklab --version`: starting Node and loading the CLI, the floor of any command's wall-clock time. */
+  cliStartMs: Summary | null;
+  failures: string[];
+}
+
+/** One goal of issue #18, judged by a figure against its reference of the same run. */
+export interface GoalRow {
+  goal: string;
+  figure: string;
+  reference: string;
+  ratio: string;
+  target: string;
+  met: boolean | null;
+}
+
 export interface BenchResults {
   version: 1;
   mode: "quick" | "full";
@@ -196,6 +223,8 @@ export interface BenchResults {
   footprint: FootprintResult | null;
   /** Saturation, the seeds' claims and the capacity model (absent from results written before it existed). */
   capacity?: CapacityBenchResult | null;
+  /** Absent in results written before references were measured. */
+  references?: References | null;
   missing: Missing[];
 }
 

@@ -58,7 +58,7 @@ export function reloadsFor(changes: FileChange[]): Reload[] {
 
 /** Files a host should have under a model (rendered, TLS, run scripts), without writing them. */
 export async function desiredFiles(lab: string, model: Model, secrets: Secrets, specDir?: string): Promise<Map<string, HostFile[]>> {
-  const tls = await labTlsFiles(lab, model);
+  const tls = labTlsFiles(lab, model);
   const out = new Map<string, HostFile[]>();
   for (const host of model.hosts) {
     const ctx: ServiceContext = { lab, model, host, root: hostDir(lab, host.name), secrets, ...(specDir ? { specDir } : {}) };

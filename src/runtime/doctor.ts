@@ -15,7 +15,7 @@ const CORE: Requirement[] = [
   { binary: "runsvdir", pkg: "runit", why: "each host's init and service supervisor" },
   { binary: "socat", pkg: "socat", why: "publishing the site on this machine's loopback", versionArgs: ["-V"] },
   { binary: "curl", pkg: "curl", why: "the visitor's browser in the user host", versionArgs: ["--version"] },
-  { binary: "openssl", pkg: "openssl", why: "the lab's certificate authority", versionArgs: ["version"] },
+  { binary: "openssl", pkg: "openssl", why: "TLS probes and the CA check of `audit`", versionArgs: ["version"] },
   { binary: "nft", pkg: "nftables", why: "each host's firewall, and network partitions", versionArgs: ["--version"] },
   { binary: "iptables", pkg: "iptables", why: "`fault netem` without the kernel's netem: packets queued to a delay program (NFQUEUE)", versionArgs: ["--version"] },
   { binary: "python3", pkg: "python3", why: "the delay program of `fault netem` when the kernel has no netem", versionArgs: ["--version"] },

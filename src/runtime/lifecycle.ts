@@ -25,6 +25,7 @@ import { isAlive, procRecord, writeState, type HostState, type LabState, type Pr
 import { NotReadyError, serviceLog, waitForProbe } from "./wait.js";
 import { UsageError } from "../spec/errors.js";
 import { createHostCgroup, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
+import { discardFolder } from "./discard.js";
 
 // ---------------------------------------------------------------- create
 
@@ -219,7 +220,7 @@ export async function removeLab(state: Pick<LabState, "name" | "hosts" | "switch
   await waitGone([...procs, ...marked]);
   await deleteNamespaces([...state.hosts.map((h) => h.netns), state.switchNetns]);
   await removeLabCgroups(state.name);
-  rmSync(labDir(state.name), { recursive: true, force: true });
+  discardFolder(labDir(state.name));
 }
 
 /** Namespaces named like a host or switch of `lab` (left by an `up` that died before recording every name). */

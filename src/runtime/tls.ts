@@ -1,9 +1,9 @@
-// The lab's certificate authority and certificates, made with openssl: one CA per lab, a site certificate, one per host.
-import { randomBytes } from "node:crypto";
+// The lab's certificate authority and certificates, made in process: one CA per lab, a site certificate, one per host.
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Host, Model } from "../model/types.js";
-import { run } from "./exec.js";
+import { makeCertificate, newEcKey, type DistinguishedName } from "../util/x509.js";
 import { labDir } from "./paths.js";
 import type { HostFile } from "./host.js";
 
@@ -40,71 +40,54 @@ interface KeyPair {
   key: string;
 }
 
-async function makeCa(dir: string, model: Model): Promise<KeyPair> {
-  const crt = join(dir, "ca.crt");
-  const key = join(dir, "ca.key");
-  if (!existsSync(crt)) {
-    const constraints = `critical,${caPermittedNames(model)
-      .map((n) => `permitted;${n}`)
-      .join(",")}`;
-    await run([
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      crt,
-      "-days",
-      String(DAYS),
-      "-subj",
-      "/O=stacklab lab CA/CN=stacklab lab CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE,pathlen:0",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-      "-addext",
-      `nameConstraints=${constraints}`,
-    ]);
-    chmodSync(key, 0o600);
-  }
-  return { crt: readFileSync(crt, "utf8"), key };
+/** The CA's name, also every certificate's issuer. */
+const CA_NAME: DistinguishedName = [
+  ["O", "stacklab lab CA"],
+  ["CN", "stacklab lab CA"],
+];
+
+interface Ca {
+  crt: string;
+  key: KeyObject;
 }
 
-async function issue(dir: string, name: string, cn: string, sans: string[], ca: { crt: string; key: string }): Promise<KeyPair> {
-  const key = join(dir, `${name}.key`);
-  const csr = join(dir, `${name}.csr`);
-  const crt = join(dir, `${name}.crt`);
-  const ext = join(dir, `${name}.ext`);
-  writeFileSync(ext, `subjectAltName=${sans.join(",")}\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=critical,CA:FALSE\n`);
-  await run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", `/CN=${cn}`]);
-  chmodSync(key, 0o600);
-  await run([
-    "openssl",
-    "x509",
-    "-req",
-    "-in",
-    csr,
-    "-CA",
-    join(dir, "ca.crt"),
-    "-CAkey",
-    ca.key,
-    "-set_serial",
-    `0x${randomBytes(16).toString("hex")}`,
-    "-out",
-    crt,
-    "-days",
-    String(DAYS),
-    "-sha256",
-    "-extfile",
-    ext,
-  ]);
-  return { crt: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
+/**
+ * The lab's CA, made once per lab (in process: node:crypto and src/util/x509.ts, no openssl process): P-256, 90
+ * days, basicConstraints critical CA:TRUE pathlen 0, keyUsage critical keyCertSign and cRLSign, and critical name
+ * constraints permitting only the lab's names and 198.18.0.0/15 (`audit`'s ca-constraints check asks openssl to
+ * verify a foreign name against it).
+ */
+function makeCa(dir: string, model: Model): Ca {
+  const crt = join(dir, "ca.crt");
+  const keyFile = join(dir, "ca.key");
+  if (!existsSync(crt)) {
+    const { key, pem } = newEcKey();
+    writeFileSync(keyFile, pem, { mode: 0o600 });
+    chmodSync(keyFile, 0o600);
+    writeFileSync(
+      crt,
+      makeCertificate({ subject: CA_NAME, publicKey: key, issuer: CA_NAME, issuerKey: key, days: DAYS, caPathLen: 0, keyUsage: ["keyCertSign", "cRLSign"], permitted: caPermittedNames(model) }),
+    );
+  }
+  return { crt: readFileSync(crt, "utf8"), key: createPrivateKey(readFileSync(keyFile, "utf8")) };
+}
+
+/** A server and client certificate signed by the lab CA, written beside it (as `<name>.crt` and `<name>.key`). */
+function issue(dir: string, name: string, cn: string, sans: string[], ca: Ca): KeyPair {
+  const { key, pem } = newEcKey();
+  const crt = makeCertificate({
+    subject: [["CN", cn]],
+    publicKey: key,
+    issuer: CA_NAME,
+    issuerKey: ca.key,
+    days: DAYS,
+    keyUsage: ["digitalSignature"],
+    extKeyUsage: ["serverAuth", "clientAuth"],
+    altNames: sans,
+  });
+  writeFileSync(join(dir, `${name}.key`), pem, { mode: 0o600 });
+  writeFileSync(join(dir, `${name}.crt`), crt);
+  return { crt, key: pem };
 }
 
 function sansFor(host: Host, model: Model): string[] {
@@ -113,16 +96,16 @@ function sansFor(host: Host, model: Model): string[] {
 }
 
 /** Makes the lab's CA and certificates (once) and returns the TLS files of every host. */
-export async function labTlsFiles(lab: string, model: Model): Promise<Map<string, HostFile[]>> {
+export function labTlsFiles(lab: string, model: Model): Map<string, HostFile[]> {
   const out = new Map<string, HostFile[]>();
   if (model.tls.mode === "none") return out;
   const dir = join(labDir(lab), "tls");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ca = await makeCa(dir, model);
+  const ca = makeCa(dir, model);
   const siteNames = [model.domain, `www.${model.domain}`, ...model.dns.records.map((r) => r.fqdn)];
   const site = existsSync(join(dir, "site.crt"))
     ? { crt: readFileSync(join(dir, "site.crt"), "utf8"), key: readFileSync(join(dir, "site.key"), "utf8") }
-    : await issue(
+    : issue(
         dir,
         "site",
         `www.${model.domain}`,
@@ -130,33 +113,31 @@ export async function labTlsFiles(lab: string, model: Model): Promise<Map<string
         ca,
       );
   const facing = new Set(model.entryPoints.flatMap((e) => e.holders));
-  await Promise.all(
-    model.hosts.map(async (h) => {
-      const files: HostFile[] = [{ path: `${TLS_DIR}/ca.crt`, content: ca.crt }];
-      if (h.kind === "server" || h.roles.includes("monitor")) {
-        const own = existsSync(join(dir, `host-${h.name}.crt`))
-          ? { crt: readFileSync(join(dir, `host-${h.name}.crt`), "utf8"), key: readFileSync(join(dir, `host-${h.name}.key`), "utf8") }
-          : await issue(dir, `host-${h.name}`, h.name, sansFor(h, model), ca);
-        files.push(
-          { path: `${TLS_DIR}/host.crt`, content: own.crt },
-          { path: `${TLS_DIR}/host.key`, content: own.key, mode: 0o640, ...(h.roles.includes("db") ? { owner: "mysql" } : {}) },
-          { path: `${TLS_DIR}/host.pem`, content: own.crt + own.key, mode: 0o640 },
-        );
-      }
-      if (facing.has(h.name) || h.roles.includes("web")) {
-        files.push(
-          { path: `${TLS_DIR}/site.crt`, content: site.crt },
-          { path: `${TLS_DIR}/site.key`, content: site.key, mode: 0o640 },
-          { path: `${TLS_DIR}/site.pem`, content: site.crt + site.key, mode: 0o640 },
-        );
-      }
-      if (h.roles.includes("user")) {
-        // The visitor trusts the lab CA like any public CA: appended to the system bundle curl reads.
-        const bundle = existsSync("/etc/ssl/certs/ca-certificates.crt") ? readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8") : "";
-        files.push({ path: "/etc/ssl/certs/ca-certificates.crt", content: `${bundle}${ca.crt}` });
-      }
-      out.set(h.name, files);
-    }),
-  );
+  for (const h of model.hosts) {
+    const files: HostFile[] = [{ path: `${TLS_DIR}/ca.crt`, content: ca.crt }];
+    if (h.kind === "server" || h.roles.includes("monitor")) {
+      const own = existsSync(join(dir, `host-${h.name}.crt`))
+        ? { crt: readFileSync(join(dir, `host-${h.name}.crt`), "utf8"), key: readFileSync(join(dir, `host-${h.name}.key`), "utf8") }
+        : issue(dir, `host-${h.name}`, h.name, sansFor(h, model), ca);
+      files.push(
+        { path: `${TLS_DIR}/host.crt`, content: own.crt },
+        { path: `${TLS_DIR}/host.key`, content: own.key, mode: 0o640, ...(h.roles.includes("db") ? { owner: "mysql" } : {}) },
+        { path: `${TLS_DIR}/host.pem`, content: own.crt + own.key, mode: 0o640 },
+      );
+    }
+    if (facing.has(h.name) || h.roles.includes("web")) {
+      files.push(
+        { path: `${TLS_DIR}/site.crt`, content: site.crt },
+        { path: `${TLS_DIR}/site.key`, content: site.key, mode: 0o640 },
+        { path: `${TLS_DIR}/site.pem`, content: site.crt + site.key, mode: 0o640 },
+      );
+    }
+    if (h.roles.includes("user")) {
+      // The visitor trusts the lab CA like any public CA: appended to the system bundle curl reads.
+      const bundle = existsSync("/etc/ssl/certs/ca-certificates.crt") ? readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8") : "";
+      files.push({ path: "/etc/ssl/certs/ca-certificates.crt", content: `${bundle}${ca.crt}` });
+    }
+    out.set(h.name, files);
+  }
   return out;
 }

@@ -54,7 +54,11 @@ export interface UpResult {
   url: string;
   notRunning: { host: string; kind: string }[];
   durationMs: number;
+  /** How long each step of the bring-up took (ms), in order: configuration, networks, hosts, services, replication, site. */
+  steps: { step: UpStep; ms: number }[];
 }
+
+export type UpStep = "configuration" | "networks" | "hosts" | "services" | "replication" | "site";
 
 /** Picks the first address block no other lab on this machine uses (a lab whose record cannot be read keeps none). */
 function freeSlot(): number {
@@ -127,12 +131,13 @@ async function upLocked(name: string, stack: Stack, opts: UpOptions, started: nu
     return { state, model };
   });
   const secrets = labSecrets(name);
+  const steps: UpResult["steps"] = [];
   try {
-    await bringUp(name, model, state, secrets, opts);
+    await bringUp(name, model, state, secrets, opts, steps);
     state.status = "running";
     writeState(state);
     recordEvent(name, { kind: "lab", message: `lab up (${opts.source})`, source: "cli" });
-    return { state, model, url: siteUrl(model), notRunning: missingServices(model), durationMs: Math.round(performance.now() - started) };
+    return { state, model, url: siteUrl(model), notRunning: missingServices(model), durationMs: Math.round(performance.now() - started), steps };
   } catch (err) {
     state.status = "failed";
     writeState(state);
@@ -143,47 +148,48 @@ async function upLocked(name: string, stack: Stack, opts: UpOptions, started: nu
   }
 }
 
-async function bringUp(name: string, model: Model, state: LabState, secrets: Secrets, opts: UpOptions): Promise<void> {
+async function bringUp(name: string, model: Model, state: LabState, secrets: Secrets, opts: UpOptions, steps: UpResult["steps"]): Promise<void> {
   const { progress } = opts;
   let t = performance.now();
   const check = () => opts.signal?.throwIfAborted();
-  const lap = () => {
+  const lap = (step: UpStep) => {
     check();
     const now = performance.now();
     const ms = Math.round(now - t);
     t = now;
+    steps.push({ step, ms });
     return ms;
   };
 
   progress.step("rendering configuration");
   if (model.app.type === "custom") keepVisible(name, [resolve(opts.specDir ?? process.cwd(), model.app.dir ?? ".")]);
-  const tls = await labTlsFiles(name, model);
+  const tls = labTlsFiles(name, model);
   const files = new Map<string, HostFile[]>();
   for (const host of model.hosts) files.set(host.name, hostFiles(serviceContext(name, model, host.name, secrets, opts.specDir), tls.get(host.name) ?? []));
-  progress.done(`configuration for ${model.hosts.length} hosts${tls.size ? " (with lab CA and certificates)" : ""}`, lap());
+  progress.done(`configuration for ${model.hosts.length} hosts${tls.size ? " (with lab CA and certificates)" : ""}`, lap("configuration"));
 
   progress.step("creating hosts and networks");
   await createHosts(state, model, files);
   await Promise.all(model.services.map((s) => SERVICES[s.kind]?.prepare?.(serviceContext(name, model, s.host, secrets, opts.specDir))));
-  progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap());
+  progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap("networks"));
 
   progress.step("starting hosts");
   await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true })));
-  progress.done(`${model.hosts.length} hosts started (each with its own network, PID, UTS and mount namespaces)`, lap());
+  progress.done(`${model.hosts.length} hosts started (each with its own network, PID, UTS and mount namespaces)`, lap("hosts"));
 
   progress.step("waiting for services");
   await waitForServices(model, state, secrets, opts.signal);
-  progress.done(`${model.services.filter((s) => SERVICES[s.kind]).length} services ready`, lap());
+  progress.done(`${model.services.filter((s) => SERVICES[s.kind]).length} services ready`, lap("services"));
 
   if (model.database.replicas.length) {
     progress.step("setting up replication");
     await setupReplication(model, state, secrets);
-    progress.done(`replication: ${model.database.replicas.join(", ")} follow ${model.database.primary} (${model.database.replication}, GTID)`, lap());
+    progress.done(`replication: ${model.database.replicas.join(", ")} follow ${model.database.primary} (${model.database.replication}, GTID)`, lap("replication"));
   }
 
   progress.step(`waiting for ${siteUrl(model)} through the whole path`);
   await waitForSite(model, state, opts.signal);
-  progress.done(`site answers from the user host: ${siteUrl(model)}`, lap());
+  progress.done(`site answers from the user host: ${siteUrl(model)}`, lap("site"));
 
   if (opts.publish !== false) {
     const published = await publishSite(name, model, state);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findGaps } from "../../src/bench/gaps.js";
+import { issueGoals, metText } from "../../src/bench/issue-goals.js";
 import { isNoisy, renderMarkdown } from "../../src/bench/markdown.js";
 import { summarize } from "../../src/bench/stats.js";
 import { summaryText } from "../../src/bench/summary.js";
@@ -263,5 +264,40 @@ describe("the capacity figures", () => {
 
   it("are left out of a quick run, and said so", () => {
     expect(renderMarkdown(results(), "x.json")).not.toContain("capacity model (`stacklab");
+  });
+});
+
+describe("issue #18's goals: figure / reference / ratio", () => {
+  const refs = { netnsVethMsPerHost: s(40), netnsDeleteMsPerHost: s(2), mariadbInstallMs: s(700), mariadbFirstPingMs: s(300), cliStartMs: s(400), failures: [] };
+  const base = results();
+  const withSteps = {
+    ...base.lifecycle!,
+    designs: base.lifecycle!.designs.map((d) => (d.label.startsWith("3") ? { ...d, steps: [{ step: "replication", ms: s(500)! }] } : d)),
+  };
+  it("judges up against MariaDB install + first ping + replication measured in the same run", () => {
+    const up = issueGoals({ ...base, lifecycle: withSteps, references: refs })[0]!;
+    // 3.10 s over 0.70 + 0.30 + 0.50 = 1.50 s
+    expect(up.ratio).toBe("2.07×");
+    expect(up.met).toBe(false);
+    expect(up.reference).toContain("MariaDB install 700 ms");
+  });
+  it("says 'not measured' for a figure the run did not give, and renders a table of every goal", () => {
+    const rows = issueGoals({ ...base, lifecycle: withSteps, references: refs });
+    expect(rows.map((r) => r.met)).toEqual([false, false, null, null, null, false]);
+    expect(metText(null)).toBe("not measured");
+    const md = renderMarkdown({ ...base, lifecycle: withSteps, references: refs }, "bench/results/x.json");
+    expect(md).toContain("## Goals (issue #18)");
+    expect(md).toContain("bare namespace + veth 40 ms per host");
+  });
+  it("leaves the section out of results written before references existed", () => {
+    expect(renderMarkdown({ ...base, lifecycle: null, serving: null, footprint: null }, "x.json")).not.toContain("## Goals (issue #18)");
+  });
+});
+
+describe("design 3's up by step", () => {
+  it("lists the steps up reported, with their medians", () => {
+    const base = results();
+    const lifecycle = { ...base.lifecycle!, designs: base.lifecycle!.designs.map((d) => (d.label.startsWith("3") ? { ...d, steps: [{ step: "services", ms: s(2500)! }] } : d)) };
+    expect(renderMarkdown({ ...base, lifecycle }, "x.json")).toContain("Design 3's `up` by step, as it reports them (medians): services 2.50 s.");
   });
 });

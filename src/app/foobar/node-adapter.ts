@@ -47,7 +47,7 @@ function toAppRequest(req: IncomingMessage, body: string): AppRequest {
 }
 
 /** Creates an HTTP server (HTTPS when tls is given) that answers with the handler; call listen() on it. */
-export function serve(handler: AppHandler, tls?: { cert: string | Buffer; key: string | Buffer }): AppServer {
+export function serve(handler: AppHandler, tls?: { cert: string | Buffer; key: string | Buffer; ticketKeys?: Buffer | undefined }): AppServer {
   let draining = false;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
@@ -72,7 +72,10 @@ export function serve(handler: AppHandler, tls?: { cert: string | Buffer; key: s
   };
   // The lab's TLS policy (src/render/config/tls-policy.ts): TLS 1.2+ and forward-secret AEAD suites only.
   const server: Server = tls
-    ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: TLS_MIN_VERSION, ciphers: `${TLS13_SUITES}:${TLS12_CIPHERS}`, honorCipherOrder: true }, onRequest)
+    ? createHttpsServer(
+        { cert: tls.cert, key: tls.key, ...(tls.ticketKeys ? { ticketKeys: tls.ticketKeys } : {}), minVersion: TLS_MIN_VERSION, ciphers: `${TLS13_SUITES}:${TLS12_CIPHERS}`, honorCipherOrder: true },
+        onRequest,
+      )
     : createHttpServer(onRequest);
   // Outlive the keep-alive of proxies in front (nginx keeps upstream connections 60 s) so they close first.
   server.keepAliveTimeout = 65_000;

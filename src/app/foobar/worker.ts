@@ -1,7 +1,7 @@
 // One foobar app process: reads the env contract, opens the database pools, serves HTTP(S), and
 // answers the runner's health, metrics and shutdown messages when it runs as a cluster worker.
 import { readFileSync } from "node:fs";
-import { readAppConfig } from "../config.js";
+import { readAppConfig, ticketKeysFromEnv } from "../config.js";
 import { isMessage, type FromWorker, type ToWorker } from "../ipc.js";
 import { logEvent } from "../log.js";
 import { createApp } from "./app.js";
@@ -43,7 +43,7 @@ export async function runFoobarWorker(env: NodeJS.ProcessEnv): Promise<void> {
     : undefined;
 
   const handler = createApp({ db, identity, metrics, metricsText });
-  const tls = config.tls.cert && config.tls.key ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
+  const tls = config.tls.cert && config.tls.key ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ticketKeys: ticketKeysFromEnv() } : undefined;
   const app = serve(handler, tls);
 
   // Node's cluster may have sent us a connection just before it saw our listener close; we hand

@@ -2,13 +2,14 @@
 // reloads without dropping requests (new workers pass health before they listen, then the old
 // ones drain), and stops gracefully.
 import cluster, { type Worker } from "node:cluster";
-import { readAppConfig } from "../config.js";
+import { readAppConfig, TICKET_KEYS_ENV } from "../config.js";
 import { isMessage, type FromWorker, type ToWorker } from "../ipc.js";
 import { logEvent } from "../log.js";
 import { ClusterMetrics } from "./metrics-aggregator.js";
 import { RestartPolicy } from "./restart-policy.js";
 import { cancelRestarts, CrashRestarts, newSlot, ReloadGate, type ReloadOutcome, type SlotBase } from "./supervision.js";
 import { waitFor } from "./wait.js";
+import { randomBytes } from "node:crypto";
 
 /** Timings of the supervisor. */
 export const CLUSTER_TIMINGS = {
@@ -31,6 +32,12 @@ export class ClusterSupervisor {
   private nextRequest = 1;
   private stopping = false;
   private env: Record<string, string>;
+  /**
+   * TLS session-ticket keys shared by every worker of this runner (node:tls makes random ones per process
+   * otherwise): a proxy resuming a TLS session lands on any worker, and one that does not know the ticket
+   * would make it pay a full handshake. Made at start, in memory and the workers' environment only.
+   */
+  private readonly ticketKeys = randomBytes(48).toString("hex");
   readonly metrics = new ClusterMetrics();
   private readonly restarts: CrashRestarts;
   private readonly reloads = new ReloadGate(() => this.stopping, this.metrics);
@@ -62,7 +69,7 @@ export class ClusterSupervisor {
   }
 
   private fork(slotIndex: number, reason: string, generation: number): Worker {
-    const worker = cluster.fork({ ...this.env, STACKLAB_WORKER_SLOT: String(slotIndex), STACKLAB_GENERATION: String(generation) });
+    const worker = cluster.fork({ ...this.env, STACKLAB_WORKER_SLOT: String(slotIndex), STACKLAB_GENERATION: String(generation), [TICKET_KEYS_ENV]: this.ticketKeys });
     worker.on("error", (e) => logEvent("runner", "worker-ipc-error", { pid: worker.process.pid, error: e.message }));
     logEvent("runner", "worker-started", { slot: slotIndex, pid: worker.process.pid, generation, reason, version: this.env.APP_VERSION });
     return worker;

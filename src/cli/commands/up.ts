@@ -76,7 +76,8 @@ export function register(program: Command): void {
       }
       running = true;
       const { state, url } = result;
-      if (opts.json) process.stdout.write(`${JSON.stringify({ name: state.name, url, published: state.published, durationMs: result.durationMs, notRunning: result.notRunning }, null, 2)}\n`);
+      if (opts.json)
+        process.stdout.write(`${JSON.stringify({ name: state.name, url, published: state.published, durationMs: result.durationMs, steps: result.steps, notRunning: result.notRunning }, null, 2)}\n`);
       else {
         const lines = [
           "",
