@@ -1,6 +1,6 @@
 // The availability estimate: per-host assumptions composed over the path graph, exactly when the design is small.
 import type { Model, Role } from "../model/types.js";
-import { buildPathGraph, hostsWithRole, type PathGraph } from "./paths.js";
+import { buildPathGraph, etcdQuorum, hostsWithRole, type PathGraph } from "./paths.js";
 import { compilePaths, reachesGoals } from "./compiled-paths.js";
 import type { AvailabilityAssumptions, AvailabilityEstimate, AvailabilityFigure } from "./types.js";
 
@@ -86,7 +86,24 @@ function seriesParallel(model: Model, graph: PathGraph, a: Map<string, number>):
   if (!usesDb) return { site: base, reads: base };
   const reads = base * parallel(hostsWithRole(model, "db"));
   const primary = up(db.primary!);
-  const writes = db.failover === "automatic" ? primary + (1 - primary) * (db.controller ? up(db.controller) : 1) * parallel(db.replicas) : primary;
+  const decider = db.etcd.length ? atLeast(db.etcd, etcdQuorum(db.etcd.length), (h) => (h === db.primary ? 0 : up(h))) : db.controller ? up(db.controller) : 1;
+  const writes = db.failover === "automatic" ? primary + (1 - primary) * decider * parallel(db.replicas) : primary;
   base *= writes;
   return { site: base, reads };
+}
+
+/** Probability that at least `need` of the hosts are up (each independent, with probability `up(h)`); the primary counts as down. */
+function atLeast(hosts: string[], need: number, up: (h: string) => number): number {
+  // dp[k]: probability that exactly k of the hosts seen so far are up
+  let dp = [1];
+  for (const h of hosts) {
+    const p = up(h);
+    const next: number[] = new Array<number>(dp.length + 1).fill(0);
+    dp.forEach((q, k) => {
+      next[k] = (next[k] ?? 0) + q * (1 - p);
+      next[k + 1] = (next[k + 1] ?? 0) + q * p;
+    });
+    dp = next;
+  }
+  return dp.slice(need).reduce((a, b) => a + b, 0);
 }

@@ -18,7 +18,7 @@ export const CONTROLLER_USER = { user: "daemon", group: "daemon" } as const;
 export const failoverController: ServiceDef = {
   kind: "failover-controller",
   requires: [],
-  after: ["prometheus"],
+  after: ["prometheus", "etcd"],
   runScript: (ctx) =>
     runScript("failover-controller", [
       // its metrics go to this host's own textfile folder, never the machine's
