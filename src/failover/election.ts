@@ -11,9 +11,9 @@ export const ELECTION_TIMING = {
   everyMs: 300,
 } as const;
 
-/** Keys of a lab in etcd. */
-export function electionKeys(lab: string): { leader: string; primary: string } {
-  return { leader: `/stacklab/${lab}/failover/leader`, primary: `/stacklab/${lab}/failover/primary` };
+/** Keys of a design in etcd (each lab has its own cluster). */
+export function electionKeys(namespace: string): { leader: string; primary: string } {
+  return { leader: `/stacklab/${namespace}/failover/leader`, primary: `/stacklab/${namespace}/failover/primary` };
 }
 
 /**
