@@ -3,10 +3,16 @@ import type { ConsensusStore } from "./etcd-client.js";
 
 /** The election's timing (etcd's minimum lease is 2 s with its default election timeout of 1 s). */
 export const ELECTION_TIMING = {
-  /** Lease length granted by etcd. */
-  ttlS: 2,
-  /** A leader stops acting this long before its lease could expire in etcd (covers the time a renewal takes to reach etcd). */
-  marginMs: 600,
+  /** Lease length granted by etcd: a dead leader's key is free again after at most this long. */
+  ttlS: 3,
+  /**
+   * A leader stops acting this long before its lease could expire in etcd. Renewals go out every `everyMs`, so a
+   * leader keeps leading through answers up to ttl - margin - everyMs late (1.7 s: measured on a machine with a
+   * load average of 68, renewals of 0.5 to 1.5 s made a 2 s lease with a 0.6 s margin change hands every few seconds).
+   */
+  marginMs: 1000,
+  /** How long one call to etcd may take before the next member is tried. */
+  callTimeoutMs: 1000,
   /** Campaign and renewal period. */
   everyMs: 300,
 } as const;
@@ -27,6 +33,8 @@ export class Election {
   /** Until when (monotonic ms) this controller may act as leader; 0: not leading. */
   private leadUntil = 0;
   private leading = false;
+  /** What the last tick reported, so a lead that ran out between ticks is still reported as lost. */
+  private announced = false;
   /** When the last successful grant or renewal of the lease was sent: etcd's expiry is at least this plus the TTL. */
   private renewedSentAt = 0;
   private ttlMs = 0;
@@ -46,7 +54,6 @@ export class Election {
 
   /** Runs one round; returns "elected" when leadership was just won, "lost" when just lost, else null. */
   async tick(): Promise<"elected" | "lost" | null> {
-    const was = this.isLeader();
     try {
       if (this.lease) {
         const sent = this.clock();
@@ -81,6 +88,8 @@ export class Election {
       this.lease = null;
     }
     const is = this.isLeader();
+    const was = this.announced;
+    this.announced = is;
     return is && !was ? "elected" : !is && was ? "lost" : null;
   }
 
@@ -88,6 +97,7 @@ export class Election {
   async resign(): Promise<void> {
     const lease = this.lease;
     this.leading = false;
+    this.announced = false;
     this.lease = null;
     if (lease) await this.store.revoke(lease).catch(() => undefined);
   }

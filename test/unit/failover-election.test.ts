@@ -20,6 +20,7 @@ function rng(seed: number): () => number {
 class World {
   now = 0;
   private leases = new Map<string, number>();
+  private ttls = new Map<string, number>();
   private keys = new Map<string, { value: string; lease: string }>();
   private next = 1;
   constructor(private readonly random: () => number) {}
@@ -51,14 +52,16 @@ class World {
         call(() => {
           const id = String(this.next++);
           this.leases.set(id, this.now + ttlS * 1000);
+          this.ttls.set(id, ttlS);
           return id;
         }),
       keepAlive: (id) =>
         call(() => {
           const exp = this.leases.get(id);
           if (exp === undefined || exp <= this.now) return 0;
-          this.leases.set(id, this.now + 2000);
-          return 2;
+          const ttl = this.ttls.get(id)!;
+          this.leases.set(id, this.now + ttl * 1000);
+          return ttl;
         }),
       createIfAbsent: (key, value, lease) =>
         call(() => {

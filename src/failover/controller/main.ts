@@ -38,7 +38,7 @@ const client = agentClient((host) => ({
 const etcd = cfg.etcd
   ? etcdStore(
       { urls: cfg.etcd.urls, tls: cfg.etcd.tls ? { ca: readFileSync(cfg.etcd.tls.ca, "utf8"), cert: readFileSync(cfg.etcd.tls.cert, "utf8"), key: readFileSync(cfg.etcd.tls.key, "utf8") } : null },
-      ELECTION_TIMING.everyMs,
+      ELECTION_TIMING.callTimeoutMs,
     )
   : null;
 const keys = electionKeys(cfg.etcd?.namespace ?? "");
