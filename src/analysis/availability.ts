@@ -54,7 +54,10 @@ function failingHosts(model: Model, graph: PathGraph): { host: string; role: Rol
     if (n.host) names.add(n.host);
     for (const h of n.holders ?? []) names.add(h);
   }
-  for (const e of graph.edges) if (e.requires) names.add(e.requires);
+  for (const e of graph.edges) {
+    if (e.requires) names.add(e.requires);
+    for (const h of e.quorum?.hosts ?? []) names.add(h);
+  }
   return model.hosts.filter((h) => names.has(h.name) && !h.roles.includes("user")).map((h) => ({ host: h.name, role: (h.roles.find((r) => r !== "monitor") ?? "controller") as Role | "controller" }));
 }
 
@@ -86,7 +89,13 @@ function seriesParallel(model: Model, graph: PathGraph, a: Map<string, number>):
   if (!usesDb) return { site: base, reads: base };
   const reads = base * parallel(hostsWithRole(model, "db"));
   const primary = up(db.primary!);
-  const decider = db.etcd.length ? atLeast(db.etcd, etcdQuorum(db.etcd.length), (h) => (h === db.primary ? 0 : up(h))) : db.controller ? up(db.controller) : 1;
+  // the quorum given the primary down and a replica up (the factor after it): exact with one replica, a close
+  // approximation with several (a replica that is also a member counts as up)
+  const decider = db.etcd.length
+    ? atLeast(db.etcd, etcdQuorum(db.etcd.length), (h) => (h === db.primary ? 0 : db.replicas.includes(h) ? 1 : up(h)))
+    : db.controller
+      ? up(db.controller)
+      : 1;
   const writes = db.failover === "automatic" ? primary + (1 - primary) * decider * parallel(db.replicas) : primary;
   base *= writes;
   return { site: base, reads };

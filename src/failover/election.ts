@@ -1,10 +1,11 @@
 // Leader election of the failover controllers through an etcd lease: one leads, the others wait to take over.
 import type { ConsensusStore } from "./etcd-client.js";
+import { ETCD_TIMING } from "../render/config/etcd.js";
 
 /** The election's timing (etcd's minimum lease is 2 s with its default election timeout of 1 s). */
 export const ELECTION_TIMING = {
   /** Lease length granted by etcd: a dead leader's key is free again after at most this long. */
-  ttlS: 3,
+  ttlS: ETCD_TIMING.leaseTtlS,
   /**
    * A leader stops acting this long before its lease could expire in etcd. Renewals go out every `everyMs`, so a
    * leader keeps leading through answers up to ttl - margin - everyMs late (1.7 s: measured on a machine with a

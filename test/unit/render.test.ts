@@ -50,8 +50,8 @@ describe("renderAll", () => {
       "web-2": ["/etc/nftables.conf", "/etc/nginx/nginx.conf"],
       "app-1": ["/etc/haproxy/db-proxy.cfg", "/etc/nftables.conf", "/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],
       "app-2": ["/etc/haproxy/db-proxy.cfg", "/etc/nftables.conf", "/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],
-      "db-1": ["/etc/mysql/my.cnf", "/etc/nftables.conf", "/etc/prometheus/mysqld-exporter.cnf", "/etc/stacklab/db-agent.json"],
-      "db-2": ["/etc/mysql/my.cnf", "/etc/nftables.conf", "/etc/prometheus/mysqld-exporter.cnf", "/etc/stacklab/db-agent.json"],
+      "db-1": ["/etc/mysql/my.cnf", "/etc/nftables.conf", "/etc/prometheus/mysqld-exporter.cnf", "/etc/stacklab/db-agent.json", "/etc/stacklab/failover-controller.json"],
+      "db-2": ["/etc/mysql/my.cnf", "/etc/nftables.conf", "/etc/prometheus/mysqld-exporter.cnf", "/etc/stacklab/db-agent.json", "/etc/stacklab/failover-controller.json"],
       "mon-1": ["/etc/nftables.conf", "/etc/prometheus/alertmanager.yml", "/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/stacklab.yml", "/etc/stacklab/failover-controller.json"],
     });
   });

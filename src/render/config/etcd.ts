@@ -13,7 +13,12 @@ export const ETCD_PATHS = {
 } as const;
 
 /** etcd's timing: a heartbeat every 100 ms and an election after 1 s of silence (etcd's defaults). */
-export const ETCD_TIMING = { heartbeatMs: 100, electionMs: 1000 } as const;
+export const ETCD_TIMING = {
+  heartbeatMs: 100,
+  electionMs: 1000,
+  /** The failover controllers' leader lease (src/failover/election.ts): a dead leader's key is free after at most this. */
+  leaseTtlS: 3,
+} as const;
 
 /** One member: its name (the host's) and where peers and clients reach it. */
 export interface EtcdMember {

@@ -35,7 +35,8 @@ export interface ScrapeJob {
   flow: string;
   scheme: "http" | "https";
   path: string;
-  targets: { instance: string; address: string }[];
+  /** `flow`: the scrape flow of a target merged into a job made of several flows (etcd members of several roles). */
+  targets: { instance: string; address: string; flow?: string }[];
 }
 
 const JOB_OF_FLOW: Record<string, ScrapeJob["job"]> = {
@@ -63,7 +64,7 @@ export function scrapeJobs(model: Model): ScrapeJob[] {
     // etcd members of several roles come in one flow per role, and make one job
     const same = jobs.find((j) => j.job === job);
     if (same) {
-      same.targets.push(...targets);
+      same.targets.push(...targets.map((t) => ({ ...t, flow: flow.id })));
       continue;
     }
     jobs.push({ job, flow: flow.id, scheme, path: "/metrics", targets });
