@@ -158,7 +158,9 @@ function entryFor(model: Model, address: string): { holders: string[]; kind: "fl
 
 /** Which hosts of one tier send requests to which hosts of the next, from the model's flows (all to all when no flow says). */
 function tierPairs(model: Model, from: Role, to: Role): [string, string][] {
-  const flows = model.flows.filter((f) => f.from.role === from && f.to.role === to && f.protocol !== "prometheus");
+  // only flows whose every end has the role (etcd's and the controllers' flows span hosts of several roles)
+  const has = (h: string, role: Role) => model.hosts.find((x) => x.name === h)?.roles.includes(role) ?? false;
+  const flows = model.flows.filter((f) => f.from.role === from && f.to.role === to && f.protocol !== "prometheus" && f.from.hosts.every((h) => has(h, from)) && f.to.hosts.every((h) => has(h, to)));
   const pairs = new Set<string>();
   const source = flows.length ? flows : [{ from: { hosts: hostsWithRole(model, from) }, to: { hosts: hostsWithRole(model, to) } }];
   for (const f of source) for (const a of f.from.hosts) for (const b of f.to.hosts) pairs.add(`${a}\u0000${b}`);

@@ -26,17 +26,17 @@ describe("diff between two designs", () => {
       ]),
     );
     expect(diff.entryPoints.added).toEqual(["198.18.0.100 (floating: lb-1, lb-2)"]);
-    expect(diff.services.added).toEqual(expect.arrayContaining(["lb-2: haproxy", "lb-2: keepalived", "mon-1: failover-controller", "mon-1: etcd", "db-1: etcd"]));
+    expect(diff.services.added).toEqual(expect.arrayContaining(["lb-2: haproxy", "lb-2: keepalived", "mon-1: failover-controller", "mon-1: etcd", "lb-1: etcd"]));
     // design 3's failover controllers talk to the database agents and elect their leader through etcd
     expect(diff.flows.added.map((f) => f.id)).toEqual([
       "lb-vrrp",
       "controller-agent",
       "controller-agent-monitor",
-      "etcd-peer-db",
+      "etcd-peer-lb",
       "etcd-peer-monitor",
-      "etcd-client-db",
+      "etcd-client-lb",
       "etcd-client-monitor",
-      "scrape-etcd-db",
+      "scrape-etcd-lb",
       "scrape-etcd-monitor",
     ]);
     expect(diff.flows.changed.find((c) => c.key === "lb-web")).toMatchObject({ before: expect.stringContaining("plaintext"), after: expect.stringContaining("https:443 encrypted") });

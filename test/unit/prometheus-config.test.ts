@@ -51,7 +51,7 @@ describe("what Prometheus scrapes", () => {
       ["nginx", ["web-1", "web-2"]],
       ["app", ["app-1", "app-2"]],
       ["mysqld", ["db-1", "db-2"]],
-      ["etcd", ["db-1", "db-2", "mon-1"]],
+      ["etcd", ["lb-1", "lb-2", "mon-1"]],
     ]);
     expect(jobs.find((j) => j.job === "app")).toMatchObject({ scheme: "https", targets: [{ address: "198.18.1.14:8000" }, { address: "198.18.1.15:8000" }] });
     expect(jobs.find((j) => j.job === "haproxy")?.targets[0]?.address).toBe("198.18.1.10:8405");

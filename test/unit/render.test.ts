@@ -44,14 +44,14 @@ describe("renderAll", () => {
     expect(paths).toEqual({
       user: ["/etc/hosts", "/etc/resolv.conf"],
       dns: ["/etc/nsd/nsd.conf", "/etc/nsd/zones/foobar.com.zone"],
-      "lb-1": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf", "/etc/nftables.conf"],
-      "lb-2": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf", "/etc/nftables.conf"],
+      "lb-1": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf", "/etc/nftables.conf", "/etc/stacklab/failover-controller.json"],
+      "lb-2": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf", "/etc/nftables.conf", "/etc/stacklab/failover-controller.json"],
       "web-1": ["/etc/nftables.conf", "/etc/nginx/nginx.conf"],
       "web-2": ["/etc/nftables.conf", "/etc/nginx/nginx.conf"],
       "app-1": ["/etc/haproxy/db-proxy.cfg", "/etc/nftables.conf", "/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],
       "app-2": ["/etc/haproxy/db-proxy.cfg", "/etc/nftables.conf", "/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],
-      "db-1": ["/etc/mysql/my.cnf", "/etc/nftables.conf", "/etc/prometheus/mysqld-exporter.cnf", "/etc/stacklab/db-agent.json", "/etc/stacklab/failover-controller.json"],
-      "db-2": ["/etc/mysql/my.cnf", "/etc/nftables.conf", "/etc/prometheus/mysqld-exporter.cnf", "/etc/stacklab/db-agent.json", "/etc/stacklab/failover-controller.json"],
+      "db-1": ["/etc/mysql/my.cnf", "/etc/nftables.conf", "/etc/prometheus/mysqld-exporter.cnf", "/etc/stacklab/db-agent.json"],
+      "db-2": ["/etc/mysql/my.cnf", "/etc/nftables.conf", "/etc/prometheus/mysqld-exporter.cnf", "/etc/stacklab/db-agent.json"],
       "mon-1": ["/etc/nftables.conf", "/etc/prometheus/alertmanager.yml", "/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/stacklab.yml", "/etc/stacklab/failover-controller.json"],
     });
   });
