@@ -91,11 +91,7 @@ function seriesParallel(model: Model, graph: PathGraph, a: Map<string, number>):
   const primary = up(db.primary!);
   // the quorum given the primary down and a replica up (the factor after it): exact with one replica, a close
   // approximation with several (a replica that is also a member counts as up)
-  const decider = db.etcd.length
-    ? atLeast(db.etcd, etcdQuorum(db.etcd.length), (h) => (h === db.primary ? 0 : db.replicas.includes(h) ? 1 : up(h)))
-    : db.controller
-      ? up(db.controller)
-      : 1;
+  const decider = db.etcd.length ? atLeast(db.etcd, etcdQuorum(db.etcd.length), (h) => (h === db.primary ? 0 : db.replicas.includes(h) ? 1 : up(h))) : db.controller ? up(db.controller) : 1;
   const writes = db.failover === "automatic" ? primary + (1 - primary) * decider * parallel(db.replicas) : primary;
   base *= writes;
   return { site: base, reads };

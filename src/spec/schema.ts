@@ -122,7 +122,9 @@ export const Database = z.strictObject({
     .default("async")
     .describe("How replicas follow the primary when more than one host has role db: async, or semisync (a commit waits for one replica)"),
   failover: z.enum(["manual", "automatic"]).default("manual").describe("manual: a person promotes a replica; automatic: a controller promotes one when the primary dies"),
-  controller: hostName.optional().describe("Host running the automatic failover controller; default: the monitoring host, else the first load balancer, else the first app server. Ignored when etcd is set"),
+  controller: hostName
+    .optional()
+    .describe("Host running the automatic failover controller; default: the monitoring host, else the first load balancer, else the first app server. Ignored when etcd is set"),
   etcd: z
     .array(hostName)
     .min(1)

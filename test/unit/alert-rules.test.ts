@@ -305,12 +305,7 @@ const DESIGN3_CASES: Case[] = [
   {
     title: "one etcd member down: the other two keep the quorum",
     alert: "EtcdQuorumLost",
-    series: [
-      etcd("up", "db-1", "1 1 0 0 0 0"),
-      etcd("up", "db-2", "1x6"),
-      etcd("up", "mon-1", "1x6"),
-      ...["db-2", "mon-1"].map((h) => etcd("etcd_server_has_leader", h, "1x6")),
-    ],
+    series: [etcd("up", "db-1", "1 1 0 0 0 0"), etcd("up", "db-2", "1x6"), etcd("up", "mon-1", "1x6"), ...["db-2", "mon-1"].map((h) => etcd("etcd_server_has_leader", h, "1x6"))],
     at: "10s",
     fires: [],
   },

@@ -132,8 +132,18 @@ describe("failover controllers' election through an etcd lease", () => {
   it("hands leadership over within a few lease lengths when the leader is cut off for good", async () => {
     const world = new World(() => 0.5);
     let cutA = false;
-    const a = new Election(world.view(() => cutA), "/leader", "a", () => world.now);
-    const b = new Election(world.view(() => false), "/leader", "b", () => world.now);
+    const a = new Election(
+      world.view(() => cutA),
+      "/leader",
+      "a",
+      () => world.now,
+    );
+    const b = new Election(
+      world.view(() => false),
+      "/leader",
+      "b",
+      () => world.now,
+    );
     const loop = async (e: Election) => {
       while (world.now < 20_000) {
         await e.tick();
