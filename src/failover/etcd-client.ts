@@ -17,7 +17,10 @@ export interface ConsensusStore {
   grant(ttlS: number): Promise<string>;
   /** Renews a lease; the TTL etcd granted back (0: the lease expired or never existed). */
   keepAlive(id: string): Promise<number>;
-  /** Puts `value` at `key` under the lease only if the key does not exist; true when it did not (the caller holds it now). */
+  /**
+   * Puts `value` at `key` under the lease only if the key does not exist; true when the caller holds the key
+   * now: it did not exist, or it exists under this very lease (an earlier attempt whose answer was lost).
+   */
   createIfAbsent(key: string, value: string, lease: string): Promise<boolean>;
   /** Puts `value` at `key` only while `guardKey` holds `guardValue` (the writer still leads); true when written. */
   putIf(guardKey: string, guardValue: string, key: string, value: string): Promise<boolean>;
@@ -55,11 +58,14 @@ export function etcdStore(ep: EtcdEndpoints, timeoutMs: number): ConsensusStore 
       return Number(r.result?.TTL ?? 0);
     },
     async createIfAbsent(key, value, lease) {
-      const r = await post("/v3/kv/txn", {
+      const r = (await post("/v3/kv/txn", {
         compare: [{ key: b64(key), target: "CREATE", result: "EQUAL", create_revision: "0" }],
         success: [{ request_put: { key: b64(key), value: b64(value), lease } }],
-      });
-      return r.succeeded === true;
+        failure: [{ request_range: { key: b64(key) } }],
+      })) as { succeeded?: boolean; responses?: { response_range?: { kvs?: { lease?: string; value?: string }[] } }[] };
+      if (r.succeeded === true) return true;
+      const held = r.responses?.[0]?.response_range?.kvs?.[0];
+      return held?.lease === lease && unb64(held.value) === value;
     },
     async putIf(guardKey, guardValue, key, value) {
       const r = await post("/v3/kv/txn", {

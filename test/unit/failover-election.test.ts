@@ -65,7 +65,9 @@ class World {
         }),
       createIfAbsent: (key, value, lease) =>
         call(() => {
-          if (this.live(key) || (this.leases.get(lease) ?? -1) <= this.now) return false;
+          const held = this.live(key);
+          if (held) return held.lease === lease && held.value === value;
+          if ((this.leases.get(lease) ?? -1) <= this.now) return false;
           this.keys.set(key, { value, lease });
           return true;
         }),
