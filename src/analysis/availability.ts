@@ -1,6 +1,6 @@
 // The availability estimate: per-host assumptions composed over the path graph, exactly when the design is small.
 import type { Model, Role } from "../model/types.js";
-import { buildPathGraph, hostsWithRole, type PathGraph } from "./paths.js";
+import { buildPathGraph, etcdQuorum, hostsWithRole, type PathGraph } from "./paths.js";
 import { compilePaths, reachesGoals } from "./compiled-paths.js";
 import type { AvailabilityAssumptions, AvailabilityEstimate, AvailabilityFigure } from "./types.js";
 
@@ -54,7 +54,10 @@ function failingHosts(model: Model, graph: PathGraph): { host: string; role: Rol
     if (n.host) names.add(n.host);
     for (const h of n.holders ?? []) names.add(h);
   }
-  for (const e of graph.edges) if (e.requires) names.add(e.requires);
+  for (const e of graph.edges) {
+    if (e.requires) names.add(e.requires);
+    for (const h of e.quorum?.hosts ?? []) names.add(h);
+  }
   return model.hosts.filter((h) => names.has(h.name) && !h.roles.includes("user")).map((h) => ({ host: h.name, role: (h.roles.find((r) => r !== "monitor") ?? "controller") as Role | "controller" }));
 }
 
@@ -86,7 +89,26 @@ function seriesParallel(model: Model, graph: PathGraph, a: Map<string, number>):
   if (!usesDb) return { site: base, reads: base };
   const reads = base * parallel(hostsWithRole(model, "db"));
   const primary = up(db.primary!);
-  const writes = db.failover === "automatic" ? primary + (1 - primary) * (db.controller ? up(db.controller) : 1) * parallel(db.replicas) : primary;
+  // the quorum given the primary down and a replica up (the factor after it): exact with one replica, a close
+  // approximation with several (a replica that is also a member counts as up)
+  const decider = db.etcd.length ? atLeast(db.etcd, etcdQuorum(db.etcd.length), (h) => (h === db.primary ? 0 : db.replicas.includes(h) ? 1 : up(h))) : db.controller ? up(db.controller) : 1;
+  const writes = db.failover === "automatic" ? primary + (1 - primary) * decider * parallel(db.replicas) : primary;
   base *= writes;
   return { site: base, reads };
+}
+
+/** Probability that at least `need` of the hosts are up (each independent, with probability `up(h)`); the primary counts as down. */
+function atLeast(hosts: string[], need: number, up: (h: string) => number): number {
+  // dp[k]: probability that exactly k of the hosts seen so far are up
+  let dp = [1];
+  for (const h of hosts) {
+    const p = up(h);
+    const next: number[] = new Array<number>(dp.length + 1).fill(0);
+    dp.forEach((q, k) => {
+      next[k] = (next[k] ?? 0) + q * (1 - p);
+      next[k + 1] = (next[k + 1] ?? 0) + q * p;
+    });
+    dp = next;
+  }
+  return dp.slice(need).reduce((a, b) => a + b, 0);
 }

@@ -23,6 +23,8 @@ export interface PathEdge {
   from: string;
   to: string;
   requires?: string;
+  /** At least `need` of these hosts must be alive for the hop (an etcd quorum the failover controllers lead through). */
+  quorum?: { hosts: string[]; need: number };
 }
 
 /** Nodes and hops of every path, plus the name the visitor looks up. */
@@ -88,10 +90,20 @@ export function buildPathGraph(model: Model): PathGraph {
     for (const h of hostsWithRole(model, "db")) {
       edges.push({ from: roleNode("db", h), to: "read" });
       if (h === db.primary) edges.push({ from: roleNode("db", h), to: "write" });
-      else if (db.failover === "automatic") edges.push({ from: roleNode("db", h), to: "write", ...(db.controller ? { requires: db.controller } : {}) });
+      else if (db.failover === "automatic")
+        edges.push({
+          from: roleNode("db", h),
+          to: "write",
+          ...(db.etcd.length ? { quorum: { hosts: db.etcd, need: etcdQuorum(db.etcd.length) } } : db.controller ? { requires: db.controller } : {}),
+        });
     }
   }
   return { site, addresses, nodes, edges };
+}
+
+/** Members an etcd cluster of n needs to act: a strict majority. */
+export function etcdQuorum(n: number): number {
+  return Math.floor(n / 2) + 1;
 }
 
 /** Finds what still works when the given hosts are down and the given entry addresses are lost. */
@@ -109,6 +121,7 @@ export function evaluate(graph: PathGraph, downHosts: ReadonlySet<string>, lostA
     const id = queue.shift()!;
     for (const e of out.get(id) ?? []) {
       if (reached.has(e.to) || (e.requires !== undefined && downHosts.has(e.requires))) continue;
+      if (e.quorum && e.quorum.hosts.filter((h) => !downHosts.has(h)).length < e.quorum.need) continue;
       const next = byId.get(e.to);
       if (!next || !alive(next)) continue;
       reached.add(e.to);
@@ -145,7 +158,9 @@ function entryFor(model: Model, address: string): { holders: string[]; kind: "fl
 
 /** Which hosts of one tier send requests to which hosts of the next, from the model's flows (all to all when no flow says). */
 function tierPairs(model: Model, from: Role, to: Role): [string, string][] {
-  const flows = model.flows.filter((f) => f.from.role === from && f.to.role === to && f.protocol !== "prometheus");
+  // only flows whose every end has the role (etcd's and the controllers' flows span hosts of several roles)
+  const has = (h: string, role: Role) => model.hosts.find((x) => x.name === h)?.roles.includes(role) ?? false;
+  const flows = model.flows.filter((f) => f.from.role === from && f.to.role === to && f.protocol !== "prometheus" && f.from.hosts.every((h) => has(h, from)) && f.to.hosts.every((h) => has(h, to)));
   const pairs = new Set<string>();
   const source = flows.length ? flows : [{ from: { hosts: hostsWithRole(model, from) }, to: { hosts: hostsWithRole(model, to) } }];
   for (const f of source) for (const a of f.from.hosts) for (const b of f.to.hosts) pairs.add(`${a}\u0000${b}`);

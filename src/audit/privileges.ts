@@ -3,6 +3,7 @@ import { APP_USER } from "../runtime/services/app.js";
 import { DB_AGENT_USER } from "../runtime/services/db-agent.js";
 import { DB_PROXY_USER } from "../runtime/services/db-proxy.js";
 import { CONTROLLER_USER } from "../runtime/services/failover-controller.js";
+import { ETCD_USER } from "../runtime/services/etcd.js";
 import type { AuditContext, CheckResult } from "./context.js";
 import type { HostInventory, Proc } from "./inventory.js";
 
@@ -24,6 +25,7 @@ export const EXPECTED_USERS: Record<string, Expectation> = {
   "db-proxy": { user: DB_PROXY_USER.user },
   "db-agent": { user: DB_AGENT_USER.user },
   "failover-controller": { user: CONTROLLER_USER.user },
+  etcd: { user: ETCD_USER.user },
   keepalived: { user: "root", why: "VRRP needs raw sockets and moves addresses: it keeps root" },
 };
 

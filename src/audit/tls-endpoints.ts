@@ -28,7 +28,11 @@ const SERVER_OF: Partial<Record<Role, TlsServer>> = { lb: "haproxy", web: "nginx
 function endpointsOfFlow(model: Model, flow: Flow): TlsEndpoint[] {
   const from = flow.from.role === "user" ? "user" : flow.from.hosts[0];
   // Other services on the same hosts (agents, exporters) have their own ports and their own TLS settings.
-  const usual = (flow.to.role === "db" && flow.port === PORTS.mysql) || (flow.to.role === "app" && flow.port === appPort(model)) || ["lb", "web"].includes(flow.to.role);
+  // (etcd members on load balancers have their own ports: only the web ports there are HAProxy's or nginx's)
+  const usual =
+    (flow.to.role === "db" && flow.port === PORTS.mysql) ||
+    (flow.to.role === "app" && flow.port === appPort(model)) ||
+    (["lb", "web"].includes(flow.to.role) && (flow.port === PORTS.http || flow.port === PORTS.https));
   const server: TlsServer | undefined = usual ? SERVER_OF[flow.to.role] : "other";
   if (!from || !server) return [];
   const site = `www.${model.domain}`;

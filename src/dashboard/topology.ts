@@ -78,7 +78,7 @@ export function topology(model: Model): Topology {
   const links: TopoLink[] = [];
   const seen = new Set<string>();
   for (const f of model.flows) {
-    const kind = LINK_OF_FLOW[f.id];
+    const kind = LINK_OF_FLOW[f.id] ?? (f.id.startsWith("controller-agent-") ? LINK_OF_FLOW["controller-agent"] : undefined);
     if (!kind) continue;
     for (const from of f.from.hosts)
       for (const to of f.to.hosts) {

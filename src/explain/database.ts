@@ -1,5 +1,6 @@
 // Section "The database": primary and replicas, what they mean for the application, replication and failover.
 import { PORTS } from "../model/index.js";
+import { ETCD_TIMING } from "../render/config/etcd.js";
 import { addressOf, list, names, rolesOf, type Facts } from "./facts.js";
 import type { Block, Section } from "./types.js";
 
@@ -76,7 +77,14 @@ function replicationText(f: Facts): string {
 }
 
 function failoverText(f: Facts): string {
-  const { primary, replicas, failover, controller } = f.model.database;
+  const { primary, replicas, failover, controller, controllers, etcd } = f.model.database;
+  if (failover === "automatic" && etcd.length)
+    return (
+      `Failover is automatic, with no single controller: a failover controller runs on each of ${names(controllers)}, beside the ${etcd.length} members of an etcd cluster (ports ${PORTS.etcdClient} and ${PORTS.etcdPeer}, TLS from the lab CA). ` +
+      `Only the controller holding the leader key in etcd acts; the key lives on a ${ETCD_TIMING.leaseTtlS}-second lease that its holder keeps renewing, and a holder that cannot renew stops acting before the lease can run out, so another takes over. ` +
+      `Any one of those hosts may fail: the other ${etcd.length - 1} keep etcd's quorum of ${Math.floor(etcd.length / 2) + 1}. ` +
+      `The leader watches ${primary}; when it stops answering, it promotes ${replicas.length === 1 ? replicas[0] : `the most up-to-date of ${names(replicas)}`} (only if it holds every acknowledged write) and points the application at it, within seconds.`
+    );
   if (failover === "automatic")
     return (
       `Failover is automatic: the failover controller on ${controller ?? "a control host"} (port ${PORTS.controller}) watches ${primary}. When ${primary} stops answering, it promotes ${replicas.length === 1 ? replicas[0] : `the most up-to-date of ${names(replicas)}`} to primary and points the application at it, within seconds. ` +

@@ -73,5 +73,7 @@ const SERVICE_REASONS: Record<ServiceKind, (f: Facts) => string> = {
   "mysqld-exporter": () => `publishes the database's query counts, connections and replication lag`,
   "failover-controller": (f) => `promotes a replica when the database primary (${f.model.database.primary}) fails, so that writes resume without waiting for a person`,
   "db-agent": () => `tells the database proxies whether this MariaDB takes writes or serves reads, and carries out the failover controller's orders on it`,
+  etcd: (f) =>
+    `holds one vote of an etcd cluster of ${f.model.database.etcd.length} members; the failover controllers elect their leader through it (a lease that expires when its holder stops renewing), so one host's loss stops neither the vote nor failover`,
   "db-proxy": () => `sends the app's writes to whichever database server is the primary now, and its reads to a healthy replica, so a failover needs no app restart`,
 };

@@ -17,6 +17,7 @@ const SOFTWARE: Record<ServiceKind, string> = {
   "failover-controller": "the failover controller",
   "db-agent": "the database agent",
   "db-proxy": "the database proxy (HAProxy)",
+  etcd: "etcd",
 };
 
 /** The program behind a service kind: "HAProxy", "the node exporter". */

@@ -6,7 +6,7 @@ import type { AgentClient, AgentStatus, FenceResult, FollowResult, PromoteResult
 /** An AgentClient that finds each host's agent through `target(host)`. `statusTimeoutMs` bounds a status call. */
 export function agentClient(target: (host: string) => CallTarget, statusTimeoutMs: number = TIMING.agentCallTimeoutMs): AgentClient {
   return {
-    status: (host) => callJson<AgentStatus>(target(host), "GET", "/status", undefined, statusTimeoutMs),
+    status: (host, opts) => callJson<AgentStatus>(target(host), "GET", opts?.observe ? "/status?observe=1" : "/status", undefined, statusTimeoutMs),
     fence: (host, reason, opts) => callJson<FenceResult>(target(host), "POST", "/fence", { reason, killFirst: opts?.killFirst ?? false }, opts?.timeoutMs ?? 8000),
     promote: (host, opts) => callJson<PromoteResult>(target(host), "POST", "/promote", opts ?? {}, (opts?.timeoutMs ?? TIMING.applyWaitMs) * 2 + 5000),
     follow: (host, primary, primaryAddress) => callJson<FollowResult>(target(host), "POST", "/follow", { primary, primaryAddress }, 15_000),

@@ -1,5 +1,6 @@
 // The failover machinery seen from this machine (the CLI): agents and controller through their unix sockets
 // in the hosts' trees, MariaDB through each host's local socket, proxies through their admin sockets.
+import { existsSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import type { Model } from "../model/types.js";
@@ -29,9 +30,23 @@ export function labAgentClient(lab: string): AgentClient {
   return agentClient((host): CallTarget => ({ socketPath: hostPath(lab, host, FAILOVER_PATHS.agentSocket) }), 1500);
 }
 
-/** The controller's unix socket, or null when the design has no controller. */
+/**
+ * The host of the controller that leads now, else the first controller host; null without controllers. A leader
+ * touches its marker file at every renewal of its lease, so a marker older than a few seconds is one a dead
+ * host left behind.
+ */
+export function leadingController(lab: string, model: Model): string | null {
+  const all = model.database.controllers;
+  const fresh = (h: string) => {
+    const f = hostPath(lab, h, FAILOVER_PATHS.controllerLeading);
+    return existsSync(f) && (all.length === 1 || Date.now() - statSync(f).mtimeMs < 3000);
+  };
+  return all.find(fresh) ?? all[0] ?? null;
+}
+
+/** The leading controller's unix socket, or null when the design has no controller. */
 export function controllerTarget(lab: string, model: Model): CallTarget | null {
-  const c = model.database.controller;
+  const c = leadingController(lab, model);
   return c ? { socketPath: hostPath(lab, c, FAILOVER_PATHS.controllerSocket) } : null;
 }
 
@@ -153,7 +168,7 @@ export async function dbStatus(state: LabState, model: Model): Promise<DbStatus>
     lab,
     replication: model.database.replication,
     failover: model.database.failover,
-    controllerHost: model.database.controller,
+    controllerHost: leadingController(lab, model),
     primary: writable.length === 1 ? writable[0]! : null,
     writable,
     servers,

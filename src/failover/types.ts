@@ -77,7 +77,8 @@ export interface FollowResult {
 
 /** What a controller, or the CLI standing in for one, can ask of a database host's agent. */
 export interface AgentClient {
-  status(host: string): Promise<AgentStatus>;
+  /** The agent's status; `observe` asks without counting as the controller's contact (a standby controller's look). */
+  status(host: string, opts?: { observe?: boolean }): Promise<AgentStatus>;
   fence(host: string, reason: string, opts?: { killFirst?: boolean; timeoutMs?: number }): Promise<FenceResult>;
   promote(host: string, opts?: { waitFor?: string; timeoutMs?: number }): Promise<PromoteResult>;
   follow(host: string, primary: string, primaryAddress: string): Promise<FollowResult>;

@@ -5,7 +5,7 @@ import { expandServers, lbHostNames, MONITOR_HOST } from "../spec/hosts.js";
 import { allowFlowId, resolveAllowEnd } from "../spec/firewall-allow.js";
 import { intToIp, labBlock } from "./addresses.js";
 import { PORTS } from "../spec/ports.js";
-import type { DnsRecordModel, EntryPoint, Flow, Host, HostSize, Interface, Model, Role, Service } from "./types.js";
+import type { DatabaseModel, DnsRecordModel, EntryPoint, Flow, Host, HostSize, Interface, Model, Role, Service } from "./types.js";
 
 export interface BuildOptions {
   /** Which /22 of 198.18.0.0/15 the lab uses (0..127); labs side by side use different slots. */
@@ -101,12 +101,19 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
     replicas: dbHosts.filter((h) => h !== primary),
     replication: dbHosts.length > 1 ? stack.database.replication : "none",
     failover: dbHosts.length > 1 ? stack.database.failover : "manual",
-    controller: dbHosts.length > 1 && stack.database.failover === "automatic" ? (stack.database.controller ?? monitorHost ?? lbNames[0] ?? withRole("app")[0] ?? null) : null,
+    controller: null,
+    controllers: [],
+    etcd: dbHosts.length > 1 && stack.database.failover === "automatic" ? [...new Set(stack.database.etcd ?? [])] : [],
   };
+  if (dbHosts.length > 1 && stack.database.failover === "automatic") {
+    const single = stack.database.controller ?? monitorHost ?? lbNames[0] ?? withRole("app")[0] ?? null;
+    database.controllers = database.etcd.length ? [...database.etcd] : single ? [single] : [];
+    database.controller = database.controllers[0] ?? null;
+  }
 
-  const controllerRole = hosts.find((h) => h.name === database.controller)?.roles[0] ?? null;
-  const flows = buildFlows(stack, { withRole, monitorHost, entryHosts: [...new Set(entryPoints.flatMap((e) => e.holders))], hasLb, controller: database.controller, controllerRole });
-  const services = buildServices(stack, hosts, database.controller);
+  const roleOf = (name: string) => hosts.find((h) => h.name === name)?.roles[0] ?? null;
+  const flows = buildFlows(stack, { withRole, monitorHost, entryHosts: [...new Set(entryPoints.flatMap((e) => e.holders))], hasLb, controllers: database.controllers, etcd: database.etcd, roleOf });
+  const services = buildServices(stack, hosts, database);
 
   const records: DnsRecordModel[] = stack.dns.records.map((r) => {
     const fqdn = r.name === "@" ? stack.domain : `${r.name}.${stack.domain}`;
@@ -160,9 +167,25 @@ interface FlowContext {
   monitorHost: string | null;
   entryHosts: string[];
   hasLb: boolean;
-  /** The failover controller's host and its first role, when failover is automatic. */
-  controller: string | null;
-  controllerRole: Role | null;
+  /** The failover controllers' hosts, when failover is automatic. */
+  controllers: string[];
+  /** The etcd member hosts (empty without etcd). */
+  etcd: string[];
+  /** A host's first role. */
+  roleOf: (name: string) => Role | null;
+}
+
+/** Hosts grouped by their first role, in the order the roles first appear: one flow per group keeps each flow's role true. */
+function byRole(hosts: string[], roleOf: (name: string) => Role | null): { role: Role; hosts: string[] }[] {
+  const groups: { role: Role; hosts: string[] }[] = [];
+  for (const h of hosts) {
+    const role = roleOf(h);
+    if (!role) continue;
+    const g = groups.find((x) => x.role === role);
+    if (g) g.hosts.push(h);
+    else groups.push({ role, hosts: [h] });
+  }
+  return groups;
 }
 
 /** True when the design has replicas: each db host then runs an agent and each app host a database proxy. */
@@ -288,19 +311,21 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
         purpose: "the app hosts' database proxies ask each database agent whether its server takes writes or serves reads",
         network: "private",
       });
-    if (dbs.length > 1 && ctx.controller && ctx.controllerRole)
+    const controllerGroups = dbs.length > 1 ? byRole(ctx.controllers, ctx.roleOf) : [];
+    for (const [i, from] of controllerGroups.entries())
       flows.push({
-        id: "controller-agent",
-        from: { role: ctx.controllerRole, hosts: [ctx.controller] },
+        id: i === 0 ? "controller-agent" : `controller-agent-${from.role}`,
+        from,
         to: { role: "db", hosts: dbs },
         port: PORTS.dbAgentApi,
         transport: "tcp",
         protocol: tls.internal ? "https" : "http",
         encrypted: tls.internal,
-        purpose: "the failover controller observes the database agents and tells them to fence, promote or follow",
+        purpose: `the failover controller${ctx.controllers.length > 1 ? "s observe" : " observes"} the database agents and tell${ctx.controllers.length > 1 ? "" : "s"} them to fence, promote or follow`,
         network: "private",
       });
   }
+  flows.push(...etcdFlows(stack, ctx));
   if (ctx.monitorHost) {
     const mon = { role: "monitor" as Role, hosts: [ctx.monitorHost] };
     const monitoredServers = [...withRole("lb"), ...withRole("web"), ...withRole("app"), ...withRole("db"), ctx.monitorHost];
@@ -311,9 +336,53 @@ function buildFlows(stack: Stack, ctx: FlowContext): Flow[] {
     scrape("scrape-nginx", "web", withRole("web"), PORTS.nginxExporter, "the nginx exporter");
     scrape("scrape-app", "app", withRole("app"), appPort, "the app's /metrics");
     scrape("scrape-mysql", "db", dbs, PORTS.mysqldExporter, "the MariaDB exporter");
+    for (const to of byRole(ctx.etcd, ctx.roleOf))
+      flows.push({
+        id: `scrape-etcd-${to.role}`,
+        from: mon,
+        to,
+        port: PORTS.etcdMetrics,
+        transport: "tcp",
+        protocol: "prometheus",
+        encrypted: false,
+        purpose: "Prometheus scrapes etcd's /metrics (members, leader, proposals; no keys or values)",
+        network: "private",
+      });
   }
   flows.push(...extraFlows(stack));
   return flows;
+}
+
+/** etcd's own flows: members replicate among themselves; controllers and database agents use the client API. */
+function etcdFlows(stack: Stack, ctx: FlowContext): Flow[] {
+  if (!ctx.etcd.length) return [];
+  const tls = stack.tls.mode !== "none";
+  const members = byRole(ctx.etcd, ctx.roleOf);
+  const from = members[0]!;
+  const peers: Flow[] = members.map((to) => ({
+    id: `etcd-peer-${to.role}`,
+    from: { role: from.role, hosts: [...ctx.etcd] },
+    to,
+    port: PORTS.etcdPeer,
+    transport: "tcp",
+    protocol: tls ? "https" : "http",
+    encrypted: tls,
+    purpose: "etcd members replicate their Raft log and elect a leader (peer TLS from the lab CA)",
+    network: "private",
+  }));
+  const clients = ctx.controllers;
+  const clientFlows: Flow[] = members.map((to) => ({
+    id: `etcd-client-${to.role}`,
+    from: { role: ctx.roleOf(clients[0]!) ?? from.role, hosts: clients },
+    to,
+    port: PORTS.etcdClient,
+    transport: "tcp",
+    protocol: tls ? "https" : "http",
+    encrypted: tls,
+    purpose: "the failover controllers elect their leader and record the primary through etcd's API",
+    network: "private",
+  }));
+  return [...peers, ...clientFlows];
 }
 
 /** The flows the spec adds in firewall.allow (validation has made sure both ends resolve). */
@@ -340,7 +409,7 @@ function extraFlows(stack: Stack): Flow[] {
   });
 }
 
-function buildServices(stack: Stack, hosts: Host[], controller: string | null): Service[] {
+function buildServices(stack: Stack, hosts: Host[], database: DatabaseModel): Service[] {
   const out: Service[] = [];
   const tcp = (port: number, name: string) => ({ port, protocol: "tcp" as const, name });
   const https = stack.tls.mode !== "none";
@@ -369,7 +438,8 @@ function buildServices(stack: Stack, hosts: Host[], controller: string | null): 
       if (h.roles.includes("web")) add("nginx-exporter", [tcp(PORTS.nginxExporter, "metrics")]);
       if (h.roles.includes("db")) add("mysqld-exporter", [tcp(PORTS.mysqldExporter, "metrics")]);
     }
-    if (h.name === controller) add("failover-controller", [tcp(PORTS.controller, "http")]);
+    if (database.etcd.includes(h.name)) add("etcd", [tcp(PORTS.etcdClient, "client"), tcp(PORTS.etcdPeer, "peer"), tcp(PORTS.etcdMetrics, "metrics")]);
+    if (database.controllers.includes(h.name)) add("failover-controller", [tcp(PORTS.controller, "http")]);
   }
   return out;
 }

@@ -19,7 +19,8 @@ export type ServiceKind =
   | "mysqld-exporter"
   | "failover-controller"
   | "db-agent"
-  | "db-proxy";
+  | "db-proxy"
+  | "etcd";
 
 export type NetworkName = "public" | "private";
 
@@ -97,8 +98,12 @@ export interface DatabaseModel {
   replicas: string[];
   replication: "none" | "async" | "semisync";
   failover: "manual" | "automatic";
-  /** Host running the failover controller when failover is automatic. */
+  /** Host running the failover controller when failover is automatic (the first of `controllers`). */
   controller: string | null;
+  /** Every host running a failover controller: the etcd member hosts (one leads at a time), else the one `controller`. */
+  controllers: string[];
+  /** Hosts holding an etcd member, in the spec's order (empty: no etcd, the single controller decides alone). */
+  etcd: string[];
 }
 
 export interface LoadBalancerModel {

@@ -8,7 +8,7 @@ import { procRecord, type ProcRecord } from "./state.js";
 import { shellQuote } from "../render/shell.js";
 
 /** Directories of the machine a host gets its own copy of (bind-mounted over the real ones). */
-export const BIND_DIRS = ["var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/lib/prometheus", "var/log", "var/www", "run", "tmp"] as const;
+export const BIND_DIRS = ["var/lib/etcd", "var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/lib/prometheus", "var/log", "var/www", "run", "tmp"] as const;
 /** Where runit looks for the host's services (inside the host's own /etc). */
 export const SERVICE_DIR = "/etc/stacklab/service";
 

@@ -25,4 +25,10 @@ export const PORTS = {
   dbProxyWrite: 3307,
   /** ...and reads to a healthy replica, else the primary. */
   dbProxyRead: 3308,
+  /** etcd members: the client API (TLS when the lab has a CA) the failover controllers and agents use... */
+  etcdClient: 2379,
+  /** ...the peer port members replicate the Raft log over... */
+  etcdPeer: 2380,
+  /** ...and plain-HTTP /metrics and /health for Prometheus (no keys or values there). */
+  etcdMetrics: 2381,
 } as const;

@@ -122,7 +122,17 @@ export const Database = z.strictObject({
     .default("async")
     .describe("How replicas follow the primary when more than one host has role db: async, or semisync (a commit waits for one replica)"),
   failover: z.enum(["manual", "automatic"]).default("manual").describe("manual: a person promotes a replica; automatic: a controller promotes one when the primary dies"),
-  controller: hostName.optional().describe("Host running the automatic failover controller; default: the monitoring host, else the first load balancer, else the first app server"),
+  controller: hostName
+    .optional()
+    .describe("Host running the automatic failover controller; default: the monitoring host, else the first load balancer, else the first app server. Ignored when etcd is set"),
+  etcd: z
+    .array(hostName)
+    .min(1)
+    .max(7)
+    .optional()
+    .describe(
+      "Hosts holding the members of an etcd cluster, one member each (at least 3 with failover: automatic, so losing any one keeps a quorum); a failover controller runs on each, one of them leading through an etcd lease",
+    ),
 });
 export type Database = z.infer<typeof Database>;
 

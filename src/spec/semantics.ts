@@ -105,6 +105,27 @@ function checkDatabase(stack: Stack, servers: ExpandedServer[], hostNames: Set<s
     if (!hostNames.has(db.controller)) add(["database", "controller"], `"${db.controller}" is not a host of this design (hosts: ${[...hostNames].join(", ")})`);
     else if (db.failover !== "automatic") add(["database", "controller"], "is set, but failover is manual; the controller only runs with failover: automatic");
   }
+  if (db.etcd !== undefined) checkEtcd(db.etcd, db.failover, hostNames, add);
+}
+
+/** etcd members sit on hosts of the design, one per host, and enough of them that losing any one keeps a quorum. */
+function checkEtcd(members: string[], failover: Stack["database"]["failover"], hostNames: Set<string>, add: Add): void {
+  members.forEach((m, i) => {
+    if (!hostNames.has(m)) add(["database", "etcd", i], `"${m}" is not a host of this design (hosts: ${[...hostNames].join(", ")})`);
+  });
+  const twice = [...new Set(members.filter((m, i) => members.indexOf(m) !== i))];
+  if (twice.length)
+    add(
+      ["database", "etcd"],
+      `lists ${twice.map((m) => `"${m}"`).join(", ")} more than once: two members on one host fall together, so that host's loss takes the quorum with it; name each host once, e.g. [db-1, db-2, mon-1]`,
+    );
+  const distinct = new Set(members).size;
+  if (failover === "automatic" && distinct < 3)
+    add(
+      ["database", "etcd"],
+      `has ${distinct} host${distinct === 1 ? "" : "s"}: a quorum of ${Math.floor(distinct / 2) + 1} of ${distinct} is lost with any one host, and automatic failover would stop with it; name at least 3 hosts, e.g. [db-1, db-2, mon-1]`,
+    );
+  if (failover !== "automatic") add(["database", "etcd"], "is set, but failover is manual; the etcd members only serve automatic failover");
 }
 
 /** The TLS mode is one the tier layout can carry out. */

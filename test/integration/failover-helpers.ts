@@ -68,6 +68,8 @@ export interface DbStatusJson {
   }[];
   proxies: { host: string; servers: { backend: string; server: string; status: string }[] | { error: string } }[];
   controller: { phase: string; primary: string; refused: unknown } | null;
+  /** The host of the controller that leads now (with etcd, the holder of the leader lease). */
+  controllerHost: string | null;
 }
 
 /** `stacklab db status --json`. */

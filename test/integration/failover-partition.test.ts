@@ -13,13 +13,13 @@ describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
   logFailedAttempts();
   useLab(LAB, "3-scale_up");
 
-  /** From a settled cluster on db-1: cut db-1 off from db-2 and mon-1 under a write loop, and judge the writes on db-2. */
+  /** From a settled cluster on db-1: cut db-1 off from db-2 and every failover controller (lb-1, lb-2, mon-1) under a write loop, and judge the writes on db-2. */
   async function partitionPrimary() {
     await settle(LAB, "db-1");
     const loop = startWrites(LAB, "https://www.foobar.com", 10);
     await sleep(3000);
     const since = Date.now();
-    expect(cli(["fault", "partition", "db-1", "--from", "db-2", "mon-1", "--name", LAB]).code).toBe(0);
+    expect(cli(["fault", "partition", "db-1", "--from", "db-2", "lb-1", "lb-2", "mon-1", "--name", LAB]).code).toBe(0);
     return { since, verdict: await judge(LAB, loop, "db-2") };
   }
   let partition: Awaited<ReturnType<typeof partitionPrimary>> | undefined;
@@ -53,7 +53,8 @@ describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
     await settle(LAB, "db-1");
     const since = Date.now();
     const loop = startWrites(LAB, "https://www.foobar.com", 20, 100);
-    expect(cli(["fault", "stop", "mon-1", "failover-controller", "--name", LAB]).code).toBe(0);
+    // every controller (one beside each etcd member) stops, or another would take the lead
+    for (const h of ["lb-1", "lb-2", "mon-1"]) expect(cli(["fault", "stop", h, "failover-controller", "--name", LAB]).code).toBe(0);
     // A short loss of the replica: once the controller has been silent for 600 ms, db-1 fences itself.
     inHost(LAB, "db-2", ["mariadb", "-e", "STOP SLAVE"]);
     const fence = await until("db-1 to fence itself", () => failoverEvents(LAB, since).find((e) => e.step === "self-fence"));

@@ -73,6 +73,8 @@ describe("which alert rules a design gets", () => {
       "DatabaseDown",
       "ReplicationBroken",
       "ReplicationLagging",
+      "EtcdMemberDown",
+      "EtcdQuorumLost",
       "FailoverHappened",
       "HighQps",
       "HighErrorRate",
@@ -185,6 +187,9 @@ const slaveLabels = { job: "mysqld", instance: "db-2", master_host: "198.18.1.16
 const failover = (values: string): Series => ({ series: `stacklab_failover_last_timestamp_seconds{job="node",instance="mon-1",from="db-1",to="db-2"}`, values });
 const haproxy5xx = (code: string, values: string): Series => ({ series: `haproxy_frontend_http_responses_total{job="haproxy",instance="lb-1",proxy="www",code="${code}"}`, values });
 
+/** A series of the etcd job on one member. */
+const etcd = (metric: string, instance: string, values: string) => ({ series: `${metric}{job="etcd",instance="${instance}"}`, values });
+
 /** Scenarios for design 3, which has every rule: at least one firing and one quiet case per rule. */
 const DESIGN3_CASES: Case[] = [
   { title: "a host whose node exporter stops answering", alert: "HostDown", series: [node("web-1", "1 1 0 0 0 0 0")], at: "10s", fires: [{ labels: { job: "node", instance: "web-1" } }] },
@@ -271,6 +276,39 @@ const DESIGN3_CASES: Case[] = [
     fires: [{ labels: slaveLabels, summary: "replica db-2 is 16 s behind" }],
   },
   { title: "a replica a few seconds behind", alert: "ReplicationLagging", series: [slave("seconds_behind_master", "0 2 4 5 3 1 0")], at: "10s", fires: [] },
+  {
+    title: "an etcd member stops answering",
+    alert: "EtcdMemberDown",
+    series: [etcd("up", "db-2", "1 1 0 0 0 0 0"), etcd("etcd_server_has_leader", "db-1", "1x6")],
+    at: "10s",
+    fires: [{ labels: { job: "etcd", instance: "db-2" } }],
+  },
+  {
+    title: "every etcd member up with a leader",
+    alert: "EtcdMemberDown",
+    series: [...["db-1", "db-2", "mon-1"].flatMap((h) => [etcd("up", h, "1x6"), etcd("etcd_server_has_leader", h, "1x6")])],
+    at: "10s",
+    fires: [],
+  },
+  {
+    title: "two of three etcd members lose the leader: no quorum",
+    alert: "EtcdQuorumLost",
+    series: [
+      ...["db-1", "db-2", "mon-1"].map((h) => etcd("up", h, "1x6")),
+      etcd("etcd_server_has_leader", "db-1", "1x6"),
+      etcd("etcd_server_has_leader", "db-2", "1 1 0 0 0 0"),
+      etcd("etcd_server_has_leader", "mon-1", "1 1 0 0 0 0"),
+    ],
+    at: "10s",
+    fires: [{ labels: {} }],
+  },
+  {
+    title: "one etcd member down: the other two keep the quorum",
+    alert: "EtcdQuorumLost",
+    series: [etcd("up", "db-1", "1 1 0 0 0 0"), etcd("up", "db-2", "1x6"), etcd("up", "mon-1", "1x6"), ...["db-2", "mon-1"].map((h) => etcd("etcd_server_has_leader", h, "1x6"))],
+    at: "10s",
+    fires: [],
+  },
   {
     title: "the controller records a failover",
     alert: "FailoverHappened",

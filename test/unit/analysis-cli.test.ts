@@ -55,8 +55,8 @@ describe("stacklab plan", () => {
   });
 
   it("--fail-on exits 1 when a finding of that severity or worse exists, 0 otherwise", async () => {
-    expect((await run("plan", "-b", "3", "--fail-on", "high")).code).toBe(0);
-    expect((await run("plan", "-b", "3", "--fail-on", "medium")).code).toBe(1);
+    expect((await run("plan", "-b", "3", "--fail-on", "medium")).code).toBe(0);
+    expect((await run("plan", "-b", "2", "--fail-on", "medium")).code).toBe(1);
     expect((await run("plan", "-b", "1", "--fail-on", "critical")).code).toBe(1);
     const bad = await run("plan", "-b", "1", "--fail-on", "severe");
     expect(bad.code).toBe(2);
@@ -83,7 +83,10 @@ describe("stacklab diff", () => {
   it("accepts a file and prefers it over a blueprint of the same name", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stacklab-diff-"));
     const file = join(dir, "stack.yaml");
-    writeFileSync(file, blueprintText("3").replace("count: 2\n  algorithm", "count: 1\n  algorithm").replace("ha: active-passive", "ha: single"));
+    writeFileSync(
+      file,
+      blueprintText("3").replace("count: 2\n  algorithm", "count: 1\n  algorithm").replace("ha: active-passive", "ha: single").replace("etcd: [lb-1, lb-2, mon-1]", "etcd: [lb-1, web-1, mon-1]"),
+    );
     const { out } = await run("diff", "3", file);
     expect(out).toContain(`diff blueprint 3-scale_up -> ${file}`);
     expect(out).toContain("- lb-2 (lb)");

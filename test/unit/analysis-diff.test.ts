@@ -8,7 +8,7 @@ describe("diff between two designs", () => {
   it("2 -> 3 resolves the TLS-termination, write-primary and load-balancer SPOF findings", () => {
     const resolved = diff.findings.resolved.map((f) => f.id);
     expect(resolved).toEqual(expect.arrayContaining(["security.tls-terminated-at-lb", "spof.write.server-1", "spof.host.lb-1", "scaling.collocated"]));
-    expect(diff.findings.introduced.map((f) => f.id)).toEqual(["failover.controller"]);
+    expect(diff.findings.introduced.map((f) => f.id)).toEqual([]);
     expect(diff.availability.after.availability).toBeGreaterThan(diff.availability.before.availability);
   });
 
@@ -26,9 +26,19 @@ describe("diff between two designs", () => {
       ]),
     );
     expect(diff.entryPoints.added).toEqual(["198.18.0.100 (floating: lb-1, lb-2)"]);
-    expect(diff.services.added).toEqual(expect.arrayContaining(["lb-2: haproxy", "lb-2: keepalived", "mon-1: failover-controller"]));
-    // design 3's failover controller talks to the database agents
-    expect(diff.flows.added.map((f) => f.id)).toEqual(["lb-vrrp", "controller-agent"]);
+    expect(diff.services.added).toEqual(expect.arrayContaining(["lb-2: haproxy", "lb-2: keepalived", "mon-1: failover-controller", "mon-1: etcd", "lb-1: etcd"]));
+    // design 3's failover controllers talk to the database agents and elect their leader through etcd
+    expect(diff.flows.added.map((f) => f.id)).toEqual([
+      "lb-vrrp",
+      "controller-agent",
+      "controller-agent-monitor",
+      "etcd-peer-lb",
+      "etcd-peer-monitor",
+      "etcd-client-lb",
+      "etcd-client-monitor",
+      "scrape-etcd-lb",
+      "scrape-etcd-monitor",
+    ]);
     expect(diff.flows.changed.find((c) => c.key === "lb-web")).toMatchObject({ before: expect.stringContaining("plaintext"), after: expect.stringContaining("https:443 encrypted") });
   });
 

@@ -50,13 +50,15 @@ describe("single points of failure on designs between the blueprints", () => {
     expect(find(r, "failover.controller")!.title).toContain("lb-1");
   });
 
-  it("the path graph: losing both load balancers stops everything; losing the primary and the controller stops only writes", () => {
+  it("the path graph: losing both load balancers stops everything; losing the primary and etcd's quorum stops only writes", () => {
     const model = blueprintModel("3");
     const graph = buildPathGraph(model);
     expect(evaluate(graph, new Set(["lb-1"]))).toMatchObject({ read: true, write: true });
     expect(evaluate(graph, new Set(["lb-1", "lb-2"]))).toMatchObject({ read: false, write: false });
     expect(evaluate(graph, new Set(["db-1"]))).toMatchObject({ read: true, write: true });
-    expect(evaluate(graph, new Set(["db-1", "mon-1"]))).toMatchObject({ read: true, write: false });
+    // etcd on lb-1, lb-2 and mon-1: one of them down with the primary still leaves a quorum, two do not
+    expect(evaluate(graph, new Set(["db-1", "mon-1"]))).toMatchObject({ read: true, write: true });
+    expect(evaluate(graph, new Set(["db-1", "mon-1", "lb-2"]))).toMatchObject({ read: true, write: false });
     expect(evaluate(graph, new Set(["web-1", "app-2"]))).toMatchObject({ read: true, write: true });
   });
 

@@ -162,7 +162,8 @@ describe("topology", () => {
       ["lb-2", 1],
     ]);
     expect(t.links.filter((l) => l.kind === "replication")).toEqual([{ from: "db-1", to: "db-2", label: "replication", kind: "replication" }]);
-    expect(t.links.filter((l) => l.kind === "control").map((l) => l.to)).toEqual(["db-1", "db-2"]);
+    // a controller beside each etcd member (lb-1, lb-2, mon-1), each reaching both agents
+    expect(t.links.filter((l) => l.kind === "control").map((l) => `${l.from}>${l.to}`)).toEqual(["lb-1>db-1", "lb-1>db-2", "lb-2>db-1", "lb-2>db-2", "mon-1>db-1", "mon-1>db-2"]);
     expect(t.entry).toEqual({ fqdn: "www.foobar.com", address: VIP, kind: "floating", holders: ["lb-1", "lb-2"] });
   });
 

@@ -60,6 +60,7 @@ describe.each(designs)("explain %s", (_name, model, e) => {
       "db-agent": "database agent on",
       "db-proxy": "database proxy (HAProxy) on",
       dns: "DNS server on",
+      etcd: "etcd on",
     };
     for (const s of model.services) expect(text, s.kind).toContain(labels[s.kind]);
     if (model.firewall === "default-deny") expect(text).toContain("nftables firewall: lets in");
@@ -176,7 +177,7 @@ describe("explain, design by design", () => {
     expect(red).toContain("VRRP");
     const db = sectionText(d3.e, "database");
     expect(db).toContain("semi-synchronous");
-    expect(db).toContain("Failover is automatic: the failover controller on mon-1");
+    expect(db).toContain("Failover is automatic, with no single controller: a failover controller runs on each of lb-1, lb-2 and mon-1");
     expect(sectionText(d3.e, "elements")).toContain("web-1 and web-2 are dedicated web servers");
     expect(sectionText(d3.e, "dns")).toContain("the floating IP 198.18.0.100");
   });

@@ -8,6 +8,7 @@ import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel } from "../../src/model/index.js";
 import { PLACEHOLDER_SECRETS, renderHost } from "../../src/render/config/index.js";
 import { failoverSecrets, type AgentConfig } from "../../src/render/config/failover.js";
+import { etcdArgs } from "../../src/render/config/etcd.js";
 import { renderInitSql } from "../../src/runtime/services/mariadb-init.js";
 import { nameValues, parseBatch, toObservation } from "../../src/failover/observe.js";
 import { renderMetrics } from "../../src/failover/controller/metrics.js";
@@ -36,7 +37,25 @@ describe("design 3 (automatic failover)", () => {
   it("declares the flows the firewall must let through", () => {
     const flow = (id: string) => m.flows.find((f) => f.id === id);
     expect(flow("dbproxy-agent")).toMatchObject({ from: { hosts: ["app-1", "app-2"] }, to: { hosts: ["db-1", "db-2"] }, port: 9301 });
-    expect(flow("controller-agent")).toMatchObject({ from: { role: "monitor", hosts: ["mon-1"] }, to: { hosts: ["db-1", "db-2"] }, port: 9302, protocol: "https", encrypted: true });
+    // a controller beside each etcd member (lb-1, lb-2, mon-1): one flow per role of the controllers
+    expect(flow("controller-agent")).toMatchObject({ from: { role: "lb", hosts: ["lb-1", "lb-2"] }, to: { hosts: ["db-1", "db-2"] }, port: 9302, protocol: "https", encrypted: true });
+    expect(flow("controller-agent-monitor")).toMatchObject({ from: { role: "monitor", hosts: ["mon-1"] }, to: { hosts: ["db-1", "db-2"] }, port: 9302, protocol: "https", encrypted: true });
+    expect(flow("etcd-peer-lb")).toMatchObject({ from: { hosts: ["lb-1", "lb-2", "mon-1"] }, to: { hosts: ["lb-1", "lb-2"] }, port: 2380, encrypted: true });
+    expect(flow("etcd-client-monitor")).toMatchObject({ from: { hosts: ["lb-1", "lb-2", "mon-1"] }, to: { hosts: ["mon-1"] }, port: 2379, encrypted: true });
+  });
+  it("runs etcd with peer and client TLS from the lab CA, one member per host of database.etcd", () => {
+    const args = etcdArgs(
+      m,
+      m.hosts.find((h) => h.name === "lb-2")!,
+      "lab",
+    );
+    expect(args).toContain("--name=lb-2");
+    expect(args).toContain("--client-cert-auth");
+    expect(args).toContain("--peer-client-cert-auth");
+    expect(args.find((a) => a.startsWith("--initial-cluster="))).toMatch(/^--initial-cluster=lb-1=https:\/\/[\d.]+:2380,lb-2=https:\/\/[\d.]+:2380,mon-1=https:\/\/[\d.]+:2380$/);
+    const cfg = JSON.parse(file(m, "mon-1", "/etc/stacklab/failover-controller.json")!.content.replace(/^#.*$/gm, ""));
+    expect(cfg.etcd.urls).toHaveLength(3);
+    expect(cfg.etcd.tls).toMatchObject({ ca: "/etc/ssl/stacklab/ca.crt", cert: "/etc/ssl/stacklab/host.crt" });
   });
   it("points the app at its local proxy", () => {
     const env = file(m, "app-1", "/etc/stacklab/app.env")!.content;

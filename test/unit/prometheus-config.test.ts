@@ -51,6 +51,7 @@ describe("what Prometheus scrapes", () => {
       ["nginx", ["web-1", "web-2"]],
       ["app", ["app-1", "app-2"]],
       ["mysqld", ["db-1", "db-2"]],
+      ["etcd", ["lb-1", "lb-2", "mon-1"]],
     ]);
     expect(jobs.find((j) => j.job === "app")).toMatchObject({ scheme: "https", targets: [{ address: "198.18.1.14:8000" }, { address: "198.18.1.15:8000" }] });
     expect(jobs.find((j) => j.job === "haproxy")?.targets[0]?.address).toBe("198.18.1.10:8405");
@@ -61,7 +62,7 @@ describe("what Prometheus scrapes", () => {
       const flows = model.flows.filter((f) => f.protocol === "prometheus");
       const fromFlows = flows.flatMap((f) => f.to.hosts.map((h) => `${f.id}:${h}:${f.port}`)).sort();
       const fromJobs = scrapeJobs(model)
-        .flatMap((j) => j.targets.map((t) => `${j.flow}:${t.instance}:${t.address.split(":")[1]}`))
+        .flatMap((j) => j.targets.map((t) => `${t.flow ?? j.flow}:${t.instance}:${t.address.split(":")[1]}`))
         .sort();
       expect(fromJobs).toEqual(fromFlows);
     }

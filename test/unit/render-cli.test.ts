@@ -49,9 +49,9 @@ describe("stacklab render", () => {
     const model = buildModel(loadBlueprint("3"));
     for (const f of renderHost(model, "lb-1", PLACEHOLDER_SECRETS)) expect(readFileSync(join(dir, "lb-1", f.path), "utf8")).toBe(f.content);
     expect(readFileSync(join(dir, "web-2", "etc/nginx/nginx.conf"), "utf8")).toContain("server_name _;");
-    expect(out).toMatch(/^lb-1 +lb +\/etc\/haproxy\/haproxy\.cfg, \/etc\/keepalived\/keepalived\.conf, \/etc\/nftables\.conf$/m);
+    expect(out).toMatch(/^lb-1 +lb +\/etc\/haproxy\/haproxy\.cfg, \/etc\/keepalived\/keepalived\.conf, \/etc\/nftables\.conf, \/etc\/stacklab\/failover-controller\.json$/m);
     expect(out).toMatch(/^mon-1 +monitor +.*\/etc\/stacklab\/failover-controller\.json$/m);
-    expect(out).toContain("35 files for 11 hosts");
+    expect(out).toContain("37 files for 11 hosts");
   });
 
   it("keeps secrets as placeholders in a file only its owner can read", async () => {

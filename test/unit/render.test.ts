@@ -44,8 +44,8 @@ describe("renderAll", () => {
     expect(paths).toEqual({
       user: ["/etc/hosts", "/etc/resolv.conf"],
       dns: ["/etc/nsd/nsd.conf", "/etc/nsd/zones/foobar.com.zone"],
-      "lb-1": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf", "/etc/nftables.conf"],
-      "lb-2": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf", "/etc/nftables.conf"],
+      "lb-1": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf", "/etc/nftables.conf", "/etc/stacklab/failover-controller.json"],
+      "lb-2": ["/etc/haproxy/haproxy.cfg", "/etc/keepalived/keepalived.conf", "/etc/nftables.conf", "/etc/stacklab/failover-controller.json"],
       "web-1": ["/etc/nftables.conf", "/etc/nginx/nginx.conf"],
       "web-2": ["/etc/nftables.conf", "/etc/nginx/nginx.conf"],
       "app-1": ["/etc/haproxy/db-proxy.cfg", "/etc/nftables.conf", "/etc/stacklab/app.env", "/etc/stacklab/secrets/db-app-password"],

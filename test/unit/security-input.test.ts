@@ -46,7 +46,7 @@ const FULL = {
   domain: "shop.example",
   loadBalancer: { ha: "active-passive", size: { cpu: 0.25, memory: "256Mi" } },
   servers: [{ name: "node", roles: ["web", "app", "db"], count: 2, size: { cpu: 0.5, memory: "512Mi" } }],
-  database: { primary: "node-1", replication: "semisync", failover: "automatic", controller: "lb-1" },
+  database: { primary: "node-1", replication: "semisync", failover: "automatic", controller: "lb-1", etcd: ["node-1", "node-2", "mon-1"] },
   dns: { records: [{ name: "www", type: "A", target: "entry" }, { name: "@" }, { name: "api", type: "CNAME", target: "www" }] },
   tls: { mode: "reencrypt", internal: true },
   firewall: { policy: "default-deny", allow: [{ name: "backups", from: "monitor", to: "db", port: 22, purpose: "nightly dumps", acceptRisk: "reviewed" }] },

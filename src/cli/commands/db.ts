@@ -2,7 +2,7 @@
 import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
 import { openLab } from "../../runtime/lab.js";
-import { cliRecorder, dbStatus, controllerTarget, type DbStatus } from "../../failover/lab.js";
+import { cliRecorder, dbStatus, controllerTarget, leadingController, type DbStatus } from "../../failover/lab.js";
 import { rebuildFrom, saveDiverged } from "../../failover/rebuild.js";
 import { serverId } from "../../render/config/mariadb.js";
 import { callJson, HttpError } from "../../failover/http.js";
@@ -108,7 +108,7 @@ export function register(program: Command): void {
       const { state, model } = await openLockedLab(opts, commandLine());
       if (model.database.replicas.length === 0) throw new UsageError("this design has no replica to promote");
       const target = controllerTarget(state.name, model);
-      const controllerUp = target && isAlive(state.hosts.find((h) => h.name === model.database.controller)?.init);
+      const controllerUp = target && isAlive(state.hosts.find((h) => h.name === leadingController(state.name, model))?.init);
       if (controllerUp) {
         try {
           const rec = await callJson<FailoverRecord>(target, "POST", "/failover", { ...(opts.to ? { to: opts.to } : {}), force: Boolean(opts.force) }, 60_000);
@@ -145,7 +145,7 @@ export function register(program: Command): void {
     .action(async (host: string, opts: { name?: string; json?: boolean; rebuild?: boolean }) => {
       const { state, model } = await openLockedLab(opts, commandLine());
       const target = controllerTarget(state.name, model);
-      const controllerUp = target && isAlive(state.hosts.find((h) => h.name === model.database.controller)?.init);
+      const controllerUp = target && isAlive(state.hosts.find((h) => h.name === leadingController(state.name, model))?.init);
       if (opts.rebuild) {
         const primary = (await dbStatus(state, model)).primary;
         if (!primary) throw new UsageError("no single server takes writes: nothing to copy from");

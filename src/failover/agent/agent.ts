@@ -256,7 +256,8 @@ export class Agent {
 
   private async handle(r: JsonRequest): Promise<{ status: number; body: unknown }> {
     if (!r.trusted) throw new HttpError(401, "missing or wrong token");
-    if (r.remote !== "unix") {
+    // a standby controller looks without taking part: only the leading controller's contact holds off self-fencing
+    if (r.remote !== "unix" && r.query.get("observe") !== "1") {
       this.controllerSeenAt = monoNow();
       const s = this.last?.semisync;
       this.inSyncAtContact = Boolean(s && s.masterStatus && s.masterClients > 0);

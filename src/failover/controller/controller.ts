@@ -11,7 +11,7 @@ import { writeMetrics } from "./metrics.js";
 import { monoNow } from "../clock.js";
 
 /** The controller's phase. */
-export type Phase = "starting" | "watching" | "suspect" | "failing-over" | "switching-over" | "refused" | "conflict";
+export type Phase = "standby" | "starting" | "watching" | "suspect" | "failing-over" | "switching-over" | "refused" | "conflict";
 
 /** One failover or switchover the controller ran. */
 export interface FailoverRecord {
@@ -34,6 +34,8 @@ export interface FailoverRecord {
 /** What `GET /state` answers (and `stacklab db status` shows). */
 export interface ControllerState {
   host: string;
+  /** This controller leads (holds the etcd leader key, or is the design's only controller); the others stand by. */
+  leading: boolean;
   /** The controller's monotonic clock (clock.ts): `startedAt`, `refused.at`, `lastSync.at` and the agents' marks are on it. */
   now: number;
   startedAt: number;
@@ -81,6 +83,10 @@ export class Controller {
     private readonly client: AgentClient,
     private readonly record: StepRecorder,
     private readonly log: (line: string) => void,
+    /** Whether this controller may act now (it leads); always true for a design's only controller. */
+    private readonly mayAct: () => boolean = () => true,
+    /** Publishes what the leader knows (the primary, the known servers) where the next leader finds it. */
+    private readonly publish: (p: { primary: string | null; known: string[] }) => void = () => undefined,
   ) {
     this.hosts = cfg.dbHosts.map((h) => h.name);
     this.addresses = Object.fromEntries(cfg.dbHosts.map((h) => [h.name, h.address]));
@@ -109,7 +115,7 @@ export class Controller {
       const started = monoNow();
       const t = this.tracks[host]!;
       try {
-        const s = await this.client.status(host);
+        const s = await this.client.status(host, { observe: !this.mayAct() });
         t.last = s;
         t.lastOkAt = started;
         t.firstFailAt = null;
@@ -163,8 +169,33 @@ export class Controller {
     this.record(step, message, data);
   }
 
+  /**
+   * Called when this controller wins the leader key: it takes the primary the last leader published (it was
+   * watching as a standby, so its view of every agent is fresh) and judges it from the start of its watch.
+   */
+  takeOver(published: { primary: string | null; known: string[] } | null): void {
+    if (published?.primary && this.hosts.includes(published.primary) && published.primary !== this.primary) {
+      this.primary = published.primary;
+      this.lastSync = null;
+    }
+    for (const h of published?.known ?? []) if (this.hosts.includes(h)) this.known.add(h);
+    this.setPhase("starting", `leads now; ${this.primary ?? "no server"} is the primary the last leader published`);
+    this.record("lead", `failover controller on ${this.cfg.host} leads (it holds the etcd leader key); primary ${this.primary ?? "unknown"}`, { leader: this.cfg.host });
+    this.save();
+  }
+
+  /** Called when this controller lost (or could not renew) the leader key: it stops acting at once. */
+  standBy(reason: string): void {
+    this.setPhase("standby", reason);
+    this.record("standby", `failover controller on ${this.cfg.host} stands by: ${reason}`, { leader: null });
+  }
+
   private async step(): Promise<void> {
     if (this.busy || this.stopped) return;
+    if (!this.mayAct()) {
+      if (this.phase !== "standby") this.setPhase("standby", "another controller leads");
+      return;
+    }
     const input = this.input();
     if (this.phase === "starting") {
       const p = this.primary ? this.tracks[this.primary]?.last?.db : undefined;
@@ -319,6 +350,7 @@ export class Controller {
     const tmp = `${this.cfg.stateFile}.tmp`;
     writeFileSync(tmp, JSON.stringify({ primary: this.primary, failovers: this.failovers, known: [...this.known] } satisfies Persisted));
     renameSync(tmp, this.cfg.stateFile);
+    if (this.mayAct()) this.publish({ primary: this.primary, known: [...this.known] });
   }
 
   /** The state for `GET /state`. */
@@ -328,6 +360,7 @@ export class Controller {
     const now = monoNow();
     return {
       host: this.cfg.host,
+      leading: this.mayAct(),
       now,
       startedAt: this.startedAt,
       phase: this.phase,
@@ -352,6 +385,7 @@ export class Controller {
     const route = `${r.method} ${r.path}`;
     if (route === "GET /state") return { status: 200, body: this.state() };
     if (!r.trusted) throw new HttpError(401, "missing or wrong token");
+    if (!this.mayAct()) throw new HttpError(409, `the failover controller on ${this.cfg.host} stands by: another controller holds the etcd leader key; ask that one`);
     const body = (r.body ?? {}) as Record<string, unknown>;
     if (route === "POST /failover") return { status: 200, body: await this.manualFailover(typeof body.to === "string" ? body.to : undefined, body.force === true) };
     if (route === "POST /rejoin") {

@@ -1,6 +1,6 @@
 // Entry point of the failover controller (a runit service on the model's controller host).
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Server } from "node:net";
 import { Agent as HttpAgent } from "node:http";
@@ -10,6 +10,9 @@ import { readConfigFile, type ControllerConfig } from "../../render/config/failo
 import { jsonServer } from "../http.js";
 import { recordEvent } from "../../runtime/events.js";
 import { Controller } from "./controller.js";
+import { etcdStore } from "../etcd-client.js";
+import { Election, ELECTION_TIMING, electionKeys } from "../election.js";
+import { monoNow } from "../clock.js";
 
 const { values } = parseArgs({ options: { config: { type: "string" }, lab: { type: "string" } } });
 if (!values.config || !values.lab) {
@@ -31,6 +34,16 @@ const client = agentClient((host) => ({
   ...(ca ? { ca, servername: host } : {}),
   ...(keepAlive[host] ? { agent: keepAlive[host] } : {}),
 }));
+// With etcd, controllers on several hosts elect one leader through a lease; only the leader acts (election.ts).
+const etcd = cfg.etcd
+  ? etcdStore(
+      { urls: cfg.etcd.urls, tls: cfg.etcd.tls ? { ca: readFileSync(cfg.etcd.tls.ca, "utf8"), cert: readFileSync(cfg.etcd.tls.cert, "utf8"), key: readFileSync(cfg.etcd.tls.key, "utf8") } : null },
+      ELECTION_TIMING.callTimeoutMs,
+    )
+  : null;
+const keys = electionKeys(cfg.etcd?.namespace ?? "");
+const election = etcd ? new Election(etcd, keys.leader, cfg.host, monoNow) : null;
+const leadingMarker = join(dirname(cfg.apiSocket), "leading");
 const controller = new Controller(
   cfg,
   client,
@@ -43,6 +56,11 @@ const controller = new Controller(
     }
   },
   log,
+  () => election?.isLeader() ?? true,
+  (p) => {
+    // written only while the leader key is still this controller's (a transaction in etcd)
+    if (etcd) void etcd.putIf(keys.leader, cfg.host, keys.primary, JSON.stringify(p)).catch((e: unknown) => log(`could not publish the primary to etcd: ${String(e)}`));
+  },
 );
 
 const listen = (server: Server, start: () => void) =>
@@ -58,8 +76,36 @@ const unix = jsonServer((r) => controller.handle(r), { token: cfg.token, unix: t
 await listen(tcp, () => tcp.listen(cfg.apiPort, "127.0.0.1"));
 await listen(unix, () => unix.listen(cfg.apiSocket));
 controller.start();
+let electionTimer: NodeJS.Timeout | null = null;
+if (election && etcd) {
+  let running = false;
+  electionTimer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void (async () => {
+      const change = await election.tick();
+      if (election.isLeader() && change !== "elected") writeFileSync(leadingMarker, `${cfg.host}\n`);
+      if (change === "elected") {
+        const published = await etcd.get(keys.primary).catch(() => null);
+        // a leader that lost the key while reading stops at once: takeOver only runs while it still leads
+        if (election.isLeader()) {
+          controller.takeOver(published ? (JSON.parse(published) as { primary: string | null; known: string[] }) : null);
+          writeFileSync(leadingMarker, `${cfg.host}\n`);
+        }
+      } else if (change === "lost") {
+        rmSync(leadingMarker, { force: true });
+        controller.standBy("the etcd leader lease could not be renewed in time");
+      }
+    })().finally(() => {
+      running = false;
+    });
+  }, ELECTION_TIMING.everyMs);
+} else writeFileSync(leadingMarker, `${cfg.host}\n`);
 for (const sig of ["SIGTERM", "SIGINT"] as const)
   process.on(sig, () => {
     controller.stop();
-    process.exit(0);
+    if (electionTimer) clearInterval(electionTimer);
+    rmSync(leadingMarker, { force: true });
+    // give the key back so another controller leads at once rather than after the lease runs out
+    void (election?.resign() ?? Promise.resolve()).finally(() => process.exit(0));
   });

@@ -137,6 +137,26 @@ export function alertRules(model: Model): AlertRule[] {
       });
     }
   }
+  if (hasJob(model, "etcd")) {
+    const n = model.database.etcd.length;
+    const quorum = Math.floor(n / 2) + 1;
+    rules.push({
+      alert: "EtcdMemberDown",
+      expr: 'up{job="etcd"} == 0 or etcd_server_has_leader{job="etcd"} == 0',
+      for: forS(2),
+      severity: "warning",
+      summary: "etcd member on {{ $labels.instance }} is down or has no leader",
+      description: `The etcd member on {{ $labels.instance }} does not answer or sees no leader. The cluster of ${n} keeps its quorum of ${quorum} with one member down; one more and failover stops.`,
+    });
+    rules.push({
+      alert: "EtcdQuorumLost",
+      expr: `count(up{job="etcd"} == 1 and on (instance) etcd_server_has_leader{job="etcd"} == 1) < ${quorum} or absent(etcd_server_has_leader{job="etcd"} == 1)`,
+      for: forS(2),
+      severity: "critical",
+      summary: "etcd has lost its quorum: automatic database failover cannot act",
+      description: `Fewer than ${quorum} of the ${n} etcd members answer with a leader: no failover controller can hold the leader lease, so a failed database primary is not replaced until the quorum is back.`,
+    });
+  }
   if (model.database.failover === "automatic" && model.database.controller)
     rules.push({
       alert: "FailoverHappened",

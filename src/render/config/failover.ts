@@ -6,6 +6,7 @@ import { header, hostByName, hostsWithRole, privateAddress } from "./common.js";
 import { APP_DB, TLS_FILES } from "./paths.js";
 import { SEMISYNC_TIMEOUT_MS } from "./mariadb.js";
 import type { RenderedFile, Secrets } from "./types.js";
+import { etcdMembers, etcdTls } from "./etcd.js";
 
 /** Secrets derived from the lab's root secret (the failover agents' database password, their API token); placeholders stay placeholders. */
 export function derivedSecrets(secrets: Secrets): { agent: string; token: string } {
@@ -29,6 +30,10 @@ export const FAILOVER_PATHS = {
   /** Kept with the data: survives restarts of the host, disappears with its data. */
   agentState: "/var/lib/mysql/stacklab-agent.json",
   controllerState: "/run/stacklab/failover-controller/state.json",
+  /** Present while this host's controller leads (holds the etcd leader key): where `stacklab db` finds the leader. */
+  controllerLeading: "/run/stacklab/failover-controller/leading",
+  /** The host key, copied for the controller's user at each start: its client certificate towards etcd. */
+  controllerEtcdKey: "/run/stacklab/failover-controller/etcd.key",
   /** Picked up by the node exporter's textfile collector on the controller's host. */
   metrics: "/var/lib/prometheus/node-exporter/stacklab_failover.prom",
 } as const;
@@ -93,6 +98,8 @@ export interface ControllerConfig {
   /** Prometheus textfile to write, when the host is monitored. */
   metricsFile: string | null;
   semisyncTimeoutMs: number;
+  /** The etcd cluster the controllers elect their leader through; null when the design has one controller, which always leads. */
+  etcd: { urls: string[]; tls: { ca: string; cert: string; key: string } | null; namespace: string } | null;
 }
 
 /** Secrets of the failover machinery, derived from the lab's root secret (placeholders stay placeholders). */
@@ -154,6 +161,13 @@ export function controllerConfig(model: Model, host: Host, secrets: Secrets): Co
     stateFile: FAILOVER_PATHS.controllerState,
     metricsFile: host.monitored ? FAILOVER_PATHS.metrics : null,
     semisyncTimeoutMs: SEMISYNC_TIMEOUT_MS,
+    etcd: model.database.etcd.length
+      ? {
+          urls: etcdMembers(model).map((m) => m.clientUrl),
+          tls: etcdTls(model) ? { ca: TLS_FILES.ca, cert: TLS_FILES.hostCert, key: FAILOVER_PATHS.controllerEtcdKey } : null,
+          namespace: model.name,
+        }
+      : null,
   };
 }
 
@@ -172,6 +186,6 @@ export function renderFailoverConfigs(model: Model, host: Host, secrets: Secrets
   const files: RenderedFile[] = [];
   const json = (v: unknown) => `${header(model)}\n# read by stacklab's failover machinery: JSON after these comment lines\n${JSON.stringify(v, null, 2)}\n`;
   if (model.services.some((s) => s.host === host.name && s.kind === "db-agent")) files.push({ path: FAILOVER_PATHS.agentConfig, content: json(agentConfig(model, host, secrets)), mode: 0o600 });
-  if (model.database.controller === host.name) files.push({ path: FAILOVER_PATHS.controllerConfig, content: json(controllerConfig(model, host, secrets)), mode: 0o600 });
+  if (model.database.controllers.includes(host.name)) files.push({ path: FAILOVER_PATHS.controllerConfig, content: json(controllerConfig(model, host, secrets)), mode: 0o600 });
   return files;
 }

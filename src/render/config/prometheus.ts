@@ -30,12 +30,13 @@ export const RETENTION = "2h";
 
 /** One scrape job: which exporter, where, and how. `instance` is the host name, not the address. */
 export interface ScrapeJob {
-  job: "node" | "haproxy" | "nginx" | "mysqld" | "app";
+  job: "node" | "haproxy" | "nginx" | "mysqld" | "app" | "etcd";
   /** Scrape flow of the model this job follows (the firewall opens exactly these). */
   flow: string;
   scheme: "http" | "https";
   path: string;
-  targets: { instance: string; address: string }[];
+  /** `flow`: the scrape flow of a target merged into a job made of several flows (etcd members of several roles). */
+  targets: { instance: string; address: string; flow?: string }[];
 }
 
 const JOB_OF_FLOW: Record<string, ScrapeJob["job"]> = {
@@ -55,11 +56,17 @@ export function scrapeJobs(model: Model): ScrapeJob[] {
   if (!model.monitoring.host) return [];
   const jobs: ScrapeJob[] = [];
   for (const flow of model.flows) {
-    const job = JOB_OF_FLOW[flow.id];
+    const job = JOB_OF_FLOW[flow.id] ?? (flow.id.startsWith("scrape-etcd-") ? "etcd" : undefined);
     if (!job || flow.protocol !== "prometheus") continue;
     if (job === "app" && model.app.type !== "demo") continue;
     const scheme = job === "app" && model.tls.internal ? "https" : "http";
     const targets = flow.to.hosts.map((name) => ({ instance: name, address: `${privateAddress(hostByName(model, name))}:${flow.port}` }));
+    // etcd members of several roles come in one flow per role, and make one job
+    const same = jobs.find((j) => j.job === job);
+    if (same) {
+      same.targets.push(...targets.map((t) => ({ ...t, flow: flow.id })));
+      continue;
+    }
     jobs.push({ job, flow: flow.id, scheme, path: "/metrics", targets });
   }
   return jobs;
@@ -102,6 +109,7 @@ const PURPOSE: Record<ScrapeJob["job"], string> = {
   nginx: "the nginx exporter on the web servers (stub_status: connections and requests)",
   mysqld: "the MariaDB exporter on the database hosts (status, replication)",
   app: "the app's own /metrics (prom-client; requests by route and status, database pools)",
+  etcd: "etcd's own /metrics on its plain metrics port (members, leader changes, proposals; no keys)",
 };
 
 function job(j: ScrapeJob): string[] {

@@ -64,6 +64,8 @@ function serviceText(model: Model, service: Service): string {
       return `Alertmanager${ports(service)}`;
     case "failover-controller":
       return `failover controller${ports(service)}`;
+    case "etcd":
+      return `<b>etcd</b>${ports(service)}  ${small("leader lease", "#8d4004")}`;
     case "dns":
       return `<b>DNS server</b>${ports(service)}`;
     default:
@@ -89,6 +91,7 @@ const KIND_ROLE: Partial<Record<ServiceKind, Role>> = {
   prometheus: "monitor",
   alertmanager: "monitor",
   "failover-controller": "db",
+  etcd: "db",
 };
 
 function metricsRow(services: Service[]): string {

@@ -2,6 +2,8 @@
 import { join } from "node:path";
 import { PORTS } from "../../model/ports.js";
 import { FAILOVER_PATHS } from "../../render/config/failover.js";
+import { etcdTls } from "../../render/config/etcd.js";
+import { TLS_FILES } from "../../render/config/paths.js";
 import { hostStorageLines, prepareHostStorage, PROMETHEUS_USER } from "../host-storage.js";
 import { REPO_DIR } from "../repo.js";
 import { SMALL_NODE } from "./db-agent.js";
@@ -18,13 +20,17 @@ export const CONTROLLER_USER = { user: "daemon", group: "daemon" } as const;
 export const failoverController: ServiceDef = {
   kind: "failover-controller",
   requires: [],
-  after: ["prometheus"],
+  after: ["prometheus", "etcd"],
   runScript: (ctx) =>
     runScript("failover-controller", [
       // its metrics go to this host's own textfile folder, never the machine's
       ...(ctx.host.monitored ? hostStorageLines(ctx) : []),
       ...privateRunDir(FAILOVER_PATHS.controllerRunDir, CONTROLLER_USER),
       ...ownConfig(FAILOVER_PATHS.controllerConfig, CONTROLLER_USER),
+      // its client certificate towards etcd: the host key, copied for the controller's user alone
+      ...(ctx.model.database.etcd.length && etcdTls(ctx.model)
+        ? [`install -o ${CONTROLLER_USER.user} -g ${CONTROLLER_USER.group} -m 600 ${TLS_FILES.hostKey} ${FAILOVER_PATHS.controllerEtcdKey}`]
+        : []),
       ...eventLogLines(ctx.lab),
       execAs({ ...CONTROLLER_USER, groups: ctx.host.monitored ? [PROMETHEUS_USER] : [] }, [
         process.execPath,

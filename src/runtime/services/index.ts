@@ -14,6 +14,7 @@ import { prometheus } from "./prometheus.js";
 import { dbAgent } from "./db-agent.js";
 import { dbProxy } from "./db-proxy.js";
 import { failoverController } from "./failover-controller.js";
+import { etcd } from "./etcd.js";
 import type { ServiceDef } from "./types.js";
 
 /** Implemented service kinds. Kinds of the model missing here are reported by `up` as not yet running. */
@@ -32,6 +33,7 @@ export const SERVICES: Partial<Record<ServiceKind, ServiceDef>> = {
   "db-agent": dbAgent,
   "db-proxy": dbProxy,
   "failover-controller": failoverController,
+  etcd,
 };
 
 /**

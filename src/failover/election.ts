@@ -1,0 +1,105 @@
+// Leader election of the failover controllers through an etcd lease: one leads, the others wait to take over.
+import type { ConsensusStore } from "./etcd-client.js";
+import { ETCD_TIMING } from "../render/config/etcd.js";
+
+/** The election's timing (etcd's minimum lease is 2 s with its default election timeout of 1 s). */
+export const ELECTION_TIMING = {
+  /** Lease length granted by etcd: a dead leader's key is free again after at most this long. */
+  ttlS: ETCD_TIMING.leaseTtlS,
+  /**
+   * A leader stops acting this long before its lease could expire in etcd. Renewals go out every `everyMs`, so a
+   * leader keeps leading through answers up to ttl - margin - everyMs late (1.7 s: measured on a machine with a
+   * load average of 68, renewals of 0.5 to 1.5 s made a 2 s lease with a 0.6 s margin change hands every few seconds).
+   */
+  marginMs: 1000,
+  /** How long one call to etcd may take before the next member is tried. */
+  callTimeoutMs: 1000,
+  /** Campaign and renewal period. */
+  everyMs: 300,
+} as const;
+
+/** Keys of a design in etcd (each lab has its own cluster). */
+export function electionKeys(namespace: string): { leader: string; primary: string } {
+  return { leader: `/stacklab/${namespace}/failover/leader`, primary: `/stacklab/${namespace}/failover/primary` };
+}
+
+/**
+ * One controller's side of the election. `tick()` runs one round (grant or renew, then try to take the key);
+ * `isLeader(now)` is true only until `marginMs` before the lease could expire, counted from when the last
+ * successful grant or renewal was *sent*: etcd starts the lease's TTL when it receives the request, which is
+ * later, so the leader always stops believing before etcd can give the key to someone else.
+ */
+export class Election {
+  private lease: string | null = null;
+  /** Until when (monotonic ms) this controller may act as leader; 0: not leading. */
+  private leadUntil = 0;
+  private leading = false;
+  /** What the last tick reported, so a lead that ran out between ticks is still reported as lost. */
+  private announced = false;
+  /** When the last successful grant or renewal of the lease was sent: etcd's expiry is at least this plus the TTL. */
+  private renewedSentAt = 0;
+  private ttlMs = 0;
+
+  constructor(
+    private readonly store: ConsensusStore,
+    private readonly key: string,
+    private readonly me: string,
+    private readonly clock: () => number,
+    private readonly timing: { ttlS: number; marginMs: number } = ELECTION_TIMING,
+  ) {}
+
+  /** True while this controller holds the leader key with time to spare. */
+  isLeader(now = this.clock()): boolean {
+    return this.leading && now < this.leadUntil;
+  }
+
+  /** Runs one round; returns "elected" when leadership was just won, "lost" when just lost, else null. */
+  async tick(): Promise<"elected" | "lost" | null> {
+    try {
+      if (this.lease) {
+        const sent = this.clock();
+        const ttl = await this.store.keepAlive(this.lease);
+        if (ttl > 0) {
+          this.renewedSentAt = sent;
+          this.ttlMs = ttl * 1000;
+          if (this.leading) this.leadUntil = sent + this.ttlMs - this.timing.marginMs;
+        } else {
+          this.lease = null;
+          this.leading = false;
+        }
+      }
+      if (!this.lease) {
+        const sent = this.clock();
+        this.lease = await this.store.grant(this.timing.ttlS);
+        this.renewedSentAt = sent;
+        this.ttlMs = this.timing.ttlS * 1000;
+        this.leading = false;
+      }
+      if (!this.leading && (await this.store.createIfAbsent(this.key, this.me, this.lease))) {
+        // the key lives as long as the lease, which was last renewed (not now): count from that renewal
+        this.leading = true;
+        this.leadUntil = this.renewedSentAt + this.ttlMs - this.timing.marginMs;
+      }
+    } catch {
+      // etcd unreachable or without quorum: leadership runs out on its own at leadUntil
+    }
+    if (this.leading && !this.isLeader()) {
+      // the lease may still exist in etcd, but it cannot be counted on any more: start over with a new one
+      this.leading = false;
+      this.lease = null;
+    }
+    const is = this.isLeader();
+    const was = this.announced;
+    this.announced = is;
+    return is && !was ? "elected" : !is && was ? "lost" : null;
+  }
+
+  /** Gives the key back (on a clean stop), so another controller leads at once. */
+  async resign(): Promise<void> {
+    const lease = this.lease;
+    this.leading = false;
+    this.announced = false;
+    this.lease = null;
+    if (lease) await this.store.revoke(lease).catch(() => undefined);
+  }
+}

@@ -1,0 +1,84 @@
+// The etcd cluster of a design, as data: members, their URLs and the files they read (the run command is built from this).
+import type { Host, Model } from "../../model/index.js";
+import { PORTS } from "../../model/ports.js";
+import { hostByName, privateAddress } from "./common.js";
+import { TLS_FILES } from "./paths.js";
+
+/** Where etcd keeps its data and its copy of the host key inside a member host. */
+export const ETCD_PATHS = {
+  dataDir: "/var/lib/etcd/member",
+  runDir: "/run/stacklab/etcd",
+  /** The host key, copied at each start for the etcd user (the original belongs to root or mysql). */
+  key: "/run/stacklab/etcd/host.key",
+} as const;
+
+/** etcd's timing: a heartbeat every 100 ms and an election after 1 s of silence (etcd's defaults). */
+export const ETCD_TIMING = {
+  heartbeatMs: 100,
+  electionMs: 1000,
+  /** The failover controllers' leader lease (src/failover/election.ts): a dead leader's key is free after at most this. */
+  leaseTtlS: 3,
+} as const;
+
+/** One member: its name (the host's) and where peers and clients reach it. */
+export interface EtcdMember {
+  name: string;
+  address: string;
+  peerUrl: string;
+  clientUrl: string;
+}
+
+/** True when etcd speaks TLS (the lab has a CA: tls.mode is not none). */
+export function etcdTls(model: Model): boolean {
+  return model.tls.mode !== "none";
+}
+
+/** The design's etcd members, in the spec's order (empty without etcd). */
+export function etcdMembers(model: Model): EtcdMember[] {
+  const scheme = etcdTls(model) ? "https" : "http";
+  return model.database.etcd.map((name) => {
+    const address = privateAddress(hostByName(model, name));
+    return { name, address, peerUrl: `${scheme}://${address}:${PORTS.etcdPeer}`, clientUrl: `${scheme}://${address}:${PORTS.etcdClient}` };
+  });
+}
+
+/** The etcd command line of a member host (flags only, after the program name). */
+export function etcdArgs(model: Model, host: Host, lab: string): string[] {
+  const members = etcdMembers(model);
+  const me = members.find((m) => m.name === host.name);
+  if (!me) throw new Error(`${host.name} holds no etcd member`);
+  const tls = etcdTls(model)
+    ? [
+        `--cert-file=${TLS_FILES.hostCert}`,
+        `--key-file=${ETCD_PATHS.key}`,
+        `--trusted-ca-file=${TLS_FILES.ca}`,
+        "--client-cert-auth",
+        `--peer-cert-file=${TLS_FILES.hostCert}`,
+        `--peer-key-file=${ETCD_PATHS.key}`,
+        `--peer-trusted-ca-file=${TLS_FILES.ca}`,
+        "--peer-client-cert-auth",
+      ]
+    : [];
+  return [
+    `--name=${me.name}`,
+    `--data-dir=${ETCD_PATHS.dataDir}`,
+    `--listen-peer-urls=${me.peerUrl}`,
+    `--initial-advertise-peer-urls=${me.peerUrl}`,
+    `--listen-client-urls=${me.clientUrl}`,
+    `--advertise-client-urls=${me.clientUrl}`,
+    `--listen-metrics-urls=http://${me.address}:${PORTS.etcdMetrics}`,
+    `--initial-cluster=${members.map((m) => `${m.name}=${m.peerUrl}`).join(",")}`,
+    "--initial-cluster-state=new",
+    `--initial-cluster-token=stacklab-${lab}`,
+    `--heartbeat-interval=${ETCD_TIMING.heartbeatMs}`,
+    `--election-timeout=${ETCD_TIMING.electionMs}`,
+    // a lab's keys are a few hundred bytes: a small backend and frequent compaction keep the member light
+    "--quota-backend-bytes=67108864",
+    "--auto-compaction-mode=revision",
+    "--auto-compaction-retention=1000",
+    "--snapshot-count=5000",
+    "--logger=zap",
+    "--log-outputs=stderr",
+    ...tls,
+  ];
+}

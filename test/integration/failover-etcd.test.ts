@@ -1,0 +1,43 @@
+// Design 3 with no single controller: the host of the leading failover controller (also an etcd member) dies
+// together with the database primary; another controller takes the etcd lease and promotes db-2, losing no
+// acknowledged write. Starts from a settled cluster on db-1 (`settle`), so a retry starts where the first did.
+import { describe, expect, it } from "vitest";
+import { cli, isRoot, useLab, testLab } from "./helpers.js";
+import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
+
+const LAB = testLab("foetcd3");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!isRoot)("design 3: failover with controllers on every etcd member", () => {
+  logFailedAttempts();
+  useLab(LAB, "3-scale_up");
+
+  it("promotes db-2 when db-1 and the leading controller's host crash together; no acknowledged write is lost", async () => {
+    await settle(LAB, "db-1");
+    const leader = await until("a controller to lead", () => {
+      const h = dbStatus(LAB).controllerHost;
+      return h && ["lb-1", "lb-2", "mon-1"].includes(h) ? h : undefined;
+    });
+    const loop = startWrites(LAB, "https://www.foobar.com", 12);
+    await sleep(3000);
+    const since = Date.now();
+    // the leader's host first (its etcd member and its controller go with it), then the primary
+    expect(cli(["fault", "kill", leader, "--name", LAB]).code).toBe(0);
+    const kill = cli(["fault", "kill", "db-1", "--name", LAB, "--json"]);
+    expect(kill.code, kill.stderr).toBe(0);
+    const at = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
+    const v = await judge(LAB, loop, "db-2", at);
+    expect(v.lost).toEqual([]);
+    expect(v.primaries).toEqual(["db-1", "db-2"]);
+    expect(v.resumedAckAfterMs).not.toBeNull();
+    const events = await until("the failover to be done", () => {
+      const e = failoverEvents(LAB, since);
+      return e.some((x) => x.step === "done") ? e : undefined;
+    });
+    // another controller took the lease and ran the failover
+    const done = events.find((e) => e.step === "done")!;
+    expect(done.source).toMatch(/^failover-controller on (lb-1|lb-2|mon-1)$/);
+    expect(done.source).not.toBe(`failover-controller on ${leader}`);
+    expect(events.some((e) => e.step === "lead" && e.source === done.source)).toBe(true);
+  });
+});
