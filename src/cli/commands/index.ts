@@ -27,6 +27,8 @@ import { register as auditCmd } from "./audit.js";
 import { register as db } from "./db.js";
 import { register as challenge } from "./challenge.js";
 import { register as saturateCmd } from "./saturate.js";
+import { register as exportCmd } from "./export.js";
+import { register as rehearseCmd } from "./rehearse.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -41,8 +43,10 @@ export function registerAll(program: Command): void {
     diagram,
     render,
     schema,
+    exportCmd,
     // a running lab
     up,
+    rehearseCmd,
     status,
     auditCmd,
     metrics,
