@@ -28,7 +28,16 @@ export function register(program: Command): void {
       process.stderr.write(`${color("bold", "stacklab rehearse")} ${source}${opts.name ? ` as ${opts.name}` : ""}\n`);
       const r = await rehearse(stack, { source, progress: progress(), ...(opts.name ? { name: opts.name } : {}), ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }) });
       const p = rehearsalPaths(r.state.name);
-      const summary = { name: r.state.name, url: r.url, durationMs: r.durationMs, bareUpMs: r.bareUpMs, exportMs: r.exportMs, playbookMs: r.playbook.durationMs, changed: r.playbook.changed, project: p.project };
+      const summary = {
+        name: r.state.name,
+        url: r.url,
+        durationMs: r.durationMs,
+        bareUpMs: r.bareUpMs,
+        exportMs: r.exportMs,
+        playbookMs: r.playbook.durationMs,
+        changed: r.playbook.changed,
+        project: p.project,
+      };
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else
         process.stdout.write(

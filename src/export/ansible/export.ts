@@ -133,8 +133,7 @@ export async function writeProject(files: ProjectFile[], outDir: string, vaultPa
     if (f.from) cpSync(f.from, target, { recursive: true });
     else writeFileSync(target, f.content, { mode: f.secret ? 0o600 : 0o644 });
   }
-  if (secrets.length)
-    await run(["ansible-vault", "encrypt", "--vault-password-file", resolve(vaultPasswordFile), ...secrets.map((f) => join(dir, f.path))], { timeoutMs: 120_000 });
+  if (secrets.length) await run(["ansible-vault", "encrypt", "--vault-password-file", resolve(vaultPasswordFile), ...secrets.map((f) => join(dir, f.path))], { timeoutMs: 120_000 });
   return { dir, files: files.length, encrypted: secrets.length, createdVaultPassword };
 }
 

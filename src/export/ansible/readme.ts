@@ -3,13 +3,16 @@
 import type { Model } from "../../model/types.js";
 
 const ROLE_TEXT: Record<string, string> = {
-  common: "the host's identity files (`/etc/hostname`, `/etc/hosts`), its firewall (`/etc/nftables.conf`, loaded with `nft -f`), files of no single service, and runit supervision (`runsvdir` on `stacklab_service_dir`)",
+  common:
+    "the host's identity files (`/etc/hostname`, `/etc/hosts`), its firewall (`/etc/nftables.conf`, loaded with `nft -f`), files of no single service, and runit supervision (`runsvdir` on `stacklab_service_dir`)",
   dns: "NSD serving the design's zone (the lab's authoritative DNS server)",
   haproxy: "HAProxy in master-worker mode; a changed `haproxy.cfg` reloads it (USR2: listening sockets handed over, no dropped connection)",
   keepalived: "keepalived holding the floating IP (VRRP); a changed configuration reloads it (HUP)",
-  nginx: "nginx serving static files and proxying to the app servers; a changed configuration drains the web server at every load balancer (`community.general.haproxy`), reloads nginx (HUP), then puts it back in rotation",
+  nginx:
+    "nginx serving static files and proxying to the app servers; a changed configuration drains the web server at every load balancer (`community.general.haproxy`), reloads nginx (HUP), then puts it back in rotation",
   app: "the app server runner (N workers) as `nobody`; a changed `app.env` reloads the workers gracefully (HUP)",
-  mariadb: "MariaDB: data directory initialised once (`mariadb-install-db`), schema and least-privilege accounts from `init.sql` at every start, replicas following the primary by GTID (once: after a failover the running topology wins)",
+  mariadb:
+    "MariaDB: data directory initialised once (`mariadb-install-db`), schema and least-privilege accounts from `init.sql` at every start, replicas following the primary by GTID (once: after a failover the running topology wins)",
   db_agent: "the database agent of stacklab's failover (design 3)",
   db_proxy: "the local database proxy the app connects through (design 3)",
   failover_controller: "stacklab's failover controller (design 3)",

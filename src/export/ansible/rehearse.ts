@@ -92,7 +92,8 @@ export interface RehearseResult {
 /** Bare up, export, playbook, then the runtime's own checks; leaves the lab running. */
 export async function rehearse(stack: Stack, opts: RehearseOptions): Promise<RehearseResult> {
   const missing = missingRehearsalPackages();
-  if (missing.length) throw new UsageError(`rehearse needs the Debian package${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: run \`stacklab setup\` (or apt-get install -y ${missing.join(" ")})`);
+  if (missing.length)
+    throw new UsageError(`rehearse needs the Debian package${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: run \`stacklab setup\` (or apt-get install -y ${missing.join(" ")})`);
   const started = performance.now();
   const name = opts.name ?? stack.name;
   const bare = await up(stack, { name, source: opts.source, bare: true, progress: opts.progress, ...(opts.specDir ? { specDir: opts.specDir } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
