@@ -25,6 +25,7 @@ export const EXPECTED_USERS: Record<string, Expectation> = {
   "db-agent": { user: DB_AGENT_USER.user },
   "failover-controller": { user: CONTROLLER_USER.user },
   keepalived: { user: "root", why: "VRRP needs raw sockets and moves addresses: it keeps root" },
+  sshd: { user: "root", why: "a rehearsed lab's SSH server (`up --bare`): Ansible logs in as root by key, on the host's loopback only" },
 };
 
 /** Each runit service of a host with the processes under it (the one runit started first). */

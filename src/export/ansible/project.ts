@@ -220,7 +220,9 @@ export function ansibleProject(input: ProjectInput): ProjectFile[] {
   out.push({ path: "ansible.cfg", content: ansibleCfg(input) });
   out.push({ path: "group_vars/all.yml", content: groupVars(input) });
   out.push({ path: "README.md", content: projectReadme(model, input.source, [...usedRoles].sort(), Boolean(input.lab)) });
-  out.push({ path: ".ansible-lint", content: yaml({ profile: "production", exclude_paths: ["roles/*/files/"] }) });
+  // The roles' files are the services' own configuration (and vault files), not Ansible content.
+  const fileDirs = [...new Set(out.filter((f) => /^roles\/[^/]+\/files\//.test(f.path)).map((f) => f.path.split("/").slice(0, 3).join("/") + "/"))].sort();
+  out.push({ path: ".ansible-lint", content: yaml({ profile: "production", exclude_paths: fileDirs }) });
   return out;
 }
 
