@@ -1,5 +1,5 @@
 // docs/BENCHMARKS.md, generated from one benchmark result: header, machine, method, the four groups, what is missing.
-import { failoverSection, footprintSection, lifecycleSection, servingSection } from "./sections.js";
+import { failoverSection, footprintSection, lifecycleSection, rehearsalSection, servingSection } from "./sections.js";
 import { fmtBytes, fmtDuration, mdTable } from "./table.js";
 import type { BenchResults } from "./types.js";
 
@@ -79,6 +79,7 @@ export function renderMarkdown(r: BenchResults, resultsFile: string): string {
     r.serving ? [servingSection(r.serving)] : [],
     r.failover ? [failoverSection(r.failover)] : [],
     r.footprint ? [footprintSection(r.footprint)] : [],
+    r.rehearsal ? [rehearsalSection(r.rehearsal)] : [],
     missing(r),
     machine(r),
     method(r),

@@ -12,6 +12,7 @@ import { measureFootprint, measureIdle } from "./footprint.js";
 import { findGaps } from "./gaps.js";
 import { downLab, upLab } from "./labs.js";
 import { benchLifecycle } from "./lifecycle.js";
+import { benchRehearsal } from "./rehearsal.js";
 import { loadNow, machineInfo } from "./machine.js";
 import { failoverCases } from "./scenarios.js";
 import { benchServing } from "./serving.js";
@@ -54,6 +55,7 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
     serving: null,
     failover: null,
     footprint: null,
+    rehearsal: null,
     missing,
   };
   try {
@@ -66,7 +68,15 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
         fail("bring-up and tear-down", err);
       }
     }
-    const onMain = plan.groups.filter((g) => g !== "lifecycle");
+    if (plan.groups.includes("rehearsal")) {
+      say("== rehearsal of design 3 with ansible-playbook");
+      try {
+        results.rehearsal = await benchRehearsal(say);
+      } catch (err) {
+        fail("rehearsal", err);
+      }
+    }
+    const onMain = plan.groups.filter((g) => g !== "lifecycle" && g !== "rehearsal");
     if (onMain.length) await mainLab(plan, results, tmpDir, say, fail);
   } finally {
     await downAll();
@@ -82,13 +92,13 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
 
 /** Serving, failover and footprint on one design-3 lab: footprint at rest, serving, footprint again, failover. */
 async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, say: (m: string) => void, fail: (what: string, err: unknown) => void): Promise<void> {
-  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle").join(", ")}`);
+  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle" && g !== "rehearsal").join(", ")}`);
   try {
     const up = await upLab(MAIN_LAB, { blueprint: "3" });
     if (up.notRunning.length)
       results.missing.push({ what: "services design 3 declares but this stacklab version does not run yet", why: up.notRunning.map((n) => `${n.kind} on ${n.host}`).join(", ") });
   } catch (err) {
-    for (const g of plan.groups.filter((x) => x !== "lifecycle")) fail(g, err);
+    for (const g of plan.groups.filter((x) => x !== "lifecycle" && x !== "rehearsal")) fail(g, err);
     return;
   }
   const recreate = async () => {

@@ -180,6 +180,20 @@ export interface Missing {
   why: string;
 }
 
+/** `stacklab rehearse` of design 3, and a second ansible-playbook run on the rehearsed lab. */
+export interface RehearsalResult {
+  design: string;
+  /** The whole `stacklab rehearse` command, as a user waits for it. */
+  wallMs: number;
+  bareUpMs: number;
+  exportMs: number;
+  playbookMs: number;
+  changedFirst: number;
+  secondRunMs: number;
+  /** Changes the second run reported (null when it failed). */
+  changedSecond: number | null;
+}
+
 export interface BenchResults {
   version: 1;
   mode: "quick" | "full";
@@ -192,5 +206,7 @@ export interface BenchResults {
   serving: ServingResult | null;
   failover: FailoverResult | null;
   footprint: FootprintResult | null;
+  /** Absent in results recorded before the rehearsal group existed. */
+  rehearsal?: RehearsalResult | null;
   missing: Missing[];
 }
