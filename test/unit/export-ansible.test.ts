@@ -1,7 +1,7 @@
 // The Ansible export: every file a lab host gets is in the project unchanged (same renderers), secrets are marked
 // for ansible-vault and appear in no other file, ownership is the state the services leave, groups are in the order
 // rolling plays need, and a user's inventory is checked against the design.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -120,4 +120,22 @@ it("reads ansible-playbook's PLAY RECAP", () => {
     { host: "lb-1", ok: 8, changed: 0, unreachable: 0, failed: 0 },
     { host: "server-1", ok: 35, changed: 2, unreachable: 0, failed: 1 },
   ]);
+});
+
+describe("stacklab export ansible: bad input", () => {
+  it("exits 2 with the file and the path for a design that does not validate, and writes nothing", async () => {
+    const { main } = await import("../../src/cli/main.js");
+    const out = join(mkdtempSync(join(tmpdir(), "stacklab-exbad-")), "project");
+    dirs.push(out);
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (errors.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      expect(await main(["export", "ansible", "test/fixtures/broken/app-unknown-type.yaml", "-o", out])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(errors.join("")).toMatch(/app-unknown-type\.yaml:6:9 \[app\.type\]/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
