@@ -15,6 +15,7 @@ import { proxyCommand, sshPaths } from "../../runtime/ssh.js";
 import { PORTS } from "../../model/ports.js";
 import { projectReadme } from "./readme.js";
 import { MONITORING_FILES } from "../../render/config/prometheus.js";
+import { PROMETHEUS_USER } from "../../runtime/host-storage.js";
 
 /** One file of the exported project, at its path relative to the project's folder. */
 export interface ProjectFile {
@@ -125,6 +126,9 @@ function secretValues(secrets: Secrets): string[] {
 function finalOwnership(files: HostFile[]): Map<string, { owner: string; group: string; mode: number }> {
   const out = new Map<string, { owner: string; group: string; mode: number }>();
   for (const f of files) out.set(f.path, { owner: f.owner ?? "root", group: f.owner ?? "root", mode: f.mode ?? 0o644 });
+  // What a kind's `prepare` sets before the host starts: the MariaDB exporter reads its file as prometheus.
+  const exporter = out.get(MONITORING_FILES.mysqldExporter);
+  if (exporter) Object.assign(exporter, { owner: PROMETHEUS_USER, group: PROMETHEUS_USER });
   const unq = (s: string) => s.replace(/^'(.*)'$/, "$1");
   for (const f of files.filter((x) => x.path.startsWith(`${SERVICE_DIR}/`) && x.path.endsWith("/run"))) {
     for (const line of f.content.split("\n")) {
@@ -379,6 +383,9 @@ function roleFiles(role: string, kind: string | undefined, model: Model): Projec
     ];
   }
   const drains = kind === "nginx" && model.loadBalancer;
+  // A handler reloads a service that ran before this play: a first install starts it with its files already there.
+  const before = `${role}_supervised`;
+  tasks.push({ name: `Find whether ${kind} runs already`, "ansible.builtin.stat": { path: `{{ stacklab_service_dir }}/${kind}/run` }, register: before });
   tasks.push(mkdirs, copy(`Install the ${kind} configuration`, "config", notify));
   tasks.push(copy(`Install the ${kind} files holding secrets`, "secret", { ...notify, no_log: true }));
   tasks.push(...prepareTasks(kind!));
@@ -399,12 +406,14 @@ function roleFiles(role: string, kind: string | undefined, model: Model): Projec
       handlers.push({
         name: handlerName,
         "ansible.builtin.include_tasks": "reload.yml",
+        when: `${before}.stat.exists`,
       });
     else
       handlers.push({
         name: handlerName,
         "ansible.builtin.command": { argv: ["sv", CONTROL[signal], `{{ stacklab_service_dir }}/${kind}`] },
         changed_when: true,
+        when: `${before}.stat.exists`,
       });
   }
   const out: ProjectFile[] = [

@@ -1,6 +1,6 @@
 // `stacklab rehearse`: bare lab (`up --bare`), export of the design for that lab, the real `ansible-playbook` from
 // this machine to the lab's hosts (through their namespaces: nothing routed), then the lab is an ordinary running lab.
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "../../spec/schema.js";
 import { UsageError } from "../../spec/errors.js";
@@ -65,9 +65,11 @@ export async function runPlaybook(lab: string): Promise<PlaybookRun> {
     check: false,
   });
   const output = redact(`${r.stdout}\n${r.stderr}`, labSecrets(lab));
+  const log = join(labDir(lab), "ansible", "playbook.log");
+  writeFileSync(log, output, { mode: 0o600 });
   const recap = parseRecap(output);
   if (r.code !== 0 || !recap.length || recap.some((l) => l.failed || l.unreachable))
-    throw new Error(`ansible-playbook failed (exit ${r.code}${r.timedOut ? ", timed out" : ""}):\n${output.split("\n").slice(-40).join("\n")}`);
+    throw new Error(`ansible-playbook failed (exit ${r.code}${r.timedOut ? ", timed out" : ""}; whole output in ${log}):\n${output.split("\n").slice(-40).join("\n")}`);
   return { recap, changed: recap.reduce((n, l) => n + l.changed, 0), durationMs: Math.round(performance.now() - started), output };
 }
 
@@ -118,7 +120,8 @@ export async function rehearse(stack: Stack, opts: RehearseOptions): Promise<Reh
     t = performance.now();
     const secrets = labSecrets(name);
     await Promise.all(model.hosts.map((h) => waitReady(state, model, h.name, secrets)));
-    await waitForSite(model, state, opts.signal);
+    // (a longer wait than `up`'s: a rehearsal is long, and the machine may be busy with other labs)
+    await waitForSite(model, state, opts.signal, 120_000);
     state.published = await publishSite(name, model, state);
     writeState(state);
     opts.progress.done(`every service ready by stacklab's own probes; the site answers from the user host: ${siteUrl(model)}`, Math.round(performance.now() - t));
