@@ -250,7 +250,8 @@ function inventory(input: ProjectInput): string {
     const hosts = groupHosts(model, group).filter(mapped);
     if (hosts.length) children[group] = { hosts: Object.fromEntries(hosts.map((h) => [h.name, hostVars(h)])) };
   }
-  return `# The design's hosts by role (${input.source}). Each group's order is the order serial plays touch them.\n${yaml({ all: { vars: { ansible_user: "root" }, children } })}`;
+  // (folded at 150 columns: a rehearsal's ProxyCommand is longer than ansible-lint's 160)
+  return `# The design's hosts by role (${input.source}). Each group's order is the order serial plays touch them.\n---\n${stringify({ all: { vars: { ansible_user: "root" }, children } }, { lineWidth: 150, minContentWidth: 40 })}`;
 }
 
 function site(model: Model, roles: Set<string>): string {
