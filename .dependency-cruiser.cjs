@@ -9,7 +9,7 @@ const LAYERS = [
   { name: "model", paths: ["src/model/"] },
   { name: "pure", paths: ["src/analysis/", "src/explain/", "src/render/", "src/app/"] },
   { name: "runtime", paths: ["src/runtime/"] },
-  { name: "lab-users", paths: ["src/failover/", "src/operations/", "src/experiment/", "src/audit/", "src/monitoring/"] },
+  { name: "lab-users", paths: ["src/failover/", "src/operations/", "src/experiment/", "src/audit/", "src/monitoring/", "src/export/"] },
   { name: "front", paths: ["src/dashboard/", "src/bench/"] },
   { name: "cli", paths: ["src/cli/", "src/index\\.ts$"] },
 ];

@@ -27,6 +27,7 @@ export const EXPECTED_USERS: Record<string, Expectation> = {
   "failover-controller": { user: CONTROLLER_USER.user },
   etcd: { user: ETCD_USER.user },
   keepalived: { user: "root", why: "VRRP needs raw sockets and moves addresses: it keeps root" },
+  sshd: { user: "root", why: "a rehearsed lab's SSH server (`up --bare`): Ansible logs in as root by key, on the host's loopback only" },
 };
 
 /** Each runit service of a host with the processes under it (the one runit started first). */

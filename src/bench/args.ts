@@ -5,7 +5,7 @@ import type { WrkLoad } from "./wrk.js";
 
 const CASE_IDS = failoverCases().map((c) => c.id);
 
-export const GROUPS = ["lifecycle", "serving", "failover", "footprint", "capacity"] as const;
+export const GROUPS = ["lifecycle", "serving", "failover", "footprint", "capacity", "rehearsal"] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** What one benchmark run does. */

@@ -14,6 +14,7 @@ import { findGaps } from "./gaps.js";
 import { downLab, upLab } from "./labs.js";
 import { benchLifecycle } from "./lifecycle.js";
 import { measureReferences } from "./references.js";
+import { benchRehearsal } from "./rehearsal.js";
 import { loadNow, machineInfo } from "./machine.js";
 import { failoverCases } from "./scenarios.js";
 import { benchServing } from "./serving.js";
@@ -57,6 +58,7 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
     failover: null,
     footprint: null,
     references: null,
+    rehearsal: null,
     missing,
   };
   try {
@@ -71,7 +73,15 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
         fail("bring-up and tear-down", err);
       }
     }
-    const onMain = plan.groups.filter((g) => g !== "lifecycle" && g !== "capacity");
+    if (plan.groups.includes("rehearsal")) {
+      say("== rehearsal of design 3 with ansible-playbook");
+      try {
+        results.rehearsal = await benchRehearsal(say);
+      } catch (err) {
+        fail("rehearsal", err);
+      }
+    }
+    const onMain = plan.groups.filter((g) => g !== "lifecycle" && g !== "capacity" && g !== "rehearsal");
     if (onMain.length) await mainLab(plan, results, tmpDir, say, fail);
     if (plan.groups.includes("capacity")) {
       say("== saturation, the seeds' claims and the capacity model");
@@ -91,13 +101,13 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
 
 /** Serving, failover and footprint on one design-3 lab: footprint at rest, serving, footprint again, failover. */
 async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, say: (m: string) => void, fail: (what: string, err: unknown) => void): Promise<void> {
-  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle" && g !== "capacity").join(", ")}`);
+  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle" && g !== "capacity" && g !== "rehearsal").join(", ")}`);
   try {
     const up = await upLab(MAIN_LAB, { blueprint: "3" });
     if (up.notRunning.length)
       results.missing.push({ what: "services design 3 declares but this stacklab version does not run yet", why: up.notRunning.map((n) => `${n.kind} on ${n.host}`).join(", ") });
   } catch (err) {
-    for (const g of plan.groups.filter((x) => x !== "lifecycle" && x !== "capacity")) fail(g, err);
+    for (const g of plan.groups.filter((x) => x !== "lifecycle" && x !== "capacity" && x !== "rehearsal")) fail(g, err);
     return;
   }
   const recreate = async () => {

@@ -1,7 +1,7 @@
 // The four result sections of docs/BENCHMARKS.md, each rendered from its part of the results.
 import { ANCHORS, downVerdict, footprintVerdict, GOALS, upVerdict } from "./goals.js";
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRatio, fmtSummary, mdTable } from "./table.js";
-import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult } from "./types.js";
+import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult, RehearsalResult } from "./types.js";
 
 const ms = (s: LifecycleRow["up"]) => fmtSummary(s, fmtMs);
 
@@ -205,5 +205,23 @@ export function footprintSection(f: FootprintResult): string {
               .join(", ")}.`,
         ]
       : []),
+  ].join("\n");
+}
+
+/** The rehearsal of design 3: `stacklab rehearse` and a second ansible-playbook run. */
+export function rehearsalSection(r: RehearsalResult): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return [
+    "## Rehearsal with Ansible",
+    "",
+    `\`stacklab rehearse --blueprint 3\` (bare lab, export, the real ansible-playbook, then stacklab's own readiness checks), once; then ansible-playbook again on the same lab.`,
+    "",
+    "| step | time | changes |",
+    "|---|---|---|",
+    `| bare up (SSH only) | ${s(r.bareUpMs)} | |`,
+    `| export (with ansible-vault) | ${s(r.exportMs)} | |`,
+    `| ansible-playbook, first run | ${s(r.playbookMs)} | ${r.changedFirst} |`,
+    `| whole \`rehearse\` command | ${s(r.wallMs)} | |`,
+    `| ansible-playbook, second run | ${s(r.secondRunMs)} | ${r.changedSecond ?? "failed"} |`,
   ].join("\n");
 }

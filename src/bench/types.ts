@@ -209,6 +209,20 @@ export interface GoalRow {
   met: boolean | null;
 }
 
+/** `stacklab rehearse` of design 3, and a second ansible-playbook run on the rehearsed lab. */
+export interface RehearsalResult {
+  design: string;
+  /** The whole `stacklab rehearse` command, as a user waits for it. */
+  wallMs: number;
+  bareUpMs: number;
+  exportMs: number;
+  playbookMs: number;
+  changedFirst: number;
+  secondRunMs: number;
+  /** Changes the second run reported (null when it failed). */
+  changedSecond: number | null;
+}
+
 export interface BenchResults {
   version: 1;
   mode: "quick" | "full";
@@ -225,6 +239,8 @@ export interface BenchResults {
   capacity?: CapacityBenchResult | null;
   /** Absent in results written before references were measured. */
   references?: References | null;
+  /** Absent in results recorded before the rehearsal group existed. */
+  rehearsal?: RehearsalResult | null;
   missing: Missing[];
 }
 

@@ -89,9 +89,9 @@ export async function doctor(): Promise<DoctorCheck[]> {
   return checks;
 }
 
-/** Debian packages that provide the missing programs. */
-export function missingPackages(): string[] {
-  return [...new Set(REQUIREMENTS.filter((r) => !which(r.binary)).map((r) => r.pkg))];
+/** Debian packages that provide the missing programs (the lab's, and `extra` ones, e.g. a rehearsal's). */
+export function missingPackages(extra: Requirement[] = []): string[] {
+  return [...new Set([...REQUIREMENTS, ...extra].filter((r) => !which(r.binary)).map((r) => r.pkg))];
 }
 
 /** Installs the missing packages with apt-get (services stay stopped: each lab host starts its own). */

@@ -24,6 +24,7 @@ import type { ServiceContext } from "./services/types.js";
 import { isAlive, procRecord, writeState, type HostState, type LabState, type ProcRecord } from "./state.js";
 import { NotReadyError, serviceLog, waitForProbe } from "./wait.js";
 import { UsageError } from "../spec/errors.js";
+import { sshProbe } from "./ssh.js";
 import { createHostCgroup, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
 import { discardFolder } from "./discard.js";
 
@@ -169,6 +170,21 @@ export async function waitReady(state: LabState, model: Model, host: string, sec
 
 // ---------------------------------------------------------------- stop and crash
 
+/** Waits for a bare host's SSH server (`up --bare`), the only service it has before it is provisioned. */
+export async function waitSshReady(state: LabState, host: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  const h = state.hosts.find((x) => x.name === host);
+  if (!isAlive(h?.init)) throw new Error(`${host} is not running`);
+  await waitForProbe({
+    host,
+    service: "sshd",
+    initPid: h!.init!.pid,
+    probe: sshProbe(),
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    logFile: serviceLog(hostDir(state.name, host), "sshd"),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+}
+
 /** Crashes a host: SIGKILL to its init (the kernel then kills every process in its PID namespace), links down at the same moment. */
 export async function crashHost(state: LabState, model: Model, host: string): Promise<void> {
   const h = recorded(state, host);
@@ -179,9 +195,7 @@ export async function crashHost(state: LabState, model: Model, host: string): Pr
 /** Shuts a host down cleanly: every service stopped through runit (TERM, KILL after 20 s), then its init, then its links. */
 export async function stopHost(state: LabState, model: Model, host: string): Promise<void> {
   const h = recorded(state, host);
-  const dirs = hostKinds(model, host)
-    .reverse()
-    .map((s) => `${SERVICE_DIR}/${s}`);
+  const dirs = [...hostKinds(model, host).reverse(), ...(state.bare ? ["sshd"] : [])].map((s) => `${SERVICE_DIR}/${s}`);
   if (dirs.length && isAlive(h.init)) await runInHost(h.init!.pid, ["sv", "-w", "20", "force-stop", ...dirs], { check: false, timeoutMs: 30_000 });
   killRecorded(h.init, "SIGTERM");
   await waitGone(

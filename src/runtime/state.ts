@@ -50,6 +50,13 @@ export interface LabState {
   addresses?: Record<string, Partial<Record<"public" | "private", string>>>;
   /** Loopback addresses where the site is published. */
   published: { http?: string; https?: string };
+  /**
+   * `up --bare`: every host also runs an SSH server (src/runtime/ssh.ts), and the design's services are
+   * provisioned by Ansible (`rehearse`) rather than written by stacklab. `provisioned` is set once the playbook
+   * has run: from then on the services sit where a native lab has them (runit, same files) and every command
+   * treats the lab as any other.
+   */
+  bare?: { provisioned: boolean };
   /** Faults injected and not yet healed (`stacklab fault`), so `heal` knows what to undo. */
   faults?: ActiveFault[];
 }

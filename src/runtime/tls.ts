@@ -97,9 +97,13 @@ function sansFor(host: Host, model: Model): string[] {
 
 /** Makes the lab's CA and certificates (once) and returns the TLS files of every host. */
 export function labTlsFiles(lab: string, model: Model): Map<string, HostFile[]> {
+  return tlsFilesIn(join(labDir(lab), "tls"), model);
+}
+
+/** Makes a CA and certificates (once) in `dir` and returns the TLS files of every host (a lab's, or an export's own). */
+export function tlsFilesIn(dir: string, model: Model): Map<string, HostFile[]> {
   const out = new Map<string, HostFile[]>();
   if (model.tls.mode === "none") return out;
-  const dir = join(labDir(lab), "tls");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = makeCa(dir, model);
   const siteNames = [model.domain, `www.${model.domain}`, ...model.dns.records.map((r) => r.fqdn)];

@@ -17,7 +17,8 @@ import { SERVICES } from "./services/index.js";
 import { labFolders, readStateRaw, writeState, type LabState } from "./state.js";
 import { labTlsFiles } from "./tls.js";
 import { pacing, NotReadyError } from "./wait.js";
-import { bootHost, createHosts, refuseExistingNamespaces, serviceContext, waitReady } from "./lifecycle.js";
+import { bootHost, createHosts, refuseExistingNamespaces, serviceContext, waitReady, waitSshReady } from "./lifecycle.js";
+import { bareHostFiles, labSshKeys } from "./ssh.js";
 import { lockLab, withLabLock } from "./lock.js";
 import { setupReplication } from "./replication.js";
 import { waitForSite, siteUrl } from "./site.js";
@@ -46,6 +47,8 @@ export interface UpOptions {
   signal?: AbortSignal;
   /** Wait this long (ms) for another command holding the lab's lock, instead of failing at once. */
   waitMs?: number;
+  /** `up --bare`: the same hosts and networks with only an SSH server each, for Ansible to provision (src/runtime/ssh.ts). */
+  bare?: boolean;
 }
 
 export interface UpResult {
@@ -125,6 +128,7 @@ async function upLocked(name: string, stack: Stack, opts: UpOptions, started: nu
       extra: [],
       published: {},
       addresses: modelAddresses(model),
+      ...(opts.bare ? { bare: { provisioned: false } } : {}),
     };
     await refuseExistingNamespaces([state.switchNetns, ...state.hosts.map((h) => h.netns)]);
     writeState(state);
@@ -133,7 +137,7 @@ async function upLocked(name: string, stack: Stack, opts: UpOptions, started: nu
   const secrets = labSecrets(name);
   const steps: UpResult["steps"] = [];
   try {
-    await bringUp(name, model, state, secrets, opts, steps);
+    await (opts.bare ? bringUpBare(name, model, state, opts) : bringUp(name, model, state, secrets, opts, steps));
     state.status = "running";
     writeState(state);
     recordEvent(name, { kind: "lab", message: `lab up (${opts.source})`, source: "cli" });
@@ -197,6 +201,30 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
     writeState(state);
   }
   for (const m of missingServices(model)) progress.warn(`not yet running: ${m.kind} on ${m.host} (a later stacklab version adds it)`);
+}
+
+/** `up --bare`: the same create and boot steps of the host lifecycle, with only each host's SSH server in its tree. */
+async function bringUpBare(name: string, model: Model, state: LabState, opts: UpOptions): Promise<void> {
+  const { progress } = opts;
+  let t = performance.now();
+  const lap = () => {
+    opts.signal?.throwIfAborted();
+    const now = performance.now();
+    const ms = Math.round(now - t);
+    t = now;
+    return ms;
+  };
+  progress.step("generating the lab's SSH keys");
+  await labSshKeys(name, model.hosts);
+  const files = new Map<string, HostFile[]>(model.hosts.map((h) => [h.name, bareHostFiles(name, h)]));
+  progress.done(`SSH keys and an sshd configuration for ${model.hosts.length} bare hosts`, lap());
+  progress.step("creating hosts and networks");
+  await createHosts(state, model, files);
+  progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap());
+  progress.step("starting hosts");
+  await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true })));
+  await Promise.all(model.hosts.map((h) => waitSshReady(state, h.name, { ...(opts.signal ? { signal: opts.signal } : {}) })));
+  progress.done(`${model.hosts.length} bare hosts started, each with only an SSH server on its loopback`, lap());
 }
 
 async function waitForServices(model: Model, state: LabState, secrets: Secrets, signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,7 @@
 // `stacklab doctor` and `stacklab setup`: check the machine, install what is missing.
 import type { Command } from "commander";
 import { doctor, missingPackages, setup } from "../../runtime/doctor.js";
+import { REHEARSAL_REQUIREMENTS } from "../../runtime/ssh.js";
 import { requireRoot } from "../../runtime/preflight.js";
 import { color, ExitCode, output } from "../common.js";
 
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .description("install the Debian packages labs need (apt-get), listing them first")
     .action(async () => {
       requireRoot("setup");
-      const pkgs = missingPackages();
+      const pkgs = missingPackages(REHEARSAL_REQUIREMENTS);
       if (!pkgs.length) {
         process.stdout.write("everything is installed\n");
         return;

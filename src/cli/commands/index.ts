@@ -28,6 +28,8 @@ import { register as db } from "./db.js";
 import { register as challenge } from "./challenge.js";
 import { register as saturateCmd } from "./saturate.js";
 import { register as capacityCmd } from "./capacity.js";
+import { register as exportCmd } from "./export.js";
+import { register as rehearseCmd } from "./rehearse.js";
 
 /** Registers every command, in the order `--help` lists them; add a verb by adding its module here. */
 export function registerAll(program: Command): void {
@@ -42,8 +44,10 @@ export function registerAll(program: Command): void {
     diagram,
     render,
     schema,
+    exportCmd,
     // a running lab
     up,
+    rehearseCmd,
     status,
     auditCmd,
     metrics,

@@ -7,6 +7,7 @@ import { withLabLock } from "../../runtime/lock.js";
 import { labDir } from "../../runtime/paths.js";
 import { missingPackages, setup } from "../../runtime/doctor.js";
 import { UsageError } from "../../spec/errors.js";
+import { REHEARSAL_REQUIREMENTS } from "../../runtime/ssh.js";
 import { color, designArgs, ExitCode, resolveDesign, type DesignOptions } from "../common.js";
 
 interface UpOpts extends DesignOptions {
@@ -15,6 +16,7 @@ interface UpOpts extends DesignOptions {
   keepOnFailure?: boolean;
   setup?: boolean;
   json?: boolean;
+  bare?: boolean;
 }
 
 function progress(): Progress {
@@ -33,9 +35,10 @@ export function register(program: Command): void {
     .option("--keep-on-failure", "keep what was started when bring-up fails, to inspect it")
     .option("--setup", "install missing Debian packages first (apt-get)")
     .option("--json", "print the result as JSON")
+    .option("--bare", "the same hosts and networks with only an SSH server each, for Ansible to provision (see `stacklab rehearse`)")
     .action(async (file: string | undefined, opts: UpOpts) => {
       const { stack, source } = await resolveDesign(file, opts);
-      const missing = missingPackages();
+      const missing = missingPackages(opts.bare ? REHEARSAL_REQUIREMENTS.filter((r) => r.pkg.startsWith("openssh")) : []);
       if (missing.length) {
         if (!opts.setup) throw new UsageError(`missing Debian packages: ${missing.join(" ")}; run \`stacklab setup\` or add --setup`);
         await setup(missing, (l) => process.stderr.write(`${color("gray", `$ ${l}`)}\n`));
@@ -67,6 +70,7 @@ export function register(program: Command): void {
           keepOnFailure: opts.keepOnFailure,
           progress: progress(),
           signal: abort.signal,
+          bare: opts.bare,
           ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }),
         });
       } catch (err) {
@@ -76,7 +80,11 @@ export function register(program: Command): void {
       }
       running = true;
       const { state, url } = result;
-      if (opts.json)
+      if (opts.bare && !opts.json) {
+        process.stdout.write(
+          `${color("green", color("bold", `bare lab "${state.name}" is up`))} in ${(result.durationMs / 1000).toFixed(1)} s: every host runs only an SSH server\n  provision it:  stacklab export ansible ${source.startsWith("blueprint ") ? `--blueprint ${source.slice(10)}` : source} -o DIR --lab ${state.name}, then ansible-playbook (or: stacklab rehearse)\n`,
+        );
+      } else if (opts.json)
         process.stdout.write(`${JSON.stringify({ name: state.name, url, published: state.published, durationMs: result.durationMs, steps: result.steps, notRunning: result.notRunning }, null, 2)}\n`);
       else {
         const lines = [

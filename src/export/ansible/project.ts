@@ -1,0 +1,534 @@
+// The Ansible project of a design: inventory, site.yml and one role per service kind, built from the very files a
+// lab host gets (src/runtime/files.ts, which calls the pure renderers): one source of truth for lab and servers.
+// Pure: the caller writes the files (write.ts) and encrypts those marked secret with ansible-vault.
+import { stringify } from "yaml";
+import type { Host, Model, ServiceKind } from "../../model/types.js";
+import { SERVICE_DIR, type HostFile } from "../../runtime/host.js";
+import { hostDir, hostNetns } from "../../runtime/paths.js";
+import { derivedSecrets, type Secrets } from "../../runtime/secrets.js";
+import { SERVICES, startOrder } from "../../runtime/services/index.js";
+import type { ServiceContext } from "../../runtime/services/types.js";
+import { changeMasterSql } from "../../runtime/replication.js";
+import { CONTROL } from "../../runtime/supervise.js";
+import { addressOf } from "../../runtime/services/types.js";
+import { proxyCommand, sshPaths } from "../../runtime/ssh.js";
+import { PORTS } from "../../model/ports.js";
+import { projectReadme } from "./readme.js";
+import { MONITORING_FILES } from "../../render/config/prometheus.js";
+import { PROMETHEUS_USER } from "../../runtime/host-storage.js";
+
+/** One file of the exported project, at its path relative to the project's folder. */
+export interface ProjectFile {
+  path: string;
+  content: string;
+  /** Holds a password or a private key: written encrypted with ansible-vault, never in clear. */
+  secret?: boolean;
+  /** A file copied from this machine (e.g. the app's static assets) instead of `content`. */
+  from?: string;
+}
+
+/** Where a design host runs: its connection variables (`ansible_host`...) in the user's inventory, or the lab's. */
+export type HostMapping = Record<string, Record<string, unknown>>;
+
+export interface ProjectInput {
+  model: Model;
+  /** Every host's files exactly as a lab host gets them (hostFiles). */
+  files: Map<string, HostFile[]>;
+  secrets: Secrets;
+  /** The contexts the service kinds' probes are made from. */
+  contexts: Map<string, ServiceContext>;
+  /** Design host -> connection variables (a user's inventory); absent: the design's own addresses. */
+  mapping?: HostMapping;
+  /** A rehearsal: the lab whose bare hosts Ansible reaches through their namespaces. */
+  lab?: string;
+  source: string;
+  /** The folder the nginx role's static files come from (the demo app's assets). */
+  staticDir?: string;
+}
+
+/** The role of a service kind (Ansible role names take no `-`). */
+export function roleName(kind: string): string {
+  return kind.replace(/-/g, "_");
+}
+
+/** The plays of site.yml, in order: which tier's kinds each applies, to which group, one host at a time or not. */
+const TIERS: { group: string; title: string; kinds: ServiceKind[]; serial?: number }[] = [
+  { group: "dns", title: "The DNS zone", kinds: ["dns"] },
+  { group: "db", title: "Databases, one at a time: replicas first, the primary last (as `maintain` does)", kinds: ["mariadb", "db-agent", "mysqld-exporter"], serial: 1 },
+  { group: "app", title: "App servers, one at a time (a changed app.env reloads the workers gracefully)", kinds: ["db-proxy", "app"], serial: 1 },
+  { group: "web", title: "Web servers, one at a time, drained at the load balancers before a reload", kinds: ["nginx", "nginx-exporter"], serial: 1 },
+  { group: "lb", title: "Load balancers, one at a time: the floating IP's backups first, its first holder last", kinds: ["haproxy", "keepalived"], serial: 1 },
+  { group: "monitoring", title: "Monitoring and the failover controller", kinds: ["prometheus", "alertmanager", "failover-controller"] },
+  { group: "all", title: "Exporters on every host", kinds: ["node-exporter"] },
+];
+
+/** The inventory groups: one per role of the design, plus the database primary and the floating IP's holders. */
+const ROLE_GROUPS: Record<string, string> = { user: "visitors", dns: "dns", lb: "lb", web: "web", app: "app", db: "db", monitor: "monitoring" };
+
+interface FileEntry {
+  path: string;
+  mode: string;
+  owner: string;
+  group: string;
+}
+
+interface RoleFiles {
+  /** Folders the files go into (created first: the copy module does not make them). */
+  dirs: string[];
+  config: FileEntry[];
+  secret: FileEntry[];
+  run: FileEntry[];
+}
+
+/** The files a role installs on a host: those a kind reloads from, its run script; the rest go to `common`. */
+function splitFiles(model: Model, host: Host, files: HostFile[], secrets: Secrets): Map<string, RoleFiles> & { contents: Map<string, HostFile & { secret: boolean }> } {
+  // (dirs: a new folder is made 0755, as the lab's own mkdir makes it)
+  const kinds = kindsOf(model, host.name);
+  const out = new Map<string, RoleFiles>() as Map<string, RoleFiles> & { contents: Map<string, HostFile & { secret: boolean }> };
+  out.contents = new Map();
+  const final = finalOwnership(files);
+  const values = secretValues(secrets);
+  const add = (role: string, f: HostFile, what: "config" | "secret" | "run") => {
+    const r = out.get(role) ?? { dirs: [], config: [], secret: [], run: [] };
+    out.set(role, r);
+    const own = final.get(f.path) ?? { owner: f.owner ?? "root", group: f.owner ?? "root", mode: f.mode ?? 0o644 };
+    r[what].push({ path: f.path, mode: `0${own.mode.toString(8)}`, owner: own.owner, group: own.group });
+    const dir = f.path.slice(0, f.path.lastIndexOf("/"));
+    if (dir && !r.dirs.includes(dir)) r.dirs.push(dir);
+  };
+  for (const f of files) {
+    const secret = values.some((v) => f.content.includes(v)) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(f.content);
+    out.contents.set(f.path, { ...f, secret });
+    const run = /^\/etc\/stacklab\/service\/([^/]+)\/run$/.exec(f.path);
+    if (run && kinds.includes(run[1]!)) {
+      add(roleName(run[1]!), f, "run");
+      continue;
+    }
+    const owner =
+      f.path === "/etc/mysql/init.sql" && kinds.includes("mariadb")
+        ? "mariadb"
+        : kinds.find((k) => SERVICES[k as ServiceKind]?.reload?.files.some((p) => (p.endsWith("/") ? f.path.startsWith(p) : f.path === p)));
+    add(owner ? roleName(owner) : "common", f, run ? "run" : secret ? "secret" : "config");
+  }
+  return out;
+}
+
+/** Secret values a file may hold (generated and derived), long enough not to match by chance. */
+function secretValues(secrets: Secrets): string[] {
+  const derived = derivedSecrets(secrets);
+  return [...Object.values(secrets), derived.agent, derived.token].filter((v): v is string => typeof v === "string" && v.length >= 8);
+}
+
+/**
+ * A file's owner and mode once its service has started: some run scripts hand a root-written file to the
+ * service's user (`chown`, `chgrp`, `chmod`), and Ansible must want that state, or every run would change it back.
+ */
+function finalOwnership(files: HostFile[]): Map<string, { owner: string; group: string; mode: number }> {
+  const out = new Map<string, { owner: string; group: string; mode: number }>();
+  for (const f of files) out.set(f.path, { owner: f.owner ?? "root", group: f.owner ?? "root", mode: f.mode ?? 0o644 });
+  // What a kind's `prepare` sets before the host starts: the MariaDB exporter reads its file as prometheus.
+  const exporter = out.get(MONITORING_FILES.mysqldExporter);
+  if (exporter) Object.assign(exporter, { owner: PROMETHEUS_USER, group: PROMETHEUS_USER });
+  const unq = (s: string) => s.replace(/^'(.*)'$/, "$1");
+  for (const f of files.filter((x) => x.path.startsWith(`${SERVICE_DIR}/`) && x.path.endsWith("/run"))) {
+    for (const line of f.content.split("\n")) {
+      for (const m of line.matchAll(/\bchown ('[^']*'|\S+) ('[^']*'|\S+)/g)) {
+        const e = out.get(unq(m[2]!));
+        const [user, group] = unq(m[1]!).split(":");
+        if (e) Object.assign(e, { owner: user, group: group ?? e.group });
+      }
+      for (const m of line.matchAll(/\bchgrp ('[^']*'|\S+) ('[^']*'|\S+)/g)) {
+        const e = out.get(unq(m[2]!));
+        if (e) e.group = unq(m[1]!);
+      }
+      for (const m of line.matchAll(/\bchmod ([0-7]{3,4}) ('[^']*'|\S+)/g)) {
+        const e = out.get(unq(m[2]!));
+        if (e) e.mode = parseInt(m[1]!, 8);
+      }
+    }
+  }
+  return out;
+}
+
+/** The kinds stacklab runs on a host, in start order. */
+export function kindsOf(model: Model, host: string): string[] {
+  return startOrder(model.services.filter((s) => s.host === host && SERVICES[s.kind]).map((s) => s.kind as string));
+}
+
+/** Hosts of a group in the order site.yml touches them (serial plays follow the inventory's order). */
+function groupHosts(model: Model, group: string): Host[] {
+  const hosts = model.hosts.filter((h) => h.roles.some((r) => ROLE_GROUPS[r] === group));
+  if (group === "db") {
+    // Replicas first, the primary last: a change reaches the primary only once every replica took it.
+    return [...hosts.filter((h) => h.name !== model.database.primary), ...hosts.filter((h) => h.name === model.database.primary)];
+  }
+  if (group === "lb") {
+    // The floating IP's first holder (VRRP master) last: the backups are changed while it serves.
+    const first = new Set(model.entryPoints.filter((e) => e.kind === "floating").map((e) => e.holders[0]));
+    return [...hosts.filter((h) => !first.has(h.name)), ...hosts.filter((h) => first.has(h.name))];
+  }
+  return hosts;
+}
+
+const yaml = (v: unknown) => `---\n${stringify(v, { lineWidth: 0 })}`;
+
+/** Builds the whole project. */
+export function ansibleProject(input: ProjectInput): ProjectFile[] {
+  const { model } = input;
+  const out: ProjectFile[] = [];
+  const usedRoles = new Set<string>(["common"]);
+  // ---- host_vars and role files
+  for (const host of model.hosts) {
+    const files = input.files.get(host.name) ?? [];
+    const split = splitFiles(model, host, files, input.secrets);
+    const kinds = kindsOf(model, host.name);
+    const ctx = input.contexts.get(host.name);
+    const stacklabFiles: Record<string, RoleFiles> = {};
+    for (const [role, r] of split) {
+      usedRoles.add(role);
+      stacklabFiles[role] = r;
+      r.dirs.sort();
+      for (const e of [...r.config, ...r.secret, ...r.run]) {
+        const f = split.contents.get(e.path)!;
+        out.push({ path: `roles/${role}/files/${host.name}${e.path}`, content: f.content, secret: f.secret });
+      }
+    }
+    const probes: Record<string, string[]> = {};
+    for (const k of kinds) if (ctx) probes[roleName(k)] = SERVICES[k as ServiceKind]!.probe(ctx).argv;
+    const vars: Record<string, unknown> = {
+      stacklab_host: host.name,
+      stacklab_kinds: kinds.map(roleName),
+      stacklab_addresses: Object.fromEntries(host.interfaces.map((i) => [i.network, i.address])),
+      // The lab writes some run scripts with paths of the host's tree (its own /var/lib/prometheus).
+      stacklab_host_tree: hostDir(input.lab ?? model.name, host.name),
+      stacklab_files: stacklabFiles,
+      stacklab_probes: probes,
+    };
+    if (host.name === model.database.primary) vars.stacklab_db_primary = true;
+    out.push({ path: `host_vars/${host.name}.yml`, content: yaml(vars) });
+  }
+  // ---- the replicas' CHANGE MASTER (holds the replication password: vault)
+  const primary = model.hosts.find((h) => h.name === model.database.primary);
+  if (primary && model.database.replicas.length) {
+    out.push({ path: "roles/mariadb/files/replica.sql", content: changeMasterSql(model, addressOf(primary, "private"), input.secrets), secret: true });
+  }
+  // ---- roles
+  for (const role of [...usedRoles].sort()) {
+    const kind = SERVICES[role.replace(/_/g, "-") as ServiceKind] ? role.replace(/_/g, "-") : undefined;
+    out.push(...roleFiles(role, kind, model));
+  }
+  if (usedRoles.has("nginx") && input.staticDir) out.push({ path: "roles/nginx/files/static", content: "", from: input.staticDir });
+  // ---- inventory, site.yml, ansible.cfg, README
+  out.push({ path: "inventory.yml", content: inventory(input) });
+  out.push({ path: "site.yml", content: site(model, usedRoles) });
+  out.push({ path: "ansible.cfg", content: ansibleCfg(input) });
+  out.push({ path: "group_vars/all.yml", content: groupVars(input) });
+  out.push({ path: "README.md", content: projectReadme(model, input.source, [...usedRoles].sort(), Boolean(input.lab)) });
+  // The roles' files are the services' own configuration (and vault files), not Ansible content.
+  const fileDirs = [...new Set(out.filter((f) => /^roles\/[^/]+\/files\//.test(f.path)).map((f) => f.path.split("/").slice(0, 3).join("/") + "/"))].sort();
+  out.push({ path: ".ansible-lint", content: yaml({ profile: "production", exclude_paths: fileDirs }) });
+  return out;
+}
+
+function inventory(input: ProjectInput): string {
+  const { model } = input;
+  const hostVars = (h: Host): Record<string, unknown> => {
+    if (input.mapping) return input.mapping[h.name] ?? {};
+    const vars: Record<string, unknown> = { ansible_host: h.interfaces.find((i) => i.network === "private")?.address ?? h.interfaces[0]?.address };
+    if (input.lab) {
+      // A rehearsal: each bare host's sshd listens on its own loopback, reached through its namespace.
+      vars.ansible_host = h.name;
+      vars.ansible_ssh_common_args = `-o ProxyCommand="${proxyCommand(input.lab, h.name)}" -o UserKnownHostsFile=${sshPaths(input.lab).knownHosts} -o StrictHostKeyChecking=yes`;
+      vars.ansible_ssh_private_key_file = sshPaths(input.lab).clientKey;
+      vars.stacklab_netns = hostNetns(input.lab, h.name);
+    }
+    return vars;
+  };
+  const mapped = (h: Host) => !input.mapping || input.mapping[h.name] !== undefined;
+  const children: Record<string, unknown> = {};
+  for (const group of [...new Set(Object.values(ROLE_GROUPS))]) {
+    const hosts = groupHosts(model, group).filter(mapped);
+    if (hosts.length) children[group] = { hosts: Object.fromEntries(hosts.map((h) => [h.name, hostVars(h)])) };
+  }
+  // (folded at 150 columns: a rehearsal's ProxyCommand is longer than ansible-lint's 160)
+  return `# The design's hosts by role (${input.source}). Each group's order is the order serial plays touch them.\n---\n${stringify({ all: { vars: { ansible_user: "root" }, children } }, { lineWidth: 150, minContentWidth: 40 })}`;
+}
+
+function site(model: Model, roles: Set<string>): string {
+  // No play needs facts: everything it installs comes from the design.
+  const plays: Record<string, unknown>[] = [{ name: "Every host: identity, firewall, supervisor and files of no single service", hosts: "all", gather_facts: false, roles: ["common"] }];
+  for (const tier of TIERS) {
+    const tierRoles = tier.kinds.map(roleName).filter((r) => roles.has(r));
+    if (!tierRoles.length) continue;
+    plays.push({
+      name: tier.title,
+      hosts: tier.group,
+      gather_facts: false,
+      ...(tier.serial ? { serial: tier.serial } : {}),
+      roles: tierRoles.map((r) => ({ role: r, when: `'${r}' in stacklab_kinds` })),
+    });
+  }
+  if (model.database.replicas.length)
+    plays.push({
+      name: "Replication: every replica streams from the primary",
+      hosts: "db",
+      gather_facts: false,
+      tasks: [
+        {
+          name: "Wait until the replica's IO and SQL threads run",
+          "ansible.builtin.command": { argv: ["mariadb", "--socket=/run/mysqld/mysqld.sock", "-uroot", "-e", "SHOW SLAVE STATUS\\G"] },
+          register: "replica_status",
+          until: "'Slave_IO_Running: Yes' in replica_status.stdout and 'Slave_SQL_Running: Yes' in replica_status.stdout",
+          retries: 30,
+          delay: 1,
+          changed_when: false,
+          when: "not (stacklab_db_primary | default(false))",
+        },
+      ],
+    });
+  return yaml(plays);
+}
+
+function ansibleCfg(input: ProjectInput): string {
+  return [
+    "[defaults]",
+    "inventory = inventory.yml",
+    "roles_path = roles",
+    "interpreter_python = /usr/bin/python3",
+    "retry_files_enabled = False",
+    ...(input.lab ? ["forks = 8"] : []),
+    "",
+    "[ssh_connection]",
+    "pipelining = True",
+    "transfer_method = piped",
+    "",
+  ].join("\n");
+}
+
+function groupVars(input: ProjectInput): string {
+  return `# Variables a real deployment changes (see README.md).\n${yaml({
+    stacklab_service_dir: SERVICE_DIR,
+    // Lab hosts run runit's runsvdir as their init; a real Debian server runs it as a systemd service.
+    stacklab_runsvdir_unit: !input.lab,
+    stacklab_haproxy_socket: "/run/haproxy/admin.sock",
+    stacklab_http_port: PORTS.http,
+  })}`;
+}
+
+/** The files of one role: tasks (install config, prepare, supervise, wait ready), handlers (reload, never restart). */
+function roleFiles(role: string, kind: string | undefined, model: Model): ProjectFile[] {
+  const def = kind ? SERVICES[kind as ServiceKind] : undefined;
+  const files = `stacklab_files.${role}`;
+  const copy = (name: string, list: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    "ansible.builtin.copy": {
+      src: "{{ stacklab_host }}{{ item.path }}",
+      dest: "{{ item.path }}",
+      mode: "{{ item.mode }}",
+      owner: "{{ item.owner }}",
+      group: "{{ item.group }}",
+    },
+    loop: `{{ ${files}.${list} | default([]) }}`,
+    loop_control: { label: "{{ item.path }}" },
+    ...extra,
+  });
+  const mkdirs = {
+    name: "Create the folders of the files",
+    "ansible.builtin.file": { path: "{{ item }}", state: "directory", mode: "0755" },
+    loop: `{{ ${files}.dirs | default([]) }}`,
+  };
+  const signal = def?.reload?.signal;
+  const handlerName = `Reload ${role}`;
+  const notify = signal ? { notify: handlerName } : {};
+  const tasks: Record<string, unknown>[] = [];
+  if (role === "common") {
+    tasks.push(
+      mkdirs,
+      copy("Install the host's own files", "config", { notify: "Load the firewall" }),
+      copy("Install the host's files holding secrets", "secret", { no_log: true }),
+      {
+        name: "Create the supervised services' folder",
+        "ansible.builtin.file": { path: "{{ stacklab_service_dir }}", state: "directory", mode: "0755" },
+      },
+      {
+        name: "Run runsvdir as a systemd service (real servers; a lab host runs it as its init)",
+        "ansible.builtin.copy": {
+          dest: "/etc/systemd/system/stacklab-runsvdir.service",
+          mode: "0644",
+          content:
+            "[Unit]\nDescription=runit supervision of stacklab's services\nAfter=network-online.target\n\n[Service]\nExecStart=/usr/bin/runsvdir -P {{ stacklab_service_dir }}\nRestart=always\n\n[Install]\nWantedBy=multi-user.target\n",
+        },
+        when: "stacklab_runsvdir_unit | bool",
+      },
+      {
+        name: "Start runsvdir",
+        "ansible.builtin.systemd": { name: "stacklab-runsvdir", state: "started", enabled: true, daemon_reload: true },
+        when: "stacklab_runsvdir_unit | bool",
+      },
+      copy("Supervise the host's helpers", "run"),
+    );
+    return [
+      { path: `roles/${role}/tasks/main.yml`, content: yaml(tasks) },
+      {
+        path: `roles/${role}/handlers/main.yml`,
+        content: yaml([
+          {
+            name: "Load the firewall",
+            "ansible.builtin.command": { argv: ["nft", "-f", "/etc/nftables.conf"] },
+            when: "'/etc/nftables.conf' in (stacklab_files.common.config | map(attribute='path'))",
+            changed_when: true,
+          },
+        ]),
+      },
+      { path: `roles/${role}/meta/main.yml`, content: meta(role, "identity, hosts file, firewall and runit supervision of a stacklab host") },
+    ];
+  }
+  const drains = kind === "nginx" && model.loadBalancer;
+  // A handler reloads a service that ran before this play: a first install starts it with its files already there.
+  const before = `${role}_supervised`;
+  tasks.push({ name: `Find whether ${kind} runs already`, "ansible.builtin.stat": { path: `{{ stacklab_service_dir }}/${kind}/run` }, register: before });
+  tasks.push(mkdirs, copy(`Install the ${kind} configuration`, "config", notify));
+  tasks.push(copy(`Install the ${kind} files holding secrets`, "secret", { ...notify, no_log: true }));
+  tasks.push(...prepareTasks(kind!));
+  tasks.push(copy(`Supervise ${kind} with runit`, "run"));
+  tasks.push({
+    name: `Wait until ${kind} is ready`,
+    "ansible.builtin.command": { argv: `{{ stacklab_probes.${role} }}` },
+    register: "probe",
+    until: "probe.rc == 0",
+    retries: Math.ceil((def?.readyTimeoutMs ?? 10_000) / 500),
+    delay: 1,
+    changed_when: false,
+  });
+  if (kind === "mariadb" && model.database.replicas.length) tasks.push(...replicaTasks());
+  const handlers: Record<string, unknown>[] = [];
+  if (signal) {
+    if (drains)
+      handlers.push({
+        name: handlerName,
+        "ansible.builtin.include_tasks": "reload.yml",
+        when: `${before}.stat.exists`,
+      });
+    else
+      handlers.push({
+        name: handlerName,
+        "ansible.builtin.command": { argv: ["sv", CONTROL[signal], `{{ stacklab_service_dir }}/${kind}`] },
+        changed_when: true,
+        when: `${before}.stat.exists`,
+      });
+  }
+  const out: ProjectFile[] = [
+    { path: `roles/${role}/tasks/main.yml`, content: yaml(tasks) },
+    { path: `roles/${role}/meta/main.yml`, content: meta(role, `${kind} as stacklab runs it`) },
+  ];
+  if (handlers.length) out.push({ path: `roles/${role}/handlers/main.yml`, content: yaml(handlers) });
+  if (drains && signal)
+    out.push({
+      path: `roles/${role}/tasks/reload.yml`,
+      content: yaml([
+        {
+          name: "Find the load balancers' runtime API",
+          "ansible.builtin.stat": { path: "{{ stacklab_haproxy_socket }}" },
+          delegate_to: "{{ item }}",
+          loop: "{{ groups['lb'] | default([]) }}",
+          register: "lb_socket",
+        },
+        {
+          name: "Drain this web server at every load balancer",
+          "community.general.haproxy": { state: "drain", host: "{{ stacklab_host }}", backend: "web", socket: "{{ stacklab_haproxy_socket }}", wait: true, wait_retries: 30, wait_interval: 1 },
+          delegate_to: "{{ item.item }}",
+          loop: "{{ lb_socket.results | selectattr('stat.exists') | list }}",
+          loop_control: { label: "{{ item.item }}" },
+        },
+        {
+          name: `Reload ${kind}`,
+          "ansible.builtin.command": { argv: ["sv", CONTROL[signal], `{{ stacklab_service_dir }}/${kind}`] },
+          changed_when: true,
+        },
+        {
+          name: "Put this web server back in rotation",
+          "community.general.haproxy": { state: "enabled", host: "{{ stacklab_host }}", backend: "web", socket: "{{ stacklab_haproxy_socket }}", wait: true, wait_retries: 30, wait_interval: 1 },
+          delegate_to: "{{ item.item }}",
+          loop: "{{ lb_socket.results | selectattr('stat.exists') | list }}",
+          loop_control: { label: "{{ item.item }}" },
+        },
+      ]),
+    });
+  return out;
+}
+
+function meta(role: string, what: string): string {
+  return yaml({
+    galaxy_info: {
+      role_name: role,
+      author: "stacklab",
+      description: `${what} (generated by stacklab export ansible)`,
+      license: "MIT",
+      min_ansible_version: "2.14",
+      platforms: [{ name: "Debian", versions: ["bookworm"] }],
+    },
+    dependencies: [],
+  });
+}
+
+/** What a kind's `prepare` does in a lab host's tree, as tasks inside the host. */
+function prepareTasks(kind: string): Record<string, unknown>[] {
+  const dir = (name: string, path: string, owner = "root", mode = "0755") => ({ name, "ansible.builtin.file": { path, state: "directory", owner, group: owner, mode } });
+  switch (kind) {
+    case "mariadb":
+      return [
+        dir("Own the data directory", "/var/lib/mysql", "mysql"),
+        dir("Own the log directory", "/var/log/mysql", "mysql", "02750"),
+        {
+          name: "Initialise the data directory",
+          "ansible.builtin.command": {
+            argv: ["mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir=/var/lib/mysql", "--auth-root-authentication-method=socket", "--skip-test-db", "--innodb-log-file-size=8M"],
+            creates: "/var/lib/mysql/mysql",
+          },
+        },
+      ];
+    case "nginx":
+      return [
+        dir("Create nginx's log directory", "/var/log/nginx", "root", "0755"),
+        dir("Own nginx's state directory", "/var/lib/nginx", "www-data"),
+        { name: "Install the app's static files", "ansible.builtin.copy": { src: "static/", dest: "/var/www/foobar/static/", mode: "u=rwX,go=rX" } },
+      ];
+    case "dns":
+      return [dir("Own NSD's state directory", "/var/lib/nsd", "nsd")];
+    case "prometheus":
+    case "alertmanager":
+    case "node-exporter":
+    case "failover-controller":
+      return [
+        dir("Create the host's monitoring storage", "{{ stacklab_host_tree }}/var/lib/prometheus", "prometheus"),
+        dir("Create the textfile collector's folder", `{{ stacklab_host_tree }}${MONITORING_FILES.textfileDir}`, "prometheus", "0775"),
+      ];
+    default:
+      return [];
+  }
+}
+
+/** A replica follows the primary once (never again: after a failover the runtime's topology wins). */
+function replicaTasks(): Record<string, unknown>[] {
+  return [
+    {
+      name: "Read the replica's replication status",
+      "ansible.builtin.command": { argv: ["mariadb", "--socket=/run/mysqld/mysqld.sock", "-uroot", "-e", "SHOW SLAVE STATUS\\G"] },
+      register: "slave_status",
+      changed_when: false,
+      when: "not (stacklab_db_primary | default(false))",
+    },
+    {
+      name: "Install the statement that makes this host a replica",
+      "ansible.builtin.copy": { src: "replica.sql", dest: "/etc/mysql/replica.sql", mode: "0600" },
+      no_log: true,
+      when: "not (stacklab_db_primary | default(false))",
+    },
+    {
+      name: "Follow the primary (GTID), once",
+      "ansible.builtin.shell": "mariadb --socket=/run/mysqld/mysqld.sock -uroot < /etc/mysql/replica.sql",
+      changed_when: true,
+      when: "not (stacklab_db_primary | default(false)) and 'Master_Host' not in slave_status.stdout",
+    },
+  ];
+}
