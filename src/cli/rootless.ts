@@ -1,0 +1,36 @@
+// A normal user's lab commands run inside the user's keeper (src/runtime/rootless/keeper.ts): this decides, from
+// the command line alone, whether a command runs here, enters the keeper, or starts the keeper first.
+import { labFolders } from "../runtime/state.js";
+import { needsKeeper } from "../runtime/rootless/mode.js";
+import { ensureKeeper, requireKeeperFor, runInKeeper, runningKeeper, stopKeeperIfIdle } from "../runtime/rootless/keeper.js";
+
+/** Commands that only read or write files of the design (no lab, no namespace): they run as the user, here. */
+const OUTSIDE = new Set(["blueprints", "init", "validate", "plan", "explain", "diff", "diagram", "render", "schema", "doctor", "setup", "help"]);
+/** Commands that start the keeper when it is not running (bring a lab up, or remove what is left of one). */
+const STARTS_KEEPER = new Set(["up", "down", "clean"]);
+
+/** How a command line runs for this process: here, or inside the keeper (starting it first or not). */
+export function route(argv: string[]): "here" | "enter" | "start" {
+  const verb = argv.find((a) => !a.startsWith("-"));
+  if (!needsKeeper() || verb === undefined || OUTSIDE.has(verb) || argv.includes("--help") || argv.includes("-h")) return "here";
+  return STARTS_KEEPER.has(verb) ? "start" : "enter";
+}
+
+/**
+ * Runs a normal user's lab command inside the keeper; undefined when it runs here instead (a pure command, or a
+ * lab command with no keeper and no lab: it then says that no lab is running, as for root).
+ */
+export async function runRootless(argv: string[]): Promise<number | undefined> {
+  const how = route(argv);
+  if (how === "here") return undefined;
+  const verb = argv.find((a) => !a.startsWith("-"))!;
+  if (how === "enter" && !runningKeeper()) {
+    requireKeeperFor(verb);
+    return undefined;
+  }
+  const keeper = await ensureKeeper(verb);
+  const code = await runInKeeper(keeper, argv);
+  // The last lab gone (or an `up` that failed and removed what it made): the keeper and its namespaces go too.
+  if (STARTS_KEEPER.has(verb) && !labFolders().length) stopKeeperIfIdle();
+  return code;
+}
