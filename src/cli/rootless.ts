@@ -31,6 +31,6 @@ export async function runRootless(argv: string[]): Promise<number | undefined> {
   const keeper = await ensureKeeper(verb);
   const code = await runInKeeper(keeper, argv);
   // The last lab gone (or an `up` that failed and removed what it made): the keeper and its namespaces go too.
-  if (STARTS_KEEPER.has(verb) && !labFolders().length) stopKeeperIfIdle();
+  if (STARTS_KEEPER.has(verb) && !labFolders().length) await stopKeeperIfIdle();
   return code;
 }

@@ -93,11 +93,13 @@ export async function ensureKeeper(command: string): Promise<ProcRecord> {
   }
 }
 
-/** Stops this user's keeper once no lab of the user is left (its namespaces then go with it). */
-export function stopKeeperIfIdle(): boolean {
+/** Stops this user's keeper once no lab of the user is left (its namespaces then go with it); waits until it is gone (at most 3 s). */
+export async function stopKeeperIfIdle(): Promise<boolean> {
   const k = runningKeeper();
   if (!k || labFolders().length) return false;
   process.kill(k.pid, "SIGKILL");
+  const deadline = performance.now() + 3000;
+  while (isAlive(k) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   rmSync(keeperFile(), { force: true });
   return true;
 }
