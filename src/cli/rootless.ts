@@ -1,6 +1,8 @@
 // A normal user's lab commands run inside the user's keeper (src/runtime/rootless/keeper.ts): this decides, from
 // the command line alone, whether a command runs here, enters the keeper, or starts the keeper first.
 import { labFolders } from "../runtime/state.js";
+import { UsageError } from "../spec/errors.js";
+import { color } from "../util/color.js";
 import { needsKeeper } from "../runtime/rootless/mode.js";
 import { ensureKeeper, requireKeeperFor, runInKeeper, runningKeeper, stopKeeperIfIdle } from "../runtime/rootless/keeper.js";
 
@@ -10,9 +12,9 @@ const OUTSIDE = new Set(["blueprints", "init", "validate", "plan", "explain", "d
 const STARTS_KEEPER = new Set(["up", "down", "clean"]);
 
 /** How a command line runs for this process: here, or inside the keeper (starting it first or not). */
-export function route(argv: string[]): "here" | "enter" | "start" {
+export function route(argv: string[], normalUser = needsKeeper()): "here" | "enter" | "start" {
   const verb = argv.find((a) => !a.startsWith("-"));
-  if (!needsKeeper() || verb === undefined || OUTSIDE.has(verb) || argv.includes("--help") || argv.includes("-h")) return "here";
+  if (!normalUser || verb === undefined || OUTSIDE.has(verb) || argv.includes("--help") || argv.includes("-h")) return "here";
   return STARTS_KEEPER.has(verb) ? "start" : "enter";
 }
 
@@ -33,4 +35,18 @@ export async function runRootless(argv: string[]): Promise<number | undefined> {
   // The last lab gone (or an `up` that failed and removed what it made): the keeper and its namespaces go too.
   if (STARTS_KEEPER.has(verb) && !labFolders().length) await stopKeeperIfIdle();
   return code;
+}
+
+/**
+ * The command's first stop (bin/stacklab.js), light on purpose: a normal user's lab command goes into the keeper
+ * without loading the whole CLI twice. Resolves to the exit code, or undefined when the full CLI runs here.
+ */
+export async function rootlessEntry(argv: string[]): Promise<number | undefined> {
+  try {
+    return await runRootless(argv);
+  } catch (err) {
+    const usage = err instanceof UsageError;
+    process.stderr.write(`${color("red", "error:")} ${(err as Error).message}\n`);
+    return usage ? 2 : 1;
+  }
 }
