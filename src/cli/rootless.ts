@@ -1,6 +1,8 @@
 // A normal user's lab commands run inside the user's keeper (src/runtime/rootless/keeper.ts): this decides, from
 // the command line alone, whether a command runs here, enters the keeper, or starts the keeper first.
 import { labFolders } from "../runtime/state.js";
+import { stateRoot } from "../runtime/paths.js";
+import { currentUser } from "../runtime/rootless/ids.js";
 import { UsageError } from "../spec/errors.js";
 import { color } from "../util/color.js";
 import { needsKeeper } from "../runtime/rootless/mode.js";
@@ -14,7 +16,9 @@ const STARTS_KEEPER = new Set(["up", "down", "clean"]);
 /** How a command line runs for this process: here, or inside the keeper (starting it first or not). */
 export function route(argv: string[], normalUser = needsKeeper()): "here" | "enter" | "start" {
   const verb = argv.find((a) => !a.startsWith("-"));
-  if (!normalUser || verb === undefined || OUTSIDE.has(verb) || argv.includes("--help") || argv.includes("-h")) return "here";
+  // (`--help` after `--` belongs to a command run in a host: `stacklab exec user -- curl --help`.)
+  const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+  if (!normalUser || verb === undefined || OUTSIDE.has(verb) || own.includes("--help") || own.includes("-h")) return "here";
   return STARTS_KEEPER.has(verb) ? "start" : "enter";
 }
 
@@ -30,11 +34,21 @@ export async function runRootless(argv: string[]): Promise<number | undefined> {
     requireKeeperFor(verb);
     return undefined;
   }
+  // Nothing of this user to take down: no keeper needed (and none can start where the machine does not allow it).
+  if (how === "start" && verb !== "up" && !runningKeeper() && !labFolders().length) return nothingToRemove(verb, argv);
   const keeper = await ensureKeeper(verb);
   const code = await runInKeeper(keeper, argv);
   // The last lab gone (or an `up` that failed and removed what it made): the keeper and its namespaces go too.
   if (STARTS_KEEPER.has(verb) && !labFolders().length) await stopKeeperIfIdle();
   return code;
+}
+
+function nothingToRemove(verb: string, argv: string[]): number {
+  const where = `${currentUser().name} has no lab (state under ${stateRoot()})`;
+  if (verb !== "clean") throw new UsageError(`${where}; see \`stacklab status\``);
+  const empty = { dryRun: argv.includes("--dry-run"), labs: [], namespaces: [], processes: [], directories: [], skipped: [] };
+  process.stdout.write(argv.includes("--json") ? `${JSON.stringify(empty, null, 2)}\n` : `nothing to clean: ${where}\n`);
+  return 0;
 }
 
 /**

@@ -96,17 +96,20 @@ function makeUser(name: string, withSubIds: boolean): TestUser {
   removeUser(name);
   const r = sh(["useradd", "--create-home", "--shell", "/bin/sh", "--comment", COMMENT, name]);
   if (r.code !== 0) throw new Error(`useradd ${name} failed: ${r.out}`);
-  let u = passwd(name)!;
+  const u = passwd(name)!;
   // useradd may have given it a range already (SUB_UID_COUNT in login.defs); make it exactly what this test wants.
   if (u.subuid) sh(["usermod", "--del-subuids", `${u.subuid.start}-${u.subuid.start + u.subuid.count - 1}`, "--del-subgids", `${u.subuid.start}-${u.subuid.start + u.subuid.count - 1}`, name]);
-  if (withSubIds) {
-    const start = Math.max(freeStart(parseSubIds(readFileSync("/etc/subuid", "utf8"))), freeStart(parseSubIds(readFileSync("/etc/subgid", "utf8"))));
-    const range = `${start}-${start + SUBIDS_NEEDED - 1}`;
-    const m = sh(["usermod", "--add-subuids", range, "--add-subgids", range, name]);
-    if (m.code !== 0) throw new Error(`usermod --add-subuids for ${name} failed: ${m.out}`);
-  }
-  u = passwd(name)!;
-  return u;
+  if (withSubIds) addSubIds(u);
+  return passwd(name)!;
+}
+
+/** Gives a user of this test a subordinate uid and gid range of its own, overlapping no other. */
+function addSubIds(u: TestUser): void {
+  const start = Math.max(freeStart(parseSubIds(readFileSync("/etc/subuid", "utf8"))), freeStart(parseSubIds(readFileSync("/etc/subgid", "utf8"))));
+  const range = `${start}-${start + SUBIDS_NEEDED - 1}`;
+  const m = sh(["usermod", "--add-subuids", range, "--add-subgids", range, u.name]);
+  if (m.code !== 0) throw new Error(`usermod --add-subuids for ${u.name} failed: ${m.out}`);
+  Object.assign(u, passwd(u.name));
 }
 
 /** Runs `stacklab ARGS` as the user, with a clean environment of its own (no STACKLAB_HOME: its state goes under its home). */
@@ -198,9 +201,20 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     const relayPid = Number(/pid=(\d+)/.exec(relay)?.[1]);
     expect(processesOf(a)).toContain(relayPid);
 
-    // Another user sees no lab, and its `clean` leaves this one alone.
+    // Another user sees no lab, and its `clean` leaves this one alone...
     expect(asUser(b, ["status"]).stderr).toContain("no lab is running");
-    asUser(b, ["clean"]);
+    expect(asUser(b, ["clean"]).stdout).toContain(`nothing to clean: ${b.name} has no lab`);
+    // ... and, given subordinate ids, runs a lab of the same name beside it (its own namespaces, its own slot 0),
+    // whose `clean` removes that lab only.
+    addSubIds(b);
+    const upB = asUser(b, ["up", "--blueprint", "0", "--name", lab, "-d"]);
+    expect(upB.code, upB.stderr).toBe(0);
+    expect(asUser(b, ["exec", "--name", lab, "user", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://www.foobar.com/"]).stdout).toBe("200");
+    expect(asUser(b, ["status"]).stdout).toMatch(new RegExp(`lab ${lab} \\(running\\) from blueprint 0`));
+    expect(asUser(a, ["status"]).stdout).toMatch(new RegExp(`lab ${lab} \\(running\\) from blueprint 3`));
+    const cleanB = asUser(b, ["clean"]);
+    expect(cleanB.stdout, cleanB.stderr).toContain("removed 1 lab(s)");
+    expect(leftovers(b)).toEqual(NOTHING);
     expect(
       sh(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "--resolve", `www.foobar.com:${port}:127.0.0.1`, "--cacert", ca, `https://www.foobar.com:${port}/healthz`]).out,
     ).toBe("200");

@@ -54,6 +54,7 @@ describe("which commands of a normal user enter the keeper", () => {
       ["deploy", "--version", "v2"],
       ["dashboard"],
       ["experiment", "x"],
+      ["exec", "user", "--", "curl", "--help"],
     ])
       expect(route(argv, true), argv.join(" ")).toBe("enter");
   });
