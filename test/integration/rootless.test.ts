@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, isRoot, ROOT, STATE_ROOT, testLab, until, type CliResult } from "./helpers.js";
+import { BIN, cli, isRoot, ROOT, STATE_ROOT, testLab, until, type CliResult } from "./helpers.js";
 import { freeStart, parseSubIds, SUBIDS_NEEDED } from "../../src/runtime/rootless/ids.js";
 
 const SUFFIX = process.env.STACKLAB_TEST_LAB_SUFFIX ?? "";
@@ -185,6 +185,11 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     // Nothing of it in the machine's own /run/netns, nor under root's state root.
     expect(rootNamespaces(lab)).toEqual([]);
     expect(existsSync(join(STATE_ROOT, "labs", lab))).toBe(false);
+    // Root's `clean` (dry run, its own state root) finds nothing of the user's lab to remove, nor to mention.
+    const rootClean = cli(["clean", "--dry-run", "--json"]);
+    expect(rootClean.code, rootClean.stderr).toBe(0);
+    expect(rootClean.stdout).not.toContain(a.home);
+    expect(rootClean.stdout).not.toContain(`-${lab}.`);
 
     // The page, from the user host (by name, through DNS, both load balancers' floating IP, web, app, database).
     const page = asUser(a, ["exec", "--name", lab, "user", "--", "curl", "-s", "--max-time", "5", "https://www.foobar.com/"]);
