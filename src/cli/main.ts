@@ -4,6 +4,7 @@ import { SpecInvalidError, UsageError, formatProblems } from "../spec/errors.js"
 import { EXIT, ExitCode, color } from "./common.js";
 import { registerAll } from "./commands/index.js";
 import { mask } from "../runtime/secrets.js";
+import { runRootless } from "./rootless.js";
 
 let masking = false;
 
@@ -37,6 +38,9 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   installMasking();
   try {
+    // A normal user's lab command runs inside the user's own namespaces (rootless mode; see docs/runtime.md).
+    const rootless = await runRootless(argv);
+    if (rootless !== undefined) return rootless;
     await buildProgram().parseAsync(argv, { from: "user" });
     return EXIT.ok;
   } catch (err) {

@@ -4,6 +4,10 @@ import { run } from "./exec.js";
 import { SERVICES } from "./services/index.js";
 import { cgroupMode } from "./cgroups.js";
 import type { Requirement } from "./services/types.js";
+import { rootlessChecks } from "./rootless/checks.js";
+import { currentUser } from "./rootless/ids.js";
+import { isRootless } from "./rootless/mode.js";
+import { stateRoot } from "./paths.js";
 
 export type { Requirement };
 
@@ -13,6 +17,7 @@ const CORE: Requirement[] = [
   { binary: "unshare", pkg: "util-linux", why: "PID, mount and UTS namespaces for each host", versionArgs: ["--version"] },
   { binary: "nsenter", pkg: "util-linux", why: "running commands inside a host", versionArgs: ["--version"] },
   { binary: "runsvdir", pkg: "runit", why: "each host's init and service supervisor" },
+  { binary: "newuidmap", pkg: "uidmap", why: "rootless labs: maps a normal user's subordinate ids into the lab's user namespace" },
   { binary: "socat", pkg: "socat", why: "publishing the site on this machine's loopback", versionArgs: ["-V"] },
   { binary: "curl", pkg: "curl", why: "the visitor's browser in the user host", versionArgs: ["--version"] },
   { binary: "openssl", pkg: "openssl", why: "TLS probes and the CA check of `audit`", versionArgs: ["version"] },
@@ -44,7 +49,12 @@ export interface DoctorCheck {
 export async function doctor(): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const root = process.getuid?.() === 0;
-  checks.push({ name: "root", ok: root, detail: root ? "running as root" : "not root", ...(root ? {} : { fix: "run stacklab as root (sudo)" }) });
+  // A normal user runs labs rootless: what the machine must allow for that replaces the root check.
+  if (root) checks.push({ name: "root", ok: true, detail: isRootless() ? "root of a rootless keeper's user namespace" : "running as root (labs run in the machine's namespaces)" });
+  else {
+    checks.push({ name: "mode", ok: true, detail: `not root: labs run rootless, in a user namespace of ${currentUser().name} (state under ${stateRoot()})` });
+    checks.push(...(await rootlessChecks()));
+  }
   const node = Number(process.versions.node.split(".")[0]);
   checks.push({ name: "node", ok: node >= 20, detail: `Node.js ${process.versions.node}`, ...(node >= 20 ? {} : { fix: "install Node.js 20 or newer" }) });
   for (const feature of ["net", "pid", "mnt", "uts"]) {

@@ -1,11 +1,32 @@
 // The lab's networks: a switch namespace holding two bridges, one veth per host link, addresses from the model.
 import type { Model } from "../model/types.js";
+import { closeSync, existsSync, openSync } from "node:fs";
+import { join } from "node:path";
 import { run } from "./exec.js";
+import { isRootless } from "./rootless/mode.js";
 import { BRIDGES, hostNetns, switchNetns, switchPort } from "./paths.js";
 
 /** Mark put on every link stacklab creates (`ip link` alias), so `clean` can tell them apart. */
 export function linkMark(lab: string, host: string): string {
   return `stacklab:${lab}:${host}`;
+}
+
+/**
+ * Creates named network namespaces. As root, `ip netns add`. Rootless, `ip netns add` cannot return to the
+ * machine's network namespace (owned by the real root) after making one, and fails; `unshare --net=FILE`
+ * makes the same bind-mounted namespace file in the keeper's private /run/netns without going back.
+ */
+async function addNamespaces(names: string[]): Promise<void> {
+  if (!isRootless()) {
+    await run(["ip", "-batch", "-"], { input: names.map((ns) => `netns add ${ns}\n`).join("") });
+    return;
+  }
+  for (const ns of names) {
+    const file = join("/run/netns", ns);
+    if (existsSync(file)) throw new Error(`network namespace ${ns} already exists`);
+    closeSync(openSync(file, "wx", 0o444));
+    await run(["unshare", `--net=${file}`, "true"]);
+  }
 }
 
 /** The switch-side port names of each host's links, in model order. */
@@ -17,7 +38,7 @@ export function hostPorts(model: Model): Map<string, string[]> {
 export async function createNetwork(lab: string, model: Model): Promise<Map<string, string[]>> {
   const sw = switchNetns(lab);
   const namespaces = [sw, ...model.hosts.map((h) => hostNetns(lab, h.name))];
-  await run(["ip", "-batch", "-"], { input: namespaces.map((ns) => `netns add ${ns}\n`).join("") });
+  await addNamespaces(namespaces);
 
   const lines: string[] = ["link set lo up"];
   for (const br of Object.values(BRIDGES)) {
@@ -55,7 +76,7 @@ export async function addHostNetwork(lab: string, host: Model["hosts"][number], 
   let index = 0;
   while (used.has(index)) index++;
   const ns = hostNetns(lab, host.name);
-  await run(["ip", "netns", "add", ns]);
+  await addNamespaces([ns]);
   const ports = host.interfaces.map((iface) => switchPort(index, iface.ifname));
   const lines = host.interfaces.flatMap((iface, i) => [
     `link add ${ports[i]} type veth peer name ${iface.ifname} netns ${ns}`,

@@ -1,9 +1,15 @@
 // Where a lab keeps its state on this machine, and the names that mark what stacklab created.
+import { homedir } from "node:os";
 import { join } from "node:path";
 
-/** Root of stacklab's state (override with STACKLAB_HOME, e.g. for tests). */
+/**
+ * Root of stacklab's state (override with STACKLAB_HOME, e.g. for tests): /var/lib/stacklab for root, the user's
+ * own $XDG_STATE_HOME/stacklab (default ~/.local/state/stacklab) for a normal user (a rootless lab).
+ */
 export function stateRoot(): string {
-  return process.env.STACKLAB_HOME ?? "/var/lib/stacklab";
+  if (process.env.STACKLAB_HOME !== undefined) return process.env.STACKLAB_HOME;
+  if (typeof process.getuid === "function" && process.getuid() !== 0) return join(process.env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "stacklab");
+  return "/var/lib/stacklab";
 }
 
 /** Directory of one lab. */

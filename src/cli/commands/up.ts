@@ -4,7 +4,8 @@ import { dirname, resolve } from "node:path";
 import { up, type Progress } from "../../runtime/up.js";
 import { down } from "../../runtime/down.js";
 import { withLabLock } from "../../runtime/lock.js";
-import { labDir } from "../../runtime/paths.js";
+import { labDir, stateRoot } from "../../runtime/paths.js";
+import { modeLine } from "../../runtime/rootless/mode.js";
 import { missingPackages, setup } from "../../runtime/doctor.js";
 import { UsageError } from "../../spec/errors.js";
 import { REHEARSAL_REQUIREMENTS } from "../../runtime/ssh.js";
@@ -43,7 +44,7 @@ export function register(program: Command): void {
         if (!opts.setup) throw new UsageError(`missing Debian packages: ${missing.join(" ")}; run \`stacklab setup\` or add --setup`);
         await setup(missing, (l) => process.stderr.write(`${color("gray", `$ ${l}`)}\n`));
       }
-      process.stderr.write(`${color("bold", "stacklab up")} ${source}${opts.name ? ` as ${opts.name}` : ""}\n`);
+      process.stderr.write(`${color("bold", "stacklab up")} ${source}${opts.name ? ` as ${opts.name}` : ""}\n${color("gray", modeLine(stateRoot()))}\n`);
       // One signal handler for the whole command, installed before anything starts (a moment without one
       // would let Ctrl-C kill the process outright): during bring-up it aborts at the next step and
       // removes what was started; once the lab runs in the foreground it tears the lab down.

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { run } from "../exec.js";
 import { chownTo } from "../host.js";
 import { stateRoot } from "../paths.js";
+import { isRootless } from "../rootless/mode.js";
 import { runScript, type ServiceDef } from "./types.js";
 
 export const mariadb: ServiceDef = {
@@ -42,10 +43,17 @@ function templateDatadir(): Promise<string> {
     mkdirSync(dir, { recursive: true });
     // mariadb-install-db runs as mysql: the folders above must be traversable and the datadir its own.
     for (const d of [stateRoot(), join(stateRoot(), "cache")]) chmodSync(d, 0o755);
-    chownTo(dir, "mysql");
-    await run(["mariadb-install-db", "--no-defaults", "--user=mysql", `--datadir=${dir}`, "--auth-root-authentication-method=socket", "--skip-test-db", "--innodb-log-file-size=8M"], {
-      timeoutMs: 60_000,
-    });
+    // Rootless, the state root sits in the user's home, which the mysql user may not traverse: the template is
+    // made as root of the lab's user namespace (the user), then handed to mysql. Hosts see theirs at /var/lib/mysql.
+    const rootless = isRootless();
+    if (!rootless) chownTo(dir, "mysql");
+    await run(
+      ["mariadb-install-db", "--no-defaults", `--user=${rootless ? "root" : "mysql"}`, `--datadir=${dir}`, "--auth-root-authentication-method=socket", "--skip-test-db", "--innodb-log-file-size=8M"],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    if (rootless) await run(["chown", "-R", "mysql:mysql", dir]);
     return dir;
   })();
   return template;

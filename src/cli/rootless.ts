@@ -1,0 +1,66 @@
+// A normal user's lab commands run inside the user's keeper (src/runtime/rootless/keeper.ts): this decides, from
+// the command line alone, whether a command runs here, enters the keeper, or starts the keeper first.
+import { labFolders } from "../runtime/state.js";
+import { stateRoot } from "../runtime/paths.js";
+import { currentUser } from "../runtime/rootless/ids.js";
+import { UsageError } from "../spec/errors.js";
+import { color } from "../util/color.js";
+import { needsKeeper } from "../runtime/rootless/mode.js";
+import { ensureKeeper, requireKeeperFor, runInKeeper, runningKeeper, stopKeeperIfIdle } from "../runtime/rootless/keeper.js";
+
+/** Commands that only read or write files of the design (no lab, no namespace): they run as the user, here. */
+const OUTSIDE = new Set(["blueprints", "init", "validate", "plan", "explain", "diff", "diagram", "render", "schema", "doctor", "setup", "help"]);
+/** Commands that start the keeper when it is not running (bring a lab up, or remove what is left of one). */
+const STARTS_KEEPER = new Set(["up", "down", "clean"]);
+
+/** How a command line runs for this process: here, or inside the keeper (starting it first or not). */
+export function route(argv: string[], normalUser = needsKeeper()): "here" | "enter" | "start" {
+  const verb = argv.find((a) => !a.startsWith("-"));
+  // (`--help` after `--` belongs to a command run in a host: `stacklab exec user -- curl --help`.)
+  const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+  if (!normalUser || verb === undefined || OUTSIDE.has(verb) || own.includes("--help") || own.includes("-h")) return "here";
+  return STARTS_KEEPER.has(verb) ? "start" : "enter";
+}
+
+/**
+ * Runs a normal user's lab command inside the keeper; undefined when it runs here instead (a pure command, or a
+ * lab command with no keeper and no lab: it then says that no lab is running, as for root).
+ */
+export async function runRootless(argv: string[]): Promise<number | undefined> {
+  const how = route(argv);
+  if (how === "here") return undefined;
+  const verb = argv.find((a) => !a.startsWith("-"))!;
+  if (how === "enter" && !runningKeeper()) {
+    requireKeeperFor(verb);
+    return undefined;
+  }
+  // Nothing of this user to take down: no keeper needed (and none can start where the machine does not allow it).
+  if (how === "start" && verb !== "up" && !runningKeeper() && !labFolders().length) return nothingToRemove(verb, argv);
+  const keeper = await ensureKeeper(verb);
+  const code = await runInKeeper(keeper, argv);
+  // The last lab gone (or an `up` that failed and removed what it made): the keeper and its namespaces go too.
+  if (STARTS_KEEPER.has(verb) && !labFolders().length) await stopKeeperIfIdle();
+  return code;
+}
+
+function nothingToRemove(verb: string, argv: string[]): number {
+  const where = `${currentUser().name} has no lab (state under ${stateRoot()})`;
+  if (verb !== "clean") throw new UsageError(`${where}; see \`stacklab status\``);
+  const empty = { dryRun: argv.includes("--dry-run"), labs: [], namespaces: [], processes: [], directories: [], skipped: [] };
+  process.stdout.write(argv.includes("--json") ? `${JSON.stringify(empty, null, 2)}\n` : `nothing to clean: ${where}\n`);
+  return 0;
+}
+
+/**
+ * The command's first stop (bin/stacklab.js), light on purpose: a normal user's lab command goes into the keeper
+ * without loading the whole CLI twice. Resolves to the exit code, or undefined when the full CLI runs here.
+ */
+export async function rootlessEntry(argv: string[]): Promise<number | undefined> {
+  try {
+    return await runRootless(argv);
+  } catch (err) {
+    const usage = err instanceof UsageError;
+    process.stderr.write(`${color("red", "error:")} ${(err as Error).message}\n`);
+    return usage ? 2 : 1;
+  }
+}

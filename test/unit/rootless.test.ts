@@ -1,0 +1,123 @@
+// Rootless mode without a machine: subordinate id ranges, the administrator's command, which commands enter the
+// keeper, the state root of a normal user, the mode line, and the keeper's commands.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { freeStart, parseSubIds, rangeOf, subIdsFix } from "../../src/runtime/rootless/ids.js";
+import { modeLine, rootlessContext, ROOTLESS_ENV } from "../../src/runtime/rootless/mode.js";
+import { enterArgv, KEEPER_SCRIPT, keeperArgv } from "../../src/runtime/rootless/keeper.js";
+import { route } from "../../src/cli/rootless.js";
+import { stateRoot } from "../../src/runtime/paths.js";
+
+describe("subordinate ids", () => {
+  const text = "# comment\nalice:100000:65536\nbob:165536:65536\n1005:300000:70000\nbroken line\ncarol:400000:1000\n";
+  it("parses /etc/subuid lines and skips comments and malformed ones", () => {
+    expect(parseSubIds(text)).toEqual([
+      { owner: "alice", start: 100000, count: 65536 },
+      { owner: "bob", start: 165536, count: 65536 },
+      { owner: "1005", start: 300000, count: 70000 },
+      { owner: "carol", start: 400000, count: 1000 },
+    ]);
+  });
+  it("finds a user's range by name or by uid, and only one big enough for the system users and nobody", () => {
+    const ranges = parseSubIds(text);
+    expect(rangeOf(ranges, { name: "bob", id: 1001 })?.start).toBe(165536);
+    expect(rangeOf(ranges, { name: "dave", id: 1005 })?.start).toBe(300000);
+    expect(rangeOf(ranges, { name: "carol", id: 1006 })).toBeUndefined();
+    expect(rangeOf(ranges, { name: "erin", id: 1007 })).toBeUndefined();
+  });
+  it("suggests a range that overlaps no existing one", () => {
+    expect(freeStart([])).toBe(100000);
+    expect(freeStart(parseSubIds(text))).toBe(231072); // the first gap big enough (231072-300000)
+    expect(freeStart(parseSubIds("a:200000:65536\n"))).toBe(100000);
+    expect(freeStart(parseSubIds("a:150000:65536\n"))).toBe(215536);
+  });
+  it("gives the administrator one command, uids and gids together", () => {
+    expect(subIdsFix("alice", { uid: 100000, gid: 231072 })).toBe("usermod --add-subuids 100000-165535 --add-subgids 231072-296607 alice");
+  });
+});
+
+describe("which commands of a normal user enter the keeper", () => {
+  it("commands on paper and doctor run as the user; bring-up and cleanup start the keeper; the others enter it", () => {
+    for (const argv of [["validate", "x.yaml"], ["plan", "--blueprint", "3"], ["doctor"], ["explain"], ["render", "--blueprint", "1"], ["--version"], [], ["status", "--help"]])
+      expect(route(argv, true), argv.join(" ")).toBe("here");
+    for (const argv of [
+      ["up", "--blueprint", "3"],
+      ["down", "--name", "x"],
+      ["clean", "--dry-run"],
+    ])
+      expect(route(argv, true), argv.join(" ")).toBe("start");
+    for (const argv of [
+      ["status"],
+      ["exec", "user", "--", "curl", "-s", "x"],
+      ["logs", "lb-1", "haproxy"],
+      ["fault", "kill", "lb-1"],
+      ["audit"],
+      ["deploy", "--version", "v2"],
+      ["dashboard"],
+      ["experiment", "x"],
+      ["exec", "user", "--", "curl", "--help"],
+    ])
+      expect(route(argv, true), argv.join(" ")).toBe("enter");
+  });
+  it("root (and a command already inside a keeper) runs everything here, as today", () => {
+    for (const argv of [["up", "--blueprint", "3"], ["status"], ["clean"]]) expect(route(argv, false)).toBe("here");
+  });
+});
+
+describe("state root and mode", () => {
+  const saved = { home: process.env.STACKLAB_HOME, xdg: process.env.XDG_STATE_HOME, rootless: process.env[ROOTLESS_ENV] };
+  afterEach(() => {
+    vi.restoreAllMocks();
+    for (const [k, v] of [
+      ["STACKLAB_HOME", saved.home],
+      ["XDG_STATE_HOME", saved.xdg],
+      [ROOTLESS_ENV, saved.rootless],
+    ] as const)
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  });
+  it("root keeps /var/lib/stacklab; a normal user gets XDG_STATE_HOME/stacklab or ~/.local/state/stacklab; STACKLAB_HOME wins", () => {
+    delete process.env.STACKLAB_HOME;
+    delete process.env.XDG_STATE_HOME;
+    vi.spyOn(process, "getuid").mockReturnValue(0);
+    expect(stateRoot()).toBe("/var/lib/stacklab");
+    vi.spyOn(process, "getuid").mockReturnValue(1000);
+    expect(stateRoot()).toMatch(/\/\.local\/state\/stacklab$/);
+    process.env.XDG_STATE_HOME = "/home/alice/.state";
+    expect(stateRoot()).toBe("/home/alice/.state/stacklab");
+    process.env.STACKLAB_HOME = "/srv/labs";
+    expect(stateRoot()).toBe("/srv/labs");
+  });
+  it("says which mode a lab runs in", () => {
+    delete process.env[ROOTLESS_ENV];
+    expect(rootlessContext()).toBeUndefined();
+    expect(modeLine("/var/lib/stacklab")).toBe("mode: root (state under /var/lib/stacklab)");
+    process.env[ROOTLESS_ENV] = "alice:1000:4242";
+    expect(rootlessContext()).toEqual({ user: "alice", uid: 1000, keeperPid: 4242 });
+    expect(modeLine("/home/alice/.local/state/stacklab")).toBe("mode: rootless, as alice (uid 1000) inside the user namespace held by keeper 4242 (state under /home/alice/.local/state/stacklab)");
+  });
+});
+
+describe("the keeper's commands", () => {
+  it("maps the user to root and ids 1-65536 to its subordinate ids, with a private /run/netns in its own mount namespace", () => {
+    const argv = keeperArgv(100000, 200000);
+    expect(argv.slice(0, 8)).toEqual(["unshare", "--user", "--map-root-user", "--map-users=100000,1,65536", "--map-groups=200000,1,65536", "--mount", "--propagation", "private"]);
+    expect(argv.at(-1)).toBe(KEEPER_SCRIPT);
+    expect(KEEPER_SCRIPT).toContain("mount -t tmpfs -o mode=0755 stacklab-netns /run/netns");
+    expect(KEEPER_SCRIPT).toContain("mount --make-shared /run/netns");
+    expect(KEEPER_SCRIPT.trim().split("\n").at(-1)).toBe("exec sleep infinity");
+  });
+  it("enters it through its user and mount namespaces only (the network stays the machine's: the relay is on the user's loopback), in the caller's folder", () => {
+    expect(enterArgv({ pid: 4242, startTime: 1 }, ["node", "bin/stacklab.js", "status"], "/home/alice/lab")).toEqual([
+      "nsenter",
+      "-t",
+      "4242",
+      "--user",
+      "--mount",
+      "--wd=/home/alice/lab",
+      "--",
+      "node",
+      "bin/stacklab.js",
+      "status",
+    ]);
+  });
+});
