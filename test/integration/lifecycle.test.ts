@@ -157,7 +157,7 @@ describe.skipIf(!isRoot)("the lab runtime under interruption and concurrency", (
       await until("the deploy to hold the lab's lock", () => existsSync(join(HOME, "locks", `${LAB}.lock`)) && /deploy/.test(readFileSync(join(HOME, "locks", `${LAB}.lock`), "utf8")));
       const refused = cli(["fault", "kill", "server-2", "--name", LAB]);
       expect(refused.code).toBe(2);
-      expect(refused.stderr).toMatch(/busy: `stacklab deploy --version v2 --name lcrun` \(pid \d+\)/);
+      expect(refused.stderr).toMatch(new RegExp(`busy: \`stacklab deploy --version v2 --name ${LAB}\` \\(pid \\d+\\)`));
       const waited = start(["fault", "kill", "server-2", "--name", LAB, "--wait"]);
       expect(await deploy.done).toBe(0);
       expect(await waited.done).toBe(0);
@@ -198,11 +198,11 @@ describe.skipIf(!isRoot)("the lab runtime under interruption and concurrency", (
         writeFileSync(file, JSON.stringify({ ...(JSON.parse(good) as object), version: 1 }));
         const old = cli(["status", "--name", LAB]);
         expect(old.code).toBe(2);
-        expect(old.stderr).toMatch(/recorded by an older stacklab.*stacklab down --name lcrun/s);
+        expect(old.stderr).toMatch(new RegExp(`recorded by an older stacklab.*stacklab down --name ${LAB}\\b`, "s"));
         writeFileSync(file, good.slice(0, 100));
         const corrupt = cli(["fault", "kill", "server-1", "--name", LAB]);
         expect(corrupt.code).toBe(2);
-        expect(corrupt.stderr).toMatch(/state file .* is corrupt.*stacklab down --name lcrun/s);
+        expect(corrupt.stderr).toMatch(new RegExp(`state file .* is corrupt.*stacklab down --name ${LAB}\\b`, "s"));
         // Nothing of the lab was touched.
         expect(namespaces(LAB).length).toBeGreaterThan(3);
       } finally {
