@@ -20,6 +20,8 @@ export interface TlsEndpoint {
   nameKind: "dns" | "ip";
   /** MariaDB upgrades its own protocol to TLS. */
   starttls?: "mysql";
+  /** The server asks for a client certificate from the lab CA (etcd's peer and client ports): the probe shows its host's. */
+  clientCert?: boolean;
   server: TlsServer;
 }
 
@@ -40,7 +42,8 @@ function endpointsOfFlow(model: Model, flow: Flow): TlsEndpoint[] {
   const answeredBy: TlsServer = flow.from.role === "user" && model.tls.mode === "passthrough" ? "nginx" : server;
   return flow.to.hosts.flatMap((host) =>
     flowDestinations(model, flow, host).map((address): TlsEndpoint => {
-      const base = { flow: flow.id, from, host, address, port: flow.port, server: answeredBy };
+      const mutual = flow.port === PORTS.etcdPeer || flow.port === PORTS.etcdClient;
+      const base = { flow: flow.id, from, host, address, port: flow.port, server: answeredBy, ...(mutual ? { clientCert: true } : {}) };
       if (flow.protocol === "mysql+tls") return { ...base, name: address, nameKind: "ip", starttls: "mysql" };
       if (flow.from.role === "user") return { ...base, name: site, nameKind: "dns" };
       if (flow.to.role === "web") return { ...base, name: webCertificate(model) === "site" ? site : host, nameKind: "dns" };

@@ -18,7 +18,14 @@ const MARK = "@@tls";
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function stepArgs(e: TlsEndpoint, step: TlsStep): string[] {
-  const base = ["-connect", `${e.address}:${e.port}`, ...(e.starttls ? ["-starttls", e.starttls] : []), ...(e.nameKind === "dns" ? ["-servername", e.name] : [])];
+  const base = [
+    "-connect",
+    `${e.address}:${e.port}`,
+    ...(e.starttls ? ["-starttls", e.starttls] : []),
+    ...(e.nameKind === "dns" ? ["-servername", e.name] : []),
+    // A server that requires a client certificate ends the handshake without one: show the probing host's own.
+    ...(e.clientCert ? ["-cert", TLS_FILES.hostCert, "-key", TLS_FILES.hostKey] : []),
+  ];
   const verify = ["-CAfile", TLS_FILES.ca, "-verify_return_error", ...(e.nameKind === "dns" ? ["-verify_hostname", e.name] : ["-verify_ip", e.name])];
   switch (step) {
     case "tls1":

@@ -3,7 +3,6 @@
 // A lab whose lock is held by a live command is left alone (it is being worked on), and so is anything that
 // belongs to no lab of this state root (another user's labs, or not stacklab's at all).
 import { existsSync, readdirSync, rmSync } from "node:fs";
-import { trashDir } from "./discard.js";
 import { join } from "node:path";
 import { killRecorded, markedProcesses, namespacesOf, removeLab, waitGone } from "./lifecycle.js";
 import { deleteNamespaces, listStacklabNamespaces } from "./network.js";
@@ -107,11 +106,6 @@ export async function clean(opts: { dryRun?: boolean } = {}): Promise<CleanRepor
 
   if (!dryRun && existsSync(lockDir())) for (const f of readdirSync(lockDir())) if (f.endsWith(".lock") && !known.has(f.slice(0, -5)) && f !== "_slots.lock") removeStaleLock(f.slice(0, -5));
   if (!dryRun && existsSync(root)) for (const d of readdirSync(root)) if (!busy.has(d) && !known.has(d)) rmSync(join(root, d), { recursive: true, force: true });
-  // Folders of labs already taken down whose background removal did not finish (src/runtime/discard.ts).
-  if (existsSync(trashDir()) && readdirSync(trashDir()).length) {
-    report.directories.push({ what: trashDir(), why: "folders of labs already taken down, still being removed" });
-    if (!dryRun) rmSync(trashDir(), { recursive: true, force: true });
-  }
   return report;
 }
 

@@ -26,7 +26,6 @@ import { NotReadyError, serviceLog, waitForProbe } from "./wait.js";
 import { UsageError } from "../spec/errors.js";
 import { sshProbe } from "./ssh.js";
 import { createHostCgroup, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
-import { discardFolder } from "./discard.js";
 
 // ---------------------------------------------------------------- create
 
@@ -234,7 +233,8 @@ export async function removeLab(state: Pick<LabState, "name" | "hosts" | "switch
   await waitGone([...procs, ...marked]);
   await deleteNamespaces([...state.hosts.map((h) => h.netns), state.switchNetns]);
   await removeLabCgroups(state.name);
-  discardFolder(labDir(state.name));
+  // Removed before `down` returns: "nothing left" includes the disk (a detached rm would outlive the command).
+  rmSync(labDir(state.name), { recursive: true, force: true });
 }
 
 /** Namespaces named like a host or switch of `lab` (left by an `up` that died before recording every name). */
