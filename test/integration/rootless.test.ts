@@ -3,7 +3,7 @@
 // `clean` after an interrupted rootless `up`; a second user sees none of it; a user without subordinate ids is told
 // the administrator's command. The users made here are removed at the end, with every process they ran.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cli, isRoot, ROOT, STATE_ROOT, testLab, until, type CliResult } from "./helpers.js";
@@ -112,9 +112,30 @@ function addSubIds(u: TestUser): void {
   Object.assign(u, passwd(u.name));
 }
 
+/**
+ * The checkout as the test's users see it. A clone may sit where other users cannot go (CI's may be under /root,
+ * mode 700), so the test binds it on a folder of its own that anyone may traverse; the files keep
+ * their own modes (a git clone's are readable by all). Not under /tmp: every lab host has a /tmp of its own.
+ */
+const checkout = { dir: "", bin: BIN };
+
+function exposeCheckout(): void {
+  checkout.dir = mkdtempSync("/var/tmp/stacklab-rootless-checkout-");
+  chmodSync(checkout.dir, 0o755);
+  const bind = sh(["mount", "--bind", ROOT, checkout.dir]);
+  if (bind.code !== 0) throw new Error(`mount --bind ${ROOT} ${checkout.dir} failed: ${bind.out}`);
+  checkout.bin = join(checkout.dir, "bin", "stacklab.js");
+}
+
+function unexposeCheckout(): void {
+  if (!checkout.dir) return;
+  // Only the mount point this test made, and only once nothing is mounted on it (never a recursive removal).
+  if (sh(["umount", checkout.dir]).code === 0) rmdirSync(checkout.dir);
+}
+
 /** Runs `stacklab ARGS` as the user, with a clean environment of its own (no STACKLAB_HOME: its state goes under its home). */
 function asUser(u: TestUser, args: string[], timeoutMs = 180_000): CliResult {
-  const r = spawnSync("runuser", ["-u", u.name, "--", process.execPath, BIN, ...args], { encoding: "utf8", timeout: timeoutMs, cwd: u.home, env: userEnv(u) });
+  const r = spawnSync("runuser", ["-u", u.name, "--", process.execPath, checkout.bin, ...args], { encoding: "utf8", timeout: timeoutMs, cwd: u.home, env: userEnv(u) });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
@@ -148,11 +169,13 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
   beforeAll(() => {
     a = makeUser(USERS.a, true);
     b = makeUser(USERS.b, false);
-    const readable = spawnSync("runuser", ["-u", a.name, "--", "test", "-r", BIN], { env: userEnv(a) });
-    if (readable.status !== 0) throw new Error(`${a.name} cannot read ${BIN}: the checkout (${ROOT}) must be readable by other users for this test`);
+    exposeCheckout();
+    const readable = spawnSync("runuser", ["-u", a.name, "--", "test", "-r", checkout.bin], { env: userEnv(a) });
+    if (readable.status !== 0) throw new Error(`${a.name} cannot read ${checkout.bin}: the checkout's files (${ROOT}) must be readable by other users for this test`);
   });
   afterAll(() => {
     for (const u of [USERS.a, USERS.b]) removeUser(u);
+    unexposeCheckout();
   });
 
   it("a user without subordinate ids is refused before anything starts, with the administrator's one command", () => {
@@ -249,7 +272,7 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
   }, 420_000);
 
   it("clean after a rootless up killed while its hosts start: nothing of the lab, and no keeper, is left", async () => {
-    const child = spawn("runuser", ["-u", a.name, "--", process.execPath, BIN, "up", "--blueprint", "1", "--name", lab], { cwd: a.home, env: userEnv(a), detached: true });
+    const child = spawn("runuser", ["-u", a.name, "--", process.execPath, checkout.bin, "up", "--blueprint", "1", "--name", lab], { cwd: a.home, env: userEnv(a), detached: true });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
