@@ -8,8 +8,20 @@ import { specRegion } from "../spec/region.js";
 import { loadStackFile } from "../spec/load.js";
 import { SpecInvalidError, UsageError } from "../spec/errors.js";
 import type { Stack } from "../spec/schema.js";
+import type { Progress } from "../runtime/up.js";
+import { color } from "../util/color.js";
 
 export { color, useColor } from "../util/color.js";
+
+/** Prints a bring-up's steps on stderr as they finish (`up`, `rehearse`), with their times and warnings. */
+export function stepPrinter(): Progress {
+  const out = (s: string) => process.stderr.write(`${s}\n`);
+  return {
+    step: () => undefined,
+    done: (msg, ms) => out(`${color("green", "✓")} ${msg} ${color("gray", `(${(ms / 1000).toFixed(2)} s)`)}`),
+    warn: (msg) => out(`${color("yellow", "!")} ${msg}`),
+  };
+}
 
 /** Exit codes: 0 success, 1 a check failed, 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

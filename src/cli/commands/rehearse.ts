@@ -2,21 +2,11 @@
 import type { Command } from "commander";
 import { dirname, resolve } from "node:path";
 import { rehearsalPaths, rehearse } from "../../export/ansible/rehearse.js";
-import type { Progress } from "../../runtime/up.js";
-import { color, designArgs, resolveDesign, type DesignOptions } from "../common.js";
+import { color, designArgs, resolveDesign, stepPrinter, type DesignOptions } from "../common.js";
 
 interface RehearseOpts extends DesignOptions {
   name?: string;
   json?: boolean;
-}
-
-function progress(): Progress {
-  const out = (s: string) => process.stderr.write(`${s}\n`);
-  return {
-    step: () => undefined,
-    done: (msg, ms) => out(`${color("green", "✓")} ${msg} ${color("gray", `(${(ms / 1000).toFixed(2)} s)`)}`),
-    warn: (msg) => out(`${color("yellow", "!")} ${msg}`),
-  };
 }
 
 export function register(program: Command): void {
@@ -26,7 +16,12 @@ export function register(program: Command): void {
     .action(async (file: string | undefined, opts: RehearseOpts) => {
       const { stack, source } = await resolveDesign(file, opts);
       process.stderr.write(`${color("bold", "stacklab rehearse")} ${source}${opts.name ? ` as ${opts.name}` : ""}\n`);
-      const r = await rehearse(stack, { source, progress: progress(), ...(opts.name ? { name: opts.name } : {}), ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }) });
+      const r = await rehearse(stack, {
+        source,
+        progress: stepPrinter(),
+        ...(opts.name ? { name: opts.name } : {}),
+        ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }),
+      });
       const p = rehearsalPaths(r.state.name);
       const summary = {
         name: r.state.name,

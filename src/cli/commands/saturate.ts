@@ -114,14 +114,7 @@ export function register(program: Command): void {
         }
         const report = await saturate({
           ...(opts.name ? { lab: opts.name } : {}),
-          p99Ms,
-          maxErrorPct,
-          startRate: Number(opts.from),
-          factor: Number(opts.factor),
-          stepMs,
-          maxSteps: Number(opts.steps),
-          writeShare: writes / 100,
-          bisectSteps: Number(opts.bisect),
+          ...search,
           confirmFailures: Number(opts.confirm),
           signal: abort.signal,
           progress: (l) => process.stderr.write(`${color("gray", l)}\n`),

@@ -1,7 +1,7 @@
 // `stacklab up`: brings a design up as a lab of isolated hosts, with a progress display.
 import type { Command } from "commander";
 import { dirname, resolve } from "node:path";
-import { up, type Progress } from "../../runtime/up.js";
+import { up } from "../../runtime/up.js";
 import { down } from "../../runtime/down.js";
 import { withLabLock } from "../../runtime/lock.js";
 import { labDir, stateRoot } from "../../runtime/paths.js";
@@ -9,7 +9,7 @@ import { modeLine } from "../../runtime/rootless/mode.js";
 import { missingPackages, setup } from "../../runtime/doctor.js";
 import { UsageError } from "../../spec/errors.js";
 import { REHEARSAL_REQUIREMENTS } from "../../runtime/ssh.js";
-import { color, designArgs, ExitCode, resolveDesign, type DesignOptions } from "../common.js";
+import { color, designArgs, ExitCode, resolveDesign, stepPrinter, type DesignOptions } from "../common.js";
 
 interface UpOpts extends DesignOptions {
   name?: string;
@@ -18,15 +18,6 @@ interface UpOpts extends DesignOptions {
   setup?: boolean;
   json?: boolean;
   bare?: boolean;
-}
-
-function progress(): Progress {
-  const out = (s: string) => process.stderr.write(`${s}\n`);
-  return {
-    step: () => undefined,
-    done: (msg, ms) => out(`${color("green", "✓")} ${msg} ${color("gray", `(${(ms / 1000).toFixed(2)} s)`)}`),
-    warn: (msg) => out(`${color("yellow", "!")} ${msg}`),
-  };
 }
 
 export function register(program: Command): void {
@@ -69,7 +60,7 @@ export function register(program: Command): void {
           name: opts.name,
           source,
           keepOnFailure: opts.keepOnFailure,
-          progress: progress(),
+          progress: stepPrinter(),
           signal: abort.signal,
           bare: opts.bare,
           ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }),
