@@ -21,7 +21,10 @@ describe.skipIf(!isRoot)("monitoring on design 3", () => {
 
   it("scrapes every exporter of every host: each expected job/instance has up == 1", async () => {
     const up = await waitForTargetsUp(LAB, expectedTargets(model));
-    expect(up.length).toBe(17);
+    // 17 exporters and servers, plus the three etcd members (lb-1, lb-2, mon-1).
+    expect(up.length).toBe(20);
+    const etcd = cli(["metrics", 'up{job="etcd"}', "--name", LAB]).stdout;
+    expect(etcd.match(/^up\s+(lb-1|lb-2|mon-1)\s+etcd\s+1$/gm)).toHaveLength(3);
     const text = cli(["metrics", 'up{job="mysqld"}', "--name", LAB]).stdout;
     expect(text).toMatch(/^up\s+db-1\s+mysqld\s+1$/m);
   }, 60_000);
