@@ -111,7 +111,7 @@ export function register(program: Command): void {
       const controllerUp = target && isAlive(state.hosts.find((h) => h.name === leadingController(state.name, model))?.init);
       if (controllerUp) {
         try {
-          const rec = await callJson<FailoverRecord>(target, "POST", "/failover", { ...(opts.to ? { to: opts.to } : {}), force: Boolean(opts.force) }, 60_000);
+          const rec = await callJson<FailoverRecord>(target, "POST", "/failover", { ...(opts.to ? { to: opts.to } : {}), force: Boolean(opts.force) }, 80_000);
           output(rec, opts.json, (r) => procedureText(r.kind, r.from, r.to, r.result, r.forced ? color("yellow", " (forced)") : ""));
           if (!rec.ok) throw new ExitCode(EXIT.failed);
         } catch (e) {
@@ -170,7 +170,7 @@ export function register(program: Command): void {
       let r: FollowResult;
       if (controllerUp) {
         try {
-          r = await callJson<FollowResult>(target, "POST", "/rejoin", { host }, 30_000);
+          r = await callJson<FollowResult>(target, "POST", "/rejoin", { host }, 50_000);
         } catch (e) {
           if (e instanceof HttpError && e.status < 500) throw new UsageError(e.message);
           throw e;

@@ -10,6 +10,9 @@ import type { AgentClient } from "../types.js";
 import { writeMetrics } from "./metrics.js";
 import { monoNow } from "../clock.js";
 
+/** How long a person's request (failover, rejoin) waits for the step the controller is taking. */
+const MANUAL_WAIT_MS = 20_000;
+
 /** The controller's phase. */
 export type Phase = "standby" | "starting" | "watching" | "suspect" | "failing-over" | "switching-over" | "refused" | "conflict";
 
@@ -404,8 +407,18 @@ export class Controller {
     throw new HttpError(404, `no route ${route}`);
   }
 
+  /**
+   * Runs a person's request once the controller is between steps. Each poll may act for a moment (repointing a
+   * replica takes a few seconds): a request that lands then waits for that step instead of failing, and is refused
+   * as busy only when the controller stays busy for MANUAL_WAIT_MS.
+   */
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.busy) throw new HttpError(409, `the controller is busy (${this.phase}: ${this.note})`);
+    const deadline = monoNow() + MANUAL_WAIT_MS;
+    while (this.busy) {
+      if (monoNow() >= deadline) throw new HttpError(409, `the controller is busy (${this.phase}: ${this.note})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // No await between the check above and this line: a poll cannot start in between.
     this.busy = true;
     try {
       return await fn();
