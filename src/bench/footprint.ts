@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { namespacePids } from "../runtime/faults/index.js";
 import { isAlive, type LabState, type ProcRecord } from "../runtime/state.js";
 import type { FootprintSample, HostFootprint, IdleCpu } from "./types.js";
-import { hostUsage } from "../runtime/cgroups.js";
+import { cpuOverWindow, hostUsage } from "../runtime/cgroups.js";
 
 /** A "Field:   123 kB" value of /proc/PID/smaps_rollup or /proc/PID/status, in bytes; null when absent. */
 export function procField(text: string, field: string): number | null {
@@ -60,11 +60,9 @@ export function measureFootprint(state: LabState, when: string): FootprintSample
 
 /** CPU every host used over `seconds` with nothing to serve, from the kernel's accounting (each host's cgroup). */
 export async function measureIdle(state: LabState, seconds: number): Promise<IdleCpu | undefined> {
-  const before = new Map(state.hosts.map((h) => [h.name, hostUsage(state.name, h.name)?.cpuSeconds]));
-  if ([...before.values()].some((v) => v === undefined)) return undefined;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const wall = (performance.now() - t0) / 1000;
-  const hosts = state.hosts.map((h) => ({ host: h.name, cores: Math.round((((hostUsage(state.name, h.name)?.cpuSeconds ?? 0) - before.get(h.name)!) / wall) * 1000) / 1000 }));
-  return { seconds: Math.round(wall), cores: Math.round(hosts.reduce((s, h) => s + h.cores, 0) * 1000) / 1000, hosts };
+  const names = state.hosts.map((h) => h.name);
+  const window = await cpuOverWindow(state.name, names, seconds * 1000);
+  if (window.size < names.length) return undefined;
+  const hosts = names.map((host) => ({ host, cores: Math.round(window.get(host)!.cores * 1000) / 1000 }));
+  return { seconds, cores: Math.round(hosts.reduce((s, h) => s + h.cores, 0) * 1000) / 1000, hosts };
 }

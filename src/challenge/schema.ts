@@ -16,14 +16,19 @@ const expectation = z.string().transform((text, ctx) => {
   return e;
 });
 
-const duration = z.string().transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === undefined || ms < 1000 || ms > 60_000) {
-    ctx.addIssue({ code: "custom", message: `expected a duration between 1s and 60s such as 8s; got "${v}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** A time written as text ("8s", "500ms"), read into milliseconds within [min, max]; `what` and `example` make the message. */
+function timeBetween(what: string, minMs: number, maxMs: number, range: string, example: string) {
+  return z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms < minMs || ms > maxMs) {
+      ctx.addIssue({ code: "custom", message: `expected a ${what} between ${range} such as ${example}; got "${v}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const duration = timeBetween("duration", 1000, 60_000, "1s and 60s", "8s");
 
 /** Audit checks a challenge may require to pass: the ids of `stacklab audit`, from the audit itself. */
 const AUDIT_IDS = CHECK_ORDER;
@@ -67,14 +72,7 @@ const percent = z.string().transform((v, ctx) => {
   }
   return n;
 });
-const latency = z.string().transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === undefined || ms < 10 || ms > 10_000) {
-    ctx.addIssue({ code: "custom", message: `expected a latency between 10ms and 10s such as 500ms; got "${v}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const latency = timeBetween("latency", 10, 10_000, "10ms and 10s", "500ms");
 const SaturationCheck = z.strictObject({
   saturation: z.strictObject({
     rate: z.number().int().min(1).max(5000).describe("requests per second the design must sustain (open-loop, from the visitor's host)"),

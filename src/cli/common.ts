@@ -33,6 +33,31 @@ export class ExitCode extends Error {
   }
 }
 
+/**
+ * Runs `work` with a signal that the first Ctrl-C or SIGTERM aborts, after saying on stderr what stopping does
+ * (`doing`, e.g. "stopping the load and healing every fault the experiment injected"). The work stops its load and
+ * heals what it injected; the command then exits 130. One handler for the whole run: a second signal changes nothing.
+ */
+export async function interruptible<T>(doing: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) return;
+    process.stderr.write(`\ninterrupted: ${doing}...\n`);
+    abort.abort(new Error("interrupted"));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await work(abort.signal);
+  } catch (err) {
+    if (abort.signal.aborted) throw new ExitCode(130);
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 /** Options every command that takes a design accepts. */
 export interface DesignOptions {
   blueprint?: string;

@@ -182,6 +182,25 @@ export function hostUsage(lab: string, host: string): HostUsage | undefined {
   return undefined;
 }
 
+/**
+ * Each host's CPU use over a window of `ms` (in cores: CPU seconds per second of wall time) from its cgroup's
+ * accounting, with its usage at the window's end. A host without accounting (not sized, or gone) is left out.
+ */
+export async function cpuOverWindow(lab: string, hosts: string[], ms: number): Promise<Map<string, { cores: number; usage: HostUsage }>> {
+  const out = new Map<string, { cores: number; usage: HostUsage }>();
+  if (!hosts.length) return out;
+  const before = new Map(hosts.map((h) => [h, hostUsage(lab, h)]));
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const seconds = (performance.now() - t0) / 1000;
+  for (const h of hosts) {
+    const a = before.get(h);
+    const b = hostUsage(lab, h);
+    if (a && b) out.set(h, { cores: (b.cpuSeconds - a.cpuSeconds) / seconds, usage: b });
+  }
+  return out;
+}
+
 /** Removes a host's cgroups (its processes must be gone: the kernel refuses to remove a cgroup in use). */
 export async function removeHostCgroup(lab: string, host: string): Promise<void> {
   for (const d of hostCgroups(lab, host)) await rmdirWhenEmpty(d);

@@ -1,5 +1,5 @@
 // `status`: each host of a lab, its addresses, and its services' state from runit and from their readiness probes.
-import { hostUsage } from "./cgroups.js";
+import { cpuOverWindow } from "./cgroups.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInHost } from "./host.js";
@@ -65,19 +65,8 @@ function runitState(root: string, kind: string): string {
 
 /** Each sized host's usage: CPU time read twice 250 ms apart for the current share of its size, memory now. */
 async function sizeSamples(lab: string, hosts: string[], sizes: Map<string, number>): Promise<Map<string, Omit<HostSizeStatus, "cpu" | "memoryBytes">>> {
-  const out = new Map<string, Omit<HostSizeStatus, "cpu" | "memoryBytes">>();
-  if (!hosts.length) return out;
-  const before = new Map(hosts.map((h) => [h, hostUsage(lab, h)]));
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, 250));
-  const seconds = (performance.now() - t0) / 1000;
-  for (const h of hosts) {
-    const a = before.get(h);
-    const b = hostUsage(lab, h);
-    if (!a || !b) continue;
-    out.set(h, { cpuSeconds: b.cpuSeconds, cpuUse: (b.cpuSeconds - a.cpuSeconds) / seconds / (sizes.get(h) ?? 1), memoryUsed: b.memoryBytes, oomKills: b.oomKills });
-  }
-  return out;
+  const window = await cpuOverWindow(lab, hosts, 250);
+  return new Map([...window].map(([h, { cores, usage }]) => [h, { cpuSeconds: usage.cpuSeconds, cpuUse: cores / (sizes.get(h) ?? 1), memoryUsed: usage.memoryBytes, oomKills: usage.oomKills }]));
 }
 
 /** Gathers the status of every host and service of a lab (alerts: monitoring/status-alerts.ts). */

@@ -2,8 +2,8 @@
 import type { AuditCheck, AuditReport } from "../../src/audit/types.js";
 import { cli } from "./helpers.js";
 
-/** Runs the audit of a lab; returns its exit code and parsed report. */
-export function runAudit(lab: string): { code: number; report: AuditReport; byId: (id: string) => AuditCheck } {
+/** Runs the audit of a lab; returns its exit code, parsed report and the ids of its failed checks (sorted). */
+export function runAudit(lab: string): { code: number; report: AuditReport; byId: (id: string) => AuditCheck; failed: string[] } {
   const r = cli(["audit", "--name", lab, "--json"], 120_000);
   let report: AuditReport;
   try {
@@ -16,7 +16,11 @@ export function runAudit(lab: string): { code: number; report: AuditReport; byId
     if (!c) throw new Error(`no check ${id} in the report (${report.checks.map((x) => x.id).join(", ")})`);
     return c;
   };
-  return { code: r.code, report, byId };
+  const failed = report.checks
+    .filter((c) => c.status === "fail")
+    .map((c) => c.id)
+    .sort();
+  return { code: r.code, report, byId, failed };
 }
 
 /** A readable list of the checks that did not pass, for assertion messages. */

@@ -1,37 +1,16 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { analyze } from "../../src/analysis/index.js";
 import { blueprintText } from "../../src/blueprints/index.js";
-import { ExitCode } from "../../src/cli/common.js";
 import { register as registerDiff } from "../../src/cli/commands/diff.js";
 import { register as registerPlan } from "../../src/cli/commands/plan.js";
-import { UsageError } from "../../src/spec/errors.js";
 import { blueprintModel } from "./analysis-helpers.js";
+import { runCli } from "./cli-support.js";
 
 /** Runs `stacklab <args>` with only plan and diff registered; returns the exit code and what was printed. */
-async function run(...args: string[]): Promise<{ code: number; out: string }> {
-  const program = new Command("stacklab").exitOverride();
-  registerPlan(program);
-  registerDiff(program);
-  let out = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return { code: 0, out };
-  } catch (err) {
-    if (err instanceof ExitCode) return { code: err.code, out };
-    if (err instanceof UsageError) return { code: 2, out: `${out}${err.message}` };
-    throw err;
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = (...args: string[]) => runCli([registerPlan, registerDiff], ...args);
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -3,34 +3,16 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
-import { ExitCode } from "../../src/cli/common.js";
 import { capacityText, register, verifyText } from "../../src/cli/commands/capacity.js";
 import { planCapacity } from "../../src/analysis/capacity.js";
 import { checkCapacityDesign, scalableTier, tiersOf, verifyRow, VERIFY_CONFIGS, withSizes, type DemandMeasurement } from "../../src/experiment/capacity.js";
 import { buildModel } from "../../src/model/build.js";
 import { sizeBudget } from "../../src/analysis/sizes.js";
-import { SpecInvalidError, UsageError } from "../../src/spec/errors.js";
+import { runCli } from "./cli-support.js";
 
-async function run(...args: string[]): Promise<{ code: number; out: string }> {
-  const program = new Command("stacklab").exitOverride();
-  register(program);
-  let out = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return { code: 0, out };
-  } catch (err) {
-    if (err instanceof ExitCode) return { code: err.code, out };
-    if (err instanceof UsageError || err instanceof SpecInvalidError) return { code: 2, out: `${out}${err.message}` };
-    throw err;
-  }
-}
+const run = (...args: string[]) => runCli([register], ...args);
 afterEach(() => vi.restoreAllMocks());
 
 const SIZE = { cpu: 0.25, memory: "384Mi" };

@@ -1,11 +1,10 @@
 // A design that is none of the blueprints: the explanation must follow its model (leastconn, web+app together, CNAME, passthrough).
-import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { join } from "node:path";
 import { register } from "../../src/cli/commands/explain.js";
 import { explain, type Explanation } from "../../src/explain/index.js";
-import { UsageError } from "../../src/spec/errors.js";
 import { GOLDEN_DIR, customModel, sectionText } from "./explain-helpers.js";
+import { runCli } from "./cli-support.js";
 
 const e = explain(customModel());
 
@@ -55,15 +54,9 @@ describe("stacklab explain (CLI)", () => {
   afterEach(() => vi.restoreAllMocks());
 
   async function run(...args: string[]): Promise<string> {
-    const program = new Command("stacklab").exitOverride();
-    register(program);
-    let out = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    await program.parseAsync(args, { from: "user" });
-    return out;
+    const r = await runCli([register], ...args);
+    if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.out}`);
+    return r.out;
   }
 
   it("--json prints the Explanation value", async () => {
@@ -80,6 +73,6 @@ describe("stacklab explain (CLI)", () => {
   });
 
   it("rejects a file and a blueprint together", async () => {
-    await expect(run("explain", "x.yaml", "--blueprint", "0")).rejects.toBeInstanceOf(UsageError);
+    expect(await runCli([register], "explain", "x.yaml", "--blueprint", "0")).toEqual({ code: 2, out: "give a design file or --blueprint, not both" });
   });
 });

@@ -1,36 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { register, type RenderResult } from "../../src/cli/commands/render.js";
 import { buildModel } from "../../src/model/index.js";
 import { PLACEHOLDER_SECRETS, renderHost } from "../../src/render/config/index.js";
-import { UsageError } from "../../src/spec/errors.js";
+import { runCli } from "./cli-support.js";
 
 /** Runs `stacklab <args>` with only render registered; returns the exit code the CLI would give and the output. */
-async function run(...args: string[]): Promise<{ code: number; out: string }> {
-  const program = new Command("stacklab").exitOverride();
-  register(program);
-  for (const cmd of program.commands) cmd.exitOverride();
-  let out = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return { code: 0, out };
-  } catch (err) {
-    if (err instanceof UsageError) return { code: 2, out: `${out}${err.message}` };
-    if (err instanceof CommanderError) return { code: 2, out: `${out}${err.message}` };
-    throw err;
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = (...args: string[]) => runCli([register], ...args);
 
 const dirs: string[] = [];
 const tempDir = () => {

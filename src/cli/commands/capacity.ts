@@ -7,7 +7,7 @@ import { checkCapacityDesign, measureDemand, measureDesign, verifyCapacity, with
 import { parseDuration, parsePercent } from "../../experiment/units.js";
 import { requireRoot } from "../../runtime/preflight.js";
 import { UsageError } from "../../spec/errors.js";
-import { color, designArgs, ExitCode, output, resolveDesign, type DesignOptions } from "../common.js";
+import { color, designArgs, ExitCode, interruptible, output, resolveDesign, type DesignOptions } from "../common.js";
 
 /** The most requests per second the model is asked about: past it the answer is no longer about servers in a lab. */
 export const MAX_RPS = 1_000_000;
@@ -93,12 +93,10 @@ export function register(program: Command): void {
         if (p99Ms === undefined || p99Ms < 1) throw new UsageError(`--p99: cannot read "${opts.p99}" (e.g. 200ms)`);
         if (stepMs === undefined || stepMs < 2000 || stepMs > 60_000) throw new UsageError(`--step: "${opts.step}" must be between 2s and 60s`);
         if (writes === undefined || writes > 100) throw new UsageError("--writes is a percentage, e.g. 10%");
-        const abort = new AbortController();
-        process.once("SIGINT", () => abort.abort(new Error("interrupted")));
         const progress = (l: string) => process.stderr.write(`${color("gray", l)}\n`);
         if (opts.verify) {
           requireRoot("capacity --verify");
-          const r = await verifyCapacity({ prefix: opts.name, p99Ms, stepMs, writeShare: writes / 100, signal: abort.signal, progress });
+          const r = await interruptible("stopping the load", (signal) => verifyCapacity({ prefix: opts.name, p99Ms, stepMs, writeShare: writes / 100, signal, progress }));
           output(r, opts.json, verifyText);
           if (!r.passed) throw new ExitCode(1);
           return;
@@ -109,18 +107,18 @@ export function register(program: Command): void {
         if (rps > MAX_RPS) throw new UsageError(`--rps ${rps}: more than ${MAX_RPS.toLocaleString("en")} requests per second is past what a model measured on one machine can say`);
         const cpu = Number(opts.size);
         if (!Number.isFinite(cpu) || cpu <= 0 || cpu > cpus().length) throw new UsageError(`--size: "${opts.size}" must be cores between 0 and ${cpus().length}, e.g. --size 0.5`);
-        const measureOpts = { p99Ms, stepMs, writeShare: writes / 100, signal: abort.signal, progress };
+        const measureOpts = { p99Ms, stepMs, writeShare: writes / 100, progress };
         let m: DemandMeasurement;
         if (opts.lab) {
           if (file || opts.blueprint) throw new UsageError("give a design (FILE or --blueprint) or --lab, not both");
           requireRoot("capacity");
-          m = await measureDemand({ ...measureOpts, lab: opts.lab });
+          m = await interruptible("stopping the load", (signal) => measureDemand({ ...measureOpts, signal, lab: opts.lab! }));
         } else {
           const design = await resolveDesign(file, opts);
           const stack = withSizes(design.stack, { cpu, memory: "512Mi" });
           checkCapacityDesign(stack);
           requireRoot("capacity");
-          m = await measureDesign(stack, design.source, opts.name, measureOpts);
+          m = await interruptible("stopping the load", (signal) => measureDesign(stack, design.source, opts.name, { ...measureOpts, signal }));
         }
         const plan = planCapacity(m.tiers, m.baseP99Ms, rps, p99Ms);
         const machine = { cpus: cpus().length };

@@ -2,7 +2,7 @@
 import { dashboardAnswers } from "../../dashboard/answers.js";
 import type { Command } from "commander";
 import { checkCurrent, currentChallenge, formatList, formatStarted, formatVerdict, listChallenges, nextHint, readProgress, resetCurrent, startChallenge } from "../../challenge/index.js";
-import { color, EXIT, ExitCode, output } from "../common.js";
+import { color, EXIT, ExitCode, interruptible, output } from "../common.js";
 
 const say = (m: string) => process.stderr.write(`${color("gray", m)}\n`);
 
@@ -57,25 +57,11 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { name?: string; json?: boolean }) => {
       // Ctrl-C during an experiment stops its load and heals what it injected, as `stacklab experiment` does.
-      const abort = new AbortController();
-      const onSignal = () => {
-        if (abort.signal.aborted) return;
-        process.stderr.write("\ninterrupted: stopping the load and healing every fault the check injected...\n");
-        abort.abort(new Error("interrupted"));
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      try {
-        const verdict = await checkCurrent({ ...(opts.name ? { lab: opts.name } : {}), say, signal: abort.signal, dashboardAnswers });
+      await interruptible("stopping the load and healing every fault the check injected", async (signal) => {
+        const verdict = await checkCurrent({ ...(opts.name ? { lab: opts.name } : {}), say, signal, dashboardAnswers });
         output(verdict, opts.json, formatVerdict);
         if (!verdict.passed) throw new ExitCode(EXIT.failed);
-      } catch (err) {
-        if (abort.signal.aborted) throw new ExitCode(130);
-        throw err;
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      }
+      });
     });
   cmd
     .command("reset")

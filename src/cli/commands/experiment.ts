@@ -17,7 +17,7 @@ import type { Scenario } from "../../experiment/scenario.js";
 import { listScenarios, loadScenario, SCENARIO_DIR } from "../../experiment/scenario-load.js";
 import { renderTimeline } from "../../experiment/svg.js";
 import { parseDuration } from "../../experiment/units.js";
-import { color, ExitCode, output } from "../common.js";
+import { color, ExitCode, interruptible, output } from "../common.js";
 
 interface Opts {
   all?: boolean;
@@ -83,19 +83,11 @@ export function register(program: Command): void {
       if (blueprints.length > 1 && !opts.all) throw new UsageError("several blueprints only go with --all");
       requireRoot("experiment");
 
-      const abort = new AbortController();
-      const onSignal = () => {
-        if (abort.signal.aborted) return;
-        process.stderr.write("\ninterrupted: stopping the load and healing every fault the experiment injected...\n");
-        abort.abort(new Error("interrupted"));
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      const base = { ...(durationMs ? { durationMs } : {}), signal: abort.signal, progress: say };
-      try {
+      await interruptible("stopping the load and healing every fault the experiment injected", async (signal) => {
+        const base = { ...(durationMs ? { durationMs } : {}), signal, progress: say };
         if (!opts.all) {
           const run = (lab?: string) => runExperiment({ ...base, ...(lab ? { lab } : {}), scenario: scenarios[0]! });
-          const report = blueprints.length ? await withFreshLab(blueprints[0]!, opts.name ?? `exp-${blueprints[0]!.split("-")[0]}`, abort.signal, run) : await run(opts.name);
+          const report = blueprints.length ? await withFreshLab(blueprints[0]!, opts.name ?? `exp-${blueprints[0]!.split("-")[0]}`, signal, run) : await run(opts.name);
           if (opts.svg) writeFileSync(opts.svg, renderTimeline({ ...report, files: { ...report.files, svg: opts.svg } }));
           output(opts.svg ? { ...report, files: { ...report.files, svg: opts.svg } } : report, opts.json, formatReport);
           if (!report.passed) throw new ExitCode(1);
@@ -123,9 +115,9 @@ export function register(program: Command): void {
             const reset = async () => {
               say(`the database takes no writes any more: bringing ${bp} up afresh`);
               await down(lab, { quiet: true });
-              await up(loadBlueprint(bp), { name: lab, source: `blueprint ${bp}`, publish: false, signal: abort.signal, progress: quiet });
+              await up(loadBlueprint(bp), { name: lab, source: `blueprint ${bp}`, publish: false, signal, progress: quiet });
             };
-            await withFreshLab(bp, lab, abort.signal, (l) => collect(l, bp, reset));
+            await withFreshLab(bp, lab, signal, (l) => collect(l, bp, reset));
           }
         } else {
           const { state, model } = openLab(opts.name);
@@ -133,12 +125,6 @@ export function register(program: Command): void {
         }
         output(matrix, opts.json, formatMatrix);
         if (matrix.cells.some((c) => c.status === "failed" || c.status === "error")) throw new ExitCode(1);
-      } catch (err) {
-        if (abort.signal.aborted) throw new ExitCode(130);
-        throw err;
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      }
+      });
     });
 }

@@ -8,7 +8,7 @@ import { CLAIM_NAMES, runClaim, type ClaimName, type ClaimResult } from "../../e
 import { parseDuration, parsePercent } from "../../experiment/units.js";
 import { requireRoot } from "../../runtime/preflight.js";
 import { UsageError } from "../../spec/errors.js";
-import { color, ExitCode, output } from "../common.js";
+import { color, ExitCode, interruptible, output } from "../common.js";
 
 function toText(r: SaturationReport): string {
   const rows = r.steps.map((s) => {
@@ -89,9 +89,6 @@ export function register(program: Command): void {
         if (p99Ms === undefined || p99Ms < 1) throw new UsageError(`--p99: cannot read "${opts.p99}" (e.g. 200ms)`);
         if (stepMs === undefined) throw new UsageError(`--step: cannot read "${opts.step}" (e.g. 6s)`);
         if (maxErrorPct === undefined || writes === undefined || writes > 100) throw new UsageError("--errors and --writes are percentages, e.g. 1% and 10%");
-        const abort = new AbortController();
-        const onSignal = () => abort.abort(new Error("interrupted"));
-        process.once("SIGINT", onSignal);
         const search = {
           p99Ms,
           maxErrorPct,
@@ -102,26 +99,28 @@ export function register(program: Command): void {
           writeShare: writes / 100,
           bisectSteps: Number(opts.bisect),
         };
-        if (opts.claims !== undefined) {
-          const names = typeof opts.claims === "string" ? opts.claims.split(",").map((n) => n.trim()) : [...CLAIM_NAMES];
-          for (const n of names) if (!(CLAIM_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown claim "${n}"; one of ${CLAIM_NAMES.join(", ")}`);
-          const results: ClaimResult[] = [];
-          for (const n of names as ClaimName[])
-            results.push(await runClaim(n, { prefix: opts.name ?? "claim", saturate: search, signal: abort.signal, progress: (l) => process.stderr.write(`${color("gray", l)}\n`) }));
-          output(results, opts.json, claimsText);
-          if (results.some((r) => !r.passed)) throw new ExitCode(1);
-          return;
-        }
-        const report = await saturate({
-          ...(opts.name ? { lab: opts.name } : {}),
-          ...search,
-          confirmFailures: Number(opts.confirm),
-          signal: abort.signal,
-          progress: (l) => process.stderr.write(`${color("gray", l)}\n`),
+        await interruptible("stopping the load", async (signal) => {
+          if (opts.claims !== undefined) {
+            const names = typeof opts.claims === "string" ? opts.claims.split(",").map((n) => n.trim()) : [...CLAIM_NAMES];
+            for (const n of names) if (!(CLAIM_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown claim "${n}"; one of ${CLAIM_NAMES.join(", ")}`);
+            const results: ClaimResult[] = [];
+            for (const n of names as ClaimName[])
+              results.push(await runClaim(n, { prefix: opts.name ?? "claim", saturate: search, signal: signal, progress: (l) => process.stderr.write(`${color("gray", l)}\n`) }));
+            output(results, opts.json, claimsText);
+            if (results.some((r) => !r.passed)) throw new ExitCode(1);
+            return;
+          }
+          const report = await saturate({
+            ...(opts.name ? { lab: opts.name } : {}),
+            ...search,
+            confirmFailures: Number(opts.confirm),
+            signal: signal,
+            progress: (l) => process.stderr.write(`${color("gray", l)}\n`),
+          });
+          if (opts.svg) copyFileSync(join(report.dir, "latency.svg"), opts.svg);
+          output(report, opts.json, toText);
+          if (report.sustainable === null) throw new ExitCode(1);
         });
-        if (opts.svg) copyFileSync(join(report.dir, "latency.svg"), opts.svg);
-        output(report, opts.json, toText);
-        if (report.sustainable === null) throw new ExitCode(1);
       },
     );
 }
