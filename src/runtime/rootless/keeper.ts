@@ -29,11 +29,12 @@ export function keeperMark(): string {
 /**
  * The keeper's script, run as root of the new user namespace in its new mount namespace: a private, empty
  * /run/netns (a tmpfs; `ip netns` keeps its namespace files there), shared so hosts see later additions, then it
- * only waits. Where the machine has no /run/netns, the keeper gets a private /run instead.
+ * only waits. Where the machine has no /run/netns (no root lab ran since boot), the keeper gets a private /run with
+ * its own /run/netns in it: `--make-shared` needs a mount point there.
  */
 export const KEEPER_SCRIPT = [
   "set -e",
-  "if [ -d /run/netns ]; then mount -t tmpfs -o mode=0755 stacklab-netns /run/netns; else mount -t tmpfs -o mode=0755 stacklab-run /run; mkdir /run/netns; fi",
+  "if [ -d /run/netns ]; then mount -t tmpfs -o mode=0755 stacklab-netns /run/netns; else mount -t tmpfs -o mode=0755 stacklab-run /run; mkdir /run/netns; mount -t tmpfs -o mode=0755 stacklab-netns /run/netns; fi",
   "mount --make-shared /run/netns",
   "exec sleep infinity",
 ].join("\n");
