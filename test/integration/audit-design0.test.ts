@@ -1,12 +1,13 @@
 // `stacklab audit` on design 0 (one server, no firewall, no HTTPS): the visitor can reach the app server's own port.
 import { describe, expect, it } from "vitest";
-import { isRoot, useLab, testLab } from "./helpers.js";
+import { isRoot } from "./helpers.js";
+import { sharedLabName, useSharedLab } from "./shared-lab.js";
 import { runAudit } from "./audit-support.js";
 
-const LAB = testLab("sx-audit0");
+const LAB = sharedLabName("0-simple_web_stack");
 
 describe.skipIf(!isRoot)("audit of design 0", () => {
-  useLab(LAB, "0-simple_web_stack");
+  useSharedLab("0-simple_web_stack");
 
   it("fails on the missing firewall, the missing HTTPS and the app port open to visitors", () => {
     const { code, byId, failed } = runAudit(LAB);

@@ -1,12 +1,13 @@
 // `stacklab audit` on design 1 (no firewall, no HTTPS): it exits 1 and names exactly those holes.
 import { describe, expect, it } from "vitest";
-import { cli, isRoot, useLab, testLab } from "./helpers.js";
+import { cli, isRoot } from "./helpers.js";
+import { sharedLabName, useSharedLab } from "./shared-lab.js";
 import { runAudit } from "./audit-support.js";
 
-const LAB = testLab("sx-audit1");
+const LAB = sharedLabName("1-distributed_web_infrastructure");
 
 describe.skipIf(!isRoot)("audit of design 1", () => {
-  useLab(LAB, "1-distributed_web_infrastructure");
+  useSharedLab("1-distributed_web_infrastructure");
 
   it("fails on the missing firewall and the missing HTTPS", () => {
     const { code, report, byId, failed } = runAudit(LAB);

@@ -1,13 +1,14 @@
 // `stacklab audit` on design 2 (HTTPS ends at the load balancer, three firewalls): it passes, and reports
 // the plaintext HTTP between the load balancer and the web servers that the seeds warn about.
 import { describe, expect, it } from "vitest";
-import { inHost, isRoot, useLab, testLab } from "./helpers.js";
+import { inHost, isRoot } from "./helpers.js";
+import { sharedLabName, useSharedLab } from "./shared-lab.js";
 import { notPassing, runAudit } from "./audit-support.js";
 
-const LAB = testLab("sx-audit2");
+const LAB = sharedLabName("2-secured_and_monitored_web_infrastructure");
 
 describe.skipIf(!isRoot)("audit of design 2", () => {
-  useLab(LAB, "2-secured_and_monitored_web_infrastructure");
+  useSharedLab("2-secured_and_monitored_web_infrastructure");
 
   it("passes, with the terminated TLS reported as plaintext behind the load balancer", () => {
     const { code, report, byId } = runAudit(LAB);

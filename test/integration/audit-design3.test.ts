@@ -1,13 +1,14 @@
 // `stacklab audit` on design 3 (re-encrypting TLS, end-to-end TLS, firewalls everywhere): every check passes,
 // the visitor's curl verifies the chain, and a hole punched into one firewall is caught.
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
+import { cli, inHost, isRoot } from "./helpers.js";
+import { sharedLabName, useSharedLab } from "./shared-lab.js";
 import { notPassing, runAudit } from "./audit-support.js";
 
-const LAB = testLab("sx-audit3");
+const LAB = sharedLabName("3-scale_up");
 
 describe.skipIf(!isRoot)("audit of design 3", () => {
-  useLab(LAB, "3-scale_up");
+  useSharedLab("3-scale_up");
 
   it("passes every check: firewalls, matrix, scan, TLS, no plaintext, grants, users, secrets", () => {
     const { code, report, byId } = runAudit(LAB);

@@ -5,7 +5,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { listChallenges } from "../../src/challenge/load.js";
 import { asLearner, check, failingText, learner, start } from "./challenge-support.js";
-import { cli, inHost, isRoot, leftovers, useLab, testLab, until } from "./helpers.js";
+import { cli, inHost, isRoot, leftovers, testLab, until } from "./helpers.js";
+import { useSharedLab } from "./shared-lab.js";
 
 const me = learner();
 afterAll(() => rmSync(me.home, { recursive: true, force: true }));
@@ -16,11 +17,11 @@ const DESIGN = listChallenges()
   .map((c) => c.name);
 
 describe.runIf(isRoot)("design 3 answers every design challenge", () => {
-  useLab("chsolve3", "3-scale_up");
+  const LAB = useSharedLab("3-scale_up");
 
   it.each(DESIGN)("%s passes", (name) => {
     start(me.home, name, ["--dir", me.dir]);
-    const v = check(me.home, "chsolve3", true);
+    const v = check(me.home, LAB, true);
     expect(v.checks.every((c) => c.lines.length > 0)).toBe(true);
     const list = JSON.parse(asLearner(me.home, ["challenge", "list", "--json"]).stdout) as { name: string; solved: boolean }[];
     expect(list.find((c) => c.name === name)!.solved).toBe(true);

@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { SERVICES } from "../../src/runtime/services/index.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
-import { cli, isRoot, useLab, testLab } from "./helpers.js";
+import { cli, isRoot } from "./helpers.js";
+import { sharedLabName, useSharedLab } from "./shared-lab.js";
 
-const LAB = testLab("fx-e3");
+const LAB = sharedLabName("3-scale_up");
 
 /** Runs a built-in scenario on the lab, prints its figures, and returns the report with the exit code. */
 function experiment(lab: string, scenario: string, extra: string[] = []): { code: number; report: ExperimentReport } {
@@ -32,7 +33,7 @@ function experiment(lab: string, scenario: string, extra: string[] = []): { code
 const controllerReady = "failover-controller" in SERVICES;
 
 describe.skipIf(!isRoot)("experiments on design 3", () => {
-  useLab(LAB, "3-scale_up");
+  useSharedLab("3-scale_up");
 
   it("survives a crash of the active load balancer: the standby takes over within 2 s", () => {
     const svg = "/tmp/fx-e3-kill-lb.svg";

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { BIN, cli, isRoot, useLab, labPath, testLab } from "./helpers.js";
+import { BIN, cli, isRoot, labPath } from "./helpers.js";
+import { useSharedLab } from "./shared-lab.js";
 import type { ExperimentReport } from "../../src/experiment/report.js";
 
 /** Runs a built-in scenario on the lab, prints its figures, and returns the report with the exit code. */
@@ -30,8 +31,7 @@ const faultsOf = (lab: string) => JSON.parse(cli(["fault", "list", "--name", lab
 const allUp = (lab: string) => (JSON.parse(cli(["status", "--name", lab, "--json"]).stdout) as { hosts: { up: boolean }[] }).hosts.every((h) => h.up);
 
 describe.skipIf(!isRoot)("experiments on design 0", () => {
-  const LAB = testLab("fx-e0");
-  useLab(LAB, "0-simple_web_stack");
+  const LAB = useSharedLab("0-simple_web_stack");
 
   it("stays down while its only server is dead, and loses no acknowledged write", () => {
     const { code, report } = experiment(LAB, "kill-server");
@@ -62,8 +62,7 @@ describe.skipIf(!isRoot)("experiments on design 0", () => {
 });
 
 describe.skipIf(!isRoot)("experiments on design 1", () => {
-  const LAB = testLab("fx-e1");
-  useLab(LAB, "1-distributed_web_infrastructure");
+  const LAB = useSharedLab("1-distributed_web_infrastructure");
 
   it("goes down with its single load balancer", () => {
     const { code, report } = experiment(LAB, "kill-lb");
