@@ -6,7 +6,7 @@ import { currentUser } from "../runtime/rootless/ids.js";
 import { UsageError } from "../spec/errors.js";
 import { color } from "../util/color.js";
 import { needsKeeper } from "../runtime/rootless/mode.js";
-import { ensureKeeper, requireKeeperFor, runInKeeper, runningKeeper, stopKeeperIfIdle } from "../runtime/rootless/keeper.js";
+import { requireKeeperFor, runInKeeper, runningKeeper, useKeeper } from "../runtime/rootless/keeper.js";
 
 /** Commands that only read or write files of the design (no lab, no namespace): they run as the user, here. */
 const OUTSIDE = new Set(["blueprints", "init", "validate", "plan", "explain", "diff", "diagram", "render", "schema", "doctor", "setup", "help"]);
@@ -30,17 +30,22 @@ export async function runRootless(argv: string[]): Promise<number | undefined> {
   const how = route(argv);
   if (how === "here") return undefined;
   const verb = argv.find((a) => !a.startsWith("-"))!;
-  if (how === "enter" && !runningKeeper()) {
+  // Nothing of this user to take down: no keeper needed (and none can start where the machine does not allow it).
+  if (how === "start" && verb !== "up" && !runningKeeper() && !labFolders().length) return nothingToRemove(verb, argv);
+  // The use is recorded under the keeper's lock: a concurrent `down` of the user's last lab cannot stop the keeper
+  // between this check and the command's own lab lock (or before its lab folder exists).
+  const use = await useKeeper(verb, how === "start");
+  if (!use) {
     requireKeeperFor(verb);
     return undefined;
   }
-  // Nothing of this user to take down: no keeper needed (and none can start where the machine does not allow it).
-  if (how === "start" && verb !== "up" && !runningKeeper() && !labFolders().length) return nothingToRemove(verb, argv);
-  const keeper = await ensureKeeper(verb);
-  const code = await runInKeeper(keeper, argv);
-  // The last lab gone (or an `up` that failed and removed what it made): the keeper and its namespaces go too.
-  if (STARTS_KEEPER.has(verb) && !labFolders().length) await stopKeeperIfIdle();
-  return code;
+  try {
+    return await runInKeeper(use.keeper, argv);
+  } finally {
+    // The last lab gone (or an `up` that failed and removed what it made) and no other command of the user in the
+    // keeper: the keeper and its namespaces go too.
+    await use.release();
+  }
 }
 
 function nothingToRemove(verb: string, argv: string[]): number {
