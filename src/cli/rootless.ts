@@ -19,7 +19,34 @@ export function route(argv: string[], normalUser = needsKeeper()): "here" | "ent
   // (`--help` after `--` belongs to a command run in a host: `stacklab exec user -- curl --help`.)
   const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
   if (!normalUser || verb === undefined || OUTSIDE.has(verb) || own.includes("--help") || own.includes("-h")) return "here";
-  return STARTS_KEEPER.has(verb) ? "start" : "enter";
+  return STARTS_KEEPER.has(verb) || makesLabs(verb, own) ? "start" : "enter";
+}
+
+/**
+ * Command lines that bring fresh labs up themselves (and take them down after, or leave one running): they start
+ * the keeper like `up` does, where entering it would find none and run them outside (and be refused for want of root).
+ */
+function makesLabs(verb: string, own: string[]): boolean {
+  const has = (...opts: string[]) => own.some((a) => opts.includes(a) || opts.some((o) => o.startsWith("--") && a.startsWith(`${o}=`)));
+  switch (verb) {
+    case "rehearse":
+      return true;
+    case "challenge": {
+      // `challenge start` and `challenge reset` bring a troubleshooting challenge's lab up (a design challenge's
+      // start only writes stack.yaml: it runs in the keeper all the same, as the user's own files).
+      const sub = own.slice(own.indexOf("challenge") + 1).find((a) => !a.startsWith("-"));
+      return sub === "start" || sub === "reset";
+    }
+    case "experiment":
+      return has("-b", "--blueprint");
+    case "saturate":
+      return has("--claims");
+    case "capacity":
+      // On fresh sized labs, unless measuring a running one.
+      return !has("--lab");
+    default:
+      return false;
+  }
 }
 
 /**
@@ -31,7 +58,7 @@ export async function runRootless(argv: string[]): Promise<number | undefined> {
   if (how === "here") return undefined;
   const verb = argv.find((a) => !a.startsWith("-"))!;
   // Nothing of this user to take down: no keeper needed (and none can start where the machine does not allow it).
-  if (how === "start" && verb !== "up" && !runningKeeper() && !labFolders().length) return nothingToRemove(verb, argv);
+  if (how === "start" && (verb === "down" || verb === "clean") && !runningKeeper() && !labFolders().length) return nothingToRemove(verb, argv);
   // The use is recorded under the keeper's lock: a concurrent `down` of the user's last lab cannot stop the keeper
   // between this check and the command's own lab lock (or before its lab folder exists).
   const use = await useKeeper(verb, how === "start");

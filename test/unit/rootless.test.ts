@@ -48,6 +48,15 @@ describe("which commands of a normal user enter the keeper", () => {
       ["up", "--blueprint", "3"],
       ["down", "--name", "x"],
       ["clean", "--dry-run"],
+      // Commands that bring fresh labs up themselves.
+      ["challenge", "start", "web-wrong-port"],
+      ["challenge", "reset"],
+      ["experiment", "kill-lb", "--blueprint", "1"],
+      ["experiment", "--all", "-b", "0,1"],
+      ["saturate", "--claims"],
+      ["saturate", "--claims=surge"],
+      ["capacity", "--blueprint", "0", "--rps", "100"],
+      ["rehearse", "--blueprint", "0"],
     ])
       expect(route(argv, true), argv.join(" ")).toBe("start");
     for (const argv of [
@@ -59,6 +68,9 @@ describe("which commands of a normal user enter the keeper", () => {
       ["deploy", "--version", "v2"],
       ["dashboard"],
       ["experiment", "x"],
+      ["challenge", "check"],
+      ["saturate", "--step", "2s"],
+      ["capacity", "--lab", "x", "--rps", "100"],
       ["exec", "user", "--", "curl", "--help"],
     ])
       expect(route(argv, true), argv.join(" ")).toBe("enter");
