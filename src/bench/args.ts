@@ -5,7 +5,9 @@ import type { WrkLoad } from "./wrk.js";
 
 const CASE_IDS = failoverCases().map((c) => c.id);
 
-export const GROUPS = ["lifecycle", "serving", "failover", "footprint", "capacity", "rehearsal"] as const;
+export const GROUPS = ["lifecycle", "serving", "failover", "footprint", "capacity", "rehearsal", "rootless"] as const;
+/** Groups that bring up labs of their own (the others share one design-3 lab). */
+export const OWN_LAB_GROUPS: readonly Group[] = ["lifecycle", "capacity", "rehearsal", "rootless"];
 export type Group = (typeof GROUPS)[number];
 
 /** What one benchmark run does. */
@@ -15,6 +17,8 @@ export interface BenchPlan {
   lifecycle: { runs: number; generatedRuns: number; sizes: number[]; retryBudgetS: number };
   serving: { runs: number; load: WrkLoad };
   failover: { runs: number; cases: string[] | "all" };
+  /** Design 3 as root and as STACKLAB_BENCH_USER, `runs` times each, with the serving load. */
+  rootless: { runs: number };
 }
 
 export interface BenchArgs {
@@ -29,6 +33,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only GROUPS] [--cases
        npm run bench -- --render bench/results/FILE.json
 
 Measures stacklab on real labs (root) and writes bench/results/<date>.json and docs/BENCHMARKS.md.
+The rootless group runs as STACKLAB_BENCH_USER (a normal user with subordinate ids who can read this checkout).
   --quick         a short run for checking a change (under 3 minutes): one run of each, two lab sizes, four failover cases, shorter loads, no capacity group
   --only GROUPS   some groups only, separated by commas: ${GROUPS.join(", ")}
   --cases IDS     some failover cases only, separated by commas: ${CASE_IDS.join(", ")}
@@ -47,6 +52,7 @@ export function defaultPlan(quick: boolean): BenchPlan {
         lifecycle: { runs: 1, generatedRuns: 1, sizes: [10, 25], retryBudgetS: 60 },
         serving: { runs: 1, load: { threads: 1, connections: 20, durationS: 3, timeoutS: 2 } },
         failover: { runs: 1, cases: ["lb-crash", "deploy", "reload", "db-crash"] },
+        rootless: { runs: 1 },
       }
     : {
         mode: "full",
@@ -54,6 +60,7 @@ export function defaultPlan(quick: boolean): BenchPlan {
         lifecycle: { runs: 5, generatedRuns: 3, sizes: [10, 25, 50], retryBudgetS: 360 },
         serving: { runs: 3, load: { threads: 1, connections: 20, durationS: 5, timeoutS: 2 } },
         failover: { runs: 3, cases: "all" },
+        rootless: { runs: 3 },
       };
 }
 
@@ -104,6 +111,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     plan.lifecycle.generatedRuns = runs;
     plan.serving.runs = runs;
     plan.failover.runs = runs;
+    plan.rootless.runs = runs;
   }
   return { help, json, ...(render ? { render } : {}), plan };
 }

@@ -23,13 +23,24 @@ const running = new Set<ChildProcess>();
 /** Set once the benchmark is interrupted: from then on only `down` may run. */
 let stopping = false;
 
-/** Runs `stacklab ARGS...` (the built CLI, no colours); the record's durationMs is its wall-clock time. */
-export function stacklab(args: string[], timeoutMs: number): Promise<CommandResult> {
-  const argv = [process.execPath, join(REPO_DIR, "bin/stacklab.js"), ...args];
+/** A normal user the benchmark runs stacklab as (its rootless labs). */
+export interface AsUser {
+  name: string;
+  home: string;
+}
+
+/**
+ * Runs `stacklab ARGS...` (the built CLI, no colours); the record's durationMs is its wall-clock time. With `as`,
+ * it runs as that normal user (runuser, in a clean environment of the user's own, as a login would give).
+ */
+export function stacklab(args: string[], timeoutMs: number, as?: AsUser): Promise<CommandResult> {
+  const cli = [process.execPath, join(REPO_DIR, "bin/stacklab.js"), ...args];
+  const argv = as ? ["runuser", "-u", as.name, "--", ...cli] : cli;
+  const env = as ? { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", HOME: as.home, USER: as.name, LOGNAME: as.name, NO_COLOR: "1", LANG: "C.UTF-8" } : { ...process.env, NO_COLOR: "1" };
   const started = performance.now();
   if (stopping && args[0] !== "down") return Promise.resolve({ argv, code: 130, signal: null, stdout: "", stderr: "error: the benchmark was interrupted", durationMs: 0, timedOut: false });
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env, ...(as ? { cwd: as.home } : {}) });
     running.add(child);
     let stdout = "";
     let stderr = "";

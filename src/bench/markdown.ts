@@ -1,6 +1,6 @@
 // docs/BENCHMARKS.md, generated from one benchmark result: header, machine, method, the four groups, what is missing.
 import { capacitySection } from "./capacity-section.js";
-import { failoverSection, footprintSection, lifecycleSection, rehearsalSection, servingSection } from "./sections.js";
+import { failoverSection, footprintSection, lifecycleSection, rehearsalSection, rootlessSection, servingSection } from "./sections.js";
 import { fmtBytes, fmtDuration, fmtMs, mdTable } from "./table.js";
 import { issueGoals, metText } from "./issue-goals.js";
 import type { BenchResults } from "./types.js";
@@ -113,6 +113,7 @@ export function renderMarkdown(r: BenchResults, resultsFile: string): string {
     r.footprint ? [footprintSection(r.footprint)] : [],
     r.capacity ? [capacitySection(r.capacity)] : [],
     r.rehearsal ? [rehearsalSection(r.rehearsal)] : [],
+    r.rootless ? [rootlessSection(r.rootless)] : [],
     missing(r),
     machine(r),
     method(r),

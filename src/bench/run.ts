@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listLabs, readState } from "../runtime/state.js";
-import type { BenchPlan } from "./args.js";
+import { OWN_LAB_GROUPS, type BenchPlan } from "./args.js";
 import { downAll, LAB_PREFIX, removeStale } from "./cli.js";
 import { benchCapacity, isCapacityLab } from "./capacity.js";
 import { benchFailover } from "./failover.js";
@@ -15,6 +15,7 @@ import { downLab, upLab } from "./labs.js";
 import { benchLifecycle } from "./lifecycle.js";
 import { measureReferences } from "./references.js";
 import { benchRehearsal } from "./rehearsal.js";
+import { benchRootless, ROOTLESS_LABS } from "./rootless.js";
 import { loadNow, machineInfo } from "./machine.js";
 import { failoverCases } from "./scenarios.js";
 import { benchServing } from "./serving.js";
@@ -25,7 +26,7 @@ const MAIN_LAB = `${LAB_PREFIX}main`;
 
 /** Every lab name the benchmark may use, for removing what an interrupted run left. */
 function ourLabs(): string[] {
-  return listLabs().filter((l) => l === MAIN_LAB || (l.startsWith(LAB_PREFIX) && /^(d\d|g\d+)$/.test(l.slice(LAB_PREFIX.length))) || isCapacityLab(l));
+  return listLabs().filter((l) => l === MAIN_LAB || l === ROOTLESS_LABS.root || (l.startsWith(LAB_PREFIX) && /^(d\d|g\d+)$/.test(l.slice(LAB_PREFIX.length))) || isCapacityLab(l));
 }
 
 /** Labs running on this machine that are not the benchmark's: they share its cores. */
@@ -59,6 +60,7 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
     footprint: null,
     references: null,
     rehearsal: null,
+    rootless: null,
     missing,
   };
   try {
@@ -81,7 +83,15 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
         fail("rehearsal", err);
       }
     }
-    const onMain = plan.groups.filter((g) => g !== "lifecycle" && g !== "capacity" && g !== "rehearsal");
+    if (plan.groups.includes("rootless")) {
+      say("== design 3 up, serving and down: root, then a normal user's rootless lab, run after run");
+      try {
+        results.rootless = await benchRootless({ runs: plan.rootless.runs, load: plan.serving.load, say });
+      } catch (err) {
+        fail("rootless labs", err);
+      }
+    }
+    const onMain = plan.groups.filter((g) => !OWN_LAB_GROUPS.includes(g));
     if (onMain.length) await mainLab(plan, results, tmpDir, say, fail);
     if (plan.groups.includes("capacity")) {
       say("== saturation, the seeds' claims and the capacity model");
@@ -101,13 +111,13 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
 
 /** Serving, failover and footprint on one design-3 lab: footprint at rest, serving, footprint again, failover. */
 async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, say: (m: string) => void, fail: (what: string, err: unknown) => void): Promise<void> {
-  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => g !== "lifecycle" && g !== "capacity" && g !== "rehearsal").join(", ")}`);
+  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => !OWN_LAB_GROUPS.includes(g)).join(", ")}`);
   try {
     const up = await upLab(MAIN_LAB, { blueprint: "3" });
     if (up.notRunning.length)
       results.missing.push({ what: "services design 3 declares but this stacklab version does not run yet", why: up.notRunning.map((n) => `${n.kind} on ${n.host}`).join(", ") });
   } catch (err) {
-    for (const g of plan.groups.filter((x) => x !== "lifecycle" && x !== "capacity" && x !== "rehearsal")) fail(g, err);
+    for (const g of plan.groups.filter((x) => !OWN_LAB_GROUPS.includes(x))) fail(g, err);
     return;
   }
   const recreate = async () => {

@@ -1,7 +1,7 @@
 // The four result sections of docs/BENCHMARKS.md, each rendered from its part of the results.
 import { ANCHORS, downVerdict, footprintVerdict, GOALS, upVerdict } from "./goals.js";
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRatio, fmtSummary, mdTable } from "./table.js";
-import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult, RehearsalResult } from "./types.js";
+import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult, RehearsalResult, RootlessResult, Summary } from "./types.js";
 
 const ms = (s: LifecycleRow["up"]) => fmtSummary(s, fmtMs);
 
@@ -223,5 +223,26 @@ export function rehearsalSection(r: RehearsalResult): string {
     `| ansible-playbook, first run | ${s(r.playbookMs)} | ${r.changedFirst} |`,
     `| whole \`rehearse\` command | ${s(r.wallMs)} | |`,
     `| ansible-playbook, second run | ${s(r.secondRunMs)} | ${r.changedSecond ?? "failed"} |`,
+  ].join("\n");
+}
+
+/** Design 3 as root and as a normal user (rootless), in the same run: up, down and the whole path's serving speed. */
+export function rootlessSection(r: RootlessResult): string {
+  const s = (x: Summary | null) => (x ? `${(x.median / 1000).toFixed(2)} s` : "–");
+  const rps = (x: Summary | null) => (x ? `${Math.round(x.median)} req/s` : "–");
+  const q = (x: number | null) => (x === null ? "–" : `${x.toFixed(2)}×`);
+  const failures = [...r.root.failures.map((f) => `root: ${f}`), ...r.rootless.failures.map((f) => `rootless: ${f}`)];
+  return [
+    "## Rootless labs",
+    "",
+    `Design 3 brought up (\`stacklab up -d\`), loaded from the user host (\`${r.load}\` through \`stacklab exec\`, whole path) and brought down, by root and by the normal user ${r.user} (through its keeper), interleaved, ${r.runs} run${r.runs > 1 ? "s" : ""} each; medians.`,
+    "",
+    "| | root | rootless | rootless / root |",
+    "|---|---|---|---|",
+    `| up | ${s(r.root.up)} | ${s(r.rootless.up)} | ${q(r.ratios.up)} |`,
+    `| down | ${s(r.root.down)} | ${s(r.rootless.down)} | ${q(r.ratios.down)} |`,
+    `| dynamic page, whole path | ${rps(r.root.dynamicRps)} | ${rps(r.rootless.dynamicRps)} | ${q(r.ratios.dynamic)} |`,
+    `| static file, whole path | ${rps(r.root.staticRps)} | ${rps(r.rootless.staticRps)} | ${q(r.ratios.static)} |`,
+    ...(failures.length ? ["", ...failures.map((f) => `- ${f}`)] : []),
   ].join("\n");
 }

@@ -39,6 +39,15 @@ export function summaryText(r: BenchResults): string {
     lines.push(`  footprint        ${fmtBytes(worst)} RSS, ${fmtBytes(Math.max(...fp.map((s) => s.totalPssBytes)))} PSS  (${footprintVerdict(worst)})`);
   }
   if (r.capacity) lines.push(...capacitySummary(r.capacity));
+  const rl = r.rootless;
+  if (rl) {
+    const pair = (a: { median: number } | null, b: { median: number } | null, f: (x: number) => string) => `${a ? f(a.median) : "–"} root, ${b ? f(b.median) : "–"} rootless`;
+    lines.push(`  rootless up      ${pair(rl.root.up, rl.rootless.up, fmtMs)}  (rootless / root ${fmtRatio(rl.ratios.up)})`);
+    lines.push(`  rootless down    ${pair(rl.root.down, rl.rootless.down, fmtMs)}  (rootless / root ${fmtRatio(rl.ratios.down)})`);
+    lines.push(
+      `  rootless serving dynamic ${pair(rl.root.dynamicRps, rl.rootless.dynamicRps, fmtCount)} req/s (${fmtRatio(rl.ratios.dynamic)}); static ${pair(rl.root.staticRps, rl.rootless.staticRps, fmtCount)} req/s (${fmtRatio(rl.ratios.static)})`,
+    );
+  }
   for (const g of issueGoals(r)) lines.push(`  goal: ${g.goal}: ${g.figure} / ${g.reference} = ${g.ratio} (${g.target}: ${metText(g.met)})`);
   if (r.missing.length) lines.push(`  not measured: ${r.missing.map((m) => m.what).join("; ")}`);
   return lines.join("\n");

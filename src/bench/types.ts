@@ -223,6 +223,30 @@ export interface RehearsalResult {
   changedSecond: number | null;
 }
 
+/** One mode (root, or a normal user's rootless lab) of the rootless group. */
+export interface RootlessModeResult {
+  /** `stacklab up --blueprint 3 -d` as the user waits for it (ms). */
+  up: Summary | null;
+  /** `stacklab down` as the user waits for it (ms; the lab's folder checked gone). */
+  down: Summary | null;
+  /** Whole path from the user host (wrk through `stacklab exec`), answers per second. */
+  dynamicRps: Summary | null;
+  staticRps: Summary | null;
+  failures: string[];
+}
+
+/** Design 3 up, serving and down as root and as a normal user in the same run (issue 17). */
+export interface RootlessResult {
+  design: string;
+  user: string;
+  runs: number;
+  load: string;
+  root: RootlessModeResult;
+  rootless: RootlessModeResult;
+  /** rootless / root, of the medians (times: above 1 is slower; serving: below 1 is slower). */
+  ratios: { up: number | null; down: number | null; dynamic: number | null; static: number | null };
+}
+
 export interface BenchResults {
   version: 1;
   mode: "quick" | "full";
@@ -241,6 +265,8 @@ export interface BenchResults {
   references?: References | null;
   /** Absent in results recorded before the rehearsal group existed. */
   rehearsal?: RehearsalResult | null;
+  /** Absent in results recorded before the rootless group existed. */
+  rootless?: RootlessResult | null;
   missing: Missing[];
 }
 

@@ -6,7 +6,7 @@ import { currentUser } from "../runtime/rootless/ids.js";
 import { UsageError } from "../spec/errors.js";
 import { color } from "../util/color.js";
 import { needsKeeper } from "../runtime/rootless/mode.js";
-import { ensureKeeper, requireKeeperFor, runInKeeper, runningKeeper, stopKeeperIfIdle } from "../runtime/rootless/keeper.js";
+import { requireKeeperFor, runInKeeper, runningKeeper, useKeeper } from "../runtime/rootless/keeper.js";
 
 /** Commands that only read or write files of the design (no lab, no namespace): they run as the user, here. */
 const OUTSIDE = new Set(["blueprints", "init", "validate", "plan", "explain", "diff", "diagram", "render", "schema", "doctor", "setup", "help"]);
@@ -19,7 +19,34 @@ export function route(argv: string[], normalUser = needsKeeper()): "here" | "ent
   // (`--help` after `--` belongs to a command run in a host: `stacklab exec user -- curl --help`.)
   const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
   if (!normalUser || verb === undefined || OUTSIDE.has(verb) || own.includes("--help") || own.includes("-h")) return "here";
-  return STARTS_KEEPER.has(verb) ? "start" : "enter";
+  return STARTS_KEEPER.has(verb) || makesLabs(verb, own) ? "start" : "enter";
+}
+
+/**
+ * Command lines that bring fresh labs up themselves (and take them down after, or leave one running): they start
+ * the keeper like `up` does, where entering it would find none and run them outside (and be refused for want of root).
+ */
+function makesLabs(verb: string, own: string[]): boolean {
+  const has = (...opts: string[]) => own.some((a) => opts.includes(a) || opts.some((o) => o.startsWith("--") && a.startsWith(`${o}=`)));
+  switch (verb) {
+    case "rehearse":
+      return true;
+    case "challenge": {
+      // `challenge start` and `challenge reset` bring a troubleshooting challenge's lab up (a design challenge's
+      // start only writes stack.yaml: it runs in the keeper all the same, as the user's own files).
+      const sub = own.slice(own.indexOf("challenge") + 1).find((a) => !a.startsWith("-"));
+      return sub === "start" || sub === "reset";
+    }
+    case "experiment":
+      return has("-b", "--blueprint");
+    case "saturate":
+      return has("--claims");
+    case "capacity":
+      // On fresh sized labs, unless measuring a running one.
+      return !has("--lab");
+    default:
+      return false;
+  }
 }
 
 /**
@@ -30,17 +57,22 @@ export async function runRootless(argv: string[]): Promise<number | undefined> {
   const how = route(argv);
   if (how === "here") return undefined;
   const verb = argv.find((a) => !a.startsWith("-"))!;
-  if (how === "enter" && !runningKeeper()) {
+  // Nothing of this user to take down: no keeper needed (and none can start where the machine does not allow it).
+  if (how === "start" && (verb === "down" || verb === "clean") && !runningKeeper() && !labFolders().length) return nothingToRemove(verb, argv);
+  // The use is recorded under the keeper's lock: a concurrent `down` of the user's last lab cannot stop the keeper
+  // between this check and the command's own lab lock (or before its lab folder exists).
+  const use = await useKeeper(verb, how === "start");
+  if (!use) {
     requireKeeperFor(verb);
     return undefined;
   }
-  // Nothing of this user to take down: no keeper needed (and none can start where the machine does not allow it).
-  if (how === "start" && verb !== "up" && !runningKeeper() && !labFolders().length) return nothingToRemove(verb, argv);
-  const keeper = await ensureKeeper(verb);
-  const code = await runInKeeper(keeper, argv);
-  // The last lab gone (or an `up` that failed and removed what it made): the keeper and its namespaces go too.
-  if (STARTS_KEEPER.has(verb) && !labFolders().length) await stopKeeperIfIdle();
-  return code;
+  try {
+    return await runInKeeper(use.keeper, argv);
+  } finally {
+    // The last lab gone (or an `up` that failed and removed what it made) and no other command of the user in the
+    // keeper: the keeper and its namespaces go too.
+    await use.release();
+  }
 }
 
 function nothingToRemove(verb: string, argv: string[]): number {

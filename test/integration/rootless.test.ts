@@ -266,6 +266,17 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     expect(audit.code, audit.stdout + audit.stderr).toBe(0);
     expect(audit.stdout).toMatch(/0 failed/);
 
+    // The lab's operations work the same: a tier scaled up (the new server joins once ready), and a planned
+    // database switchover (the failover controller and agents inside the user's namespace).
+    const scale = asUser(a, ["scale", "--name", lab, "app=3"]);
+    expect(scale.code, scale.stderr + scale.stdout).toBe(0);
+    expect(scale.stdout + scale.stderr).toContain("app-3 is up and ready");
+    const failover = asUser(a, ["db", "failover", "--name", lab, "--json"]);
+    expect(failover.code, failover.stderr + failover.stdout).toBe(0);
+    expect(JSON.parse(failover.stdout)).toMatchObject({ result: { ok: true, from: "db-1", to: "db-2" } });
+    const afterSwitch = asUser(a, ["exec", "--name", lab, "user", "--", "curl", "-s", "--max-time", "5", "https://www.foobar.com/"]);
+    expect(afterSwitch.stdout).toContain("<!doctype html>");
+
     const down = asUser(a, ["down", "--name", lab]);
     expect(down.code, down.stderr).toBe(0);
     expect(leftovers(a)).toEqual(NOTHING);

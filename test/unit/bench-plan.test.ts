@@ -52,6 +52,10 @@ describe("the benchmark's command line", () => {
     expect(a.plan.serving.runs).toBe(2);
     expect(a.plan.lifecycle.generatedRuns).toBe(2);
     expect(parseArgs(["--cases", "reload,lb-crash"]).plan.failover.cases).toEqual(["reload", "lb-crash"]);
+    // The rootless group (issue 17): root and a normal user's lab, in the same run.
+    const r = parseArgs(["--only", "rootless", "--runs", "2"]).plan;
+    expect(r.groups).toEqual(["rootless"]);
+    expect(r.rootless.runs).toBe(2);
   });
   it("retries a failed bring-up a bounded number of times", () => {
     expect(maxAttempts(5)).toBe(8);

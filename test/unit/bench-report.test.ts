@@ -5,7 +5,9 @@ import { isNoisy, renderMarkdown } from "../../src/bench/markdown.js";
 import { summarize } from "../../src/bench/stats.js";
 import { summaryText } from "../../src/bench/summary.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtMs, fmtSummary, mdTable } from "../../src/bench/table.js";
-import type { BenchResults, FailoverRow, LifecycleRow } from "../../src/bench/types.js";
+import type { BenchResults, FailoverRow, LifecycleRow, RootlessResult } from "../../src/bench/types.js";
+import { rootlessSection } from "../../src/bench/sections.js";
+import { ratio } from "../../src/bench/stats.js";
 
 const s = (...v: number[]) => summarize(v);
 
@@ -299,5 +301,31 @@ describe("design 3's up by step", () => {
     const base = results();
     const lifecycle = { ...base.lifecycle!, designs: base.lifecycle!.designs.map((d) => (d.label.startsWith("3") ? { ...d, steps: [{ step: "services", ms: s(2500)! }] } : d)) };
     expect(renderMarkdown({ ...base, lifecycle }, "x.json")).toContain("Design 3's `up` by step, as it reports them (medians): services 2.50 s.");
+  });
+});
+
+describe("rootless labs beside root", () => {
+  const root = { up: s(6700, 8000), down: s(1800, 2720), dynamicRps: s(576, 743), staticRps: s(12479, 13700), failures: ["stacklab up failed (exit 1)"] };
+  const rootless = { up: s(5540, 5050, 5370), down: s(970, 2500, 1540), dynamicRps: s(642, 591, 518), staticRps: s(7777, 7189, 5455), failures: [] };
+  const r: RootlessResult = {
+    design: "3-scale_up",
+    user: "alice",
+    runs: 3,
+    load: "wrk -t1 -c20 -d5s --timeout 2s",
+    root,
+    rootless,
+    ratios: {
+      up: ratio(rootless.up?.median, root.up?.median),
+      down: ratio(rootless.down?.median, root.down?.median),
+      dynamic: ratio(rootless.dynamicRps?.median, root.dynamicRps?.median),
+      static: ratio(rootless.staticRps?.median, root.staticRps?.median),
+    },
+  };
+  it("puts both modes' medians side by side with the rootless / root ratio, and lists failed runs", () => {
+    const md = rootlessSection(r);
+    expect(md).toContain("by root and by the normal user alice");
+    expect(md).toContain("| up | 7.35 s | 5.37 s | 0.73× |");
+    expect(md).toContain("| static file, whole path | 13090 req/s | 7189 req/s | 0.55× |");
+    expect(md).toContain("- root: stacklab up failed (exit 1)");
   });
 });

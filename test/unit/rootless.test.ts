@@ -1,9 +1,14 @@
 // Rootless mode without a machine: subordinate id ranges, the administrator's command, which commands enter the
 // keeper, the state root of a normal user, the mode line, and the keeper's commands.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { freeStart, parseSubIds, rangeOf, subIdsFix } from "../../src/runtime/rootless/ids.js";
 import { modeLine, rootlessContext, ROOTLESS_ENV } from "../../src/runtime/rootless/mode.js";
-import { enterArgv, KEEPER_SCRIPT, keeperArgv } from "../../src/runtime/rootless/keeper.js";
+import { enterArgv, KEEPER_SCRIPT, keeperArgv, keeperFile, keeperUses, keeperUsesDir, runningKeeper, stopKeeperIfIdle, useKeeper } from "../../src/runtime/rootless/keeper.js";
+import { isAlive, procRecord } from "../../src/runtime/state.js";
 import { route } from "../../src/cli/rootless.js";
 import { stateRoot } from "../../src/runtime/paths.js";
 
@@ -43,6 +48,15 @@ describe("which commands of a normal user enter the keeper", () => {
       ["up", "--blueprint", "3"],
       ["down", "--name", "x"],
       ["clean", "--dry-run"],
+      // Commands that bring fresh labs up themselves.
+      ["challenge", "start", "web-wrong-port"],
+      ["challenge", "reset"],
+      ["experiment", "kill-lb", "--blueprint", "1"],
+      ["experiment", "--all", "-b", "0,1"],
+      ["saturate", "--claims"],
+      ["saturate", "--claims=surge"],
+      ["capacity", "--blueprint", "0", "--rps", "100"],
+      ["rehearse", "--blueprint", "0"],
     ])
       expect(route(argv, true), argv.join(" ")).toBe("start");
     for (const argv of [
@@ -54,6 +68,9 @@ describe("which commands of a normal user enter the keeper", () => {
       ["deploy", "--version", "v2"],
       ["dashboard"],
       ["experiment", "x"],
+      ["challenge", "check"],
+      ["saturate", "--step", "2s"],
+      ["capacity", "--lab", "x", "--rps", "100"],
       ["exec", "user", "--", "curl", "--help"],
     ])
       expect(route(argv, true), argv.join(" ")).toBe("enter");
@@ -119,5 +136,63 @@ describe("the keeper's commands", () => {
       "bin/stacklab.js",
       "status",
     ]);
+  });
+});
+
+// A stand-in keeper: a real `sleep` in a user namespace of its own (what runningKeeper() recognises), no ids mapped.
+const userns = spawnSync("unshare", ["--user", "true"]).status === 0;
+
+describe.skipIf(!userns)(`the keeper's stop, with commands of the same user in it${userns ? "" : " (skipped: user namespaces are disabled here)"}`, () => {
+  const saved = process.env.STACKLAB_HOME;
+  let dir = "";
+  let keeperPid = 0;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "stacklab-keeper-"));
+    process.env.STACKLAB_HOME = dir;
+    const child = spawn("unshare", ["--user", "sleep", "120"], { stdio: "ignore" });
+    keeperPid = child.pid!;
+    const self = readlinkSync("/proc/self/ns/user");
+    for (let i = 0; i < 200; i++) {
+      try {
+        if (readlinkSync(`/proc/${keeperPid}/ns/user`) !== self) break;
+      } catch {
+        // not yet
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    writeFileSync(keeperFile(), JSON.stringify(procRecord(keeperPid)));
+  });
+  afterAll(() => {
+    try {
+      process.kill(keeperPid, "SIGKILL");
+    } catch {
+      // stopped by the test
+    }
+    if (saved === undefined) delete process.env.STACKLAB_HOME;
+    else process.env.STACKLAB_HOME = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a `down` ending while an `up` of the same user is in the keeper (no lab folder yet) leaves the keeper; the last one out stops it", async () => {
+    expect(runningKeeper()?.pid).toBe(keeperPid);
+    // A dead command's use (an `up` killed earlier) keeps nothing alive and is removed on the way.
+    mkdirSync(keeperUsesDir(), { recursive: true });
+    writeFileSync(join(keeperUsesDir(), "999999999.dead.json"), JSON.stringify({ pid: 999999999, startTime: 1 }));
+    const up = await useKeeper("up", false);
+    const down = await useKeeper("down", false);
+    expect(up?.keeper.pid).toBe(keeperPid);
+    expect(keeperUses()).toHaveLength(2);
+    // `down` removed the user's last lab and ends: the `up` is still in the keeper, which must stay.
+    expect(await down!.release()).toBe(false);
+    expect(await stopKeeperIfIdle()).toBe(false);
+    expect(runningKeeper()?.pid).toBe(keeperPid);
+    // The `up` fails before making its lab folder and ends: nothing is left in the keeper, which goes.
+    const keeper = up!.keeper;
+    expect(await up!.release()).toBe(true);
+    expect(isAlive(keeper)).toBe(false);
+    expect(runningKeeper()).toBeUndefined();
+    expect(keeperUses()).toEqual([]);
+    // With no keeper running, a command that does not start one gets none.
+    expect(await useKeeper("status", false)).toBeUndefined();
   });
 });

@@ -2,14 +2,15 @@
 // private /run/netns) every rootless lab of that user lives in, as rootless Podman's pause process does. Every lab
 // command of a normal user enters it with nsenter (user + mount namespaces; the network namespace stays the
 // machine's, so the site is published on the user's own loopback), and runs there as root of that namespace only.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../../spec/errors.js";
 import { spawnDetached } from "../exec.js";
 import { markedEnv } from "../host.js";
-import { lockLab } from "../lock.js";
+import { lockLab, withLabLock } from "../lock.js";
 import { stateRoot } from "../paths.js";
 import { isAlive, labFolders, procRecord, type ProcRecord } from "../state.js";
 import { mapArgs, requireRootlessReady } from "./checks.js";
@@ -65,39 +66,105 @@ export function runningKeeper(): ProcRecord | undefined {
   }
 }
 
-/** Starts this user's keeper (after checking the machine allows it) and records it; returns the running one if any. */
-export async function ensureKeeper(command: string): Promise<ProcRecord> {
-  const existing = runningKeeper();
-  if (existing) return existing;
-  await requireRootlessReady(command);
-  mkdirSync(stateRoot(), { recursive: true, mode: 0o700 });
-  const lock = await lockLab("_keeper", `stacklab ${command}`, { waitMs: 30_000 });
-  try {
-    const again = runningKeeper();
-    if (again) return again;
-    const ids = userSubIds();
-    const log = openSync(join(stateRoot(), "keeper.log"), "a");
-    const pid = spawnDetached(keeperArgv(ids.uid!.start, ids.gid!.start), log, markedEnv(keeperMark()));
-    closeSync(log);
-    const record = procRecord(pid);
-    const deadline = performance.now() + 5000;
-    while (performance.now() < deadline && isAlive(record) && readComm(pid) !== "sleep") await new Promise((r) => setTimeout(r, 10));
-    if (!isAlive(record) || readComm(pid) !== "sleep") {
-      if (isAlive(record)) process.kill(pid, "SIGKILL");
-      const tail = readFileSync(join(stateRoot(), "keeper.log"), "utf8").trim().split("\n").slice(-5).join("\n");
-      throw new Error(`the rootless keeper did not start within 5 s (${keeperArgv(ids.uid!.start, ids.gid!.start).slice(0, 8).join(" ")} ...); its log:\n${tail}`);
+/**
+ * The commands of this user running in the keeper, one file each (`<pid>.<random>.json`, the command's process
+ * record): the keeper is stopped only when none of them is left, so that a `down` of the last lab never stops the
+ * keeper under an `up` (or any command) of the same user that entered it meanwhile.
+ */
+export function keeperUsesDir(): string {
+  return join(stateRoot(), "keeper-uses");
+}
+
+/** A command's use of the keeper: release it exactly once, when the command inside the keeper has ended. */
+export interface KeeperUse {
+  keeper: ProcRecord;
+  /** Ends this use and stops the keeper when no lab and no other use of it is left; resolves true when it stopped it. */
+  release(): Promise<boolean>;
+}
+
+/** The lock every start, use and stop of the keeper takes (per user: it lives under the user's state root). */
+const KEEPER_LOCK = "_keeper";
+
+/** The live uses of the keeper (the files of commands that died are removed on the way). */
+export function keeperUses(): string[] {
+  const dir = keeperUsesDir();
+  if (!existsSync(dir)) return [];
+  const live: string[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    let rec: ProcRecord | undefined;
+    try {
+      rec = JSON.parse(readFileSync(join(dir, f), "utf8")) as ProcRecord;
+    } catch {
+      rec = undefined;
     }
-    writeFileSync(keeperFile(), `${JSON.stringify(record)}\n`, { mode: 0o600 });
-    return record;
+    if (isAlive(rec)) live.push(f);
+    else rmSync(join(dir, f), { force: true });
+  }
+  return live;
+}
+
+/**
+ * Records that this process uses the user's keeper, starting the keeper first when `start` is set and none runs
+ * (after checking the machine allows it); undefined when none runs and `start` is not set. The check, the start
+ * and the record are made under the keeper's lock, so a concurrent stop either happens before (and this starts a
+ * new keeper) or sees this use (and leaves the keeper alone).
+ */
+export async function useKeeper(command: string, start: boolean): Promise<KeeperUse | undefined> {
+  if (start && !runningKeeper()) await requireRootlessReady(command);
+  mkdirSync(stateRoot(), { recursive: true, mode: 0o700 });
+  const lock = await lockLab(KEEPER_LOCK, `stacklab ${command}`, { waitMs: 30_000 });
+  try {
+    const k = runningKeeper() ?? (start ? await startKeeper() : undefined);
+    if (!k) return undefined;
+    mkdirSync(keeperUsesDir(), { recursive: true, mode: 0o700 });
+    const file = join(keeperUsesDir(), `${process.pid}.${randomBytes(4).toString("hex")}.json`);
+    writeFileSync(file, `${JSON.stringify(procRecord(process.pid))}\n`, { mode: 0o600 });
+    let released = false;
+    return {
+      keeper: k,
+      release: async () => {
+        if (released) return false;
+        released = true;
+        return withLabLock(KEEPER_LOCK, `stacklab ${command}`, { waitMs: 30_000 }, async () => {
+          rmSync(file, { force: true });
+          return stopIfIdle();
+        });
+      },
+    };
   } finally {
     lock.release();
   }
 }
 
-/** Stops this user's keeper once no lab of the user is left (its namespaces then go with it); waits until it is gone (at most 3 s). */
+/** Starts the keeper and records it (the caller holds the keeper's lock). */
+async function startKeeper(): Promise<ProcRecord> {
+  const ids = userSubIds();
+  const log = openSync(join(stateRoot(), "keeper.log"), "a");
+  const pid = spawnDetached(keeperArgv(ids.uid!.start, ids.gid!.start), log, markedEnv(keeperMark()));
+  closeSync(log);
+  const record = procRecord(pid);
+  const deadline = performance.now() + 5000;
+  while (performance.now() < deadline && isAlive(record) && readComm(pid) !== "sleep") await new Promise((r) => setTimeout(r, 10));
+  if (!isAlive(record) || readComm(pid) !== "sleep") {
+    if (isAlive(record)) process.kill(pid, "SIGKILL");
+    const tail = readFileSync(join(stateRoot(), "keeper.log"), "utf8").trim().split("\n").slice(-5).join("\n");
+    throw new Error(`the rootless keeper did not start within 5 s (${keeperArgv(ids.uid!.start, ids.gid!.start).slice(0, 8).join(" ")} ...); its log:\n${tail}`);
+  }
+  writeFileSync(keeperFile(), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  return record;
+}
+
+/**
+ * Stops this user's keeper once no lab of the user is left and no command of the user is in it (its namespaces
+ * then go with it); waits until it is gone (at most 3 s). Takes the keeper's lock (or runs under it already).
+ */
 export async function stopKeeperIfIdle(): Promise<boolean> {
+  return withLabLock(KEEPER_LOCK, "stacklab (keeper stop)", { waitMs: 30_000 }, async () => stopIfIdle());
+}
+
+async function stopIfIdle(): Promise<boolean> {
   const k = runningKeeper();
-  if (!k || labFolders().length) return false;
+  if (!k || labFolders().length || keeperUses().length) return false;
   process.kill(k.pid, "SIGKILL");
   const deadline = performance.now() + 3000;
   while (isAlive(k) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
