@@ -196,3 +196,22 @@ describe.skipIf(!userns)(`the keeper's stop, with commands of the same user in i
     expect(await useKeeper("status", false)).toBeUndefined();
   });
 });
+
+describe.skipIf(!userns)(`the keeper's script${userns ? "" : " (skipped: user namespaces are disabled here)"}`, () => {
+  /** Runs the keeper's script in a new user and mount namespace over a /run that has (or lacks) netns; its last line is swapped for a check. */
+  function keeperSees(runHasNetns: boolean): string {
+    const script = KEEPER_SCRIPT.replace("exec sleep infinity", "mountpoint -q /run/netns && touch /run/netns/probe && echo private /run/netns");
+    // The machine's /run is replaced by an empty one first: as on a machine where no root lab ran since boot.
+    const prelude = `mount -t tmpfs stacklab-test /run${runHasNetns ? " && mkdir /run/netns" : ""}`;
+    const r = spawnSync("unshare", ["--user", "--map-root-user", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", `${prelude} && /bin/sh -c '${script.replaceAll("'", "'\\''")}'`], {
+      encoding: "utf8",
+    });
+    return `${r.stdout.trim()}${r.status === 0 ? "" : ` (exit ${r.status}: ${r.stderr.trim()})`}`;
+  }
+  it("makes a private /run/netns mount point where the machine has one", () => {
+    expect(keeperSees(true)).toBe("private /run/netns");
+  });
+  it("makes one too where the machine has no /run/netns yet (a fresh machine where no root lab ran)", () => {
+    expect(keeperSees(false)).toBe("private /run/netns");
+  });
+});
