@@ -20,6 +20,10 @@ export function parseGrants(lines: string[]): Grant[] {
 /** What an account of the lab may hold: privileges allowed per scope (`*.*` or `schema.*`). */
 export const ALLOWED: Record<string, { what: string; scopes: Record<string, string[]> }> = {
   [DB_USERS.app]: { what: "read and write the app's schema", scopes: { "*.*": ["USAGE"], [`${DB_NAME}.*`]: ["SELECT", "INSERT", "UPDATE", "DELETE"] } },
+  [DB_USERS.clone]: {
+    what: "copy the primary's data to rebuild a diverged replica",
+    scopes: { "*.*": ["USAGE", "RELOAD", "BINLOG MONITOR"], [`${DB_NAME}.*`]: ["SELECT", "LOCK TABLES", "SHOW VIEW", "TRIGGER", "EVENT"] },
+  },
   [DB_USERS.replication]: { what: "replicate", scopes: { "*.*": ["USAGE", "REPLICATION SLAVE", "REPLICATION REPLICA"] } },
   [DB_USERS.monitor]: {
     what: "read status",

@@ -50,6 +50,8 @@ export interface DecideInput {
   rejoinBlocked?: string[];
   /** Hosts the controller may make follow the primary on its own (default: all); a lab being set up is left alone. */
   rejoinable?: string[];
+  /** A replica found diverged is rebuilt from the primary (default: false, the divergence is only recorded). */
+  autoRebuild?: boolean;
 }
 
 /** How the primary looks. */
@@ -70,7 +72,21 @@ export type Decision =
   | { action: "unfence"; host: string; reason: string }
   | { action: "fence-extra"; hosts: string[]; reason: string }
   | { action: "conflict"; writable: string[]; reason: string }
-  | { action: "rejoin"; host: string; primary: string; reason: string };
+  | { action: "rejoin"; host: string; primary: string; reason: string }
+  /** `host` follows the primary but holds transactions it never had: its data is replaced by a copy of the primary's. */
+  | { action: "rebuild"; host: string; primary: string; reason: string };
+
+/** MariaDB's answer to a replica asking for a GTID position the primary's binary log does not hold: it diverged. */
+export const DIVERGED_ERRNO = 1236;
+
+/**
+ * Whether the replica `h` diverged from `primary`: it follows it, and its IO thread stopped on error 1236 (it asked
+ * for transactions after ones the primary never had). A replica merely behind streams and catches up by GTID.
+ */
+export function diverged(input: DecideInput, h: string, primary: string): boolean {
+  const r = input.tracks[h]?.last?.db.replica;
+  return Boolean(r && r.masterHost === input.addresses[primary] && r.io !== "Yes" && r.lastIoErrno === DIVERGED_ERRNO);
+}
 
 const fresh = (t: HostTrack | undefined, now: number, ms: number): t is HostTrack & { last: AgentStatus } => Boolean(t?.last && t.lastOkAt !== null && now - t.lastOkAt < ms);
 
@@ -164,6 +180,8 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
       if (!db.up) continue;
       if (!db.replica) return { action: "rejoin", host: h, primary, reason: `${h} follows no server` };
       if (db.replica.masterHost !== input.addresses[primary]) return { action: "rejoin", host: h, primary, reason: `${h} follows ${db.replica.masterHost}, not ${primary}` };
+      if (input.autoRebuild && diverged(input, h, primary))
+        return { action: "rebuild", host: h, primary, reason: `${h} holds transactions ${primary} never had (${db.replica.lastIoError || `error ${DIVERGED_ERRNO}`})` };
     }
     return { action: "none", note: `${primary} is up` };
   }

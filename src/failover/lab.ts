@@ -174,6 +174,9 @@ export async function dbStatus(state: LabState, model: Model): Promise<DbStatus>
     servers,
     proxies,
     controller,
-    saved: savedTransactions(lab),
+    saved: savedTransactions(
+      lab,
+      dbs.map((h) => h.name),
+    ),
   };
 }

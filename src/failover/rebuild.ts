@@ -5,38 +5,16 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from "node:path";
 import { sql } from "../runtime/replication.js";
 import { runInHost } from "../runtime/host.js";
-import { labDir } from "../runtime/paths.js";
+import { hostDir, labDir } from "../runtime/paths.js";
 import { isAlive, type LabState } from "../runtime/state.js";
 import { UsageError } from "../spec/errors.js";
+import { binlogGtids, divergedStart, dumpPosition, replaceDataSql, savedFileHeader, type SavedTransactions } from "./rebuild-sql.js";
 import { APP_DB } from "../render/config/paths.js";
-import { parseGtid } from "./gtid.js";
+import { FAILOVER_PATHS } from "../render/config/failover.js";
+
+export { binlogGtids, divergedStart, dumpPosition, parseBinlogState, replaceDataSql, type BinlogStateEntry, type SavedTransactions } from "./rebuild-sql.js";
 
 const SOCKET = "--socket=/run/mysqld/mysqld.sock";
-
-/** The GTID position a `mariadb-dump --gtid --master-data=2` was taken at. */
-export function dumpPosition(dump: string): string {
-  const m = /^-- SET GLOBAL gtid_slave_pos='([^']*)';$/m.exec(dump);
-  if (!m) throw new Error("the dump does not say at which GTID position it was taken");
-  parseGtid(m[1]!);
-  return m[1]!;
-}
-
-/** The SQL that replaces a diverged server's data with a dump taken at `pos`, outside its binary log. */
-export function replaceDataSql(dump: string, pos: string, database: string = APP_DB.name): string {
-  return [
-    "STOP SLAVE;",
-    "RESET SLAVE ALL;",
-    "SET GLOBAL read_only = ON;",
-    // Its own history goes: the binary log restarts at the primary's position, so it follows from exactly there.
-    "RESET MASTER;",
-    `SET GLOBAL gtid_binlog_state = '${pos}';`,
-    "SET sql_log_bin = 0;",
-    `DROP DATABASE IF EXISTS \`${database}\`;`,
-    dump,
-    "SET sql_log_bin = 1;",
-    "",
-  ].join("\n");
-}
 
 /** Copies the primary's data over `host` (which must be read-only, not the primary); returns the position. */
 export async function rebuildFrom(state: LabState, host: string, primary: string): Promise<{ pos: string; bytes: number; ms: number }> {
@@ -54,70 +32,31 @@ export async function rebuildFrom(state: LabState, host: string, primary: string
   return { pos, bytes: dump.stdout.length, ms: Math.round(performance.now() - t) };
 }
 
-/** One entry of `@@gtid_binlog_state`: the last transaction each server wrote in each domain. */
-export interface BinlogStateEntry {
-  domain: number;
-  server: number;
-  seq: number;
-}
-
-/** Parses `@@gtid_binlog_state` ("0-1-59,0-2-70": several servers per domain, unlike a position). */
-export function parseBinlogState(text: string): BinlogStateEntry[] {
-  return text
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .map((part) => {
-      const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
-      if (!m) throw new Error(`not a GTID: "${part}"`);
-      return { domain: Number(m[1]), server: Number(m[2]), seq: Number(m[3]) };
-    });
-}
-
-/**
- * Where the transactions only the diverged server (server id `serverId`) wrote begin: per domain it wrote in,
- * the last of its transactions the primary holds (sequence 0 when none), as a `mariadb-binlog --start-position`
- * (exclusive). Null when the primary holds every transaction it wrote.
- */
-export function divergedStart(hostState: string, primaryState: string, serverId: number): string | null {
-  const theirs = parseBinlogState(primaryState);
-  const starts = parseBinlogState(hostState)
-    .filter((e) => e.server === serverId)
-    .flatMap((e) => {
-      const held = theirs.find((t) => t.domain === e.domain && t.server === serverId)?.seq ?? 0;
-      return e.seq > held ? [`${e.domain}-${serverId}-${held}`] : [];
-    });
-  return starts.length ? starts.join(",") : null;
-}
-
-/** The GTIDs of the transactions in `mariadb-binlog` output. */
-export function binlogGtids(text: string): string[] {
-  return [...text.matchAll(/\bGTID (\d+-\d+-\d+)/g)].map((m) => m[1]!);
-}
-
-/** Transactions a diverged server held, saved before a rebuild replaced its data. */
-export interface SavedTransactions {
-  host: string;
-  primary: string;
-  /** Wall-clock time of the save (ms since the epoch). */
-  at: number;
-  file: string;
-  gtids: string[];
-}
-
 /** Where a lab keeps the transactions saved from diverged servers, and their index. */
 export function savedDir(lab: string): string {
   return join(labDir(lab), "diverged");
 }
 
-/** Every save of the lab, oldest first (none when nothing was ever saved). */
-export function savedTransactions(lab: string): SavedTransactions[] {
-  const index = join(savedDir(lab), "index.jsonl");
+/** Reads one index of saves (none when it does not exist); `where` maps a file named in it to a path on this machine. */
+function readIndex(index: string, where: (file: string) => string): SavedTransactions[] {
   if (!existsSync(index)) return [];
   return readFileSync(index, "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as SavedTransactions);
+    .map((l) => JSON.parse(l) as SavedTransactions)
+    .map((x) => ({ ...x, file: where(x.file) }));
+}
+
+/**
+ * Every save of the lab, oldest first (none when nothing was ever saved): those a person's `db rejoin --rebuild`
+ * made (in the lab's folder) and those the agents of `hosts` made before an automatic rebuild (in each host's
+ * tree, named here by their path on this machine).
+ */
+export function savedTransactions(lab: string, hosts: string[] = []): SavedTransactions[] {
+  return [
+    ...readIndex(join(savedDir(lab), "index.jsonl"), (f) => f),
+    ...hosts.flatMap((h) => readIndex(join(hostDir(lab, h), FAILOVER_PATHS.divergedDir, "index.jsonl"), (f) => join(hostDir(lab, h), f))),
+  ].sort((a, b) => a.at - b.at);
 }
 
 /**
@@ -145,14 +84,7 @@ export async function saveDiverged(state: LabState, host: string, primary: strin
   const at = Date.now();
   mkdirSync(savedDir(state.name), { recursive: true });
   const file = join(savedDir(state.name), `${host}-${new Date(at).toISOString().replace(/[:.]/g, "-")}.sql`);
-  const header = [
-    `-- Transactions only ${host} held when it was rebuilt from ${primary} (${new Date(at).toISOString()}): ${gtids.join(", ")}.`,
-    `-- ${primary} never had them. Unless a failover was forced (\`db failover --force\`) or the primary had fallen back to`,
-    "-- asynchronous replication, none of them was acknowledged to a client (lossless semi-sync acknowledges a commit",
-    "-- only once a replica has it). Read the row changes below (### lines), or replay with `mariadb < FILE`.",
-    "",
-  ].join("\n");
-  writeFileSync(file, header + out.stdout, { mode: 0o600 });
+  writeFileSync(file, savedFileHeader(host, primary, at, gtids) + out.stdout, { mode: 0o600 });
   const saved: SavedTransactions = { host, primary, at, file, gtids };
   appendFileSync(join(savedDir(state.name), "index.jsonl"), `${JSON.stringify(saved)}\n`, { mode: 0o600 });
   return saved;

@@ -75,6 +75,20 @@ export interface FollowResult {
   ms: number;
 }
 
+/** Result of an agent rebuilding its own diverged server from the primary. */
+export interface RebuildResult {
+  host: string;
+  primary: string;
+  /** The primary's GTID position the copy was taken at: the server follows it from there. */
+  pos: string;
+  /** Size of the copy, and the whole rebuild's duration. */
+  bytes: number;
+  ms: number;
+  /** The transactions only this server held, saved before its data was replaced (path inside the host); null when it held none. */
+  saved: { file: string; gtids: string[] } | null;
+  follow: FollowResult;
+}
+
 /** What a controller, or the CLI standing in for one, can ask of a database host's agent. */
 export interface AgentClient {
   /** The agent's status; `observe` asks without counting as the controller's contact (a standby controller's look). */
@@ -82,6 +96,8 @@ export interface AgentClient {
   fence(host: string, reason: string, opts?: { killFirst?: boolean; timeoutMs?: number }): Promise<FenceResult>;
   promote(host: string, opts?: { waitFor?: string; timeoutMs?: number }): Promise<PromoteResult>;
   follow(host: string, primary: string, primaryAddress: string): Promise<FollowResult>;
+  /** Saves what only this (diverged, read-only) server holds, replaces its data with a copy of the primary's, makes it follow. */
+  rebuild(host: string, primary: string, primaryAddress: string): Promise<RebuildResult>;
   /** Waits until the host applied `gtid`; true when it did within the time. */
   waitApplied(host: string, gtid: string, timeoutMs: number): Promise<boolean>;
 }

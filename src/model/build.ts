@@ -101,6 +101,7 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
     replicas: dbHosts.filter((h) => h !== primary),
     replication: dbHosts.length > 1 ? stack.database.replication : "none",
     failover: dbHosts.length > 1 ? stack.database.failover : "manual",
+    autoRebuild: stack.database.autoRebuild,
     controller: null,
     controllers: [],
     etcd: dbHosts.length > 1 && stack.database.failover === "automatic" ? [...new Set(stack.database.etcd ?? [])] : [],

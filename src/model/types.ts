@@ -98,6 +98,8 @@ export interface DatabaseModel {
   replicas: string[];
   replication: "none" | "async" | "semisync";
   failover: "manual" | "automatic";
+  /** The controller rebuilds a diverged replica from the primary by itself (spec `database.autoRebuild`). */
+  autoRebuild: boolean;
   /** Host running the failover controller when failover is automatic (the first of `controllers`). */
   controller: string | null;
   /** Every host running a failover controller: the etcd member hosts (one leads at a time), else the one `controller`. */

@@ -50,10 +50,9 @@ export function labSecrets(lab: string): Secrets {
 /** Every secret value of a lab, generated or derived, with the placeholder that replaces it. */
 function secretValues(secrets: Secrets): [string, string][] {
   const derived = derivedSecrets(secrets);
-  return [...Object.entries(secrets), ["db-agent", derived.agent], ["failover-token", derived.token]].filter(([, v]) => typeof v === "string" && v.length >= 8 && !v.startsWith("<secret:")) as [
-    string,
-    string,
-  ][];
+  return [...Object.entries(secrets), ["db-agent", derived.agent], ["failover-token", derived.token], ["db-clone", derived.clone]].filter(
+    ([, v]) => typeof v === "string" && v.length >= 8 && !v.startsWith("<secret:"),
+  ) as [string, string][];
 }
 
 // Secrets in the usual places, whoever's they are: SQL and replication passwords, bearer tokens, password= settings.

@@ -125,6 +125,12 @@ export const Database = z.strictObject({
   controller: hostName
     .optional()
     .describe("Host running the automatic failover controller; default: the monitoring host, else the first load balancer, else the first app server. Ignored when etcd is set"),
+  autoRebuild: z
+    .boolean()
+    .default(true)
+    .describe(
+      "With failover: automatic, a replica found diverged (it holds transactions the primary never had) is rebuilt from the primary at once, its own transactions saved to a file of the lab; false: the divergence is only recorded, for a person to inspect (`stacklab db rejoin HOST --rebuild`)",
+    ),
   etcd: z
     .array(hostName)
     .min(1)

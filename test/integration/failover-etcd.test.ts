@@ -1,6 +1,7 @@
 // Design 3 with no single controller: the host of the leading failover controller (also an etcd member) dies
 // together with the database primary; another controller takes the etcd lease and promotes db-2, losing no
-// acknowledged write. Starts from a settled cluster on db-1 (`settle`), so a retry starts where the first did.
+// acknowledged write; and a non-leading member's host dies alone before the primary crashes: the two members left keep
+// the quorum and db-2 is promoted. Each starts from a settled cluster on db-1 (`settle`), so a retry starts where the first did.
 import { describe, expect, it } from "vitest";
 import { cli, isRoot, useLab, testLab } from "./helpers.js";
 import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
@@ -39,5 +40,31 @@ describe.skipIf(!isRoot)("design 3: failover with controllers on every etcd memb
     expect(done.source).toMatch(/^failover-controller on (lb-1|lb-2|mon-1)$/);
     expect(done.source).not.toBe(`failover-controller on ${leader}`);
     expect(events.some((e) => e.step === "lead" && e.source === done.source)).toBe(true);
+  });
+
+  it("promotes db-2 when db-1 crashes while a non-leading etcd member's host is down; two members keep the quorum and writes resume", async () => {
+    await settle(LAB, "db-1");
+    const leader = await until("a controller to lead", () => {
+      const h = dbStatus(LAB).controllerHost;
+      return h && ["lb-1", "lb-2", "mon-1"].includes(h) ? h : undefined;
+    });
+    const member = ["lb-1", "lb-2", "mon-1"].find((h) => h !== leader)!;
+    // one etcd member and its (standing-by) controller gone: two members of three keep the quorum and the lease
+    expect(cli(["fault", "kill", member, "--name", LAB]).code).toBe(0);
+    const loop = startWrites(LAB, "https://www.foobar.com", 8);
+    await sleep(2000);
+    const since = Date.now();
+    const kill = cli(["fault", "kill", "db-1", "--name", LAB, "--json"]);
+    expect(kill.code, kill.stderr).toBe(0);
+    const at = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
+    const v = await judge(LAB, loop, "db-2", at);
+    expect(v.lost).toEqual([]);
+    expect(v.primaries).toEqual(["db-1", "db-2"]);
+    expect(v.resumedAckAfterMs).not.toBeNull();
+    const done = await until("the failover to be done", () => failoverEvents(LAB, since).find((e) => e.step === "done"));
+    // a live controller ran it (the leader, unless it lost the lease meanwhile), never the dead member's
+    expect(done.source).toMatch(/^failover-controller on (lb-1|lb-2|mon-1)$/);
+    expect(done.source).not.toBe(`failover-controller on ${member}`);
+    expect(dbStatus(LAB).primary).toBe("db-2");
   });
 });

@@ -103,7 +103,7 @@ export function notSettled(s: DbStatusJson, primary: string, controller: boolean
 /**
  * Brings the lab's database to a known state through the CLI, so that a test (and its retry) starts from it:
  * no fault left (`fault heal` boots hosts, starts services, lifts partitions), a diverged server rebuilt from the
- * primary, `primary` the primary (a planned switchover when another server is), every other server streaming
+ * primary (by the controller on its own; by `db rejoin --rebuild` without one), `primary` the primary (a planned switchover when another server is), every other server streaming
  * from it and caught up, semi-sync acknowledged by all of them, and every proxy sending writes to it.
  * Waits on these conditions (bounded), never on a fixed delay.
  */
@@ -129,7 +129,8 @@ export async function settle(lab: string, primary: string, opts: { controller?: 
     const idle = s.servers.find((x) => x.host !== current && x.db.up && !x.db.replica);
     // A replica someone stopped (STOP SLAVE) is left alone by the controller: it follows the right primary.
     const stopped = s.servers.find((x) => x.host !== current && x.db.replica?.io === "No" && x.db.replica.lastIoErrno !== 1236);
-    if (current && diverged) act(["db", "rejoin", diverged.host, "--rebuild"]);
+    // (With a controller, it rebuilds a diverged server by itself: settle waits for that.)
+    if (current && diverged && !controller) act(["db", "rejoin", diverged.host, "--rebuild"]);
     else if (current && stopped) act(["db", "rejoin", stopped.host]);
     // (With a controller, it makes such a server follow the primary by itself.)
     else if (current && idle && !controller) act(["db", "rejoin", idle.host]);

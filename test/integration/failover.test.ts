@@ -1,12 +1,12 @@
 // Design 3's automatic database failover on a real lab: a crashed primary is replaced without losing an
-// acknowledged write, every step is in the event log, the old primary rejoins, a planned switchover loses
+// acknowledged write, every step is in the event log, the old primary rejoins (rebuilt by itself when it diverged), a planned switchover loses
 // nothing, and the controller refuses to promote a replica that may be missing writes unless forced.
 // Every test first brings the cluster to the state it starts from (`settle`, or the crash it builds on), through
 // the CLI and waiting on events: vitest's retry of a failed test then starts where the first attempt did.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, judge, logFailedAttempts, notSettled, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("fofail3");
 const URL = "https://www.foobar.com";
@@ -165,7 +165,7 @@ describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
     forcedAt = since;
   });
 
-  it("finds that the old primary diverged when it comes back, and rebuilds it from the new one on request", async () => {
+  it("finds that the old primary diverged when it comes back, and rebuilds it from the new one by itself", async () => {
     // Starts from the state the forced failover left: db-2 primary, db-1 down holding the asynchronous write.
     if (!forcedAt || dbStatus(LAB).primary !== "db-2" || dbStatus(LAB).servers.find((x) => x.host === "db-1")?.hostUp) {
       await asyncWriteThenCrash();
@@ -174,22 +174,34 @@ describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
     }
     const since = Date.now();
     expect(cli(["fault", "start", "db-1", "--name", LAB], 60_000).code).toBe(0);
-    const diverged = await until("the controller to find db-1 diverged", () => failoverEvents(LAB, since).find((e) => e.step === "repoint" && /never had/.test(e.message)), 30_000);
-    expect(diverged.message).toMatch(/db-1 holds transactions db-2 never had/);
-    const r = cli(["db", "rejoin", "db-1", "--rebuild", "--name", LAB, "--json"], 60_000);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ host: "db-1", primary: "db-2", outcome: "streaming" });
-    await until("db-1 to hold what db-2 holds", () => {
-      const count = (h: string) => inHost(LAB, h, ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*), MAX(id) FROM foobar.entries"]).trim();
-      return count("db-1") === count("db-2");
-    });
+    // No command typed: the controller finds db-1 diverged and has its agent rebuild it from db-2.
+    const rebuilt = await until("the controller to rebuild db-1", () => failoverEvents(LAB, since).find((e) => e.step === "rebuild" && /data replaced by a copy of db-2's/.test(e.message)), 60_000);
+    const events = failoverEvents(LAB, since);
+    expect(
+      events.some((e) => /db-1 holds transactions db-2 never had/.test(e.message)),
+      events.map((e) => e.message).join("\n"),
+    ).toBe(true);
+    // What only db-1 held was saved to a file first, named in the event log and in `db status`, and said to be unacknowledged.
+    expect(rebuilt.message).toMatch(
+      /it follows db-2; the \d+ transaction\(s\) only db-1 held \(0-1-\d+.*\) are kept in db-1:\S+stacklab-diverged\/db-1-\S+\.sql \(none of them was acknowledged to a client/,
+    );
+    const s = await until(
+      "the tier to be back to a primary and an in-sync replica",
+      () => {
+        const st = dbStatus(LAB);
+        return notSettled(st, "db-2", true) === null ? st : undefined;
+      },
+      30_000,
+    );
     expect(inHost(LAB, "db-1", ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*) FROM foobar.entries WHERE message = 'async write'"]).trim()).toBe("0");
-    // What only db-1 held was saved to a file of the lab first, and named in the event log and in `db status`.
-    const rebuild = failoverEvents(LAB, since).find((e) => e.step === "rebuild");
-    expect(rebuild?.message).toMatch(/transaction\(s\) only db-1 held \(0-1-\d+.*\) are kept in \S+diverged\/db-1-/);
-    const saved = (JSON.parse(cli(["db", "status", "--name", LAB, "--json"]).stdout) as { saved: { host: string; file: string; gtids: string[] }[] }).saved.at(-1)!;
+    const saved = (JSON.parse(cli(["db", "status", "--name", LAB, "--json"]).stdout) as { saved: { host: string; primary: string; file: string; gtids: string[] }[] }).saved.at(-1)!;
     expect(saved).toMatchObject({ host: "db-1", primary: "db-2" });
     expect(saved.gtids.length).toBeGreaterThan(0);
     expect(readFileSync(saved.file, "utf8")).toContain("async write");
+    expect(s.primary).toBe("db-2");
+    // A person may still rebuild a replica by hand (here one that holds nothing of its own): it saves nothing and follows again.
+    const r = cli(["db", "rejoin", "db-1", "--rebuild", "--name", LAB, "--json"], 60_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ host: "db-1", primary: "db-2", outcome: "streaming" });
   });
 });

@@ -1,6 +1,6 @@
 // The failover controller's decisions, from what it saw to what it does, without a lab.
 import { describe, expect, it } from "vitest";
-import { decide, primaryHealth, rankCandidates, syncMark, syncVerdict } from "../../src/failover/decide.js";
+import { decide, diverged, primaryHealth, rankCandidates, syncMark, syncVerdict } from "../../src/failover/decide.js";
 import { NOW, input, mark, obs, probe, status, track } from "./failover-helpers.js";
 
 /** db-1 silent for `silentMs` (last seen then), db-2 a replica whose pings of db-1 failed `fails` times. */
@@ -146,5 +146,43 @@ describe("syncMark", () => {
   it("leaves out a replica that is not streaming", () => {
     const m = syncMark(input({ "db-1": track(status("db-1", obs())), "db-2": track(status("db-2", obs({ replicaOf: "db-1", io: "Connecting" }))) }));
     expect(m?.replicas).toEqual([]);
+  });
+});
+
+describe("a replica that diverged", () => {
+  /** db-2 the primary; db-1 follows it, its IO thread stopped (error 1236 when it asked for transactions db-2 never had). */
+  function divergedTracks(errno: number, io: "No" | "Yes" | "Connecting" = "No") {
+    const one = obs({ replicaOf: "db-2", io });
+    one.replica = { ...one.replica!, lastIoErrno: errno, lastIoError: errno ? "Error: connecting slave requested to start from GTID 0-1-60, which is not in the master's binlog" : "" };
+    return { "db-1": track(status("db-1", one)), "db-2": track(status("db-2", obs())) };
+  }
+
+  it("is rebuilt from the primary when autoRebuild is on", () => {
+    const d = decide(input(divergedTracks(1236), { primary: "db-2", autoRebuild: true }));
+    expect(d).toMatchObject({ action: "rebuild", host: "db-1", primary: "db-2" });
+    expect(d.action === "rebuild" && d.reason).toMatch(/db-1 holds transactions db-2 never had/);
+    expect(diverged(input(divergedTracks(1236), { primary: "db-2" }), "db-1", "db-2")).toBe(true);
+  });
+
+  it("is only recorded with --no-auto-rebuild (autoRebuild off): the controller leaves it as it is", () => {
+    expect(decide(input(divergedTracks(1236), { primary: "db-2", autoRebuild: false }))).toMatchObject({ action: "none" });
+    expect(decide(input(divergedTracks(1236), { primary: "db-2" }))).toMatchObject({ action: "none" });
+  });
+
+  it("is not rebuilt while a rebuild (or a failed one's wait) blocks it", () => {
+    expect(decide(input(divergedTracks(1236), { primary: "db-2", autoRebuild: true, rejoinBlocked: ["db-1"] }))).toMatchObject({ action: "none" });
+  });
+
+  it("is not a replica merely behind, or stopped for another reason: those catch up by GTID or are left alone", () => {
+    for (const t of [divergedTracks(0, "Yes"), divergedTracks(0, "Connecting"), divergedTracks(2003, "Connecting"), divergedTracks(0, "No")]) {
+      expect(decide(input(t, { primary: "db-2", autoRebuild: true })).action).toBe("none");
+      expect(diverged(input(t, { primary: "db-2" }), "db-1", "db-2")).toBe(false);
+    }
+  });
+
+  it("is never rebuilt while the primary is not up: a failover decision comes first", () => {
+    const t = divergedTracks(1236);
+    t["db-2"] = track(status("db-2", obs({ readOnly: true })));
+    expect(decide(input(t, { primary: "db-2", autoRebuild: true })).action).not.toBe("rebuild");
   });
 });

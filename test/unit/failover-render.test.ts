@@ -77,6 +77,22 @@ describe("design 3 (automatic failover)", () => {
     expect(grant).toMatch(/READ_ONLY ADMIN/);
     expect(grant).not.toMatch(/SELECT|INSERT|UPDATE|DELETE|SUPER|ALL PRIVILEGES/);
   });
+  it("gives the clone account only a read of the app's schema and a position, from database hosts, over TLS", () => {
+    const sql = renderInitSql(m, PLACEHOLDER_SECRETS, "").split("\n");
+    const clone = sql.filter((l) => l.includes("'stacklab_clone'@"));
+    const dbAddresses = m.hosts.filter((h) => h.roles.includes("db")).map((h) => h.interfaces.find((i) => i.network === "private")?.address);
+    for (const a of dbAddresses) expect(clone.some((l) => l.includes(`'stacklab_clone'@'${a}'`))).toBe(true);
+    expect(clone.filter((l) => /REQUIRE SSL/.test(l)).length).toBe(dbAddresses.length);
+    const grants = clone.filter((l) => l.startsWith("GRANT"));
+    expect(grants.filter((l) => l.includes("ON *.*")).every((l) => /^GRANT RELOAD, BINLOG MONITOR ON/.test(l))).toBe(true);
+    expect(grants.join("\n")).not.toMatch(/INSERT|UPDATE|DELETE|DROP|SUPER|ALL PRIVILEGES/);
+  });
+  it("tells the controller whether to rebuild a diverged replica: yes by default, no with autoRebuild: false", () => {
+    const cfg = (mm: typeof m) => json<{ autoRebuild: boolean }>(file(mm, "mon-1", "/etc/stacklab/failover-controller.json")!.content);
+    expect(cfg(m).autoRebuild).toBe(true);
+    const stack = loadBlueprint("3-scale_up");
+    expect(cfg(buildModel({ ...stack, database: { ...stack.database, autoRebuild: false } })).autoRebuild).toBe(false);
+  });
   it("renders the agents' config with the first primary bootstrapped, as a 0600 file", () => {
     const f = file(m, "db-1", "/etc/stacklab/db-agent.json")!;
     expect(f.mode).toBe(0o600);

@@ -19,11 +19,11 @@ const SECRETS: Secrets = { mysqlRoot: "rootRootRoot123456789", app: "appAppApp12
 
 describe("mask", () => {
   it("hides every secret of a lab, and the tokens derived from them", () => {
-    const { agent, token } = derivedSecrets(SECRETS);
-    expect(failoverSecrets(SECRETS)).toEqual({ agent, token });
-    const text = `db said: access denied (${SECRETS.app}); agent ${agent}; controller refused ${token}; repl ${SECRETS.replication}`;
+    const { agent, token, clone } = derivedSecrets(SECRETS);
+    expect(failoverSecrets(SECRETS)).toEqual({ agent, token, clone });
+    const text = `db said: access denied (${SECRETS.app}); agent ${agent}; controller refused ${token}; repl ${SECRETS.replication}; clone ${clone}`;
     const out = mask(text, SECRETS);
-    for (const v of [...Object.values(SECRETS), agent, token]) expect(out).not.toContain(v);
+    for (const v of [...Object.values(SECRETS), agent, token, clone]) expect(out).not.toContain(v);
     expect(out).toContain("<secret:failover-token>");
     expect(out).toContain("<secret:app>");
   });

@@ -57,11 +57,19 @@ function statusText(s: DbStatus): string {
       );
     }
   }
-  for (const x of s.saved) lines.push(color("yellow", `saved from ${x.host} before its rebuild from ${x.primary} (${new Date(x.at).toISOString()}): ${x.gtids.join(", ")} in ${x.file}`));
+  for (const x of s.saved)
+    lines.push(
+      color(
+        "yellow",
+        `saved from ${x.host} before its rebuild from ${x.primary} (${new Date(x.at).toISOString()}): ${x.gtids.join(", ")} in ${x.file} (never acknowledged to a client unless a failover was forced)`,
+      ),
+    );
   const c = s.controller;
   if (c && "error" in c) lines.push(`controller: ${color("red", c.error)}`);
   else if (c) {
     lines.push(`controller on ${c.host}: ${c.phase} (${c.note}); believes ${c.primary ?? "nobody"} is the primary`);
+    if (c.rebuilding?.length) lines.push(color("yellow", `    rebuilding from ${c.primary}: ${c.rebuilding.join(", ")}`));
+    if (c.autoRebuild === false) lines.push("    a diverged replica is only recorded (autoRebuild off): `stacklab db rejoin HOST --rebuild` rebuilds it");
     lines.push(
       `    if ${c.primary} died now: ${c.ifPrimaryDied.candidate ? `${c.ifPrimaryDied.sync.inSync ? color("green", `promote ${c.ifPrimaryDied.candidate}`) : color("yellow", `refuse to promote ${c.ifPrimaryDied.candidate}`)}: ${c.ifPrimaryDied.sync.reason}` : color("yellow", "no replica could take over")}`,
     );

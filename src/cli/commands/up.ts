@@ -14,6 +14,8 @@ import { color, designArgs, ExitCode, resolveDesign, stepPrinter, type DesignOpt
 interface UpOpts extends DesignOptions {
   name?: string;
   detach?: boolean;
+  /** false with --no-auto-rebuild */
+  autoRebuild?: boolean;
   keepOnFailure?: boolean;
   setup?: boolean;
   json?: boolean;
@@ -28,8 +30,15 @@ export function register(program: Command): void {
     .option("--setup", "install missing Debian packages first (apt-get)")
     .option("--json", "print the result as JSON")
     .option("--bare", "the same hosts and networks with only an SSH server each, for Ansible to provision (see `stacklab rehearse`)")
+    .option("--no-auto-rebuild", "with automatic database failover: a replica found diverged is only recorded, for you to inspect, not rebuilt (spec: database.autoRebuild: false)")
     .action(async (file: string | undefined, opts: UpOpts) => {
       const { stack, source } = await resolveDesign(file, opts);
+      if (opts.autoRebuild === false) {
+        if (stack.database.failover !== "automatic")
+          throw new UsageError("--no-auto-rebuild: this design has no automatic database failover (database.failover: automatic), so nothing is rebuilt by itself anyway");
+        // recorded with the spec the lab runs (state.json): every later command sees the same setting
+        stack.database.autoRebuild = false;
+      }
       const missing = missingPackages(opts.bare ? REHEARSAL_REQUIREMENTS.filter((r) => r.pkg.startsWith("openssh")) : []);
       if (missing.length) {
         if (!opts.setup) throw new UsageError(`missing Debian packages: ${missing.join(" ")}; run \`stacklab setup\` or add --setup`);

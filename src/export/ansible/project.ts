@@ -116,7 +116,7 @@ function splitFiles(model: Model, host: Host, files: HostFile[], secrets: Secret
 /** Secret values a file may hold (generated and derived), long enough not to match by chance. */
 function secretValues(secrets: Secrets): string[] {
   const derived = derivedSecrets(secrets);
-  return [...Object.values(secrets), derived.agent, derived.token].filter((v): v is string => typeof v === "string" && v.length >= 8);
+  return [...Object.values(secrets), derived.agent, derived.token, derived.clone].filter((v): v is string => typeof v === "string" && v.length >= 8);
 }
 
 /**

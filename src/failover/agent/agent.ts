@@ -10,6 +10,7 @@ import { TIMING } from "../timing.js";
 import type { AgentStatus, CheckAnswer, FenceResult } from "../types.js";
 import { answerOneLine } from "./check-line.js";
 import { LocalDb } from "./local-db.js";
+import { rebuildHere } from "./rebuild-here.js";
 import { PrimaryPinger } from "./probe.js";
 import { replicaAnswer, replicasBack, selfFenceReason, selfUnfenceReason, writeAnswer } from "./rules.js";
 import { monoNow } from "../clock.js";
@@ -275,6 +276,19 @@ export class Agent {
         status: 200,
         body: await this.exclusive(async () => {
           const res = await this.db.follow(primary, address);
+          if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
+          return res;
+        }),
+      };
+    }
+    if (route === "POST /rebuild") {
+      const primary = String(body.primary ?? "");
+      const address = String(body.primaryAddress ?? this.cfg.dbHosts[primary] ?? "");
+      if (!primary || primary === this.cfg.host || !address) throw new HttpError(400, "rebuild needs primary (another db host) and its address");
+      return {
+        status: 200,
+        body: await this.exclusive(async () => {
+          const res = await rebuildHere(this.cfg, primary, address, () => this.db.follow(primary, address));
           if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
           return res;
         }),

@@ -6,6 +6,7 @@ import { decide, primaryHealth, rankCandidates, syncMark, syncVerdict, type Deci
 import { HttpError, type JsonRequest } from "../http.js";
 import { failover, rejoin, switchover, unfence, type ProcedureContext, type ProcedureResult, type StepRecorder } from "../procedures.js";
 import { TIMING } from "../timing.js";
+import { REBUILD_TIMEOUT_MS } from "../client.js";
 import type { AgentClient } from "../types.js";
 import { writeMetrics } from "./metrics.js";
 import { monoNow } from "../clock.js";
@@ -52,6 +53,10 @@ export interface ControllerState {
   agents: { host: string; answering: boolean; lastOkAt: number | null; failures: number }[];
   failovers: FailoverRecord[];
   rejoinBlocked: Record<string, { until: number; detail: string }>;
+  /** Replicas being rebuilt from the primary now (they diverged). */
+  rebuilding: string[];
+  /** Whether a diverged replica is rebuilt by the controller (spec `database.autoRebuild`), or only recorded. */
+  autoRebuild: boolean;
 }
 
 interface Persisted {
@@ -76,6 +81,10 @@ export class Controller {
   private readonly known = new Set<string>();
   /** Replicas whose divergence from the primary is in the event log already (not repeated every step). */
   private readonly diverged = new Set<string>();
+  /** When each replica's last rebuild ended (monotonic): looks started before it show the server as it was. */
+  private readonly rebuiltAt: Record<string, number> = {};
+  /** Replicas whose agent is rebuilding them from the primary now. */
+  private readonly rebuilding = new Set<string>();
   private busy = false;
   private lastEventKey = "";
   private timers: NodeJS.Timeout[] = [];
@@ -153,9 +162,16 @@ export class Controller {
       deadAfterMs: TIMING.deadAfterMs,
       confirmFailures: TIMING.confirmFailures,
       semisyncTimeoutMs: this.cfg.semisyncTimeoutMs,
-      rejoinBlocked: Object.entries(this.rejoinBlocked)
-        .filter(([, b]) => b.until > now)
-        .map(([h]) => h),
+      autoRebuild: this.cfg.autoRebuild !== false,
+      rejoinBlocked: [
+        ...Object.entries(this.rejoinBlocked)
+          .filter(([, b]) => b.until > now)
+          .map(([h]) => h),
+        // a server just rebuilt is judged again only from a look its agent took after the rebuild ended
+        ...Object.entries(this.rebuiltAt)
+          .filter(([h, at]) => (this.tracks[h]?.lastOkAt ?? 0) <= at)
+          .map(([h]) => h),
+      ],
       // A server never seen replicating is being set up by `up` (or by a person): left alone for a while.
       ...(now - this.startedAt < TIMING.startupGraceMs ? { rejoinable: [...this.known] } : {}),
     };
@@ -264,14 +280,57 @@ export class Controller {
         this.record("rejoin", `${d.host} rejoins as a replica of ${d.primary} (${d.reason})`, { host: d.host });
         const r = await rejoin(this.ctx(), d.host, d.primary);
         if (r.outcome === "diverged") this.diverged.add(d.host);
-        if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: monoNow() + 30_000, detail: `${r.outcome}: ${r.detail}` };
+        // A diverged server is rebuilt at the next step (when autoRebuild is on), not left blocked for 30 s.
+        if (r.outcome === "diverged" && this.cfg.autoRebuild !== false) delete this.rejoinBlocked[d.host];
+        else if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: monoNow() + 30_000, detail: `${r.outcome}: ${r.detail}` };
         else delete this.rejoinBlocked[d.host];
         return;
       }
+      case "rebuild":
+        this.startRebuild(d.host, d.primary, d.reason);
+        return;
       case "failover":
         await this.runFailover(d, input, false);
         return;
     }
+  }
+
+  /**
+   * Rebuilds a diverged replica from the primary through its agent, in the background: a copy takes seconds to
+   * minutes, and the controller must keep watching the primary meanwhile (the host is left out of its rejoins).
+   */
+  private startRebuild(host: string, primary: string, reason: string): void {
+    if (this.rebuilding.has(host)) return;
+    this.rebuilding.add(host);
+    this.diverged.add(host);
+    this.rejoinBlocked[host] = { until: monoNow() + REBUILD_TIMEOUT_MS, detail: `being rebuilt from ${primary}` };
+    this.record("rebuild", `rebuilding ${host} from ${primary}: ${reason}; what only ${host} holds is saved to a file first`, { host, primary, outcome: "started" });
+    void this.client
+      .rebuild(host, primary, this.addresses[primary]!)
+      .then((r) => {
+        const kept = r.saved
+          ? `; the ${r.saved.gtids.length} transaction(s) only ${host} held (${r.saved.gtids.join(", ")}) are kept in ${host}:${r.saved.file} (none of them was acknowledged to a client: with lossless semi-sync a commit is acknowledged only once a replica has it, unless a failover was forced)`
+          : `; it held no transaction of its own that ${primary} lacks`;
+        const follows = r.follow.outcome === "streaming" ? `follows ${primary}` : `does not stream from ${primary} yet (${r.follow.outcome}${r.follow.detail ? `: ${r.follow.detail}` : ""})`;
+        this.record("rebuild", `${host}'s data replaced by a copy of ${primary}'s at ${r.pos} (${r.bytes} bytes in ${r.ms} ms); it ${follows}${kept}`, {
+          host,
+          primary,
+          pos: r.pos,
+          outcome: r.follow.outcome === "streaming" ? "done" : r.follow.outcome,
+          ...(r.saved ? { saved: r.saved.file, gtids: r.saved.gtids } : {}),
+        });
+        if (r.follow.outcome === "streaming") delete this.rejoinBlocked[host];
+        else this.rejoinBlocked[host] = { until: monoNow() + 30_000, detail: `rebuilt, but ${r.follow.outcome}: ${r.follow.detail}` };
+      })
+      .catch((e: unknown) => {
+        const error = e instanceof Error ? e.message : String(e);
+        this.record("rebuild", `rebuilding ${host} from ${primary} failed (tried again in 30 s): ${error}`, { host, primary, outcome: "error" });
+        this.rejoinBlocked[host] = { until: monoNow() + 30_000, detail: `rebuild failed: ${error}` };
+      })
+      .finally(() => {
+        this.rebuiltAt[host] = monoNow();
+        this.rebuilding.delete(host);
+      });
   }
 
   /**
@@ -287,9 +346,13 @@ export class Controller {
         this.diverged.delete(h);
         continue;
       }
-      if (this.diverged.has(h)) continue;
+      if (this.diverged.has(h) || this.rebuilding.has(h)) continue;
       this.diverged.add(h);
-      this.record("repoint", `${h} holds transactions ${primary} never had: ${r.lastIoError}`, { host: h, outcome: "diverged" });
+      this.record(
+        "repoint",
+        `${h} holds transactions ${primary} never had: ${r.lastIoError}${this.cfg.autoRebuild === false ? `; left as it is (autoRebuild is off): \`stacklab db rejoin ${h} --rebuild\` saves them and rebuilds it` : ""}`,
+        { host: h, outcome: "diverged" },
+      );
     }
   }
 
@@ -380,6 +443,8 @@ export class Controller {
       })),
       failovers: this.failovers,
       rejoinBlocked: this.rejoinBlocked,
+      rebuilding: [...this.rebuilding],
+      autoRebuild: this.cfg.autoRebuild !== false,
     };
   }
 

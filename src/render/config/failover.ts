@@ -9,10 +9,10 @@ import type { RenderedFile, Secrets } from "./types.js";
 import { etcdMembers, etcdTls } from "./etcd.js";
 
 /** Secrets derived from the lab's root secret (the failover agents' database password, their API token); placeholders stay placeholders. */
-export function derivedSecrets(secrets: Secrets): { agent: string; token: string } {
-  if (secrets.mysqlRoot.startsWith("<secret:")) return { agent: "<secret:db-agent>", token: "<secret:failover-token>" };
+export function derivedSecrets(secrets: Secrets): { agent: string; token: string; clone: string } {
+  if (secrets.mysqlRoot.startsWith("<secret:")) return { agent: "<secret:db-agent>", token: "<secret:failover-token>", clone: "<secret:db-clone>" };
   const derive = (what: string) => createHmac("sha256", secrets.mysqlRoot).update(`stacklab ${what}`).digest("base64url").slice(0, 32);
-  return { agent: derive("db-agent"), token: derive("failover-api") };
+  return { agent: derive("db-agent"), token: derive("failover-api"), clone: derive("db-clone") };
 }
 
 /** Where each piece lives inside the hosts. */
@@ -34,12 +34,20 @@ export const FAILOVER_PATHS = {
   controllerLeading: "/run/stacklab/failover-controller/leading",
   /** The host key, copied for the controller's user at each start: its client certificate towards etcd. */
   controllerEtcdKey: "/run/stacklab/failover-controller/etcd.key",
+  /**
+   * Transactions only this server held, saved by its agent before a rebuild replaced its data (one file each,
+   * and index.jsonl): outside MariaDB's data folder, in a folder each host has its own copy of (runtime/host.ts,
+   * BIND_DIRS), kept as long as the host's tree.
+   */
+  divergedDir: "/var/log/stacklab-diverged",
   /** Picked up by the node exporter's textfile collector on the controller's host. */
   metrics: "/var/lib/prometheus/node-exporter/stacklab_failover.prom",
 } as const;
 
 /** The MariaDB account of the agents (local socket only). */
 export const AGENT_DB_USER = "stacklab_agent";
+/** The account an agent reads the primary's data with to rebuild its own server (from database hosts only, over TLS when internal TLS is on). */
+export const CLONE_DB_USER = "stacklab_clone";
 
 export interface TlsPaths {
   ca: string;
@@ -55,6 +63,10 @@ export interface AgentConfig {
   socket: string;
   account: { user: string; password: string };
   replication: { user: string; password: string };
+  /** Reads the primary's data (SELECT on the app's schema, a consistent position) to rebuild this server when it diverged. */
+  clone: { user: string; password: string };
+  /** Where the transactions only this server held are saved before a rebuild. */
+  divergedDir: string;
   /** TLS towards other MariaDB servers and for the API; null without internal TLS. */
   tls: TlsPaths | null;
   checkPort: number;
@@ -98,12 +110,14 @@ export interface ControllerConfig {
   /** Prometheus textfile to write, when the host is monitored. */
   metricsFile: string | null;
   semisyncTimeoutMs: number;
+  /** A replica found diverged is rebuilt from the primary at once (false: the divergence is only recorded, for a person to inspect). */
+  autoRebuild: boolean;
   /** The etcd cluster the controllers elect their leader through; null when the design has one controller, which always leads. */
   etcd: { urls: string[]; tls: { ca: string; cert: string; key: string } | null; namespace: string } | null;
 }
 
 /** Secrets of the failover machinery, derived from the lab's root secret (placeholders stay placeholders). */
-export function failoverSecrets(secrets: Secrets): { agent: string; token: string } {
+export function failoverSecrets(secrets: Secrets): { agent: string; token: string; clone: string } {
   return derivedSecrets(secrets);
 }
 
@@ -129,6 +143,8 @@ export function agentConfig(model: Model, host: Host, secrets: Secrets): AgentCo
     socket: "/run/mysqld/mysqld.sock",
     account: { user: AGENT_DB_USER, password: derived.agent },
     replication: { user: "repl", password: secrets.replication },
+    clone: { user: CLONE_DB_USER, password: derived.clone },
+    divergedDir: FAILOVER_PATHS.divergedDir,
     tls: model.tls.internal ? { ca: TLS_FILES.ca, cert: TLS_FILES.hostCert, key: TLS_FILES.hostKey } : null,
     checkPort: PORTS.dbAgentCheck,
     apiPort: PORTS.dbAgentApi,
@@ -161,6 +177,7 @@ export function controllerConfig(model: Model, host: Host, secrets: Secrets): Co
     stateFile: FAILOVER_PATHS.controllerState,
     metricsFile: host.monitored ? FAILOVER_PATHS.metrics : null,
     semisyncTimeoutMs: SEMISYNC_TIMEOUT_MS,
+    autoRebuild: model.database.autoRebuild,
     etcd: model.database.etcd.length
       ? {
           urls: etcdMembers(model).map((m) => m.clientUrl),

@@ -24,6 +24,8 @@ export const dbAgent: ServiceDef = {
   runScript: (ctx) =>
     runScript("db-agent", [
       ...privateRunDir(FAILOVER_PATHS.agentRunDir, DB_AGENT_USER),
+      // where the agent saves what only its server held before rebuilding it (rebuild-here.ts)
+      ...privateRunDir(FAILOVER_PATHS.divergedDir, DB_AGENT_USER),
       ...ownConfig(FAILOVER_PATHS.agentConfig, DB_AGENT_USER),
       ...eventLogLines(ctx.lab),
       execAs(DB_AGENT_USER, [process.execPath, ...SMALL_NODE, join(REPO_DIR, "dist/failover/agent/main.js"), "--config", FAILOVER_PATHS.agentConfig, "--lab", ctx.lab]),
