@@ -58,6 +58,16 @@ export interface RootlessBenchOptions {
 }
 
 /** Up, serving and down of design 3 as root and as the user, interleaved run by run so that noise spreads evenly. */
+/** rootless / root, of each figure's median (times: above 1 is slower; serving: below 1 is slower). */
+export function rootlessRatios(root: RootlessModeResult, rootless: RootlessModeResult): RootlessResult["ratios"] {
+  return {
+    up: ratio(rootless.up?.median, root.up?.median),
+    down: ratio(rootless.down?.median, root.down?.median),
+    dynamic: ratio(rootless.dynamicRps?.median, root.dynamicRps?.median),
+    static: ratio(rootless.staticRps?.median, root.staticRps?.median),
+  };
+}
+
 export async function benchRootless(opts: RootlessBenchOptions): Promise<RootlessResult> {
   const user = benchUser();
   const site = siteUrl(buildModel(loadBlueprint("3"))).replace(/\/$/, "");
@@ -126,11 +136,6 @@ export async function benchRootless(opts: RootlessBenchOptions): Promise<Rootles
     load: wrkText(opts.load),
     root,
     rootless,
-    ratios: {
-      up: ratio(rootless.up?.median, root.up?.median),
-      down: ratio(rootless.down?.median, root.down?.median),
-      dynamic: ratio(rootless.dynamicRps?.median, root.dynamicRps?.median),
-      static: ratio(rootless.staticRps?.median, root.staticRps?.median),
-    },
+    ratios: rootlessRatios(root, rootless),
   };
 }

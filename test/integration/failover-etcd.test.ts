@@ -9,6 +9,17 @@ import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites
 const LAB = testLab("foetcd3");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Crashes db-1 under a running write loop and judges the writes on db-2: none acknowledged lost, writes resumed there. */
+async function crashPrimaryUnder(loop: ReturnType<typeof startWrites>): Promise<void> {
+  const kill = cli(["fault", "kill", "db-1", "--name", LAB, "--json"]);
+  expect(kill.code, kill.stderr).toBe(0);
+  const at = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
+  const v = await judge(LAB, loop, "db-2", at);
+  expect(v.lost).toEqual([]);
+  expect(v.primaries).toEqual(["db-1", "db-2"]);
+  expect(v.resumedAckAfterMs).not.toBeNull();
+}
+
 describe.skipIf(!isRoot)("design 3: failover with controllers on every etcd member", () => {
   logFailedAttempts();
   useLab(LAB, "3-scale_up");
@@ -24,13 +35,7 @@ describe.skipIf(!isRoot)("design 3: failover with controllers on every etcd memb
     const since = Date.now();
     // the leader's host first (its etcd member and its controller go with it), then the primary
     expect(cli(["fault", "kill", leader, "--name", LAB]).code).toBe(0);
-    const kill = cli(["fault", "kill", "db-1", "--name", LAB, "--json"]);
-    expect(kill.code, kill.stderr).toBe(0);
-    const at = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
-    const v = await judge(LAB, loop, "db-2", at);
-    expect(v.lost).toEqual([]);
-    expect(v.primaries).toEqual(["db-1", "db-2"]);
-    expect(v.resumedAckAfterMs).not.toBeNull();
+    await crashPrimaryUnder(loop);
     const events = await until("the failover to be done", () => {
       const e = failoverEvents(LAB, since);
       return e.some((x) => x.step === "done") ? e : undefined;
@@ -54,13 +59,7 @@ describe.skipIf(!isRoot)("design 3: failover with controllers on every etcd memb
     const loop = startWrites(LAB, "https://www.foobar.com", 8);
     await sleep(2000);
     const since = Date.now();
-    const kill = cli(["fault", "kill", "db-1", "--name", LAB, "--json"]);
-    expect(kill.code, kill.stderr).toBe(0);
-    const at = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
-    const v = await judge(LAB, loop, "db-2", at);
-    expect(v.lost).toEqual([]);
-    expect(v.primaries).toEqual(["db-1", "db-2"]);
-    expect(v.resumedAckAfterMs).not.toBeNull();
+    await crashPrimaryUnder(loop);
     const done = await until("the failover to be done", () => failoverEvents(LAB, since).find((e) => e.step === "done"));
     // a live controller ran it (the leader, unless it lost the lease meanwhile), never the dead member's
     expect(done.source).toMatch(/^failover-controller on (lb-1|lb-2|mon-1)$/);

@@ -7,7 +7,7 @@ import { summaryText } from "../../src/bench/summary.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtMs, fmtSummary, mdTable } from "../../src/bench/table.js";
 import type { BenchResults, FailoverRow, LifecycleRow, RootlessResult } from "../../src/bench/types.js";
 import { rootlessSection } from "../../src/bench/sections.js";
-import { ratio } from "../../src/bench/stats.js";
+import { rootlessRatios } from "../../src/bench/rootless.js";
 
 const s = (...v: number[]) => summarize(v);
 
@@ -314,12 +314,7 @@ describe("rootless labs beside root", () => {
     load: "wrk -t1 -c20 -d5s --timeout 2s",
     root,
     rootless,
-    ratios: {
-      up: ratio(rootless.up?.median, root.up?.median),
-      down: ratio(rootless.down?.median, root.down?.median),
-      dynamic: ratio(rootless.dynamicRps?.median, root.dynamicRps?.median),
-      static: ratio(rootless.staticRps?.median, root.staticRps?.median),
-    },
+    ratios: rootlessRatios(root, rootless),
   };
   it("puts both modes' medians side by side with the rootless / root ratio, and lists failed runs", () => {
     const md = rootlessSection(r);
