@@ -89,6 +89,8 @@ async function restore(lab: string): Promise<string | null> {
     const f = observe(lab);
     if (typeof f !== "string" && JSON.stringify(f) === want) return null;
     why = typeof f === "string" ? f : `now ${JSON.stringify(f)}, was ${want}`;
+    // A settled lab with another primary stays so (nothing switches back by itself): no use waiting for it.
+    if (typeof f !== "string" && f.primary !== (JSON.parse(want) as Fingerprint).primary) return why;
     if (performance.now() > deadline) return why;
     await new Promise((r) => setTimeout(r, 500));
   }
