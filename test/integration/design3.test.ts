@@ -1,16 +1,9 @@
 // Design 3 as a real lab: the whole path by name over HTTPS, round robin, replication, and the floating IP moving on a crash.
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, userGetJson } from "./helpers.js";
+import { cli, inHost, isRoot, userGetJson, type ServedBy } from "./helpers.js";
 import { sharedLabName, useSharedLab } from "./shared-lab.js";
 
 const LAB = sharedLabName("3-scale_up");
-interface ServedBy {
-  lb: string | null;
-  web: string | null;
-  app: string;
-  db: string | null;
-  dbRole: string | null;
-}
 
 describe.skipIf(!isRoot)("design 3 lab", () => {
   useSharedLab("3-scale_up");

@@ -1,14 +1,6 @@
 // Designs 0, 1 and 2 as real labs: each comes up, serves the demo page by name, and goes away without a trace.
 import { describe, expect, it } from "vitest";
-import { cli, inHost, isRoot, labUp, leftovers, userGetJson, testLab } from "./helpers.js";
-
-interface ServedBy {
-  lb: string | null;
-  web: string | null;
-  app: string;
-  db: string | null;
-  dbRole: string | null;
-}
+import { cli, inHost, isRoot, labUp, leftovers, userGetJson, testLab, type ServedBy } from "./helpers.js";
 
 const cases = [
   { blueprint: "0-simple_web_stack", lab: testLab("t0"), url: "http://www.foobar.com", webs: ["server-1"], lb: null },

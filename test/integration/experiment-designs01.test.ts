@@ -5,27 +5,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { BIN, cli, isRoot, labPath } from "./helpers.js";
 import { useSharedLab } from "./shared-lab.js";
-import type { ExperimentReport } from "../../src/experiment/report.js";
-
-/** Runs a built-in scenario on the lab, prints its figures, and returns the report with the exit code. */
-function experiment(lab: string, scenario: string, extra: string[] = []): { code: number; report: ExperimentReport } {
-  const r = cli(["experiment", scenario, "--name", lab, "--json", ...extra], 90_000);
-  if (!r.stdout.trim().startsWith("{")) throw new Error(`experiment ${scenario} printed no report (exit ${r.code}):\n${r.stderr}`);
-  const report = JSON.parse(r.stdout) as ExperimentReport;
-  const m = report.metrics;
-  const ms = (v: number | null | undefined) => (v === null || v === undefined ? "-" : `${Math.round(v)} ms`);
-  console.log(
-    `${scenario} on ${report.design.name}: ${report.passed ? "passed" : "FAILED"}; downtime ${ms(m.downtime)} (writes ${ms(m.writeDowntime)}), ` +
-      `${m.failedRequests}/${m.requests} failed, p50/p99 during ${ms(m.p50During)}/${ms(m.p99During)}, ` +
-      `writes ${m.acknowledgedWrites} acknowledged, ${m.lostWrites} lost, ${m.indeterminateWrites} indeterminate; ` +
-      `recovered ${m.recovered} (writes ${m.writesRecovered})` +
-      `${report.expectations
-        .filter((e) => !e.passed)
-        .map((e) => `\n  unmet: ${e.text} (measured ${e.actual})`)
-        .join("")}`,
-  );
-  return { code: r.code, report };
-}
+import { experiment } from "./experiment-support.js";
 
 const faultsOf = (lab: string) => JSON.parse(cli(["fault", "list", "--name", lab, "--json"]).stdout) as unknown[];
 const allUp = (lab: string) => (JSON.parse(cli(["status", "--name", lab, "--json"]).stdout) as { hosts: { up: boolean }[] }).hosts.every((h) => h.up);

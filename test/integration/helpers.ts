@@ -84,6 +84,15 @@ export function leftovers(lab: string): { namespaces: string[]; dir: boolean } {
   return { namespaces: ns, dir };
 }
 
+/** Who served a request, as the demo app's /api/whoami (and each entry's servedBy) names every hop. */
+export interface ServedBy {
+  lb: string | null;
+  web: string | null;
+  app: string;
+  db: string | null;
+  dbRole: string | null;
+}
+
 /** Parsed JSON from a request made by curl inside the user host. */
 export function userGetJson<T>(lab: string, url: string): T {
   return JSON.parse(inHost(lab, "user", ["curl", "-sf", "--max-time", "5", url])) as T;
