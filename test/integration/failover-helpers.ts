@@ -72,6 +72,14 @@ export interface DbStatusJson {
   controllerHost: string | null;
 }
 
+/** POSTs an entry through the site from the user host: the HTTP status as curl prints it ("000": no answer) and the body. */
+export function postEntry(lab: string, url: string, message: string, maxTimeS = 8): { code: string; body: string } {
+  const body = JSON.stringify({ author: "t", message });
+  const r = cli(["exec", "--name", lab, "user", "--", "curl", "-s", "-w", "\\n%{http_code}", "--max-time", String(maxTimeS), "-H", "content-type: application/json", "-d", body, `${url}/api/entries`]);
+  const lines = r.stdout.trim().split("\n");
+  return { code: lines.pop() ?? "", body: lines.join("\n") };
+}
+
 /** `stacklab db status --json`. */
 export function dbStatus(lab: string): DbStatusJson {
   return JSON.parse(cli(["db", "status", "--name", lab, "--json"]).stdout) as DbStatusJson;

@@ -2,33 +2,12 @@
 // while reads go on from the replica; `stacklab db failover` refuses an asynchronous replica unless forced.
 import { describe, expect, it } from "vitest";
 import { cli, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, logFailedAttempts, settle, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, postEntry, logFailedAttempts, settle, until } from "./failover-helpers.js";
 
 const LAB = testLab("foman1");
 const URL = "http://www.foobar.com";
 
-function post(message: string): { code: string; body: string } {
-  const r = cli([
-    "exec",
-    "--name",
-    LAB,
-    "user",
-    "--",
-    "curl",
-    "-s",
-    "-w",
-    "\\n%{http_code}",
-    "--max-time",
-    "8",
-    "-H",
-    "content-type: application/json",
-    "-d",
-    JSON.stringify({ author: "t", message }),
-    `${URL}/api/entries`,
-  ]);
-  const lines = r.stdout.trim().split("\n");
-  return { code: lines.pop() ?? "", body: lines.join("\n") };
-}
+const post = (message: string) => postEntry(LAB, URL, message);
 
 describe.skipIf(!isRoot)("design 1: manual database failover", () => {
   logFailedAttempts();

@@ -4,7 +4,7 @@
 // answered when it restarted, rejoins as a replica by itself.
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, postEntry, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("fopart");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,23 +63,8 @@ describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
     const unfence = await until("db-1 to take writes again by itself", () => failoverEvents(LAB, since).find((e) => e.step === "self-unfence"), 30_000);
     expect(unfence.message).toMatch(/db-1 takes writes again by itself.*none was promoted/);
     const created = await until("a write through the site to succeed", () => {
-      const r = cli([
-        "exec",
-        "--name",
-        LAB,
-        "user",
-        "--",
-        "curl",
-        "-sf",
-        "--max-time",
-        "5",
-        "-H",
-        "content-type: application/json",
-        "-d",
-        '{"author":"t","message":"after the self-unfence"}',
-        "https://www.foobar.com/api/entries",
-      ]);
-      return r.code === 0 ? (JSON.parse(r.stdout) as { primary: string }) : undefined;
+      const r = postEntry(LAB, "https://www.foobar.com", "after the self-unfence", 5);
+      return /^2\d\d$/.test(r.code) ? (JSON.parse(r.body) as { primary: string }) : undefined;
     });
     expect(created.primary).toBe("db-1");
     // No person typed a command, no controller ran: db-1 stayed the only primary and lost no acknowledged write.

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, judge, logFailedAttempts, notSettled, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, postEntry, judge, logFailedAttempts, notSettled, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("fofail3");
 const URL = "https://www.foobar.com";
@@ -132,27 +132,7 @@ describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
     const refused = await until("the controller to refuse", () => failoverEvents(LAB, since).find((e) => e.step === "refuse"));
     expect(refused.message).toMatch(/refusing to promote db-2/);
     expect(dbStatus(LAB).controller).toMatchObject({ phase: "refused", primary: "db-1" });
-    const write = cli([
-      "exec",
-      "--name",
-      LAB,
-      "user",
-      "--",
-      "curl",
-      "-s",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_code}",
-      "--max-time",
-      "8",
-      "-H",
-      "content-type: application/json",
-      "-d",
-      '{"author":"t","message":"refused"}',
-      `${URL}/api/entries`,
-    ]);
-    expect(write.stdout).toBe("503");
+    expect(postEntry(LAB, URL, "refused").code).toBe("503");
     const forced = cli(["db", "failover", "--force", "--name", LAB, "--json"], 60_000);
     expect(forced.code, forced.stderr + forced.stdout).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ kind: "failover", to: "db-2", ok: true, forced: true });
