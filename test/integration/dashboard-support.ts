@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { BIN, ROOT, useLab, labPath } from "./helpers.js";
 
 /** Debian's Chromium (apt-get install -y chromium). */
@@ -140,6 +140,18 @@ export function loadBurst(lab: string, url: string, seconds: number): Promise<st
 export async function statValue(page: Page, label: string): Promise<number> {
   const tile = page.locator(".stat", { has: page.locator(".label", { hasText: label }) });
   return Number.parseFloat((await tile.locator(".value").textContent()) ?? "");
+}
+
+/**
+ * Sends a bounded burst (8 s) from the user host to the site and waits for the page's "site requests/s" to rise
+ * past 50 and five times what it showed before; then the burst's wrk report. `shot` names the screenshot.
+ */
+export async function qpsRisesUnderBurst(page: Page, lab: string, url: string, shot: string): Promise<void> {
+  const before = await statValue(page, "site requests/s");
+  const burst = loadBurst(lab, url, 8);
+  await expect.poll(() => statValue(page, "site requests/s"), { timeout: 15_000, interval: 500 }).toBeGreaterThan(Math.max(50, (before || 0) * 5));
+  await screenshot(page, shot);
+  expect(await burst).toMatch(/Requests\/sec/);
 }
 
 /** The health class of a host in the topology drawing (ok, degraded, paused, down). */
