@@ -2,19 +2,12 @@
 // running lab with a planted problem), the goal, hints in order, and the checks that break the result.
 import { CHECK_ORDER } from "../audit/run.js";
 import { z } from "zod";
-import { parseExpectation, type Expectation } from "../experiment/expect.js";
+import { expectationText, type Expectation } from "../experiment/expect.js";
 import { parseDuration } from "../experiment/units.js";
 import { Size, parseMemory } from "../spec/size.js";
 import { PLANTS } from "./plants.js";
 
-const expectation = z.string().transform((text, ctx) => {
-  const e = parseExpectation(text);
-  if (typeof e === "string") {
-    ctx.addIssue({ code: "custom", message: e });
-    return z.NEVER;
-  }
-  return e;
-});
+const expectation = expectationText;
 
 /** A time written as text ("8s", "500ms"), read into milliseconds within [min, max]; `what` and `example` make the message. */
 function timeBetween(what: string, minMs: number, maxMs: number, range: string, example: string) {

@@ -1,5 +1,6 @@
 // Expectations: `downtime < 1s`, `lostWrites == 0`, `writesRecovered == false`. A metric, a comparison and a
 // value with its unit; the metrics are the figures of the report.
+import { z } from "zod";
 import { parseDuration, parsePercent } from "./units.js";
 
 export type Unit = "ms" | "count" | "percent" | "bool";
@@ -100,3 +101,13 @@ export function formatMetric(metric: string, value: number | null): string {
       return String(value);
   }
 }
+
+/** An expectation written as text in a scenario or challenge file ("downtime < 2s"), parsed, or the parser's message as the issue. */
+export const expectationText = z.string().transform((text, ctx) => {
+  const e = parseExpectation(text);
+  if (typeof e === "string") {
+    ctx.addIssue({ code: "custom", message: e });
+    return z.NEVER;
+  }
+  return e;
+});

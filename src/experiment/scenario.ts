@@ -5,7 +5,7 @@ import { ACTION_NAMES, ACTIONS as ACTION_TABLE, type ActionName } from "../opera
 import { parseDuration, parsePercent } from "./units.js";
 import { parseMemory } from "../spec/size.js";
 import type { StressLoad } from "../runtime/faults/types.js";
-import { parseExpectation, type Expectation } from "./expect.js";
+import { expectationText, type Expectation } from "./expect.js";
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = typeof v === "string" ? parseDuration(v) : undefined;
@@ -120,14 +120,7 @@ function normalize(s: z.output<typeof StepInput>): Step {
   return { at, action: "heal", targets: s.heal === true || s.heal === "all" || s.heal === undefined ? [] : [s.heal] };
 }
 
-const expectation = z.string().transform((text, ctx) => {
-  const e = parseExpectation(text);
-  if (typeof e === "string") {
-    ctx.addIssue({ code: "custom", message: e });
-    return z.NEVER;
-  }
-  return e;
-});
+const expectation = expectationText;
 
 const design = z.union([z.string(), z.number().int()]).transform(String);
 const designs = z.union([design, z.array(design).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));

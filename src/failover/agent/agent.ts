@@ -5,7 +5,7 @@ import { createServer as createTlsServer } from "node:tls";
 import { dirname } from "node:path";
 import type { AgentConfig } from "../../render/config/failover.js";
 import { HttpError, jsonServer, type JsonRequest } from "../http.js";
-import type { DbObservation } from "../observe.js";
+import { downObservation, type DbObservation } from "../observe.js";
 import { TIMING } from "../timing.js";
 import type { AgentStatus, CheckAnswer, FenceResult } from "../types.js";
 import { answerOneLine } from "./check-line.js";
@@ -234,18 +234,7 @@ export class Agent {
       host: this.cfg.host,
       now,
       startedAt: this.startedAt,
-      db: this.last ?? {
-        at: now,
-        up: false,
-        error: "not looked yet",
-        hostname: "",
-        readOnly: true,
-        gtidBinlogPos: "",
-        gtidCurrentPos: "",
-        gtidSlavePos: "",
-        semisync: { masterStatus: false, masterClients: 0, waitSessions: 0, yesTx: 0, noTx: 0, slaveStatus: false },
-        replica: null,
-      },
+      db: this.last ?? downObservation(now, "not looked yet"),
       dbLastOkAt: this.lastOkAt,
       probe: this.pinger.probe ? { ...this.pinger.probe } : null,
       selfFenced: this.state?.selfFenced ?? null,
