@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { SpecInvalidError, UsageError, formatProblems } from "../spec/errors.js";
 import { EXIT, ExitCode, color } from "./common.js";
-import { registerAll } from "./commands/index.js";
+import { registerFor } from "./commands/index.js";
 import { mask } from "../runtime/secrets.js";
 import { runRootless } from "./rootless.js";
 
@@ -21,15 +21,15 @@ export function installMasking(): void {
   }
 }
 
-/** Builds the commander program with every verb registered. */
-export function buildProgram(): Command {
+/** Builds the commander program with the verbs a command line needs registered (every verb for help). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command("stacklab")
     .description("Declare a web infrastructure, find its weak points, run it for real, break it and measure what users see.")
     .version("0.1.0")
     .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  registerAll(program);
+  await registerFor(program, argv);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     // A normal user's lab command runs inside the user's own namespaces (rootless mode; see docs/runtime.md).
     const rootless = await runRootless(argv);
     if (rootless !== undefined) return rootless;
-    await buildProgram().parseAsync(argv, { from: "user" });
+    await (await buildProgram(argv)).parseAsync(argv, { from: "user" });
     return EXIT.ok;
   } catch (err) {
     return handleError(err);
