@@ -1,25 +1,24 @@
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
+import { integrationOrder } from "./test/integration/order.js";
 
 /**
- * Integration files in the order of their names, the same on every run: files that share a lab
- * (test/integration/shared-lab.ts) then meet it in a known order (vitest's default orders by size or by the last
- * run's durations). Unit files keep vitest's order.
+ * Integration files in a fixed order (test/integration/order.ts): the files that share a seed design's lab first,
+ * grouped so each shared lab comes up once and goes down after its last user, then the others by name. Vitest's
+ * default orders by size or by the last run's durations. Unit files keep vitest's order.
  */
-class ByName extends BaseSequencer {
+class IntegrationOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const integration = sorted.filter((f) => f.project.name === "integration").sort((a, b) => a.moduleId.localeCompare(b.moduleId));
-    return [...integration, ...sorted.filter((f) => f.project.name !== "integration")];
+    const integration = sorted.filter((f) => f.project.name === "integration");
+    const byFile = new Map(integration.map((f) => [f.moduleId, f]));
+    return [...integrationOrder([...byFile.keys()]).map((id) => byFile.get(id)!), ...sorted.filter((f) => f.project.name !== "integration")];
   }
 }
 
-// Two tiers: fast unit tests (no root needed) and integration tests that
-// bring up real labs (root, Debian packages). Integration files run one at a
-// time because they share the machine's 2 cores.
 export default defineConfig({
   test: {
-    sequence: { sequencer: ByName },
+    sequence: { sequencer: IntegrationOrder },
     projects: [
       {
         test: {

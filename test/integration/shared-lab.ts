@@ -2,11 +2,13 @@
 // Each file starts from a known state: before its tests, the shared lab is healed and checked against what it
 // was when it came up (every host up, every service healthy, the same database primary with every replica
 // streaming from it, the floating addresses on the same holders); a lab that does not return to that state within
-// a bounded wait is brought up afresh. The last file leaves it up: the project's global teardown
-// (shared-teardown.ts) takes every shared lab down and checks that nothing is left.
+// a bounded wait is brought up afresh. After the last file that uses it (in the order of order.ts) the lab goes
+// down, and nothing of it may be left; when only some files run, the project's global teardown
+// (shared-teardown.ts) takes down what is still up.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { beforeAll } from "vitest";
-import { cli, labPath, labUp, testLab } from "./helpers.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { cli, labPath, labUp, leftovers, testLab } from "./helpers.js";
+import { usedLater } from "./order.js";
 
 /** The shared labs' names, by blueprint number (the teardown downs each of them). */
 export const SHARED_BLUEPRINTS = ["0-simple_web_stack", "1-distributed_web_infrastructure", "2-secured_and_monitored_web_infrastructure", "3-scale_up"] as const;
@@ -98,7 +100,7 @@ async function restore(lab: string): Promise<string | null> {
 
 /**
  * The blueprint's shared lab, in the state it came up in, for the tests of the enclosing describe: healed and
- * checked, or brought up afresh. Only for files whose tests leave the lab as `fault heal` can restore it (or
+ * checked, or brought up afresh; taken down after them when no later file uses it. Only for files whose tests leave the lab as `fault heal` can restore it (or
  * whose changes the check catches: the next file then gets a fresh lab). Returns the lab's name.
  */
 export function useSharedLab(blueprint: SharedBlueprint): string {
@@ -110,5 +112,12 @@ export function useSharedLab(blueprint: SharedBlueprint): string {
       await fresh(lab, blueprint);
     }
   }, 400_000);
+  afterAll(() => {
+    const file = expect.getState().testPath;
+    if (!file) throw new Error("vitest did not say which file runs");
+    if (process.env.STACKLAB_KEEP_LAB === "1" || usedLater(file, Number(blueprint[0]))) return;
+    expect(cli(["down", "--name", lab]).code).toBe(0);
+    expect(leftovers(lab)).toEqual({ namespaces: [], dir: false });
+  }, 60_000);
   return lab;
 }
