@@ -334,7 +334,7 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     expect(leftovers(a)).toEqual(NOTHING);
   }, 420_000);
 
-  it("a sized design, once the administrator ran doctor's command: its limits in the user's subtree, status reads the usage against the size, down leaves no cgroup", () => {
+  it("a sized design, once the administrator ran doctor's command: its limits in the user's subtree, status reads the usage against the size, an OOM kill is reported, down leaves no cgroup", async () => {
     const fix = (JSON.parse(asUser(a, ["doctor", "--json"]).stdout) as { name: string; fix?: string }[]).find((c) => c.name === "rootless: server sizes")!.fix!;
     const grant = sh(["sh", "-c", fix]);
     expect(grant.code, grant.out).toBe(0);
@@ -376,6 +376,17 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     // (the kernel's counter only grows: what status read is at most what the cgroup holds now)
     if (file("cpuacct.usage")) expect(size.cpuSeconds).toBeLessThanOrEqual(Number(read("cpuacct.usage")) / 1e9);
     expect(asUser(a, ["status", "--name", sizedLab]).stdout).toMatch(/size {2}cpu \d+% of 0\.5 cores .* memory \d+Mi of 512Mi/);
+
+    // Past its memory, the kernel kills a process of the host: status counts it, and the host's size reporter
+    // (reading its cgroup from the host's own cgroup namespace) tells the lab's event log.
+    const stress = asUser(a, ["fault", "stress", "server-1", "--memory", "600Mi", "--duration", "8s", "--name", sizedLab]);
+    expect(stress.code, stress.stderr).toBe(0);
+    const oomKills = () =>
+      (JSON.parse(asUser(a, ["status", "--name", sizedLab, "--json"]).stdout) as { hosts: { name: string; size?: { oomKills: number } }[] }).hosts.find((h) => h.name === "server-1")!.size!.oomKills;
+    const events = join(stateOf(a), "labs", sizedLab, "events.jsonl");
+    await until("an OOM kill in the host, reported in the lab's events", () => existsSync(events) && readFileSync(events, "utf8").includes('"source":"kernel"'), 30_000, 500);
+    expect(oomKills()).toBeGreaterThan(0);
+    expect(asUser(a, ["fault", "heal", "--name", sizedLab]).code).toBe(0);
 
     const down = asUser(a, ["down", "--name", sizedLab]);
     expect(down.code, down.stderr).toBe(0);
