@@ -2,11 +2,14 @@
 // host's CPU time and memory read back from the cgroup's accounting (a host's /proc shows the whole machine).
 //
 // cgroup v2 where the unified hierarchy has the cpu and memory controllers, else the v1 controllers cpu, cpuacct
-// and memory. Every stacklab cgroup lives under the cgroup stacklab itself runs in (so a lab stays inside any
-// limit the machine puts on stacklab), at `<that>/stacklab/<lab>/<host>`.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// and memory. As root, every stacklab cgroup lives under the cgroup stacklab itself runs in (so a lab stays inside
+// any limit the machine puts on stacklab), at `<that>/stacklab/<lab>/<host>`. Rootless, a normal user cannot
+// create cgroups there: the labs' cgroups live under the subtree an administrator delegated to the user once,
+// `<hierarchy>/stacklab-users/<user>/<lab>/<host>` (see `delegation`); that folder is the whole difference.
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { HostSize } from "../model/types.js";
+import { rootlessContext } from "./rootless/mode.js";
 
 /**
  * CFS period: the quota is a share of it. 10 ms, not the kernel's 100 ms: with 100 ms a host of a quarter core runs
@@ -15,7 +18,13 @@ import type { HostSize } from "../model/types.js";
  */
 const PERIOD_US = 10_000;
 
-export type CgroupMode = { version: 2; base: string } | { version: 1; cpu: string; cpuacct: string; memory: string } | { version: 0; why: string };
+/**
+ * Where a lab's cgroups go: `base` (v2) or `cpu`, `cpuacct` and `memory` (v1) are the folders holding one folder
+ * per lab. v2's `enable` lists the folders above a lab's whose cgroup.subtree_control must hand cpu and memory
+ * down (the last one is `base`). `delegatedTo` names the user whose delegated subtree it is (rootless).
+ */
+export type CgroupMode =
+  { version: 2; base: string; enable: string[]; delegatedTo?: string } | { version: 1; cpu: string; cpuacct: string; memory: string; delegatedTo?: string } | { version: 0; why: string };
 
 interface Mount {
   point: string;
@@ -45,46 +54,128 @@ function ownCgroups(): Map<string, string> {
   return out;
 }
 
-let cached: CgroupMode | undefined;
+/** The hierarchies sizes can use on this machine: where each is mounted, and this process's cgroup in it. */
+export type Hierarchies =
+  | { version: 2; mount: string; own: string }
+  | { version: 1; cpu: { mount: string; own: string }; cpuacct: { mount: string; own: string }; memory: { mount: string; own: string } }
+  | { version: 0; why: string };
 
-/** Which cgroup version sizes use on this machine, and where (`doctor` reports it). */
-export function cgroupMode(): CgroupMode {
-  if (cached) return cached;
+/** The hierarchies of this machine, as this process sees them. */
+export function hierarchies(): Hierarchies {
   try {
     const ms = mounts();
     const own = ownCgroups();
     const v2 = ms.find((m) => m.fstype === "cgroup2");
     if (v2) {
-      const base = join(v2.point, own.get("") ?? "/");
       const controllers = existsSync(join(v2.point, "cgroup.controllers")) ? readFileSync(join(v2.point, "cgroup.controllers"), "utf8").split(/\s+/) : [];
-      if (controllers.includes("cpu") && controllers.includes("memory")) return (cached = { version: 2, base });
+      if (controllers.includes("cpu") && controllers.includes("memory")) return { version: 2, mount: v2.point, own: own.get("") ?? "/" };
     }
     const v1 = (c: string) => {
       const m = ms.find((x) => x.fstype === "cgroup" && x.options.includes(c));
-      return m ? join(m.point, own.get(c) ?? "/") : undefined;
+      return m ? { mount: m.point, own: own.get(c) ?? "/" } : undefined;
     };
     const [cpu, cpuacct, memory] = [v1("cpu"), v1("cpuacct"), v1("memory")];
-    if (cpu && cpuacct && memory) return (cached = { version: 1, cpu, cpuacct, memory });
-    return (cached = { version: 0, why: "neither cgroup v2 with the cpu and memory controllers nor the v1 cpu, cpuacct and memory controllers are mounted" });
+    if (cpu && cpuacct && memory) return { version: 1, cpu, cpuacct, memory };
+    return { version: 0, why: "neither cgroup v2 with the cpu and memory controllers nor the v1 cpu, cpuacct and memory controllers are mounted" };
   } catch (err) {
-    return (cached = { version: 0, why: `cannot read this machine's cgroups (${(err as Error).message})` });
+    return { version: 0, why: `cannot read this machine's cgroups (${(err as Error).message})` };
   }
+}
+
+/** The folder, under each hierarchy's root, an administrator delegates to a user for rootless labs. */
+export const DELEGATED_FOLDER = "stacklab-users";
+
+/** The mode of root's labs (under stacklab's own cgroup), or of a user's rootless labs (under the user's delegated subtree). */
+export function modeFor(h: Hierarchies, user?: string): CgroupMode {
+  if (h.version === 0) return h;
+  if (h.version === 2) {
+    if (user) {
+      const base = join(h.mount, DELEGATED_FOLDER, user);
+      return { version: 2, base, enable: [base], delegatedTo: user };
+    }
+    const own = join(h.mount, h.own);
+    return { version: 2, base: join(own, "stacklab"), enable: [own, join(own, "stacklab")] };
+  }
+  const at = (x: { mount: string; own: string }) => (user ? join(x.mount, DELEGATED_FOLDER, user) : join(x.mount, x.own, "stacklab"));
+  return { version: 1, cpu: at(h.cpu), cpuacct: at(h.cpuacct), memory: at(h.memory), ...(user ? { delegatedTo: user } : {}) };
+}
+
+let cached: CgroupMode | undefined;
+
+/** Which cgroup version sizes use on this machine, and where (`doctor` reports it); rootless, the user's delegated subtree. */
+export function cgroupMode(): CgroupMode {
+  return (cached ??= modeFor(hierarchies(), rootlessContext()?.user));
+}
+
+/** The folders holding one folder per lab (one per v1 controller, or one in v2). */
+function labsFolders(mode: CgroupMode): string[] {
+  if (mode.version === 2) return [mode.base];
+  if (mode.version === 1) return [...new Set([mode.cpu, mode.cpuacct, mode.memory])];
+  return [];
+}
+
+/** What an administrator runs once to delegate a user's subtree, and what removes it again. */
+export interface Delegation {
+  user: string;
+  /** The user's folders, one per hierarchy (v1: cpu, cpuacct and memory; v2: one). */
+  folders: string[];
+  /** The one command an administrator runs (as root) to grant it. */
+  grant: string;
+  /** The command that takes it back (once the user's labs are down). */
+  revoke: string;
+}
+
+/**
+ * The delegation a user's rootless sized labs need, as systemd's `Delegate=` grants it: a folder per hierarchy,
+ * owned by the user (v1: the folder itself, so the user makes and owns every cgroup below it; v2: the folder with
+ * cgroup.procs, cgroup.subtree_control and cgroup.threads, and cpu and memory enabled down to it). Undefined where
+ * the machine has no usable cgroups.
+ */
+export function delegation(user: string, h: Hierarchies = hierarchies()): Delegation | undefined {
+  const mode = modeFor(h, user);
+  if (mode.version === 0 || h.version === 0) return undefined;
+  const folders = labsFolders(mode);
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  const revoke = `rmdir ${folders.map(q).join(" ")}`;
+  if (h.version === 1) return { user, folders, grant: `mkdir -p ${folders.map(q).join(" ")} && chown ${q(user)}: ${folders.map(q).join(" ")}`, revoke };
+  const parent = join(h.mount, DELEGATED_FOLDER);
+  const d = folders[0]!;
+  const enable = (dir: string) => `echo +cpu +memory > ${join(dir, "cgroup.subtree_control")}`;
+  const script = [
+    `mkdir -p ${d}`,
+    enable(h.mount),
+    enable(parent),
+    enable(d),
+    `chown ${user}: ${d} ${["cgroup.procs", "cgroup.subtree_control", "cgroup.threads"].map((f) => join(d, f)).join(" ")}`,
+  ].join(" && ");
+  return { user, folders, grant: `sh -c ${q(script)}`, revoke };
+}
+
+/** Whether this process can make cgroups in the user's delegated subtree (as the user, or as root of its keeper's namespace). */
+export function delegationMissing(d: Delegation, h: Hierarchies = hierarchies()): string | undefined {
+  for (const f of d.folders) {
+    if (!existsSync(f)) return `${f} does not exist`;
+    try {
+      accessSync(f, constants.W_OK | constants.X_OK);
+    } catch {
+      return `${f} is not ${d.user}'s`;
+    }
+  }
+  if (h.version === 2) {
+    const ctl = readFileSync(join(d.folders[0]!, "cgroup.subtree_control"), "utf8");
+    if (!ctl.includes("cpu") || !ctl.includes("memory")) return `${d.folders[0]} does not hand the cpu and memory controllers down (cgroup.subtree_control: "${ctl.trim()}")`;
+  }
+  return undefined;
 }
 
 /** The cgroup folders of a host (one per v1 controller, or one in v2). */
 export function hostCgroups(lab: string, host: string, mode: CgroupMode = cgroupMode()): string[] {
-  const rel = join("stacklab", lab, host);
-  if (mode.version === 2) return [join(mode.base, rel)];
-  if (mode.version === 1) return [...new Set([join(mode.cpu, rel), join(mode.cpuacct, rel), join(mode.memory, rel)])];
-  return [];
+  return labsFolders(mode).map((f) => join(f, lab, host));
 }
 
 /** The folders holding a lab's cgroups (to remove the lab's, or find leftovers). */
 export function labCgroupRoots(lab: string, mode: CgroupMode = cgroupMode()): string[] {
-  const rel = join("stacklab", lab);
-  if (mode.version === 2) return [join(mode.base, rel)];
-  if (mode.version === 1) return [...new Set([join(mode.cpu, rel), join(mode.cpuacct, rel), join(mode.memory, rel)])];
-  return [];
+  return labsFolders(mode).map((f) => join(f, lab));
 }
 
 function write(file: string, value: string): void {
@@ -103,16 +194,12 @@ export function createHostCgroup(lab: string, host: string, size: HostSize | und
     return [];
   }
   if (mode.version === 2) {
-    // The controllers must be handed down every level from stacklab's own cgroup to the host's.
-    let dir = mode.base;
-    for (const part of ["stacklab", lab]) {
+    // The controllers must be handed down every level from stacklab's own cgroup (or the user's delegated one) to the host's.
+    for (const dir of [...mode.enable, join(mode.base, lab)]) {
+      mkdirSync(dir, { recursive: true });
       const ctl = join(dir, "cgroup.subtree_control");
       if (!readFileSync(ctl, "utf8").includes("memory")) write(ctl, "+cpu +memory");
-      dir = join(dir, part);
-      mkdirSync(dir, { recursive: true });
     }
-    const ctl = join(dir, "cgroup.subtree_control");
-    if (!readFileSync(ctl, "utf8").includes("memory")) write(ctl, "+cpu +memory");
   }
   const dirs = hostCgroups(lab, host, mode);
   for (const d of dirs) mkdirSync(d, { recursive: true });
@@ -126,10 +213,10 @@ export function createHostCgroup(lab: string, host: string, size: HostSize | und
     if (existsSync(join(d, "memory.swap.max"))) write(join(d, "memory.swap.max"), "0");
     return [join(d, "cgroup.procs")];
   }
-  const cpu = join(mode.cpu, "stacklab", lab, host);
+  const cpu = join(mode.cpu, lab, host);
   write(join(cpu, "cpu.cfs_period_us"), String(PERIOD_US));
   write(join(cpu, "cpu.cfs_quota_us"), String(quota));
-  const mem = join(mode.memory, "stacklab", lab, host);
+  const mem = join(mode.memory, lab, host);
   write(join(mem, "memory.limit_in_bytes"), String(size.memoryBytes));
   // Without swap in the limit a host could page out instead of running out of memory as a server of that size would.
   if (existsSync(join(mem, "memory.memsw.limit_in_bytes"))) {
@@ -165,19 +252,28 @@ function field(file: string, key: string): number {
 
 /** A sized host's usage, or undefined when it has no cgroup (no size, or the machine has none). */
 export function hostUsage(lab: string, host: string): HostUsage | undefined {
-  const mode = cgroupMode();
+  const src = usageFiles(lab, host);
+  if (!src) return undefined;
   try {
-    if (mode.version === 2) {
-      const d = hostCgroups(lab, host, mode)[0]!;
-      return { cpuSeconds: field(join(d, "cpu.stat"), "usage_usec") / 1e6, memoryBytes: readNumber(join(d, "memory.current")), oomKills: field(join(d, "memory.events"), "oom_kill") };
-    }
-    if (mode.version === 1) {
-      const acct = join(mode.cpuacct, "stacklab", lab, host);
-      const mem = join(mode.memory, "stacklab", lab, host);
-      return { cpuSeconds: readNumber(join(acct, "cpuacct.usage")) / 1e9, memoryBytes: readNumber(join(mem, "memory.usage_in_bytes")), oomKills: field(join(mem, "memory.oom_control"), "oom_kill") };
-    }
+    const cpu = src.cpuScale === 1e6 ? field(src.cpu, "usage_usec") : readNumber(src.cpu);
+    return { cpuSeconds: cpu / src.cpuScale, memoryBytes: readNumber(src.mem), oomKills: field(src.oom, "oom_kill") };
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The accounting files of a host's cgroups: CPU time (v2: cpu.stat's usage_usec, scale 1e6; v1: cpuacct.usage in
+ * ns, scale 1e9), memory in use, and the file with the OOM kill count; undefined when the machine has no cgroups.
+ */
+export function usageFiles(lab: string, host: string, mode: CgroupMode = cgroupMode()): { cpu: string; cpuScale: number; mem: string; oom: string } | undefined {
+  if (mode.version === 2) {
+    const d = join(mode.base, lab, host);
+    return { cpu: join(d, "cpu.stat"), cpuScale: 1e6, mem: join(d, "memory.current"), oom: join(d, "memory.events") };
+  }
+  if (mode.version === 1) {
+    const mem = join(mode.memory, lab, host);
+    return { cpu: join(mode.cpuacct, lab, host, "cpuacct.usage"), cpuScale: 1e9, mem: join(mem, "memory.usage_in_bytes"), oom: join(mem, "memory.oom_control") };
   }
   return undefined;
 }
@@ -222,8 +318,7 @@ export async function removeLabCgroups(lab: string): Promise<string[]> {
 
 /** Labs that have cgroups under stacklab's folder (for `clean`). */
 export function labsWithCgroups(): string[] {
-  const mode = cgroupMode();
-  const roots = mode.version === 2 ? [join(mode.base, "stacklab")] : mode.version === 1 ? [join(mode.cpu, "stacklab"), join(mode.cpuacct, "stacklab"), join(mode.memory, "stacklab")] : [];
+  const roots = labsFolders(cgroupMode());
   const out = new Set<string>();
   for (const r of roots) if (existsSync(r)) for (const e of readdirSync(r, { withFileTypes: true })) if (e.isDirectory()) out.add(e.name);
   return [...out].sort();
@@ -271,13 +366,14 @@ export function labCgroupsEmpty(lab: string): boolean {
 /**
  * How to see a cgroup file from inside a host: `ip netns exec` mounts a fresh /sys there, which hides
  * /sys/fs/cgroup, so a reader in the host mounts the hierarchy again (same type and controllers) under `at`.
- * Returns the mount to make and the file's path under it.
+ * Returns the mount to make and the file's path under it (rootless: a file of the host's own cgroup, at the mount's top).
  */
-export function inHostView(file: string, at: string): { fstype: string; options: string; at: string; path: string } | undefined {
+export function inHostView(file: string, at: string, mode: CgroupMode = cgroupMode()): { fstype: string; options: string; at: string; path: string } | undefined {
   const m = mounts()
     .filter((x) => (x.fstype === "cgroup" || x.fstype === "cgroup2") && (file === x.point || file.startsWith(`${x.point}/`)))
     .sort((a, b) => b.point.length - a.point.length)[0];
   if (!m) return undefined;
   const options = m.fstype === "cgroup2" ? "" : m.options.filter((o) => o !== "rw" && o !== "ro").join(",");
-  return { fstype: m.fstype, options, at, path: join(at, file.slice(m.point.length)) };
+  // Rootless, the host has a cgroup namespace rooted at its own cgroup: a mount there shows that cgroup's files at its top.
+  return { fstype: m.fstype, options, at, path: join(at, mode.version !== 0 && mode.delegatedTo ? basename(file) : file.slice(m.point.length)) };
 }

@@ -112,7 +112,7 @@ export function markedEnv(owner: string): NodeJS.ProcessEnv {
  * Starts a host: its init runs detached, in the host's network namespace and fresh PID, UTS and mount namespaces.
  * `--kill-child`: the init dies with its launcher, so killing either ends the whole host.
  */
-export async function launchHost(lab: string, host: string, opts: { cgroupProcs?: string[] } = {}): Promise<{ launcher: ProcRecord; init: ProcRecord }> {
+export async function launchHost(lab: string, host: string, opts: { cgroupProcs?: string[]; cgroupNamespace?: boolean } = {}): Promise<{ launcher: ProcRecord; init: ProcRecord }> {
   const root = hostDir(lab, host);
   writeFileSync(join(root, "init.sh"), initScript(lab, host), { mode: 0o755 });
   const log = openSync(join(root, "init.log"), "a");
@@ -128,6 +128,8 @@ export async function launchHost(lab: string, host: string, opts: { cgroupProcs?
     "--mount",
     "--uts",
     "--mount-proc",
+    // Rootless, a host mounts its cgroups only in a cgroup namespace of its own (rooted at its cgroup).
+    ...(opts.cgroupNamespace ? ["--cgroup"] : []),
     "--propagation",
     "private",
     "--",

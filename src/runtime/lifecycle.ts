@@ -25,7 +25,7 @@ import { isAlive, procRecord, writeState, type HostState, type LabState, type Pr
 import { NotReadyError, serviceLog, waitForProbe } from "./wait.js";
 import { UsageError } from "../spec/errors.js";
 import { sshProbe } from "./ssh.js";
-import { createHostCgroup, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
+import { cgroupMode, createHostCgroup, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
 
 // ---------------------------------------------------------------- create
 
@@ -83,7 +83,11 @@ export async function bootHost(state: LabState, model: Model, host: string, opts
   } catch (err) {
     if (size) throw err;
   }
-  Object.assign(h, await launchHost(state.name, host, { cgroupProcs }));
+  // Rootless, the host's cgroup is also the root of a cgroup namespace of its own, where the host may mount its
+  // cgroups (the size reporter reads its accounting there); as root it mounts the machine's hierarchies.
+  const mode = cgroupMode();
+  const cgroupNamespace = cgroupProcs.length > 0 && mode.version !== 0 && mode.delegatedTo !== undefined;
+  Object.assign(h, await launchHost(state.name, host, { cgroupProcs, cgroupNamespace }));
   writeState(state);
   if (h.links.length) await setHostLinks(state.name, model, host, true, h.links);
   return h;

@@ -2,35 +2,16 @@
 // accounting and writes it for the node exporter's textfile collector (per-host series in Prometheus), and
 // appends an event to the lab's log each time the kernel kills one of the host's processes for want of memory.
 // It is stacklab's, not a component of the design: it runs on every sized host, listed in no plan or diagram.
-import { join } from "node:path";
 import { MONITORING_FILES } from "../render/config/prometheus.js";
-import { cgroupMode, inHostView } from "./cgroups.js";
+import { inHostView, usageFiles } from "./cgroups.js";
 import { eventsFile } from "./events.js";
 import { SERVICE_DIR, type HostFile } from "./host.js";
 import type { ServiceContext } from "./services/types.js";
 
-/** The files (usage, limit, OOM count) the reporter reads, or undefined when the machine has no cgroups. */
-function sources(lab: string, host: string): { cpu: string; cpuScale: number; mem: string; oom: string } | undefined {
-  const mode = cgroupMode();
-  if (mode.version === 2) {
-    const d = join(mode.base, "stacklab", lab, host);
-    return { cpu: join(d, "cpu.stat"), cpuScale: 1e6, mem: join(d, "memory.current"), oom: join(d, "memory.events") };
-  }
-  if (mode.version === 1) {
-    return {
-      cpu: join(mode.cpuacct, "stacklab", lab, host, "cpuacct.usage"),
-      cpuScale: 1e9,
-      mem: join(mode.memory, "stacklab", lab, host, "memory.usage_in_bytes"),
-      oom: join(mode.memory, "stacklab", lab, host, "memory.oom_control"),
-    };
-  }
-  return undefined;
-}
-
 /** The reporter's runit service for a sized host (none for an unsized one). */
 export function sizeReporterFiles(ctx: ServiceContext): HostFile[] {
   const size = ctx.host.size;
-  const src = size && sources(ctx.lab, ctx.host.name);
+  const src = size && usageFiles(ctx.lab, ctx.host.name);
   if (!size || !src) return [];
   const dir = MONITORING_FILES.textfileDir;
   // The host cannot see /sys/fs/cgroup (ip netns exec mounts a fresh /sys): the hierarchies are mounted again

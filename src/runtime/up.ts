@@ -27,7 +27,8 @@ import { down } from "./down.js";
 import { requireRoot } from "./preflight.js";
 import { recordEvent } from "./events.js";
 import { modelAddresses } from "./lab-model.js";
-import { isRootless } from "./rootless/mode.js";
+import { rootlessContext } from "./rootless/mode.js";
+import { requireSizesDelegated } from "./rootless/checks.js";
 
 /** Reports bring-up progress to a person. */
 export interface Progress {
@@ -99,10 +100,8 @@ export async function up(stack: Stack, opts: UpOptions): Promise<UpResult> {
 function checkSizes(stack: Stack, progress: Progress): void {
   const model = buildModel(stack);
   if (!model.hosts.some((h) => h.size)) return;
-  if (isRootless())
-    throw new UsageError(
-      `this design gives its servers sizes, and a rootless lab cannot enforce them yet (stacklab does not use a delegated cgroup; see \`stacklab doctor\`): run it as root, or remove the sizes`,
-    );
+  const rootless = rootlessContext();
+  if (rootless) requireSizesDelegated(rootless.user);
   const mode = cgroupMode();
   if (mode.version === 0) throw new UsageError(`this design gives its servers sizes, but ${mode.why}; see \`stacklab doctor\`, or remove the sizes`);
   const budget = sizeBudget(model, { cpus: cpus().length, memoryBytes: totalmem() });

@@ -3,11 +3,12 @@
 // `clean` after an interrupted rootless `up`; a second user sees none of it; a user without subordinate ids is told
 // the administrator's command. The users made here are removed at the end, with every process they ran.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cli, isRoot, ROOT, STATE_ROOT, testLab, until, type CliResult } from "./helpers.js";
 import { freeStart, parseSubIds, SUBIDS_NEEDED } from "../../src/runtime/rootless/ids.js";
+import { delegation } from "../../src/runtime/cgroups.js";
 
 const SUFFIX = process.env.STACKLAB_TEST_LAB_SUFFIX ?? "";
 /** The test's users, named so a leftover of an interrupted run is recognised (and by their comment). */
@@ -154,6 +155,14 @@ function leftovers(u: TestUser): { processes: string[]; labs: string[]; keeper: 
 }
 const NOTHING = { processes: [], labs: [], keeper: false };
 
+/** Design 0 with a size on its server. */
+const SIZED = ["name: sized", "domain: foobar.com", "servers:", "  - name: server", "    roles: [web, app, db]", "    size: {cpu: 0.5, memory: 512Mi}", "database:", "  replication: none", ""].join(
+  "\n",
+);
+function sizedSpec(u: TestUser): string {
+  return join(u.home, "sized.yaml");
+}
+
 function rootNamespaces(lab: string): string[] {
   return sh(["ip", "netns", "list"])
     .out.split("\n")
@@ -161,10 +170,40 @@ function rootNamespaces(lab: string): string[] {
     .filter((n) => n.includes(`-${lab}.`));
 }
 
+/** The cgroups left in a user's delegated subtree (none once its labs are down). */
+function delegatedCgroups(name: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).filter((x) => x.isDirectory())) {
+      out.push(join(d, e.name));
+      walk(join(d, e.name));
+    }
+  };
+  for (const f of delegation(name)?.folders ?? []) if (existsSync(f)) walk(f);
+  return out;
+}
+
+/** Takes back a user's delegated cgroup subtree (its cgroups first, deepest first: the kernel removes empty ones only). */
+function revokeDelegation(name: string): void {
+  const d = delegation(name);
+  if (!d) return;
+  for (const c of delegatedCgroups(name).reverse()) rmdirSync(c);
+  for (const f of d.folders) if (existsSync(f)) rmdirSync(f);
+  // The administrator's folder too, when no other user has a subtree in it (another run's user may).
+  for (const f of d.folders.map((x) => join(x, ".."))) {
+    try {
+      rmdirSync(f);
+    } catch {
+      // another user's subtree is there, or it is gone already
+    }
+  }
+}
+
 describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, () => {
   let a: TestUser;
   let b: TestUser;
   const lab = testLab("rl3");
+  const sizedLab = testLab("rlsz");
 
   beforeAll(() => {
     a = makeUser(USERS.a, true);
@@ -175,6 +214,7 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
   });
   afterAll(() => {
     for (const u of [USERS.a, USERS.b]) removeUser(u);
+    for (const u of [USERS.a, USERS.b]) revokeDelegation(u);
     unexposeCheckout();
   });
 
@@ -191,11 +231,23 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     expect(leftovers(b)).toEqual(NOTHING);
   });
 
-  it("doctor, as a user with subordinate ids: every rootless check passes, a real mapping included", () => {
-    const checks = JSON.parse(asUser(a, ["doctor", "--json"]).stdout) as { name: string; ok: boolean; detail: string }[];
+  it("doctor, as a user with subordinate ids: every rootless check passes, a real mapping included; server sizes wait for a delegated cgroup subtree", () => {
+    const checks = JSON.parse(asUser(a, ["doctor", "--json"]).stdout) as { name: string; ok: boolean; detail: string; fix?: string }[];
     const rootless = checks.filter((c) => c.name.startsWith("rootless: "));
     expect(rootless.map((c) => c.name)).toContain("rootless: mapping works");
-    expect(rootless.filter((c) => !c.ok)).toEqual([]);
+    expect(rootless.filter((c) => !c.ok).map((c) => c.name)).toEqual(["rootless: server sizes"]);
+    expect(rootless.find((c) => c.name === "rootless: server sizes")!.fix).toBe(delegation(a.name)!.grant);
+  });
+
+  it("a sized design, as a user without a delegated cgroup subtree: refused before anything starts, with the administrator's one command", () => {
+    writeFileSync(sizedSpec(a), SIZED);
+    chownSync(sizedSpec(a), a.uid, a.uid);
+    const up = asUser(a, ["up", sizedSpec(a), "--name", sizedLab, "-d"]);
+    expect(up.code, up.stderr + up.stdout).toBe(2);
+    expect(up.stderr).toContain(`a rootless lab enforces them in a cgroup subtree an administrator delegates to ${a.name} once`);
+    expect(up.stderr).toContain(`an administrator runs once: ${delegation(a.name)!.grant}\n`);
+    expect(leftovers(a)).toEqual(NOTHING);
+    expect(delegation(a.name)!.folders.filter(existsSync)).toEqual([]);
   });
 
   it("design 3 up as a normal user: the page from the user host and from the user's loopback, lb-1 killed and the floating IP moves, audit, down leaves nothing", () => {
@@ -282,6 +334,67 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     expect(leftovers(a)).toEqual(NOTHING);
   }, 420_000);
 
+  it("a sized design, once the administrator ran doctor's command: its limits in the user's subtree, status reads the usage against the size, an OOM kill is reported, down leaves no cgroup", async () => {
+    const fix = (JSON.parse(asUser(a, ["doctor", "--json"]).stdout) as { name: string; fix?: string }[]).find((c) => c.name === "rootless: server sizes")!.fix!;
+    const grant = sh(["sh", "-c", fix]);
+    expect(grant.code, grant.out).toBe(0);
+    const doctor = JSON.parse(asUser(a, ["doctor", "--json"]).stdout) as { name: string; ok: boolean; detail: string }[];
+    expect(doctor.find((c) => c.name === "rootless: server sizes")).toMatchObject({ ok: true });
+
+    const up = asUser(a, ["up", sizedSpec(a), "--name", sizedLab, "-d"]);
+    expect(up.code, up.stderr + up.stdout).toBe(0);
+    // The limits, in the host's cgroups under the user's subtree (v1 here; v2 has one folder).
+    const dirs = delegation(a.name)!.folders.map((f) => join(f, sizedLab, "server-1"));
+    const file = (name: string) => dirs.map((d) => join(d, name)).find(existsSync);
+    const read = (name: string) => readFileSync(file(name)!, "utf8").trim();
+    if (file("cpu.max")) {
+      expect(read("cpu.max")).toBe("5000 10000");
+      expect(Number(read("memory.max"))).toBe(512 * 1024 ** 2);
+    } else {
+      expect(read("cpu.cfs_quota_us")).toBe("5000");
+      expect(Number(read("memory.limit_in_bytes"))).toBe(512 * 1024 ** 2);
+    }
+    // Every process of the host is in them, the services running as subordinate ids (MariaDB as mysql) included.
+    const procs = read("cgroup.procs").split(/\s+/).filter(Boolean).map(Number);
+    const uids = procs.map((p) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1]));
+    expect(uids).toContain(a.uid);
+    expect(
+      uids.some((u) => u > a.subuid!.start && u < a.subuid!.start + a.subuid!.count),
+      uids.join(" "),
+    ).toBe(true);
+
+    // status reads the host's usage from its cgroup, against its size.
+    const status = asUser(a, ["status", "--name", sizedLab, "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const size = (JSON.parse(status.stdout) as { hosts: { name: string; size?: { cpu: number; memoryBytes: number; cpuSeconds: number; memoryUsed: number; oomKills: number } }[] }).hosts.find(
+      (h) => h.name === "server-1",
+    )!.size!;
+    expect(size).toMatchObject({ cpu: 0.5, memoryBytes: 512 * 1024 ** 2, oomKills: 0 });
+    expect(size.cpuSeconds).toBeGreaterThan(0);
+    expect(size.memoryUsed).toBeGreaterThan(0);
+    expect(size.memoryUsed).toBeLessThanOrEqual(size.memoryBytes);
+    // (the kernel's counter only grows: what status read is at most what the cgroup holds now)
+    if (file("cpuacct.usage")) expect(size.cpuSeconds).toBeLessThanOrEqual(Number(read("cpuacct.usage")) / 1e9);
+    expect(asUser(a, ["status", "--name", sizedLab]).stdout).toMatch(/size {2}cpu \d+% of 0\.5 cores .* memory \d+Mi of 512Mi/);
+
+    // Past its memory, the kernel kills a process of the host: status counts it, and the host's size reporter
+    // (reading its cgroup from the host's own cgroup namespace) tells the lab's event log.
+    const stress = asUser(a, ["fault", "stress", "server-1", "--memory", "600Mi", "--duration", "8s", "--name", sizedLab]);
+    expect(stress.code, stress.stderr).toBe(0);
+    const oomKills = () =>
+      (JSON.parse(asUser(a, ["status", "--name", sizedLab, "--json"]).stdout) as { hosts: { name: string; size?: { oomKills: number } }[] }).hosts.find((h) => h.name === "server-1")!.size!.oomKills;
+    const events = join(stateOf(a), "labs", sizedLab, "events.jsonl");
+    await until("an OOM kill in the host, reported in the lab's events", () => existsSync(events) && readFileSync(events, "utf8").includes('"source":"kernel"'), 30_000, 500);
+    expect(oomKills()).toBeGreaterThan(0);
+    expect(asUser(a, ["fault", "heal", "--name", sizedLab]).code).toBe(0);
+
+    const down = asUser(a, ["down", "--name", sizedLab]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(leftovers(a)).toEqual(NOTHING);
+    expect(delegatedCgroups(a.name)).toEqual([]);
+    expect(delegation(a.name)!.folders.every(existsSync)).toBe(true);
+  }, 120_000);
+
   it("clean after a rootless up killed while its hosts start: nothing of the lab, and no keeper, is left", async () => {
     const child = spawn("runuser", ["-u", a.name, "--", process.execPath, checkout.bin, "up", "--blueprint", "1", "--name", lab], { cwd: a.home, env: userEnv(a), detached: true });
     let out = "";
@@ -301,5 +414,7 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     expect(clean.code, clean.stderr + clean.stdout).toBe(0);
     expect(clean.stdout + clean.stderr).toContain("removed 1 lab(s)");
     expect(leftovers(a)).toEqual(NOTHING);
+    // The user's subtree is delegated by now (the test before): the hosts' cgroups were made there, and clean removed them.
+    expect(delegatedCgroups(a.name)).toEqual([]);
   }, 240_000);
 });

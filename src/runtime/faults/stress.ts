@@ -31,6 +31,10 @@ export function stressArgv(load: StressLoad): string[] {
     ...(load.memoryBytes ? ["--vm", "1", "--vm-bytes", `${Math.floor(load.memoryBytes / 1024)}k`, "--vm-keep"] : []),
     "--timeout",
     `${Math.ceil(load.durationMs / 1000)}s`,
+    // Its scratch files in the host's own /tmp, not in the folder the command ran from (rootless, a folder the
+    // host's root may not write: stress-ng then refuses to start).
+    "--temp-path",
+    "/tmp",
     "--quiet",
   ];
 }

@@ -2,6 +2,7 @@
 // administrator runs once to fix it. `doctor` prints these; `up` refuses with the same words before creating anything.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { UsageError } from "../../spec/errors.js";
+import { delegation, delegationMissing, hierarchies, type Hierarchies } from "../cgroups.js";
 import { run } from "../exec.js";
 import { currentUser, SUBIDS_NEEDED, subIdsFix, userSubIds } from "./ids.js";
 
@@ -70,12 +71,46 @@ export async function rootlessChecks(): Promise<RootlessCheck[]> {
       ...(r.code === 0 ? {} : { fix: "check that newuidmap and newgidmap are setuid root (dpkg-reconfigure uidmap) and that /etc/subuid and /etc/subgid name this user" }),
     });
   }
-  checks.push({
-    name: "rootless: server sizes",
-    ok: true,
-    detail: "not available rootless: stacklab does not use delegated cgroups yet, so a design with `size:` is refused; run it as root, or remove the sizes",
-  });
+  checks.push(sizesCheck(user.name));
   return checks;
+}
+
+/** The check of server sizes: only a design with `size:` needs it (an unsized lab runs without). */
+export const SIZES_CHECK = "rootless: server sizes";
+
+/**
+ * Whether `user`'s rootless labs can have server sizes: the cgroup subtree an administrator delegated to the user
+ * once (checked as this process can write it: as the user, or as root of the user's keeper), else the command
+ * that delegates it.
+ */
+export function sizesCheck(user: string, h: Hierarchies = hierarchies()): RootlessCheck {
+  const d = delegation(user, h);
+  if (!d || h.version === 0)
+    return {
+      name: SIZES_CHECK,
+      ok: false,
+      detail: `${h.version === 0 ? h.why : "no cgroups"}: a design with \`size:\` is refused (designs without sizes run)`,
+      fix: "mount cgroup2 with the cpu and memory controllers (or the v1 cpu, cpuacct and memory controllers)",
+    };
+  const missing = delegationMissing(d, h);
+  if (!missing) return { name: SIZES_CHECK, ok: true, detail: `cgroup v${h.version} subtree delegated to ${user}: ${d.folders.join(", ")}` };
+  return {
+    name: SIZES_CHECK,
+    ok: false,
+    detail: `no cgroup subtree delegated to ${user} (${missing}): a design with \`size:\` is refused (designs without sizes run)`,
+    fix: d.grant,
+  };
+}
+
+/** Refuses a sized design for a user whose cgroup subtree is not delegated (before anything of the lab is made). */
+export function requireSizesDelegated(user: string, h: Hierarchies = hierarchies()): void {
+  const d = delegation(user, h);
+  const missing = d && delegationMissing(d, h);
+  // (No cgroups at all: refused as for root, by the caller.)
+  if (!d || !missing) return;
+  throw new UsageError(
+    `this design gives its servers sizes: a rootless lab enforces them in a cgroup subtree an administrator delegates to ${user} once, and ${missing}\n    an administrator runs once: ${d.grant}\n(or remove the sizes, or run stacklab as root)`,
+  );
 }
 
 /** `unshare` options for the lab's user namespace: this user is its root, ids 1-65536 are the subordinate ids. */
@@ -85,7 +120,8 @@ export function mapArgs(subUid: number, subGid: number): string[] {
 
 /** Refuses, before anything is created, when this machine cannot run a rootless lab for this user; says what to fix. */
 export async function requireRootlessReady(command: string): Promise<void> {
-  const failed = (await rootlessChecks()).filter((c) => !c.ok);
+  // (Server sizes are checked by `up` for a sized design only.)
+  const failed = (await rootlessChecks()).filter((c) => !c.ok && c.name !== SIZES_CHECK);
   if (!failed.length) return;
   throw new UsageError(
     `\`stacklab ${command}\` runs rootless for ${currentUser().name}, but this machine does not allow it yet:\n${failed.map((c) => `  - ${c.name.replace(/^rootless: /, "")}: ${c.detail}${c.fix ? `\n    an administrator runs once: ${c.fix}` : ""}`).join("\n")}\n(or run stacklab as root)`,
