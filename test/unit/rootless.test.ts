@@ -1,7 +1,7 @@
 // Rootless mode without a machine: subordinate id ranges, the administrator's command, which commands enter the
 // keeper, the state root of a normal user, the mode line, and the keeper's commands.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -151,16 +151,10 @@ describe.skipIf(!userns)(`the keeper's stop, with commands of the same user in i
     process.env.STACKLAB_HOME = dir;
     const child = spawn("unshare", ["--user", "sleep", "120"], { stdio: "ignore" });
     keeperPid = child.pid!;
-    const self = readlinkSync("/proc/self/ns/user");
-    for (let i = 0; i < 200; i++) {
-      try {
-        if (readlinkSync(`/proc/${keeperPid}/ns/user`) !== self) break;
-      } catch {
-        // not yet
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
     writeFileSync(keeperFile(), JSON.stringify(procRecord(keeperPid)));
+    // Recognised once `unshare` has made its user namespace and exec'd `sleep` (both are checked): wait for that.
+    for (let i = 0; i < 500 && runningKeeper()?.pid !== keeperPid; i++) await new Promise((r) => setTimeout(r, 10));
+    if (runningKeeper()?.pid !== keeperPid) throw new Error("the stand-in keeper did not start within 5 s");
   });
   afterAll(() => {
     try {
