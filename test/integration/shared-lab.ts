@@ -7,7 +7,7 @@
 // (shared-teardown.ts) takes down what is still up.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, expect } from "vitest";
-import { cli, labPath, labUp, leftovers, testLab } from "./helpers.js";
+import { cli, labPath, labUp, leftovers, ROOT, testLab } from "./helpers.js";
 import { usedLater } from "./order.js";
 
 /** The shared labs' names, by blueprint number (the teardown downs each of them). */
@@ -65,6 +65,8 @@ function observe(lab: string): Fingerprint | string {
 }
 
 const fingerprintFile = (lab: string) => labPath(lab, "test-fingerprint.json");
+/** The checkout whose suite brought the lab up: its hosts run that checkout's code, so no other suite reuses it. */
+const checkoutFile = (lab: string) => labPath(lab, "test-checkout");
 
 /** Brings the shared lab up afresh and records its fingerprint. */
 async function fresh(lab: string, blueprint: SharedBlueprint): Promise<void> {
@@ -73,7 +75,11 @@ async function fresh(lab: string, blueprint: SharedBlueprint): Promise<void> {
   const deadline = performance.now() + 60_000;
   for (;;) {
     const f = observe(lab);
-    if (typeof f !== "string") return writeFileSync(fingerprintFile(lab), JSON.stringify(f));
+    if (typeof f !== "string") {
+      writeFileSync(fingerprintFile(lab), JSON.stringify(f));
+      writeFileSync(checkoutFile(lab), ROOT);
+      return;
+    }
     if (performance.now() > deadline) throw new Error(`the shared lab ${lab} did not settle after up: ${f}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -81,7 +87,8 @@ async function fresh(lab: string, blueprint: SharedBlueprint): Promise<void> {
 
 /** Heals the lab and waits (bounded) until it matches its fingerprint again; returns why not, or null. */
 async function restore(lab: string): Promise<string | null> {
-  if (!existsSync(fingerprintFile(lab))) return "no fingerprint";
+  if (!existsSync(fingerprintFile(lab)) || !existsSync(checkoutFile(lab))) return "no fingerprint";
+  if (readFileSync(checkoutFile(lab), "utf8") !== ROOT) return `brought up by another checkout (${readFileSync(checkoutFile(lab), "utf8")})`;
   const want = JSON.stringify(JSON.parse(readFileSync(fingerprintFile(lab), "utf8")));
   const heal = cli(["fault", "heal", "--name", lab], 120_000);
   if (heal.code !== 0) return `fault heal failed: ${heal.stderr.trim()}`;
