@@ -36,8 +36,8 @@ describe.skipIf(!isRoot)("server sizes", () => {
     expect(dirs.length).toBeGreaterThan(0);
     const mode = cgroupMode();
     if (mode.version === 1) {
-      expect(readFileSync(join(mode.cpu, "stacklab", LAB, "server-1", "cpu.cfs_quota_us"), "utf8").trim()).toBe("5000");
-      expect(readFileSync(join(mode.memory, "stacklab", LAB, "server-1", "memory.limit_in_bytes"), "utf8").trim()).toBe(String(384 * 1024 ** 2));
+      expect(readFileSync(join(mode.cpu, LAB, "server-1", "cpu.cfs_quota_us"), "utf8").trim()).toBe("5000");
+      expect(readFileSync(join(mode.memory, LAB, "server-1", "memory.limit_in_bytes"), "utf8").trim()).toBe(String(384 * 1024 ** 2));
     } else if (mode.version === 2) {
       expect(readFileSync(join(dirs[0]!, "cpu.max"), "utf8").trim()).toBe("5000 10000");
       expect(readFileSync(join(dirs[0]!, "memory.max"), "utf8").trim()).toBe(String(384 * 1024 ** 2));
