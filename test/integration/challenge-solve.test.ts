@@ -5,10 +5,11 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { listChallenges } from "../../src/challenge/load.js";
 import { asLearner, check, failingText, learner, start } from "./challenge-support.js";
-import { cli, inHost, isRoot, leftovers, testLab, until } from "./helpers.js";
+import { cli, inHost, isRoot, leftovers, logFailedAttempts, testLab, until } from "./helpers.js";
 import { useSharedLab } from "./shared-lab.js";
 
 const me = learner();
+logFailedAttempts();
 afterAll(() => rmSync(me.home, { recursive: true, force: true }));
 
 // sustain-rate asks for servers of a size, which design 3's unsized servers are not: its answer is below.

@@ -3,10 +3,11 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, onTestFailed } from "vitest";
 import { judgeWrites, type WriteVerdict } from "../../src/failover/bench/judge.js";
 import type { WriteOp } from "../../src/failover/bench/write-loop.js";
 import { BIN, ROOT, cli, inHost, labPath } from "./helpers.js";
+
+export { logFailedAttempts } from "./helpers.js";
 
 /** A write loop running in the lab's user host. */
 export interface WriteLoop {
@@ -175,17 +176,4 @@ export function failoverEvents(lab: string, since: number): { step: string; time
     .map((l) => JSON.parse(l) as { time: number; kind: string; message: string; source?: string; data?: { step?: string } })
     .filter((e) => e.kind === "failover" && e.time >= since)
     .map((e) => ({ step: e.data?.step ?? "", time: e.time, message: e.message, source: e.source ?? "" }));
-}
-
-/**
- * Prints why each failed attempt failed. Vitest reports a test that passed on its retry only as "(retry x1)",
- * without the first attempt's error: this keeps it in the run's output (stderr), to find what flaked.
- */
-export function logFailedAttempts(): void {
-  beforeEach(() => {
-    onTestFailed(({ task }) => {
-      const errors = (task.result?.errors ?? []).map((e) => e.message).join("; ");
-      console.error(`attempt ${(task.result?.retryCount ?? 0) + 1} of "${task.name}" failed: ${errors}`);
-    });
-  });
 }

@@ -1,7 +1,7 @@
 // Helpers for integration tests: run the real CLI, inside real labs.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, onTestFailed } from "vitest";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "stacklab.js");
@@ -107,4 +107,17 @@ export async function until<T>(what: string, fn: () => T | undefined | false, ti
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Prints why each failed attempt failed. Vitest reports a test that passed on its retry only as "(retry x1)",
+ * without the first attempt's error: this keeps it in the run's output (stderr), to find what flaked.
+ */
+export function logFailedAttempts(): void {
+  beforeEach(() => {
+    onTestFailed(({ task }) => {
+      const errors = (task.result?.errors ?? []).map((e) => e.message).join("; ");
+      console.error(`attempt ${(task.result?.retryCount ?? 0) + 1} of "${task.name}" failed: ${errors}`);
+    });
+  });
 }
