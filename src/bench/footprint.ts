@@ -61,8 +61,67 @@ export function measureFootprint(state: LabState, when: string): FootprintSample
 /** CPU every host used over `seconds` with nothing to serve, from the kernel's accounting (each host's cgroup). */
 export async function measureIdle(state: LabState, seconds: number): Promise<IdleCpu | undefined> {
   const names = state.hosts.map((h) => h.name);
+  const pidsOf = () => state.hosts.flatMap((h) => (h.init && isAlive(h.init) ? namespacePids(h.init.pid) : []));
+  const before = readProcessTimes(pidsOf());
   const window = await cpuOverWindow(state.name, names, seconds * 1000);
+  const after = readProcessTimes(pidsOf());
   if (window.size < names.length) return undefined;
   const hosts = names.map((host) => ({ host, cores: Math.round(window.get(host)!.cores * 1000) / 1000 }));
-  return { seconds, cores: Math.round(hosts.reduce((s, h) => s + h.cores, 0) * 1000) / 1000, hosts };
+  return { seconds, cores: Math.round(hosts.reduce((s, h) => s + h.cores, 0) * 1000) / 1000, hosts, byProgram: cpuByProgram(before, after, seconds) };
+}
+
+/** One process's CPU time so far (user + system, in clock ticks) and what program it is. */
+export interface ProcessTime {
+  ticks: number;
+  program: string;
+}
+
+/** The clock ticks per second of /proc/PID/stat's times (USER_HZ: 100 on every Linux architecture stacklab runs on). */
+const USER_HZ = 100;
+
+/** The program a process runs, by a name a person knows: stacklab's own Node programs by their role, others by their command name. */
+export function programName(comm: string, argv: readonly string[]): string {
+  if (comm !== "node") return comm;
+  const script = argv.slice(1).find((a) => a.endsWith(".js")) ?? "";
+  if (script.includes("/failover/agent/")) return "failover agent (node)";
+  if (script.includes("/failover/controller/")) return "failover controller (node)";
+  if (script.includes("/app/runner/")) return "app server runner (node)";
+  if (script.includes("/app/")) return "app worker (node)";
+  return script ? `node ${script.split("/").slice(-2).join("/")}` : "node";
+}
+
+/** Every process's CPU time and program (processes gone meanwhile are left out). */
+function readProcessTimes(pids: readonly number[]): Map<number, ProcessTime> {
+  const out = new Map<number, ProcessTime>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      out.set(pid, { ticks: Number(fields[11]) + Number(fields[12]), program: programName(comm, argv) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU per program over a window, from two readings of the processes' times: only processes alive at both ends count
+ * (a process started or ended in the window is left out, so the sum can be below the cgroups' figure), busiest first.
+ */
+export function cpuByProgram(before: ReadonlyMap<number, ProcessTime>, after: ReadonlyMap<number, ProcessTime>, seconds: number): { program: string; processes: number; cores: number }[] {
+  const sums = new Map<string, { processes: number; ticks: number }>();
+  for (const [pid, b] of after) {
+    const a = before.get(pid);
+    if (!a || a.program !== b.program) continue;
+    const s = sums.get(b.program) ?? { processes: 0, ticks: 0 };
+    s.processes++;
+    s.ticks += b.ticks - a.ticks;
+    sums.set(b.program, s);
+  }
+  return [...sums]
+    .map(([program, s]) => ({ program, processes: s.processes, cores: Math.round((s.ticks / USER_HZ / seconds) * 1000) / 1000 }))
+    .sort((x, y) => y.cores - x.cores || x.program.localeCompare(y.program));
 }

@@ -58,7 +58,15 @@ export function issueGoals(r: Pick<BenchResults, "lifecycle" | "serving" | "foot
   rows.push({
     goal: "idle design-3 lab, CPU",
     figure: idle ? `${(idle.cores * 100).toFixed(1)}% of one core over ${idle.seconds} s` : none,
-    reference: busiest.length ? `busiest hosts: ${busiest.map((h) => `${h.host} ${(h.cores * 100).toFixed(1)}%`).join(", ")}` : none,
+    reference: busiest.length
+      ? `busiest hosts: ${busiest.map((h) => `${h.host} ${(h.cores * 100).toFixed(1)}%`).join(", ")}` +
+        (idle?.byProgram?.length
+          ? `; busiest programs: ${idle.byProgram
+              .slice(0, 4)
+              .map((p) => `${p.program} ×${p.processes} ${(p.cores * 100).toFixed(1)}%`)
+              .join(", ")}`
+          : "")
+      : none,
     ratio: idle ? fmtRatio(idle.cores / ISSUE_GOALS.idleCores) : none,
     target: `< ${ISSUE_GOALS.idleCores * 100}% of one core`,
     met: idle ? idle.cores < ISSUE_GOALS.idleCores : null,
@@ -93,7 +101,7 @@ export function issueGoals(r: Pick<BenchResults, "lifecycle" | "serving" | "foot
   rows.push({
     goal: "design-3 `down`, nothing left",
     figure: down !== undefined ? fmtMs(down) : none,
-    reference: cli !== undefined ? `CLI start-up alone (\`stacklab --version\`) ${fmtMs(cli)}; bare namespaces removed in ${fmtMs((ref?.netnsDeleteMsPerHost?.median ?? 0) * 12)} for 12` : none,
+    reference: cli !== undefined ? `CLI start-up alone (\`stacklab down\` of no lab) ${fmtMs(cli)}; bare namespaces removed in ${fmtMs((ref?.netnsDeleteMsPerHost?.median ?? 0) * 12)} for 12` : none,
     ratio: down !== undefined && cli ? fmtRatio(down / cli) : none,
     target: `< ${fmtMs(ISSUE_GOALS.downMs)}`,
     met: down !== undefined ? down < ISSUE_GOALS.downMs : null,

@@ -80,7 +80,7 @@ function goalsSection(r: BenchResults): string[] {
         "References, measured in this run outside any lab (median of " +
           `${ref.mariadbFirstPingMs?.values.length ?? 0} runs): a bare host's network (a namespace, a veth pair into a switch namespace, an address, links up; one \`ip -batch\` per host, 10 hosts) ${ref.netnsVethMsPerHost ? fmtMs(ref.netnsVethMsPerHost.median) : "–"} per host; ` +
           `\`mariadb-install-db\` ${ref.mariadbInstallMs ? fmtMs(ref.mariadbInstallMs.median) : "–"}; \`mariadbd\` in a network namespace of its own until its first ping ${ref.mariadbFirstPingMs ? fmtMs(ref.mariadbFirstPingMs.median) : "–"}; ` +
-          `\`stacklab --version\` (Node start-up and the CLI's modules) ${ref.cliStartMs ? fmtMs(ref.cliStartMs.median) : "–"}.`,
+          `\`stacklab down\` of a lab that does not exist (Node start-up, the CLI and the down verb's modules) ${ref.cliStartMs ? fmtMs(ref.cliStartMs.median) : "–"}.`,
       ]
     : [];
   return [

@@ -10,6 +10,9 @@ import { LAB_PREFIX, stacklab } from "./cli.js";
 import { summarize } from "./stats.js";
 import type { References } from "./types.js";
 
+/** A lab name no run creates (bench labs start with `bx`): the CLI start-up reference is `down` of it. */
+const NO_LAB = "bench-no-such-lab";
+
 /** The reference "lab" name: its namespaces are named like a lab's, so `clean` recognises any left by a killed run. */
 const REF_LAB = `${LAB_PREFIX}ref`;
 
@@ -139,8 +142,9 @@ export async function measureReferences(runs: number, say: (m: string) => void):
       v.ping.push(Math.round(m.firstPing));
     });
     await attempt("CLI start-up", async () => {
-      const r = await stacklab(["--version"], 30_000);
-      if (r.code !== 0) throw new Error(`exit ${r.code}`);
+      // `down` of a lab that does not exist: Node, the CLI and the down verb's own modules, and nothing to remove.
+      const r = await stacklab(["down", "--name", NO_LAB], 30_000);
+      if (r.code !== 2 || !r.stderr.includes(`no lab named "${NO_LAB}"`)) throw new Error(`exit ${r.code}: ${r.stderr.trim().slice(-200)}`);
       v.cli.push(r.durationMs);
     });
     say(

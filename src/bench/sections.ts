@@ -203,6 +203,18 @@ export function footprintSection(f: FootprintResult): string {
               .slice(0, 4)
               .map((h) => `${h.host} ${Math.round(h.cores * 1000) / 10}%`)
               .join(", ")}.`,
+          ...(f.idle.byProgram?.length
+            ? [
+                "",
+                "By program (every host's processes of one program together, from their own CPU times over the same window; processes started or ended in it are left out):",
+                "",
+                mdTable(
+                  ["program", "processes", "% of one core"],
+                  f.idle.byProgram.filter((p) => p.cores >= 0.001).map((p) => [p.program, String(p.processes), (p.cores * 100).toFixed(1)]),
+                  ["l", "r", "r"],
+                ),
+              ]
+            : []),
         ]
       : []),
   ].join("\n");

@@ -170,6 +170,8 @@ export interface IdleCpu {
   /** Cores used on average by all hosts together. */
   cores: number;
   hosts: { host: string; cores: number }[];
+  /** The same window by program (every host's processes of one program together), busiest first; older results lack it. */
+  byProgram?: { program: string; processes: number; cores: number }[];
 }
 
 export interface FootprintResult {
@@ -194,7 +196,7 @@ export interface References {
   mariadbInstallMs: Summary | null;
   /** `mariadbd` started in its own network namespace on that directory, until `mariadb-admin ping` answers. */
   mariadbFirstPingMs: Summary | null;
-  /** `stacklab --version`: starting Node and loading the CLI, the floor of any command's wall-clock time. */
+  /** `stacklab down` of a lab that does not exist: starting Node and loading the CLI and the down verb, the floor of `down`'s wall-clock time. */
   cliStartMs: Summary | null;
   failures: string[];
 }
