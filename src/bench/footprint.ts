@@ -81,7 +81,9 @@ const USER_HZ = 100;
 
 /** The program a process runs, by a name a person knows: stacklab's own Node programs by their role, others by their command name. */
 export function programName(comm: string, argv: readonly string[]): string {
-  if (comm !== "node") return comm;
+  // The kernel keeps 15 characters of a command's name: the program's own file name is whole.
+  const file = (argv[0] ?? "").split("/").pop() ?? "";
+  if (comm !== "node") return comm.length === 15 && file.startsWith(comm) ? file : comm;
   const script = argv.slice(1).find((a) => a.endsWith(".js")) ?? "";
   if (script.includes("/failover/agent/")) return "failover agent (node)";
   if (script.includes("/failover/controller/")) return "failover controller (node)";

@@ -87,10 +87,14 @@ export function issueGoals(r: Pick<BenchResults, "lifecycle" | "serving" | "foot
   const path = rps("path-dynamic");
   const alone = rps("app-direct");
   const dyn = path !== undefined && alone ? path / alone : undefined;
+  const costRatio = r.serving?.costRatios?.[0]?.value;
   rows.push({
     goal: "dynamic page, whole path / app server alone",
     figure: path !== undefined ? `${Math.round(path)} answers/s` : none,
-    reference: alone !== undefined ? `app server alone ${Math.round(alone)} answers/s` : none,
+    reference:
+      alone !== undefined
+        ? `app server alone ${Math.round(alone)} answers/s` + (costRatio !== undefined && costRatio !== null ? `; the CPU per request of each allows ${fmtRatio(costRatio)}` : "")
+        : none,
     ratio: dyn !== undefined ? fmtRatio(dyn) : none,
     target: `≥ ${ISSUE_GOALS.dynamicRatio}×`,
     met: dyn !== undefined ? dyn >= ISSUE_GOALS.dynamicRatio : null,

@@ -107,6 +107,7 @@ export function servingSection(s: ServingResult): string {
       s.ratios.map((r) => [r.label, fmtRatio(r.value)]),
       ["l", "r"],
     ),
+    ...cpuPerRequestLines(s),
   ].join("\n");
 }
 
@@ -257,4 +258,27 @@ export function rootlessSection(r: RootlessResult): string {
     `| static file, whole path | ${rps(r.root.staticRps)} | ${rps(r.rootless.staticRps)} | ${q(r.ratios.static)} |`,
     ...(failures.length ? ["", ...failures.map((f) => `- ${f}`)] : []),
   ].join("\n");
+}
+
+/** Where each dynamic request's CPU goes, host by host, and the throughput ratio those costs allow. */
+function cpuPerRequestLines(s: ServingResult): string[] {
+  const costed = s.targets.filter((t) => t.cpuMsPerRequest && (t.id === "path-dynamic" || t.id === "app-direct"));
+  if (!costed.length) return [];
+  const hosts = [...new Set(costed.flatMap((t) => Object.keys(t.cpuMsPerRequest!)))].sort();
+  const total = (t: (typeof costed)[number]) => Object.values(t.cpuMsPerRequest!).reduce((a, x) => a + x.median, 0);
+  const ms = (v: number | undefined) => (v === undefined ? "–" : v.toFixed(3));
+  return [
+    "",
+    "CPU per answered request, in ms, by host (medians over the runs, from each host's cgroup CPU time during wrk; wrk's own host included, since it shares the cores):",
+    "",
+    mdTable(
+      ["host", ...costed.map((t) => t.label)],
+      [...hosts.map((h) => [h, ...costed.map((t) => ms(t.cpuMsPerRequest![h]?.median))]), ["**all hosts**", ...costed.map((t) => `**${ms(total(t))}**`)]],
+      ["l", ...costed.map(() => "r" as const)],
+    ),
+    ...(s.costRatios ?? []).map(
+      (r) =>
+        `- ${r.label}: **${fmtRatio(r.value)}**. When every process shares the same cores, answers/s follow the CPU a request costs, so this is about the highest throughput ratio the whole path can reach until a hop costs less.`,
+    ),
+  ];
 }

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Model } from "../model/types.js";
 import { appPort, webCertificate } from "../render/config/common.js";
+import { hostUsage } from "../runtime/cgroups.js";
 import { runInHost } from "../runtime/host.js";
 import { hostDir } from "../runtime/paths.js";
 import { siteUrl } from "../runtime/site.js";
@@ -35,14 +36,44 @@ export function servingTargets(model: Model): Pick<ServingTarget, "id" | "label"
 
 const SCRIPT_IN_HOST = "/tmp/stacklab-bench-wrk.lua";
 
-async function wrkOnce(state: LabState, from: string, url: string, load: WrkLoad): Promise<WrkRun> {
+/** Every host's CPU seconds so far, from its cgroup's accounting; undefined when a host has none. */
+function cpuSeconds(state: LabState): Map<string, number> | undefined {
+  const out = new Map<string, number>();
+  for (const h of state.hosts) {
+    const u = hostUsage(state.name, h.name);
+    if (!u) return undefined;
+    out.set(h.name, u.cpuSeconds);
+  }
+  return out;
+}
+
+/**
+ * CPU milliseconds each host spent per answered request over a run (wrk's own host included: it shares the cores),
+ * from two readings of the hosts' accounting; hosts that spent less than 0.001 ms per request are left out.
+ */
+export function cpuPerRequest(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, requests: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (requests <= 0) return out;
+  for (const [host, b] of after) {
+    const a = before.get(host);
+    if (a === undefined) continue;
+    const ms = ((b - a) * 1000) / requests;
+    if (ms >= 0.001) out[host] = Math.round(ms * 1000) / 1000;
+  }
+  return out;
+}
+
+async function wrkOnce(state: LabState, from: string, url: string, load: WrkLoad): Promise<WrkRun & { cpuMsPerRequest?: Record<string, number> }> {
   const host = state.hosts.find((h) => h.name === from);
   if (!host?.init) throw new Error(`host ${from} is not running`);
   // The host's /tmp is its own directory of the lab's tree: the script is written there, and goes with the lab.
   writeFileSync(join(hostDir(state.name, from), "tmp", "stacklab-bench-wrk.lua"), WRK_SCRIPT);
+  const before = cpuSeconds(state);
   const r = await runInHost(host.init.pid, wrkArgs(load, url, SCRIPT_IN_HOST), { check: false, timeoutMs: (load.durationS + load.timeoutS + 30) * 1000 });
+  const after = cpuSeconds(state);
   if (r.code !== 0) throw new Error(`wrk in ${from} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" ")}`);
-  return parseWrk(r.stdout);
+  const w = parseWrk(r.stdout);
+  return before && after ? { ...w, cpuMsPerRequest: cpuPerRequest(before, after, w.requests) } : w;
 }
 
 export interface ServingOptions {
@@ -54,7 +85,7 @@ export interface ServingOptions {
 /** Runs every target `runs` times, round-robin (after one short warm-up of each), and summarizes. */
 export async function benchServing(state: LabState, model: Model, opts: ServingOptions): Promise<ServingResult> {
   const targets = servingTargets(model);
-  const runs = new Map(targets.map((t) => [t.id, { ok: [] as WrkRun[], failures: [] as string[] }]));
+  const runs = new Map(targets.map((t) => [t.id, { ok: [] as (WrkRun & { cpuMsPerRequest?: Record<string, number> })[], failures: [] as string[] }]));
   const warm: WrkLoad = { ...opts.load, durationS: 1 };
   for (const t of targets) await wrkOnce(state, t.from, t.url, warm).catch(() => undefined);
   for (let r = 0; r < opts.runs; r++) {
@@ -75,8 +106,12 @@ export async function benchServing(state: LabState, model: Model, opts: ServingO
     const s = (pick: (w: WrkRun) => number) => summarize(ok.map(pick));
     const errorKinds: Record<string, number> = {};
     for (const w of ok) for (const [k, n] of Object.entries(w.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
+    const costed = ok.filter((w) => w.cpuMsPerRequest);
+    const hosts = [...new Set(costed.flatMap((w) => Object.keys(w.cpuMsPerRequest!)))];
+    const cpu = costed.length ? Object.fromEntries(hosts.map((h) => [h, summarize(costed.map((w) => w.cpuMsPerRequest![h] ?? 0))!])) : undefined;
     return {
       ...t,
+      ...(cpu ? { cpuMsPerRequest: cpu } : {}),
       rps: s((w) => w.rps),
       p50: s((w) => w.p50),
       p90: s((w) => w.p90),
@@ -89,6 +124,10 @@ export async function benchServing(state: LabState, model: Model, opts: ServingO
     };
   });
   const rps = (id: ServingTarget["id"]) => out.find((t) => t.id === id)?.rps?.median;
+  const cost = (id: ServingTarget["id"]) => {
+    const c = out.find((t) => t.id === id)?.cpuMsPerRequest;
+    return c ? Object.values(c).reduce((a, x) => a + x.median, 0) : undefined;
+  };
   return {
     load: wrkText(opts.load),
     runs: opts.runs,
@@ -98,5 +137,7 @@ export async function benchServing(state: LabState, model: Model, opts: ServingO
       { label: "static file: whole path / nginx alone", value: ratio(rps("path-static"), rps("nginx-static")) },
       { label: "whole path: dynamic page / static file", value: ratio(rps("path-dynamic"), rps("path-static")) },
     ],
+    // On cores every process shares, answers/s follow the CPU a request costs: this is the ratio the costs allow.
+    costRatios: [{ label: "dynamic page: CPU per request of the app server alone / of the whole path", value: ratio(cost("app-direct"), cost("path-dynamic")) }],
   };
 }

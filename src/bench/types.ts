@@ -94,6 +94,8 @@ export interface ServingTarget {
   /** The same, by kind. */
   errorKinds: Record<string, number>;
   failures: string[];
+  /** CPU ms per answered request, per host (the hosts' cgroup accounting over each run); older results lack it. */
+  cpuMsPerRequest?: Record<string, Summary>;
 }
 
 export interface ServingResult {
@@ -103,6 +105,8 @@ export interface ServingResult {
   targets: ServingTarget[];
   /** Throughput ratios between targets (medians). */
   ratios: { label: string; value: number | null }[];
+  /** The same ratio predicted by the CPU each request costs (sum over hosts of the medians); older results lack it. */
+  costRatios?: { label: string; value: number | null }[];
 }
 
 /** One failover or operation measured under load by the experiment runner. */

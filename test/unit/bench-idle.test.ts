@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { cpuByProgram, programName, type ProcessTime } from "../../src/bench/footprint.js";
 import { issueGoals } from "../../src/bench/issue-goals.js";
+import { servingSection } from "../../src/bench/sections.js";
+import { cpuPerRequest } from "../../src/bench/serving.js";
 
 describe("programName", () => {
   it("names stacklab's Node programs by their role and others by their command", () => {
@@ -12,6 +14,9 @@ describe("programName", () => {
     expect(programName("node", ["/usr/bin/node", "/srv/custom/server.js"])).toBe("node custom/server.js");
     expect(programName("node", ["/usr/bin/node"])).toBe("node");
     expect(programName("etcd", ["etcd", "--name=lb-1"])).toBe("etcd");
+    // the kernel cuts command names at 15 characters
+    expect(programName("prometheus-mysq", ["/usr/bin/prometheus-mysqld-exporter", "--config.my-cnf=x"])).toBe("prometheus-mysqld-exporter");
+    expect(programName("nginx", ["nginx: worker process", ""])).toBe("nginx");
   });
 });
 
@@ -58,5 +63,56 @@ describe("cpuByProgram", () => {
     });
     expect(idle!.reference).toBe("busiest hosts: db-1 8.0%; busiest programs: etcd ×3 10.0%");
     expect(idle!.met).toBe(false);
+  });
+});
+
+describe("cpuPerRequest", () => {
+  it("divides each host's CPU seconds over a run by the answers, in ms, leaving out hosts that spent nothing", () => {
+    const before = new Map([
+      ["user", 10],
+      ["lb-1", 5],
+      ["web-1", 1],
+      ["dns", 2],
+    ]);
+    const after = new Map([
+      ["user", 12], // 2 s for 10 000 answers: 0.2 ms each
+      ["lb-1", 6.5],
+      ["web-1", 1],
+      ["dns", 2.000001],
+    ]);
+    expect(cpuPerRequest(before, after, 10_000)).toEqual({ user: 0.2, "lb-1": 0.15 });
+    expect(cpuPerRequest(before, after, 0)).toEqual({});
+  });
+});
+
+describe("the serving section's CPU per request", () => {
+  it("shows each host's cost per answer for the dynamic targets and the ratio those costs allow", () => {
+    const sum = (v: number) => ({ median: v, min: v, max: v, values: [v] });
+    const target = (id: "path-dynamic" | "app-direct", label: string, cpu: Record<string, number>) => ({
+      id,
+      label,
+      from: "user",
+      url: "http://x",
+      rps: sum(100),
+      p50: sum(1),
+      p90: sum(2),
+      p99: sum(3),
+      maxMs: sum(4),
+      requests: 1000,
+      errors: 0,
+      errorKinds: {},
+      failures: [],
+      cpuMsPerRequest: Object.fromEntries(Object.entries(cpu).map(([h, v]) => [h, sum(v)])),
+    });
+    const text = servingSection({
+      load: "wrk",
+      runs: 1,
+      targets: [target("path-dynamic", "whole path", { user: 0.1, "lb-1": 0.3, "app-1": 0.4, "db-1": 0.2 }), target("app-direct", "app alone", { "app-1": 0.4, "db-1": 0.2 })],
+      ratios: [],
+      costRatios: [{ label: "dynamic page: CPU per request of the app server alone / of the whole path", value: 0.6 / 1.0 }],
+    });
+    expect(text).toMatch(/\| lb-1 +\| +0\.300 \| +– \|/);
+    expect(text).toMatch(/\| \*\*all hosts\*\* \| +\*\*1\.000\*\* \| +\*\*0\.600\*\* \|/);
+    expect(text).toContain("of the whole path: **0.60×**");
   });
 });
