@@ -269,7 +269,7 @@ function cpuPerRequestLines(s: ServingResult): string[] {
   const ms = (v: number | undefined) => (v === undefined ? "–" : v.toFixed(3));
   return [
     "",
-    "CPU per answered request, in ms, by host (medians over the runs, from each host's cgroup CPU time during wrk; wrk's own host included, since it shares the cores):",
+    "CPU per answered request, in ms, by host: each host's cgroup CPU time during wrk, less what it burns at rest (measured for 5 s before the runs), over the answers; medians over the runs; wrk's own host included, since it shares the cores:",
     "",
     mdTable(
       ["host", ...costed.map((t) => t.label)],

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Model } from "../model/types.js";
 import { appPort, webCertificate } from "../render/config/common.js";
-import { hostUsage } from "../runtime/cgroups.js";
+import { cpuOverWindow, hostUsage } from "../runtime/cgroups.js";
 import { runInHost } from "../runtime/host.js";
 import { hostDir } from "../runtime/paths.js";
 import { siteUrl } from "../runtime/site.js";
@@ -35,6 +35,8 @@ export function servingTargets(model: Model): Pick<ServingTarget, "id" | "label"
 }
 
 const SCRIPT_IN_HOST = "/tmp/stacklab-bench-wrk.lua";
+/** How long the hosts' CPU at rest is measured before the runs. */
+const REST_WINDOW_MS = 5000;
 
 /** Every host's CPU seconds so far, from its cgroup's accounting; undefined when a host has none. */
 function cpuSeconds(state: LabState): Map<string, number> | undefined {
@@ -48,32 +50,42 @@ function cpuSeconds(state: LabState): Map<string, number> | undefined {
 }
 
 /**
- * CPU milliseconds each host spent per answered request over a run (wrk's own host included: it shares the cores),
- * from two readings of the hosts' accounting; hosts that spent less than 0.001 ms per request are left out.
+ * CPU milliseconds each host spent per answered request over a run of `seconds` (wrk's own host included: it shares
+ * the cores), from two readings of the hosts' accounting, less what the host burns at rest (`idleCores`, measured
+ * before: health checks, agents, etcd, scrapes), the service demand of the utilisation law. Hosts that spent less
+ * than 0.001 ms per request beyond their rest are left out.
  */
-export function cpuPerRequest(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, requests: number): Record<string, number> {
+export function cpuPerRequest(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+  requests: number,
+  seconds: number,
+  idleCores: ReadonlyMap<string, number> = new Map(),
+): Record<string, number> {
   const out: Record<string, number> = {};
   if (requests <= 0) return out;
   for (const [host, b] of after) {
     const a = before.get(host);
     if (a === undefined) continue;
-    const ms = ((b - a) * 1000) / requests;
+    const ms = ((b - a - (idleCores.get(host) ?? 0) * seconds) * 1000) / requests;
     if (ms >= 0.001) out[host] = Math.round(ms * 1000) / 1000;
   }
   return out;
 }
 
-async function wrkOnce(state: LabState, from: string, url: string, load: WrkLoad): Promise<WrkRun & { cpuMsPerRequest?: Record<string, number> }> {
+async function wrkOnce(state: LabState, from: string, url: string, load: WrkLoad, idleCores?: ReadonlyMap<string, number>): Promise<WrkRun & { cpuMsPerRequest?: Record<string, number> }> {
   const host = state.hosts.find((h) => h.name === from);
   if (!host?.init) throw new Error(`host ${from} is not running`);
   // The host's /tmp is its own directory of the lab's tree: the script is written there, and goes with the lab.
   writeFileSync(join(hostDir(state.name, from), "tmp", "stacklab-bench-wrk.lua"), WRK_SCRIPT);
   const before = cpuSeconds(state);
+  const t0 = performance.now();
   const r = await runInHost(host.init.pid, wrkArgs(load, url, SCRIPT_IN_HOST), { check: false, timeoutMs: (load.durationS + load.timeoutS + 30) * 1000 });
   const after = cpuSeconds(state);
+  const seconds = (performance.now() - t0) / 1000;
   if (r.code !== 0) throw new Error(`wrk in ${from} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" ")}`);
   const w = parseWrk(r.stdout);
-  return before && after ? { ...w, cpuMsPerRequest: cpuPerRequest(before, after, w.requests) } : w;
+  return before && after && idleCores ? { ...w, cpuMsPerRequest: cpuPerRequest(before, after, w.requests, seconds, idleCores) } : w;
 }
 
 export interface ServingOptions {
@@ -88,11 +100,18 @@ export async function benchServing(state: LabState, model: Model, opts: ServingO
   const runs = new Map(targets.map((t) => [t.id, { ok: [] as (WrkRun & { cpuMsPerRequest?: Record<string, number> })[], failures: [] as string[] }]));
   const warm: WrkLoad = { ...opts.load, durationS: 1 };
   for (const t of targets) await wrkOnce(state, t.from, t.url, warm).catch(() => undefined);
+  // What each host burns with nothing to serve, taken off each run's CPU so that a request is charged only its own cost.
+  const rest = await cpuOverWindow(
+    state.name,
+    state.hosts.map((h) => h.name),
+    REST_WINDOW_MS,
+  );
+  const idleCores = rest.size === state.hosts.length ? new Map([...rest].map(([h, v]) => [h, v.cores])) : undefined;
   for (let r = 0; r < opts.runs; r++) {
     for (const t of targets) {
       const into = runs.get(t.id)!;
       try {
-        const w = await wrkOnce(state, t.from, t.url, opts.load);
+        const w = await wrkOnce(state, t.from, t.url, opts.load, idleCores);
         into.ok.push(w);
         opts.say(`[${r + 1}/${opts.runs}] ${t.id}: ${Math.round(w.rps)} req/s, p50 ${w.p50.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms, ${w.errors} errors`);
       } catch (err) {

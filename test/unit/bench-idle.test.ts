@@ -67,7 +67,7 @@ describe("cpuByProgram", () => {
 });
 
 describe("cpuPerRequest", () => {
-  it("divides each host's CPU seconds over a run by the answers, in ms, leaving out hosts that spent nothing", () => {
+  it("divides each host's CPU seconds over a run, less its rest, by the answers, in ms, leaving out hosts that spent nothing", () => {
     const before = new Map([
       ["user", 10],
       ["lb-1", 5],
@@ -80,8 +80,21 @@ describe("cpuPerRequest", () => {
       ["web-1", 1],
       ["dns", 2.000001],
     ]);
-    expect(cpuPerRequest(before, after, 10_000)).toEqual({ user: 0.2, "lb-1": 0.15 });
-    expect(cpuPerRequest(before, after, 0)).toEqual({});
+    expect(cpuPerRequest(before, after, 10_000, 10)).toEqual({ user: 0.2, "lb-1": 0.15 });
+    expect(cpuPerRequest(before, after, 0, 10)).toEqual({});
+    // lb-1 burns 0.05 cores at rest: 0.5 s of its 1.5 s over 10 s are not the requests'
+    expect(
+      cpuPerRequest(
+        before,
+        after,
+        10_000,
+        10,
+        new Map([
+          ["lb-1", 0.05],
+          ["user", 0.3],
+        ]),
+      ),
+    ).toEqual({ "lb-1": 0.1 });
   });
 });
 
