@@ -21,10 +21,6 @@ export const LEASE_TIMING = {
   acquireWaitMs: 3000,
 } as const;
 
-/** The key of a design's primary lease: its value is the database host that may be writable. */
-export function primaryLeaseKey(namespace: string): string {
-  return `/stacklab/${namespace}/failover/primary-lease`;
-}
 
 /**
  * One database agent's side of the primary lease. `tick(want)` runs one round: renew the lease if there is one,
@@ -69,16 +65,22 @@ export class PrimaryLease {
   }
 
   /** One round at a time: a call while one runs waits for it, then runs its own. */
-  tick(want: boolean): Promise<void> {
-    const run = async () => {
-      if (this.busy) await this.busy.catch(() => undefined);
-      await this.round(want);
-    };
-    const p = run();
-    this.busy = p.finally(() => {
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const prev = this.busy;
+    const p = (async () => {
+      if (prev) await prev.catch(() => undefined);
+      await fn();
+    })();
+    this.busy = p;
+    void p.finally(() => {
       if (this.busy === p) this.busy = null;
     });
     return p;
+  }
+
+  /** One round; `want` is asked when the round starts (not when it is queued): does the server need the key now? */
+  tick(want: boolean | (() => boolean)): Promise<void> {
+    return this.serial(() => this.round(typeof want === "function" ? want() : want));
   }
 
   private async round(want: boolean): Promise<void> {
@@ -95,7 +97,7 @@ export class PrimaryLease {
         }
       }
       if (!want) {
-        if (this.lease) await this.release();
+        if (this.lease) await this.giveBack();
         return;
       }
       if (!this.lease) {
@@ -128,11 +130,15 @@ export class PrimaryLease {
     this.remember(null);
   }
 
-  /** Gives the key back (the server was made read-only): a promotion elsewhere may take it at once. */
-  async release(): Promise<void> {
+  private async giveBack(): Promise<void> {
     const lease = this.lease;
     this.drop();
     if (lease) await this.store.revoke(lease).catch(() => undefined);
+  }
+
+  /** Gives the key back (the server was made read-only): a promotion elsewhere may take it at once. */
+  release(): Promise<void> {
+    return this.serial(() => this.giveBack());
   }
 
   /** Takes the key before the server becomes writable; waits up to `waitMs` for it to be free; true when held. */

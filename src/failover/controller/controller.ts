@@ -99,6 +99,8 @@ export class Controller {
     private readonly mayAct: () => boolean = () => true,
     /** Publishes what the leader knows (the primary, the known servers) where the next leader finds it. */
     private readonly publish: (p: { primary: string | null; known: string[] }) => void = () => undefined,
+    /** With a primary lease: revokes a lost primary's lease in etcd (procedures.ts, failover). */
+    private readonly revokeLease?: (host: string) => Promise<boolean>,
   ) {
     this.hosts = cfg.dbHosts.map((h) => h.name);
     this.addresses = Object.fromEntries(cfg.dbHosts.map((h) => [h.name, h.address]));
@@ -178,7 +180,7 @@ export class Controller {
   }
 
   private ctx(): ProcedureContext {
-    return { client: this.client, record: this.record, addresses: this.addresses, proxies: Object.values(this.cfg.proxies) };
+    return { client: this.client, record: this.record, addresses: this.addresses, proxies: Object.values(this.cfg.proxies), ...(this.revokeLease ? { revokeLease: this.revokeLease } : {}) };
   }
 
   /** Records an event once per distinct situation (a refusal is not repeated every 100 ms). */
