@@ -69,6 +69,7 @@ const controller = new Controller(
         return revokePrimaryLease(etcd, cfg.primaryLeaseKey!, host);
       }
     : undefined,
+  etcd && cfg.primaryLeaseKey ? async () => (await etcd.holder(cfg.primaryLeaseKey!))?.value ?? null : undefined,
 );
 
 const listen = (server: Server, start: () => void) =>
