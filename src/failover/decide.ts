@@ -115,7 +115,7 @@ export function primaryHealth(input: DecideInput): PrimaryHealth {
   // silent) is read-only, or its agent is gone and no proxy sends it writes (they ask the agent): it may be replaced
   // even while a replica still reaches its MariaDB (it was cut off from etcd and the controllers only).
   const k = input.leaseKey;
-  if (k && k.holder !== primary && k.readAt > (t?.lastOkAt ?? -Infinity)) {
+  if (k && t?.lastOkAt != null && k.holder !== primary && k.readAt > t.lastOkAt) {
     const since = t?.firstFailAt ?? t?.lastOkAt ?? now;
     const ms = Number.isFinite(silentFor) ? `${silentFor} ms` : "ever";
     return { state: "dead", reason: `no answer from ${primary} for ${ms}, and it does not hold the primary lease in etcd any more${k.holder ? ` (${k.holder} does)` : ""}: it went read-only`, since };
@@ -211,6 +211,17 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
       candidate: null,
       sync: { inSync: false, reason: "no candidate" },
     };
+  if (!wanted && health.state === "fenced") {
+    // No replica to compare with (the other servers follow nobody, or do not answer): a fenced primary that holds
+    // every transaction each answering server holds takes writes again (with a primary lease: its own fence when
+    // etcd was slow to renew, which removed no replica). The promotion takes the primary key first, so a server
+    // that lost it to another cannot.
+    const old = tracks[primary]!.last!.db;
+    const others = live.filter((h) => h !== primary && tracks[h]!.last!.db.up);
+    const behind = others.filter((h) => !gtidCovers(old.gtidBinlogPos, reachedPos(tracks[h]!.last!.db)));
+    if (!old.replica && !behind.length && !opts.to)
+      return { action: "unfence", host: primary, reason: `${health.reason}; no replica follows it, and it holds every transaction the other servers hold, so it takes writes again` };
+  }
   if (!wanted)
     return {
       action: "refuse",
