@@ -211,11 +211,11 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
       candidate: null,
       sync: { inSync: false, reason: "no candidate" },
     };
-  if (!wanted && health.state === "fenced") {
-    // No replica to compare with (the other servers follow nobody, or do not answer): a fenced primary that holds
-    // every transaction each answering server holds takes writes again (with a primary lease: its own fence when
-    // etcd was slow to renew, which removed no replica). The promotion takes the primary key first, so a server
-    // that lost it to another cannot.
+  if (!wanted && health.state === "fenced" && input.leaseKey) {
+    // With a primary lease only, and no replica to compare with (the other servers follow nobody, or do not
+    // answer): a fenced primary that holds every transaction each answering server holds takes writes again (its
+    // lease fence when etcd was slow to renew removed no replica). The promotion takes the primary key first, so a
+    // server that lost it to another cannot. (Without a lease the controller keeps refusing here, as before.)
     const old = tracks[primary]!.last!.db;
     const others = live.filter((h) => h !== primary && tracks[h]!.last!.db.up);
     const behind = others.filter((h) => !gtidCovers(old.gtidBinlogPos, reachedPos(tracks[h]!.last!.db)));

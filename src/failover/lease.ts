@@ -21,7 +21,6 @@ export const LEASE_TIMING = {
   acquireWaitMs: 3000,
 } as const;
 
-
 /**
  * One database agent's side of the primary lease. `tick(want)` runs one round: renew the lease if there is one,
  * and when `want` (the server is writable, or about to become so) take the key if this agent does not hold it;

@@ -132,12 +132,15 @@ describe("decide", () => {
     expect(d).toMatchObject({ action: "unfence", host: "db-1" });
   });
 
-  it("gives writes back to a fenced primary no replica follows when it holds everything the other servers hold, never when one holds more", () => {
+  it("with a primary lease, gives writes back to a fenced primary no replica follows when it holds everything the other servers hold, never when one holds more", () => {
     // e.g. its lease fence (etcd slow to renew) while the other server, an old primary, follows nobody yet
     const fenced = status("db-2", obs({ readOnly: true, gtidBinlogPos: "0-2-110", gtidCurrentPos: "0-2-110" }));
     const idle = (pos: string) => track(status("db-1", obs({ readOnly: true, gtidBinlogPos: pos, gtidCurrentPos: pos })));
-    expect(decide(input({ "db-1": idle("0-1-90"), "db-2": track(fenced) }, { primary: "db-2" }))).toMatchObject({ action: "unfence", host: "db-2" });
-    expect(decide(input({ "db-1": idle("0-1-111"), "db-2": track(fenced) }, { primary: "db-2" }))).toMatchObject({ action: "refuse" });
+    const leaseKey = { holder: null, readAt: NOW };
+    expect(decide(input({ "db-1": idle("0-1-90"), "db-2": track(fenced) }, { primary: "db-2", leaseKey }))).toMatchObject({ action: "unfence", host: "db-2" });
+    expect(decide(input({ "db-1": idle("0-1-111"), "db-2": track(fenced) }, { primary: "db-2", leaseKey }))).toMatchObject({ action: "refuse" });
+    // without a lease, as before: refused, for a person or the replicas' return
+    expect(decide(input({ "db-1": idle("0-1-90"), "db-2": track(fenced) }, { primary: "db-2" }))).toMatchObject({ action: "refuse" });
   });
 
   it("promotes the replica when a restarted primary lost a transaction the replica has", () => {

@@ -103,8 +103,18 @@ describe("the primary's lease in etcd", () => {
   it("a primary cut off from etcd goes read-only by itself well before semi-sync's fallback; its lease revoked, a replica takes the key at once", async () => {
     const world = new World(() => 0.5);
     let cut = false;
-    const a = new Member("db-1", world, () => cut, () => 0.5);
-    const b = new Member("db-2", world, () => false, () => 0.5);
+    const a = new Member(
+      "db-1",
+      world,
+      () => cut,
+      () => 0.5,
+    );
+    const b = new Member(
+      "db-2",
+      world,
+      () => false,
+      () => 0.5,
+    );
     const controller = world.view(() => false);
     for (const m of [a, b]) {
       void m.renewLoop(15_000);
@@ -146,7 +156,12 @@ describe("the primary's lease in etcd", () => {
 
   it("a primary that still reaches etcd but whose lease the controller revoked goes read-only at its next renewal", async () => {
     const world = new World(() => 0.5);
-    const a = new Member("db-1", world, () => false, () => 0.5);
+    const a = new Member(
+      "db-1",
+      world,
+      () => false,
+      () => 0.5,
+    );
     const controller = world.view(() => false);
     void a.renewLoop(10_000);
     void a.lookLoop(10_000);

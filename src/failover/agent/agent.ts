@@ -127,7 +127,10 @@ export class Agent {
     if (!lease || !this.leaseReady || this.acting || this.state?.selfFenced || !this.state) return;
     if (!o.up || o.readOnly || (o.replica && !this.promoting) || lease.holds()) return;
     const d = lease.describe();
-    await this.fenceSelf(o, `it does not hold the primary lease in etcd any more (${d.lease ? `lease ${d.lease} not renewed in time` : "the lease could not be renewed, or was revoked"}): a replica may take the key`);
+    await this.fenceSelf(
+      o,
+      `it does not hold the primary lease in etcd any more (${d.lease ? `lease ${d.lease} not renewed in time` : "the lease could not be renewed, or was revoked"}): a replica may take the key`,
+    );
   }
 
   /** Stops everything (SIGTERM). */
