@@ -52,6 +52,11 @@ export interface DecideInput {
   rejoinable?: string[];
   /** A replica found diverged is rebuilt from the primary (default: false, the divergence is only recorded). */
   autoRebuild?: boolean;
+  /**
+   * With a primary lease: the last read of the primary key in etcd, who held it (null: nobody) and when the read
+   * was sent. Absent: no lease, or not read yet.
+   */
+  leaseKey?: { holder: string | null; readAt: number };
 }
 
 /** How the primary looks. */
@@ -106,6 +111,15 @@ export function primaryHealth(input: DecideInput): PrimaryHealth {
   }
   const silentFor = t?.lastOkAt ? now - t.lastOkAt : Infinity;
   if (silentFor < deadAfterMs) return { state: "suspect", reason: `no answer from ${primary}'s agent for ${silentFor} ms` };
+  // With a primary lease, etcd is a witness too: a silent primary that no longer holds the key (read after it went
+  // silent) is read-only, or its agent is gone and no proxy sends it writes (they ask the agent): it may be replaced
+  // even while a replica still reaches its MariaDB (it was cut off from etcd and the controllers only).
+  const k = input.leaseKey;
+  if (k && t?.lastOkAt != null && k.holder !== primary && k.readAt > t.lastOkAt) {
+    const since = t?.firstFailAt ?? t?.lastOkAt ?? now;
+    const ms = Number.isFinite(silentFor) ? `${silentFor} ms` : "ever";
+    return { state: "dead", reason: `no answer from ${primary} for ${ms}, and it does not hold the primary lease in etcd any more${k.holder ? ` (${k.holder} does)` : ""}: it went read-only`, since };
+  }
   // Second opinion: every replica that answers must also fail to reach the primary's database.
   const address = input.addresses[primary];
   const witnesses = input.hosts.filter((h) => h !== primary && fresh(tracks[h], now, deadAfterMs));
@@ -197,6 +211,17 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
       candidate: null,
       sync: { inSync: false, reason: "no candidate" },
     };
+  if (!wanted && health.state === "fenced" && input.leaseKey) {
+    // With a primary lease only, and no replica to compare with (the other servers follow nobody, or do not
+    // answer): a fenced primary that holds every transaction each answering server holds takes writes again (its
+    // lease fence when etcd was slow to renew removed no replica). The promotion takes the primary key first, so a
+    // server that lost it to another cannot. (Without a lease the controller keeps refusing here, as before.)
+    const old = tracks[primary]!.last!.db;
+    const others = live.filter((h) => h !== primary && tracks[h]!.last!.db.up);
+    const behind = others.filter((h) => !gtidCovers(old.gtidBinlogPos, reachedPos(tracks[h]!.last!.db)));
+    if (!old.replica && !behind.length && !opts.to)
+      return { action: "unfence", host: primary, reason: `${health.reason}; no replica follows it, and it holds every transaction the other servers hold, so it takes writes again` };
+  }
   if (!wanted)
     return {
       action: "refuse",

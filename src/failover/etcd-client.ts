@@ -26,6 +26,8 @@ export interface ConsensusStore {
   putIf(guardKey: string, guardValue: string, key: string, value: string): Promise<boolean>;
   /** A key's value, or null. */
   get(key: string): Promise<string | null>;
+  /** A key's value and the lease it lives under ("0": none), or null when it does not exist. */
+  holder(key: string): Promise<{ value: string; lease: string } | null>;
   /** Gives a lease back: its keys go at once. */
   revoke(id: string): Promise<void>;
 }
@@ -77,6 +79,11 @@ export function etcdStore(ep: EtcdEndpoints, timeoutMs: number): ConsensusStore 
     async get(key) {
       const r = (await post("/v3/kv/range", { key: b64(key) })) as { kvs?: { value?: string }[] };
       return r.kvs?.length ? unb64(r.kvs[0]!.value) : null;
+    },
+    async holder(key) {
+      const r = (await post("/v3/kv/range", { key: b64(key) })) as { kvs?: { value?: string; lease?: string }[] };
+      const kv = r.kvs?.[0];
+      return kv ? { value: unb64(kv.value), lease: kv.lease ?? "0" } : null;
     },
     async revoke(id) {
       await post("/v3/lease/revoke", { ID: id });

@@ -39,6 +39,8 @@ export interface AgentStatus {
   checkers: Record<string, { write?: CheckAnswer; replica?: CheckAnswer }>;
   /** When the controller last talked to this agent. */
   controllerSeenAt: number | null;
+  /** The primary lease in etcd (designs with `database.primaryLease`): the lease id, whether the key is held, for how long still. */
+  lease?: { lease: string | null; holds: boolean; holdsForMs: number };
 }
 
 /** Result of fencing a server. */

@@ -106,6 +106,7 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
     controllers: [],
     etcd: dbHosts.length > 1 && stack.database.failover === "automatic" ? [...new Set(stack.database.etcd ?? [])] : [],
   };
+  if (database.etcd.length && stack.database.primaryLease === true) database.primaryLease = true;
   if (dbHosts.length > 1 && stack.database.failover === "automatic") {
     const single = stack.database.controller ?? monitorHost ?? lbNames[0] ?? withRole("app")[0] ?? null;
     database.controllers = database.etcd.length ? [...database.etcd] : single ? [single] : [];
@@ -113,7 +114,16 @@ export function buildModel(stack: Stack, options: BuildOptions = {}): Model {
   }
 
   const roleOf = (name: string) => hosts.find((h) => h.name === name)?.roles[0] ?? null;
-  const flows = buildFlows(stack, { withRole, monitorHost, entryHosts: [...new Set(entryPoints.flatMap((e) => e.holders))], hasLb, controllers: database.controllers, etcd: database.etcd, roleOf });
+  const flows = buildFlows(stack, {
+    withRole,
+    monitorHost,
+    entryHosts: [...new Set(entryPoints.flatMap((e) => e.holders))],
+    hasLb,
+    controllers: database.controllers,
+    etcd: database.etcd,
+    leaseHolders: database.primaryLease ? dbHosts : [],
+    roleOf,
+  });
   const services = buildServices(stack, hosts, database);
 
   const records: DnsRecordModel[] = stack.dns.records.map((r) => {
@@ -172,6 +182,8 @@ interface FlowContext {
   controllers: string[];
   /** The etcd member hosts (empty without etcd). */
   etcd: string[];
+  /** Database hosts whose agents hold or take the primary lease in etcd (empty without it). */
+  leaseHolders: string[];
   /** A host's first role. */
   roleOf: (name: string) => Role | null;
 }
@@ -383,7 +395,21 @@ function etcdFlows(stack: Stack, ctx: FlowContext): Flow[] {
     purpose: "the failover controllers elect their leader and record the primary through etcd's API",
     network: "private",
   }));
-  return [...peers, ...clientFlows];
+  // with the primary lease, every database agent may hold it (the primary's) or take it (a replica being promoted)
+  const leaseFlows: Flow[] = ctx.leaseHolders.length
+    ? members.map((to) => ({
+        id: `etcd-lease-${to.role}`,
+        from: { role: ctx.roleOf(ctx.leaseHolders[0]!) ?? "db", hosts: [...ctx.leaseHolders] },
+        to,
+        port: PORTS.etcdClient,
+        transport: "tcp" as const,
+        protocol: tls ? ("https" as const) : ("http" as const),
+        encrypted: tls,
+        purpose: "the primary's database agent holds the primary lease in etcd; a replica takes the key when promoted",
+        network: "private" as const,
+      }))
+    : [];
+  return [...peers, ...clientFlows, ...leaseFlows];
 }
 
 /** The flows the spec adds in firewall.allow (validation has made sure both ends resolve). */

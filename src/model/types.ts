@@ -106,6 +106,8 @@ export interface DatabaseModel {
   controllers: string[];
   /** Hosts holding an etcd member, in the spec's order (empty: no etcd, the single controller decides alone). */
   etcd: string[];
+  /** The primary's agent holds a lease in etcd and the server is writable only while it does (spec `database.primaryLease`, with etcd only). */
+  primaryLease?: true;
 }
 
 export interface LoadBalancerModel {

@@ -131,6 +131,12 @@ export const Database = z.strictObject({
     .describe(
       "With failover: automatic, a replica found diverged (it holds transactions the primary never had) is rebuilt from the primary at once, its own transactions saved to a file of the lab; false: the divergence is only recorded, for a person to inspect (`stacklab db rejoin HOST --rebuild`)",
     ),
+  primaryLease: z
+    .boolean()
+    .optional()
+    .describe(
+      "With etcd: the primary's database agent holds a lease in etcd (Patroni's pattern) and the server may be writable only while it holds it; a primary that cannot renew it goes read-only by itself, and a promotion takes the key first. Writes then depend on etcd's quorum. Off by default (see docs/failover.md)",
+    ),
   etcd: z
     .array(hostName)
     .min(1)

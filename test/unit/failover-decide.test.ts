@@ -42,6 +42,21 @@ describe("primaryHealth", () => {
     expect(primaryHealth(input({ "db-1": track(db1), "db-2": track(status("db-2", obs({ replicaOf: "db-1" }), probe("db-1", 5))) })).state).toBe("dead");
   });
 
+  it("with a primary lease, takes etcd as a witness: a silent primary that no longer holds the key is dead even while a replica reaches its database", () => {
+    // db-1 cut off from etcd and the controllers, not from db-2: its key ran out after it went silent
+    const h = primaryHealth(input(crashed(2000, 0), { leaseKey: { holder: null, readAt: NOW - 100 } }));
+    expect(h).toMatchObject({ state: "dead" });
+    expect(h.state === "dead" && h.reason).toMatch(/does not hold the primary lease/);
+    expect(decide(input(crashed(2000, 0), { leaseKey: { holder: null, readAt: NOW - 100 } }))).toMatchObject({ action: "failover", from: "db-1", to: "db-2" });
+  });
+
+  it("with a primary lease, a key still held by the primary, or a read older than the silence, proves nothing", () => {
+    expect(primaryHealth(input(crashed(2000, 0), { leaseKey: { holder: "db-1", readAt: NOW - 100 } })).state).toBe("suspect");
+    expect(primaryHealth(input(crashed(2000, 0), { leaseKey: { holder: null, readAt: NOW - 2500 } })).state).toBe("suspect");
+    // nor does it shorten the wait: within deadAfterMs the last answer stands
+    expect(primaryHealth(input(crashed(300, 0), { leaseKey: { holder: null, readAt: NOW - 100 } })).state).toBe("up");
+  });
+
   it("sees a primary that came back read-only as fenced, not up", () => {
     const h = primaryHealth(input({ "db-1": track(status("db-1", obs({ readOnly: true }))), "db-2": track(status("db-2", obs({ replicaOf: "db-1" }))) }));
     expect(h.state).toBe("fenced");
@@ -115,6 +130,17 @@ describe("decide", () => {
       input({ "db-1": track(status("db-1", obs({ readOnly: true, gtidBinlogPos: "0-1-100" }))), "db-2": track(status("db-2", obs({ replicaOf: "db-1", ioPos: "0-1-99", gtidCurrentPos: "0-1-99" }))) }),
     );
     expect(d).toMatchObject({ action: "unfence", host: "db-1" });
+  });
+
+  it("with a primary lease, gives writes back to a fenced primary no replica follows when it holds everything the other servers hold, never when one holds more", () => {
+    // e.g. its lease fence (etcd slow to renew) while the other server, an old primary, follows nobody yet
+    const fenced = status("db-2", obs({ readOnly: true, gtidBinlogPos: "0-2-110", gtidCurrentPos: "0-2-110" }));
+    const idle = (pos: string) => track(status("db-1", obs({ readOnly: true, gtidBinlogPos: pos, gtidCurrentPos: pos })));
+    const leaseKey = { holder: null, readAt: NOW };
+    expect(decide(input({ "db-1": idle("0-1-90"), "db-2": track(fenced) }, { primary: "db-2", leaseKey }))).toMatchObject({ action: "unfence", host: "db-2" });
+    expect(decide(input({ "db-1": idle("0-1-111"), "db-2": track(fenced) }, { primary: "db-2", leaseKey }))).toMatchObject({ action: "refuse" });
+    // without a lease, as before: refused, for a person or the replicas' return
+    expect(decide(input({ "db-1": idle("0-1-90"), "db-2": track(fenced) }, { primary: "db-2" }))).toMatchObject({ action: "refuse" });
   });
 
   it("promotes the replica when a restarted primary lost a transaction the replica has", () => {

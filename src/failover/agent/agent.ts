@@ -14,6 +14,7 @@ import { rebuildHere } from "./rebuild-here.js";
 import { PrimaryPinger } from "./probe.js";
 import { replicaAnswer, replicasBack, selfFenceReason, selfUnfenceReason, writeAnswer } from "./rules.js";
 import { monoNow } from "../clock.js";
+import { LEASE_TIMING, type PrimaryLease } from "../lease.js";
 
 /** What the agent keeps on disk, next to the data (survives a crash of the host). */
 interface AgentState {
@@ -42,15 +43,23 @@ export class Agent {
   private servers: Server[] = [];
   private timers: NodeJS.Timeout[] = [];
   private acting = false;
+  /**
+   * The primary lease (lease.ts): with it, this server may be writable only while its agent holds the design's
+   * primary key in etcd. Null: the design has no lease (the controller's rules and the self-fence guard alone).
+   */
+  private readonly lease: PrimaryLease | null;
+  /** The first lease round since this agent started has ended (a restarted agent first renews the lease it had). */
+  private leaseReady = false;
 
   constructor(
     private readonly cfg: AgentConfig,
     private readonly event: EventSink,
     private readonly log: (line: string) => void,
-    /** Tests hand in a stand-in for the local MariaDB. */
-    deps: { db?: LocalDb } = {},
+    /** Tests hand in a stand-in for the local MariaDB; `lease`: the primary lease in etcd, when the design has one. */
+    deps: { db?: LocalDb; lease?: PrimaryLease | null } = {},
   ) {
     this.db = deps.db ?? new LocalDb(cfg);
+    this.lease = deps.lease ?? null;
     this.pinger = new PrimaryPinger(cfg);
     this.replicaCount = Object.keys(cfg.dbHosts).filter((h) => h !== cfg.host).length;
     this.state = existsSync(cfg.stateFile) ? (JSON.parse(readFileSync(cfg.stateFile, "utf8")) as AgentState) : null;
@@ -62,6 +71,18 @@ export class Agent {
       setInterval(() => void this.look().catch((e: unknown) => this.log(`look failed: ${String(e)}`)), TIMING.agentPollMs),
       setInterval(() => void this.pinger.tick(), TIMING.probeEveryMs),
     );
+    if (this.lease) {
+      let running = false;
+      this.timers.push(
+        setInterval(() => {
+          if (running) return;
+          running = true;
+          void this.leaseRound()
+            .catch((e: unknown) => this.log(`lease round failed: ${String(e)}`))
+            .finally(() => (running = false));
+        }, LEASE_TIMING.everyMs),
+      );
+    }
     // With internal TLS the checks are TLS too: the proxies verify this host's certificate before trusting "up".
     const checks = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, (sock) => this.answerCheck(sock)) : createServer((sock) => this.answerCheck(sock));
     const api = jsonServer((r) => this.handle(r), { token: this.cfg.token, tls });
@@ -75,6 +96,41 @@ export class Agent {
     ]);
     this.servers = [checks, api, local];
     this.log(`listening: checks on ${this.cfg.apiAddress}:${this.cfg.checkPort}, API on ${this.cfg.apiAddress}:${this.cfg.apiPort} and ${this.cfg.apiSocket}`);
+  }
+
+  /** Writable by the last look (a primary taking writes, or one being promoted). */
+  private writableNow(): boolean {
+    const o = this.last;
+    return Boolean(o?.up && !o.readOnly && (!o.replica || this.promoting));
+  }
+
+  /**
+   * One round of the primary lease: renew it; a writable server takes the key if it does not hold it, a read-only
+   * one gives it back. While an action runs (a fence, a promotion) the round keeps what it holds and takes nothing:
+   * the action takes (promotion) or gives back (fence) the key itself.
+   */
+  private async leaseRound(): Promise<void> {
+    const lease = this.lease!;
+    await lease.tick(() => (this.acting ? lease.holds() : this.writableNow() && !this.state?.selfFenced));
+    this.leaseReady = true;
+    if (this.last) await this.maybeLeaseFence(this.last);
+  }
+
+  /**
+   * A writable server whose agent does not hold the primary key (with time to spare) makes itself read-only: the
+   * lease could not be renewed (etcd unreachable, or without a quorum), or the leading controller revoked it after
+   * finding this server lost, and etcd may give the key to a replica once it runs out. The fence is the self-fence's
+   * (kept on disk, lifted by the same rules), so the server takes writes again only once it is safe.
+   */
+  private async maybeLeaseFence(o: DbObservation): Promise<void> {
+    const lease = this.lease;
+    if (!lease || !this.leaseReady || this.acting || this.state?.selfFenced || !this.state) return;
+    if (!o.up || o.readOnly || (o.replica && !this.promoting) || lease.holds()) return;
+    const d = lease.describe();
+    await this.fenceSelf(
+      o,
+      `it does not hold the primary lease in etcd any more (${d.lease ? `lease ${d.lease} not renewed in time` : "the lease could not be renewed, or was revoked"}): a replica may take the key`,
+    );
   }
 
   /** Stops everything (SIGTERM). */
@@ -116,7 +172,10 @@ export class Agent {
     else if (s.waitSessions === 0) this.stuck = null;
     if (!this.state) await this.bootstrap(o);
     else if (this.state.selfFenced) await this.maybeSelfUnfence(o);
-    else await this.maybeSelfFence(o);
+    else {
+      await this.maybeLeaseFence(o);
+      await this.maybeSelfFence(o);
+    }
   }
 
   /** A self-fenced primary takes writes again by itself once it is safe (rules.ts, selfUnfenceReason). */
@@ -135,7 +194,11 @@ export class Agent {
     if (!reason) return;
     this.acting = true;
     try {
-      // Writable first, then the fence lifted: the proxies hear "up" only once both are true.
+      // The primary key first (with a lease), then writable, then the fence lifted: the proxies hear "up" only once all are true.
+      if (this.lease && !(await this.lease.acquire(0, sleep))) {
+        this.log(`would take writes again (${reason}), but the primary key in etcd is not free: stays fenced`);
+        return;
+      }
       await this.db.setWritable();
       this.saveState({ ...this.state!, selfFenced: null });
       this.stuck = null;
@@ -153,6 +216,10 @@ export class Agent {
     this.acting = true;
     try {
       if (this.cfg.bootstrapPrimary && o.readOnly && !o.replica) {
+        if (this.lease && !(await this.lease.acquire(0, sleep))) {
+          this.log("first start of the design's primary: waiting for the primary key in etcd before taking writes");
+          return;
+        }
         await this.db.setWritable();
         this.log("first start of the design's primary: now writable");
       }
@@ -174,7 +241,12 @@ export class Agent {
       inSyncAtContact: this.inSyncAtContact,
       stuckSince: this.stuck?.since ?? null,
     });
-    if (!reason) return;
+    if (reason) await this.fenceSelf(o, reason);
+  }
+
+  /** The self-fence: kept on disk; MariaDB stopped at once when commits wait for an acknowledgement, else read-only. */
+  private async fenceSelf(o: DbObservation, reason: string): Promise<void> {
+    if (this.acting) return;
     this.acting = true;
     try {
       this.saveState({ ...this.state!, selfFenced: { at: monoNow(), reason } });
@@ -195,6 +267,8 @@ export class Agent {
     } catch (e) {
       this.log(`self-fence failed: ${String(e)}`);
     } finally {
+      // read-only (or stopped): the key is given back, so a promotion need not wait for it to run out
+      if (this.lease) void this.lease.release();
       this.acting = false;
     }
   }
@@ -209,7 +283,7 @@ export class Agent {
   private promoting = false;
 
   private answers(now = monoNow()): AgentStatus["answers"] {
-    const input = { now, db: this.last, selfFenced: Boolean(this.state?.selfFenced), promoting: this.promoting };
+    const input = { now, db: this.last, selfFenced: Boolean(this.state?.selfFenced), promoting: this.promoting, ...(this.lease ? { leaseHeld: this.lease.holds(now) } : {}) };
     return { write: writeAnswer(input), replica: replicaAnswer(input) };
   }
 
@@ -241,6 +315,7 @@ export class Agent {
       answers: this.answers(now),
       checkers: this.checkers,
       controllerSeenAt: this.controllerSeenAt,
+      ...(this.lease ? { lease: this.lease.describe(now) } : {}),
     };
   }
 
@@ -303,10 +378,14 @@ export class Agent {
           `${this.cfg.host} stopped MariaDB at once for the controller's fence (SIGKILL to ${pid}; it restarts read-only), ${o.semisync.waitSessions} commit(s) waiting for a replica left unanswered`,
           { step: "fence", waiting: o.semisync.waitSessions },
         );
+        if (this.lease) void this.lease.release();
         return { host: this.cfg.host, readOnly: true, killed: 0, ms: Math.round(performance.now() - t), gtidBinlogPos: "", stopped: true };
       }
     }
-    return this.db.fence(killFirst);
+    const r = await this.db.fence(killFirst);
+    // read-only: the key is given back, so the promotion that follows takes it at once
+    if (this.lease) await this.lease.release();
+    return r;
   }
 
   /** Promotes: writable as soon as everything received is applied; the old replica threads stop afterwards. */
@@ -315,7 +394,9 @@ export class Agent {
     this.acting = true;
     let detached = false;
     try {
-      const { result, detach } = await this.db.promote(typeof body.waitFor === "string" ? body.waitFor : undefined, typeof body.timeoutMs === "number" ? body.timeoutMs : TIMING.applyWaitMs);
+      // With a lease, the primary key is taken once the relay log is applied, right before the server becomes writable.
+      const gate = this.lease ? () => this.takeKey() : undefined;
+      const { result, detach } = await this.db.promote(typeof body.waitFor === "string" ? body.waitFor : undefined, typeof body.timeoutMs === "number" ? body.timeoutMs : TIMING.applyWaitMs, gate);
       this.promoting = true;
       if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
       this.stuck = null;
@@ -335,6 +416,17 @@ export class Agent {
     }
   }
 
+  /**
+   * Takes the primary key in etcd before the server becomes writable: at once when it is free (the old primary
+   * gave it back when fenced, or the leading controller revoked its lease after finding it lost), else waiting
+   * for the old lease to run out (LEASE_TIMING.acquireWaitMs); refused when it stays held.
+   */
+  private async takeKey(): Promise<void> {
+    const lease = this.lease!;
+    if (await lease.acquire(LEASE_TIMING.acquireWaitMs, sleep)) return;
+    throw new HttpError(409, `${this.cfg.host} could not take the primary key in etcd within ${LEASE_TIMING.acquireWaitMs} ms (another server holds it, or etcd has no quorum): not promoted`);
+  }
+
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     if (this.acting) throw new HttpError(409, "another action is running on this server");
     this.acting = true;
@@ -347,6 +439,8 @@ export class Agent {
     }
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function listen(server: Server, start: () => void): Promise<void> {
   return new Promise((resolve, reject) => {

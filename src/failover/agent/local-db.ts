@@ -142,11 +142,13 @@ export class LocalDb {
    * a semi-sync replica that stops first tries to reach its primary to end its dump thread, a second lost
    * on a dead one, while nothing more can arrive from it anyway.
    */
-  async promote(waitFor: string | undefined, timeoutMs: number): Promise<{ result: PromoteResult; detach: Promise<void> }> {
+  /** `gate` runs right before the server becomes writable (the primary lease's key is taken there); it throws to refuse. */
+  async promote(waitFor: string | undefined, timeoutMs: number, gate?: () => Promise<void>): Promise<{ result: PromoteResult; detach: Promise<void> }> {
     const t = performance.now();
     const [before] = await this.actor.rows(OBSERVE_SQL.replica);
     if (!before || !String(before.Master_Host ?? "")) {
       if (waitFor) throw new Error(`${this.cfg.host} follows no server and cannot wait for ${waitFor}`);
+      await gate?.();
       await this.setWritable();
       return { result: await this.promoted(t, 0), detach: Promise.resolve() };
     }
@@ -156,6 +158,7 @@ export class LocalDb {
     const received = String(io?.Gtid_IO_Pos ?? "");
     if (received && !(await this.waitApplied(received, timeoutMs))) throw new Error(`${this.cfg.host} did not apply what it received (${received}) within ${timeoutMs} ms; not promoted`);
     const applyMs = Math.round(performance.now() - a);
+    await gate?.();
     await this.setWritable();
     const result = await this.promoted(t, applyMs);
     const detach = (async () => {

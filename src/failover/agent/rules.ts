@@ -9,6 +9,8 @@ export interface AnswerInput {
   selfFenced: boolean;
   /** Promoted and writable, still forgetting its old primary (the replica threads stop in the background). */
   promoting?: boolean;
+  /** With a primary lease in etcd: whether this agent holds the primary key with time to spare (absent: no lease). */
+  leaseHeld?: boolean;
 }
 
 /** A look older than this is not trusted for an answer. */
@@ -26,6 +28,7 @@ export function writeAnswer(i: AnswerInput): string {
   if (bad) return bad;
   if (i.selfFenced) return "down#fenced itself";
   if (i.db!.readOnly) return "down#read-only";
+  if (i.leaseHeld === false) return "down#does not hold the primary lease in etcd";
   if (i.db!.replica) return i.promoting ? "up" : "down#follows another server";
   return isWritablePrimary(i.db) ? "up" : "down#not writable";
 }

@@ -99,6 +99,10 @@ export class Controller {
     private readonly mayAct: () => boolean = () => true,
     /** Publishes what the leader knows (the primary, the known servers) where the next leader finds it. */
     private readonly publish: (p: { primary: string | null; known: string[] }) => void = () => undefined,
+    /** With a primary lease: revokes a lost primary's lease in etcd (procedures.ts, failover). */
+    private readonly revokeLease?: (host: string) => Promise<boolean>,
+    /** With a primary lease: who holds the primary key in etcd now (null: nobody). */
+    private readonly readLeaseHolder?: () => Promise<string | null>,
   ) {
     this.hosts = cfg.dbHosts.map((h) => h.name);
     this.addresses = Object.fromEntries(cfg.dbHosts.map((h) => [h.name, h.address]));
@@ -113,6 +117,7 @@ export class Controller {
   /** Starts one poller per agent and the decision loop. */
   start(): void {
     for (const h of this.hosts) void this.poll(h);
+    if (this.readLeaseHolder) void this.pollLease(this.readLeaseHolder);
     this.timers.push(setInterval(() => void this.step(), TIMING.controllerPollMs / 2));
     this.log(`watching ${this.hosts.join(", ")}; primary ${this.primary ?? "unknown"}`);
   }
@@ -149,6 +154,22 @@ export class Controller {
     }
   }
 
+  /** The last read of the primary key in etcd (with a primary lease): a witness of whether the primary may be writable. */
+  private leaseKey: { holder: string | null; readAt: number } | null = null;
+
+  private async pollLease(read: () => Promise<string | null>): Promise<void> {
+    while (!this.stopped) {
+      const sent = monoNow();
+      try {
+        this.leaseKey = { holder: await read(), readAt: sent };
+      } catch {
+        // etcd unreachable: the last read stays, with its time
+      }
+      const wait = TIMING.controllerPollMs - (monoNow() - sent);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
   private input(): DecideInput {
     const now = monoNow();
     return {
@@ -163,6 +184,7 @@ export class Controller {
       confirmFailures: TIMING.confirmFailures,
       semisyncTimeoutMs: this.cfg.semisyncTimeoutMs,
       autoRebuild: this.cfg.autoRebuild !== false,
+      ...(this.leaseKey ? { leaseKey: this.leaseKey } : {}),
       rejoinBlocked: [
         ...Object.entries(this.rejoinBlocked)
           .filter(([, b]) => b.until > now)
@@ -178,7 +200,7 @@ export class Controller {
   }
 
   private ctx(): ProcedureContext {
-    return { client: this.client, record: this.record, addresses: this.addresses, proxies: Object.values(this.cfg.proxies) };
+    return { client: this.client, record: this.record, addresses: this.addresses, proxies: Object.values(this.cfg.proxies), ...(this.revokeLease ? { revokeLease: this.revokeLease } : {}) };
   }
 
   /** Records an event once per distinct situation (a refusal is not repeated every 100 ms). */

@@ -13,6 +13,7 @@ import { Controller } from "./controller.js";
 import { etcdStore } from "../etcd-client.js";
 import { Election, ELECTION_TIMING, electionKeys } from "../election.js";
 import { monoNow } from "../clock.js";
+import { revokePrimaryLease } from "../lease.js";
 
 const { values } = parseArgs({ options: { config: { type: "string" }, lab: { type: "string" } } });
 if (!values.config || !values.lab) {
@@ -61,6 +62,14 @@ const controller = new Controller(
     // written only while the leader key is still this controller's (a transaction in etcd)
     if (etcd) void etcd.putIf(keys.leader, cfg.host, keys.primary, JSON.stringify(p)).catch((e: unknown) => log(`could not publish the primary to etcd: ${String(e)}`));
   },
+  etcd && cfg.primaryLeaseKey
+    ? async (host) => {
+        // only while this controller still leads: a controller that lost the lead takes no step
+        if (!(election?.isLeader() ?? true)) throw new Error("this controller does not lead any more");
+        return revokePrimaryLease(etcd, cfg.primaryLeaseKey!, host);
+      }
+    : undefined,
+  etcd && cfg.primaryLeaseKey ? async () => (await etcd.holder(cfg.primaryLeaseKey!))?.value ?? null : undefined,
 );
 
 const listen = (server: Server, start: () => void) =>

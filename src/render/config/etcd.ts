@@ -18,6 +18,12 @@ export const ETCD_TIMING = {
   electionMs: 1000,
   /** The failover controllers' leader lease (src/failover/election.ts): a dead leader's key is free after at most this. */
   leaseTtlS: 3,
+  /**
+   * The primary's lease (src/failover/lease.ts), held by the writable server's agent: etcd 3.4's minimum with a 1 s
+   * election timeout (it grants at least ceil(1.5 x election timeout) = 2 s), so that a primary cut off from etcd
+   * goes read-only within about a second and a half.
+   */
+  primaryLeaseTtlS: 2,
 } as const;
 
 /** One member: its name (the host's) and where peers and clients reach it. */

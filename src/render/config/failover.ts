@@ -8,6 +8,11 @@ import { SEMISYNC_TIMEOUT_MS } from "./mariadb.js";
 import type { RenderedFile, Secrets } from "./types.js";
 import { etcdMembers, etcdTls } from "./etcd.js";
 
+/** The key of a design's primary lease in etcd: its value is the database host that may be writable (src/failover/lease.ts). */
+export function primaryLeaseKey(namespace: string): string {
+  return `/stacklab/${namespace}/failover/primary-lease`;
+}
+
 /** Secrets derived from the lab's root secret (the failover agents' database password, their API token); placeholders stay placeholders. */
 export function derivedSecrets(secrets: Secrets): { agent: string; token: string; clone: string } {
   if (secrets.mysqlRoot.startsWith("<secret:")) return { agent: "<secret:db-agent>", token: "<secret:failover-token>", clone: "<secret:db-clone>" };
@@ -25,6 +30,8 @@ export const FAILOVER_PATHS = {
    */
   agentRunDir: "/run/stacklab/db-agent",
   agentSocket: "/run/stacklab/db-agent/api.sock",
+  /** The id of the primary lease the agent holds: a restarted agent renews it instead of fencing a writable server. */
+  agentLeaseFile: "/run/stacklab/db-agent/lease",
   controllerRunDir: "/run/stacklab/failover-controller",
   controllerSocket: "/run/stacklab/failover-controller/api.sock",
   /** Kept with the data: survives restarts of the host, disappears with its data. */
@@ -89,6 +96,11 @@ export interface AgentConfig {
   selfFence: boolean;
   stateFile: string;
   semisyncTimeoutMs: number;
+  /**
+   * The primary lease (spec `database.primaryLease`): where the agent reaches etcd, the key it holds while its
+   * server is writable, and the file keeping its lease id across its own restarts. Absent: no lease.
+   */
+  lease?: { urls: string[]; tls: TlsPaths | null; key: string; leaseFile: string };
 }
 
 /** What the failover controller needs to know. */
@@ -114,6 +126,8 @@ export interface ControllerConfig {
   autoRebuild: boolean;
   /** The etcd cluster the controllers elect their leader through; null when the design has one controller, which always leads. */
   etcd: { urls: string[]; tls: { ca: string; cert: string; key: string } | null; namespace: string } | null;
+  /** The primary lease's key (spec `database.primaryLease`): the leader revokes a lost primary's lease before promoting. Absent: no lease. */
+  primaryLeaseKey?: string;
 }
 
 /** Secrets of the failover machinery, derived from the lab's root secret (placeholders stay placeholders). */
@@ -158,6 +172,17 @@ export function agentConfig(model: Model, host: Host, secrets: Secrets): AgentCo
     selfFence: model.database.controller !== null,
     stateFile: FAILOVER_PATHS.agentState,
     semisyncTimeoutMs: SEMISYNC_TIMEOUT_MS,
+    ...(model.database.primaryLease
+      ? {
+          lease: {
+            urls: etcdMembers(model).map((m) => m.clientUrl),
+            // the agent runs as mysql, which reads the host key MariaDB reads: its client certificate towards etcd
+            tls: etcdTls(model) ? { ca: TLS_FILES.ca, cert: TLS_FILES.hostCert, key: TLS_FILES.hostKey } : null,
+            key: primaryLeaseKey(model.name),
+            leaseFile: FAILOVER_PATHS.agentLeaseFile,
+          },
+        }
+      : {}),
   };
 }
 
@@ -185,6 +210,7 @@ export function controllerConfig(model: Model, host: Host, secrets: Secrets): Co
           namespace: model.name,
         }
       : null,
+    ...(model.database.primaryLease ? { primaryLeaseKey: primaryLeaseKey(model.name) } : {}),
   };
 }
 

@@ -1,0 +1,82 @@
+// Design 3 with the primary lease on (`database.primaryLease: true`, off by default): the primary's agent holds a
+// key in etcd and its server is writable only while it does. A primary cut off from etcd and the controllers (not
+// from its replica, so the replica's second opinion cannot call it dead) goes read-only by itself and db-2 takes the
+// key; a crashed primary's lease is revoked by the leading controller so that db-2 takes the key without waiting for
+// it to run out. No acknowledged write is lost. Each test starts from a settled cluster on db-1 (`settle`).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, cli, isRoot, useLab, testLab } from "./helpers.js";
+import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
+
+const LAB = testLab("folease");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const dir = mkdtempSync(join(tmpdir(), "stacklab-lease-"));
+const spec = join(dir, "stack.yaml");
+const blueprint = readFileSync(join(ROOT, "blueprints/3-scale_up.yaml"), "utf8");
+if (!/^ {2}failover: automatic$/m.test(blueprint)) throw new Error("blueprint 3 no longer has `failover: automatic` where this test adds the lease");
+writeFileSync(spec, blueprint.replace(/^ {2}failover: automatic$/m, "  failover: automatic\n  primaryLease: true"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What `db status --json` shows of an agent's primary lease. */
+function leaseOf(host: string): { holds: boolean } | null {
+  const s = dbStatus(LAB).servers.find((x) => x.host === host);
+  const a = s?.agent as { lease?: { holds: boolean } } | null | undefined;
+  return a?.lease ?? null;
+}
+
+describe.skipIf(!isRoot)("design 3 with the primary lease in etcd", () => {
+  logFailedAttempts();
+  useLab(LAB, spec);
+
+  it("a primary cut off from etcd and the controllers goes read-only by itself; db-2 takes the key and writes resume, none acknowledged lost", async () => {
+    await settle(LAB, "db-1");
+    await until("db-1's agent to hold the primary lease", () => leaseOf("db-1")?.holds === true);
+    expect(leaseOf("db-2")?.holds).toBe(false);
+    const loop = startWrites(LAB, "https://www.foobar.com", 14);
+    await sleep(3000);
+    const since = Date.now();
+    const cut = cli(["fault", "partition", "db-1", "--from", "lb-1", "lb-2", "mon-1", "--name", LAB, "--json"]);
+    expect(cut.code, cut.stderr).toBe(0);
+    const at = (JSON.parse(cut.stdout) as { at: number }[])[0]!.at;
+    // db-2 still reaches db-1's MariaDB: only the lease can say db-1 stopped taking writes
+    const v = await judge(LAB, loop, "db-2", at);
+    expect(v.lost).toEqual([]);
+    expect(v.primaries).toEqual(["db-1", "db-2"]);
+    expect(v.resumedAckAfterMs).not.toBeNull();
+    const events = await until("the failover to be done", () => {
+      const e = failoverEvents(LAB, since);
+      return e.some((x) => x.step === "done") ? e : undefined;
+    });
+    const fence = events.find((e) => e.step === "self-fence" && e.source === "db-agent on db-1");
+    expect(fence?.message).toMatch(/primary lease/);
+    const detect = events.find((e) => e.step === "detect")!;
+    expect(detect.message).toMatch(/does not hold the primary lease/);
+    // db-1 fenced itself before the controller promoted anyone
+    expect(fence!.time).toBeLessThanOrEqual(events.find((e) => e.step === "promote")!.time);
+    expect(dbStatus(LAB).primary).toBe("db-2");
+    expect(leaseOf("db-2")?.holds).toBe(true);
+  });
+
+  it("a crashed primary's lease is revoked by the leading controller: db-2 takes the key at once; no acknowledged write lost", async () => {
+    await settle(LAB, "db-1");
+    await until("db-1's agent to hold the primary lease", () => leaseOf("db-1")?.holds === true);
+    const loop = startWrites(LAB, "https://www.foobar.com", 12);
+    await sleep(3000);
+    const since = Date.now();
+    const kill = cli(["fault", "kill", "db-1", "--name", LAB, "--json"]);
+    expect(kill.code, kill.stderr).toBe(0);
+    const at = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
+    const v = await judge(LAB, loop, "db-2", at);
+    expect(v.lost).toEqual([]);
+    expect(v.primaries).toEqual(["db-1", "db-2"]);
+    expect(v.resumedAckAfterMs).not.toBeNull();
+    const events = await until("the failover to be done", () => {
+      const e = failoverEvents(LAB, since);
+      return e.some((x) => x.step === "done") ? e : undefined;
+    });
+    expect(events.find((e) => e.step === "lease")?.message).toMatch(/revoked db-1's primary lease/);
+    expect(leaseOf("db-2")?.holds).toBe(true);
+  });
+});
