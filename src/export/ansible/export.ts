@@ -20,6 +20,7 @@ import type { ServiceContext } from "../../runtime/services/types.js";
 import type { LabState } from "../../runtime/state.js";
 import { labTlsFiles, tlsFilesIn } from "../../runtime/tls.js";
 import { ansibleProject, type HostMapping, type ProjectFile } from "./project.js";
+import { APP_RELEASE_ROOT, buildAppPackage } from "./app-package.js";
 
 export interface ExportOptions {
   stack: Stack;
@@ -48,7 +49,7 @@ function freshSecrets(): Secrets {
 }
 
 /** Everything the project is built from: the model, each host's files as a lab host gets them, and their contexts. */
-export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" | "lab" | "specDir">, mapping?: HostMapping): Promise<Parameters<typeof ansibleProject>[0]> {
+export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" | "lab" | "specDir"> & { outDir?: string }, mapping?: HostMapping): Promise<Parameters<typeof ansibleProject>[0]> {
   const model: Model = opts.lab ? labModel(opts.lab) : buildModel(opts.stack);
   const labName = opts.lab?.name ?? model.name;
   const secrets = opts.lab ? labSecrets(opts.lab.name) : freshSecrets();
@@ -63,7 +64,10 @@ export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" 
       rmSync(tmp, { recursive: true, force: true });
     }
   }
-  const contexts = new Map<string, ServiceContext>(model.hosts.map((h) => [h.name, serviceContext(labName, model, h.name, secrets, opts.specDir)]));
+  // The app runs from the package the `app` role installs (built here, from this repository and a custom app's folder).
+  const appPackage = model.services.some((s) => s.kind === "app") ? await buildAppPackage(appPackageOptions(model, opts)) : undefined;
+  const release = appPackage ? { appRelease: APP_RELEASE_ROOT } : {};
+  const contexts = new Map<string, ServiceContext>(model.hosts.map((h) => [h.name, { ...serviceContext(labName, model, h.name, secrets, opts.specDir), ...release }]));
   const files = new Map(model.hosts.map((h) => [h.name, hostFiles(contexts.get(h.name)!, tls.get(h.name) ?? [])]));
   const staticDir = join(REPO_DIR, "assets/foobar/static");
   return {
@@ -75,7 +79,14 @@ export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" 
     ...(mapping ? { mapping } : {}),
     ...(opts.lab ? { lab: opts.lab.name } : {}),
     ...(existsSync(staticDir) ? { staticDir } : {}),
+    ...(appPackage ? { appPackage } : {}),
   };
+}
+
+/** A custom app's folder goes into the package (never the export's own output folder, should it lie inside). */
+function appPackageOptions(model: Model, opts: Pick<ExportOptions, "specDir"> & { outDir?: string }): Parameters<typeof buildAppPackage>[0] {
+  if (model.app.type !== "custom") return {};
+  return { customDir: resolve(opts.specDir ?? process.cwd(), model.app.dir ?? "."), ...(opts.outDir ? { exclude: [opts.outDir] } : {}) };
 }
 
 /**
@@ -142,5 +153,9 @@ export async function exportAnsible(opts: ExportOptions): Promise<ExportResult> 
   const model = opts.lab ? labModel(opts.lab) : buildModel(opts.stack);
   const mapping = opts.inventoryFile ? readInventory(opts.inventoryFile, model) : undefined;
   const input = await projectInput(opts, mapping);
-  return writeProject(ansibleProject(input), opts.outDir, opts.vaultPasswordFile);
+  try {
+    return await writeProject(ansibleProject(input), opts.outDir, opts.vaultPasswordFile);
+  } finally {
+    if (input.appPackage) rmSync(input.appPackage.dir, { recursive: true, force: true });
+  }
 }

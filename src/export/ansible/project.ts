@@ -16,6 +16,7 @@ import { PORTS } from "../../model/ports.js";
 import { projectReadme } from "./readme.js";
 import { MONITORING_FILES } from "../../render/config/prometheus.js";
 import { PROMETHEUS_USER } from "../../runtime/host-storage.js";
+import { appPackageHandlers, appPackageTasks, appPackageVars, type AppPackage } from "./app-package.js";
 
 /** One file of the exported project, at its path relative to the project's folder. */
 export interface ProjectFile {
@@ -44,6 +45,8 @@ export interface ProjectInput {
   source: string;
   /** The folder the nginx role's static files come from (the demo app's assets). */
   staticDir?: string;
+  /** The app's package (app-package.ts), installed by the `app` role; its run script then runs the release. */
+  appPackage?: AppPackage;
 }
 
 /** The role of a service kind (Ansible role names take no `-`). */
@@ -215,15 +218,16 @@ export function ansibleProject(input: ProjectInput): ProjectFile[] {
   // ---- roles
   for (const role of [...usedRoles].sort()) {
     const kind = SERVICES[role.replace(/_/g, "-") as ServiceKind] ? role.replace(/_/g, "-") : undefined;
-    out.push(...roleFiles(role, kind, model));
+    out.push(...roleFiles(role, kind, model, role === "app" ? input.appPackage : undefined));
   }
+  if (usedRoles.has("app") && input.appPackage) out.push({ path: `roles/app/files/${input.appPackage.name}`, content: "", from: input.appPackage.file });
   if (usedRoles.has("nginx") && input.staticDir) out.push({ path: "roles/nginx/files/static", content: "", from: input.staticDir });
   // ---- inventory, site.yml, ansible.cfg, README
   out.push({ path: "inventory.yml", content: inventory(input) });
   out.push({ path: "site.yml", content: site(model, usedRoles) });
   out.push({ path: "ansible.cfg", content: ansibleCfg(input) });
   out.push({ path: "group_vars/all.yml", content: groupVars(input) });
-  out.push({ path: "README.md", content: projectReadme(model, input.source, [...usedRoles].sort(), Boolean(input.lab)) });
+  out.push({ path: "README.md", content: projectReadme(model, input.source, [...usedRoles].sort(), Boolean(input.lab), input.appPackage) });
   // The roles' files are the services' own configuration (and vault files), not Ansible content.
   const fileDirs = [...new Set(out.filter((f) => /^roles\/[^/]+\/files\//.test(f.path)).map((f) => f.path.split("/").slice(0, 3).join("/") + "/"))].sort();
   out.push({ path: ".ansible-lint", content: yaml({ profile: "production", exclude_paths: fileDirs }) });
@@ -312,11 +316,12 @@ function groupVars(input: ProjectInput): string {
     stacklab_runsvdir_unit: !input.lab,
     stacklab_haproxy_socket: "/run/haproxy/admin.sock",
     stacklab_http_port: PORTS.http,
+    ...(input.appPackage ? appPackageVars(input.appPackage, Boolean(input.lab)) : {}),
   })}`;
 }
 
 /** The files of one role: tasks (install config, prepare, supervise, wait ready), handlers (reload, never restart). */
-function roleFiles(role: string, kind: string | undefined, model: Model): ProjectFile[] {
+function roleFiles(role: string, kind: string | undefined, model: Model, appPackage?: AppPackage): ProjectFile[] {
   const def = kind ? SERVICES[kind as ServiceKind] : undefined;
   const files = `stacklab_files.${role}`;
   const copy = (name: string, list: string, extra: Record<string, unknown> = {}) => ({
@@ -390,6 +395,7 @@ function roleFiles(role: string, kind: string | undefined, model: Model): Projec
   tasks.push(mkdirs, copy(`Install the ${kind} configuration`, "config", notify));
   tasks.push(copy(`Install the ${kind} files holding secrets`, "secret", { ...notify, no_log: true }));
   tasks.push(...prepareTasks(kind!));
+  if (appPackage) tasks.push(...appPackageTasks());
   tasks.push(copy(`Supervise ${kind} with runit`, "run"));
   tasks.push({
     name: `Wait until ${kind} is ready`,
@@ -401,7 +407,7 @@ function roleFiles(role: string, kind: string | undefined, model: Model): Projec
     changed_when: false,
   });
   if (kind === "mariadb" && model.database.replicas.length) tasks.push(...replicaTasks());
-  const handlers: Record<string, unknown>[] = [];
+  const handlers: Record<string, unknown>[] = appPackage ? appPackageHandlers(before) : [];
   if (signal) {
     if (drains)
       handlers.push({
