@@ -172,7 +172,11 @@ export async function buildAppPackage(opts: AppPackageOptions = {}): Promise<App
     // The version is stacklab's and a digest of every file but the manifest (which carries the version).
     const files = listFiles(stage);
     const digest = createHash("sha256");
-    for (const f of files) digest.update(`${f}\0`).update(readFileSync(join(stage, f))).update("\0");
+    for (const f of files)
+      digest
+        .update(`${f}\0`)
+        .update(readFileSync(join(stage, f)))
+        .update("\0");
     const version = `${own.version}-${digest.digest("hex").slice(0, 10)}`;
     writeFileSync(join(stage, "package.json"), `${JSON.stringify({ ...manifest, version }, null, 2)}\n`);
     const contents = [...files, "package.json"].sort();
@@ -213,7 +217,7 @@ export function appPackageTasks(): Record<string, unknown>[] {
     {
       name: "Check the Node.js runtime is recent enough for the app",
       "ansible.builtin.assert": {
-        that: ["(node_version.stdout | regex_replace('^v(\\d+)\\..*$', '\\1') | int) >= stacklab_node_major"],
+        that: ["(node_version.stdout | trim)[1:].split('.')[0] | int >= stacklab_node_major"],
         fail_msg: "{{ stacklab_node_bin }} is {{ node_version.stdout }}; the app needs Node.js {{ stacklab_node_major }} or later (set stacklab_node_bin or stacklab_node_package)",
         quiet: true,
       },

@@ -395,7 +395,7 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
   tasks.push(mkdirs, copy(`Install the ${kind} configuration`, "config", notify));
   tasks.push(copy(`Install the ${kind} files holding secrets`, "secret", { ...notify, no_log: true }));
   tasks.push(...prepareTasks(kind!));
-  if (appPackage) tasks.push(...appPackageTasks());
+  if (appPackage) tasks.push({ name: "Install the app's package and its Node.js runtime", "ansible.builtin.import_tasks": "package.yml" });
   tasks.push(copy(`Supervise ${kind} with runit`, "run"));
   tasks.push({
     name: `Wait until ${kind} is ready`,
@@ -428,6 +428,7 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
     { path: `roles/${role}/meta/main.yml`, content: meta(role, `${kind} as stacklab runs it`) },
   ];
   if (handlers.length) out.push({ path: `roles/${role}/handlers/main.yml`, content: yaml(handlers) });
+  if (appPackage) out.push({ path: `roles/${role}/tasks/package.yml`, content: yaml(appPackageTasks()) });
   if (drains && signal)
     out.push({
       path: `roles/${role}/tasks/reload.yml`,

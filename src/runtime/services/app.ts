@@ -27,19 +27,7 @@ export function appRunScript(port: number, release?: string): string {
     ...(release ? [`PATH=${shellQuote(`${release}/bin`)}:"$PATH"; export PATH`] : []),
     `if [ -f ${pw} ]; then chown ${shellQuote(`${user}:${group}`)} ${pw} && chmod 600 ${pw}; fi`,
     `if [ -f ${key} ]; then chgrp ${shellQuote(group)} ${key} && chmod 640 ${key}; fi`,
-    shellJoin([
-      "exec",
-      "setpriv",
-      `--reuid=${user}`,
-      `--regid=${group}`,
-      "--clear-groups",
-      "--no-new-privs",
-      ...lowPort,
-      node,
-      main,
-      "--env",
-      APP_ENV_FILE,
-    ]),
+    shellJoin(["exec", "setpriv", `--reuid=${user}`, `--regid=${group}`, "--clear-groups", "--no-new-privs", ...lowPort, node, main, "--env", APP_ENV_FILE]),
   ]);
 }
 
