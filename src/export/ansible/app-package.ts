@@ -44,7 +44,6 @@ function specifiers(file: string): string[] {
 
 /** The relative modules a compiled module imports (static, dynamic and re-exports), as paths. */
 function relativeImports(file: string): string[] {
-  const text = readFileSync(file, "utf8");
   const out: string[] = [];
   for (const spec of specifiers(file)) if (spec.startsWith("./") || spec.startsWith("../")) out.push(resolve(dirname(file), spec));
   return out;
