@@ -217,7 +217,7 @@ export function appPackageTasks(): Record<string, unknown>[] {
       name: "Check the Node.js runtime is recent enough for the app",
       "ansible.builtin.assert": {
         that: ["(node_version.stdout | trim)[1:].split('.')[0] | int >= stacklab_node_major"],
-        fail_msg: "{{ stacklab_node_bin }} is {{ node_version.stdout }}; the app needs Node.js {{ stacklab_node_major }} or later (set stacklab_node_bin or stacklab_node_package)",
+        fail_msg: "{{ stacklab_node_bin }} is {{ node_version.stdout }}; the app needs Node.js {{ stacklab_node_major }} or later (README.md)",
         quiet: true,
       },
     },

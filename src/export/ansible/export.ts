@@ -21,6 +21,7 @@ import type { LabState } from "../../runtime/state.js";
 import { labTlsFiles, tlsFilesIn } from "../../runtime/tls.js";
 import { ansibleProject, type HostMapping, type ProjectFile } from "./project.js";
 import { APP_RELEASE_ROOT, buildAppPackage } from "./app-package.js";
+import { TARGET_MARKERS, type SecretsMode } from "./target-secrets.js";
 
 export interface ExportOptions {
   stack: Stack;
@@ -33,6 +34,8 @@ export interface ExportOptions {
   /** A rehearsal: the bare lab whose addresses, secrets, CA and SSH keys the project uses. */
   lab?: LabState;
   specDir?: string;
+  /** `vault` (default): secret files encrypted with ansible-vault; `target`: passwords generated on the targets. */
+  secrets?: SecretsMode;
 }
 
 export interface ExportResult {
@@ -49,10 +52,15 @@ function freshSecrets(): Secrets {
 }
 
 /** Everything the project is built from: the model, each host's files as a lab host gets them, and their contexts. */
-export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" | "lab" | "specDir"> & { outDir?: string }, mapping?: HostMapping): Promise<Parameters<typeof ansibleProject>[0]> {
+export async function projectInput(
+  opts: Pick<ExportOptions, "stack" | "source" | "lab" | "specDir" | "secrets"> & { outDir?: string },
+  mapping?: HostMapping,
+): Promise<Parameters<typeof ansibleProject>[0]> {
   const model: Model = opts.lab ? labModel(opts.lab) : buildModel(opts.stack);
   const labName = opts.lab?.name ?? model.name;
-  const secrets = opts.lab ? labSecrets(opts.lab.name) : freshSecrets();
+  // Target mode renders markers where the passwords go: the project's templates get them from the targets.
+  const target = opts.secrets === "target";
+  const secrets = target ? TARGET_MARKERS : opts.lab ? labSecrets(opts.lab.name) : freshSecrets();
   let tls: Map<string, HostFile[]>;
   if (opts.lab) tls = labTlsFiles(opts.lab.name, model);
   else {
@@ -80,6 +88,8 @@ export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" 
     ...(opts.lab ? { lab: opts.lab.name } : {}),
     ...(existsSync(staticDir) ? { staticDir } : {}),
     ...(appPackage ? { appPackage } : {}),
+    // (target mode: keys and certificates are the user's; those made here only tell which files each host needs)
+    ...(target ? { secretsMode: "target" as const, supplied: new Map([...tls].map(([h, fs]) => [h, new Set(fs.map((f) => f.path))])) } : {}),
   };
 }
 
