@@ -40,6 +40,8 @@ export function hostFiles(ctx: ServiceContext, tls: HostFile[]): HostFile[] {
 function appDirLine(ctx: ServiceContext): string {
   const app = ctx.model.app;
   if (app.type !== "custom") return "";
+  // A packaged release holds the custom app's folder as `custom/`.
+  if (ctx.appRelease) return `${envLine("APP_DIR", `${ctx.appRelease}/current/custom`)}\n`;
   return `${envLine("APP_DIR", resolve(ctx.specDir ?? process.cwd(), app.dir ?? "."))}\n`;
 }
 

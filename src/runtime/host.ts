@@ -1,5 +1,5 @@
 // One isolated host: its directory tree, its init (runsvdir as PID 1 of its own PID namespace), and entering it.
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { REPO_DIR } from "./repo.js";
 import { dirname, join } from "node:path";
 import { run, spawnDetached, type CommandResult, type RunOptions } from "./exec.js";
@@ -8,7 +8,7 @@ import { procRecord, type ProcRecord } from "./state.js";
 import { shellQuote } from "../render/shell.js";
 
 /** Directories of the machine a host gets its own copy of (bind-mounted over the real ones). */
-export const BIND_DIRS = ["var/lib/etcd", "var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/lib/prometheus", "var/log", "var/www", "run", "tmp"] as const;
+export const BIND_DIRS = ["opt", "var/lib/etcd", "var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/lib/prometheus", "var/log", "var/www", "run", "tmp"] as const;
 /** Where runit looks for the host's services (inside the host's own /etc). */
 export const SERVICE_DIR = "/etc/stacklab/service";
 
@@ -87,7 +87,8 @@ export function initScript(lab: string, host: string, visible: string[] = visibl
 export function visiblePaths(lab: string): string[] {
   const file = join(labDir(lab), "visible.json");
   const extra = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as string[]) : [];
-  return [...new Set([REPO_DIR, ...extra])];
+  // (and the Node runtime's folder: a Node.js unpacked under /opt stays visible behind the host's own /opt)
+  return [...new Set([REPO_DIR, dirname(realpathSync(process.execPath)), ...extra])];
 }
 
 /** Records more folders the lab's hosts must see (a custom app's directory). */

@@ -20,6 +20,8 @@ import type { ServiceContext } from "../../runtime/services/types.js";
 import type { LabState } from "../../runtime/state.js";
 import { labTlsFiles, tlsFilesIn } from "../../runtime/tls.js";
 import { ansibleProject, type HostMapping, type ProjectFile } from "./project.js";
+import { APP_RELEASE_ROOT, buildAppPackage } from "./app-package.js";
+import { TARGET_MARKERS, type SecretsMode } from "./target-secrets.js";
 
 export interface ExportOptions {
   stack: Stack;
@@ -32,6 +34,8 @@ export interface ExportOptions {
   /** A rehearsal: the bare lab whose addresses, secrets, CA and SSH keys the project uses. */
   lab?: LabState;
   specDir?: string;
+  /** `vault` (default): secret files encrypted with ansible-vault; `target`: passwords generated on the targets. */
+  secrets?: SecretsMode;
 }
 
 export interface ExportResult {
@@ -48,10 +52,15 @@ function freshSecrets(): Secrets {
 }
 
 /** Everything the project is built from: the model, each host's files as a lab host gets them, and their contexts. */
-export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" | "lab" | "specDir">, mapping?: HostMapping): Promise<Parameters<typeof ansibleProject>[0]> {
+export async function projectInput(
+  opts: Pick<ExportOptions, "stack" | "source" | "lab" | "specDir" | "secrets"> & { outDir?: string },
+  mapping?: HostMapping,
+): Promise<Parameters<typeof ansibleProject>[0]> {
   const model: Model = opts.lab ? labModel(opts.lab) : buildModel(opts.stack);
   const labName = opts.lab?.name ?? model.name;
-  const secrets = opts.lab ? labSecrets(opts.lab.name) : freshSecrets();
+  // Target mode renders markers where the passwords go: the project's templates get them from the targets.
+  const target = opts.secrets === "target";
+  const secrets = target ? TARGET_MARKERS : opts.lab ? labSecrets(opts.lab.name) : freshSecrets();
   let tls: Map<string, HostFile[]>;
   if (opts.lab) tls = labTlsFiles(opts.lab.name, model);
   else {
@@ -63,7 +72,10 @@ export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" 
       rmSync(tmp, { recursive: true, force: true });
     }
   }
-  const contexts = new Map<string, ServiceContext>(model.hosts.map((h) => [h.name, serviceContext(labName, model, h.name, secrets, opts.specDir)]));
+  // The app runs from the package the `app` role installs (built here, from this repository and a custom app's folder).
+  const appPackage = model.services.some((s) => s.kind === "app") ? await buildAppPackage(appPackageOptions(model, opts)) : undefined;
+  const release = appPackage ? { appRelease: APP_RELEASE_ROOT } : {};
+  const contexts = new Map<string, ServiceContext>(model.hosts.map((h) => [h.name, { ...serviceContext(labName, model, h.name, secrets, opts.specDir), ...release }]));
   const files = new Map(model.hosts.map((h) => [h.name, hostFiles(contexts.get(h.name)!, tls.get(h.name) ?? [])]));
   const staticDir = join(REPO_DIR, "assets/foobar/static");
   return {
@@ -75,7 +87,16 @@ export async function projectInput(opts: Pick<ExportOptions, "stack" | "source" 
     ...(mapping ? { mapping } : {}),
     ...(opts.lab ? { lab: opts.lab.name } : {}),
     ...(existsSync(staticDir) ? { staticDir } : {}),
+    ...(appPackage ? { appPackage } : {}),
+    // (target mode: keys and certificates are the user's; those made here only tell which files each host needs)
+    ...(target ? { secretsMode: "target" as const, supplied: new Map([...tls].map(([h, fs]) => [h, new Set(fs.map((f) => f.path))])) } : {}),
   };
+}
+
+/** A custom app's folder goes into the package (never the export's own output folder, should it lie inside). */
+function appPackageOptions(model: Model, opts: Pick<ExportOptions, "specDir"> & { outDir?: string }): Parameters<typeof buildAppPackage>[0] {
+  if (model.app.type !== "custom") return {};
+  return { customDir: resolve(opts.specDir ?? process.cwd(), model.app.dir ?? "."), ...(opts.outDir ? { exclude: [opts.outDir] } : {}) };
 }
 
 /**
@@ -142,5 +163,9 @@ export async function exportAnsible(opts: ExportOptions): Promise<ExportResult> 
   const model = opts.lab ? labModel(opts.lab) : buildModel(opts.stack);
   const mapping = opts.inventoryFile ? readInventory(opts.inventoryFile, model) : undefined;
   const input = await projectInput(opts, mapping);
-  return writeProject(ansibleProject(input), opts.outDir, opts.vaultPasswordFile);
+  try {
+    return await writeProject(ansibleProject(input), opts.outDir, opts.vaultPasswordFile);
+  } finally {
+    if (input.appPackage) rmSync(input.appPackage.dir, { recursive: true, force: true });
+  }
 }

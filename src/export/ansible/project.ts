@@ -16,6 +16,8 @@ import { PORTS } from "../../model/ports.js";
 import { projectReadme } from "./readme.js";
 import { MONITORING_FILES } from "../../render/config/prometheus.js";
 import { PROMETHEUS_USER } from "../../runtime/host-storage.js";
+import { markerNames, secretsHost, secretsPlay, secretTemplate, secretTemplateTask, suppliedFilesTasks, targetSecretVars, targetSecretsReadme, type SecretsMode } from "./target-secrets.js";
+import { appPackageHandlers, appPackageTasks, appPackageVars, type AppPackage } from "./app-package.js";
 
 /** One file of the exported project, at its path relative to the project's folder. */
 export interface ProjectFile {
@@ -44,6 +46,12 @@ export interface ProjectInput {
   source: string;
   /** The folder the nginx role's static files come from (the demo app's assets). */
   staticDir?: string;
+  /** The app's package (app-package.ts), installed by the `app` role; its run script then runs the release. */
+  appPackage?: AppPackage;
+  /** `target`: no secret in the project (target-secrets.ts); the files were rendered with its markers. Default vault. */
+  secretsMode?: SecretsMode;
+  /** Target mode: each host's TLS keys and certificates, which the user supplies (not in the project). */
+  supplied?: Map<string, Set<string>>;
 }
 
 /** The role of a service kind (Ansible role names take no `-`). */
@@ -78,21 +86,23 @@ interface RoleFiles {
   config: FileEntry[];
   secret: FileEntry[];
   run: FileEntry[];
+  /** Target mode: keys and certificates the user puts on the host (checked, owner and mode set; not in the project). */
+  supplied?: FileEntry[];
 }
 
 /** The files a role installs on a host: those a kind reloads from, its run script; the rest go to `common`. */
-function splitFiles(model: Model, host: Host, files: HostFile[], secrets: Secrets): Map<string, RoleFiles> & { contents: Map<string, HostFile & { secret: boolean }> } {
+function splitFiles(model: Model, host: Host, files: HostFile[], secrets: Secrets, supplied = new Set<string>()): Map<string, RoleFiles> & { contents: Map<string, HostFile & { secret: boolean }> } {
   // (dirs: a new folder is made 0755, as the lab's own mkdir makes it)
   const kinds = kindsOf(model, host.name);
   const out = new Map<string, RoleFiles>() as Map<string, RoleFiles> & { contents: Map<string, HostFile & { secret: boolean }> };
   out.contents = new Map();
   const final = finalOwnership(files);
   const values = secretValues(secrets);
-  const add = (role: string, f: HostFile, what: "config" | "secret" | "run") => {
+  const add = (role: string, f: HostFile, what: "config" | "secret" | "run" | "supplied") => {
     const r = out.get(role) ?? { dirs: [], config: [], secret: [], run: [] };
     out.set(role, r);
     const own = final.get(f.path) ?? { owner: f.owner ?? "root", group: f.owner ?? "root", mode: f.mode ?? 0o644 };
-    r[what].push({ path: f.path, mode: `0${own.mode.toString(8)}`, owner: own.owner, group: own.group });
+    (r[what] ??= []).push({ path: f.path, mode: `0${own.mode.toString(8)}`, owner: own.owner, group: own.group });
     const dir = f.path.slice(0, f.path.lastIndexOf("/"));
     if (dir && !r.dirs.includes(dir)) r.dirs.push(dir);
   };
@@ -108,7 +118,7 @@ function splitFiles(model: Model, host: Host, files: HostFile[], secrets: Secret
       f.path === "/etc/mysql/init.sql" && kinds.includes("mariadb")
         ? "mariadb"
         : kinds.find((k) => SERVICES[k as ServiceKind]?.reload?.files.some((p) => (p.endsWith("/") ? f.path.startsWith(p) : f.path === p)));
-    add(owner ? roleName(owner) : "common", f, run ? "run" : secret ? "secret" : "config");
+    add(owner ? roleName(owner) : "common", f, run ? "run" : supplied.has(f.path) ? "supplied" : secret ? "secret" : "config");
   }
   return out;
 }
@@ -177,10 +187,11 @@ export function ansibleProject(input: ProjectInput): ProjectFile[] {
   const { model } = input;
   const out: ProjectFile[] = [];
   const usedRoles = new Set<string>(["common"]);
+  const target = input.secretsMode === "target";
   // ---- host_vars and role files
   for (const host of model.hosts) {
     const files = input.files.get(host.name) ?? [];
-    const split = splitFiles(model, host, files, input.secrets);
+    const split = splitFiles(model, host, files, input.secrets, input.supplied?.get(host.name));
     const kinds = kindsOf(model, host.name);
     const ctx = input.contexts.get(host.name);
     const stacklabFiles: Record<string, RoleFiles> = {};
@@ -190,7 +201,8 @@ export function ansibleProject(input: ProjectInput): ProjectFile[] {
       r.dirs.sort();
       for (const e of [...r.config, ...r.secret, ...r.run]) {
         const f = split.contents.get(e.path)!;
-        out.push({ path: `roles/${role}/files/${host.name}${e.path}`, content: f.content, secret: f.secret });
+        if (target && r.secret.includes(e)) out.push({ path: `roles/${role}/templates/${host.name}${e.path}.j2`, content: secretTemplate(f.content).template });
+        else out.push({ path: `roles/${role}/files/${host.name}${e.path}`, content: f.content, secret: f.secret });
       }
     }
     const probes: Record<string, string[]> = {};
@@ -210,20 +222,31 @@ export function ansibleProject(input: ProjectInput): ProjectFile[] {
   // ---- the replicas' CHANGE MASTER (holds the replication password: vault)
   const primary = model.hosts.find((h) => h.name === model.database.primary);
   if (primary && model.database.replicas.length) {
-    out.push({ path: "roles/mariadb/files/replica.sql", content: changeMasterSql(model, addressOf(primary, "private"), input.secrets), secret: true });
+    const sql = changeMasterSql(model, addressOf(primary, "private"), input.secrets);
+    out.push(target ? { path: "roles/mariadb/templates/replica.sql.j2", content: secretTemplate(sql).template } : { path: "roles/mariadb/files/replica.sql", content: sql, secret: true });
   }
   // ---- roles
   for (const role of [...usedRoles].sort()) {
     const kind = SERVICES[role.replace(/_/g, "-") as ServiceKind] ? role.replace(/_/g, "-") : undefined;
-    out.push(...roleFiles(role, kind, model));
+    out.push(...roleFiles(role, kind, model, role === "app" ? input.appPackage : undefined, target));
   }
+  if (usedRoles.has("app") && input.appPackage) out.push({ path: `roles/app/files/${input.appPackage.name}`, content: "", from: input.appPackage.file });
   if (usedRoles.has("nginx") && input.staticDir) out.push({ path: "roles/nginx/files/static", content: "", from: input.staticDir });
   // ---- inventory, site.yml, ansible.cfg, README
   out.push({ path: "inventory.yml", content: inventory(input) });
-  out.push({ path: "site.yml", content: site(model, usedRoles) });
+  // Target mode: the secrets the templates use, generated on one host by the first play.
+  const used = target ? [...new Set(out.filter((f) => f.path.endsWith(".j2")).flatMap((f) => secretNames(f.content)))].sort() : [];
+  const keeper = secretsHost(
+    model,
+    model.hosts.filter((h) => !input.mapping || input.mapping[h.name]).map((h) => h.name),
+  );
+  const targetVars = target ? targetSecretVars(keeper, used) : {};
+  out.push({ path: "site.yml", content: site(model, usedRoles, target) });
   out.push({ path: "ansible.cfg", content: ansibleCfg(input) });
-  out.push({ path: "group_vars/all.yml", content: groupVars(input) });
-  out.push({ path: "README.md", content: projectReadme(model, input.source, [...usedRoles].sort(), Boolean(input.lab)) });
+  out.push({ path: "group_vars/all.yml", content: groupVars(input, targetVars) });
+  const supplied = [...new Set([...(input.supplied?.values() ?? [])].flatMap((s) => [...s]))].sort();
+  const readme = projectReadme(model, input.source, [...usedRoles].sort(), Boolean(input.lab), input.appPackage);
+  out.push({ path: "README.md", content: target ? replaceSecretsSection(readme, targetSecretsReadme(keeper, used, supplied)) : readme });
   // The roles' files are the services' own configuration (and vault files), not Ansible content.
   const fileDirs = [...new Set(out.filter((f) => /^roles\/[^/]+\/files\//.test(f.path)).map((f) => f.path.split("/").slice(0, 3).join("/") + "/"))].sort();
   out.push({ path: ".ansible-lint", content: yaml({ profile: "production", exclude_paths: fileDirs }) });
@@ -254,9 +277,23 @@ function inventory(input: ProjectInput): string {
   return `# The design's hosts by role (${input.source}). Each group's order is the order serial plays touch them.\n---\n${stringify({ all: { vars: { ansible_user: "root" }, children } }, { lineWidth: 150, minContentWidth: 40 })}`;
 }
 
-function site(model: Model, roles: Set<string>): string {
+/** The secret names a template uses. */
+function secretNames(template: string): string[] {
+  const names = new Set(markerNames().map(([, n]) => n));
+  return [...template.matchAll(/\{\{ stacklab_secret\.([a-z_]+) \}\}/g)].map((m) => m[1]!).filter((n) => names.has(n));
+}
+
+/** The README's vault Secrets section replaced by target mode's. */
+function replaceSecretsSection(readme: string, section: string): string {
+  return readme.replace(/## Secrets\n[\s\S]*?(?=\n## )/, section).replace("ansible-playbook --vault-password-file VAULT_PASS site.yml", "ansible-playbook site.yml");
+}
+
+function site(model: Model, roles: Set<string>, target = false): string {
   // No play needs facts: everything it installs comes from the design.
-  const plays: Record<string, unknown>[] = [{ name: "Every host: identity, firewall, supervisor and files of no single service", hosts: "all", gather_facts: false, roles: ["common"] }];
+  const plays: Record<string, unknown>[] = [
+    ...(target ? [secretsPlay()] : []),
+    { name: "Every host: identity, firewall, supervisor and files of no single service", hosts: "all", gather_facts: false, roles: ["common"] },
+  ];
   for (const tier of TIERS) {
     const tierRoles = tier.kinds.map(roleName).filter((r) => roles.has(r));
     if (!tierRoles.length) continue;
@@ -297,6 +334,8 @@ function ansibleCfg(input: ProjectInput): string {
     "interpreter_python = /usr/bin/python3",
     "retry_files_enabled = False",
     ...(input.lab ? ["forks = 8"] : []),
+    // (target mode hands secrets over in facts: they stay in memory, never in a cache on disk)
+    ...(input.secretsMode === "target" ? ["fact_caching = memory"] : []),
     "",
     "[ssh_connection]",
     "pipelining = True",
@@ -305,18 +344,20 @@ function ansibleCfg(input: ProjectInput): string {
   ].join("\n");
 }
 
-function groupVars(input: ProjectInput): string {
+function groupVars(input: ProjectInput, extra: Record<string, unknown> = {}): string {
   return `# Variables a real deployment changes (see README.md).\n${yaml({
     stacklab_service_dir: SERVICE_DIR,
     // Lab hosts run runit's runsvdir as their init; a real Debian server runs it as a systemd service.
     stacklab_runsvdir_unit: !input.lab,
     stacklab_haproxy_socket: "/run/haproxy/admin.sock",
     stacklab_http_port: PORTS.http,
+    ...(input.appPackage ? appPackageVars(input.appPackage, Boolean(input.lab)) : {}),
+    ...extra,
   })}`;
 }
 
 /** The files of one role: tasks (install config, prepare, supervise, wait ready), handlers (reload, never restart). */
-function roleFiles(role: string, kind: string | undefined, model: Model): ProjectFile[] {
+function roleFiles(role: string, kind: string | undefined, model: Model, appPackage?: AppPackage, target = false): ProjectFile[] {
   const def = kind ? SERVICES[kind as ServiceKind] : undefined;
   const files = `stacklab_files.${role}`;
   const copy = (name: string, list: string, extra: Record<string, unknown> = {}) => ({
@@ -345,7 +386,8 @@ function roleFiles(role: string, kind: string | undefined, model: Model): Projec
     tasks.push(
       mkdirs,
       copy("Install the host's own files", "config", { notify: "Load the firewall" }),
-      copy("Install the host's files holding secrets", "secret", { no_log: true }),
+      ...(target ? suppliedFilesTasks(`${files}.supplied`) : []),
+      target ? secretTemplateTask("Install the host's files holding secrets", `${files}.secret`, {}) : copy("Install the host's files holding secrets", "secret", { no_log: true }),
       {
         name: "Create the supervised services' folder",
         "ansible.builtin.file": { path: "{{ stacklab_service_dir }}", state: "directory", mode: "0755" },
@@ -388,8 +430,10 @@ function roleFiles(role: string, kind: string | undefined, model: Model): Projec
   const before = `${role}_supervised`;
   tasks.push({ name: `Find whether ${kind} runs already`, "ansible.builtin.stat": { path: `{{ stacklab_service_dir }}/${kind}/run` }, register: before });
   tasks.push(mkdirs, copy(`Install the ${kind} configuration`, "config", notify));
-  tasks.push(copy(`Install the ${kind} files holding secrets`, "secret", { ...notify, no_log: true }));
+  if (target) tasks.push(...suppliedFilesTasks(`${files}.supplied`), secretTemplateTask(`Install the ${kind} files holding secrets`, `${files}.secret`, notify));
+  else tasks.push(copy(`Install the ${kind} files holding secrets`, "secret", { ...notify, no_log: true }));
   tasks.push(...prepareTasks(kind!));
+  if (appPackage) tasks.push({ name: "Install the app's package and its Node.js runtime", "ansible.builtin.import_tasks": "package.yml" });
   tasks.push(copy(`Supervise ${kind} with runit`, "run"));
   tasks.push({
     name: `Wait until ${kind} is ready`,
@@ -400,8 +444,8 @@ function roleFiles(role: string, kind: string | undefined, model: Model): Projec
     delay: 1,
     changed_when: false,
   });
-  if (kind === "mariadb" && model.database.replicas.length) tasks.push(...replicaTasks());
-  const handlers: Record<string, unknown>[] = [];
+  if (kind === "mariadb" && model.database.replicas.length) tasks.push(...replicaTasks(target));
+  const handlers: Record<string, unknown>[] = appPackage ? appPackageHandlers(before) : [];
   if (signal) {
     if (drains)
       handlers.push({
@@ -422,6 +466,7 @@ function roleFiles(role: string, kind: string | undefined, model: Model): Projec
     { path: `roles/${role}/meta/main.yml`, content: meta(role, `${kind} as stacklab runs it`) },
   ];
   if (handlers.length) out.push({ path: `roles/${role}/handlers/main.yml`, content: yaml(handlers) });
+  if (appPackage) out.push({ path: `roles/${role}/tasks/package.yml`, content: yaml(appPackageTasks()) });
   if (drains && signal)
     out.push({
       path: `roles/${role}/tasks/reload.yml`,
@@ -509,7 +554,7 @@ function prepareTasks(kind: string): Record<string, unknown>[] {
 }
 
 /** A replica follows the primary once (never again: after a failover the runtime's topology wins). */
-function replicaTasks(): Record<string, unknown>[] {
+function replicaTasks(target = false): Record<string, unknown>[] {
   return [
     {
       name: "Read the replica's replication status",
@@ -520,7 +565,9 @@ function replicaTasks(): Record<string, unknown>[] {
     },
     {
       name: "Install the statement that makes this host a replica",
-      "ansible.builtin.copy": { src: "replica.sql", dest: "/etc/mysql/replica.sql", mode: "0600" },
+      ...(target
+        ? { "ansible.builtin.template": { src: "replica.sql.j2", dest: "/etc/mysql/replica.sql", mode: "0600", trim_blocks: false } }
+        : { "ansible.builtin.copy": { src: "replica.sql", dest: "/etc/mysql/replica.sql", mode: "0600" } }),
       no_log: true,
       when: "not (stacklab_db_primary | default(false))",
     },

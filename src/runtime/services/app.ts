@@ -6,6 +6,9 @@ import { REPO_DIR } from "../repo.js";
 import { runScript, type ServiceDef } from "./types.js";
 import { shellJoin, shellQuote } from "../../render/shell.js";
 
+/** The runner's entry point, relative to this repository (and to a packaged release of the app). */
+export const APP_MAIN = "dist/app/runner/main.js";
+
 /** The unprivileged account the app runner and its workers run as. */
 export const APP_USER = { user: "nobody", group: "nogroup" } as const;
 
@@ -14,26 +17,17 @@ export const APP_USER = { user: "nobody", group: "nogroup" } as const;
  * group-read of the host key, then setpriv drops every privilege for good (no new privileges).
  * A custom app on a port below 1024 keeps only the capability to bind it.
  */
-function appRunScript(port: number): string {
+export function appRunScript(port: number, release?: string): string {
   const { user, group } = APP_USER;
   const lowPort = port < 1024 ? ["--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service"] : [];
   const [pw, key] = [shellQuote(APP_PASSWORD_FILE), shellQuote(TLS_FILES.hostKey)];
+  // A packaged release (export ansible): its runner and its Node runtime, also first on the PATH of a custom app's command.
+  const [node, main] = release ? [`${release}/bin/node`, `${release}/current/${APP_MAIN}`] : [process.execPath, join(REPO_DIR, APP_MAIN)];
   return runScript("app", [
+    ...(release ? [`PATH=${shellQuote(`${release}/bin`)}:"$PATH"; export PATH`] : []),
     `if [ -f ${pw} ]; then chown ${shellQuote(`${user}:${group}`)} ${pw} && chmod 600 ${pw}; fi`,
     `if [ -f ${key} ]; then chgrp ${shellQuote(group)} ${key} && chmod 640 ${key}; fi`,
-    shellJoin([
-      "exec",
-      "setpriv",
-      `--reuid=${user}`,
-      `--regid=${group}`,
-      "--clear-groups",
-      "--no-new-privs",
-      ...lowPort,
-      process.execPath,
-      join(REPO_DIR, "dist/app/runner/main.js"),
-      "--env",
-      APP_ENV_FILE,
-    ]),
+    shellJoin(["exec", "setpriv", `--reuid=${user}`, `--regid=${group}`, "--clear-groups", "--no-new-privs", ...lowPort, node, main, "--env", APP_ENV_FILE]),
   ]);
 }
 
@@ -42,7 +36,7 @@ export const app: ServiceDef = {
   requires: [],
   after: ["db-proxy", "mariadb"],
   reload: { files: ["/etc/stacklab/app.env"], signal: "hup" },
-  runScript: (ctx) => appRunScript(appPort(ctx.model)),
+  runScript: (ctx) => appRunScript(appPort(ctx.model), ctx.appRelease),
   probe: (ctx) => {
     const scheme = ctx.model.tls.internal ? "https" : "http";
     const path = ctx.model.app.type === "custom" ? ctx.model.app.healthPath : "/healthz";

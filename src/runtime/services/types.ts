@@ -15,6 +15,11 @@ export interface ServiceContext {
   secrets: Secrets;
   /** Folder of the spec file, against which a custom app's `dir` is resolved. */
   specDir?: string;
+  /**
+   * Where a packaged release of the app is installed (`export ansible`: /opt/stacklab-app, holding `current/`,
+   * the release, and `bin/node`, the Node runtime): the app runs from there instead of this checkout.
+   */
+  appRelease?: string;
 }
 
 /** A readiness check: a command run inside the host that exits 0 once the service is ready. */

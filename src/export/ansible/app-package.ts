@@ -1,0 +1,273 @@
+// The app as a real deployment ships it: a versioned package (a .tar.gz) built from this repository at export time,
+// holding the compiled app runner and demo app (only the modules they import), the npm packages they need at run
+// time (copied from this checkout's node_modules, the versions the lab runs), and a custom app's own folder. The
+// `app` role installs it under /opt/stacklab-app/VERSION with a `current` link, and runs it with a Node runtime
+// from Debian's `nodejs` package (or a node binary the user names).
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { UsageError } from "../../spec/errors.js";
+import { run } from "../../runtime/exec.js";
+import { REPO_DIR } from "../../runtime/repo.js";
+import { APP_MAIN } from "../../runtime/services/app.js";
+
+/** Where the `app` role installs releases on a target (each in its own VERSION folder, `current` the one running). */
+export const APP_RELEASE_ROOT = "/opt/stacklab-app";
+
+/** The entry points the runner needs: itself, and the demo app's worker that node:cluster forks. */
+const ENTRIES = [APP_MAIN, "dist/app/foobar/worker-main.js"];
+
+export interface AppPackage {
+  /** stacklab's version and a digest of the package's contents: a change to any file is a new release. */
+  version: string;
+  /** The .tar.gz on this machine (in `dir`, a temporary folder the caller removes). */
+  file: string;
+  /** Its name in the project (`roles/app/files/NAME`). */
+  name: string;
+  /** Every path the package holds (files only, sorted). */
+  contents: string[];
+  /** The Node.js major version the package needs (from stacklab's `engines`). */
+  nodeMajor: number;
+  dir: string;
+}
+
+/** The module specifiers of a compiled ES module: `import ... from`, `export ... from`, `import "x"` and `import("x")`. */
+function specifiers(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  const shapes = [/^\s*(?:import|export)\b[^;"'`]*?\bfrom\s*["']([^"']+)["']/gm, /^\s*import\s*["']([^"']+)["']/gm, /\bimport\(\s*["']([^"']+)["']\s*\)/g];
+  for (const shape of shapes) for (const m of text.matchAll(shape)) out.push(m[1]!);
+  return out;
+}
+
+/** The relative modules a compiled module imports (static, dynamic and re-exports), as paths. */
+function relativeImports(file: string): string[] {
+  const out: string[] = [];
+  for (const spec of specifiers(file)) if (spec.startsWith("./") || spec.startsWith("../")) out.push(resolve(dirname(file), spec));
+  return out;
+}
+
+/** The npm packages a compiled module imports by name (node: built-ins left out). */
+function bareImports(file: string): string[] {
+  const out = new Set<string>();
+  for (const spec of specifiers(file)) {
+    if (spec.startsWith("node:") || !/^(@[a-z0-9._-]+\/)?[a-z0-9][a-z0-9._-]*(\/[^\s]*)?$/.test(spec)) continue;
+    out.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+  }
+  return [...out];
+}
+
+/** The compiled modules the entries reach, and the npm packages they import. */
+export function appModules(repo = REPO_DIR): { modules: string[]; packages: string[] } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const todo = ENTRIES.map((e) => join(repo, e));
+  for (const e of todo) if (!existsSync(e)) throw new UsageError(`the app's package is built from the compiled app: ${e} is missing (run \`npm run build\`)`);
+  while (todo.length) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const p of bareImports(f)) packages.add(p);
+    todo.push(...relativeImports(f).filter((r) => !seen.has(r)));
+  }
+  return { modules: [...seen].map((f) => relative(repo, f)).sort(), packages: [...packages].sort() };
+}
+
+/**
+ * The folders of the npm packages needed at run time (those imported and, recursively, their dependencies), found
+ * as Node finds them: the nearest node_modules up from the package that needs one. Paths relative to the repository.
+ */
+export function runtimePackages(names: string[], repo = REPO_DIR): string[] {
+  const found = new Set<string>();
+  const find = (name: string, from: string): string => {
+    for (let dir = from; ; dir = dirname(dir)) {
+      const candidate = join(dir, "node_modules", name);
+      if (existsSync(join(candidate, "package.json"))) return candidate;
+      if (dir === repo || dir === dirname(dir)) throw new UsageError(`the app needs the npm package ${name}, not installed in ${repo} (run \`npm ci\`)`);
+    }
+  };
+  const visit = (name: string, from: string) => {
+    const dir = find(name, from);
+    const rel = relative(repo, dir);
+    if (found.has(rel)) return;
+    found.add(rel);
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      try {
+        visit(dep, dir);
+      } catch (err) {
+        // An optional dependency may be absent, as npm itself allows.
+        if (!pkg.optionalDependencies?.[dep]) throw err;
+      }
+    }
+  };
+  for (const n of names) visit(n, repo);
+  return [...found].sort();
+}
+
+/** Every file under a folder, relative to it, sorted (symbolic links followed; `skip` names folders left out). */
+function listFiles(root: string, skip: (rel: string) => boolean = () => false): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(root, rel)).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (skip(r)) continue;
+      const st = statSync(join(root, r));
+      if (st.isDirectory()) walk(r);
+      else if (st.isFile()) out.push(r);
+    }
+  };
+  walk("");
+  return out;
+}
+
+export interface AppPackageOptions {
+  /** A custom app's folder on this machine (shipped as `custom/`). */
+  customDir?: string;
+  /** Folders never shipped with a custom app (e.g. the export's own output folder inside it). */
+  exclude?: string[];
+  repo?: string;
+}
+
+/**
+ * Builds the app's package in a temporary folder: the same inputs give the same bytes (sorted entries, no times,
+ * owner root), so exporting twice gives the same release and a second playbook run installs nothing.
+ */
+export async function buildAppPackage(opts: AppPackageOptions = {}): Promise<AppPackage> {
+  const repo = opts.repo ?? REPO_DIR;
+  const { modules, packages } = appModules(repo);
+  const deps = runtimePackages(packages, repo);
+  const own = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string; engines?: { node?: string }; dependencies?: Record<string, string> };
+  const nodeMajor = Number(/(\d+)/.exec(own.engines?.node ?? ">=20")?.[1] ?? 20);
+  const dir = mkdtempSync(join(tmpdir(), "stacklab-app-package-"));
+  const stage = join(dir, "stage");
+  try {
+    for (const m of modules) {
+      mkdirSync(dirname(join(stage, m)), { recursive: true });
+      cpSync(join(repo, m), join(stage, m));
+    }
+    for (const d of deps) cpSync(realpathSync(join(repo, d)), join(stage, d), { recursive: true, dereference: true });
+    if (opts.customDir) {
+      const src = realpathSync(opts.customDir);
+      const excluded = (opts.exclude ?? []).map((e) => resolve(e));
+      const skip = (rel: string) => rel.split("/").pop() === ".git" || excluded.includes(join(src, rel));
+      for (const f of listFiles(src, skip)) {
+        mkdirSync(dirname(join(stage, "custom", f)), { recursive: true });
+        cpSync(join(src, f), join(stage, "custom", f), { dereference: true });
+      }
+    }
+    const versions = Object.fromEntries(packages.map((p) => [p, (JSON.parse(readFileSync(join(repo, "node_modules", p, "package.json"), "utf8")) as { version: string }).version]));
+    const manifest = {
+      name: "stacklab-app",
+      description: `stacklab's app runner and foobar demo app${opts.customDir ? ", with a custom app in custom/" : ""}, packaged by stacklab export ansible`,
+      private: true,
+      type: "module",
+      engines: { node: own.engines?.node ?? ">=20" },
+      main: APP_MAIN,
+      dependencies: versions,
+    };
+    // The version is stacklab's and a digest of every file but the manifest (which carries the version).
+    const files = listFiles(stage);
+    const digest = createHash("sha256");
+    for (const f of files)
+      digest
+        .update(`${f}\0`)
+        .update(readFileSync(join(stage, f)))
+        .update("\0");
+    const version = `${own.version}-${digest.digest("hex").slice(0, 10)}`;
+    writeFileSync(join(stage, "package.json"), `${JSON.stringify({ ...manifest, version }, null, 2)}\n`);
+    const contents = [...files, "package.json"].sort();
+    const tar = join(dir, "package.tar");
+    await run(["tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "--mode=u+rwX,go+rX,go-w", "-cf", tar, "-C", stage, "."], { timeoutMs: 120_000 });
+    const name = `stacklab-app-${version}.tar.gz`;
+    const file = join(dir, name);
+    writeFileSync(file, gzipSync(readFileSync(tar), { level: 9 }));
+    rmSync(tar);
+    rmSync(stage, { recursive: true, force: true });
+    return { version, file, name, contents, nodeMajor, dir };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The `app` role's tasks that install the package and the Node runtime, before the run script is supervised. */
+export function appPackageTasks(): Record<string, unknown>[] {
+  const release = "{{ stacklab_app_root }}/{{ stacklab_app_version }}";
+  return [
+    {
+      name: "Install the Node.js runtime (Debian's package)",
+      "ansible.builtin.apt": { name: "{{ stacklab_node_package }}", state: "present" },
+      // A lab host shares this machine's /usr and dpkg database: there the package must already be installed,
+      // and the task only checks it (check mode), never installing into the machine.
+      check_mode: "{{ stacklab_node_check_only | bool }}",
+      register: "node_package",
+      failed_when: "node_package.failed | default(false) or ((stacklab_node_check_only | bool) and node_package.changed)",
+      when: "stacklab_node_package | length > 0",
+    },
+    {
+      name: "Read the Node.js runtime's version",
+      "ansible.builtin.command": { argv: ["{{ stacklab_node_bin }}", "--version"] },
+      register: "node_version",
+      changed_when: false,
+    },
+    {
+      name: "Check the Node.js runtime is recent enough for the app",
+      "ansible.builtin.assert": {
+        that: ["(node_version.stdout | trim)[1:].split('.')[0] | int >= stacklab_node_major"],
+        fail_msg: "{{ stacklab_node_bin }} is {{ node_version.stdout }}; the app needs Node.js {{ stacklab_node_major }} or later (README.md)",
+        quiet: true,
+      },
+    },
+    {
+      name: "Create the release's folder",
+      "ansible.builtin.file": { path: release, state: "directory", owner: "root", group: "root", mode: "0755" },
+    },
+    {
+      name: "Unpack the app's package into its release folder (once per version)",
+      "ansible.builtin.unarchive": { src: "{{ stacklab_app_package }}", dest: release, owner: "root", group: "root", creates: `${release}/package.json` },
+    },
+    {
+      name: "Create the folder of the app's Node runtime link",
+      "ansible.builtin.file": { path: "{{ stacklab_app_root }}/bin", state: "directory", owner: "root", group: "root", mode: "0755" },
+    },
+    {
+      name: "Point the app's node at the Node.js runtime",
+      "ansible.builtin.file": { src: "{{ stacklab_node_bin }}", dest: "{{ stacklab_app_root }}/bin/node", state: "link", owner: "root", group: "root", force: true },
+      notify: "Restart app on its new release",
+    },
+    {
+      name: "Make this release the current one",
+      "ansible.builtin.file": { src: release, dest: "{{ stacklab_app_root }}/current", state: "link", owner: "root", group: "root", force: true },
+      notify: "Restart app on its new release",
+    },
+  ];
+}
+
+/** The handler that moves a running app to a new release (a reload re-reads app.env, but the code is loaded once). */
+export function appPackageHandlers(supervised: string): Record<string, unknown>[] {
+  return [
+    {
+      name: "Restart app on its new release",
+      "ansible.builtin.command": { argv: ["sv", "restart", "{{ stacklab_service_dir }}/app"] },
+      changed_when: true,
+      when: `${supervised}.stat.exists`,
+    },
+  ];
+}
+
+/** The variables of the package (group_vars/all.yml); the user changes the Node runtime's. */
+export function appPackageVars(pkg: AppPackage, lab: boolean): Record<string, unknown> {
+  return {
+    stacklab_app_root: APP_RELEASE_ROOT,
+    stacklab_app_version: pkg.version,
+    stacklab_app_package: pkg.name,
+    // Debian's package by default; empty to use a Node.js installed otherwise, then name its binary.
+    stacklab_node_package: "nodejs",
+    stacklab_node_bin: "/usr/bin/node",
+    stacklab_node_major: pkg.nodeMajor,
+    stacklab_node_check_only: lab,
+  };
+}

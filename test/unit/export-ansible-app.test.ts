@@ -1,0 +1,241 @@
+// The app as the Ansible export ships it: a versioned package built from this repository (only the modules the
+// runner and the demo app load, the npm packages they need at run time, a custom app's folder), installed by the
+// `app` role under /opt/stacklab-app/VERSION with Node.js from Debian, and run from there by the app's run script.
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadBlueprint } from "../../src/blueprints/index.js";
+import { loadStackFile } from "../../src/spec/load.js";
+import { appRunScript } from "../../src/runtime/services/app.js";
+import { REPO_DIR } from "../../src/runtime/repo.js";
+import { projectInput } from "../../src/export/ansible/export.js";
+import { ansibleProject, type ProjectFile } from "../../src/export/ansible/project.js";
+import { APP_RELEASE_ROOT, buildAppPackage, type AppPackage } from "../../src/export/ansible/app-package.js";
+import { parseRecap } from "../../src/export/ansible/rehearse.js";
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = (what: string) => {
+  const d = mkdtempSync(join(tmpdir(), `stacklab-app-pkg-${what}-`));
+  dirs.push(d);
+  return d;
+};
+const CUSTOM = join(REPO_DIR, "examples/custom-app");
+const haveAnsible = existsSync("/usr/bin/ansible-playbook");
+
+async function pkg(opts: Parameters<typeof buildAppPackage>[0] = {}): Promise<AppPackage> {
+  const p = await buildAppPackage(opts);
+  dirs.push(p.dir);
+  return p;
+}
+
+/** The project of a design, as `export ansible` makes it (the package built on the way). */
+async function project(stackFile: { blueprint?: string; file?: string }, lab?: string): Promise<{ files: Map<string, ProjectFile>; pkg: AppPackage }> {
+  const stack = stackFile.blueprint ? loadBlueprint(stackFile.blueprint) : loaded(await loadStackFile(stackFile.file!));
+  const input = await projectInput({ stack, source: "test", ...(stackFile.file ? { specDir: CUSTOM } : {}) });
+  dirs.push(input.appPackage!.dir);
+  return { files: new Map(ansibleProject({ ...input, ...(lab ? { lab } : {}) }).map((f) => [f.path, f])), pkg: input.appPackage! };
+}
+
+function tarList(file: string): string[] {
+  const r = spawnSync("tar", ["tzf", file], { encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout
+    .split("\n")
+    .filter((l) => l && !l.endsWith("/"))
+    .map((l) => l.replace(/^\.\//, ""))
+    .sort();
+}
+
+describe("the app's package", () => {
+  it("holds the runner, the demo app and their run-time npm packages, and nothing of stacklab's tooling", async () => {
+    const p = await pkg();
+    const listed = tarList(p.file);
+    expect(listed).toEqual(p.contents);
+    for (const f of [
+      "package.json",
+      "dist/app/runner/main.js",
+      "dist/app/foobar/worker-main.js",
+      "dist/app/foobar/mysql-db.js",
+      "dist/render/config/tls-policy.js",
+      "node_modules/mysql2/package.json",
+      "node_modules/prom-client/package.json",
+    ])
+      expect(listed, f).toContain(f);
+    // Only what the app loads: no runtime, CLI or renderers of stacklab, no type declarations, no dev tooling.
+    const dist = listed.filter((f) => f.startsWith("dist/"));
+    expect(
+      dist.every((f) => f.endsWith(".js") && (f.startsWith("dist/app/") || f === "dist/render/config/tls-policy.js")),
+      dist.join(" "),
+    ).toBe(true);
+    for (const dev of ["typescript", "vitest", "eslint", "yaml", "zod", "commander"])
+      expect(
+        listed.some((f) => f.startsWith(`node_modules/${dev}/`)),
+        dev,
+      ).toBe(false);
+    const manifest = JSON.parse(spawnSync("tar", ["xzOf", p.file, "./package.json"], { encoding: "utf8" }).stdout) as { version: string; dependencies: Record<string, string>; main: string };
+    expect(manifest.version).toBe(p.version);
+    expect(p.name).toBe(`stacklab-app-${p.version}.tar.gz`);
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(["mysql2", "prom-client"]);
+    expect(manifest.main).toBe("dist/app/runner/main.js");
+    expect(p.version).toMatch(/^\d+\.\d+\.\d+-[0-9a-f]{10}$/);
+  });
+
+  it("is the same bytes and version when built twice (a second export is not a new release)", async () => {
+    const [a, b] = [await pkg(), await pkg()];
+    expect(b.version).toBe(a.version);
+    expect(readFileSync(b.file).equals(readFileSync(a.file))).toBe(true);
+  });
+
+  it("ships a custom app's folder as custom/ (a new release when it changes), never the export's own folder", async () => {
+    const dir = tmp("custom");
+    cpSync(CUSTOM, dir, { recursive: true });
+    mkdirSync(join(dir, "out"));
+    writeFileSync(join(dir, "out", "site.yml"), "---\n");
+    const a = await pkg({ customDir: dir, exclude: [join(dir, "out")] });
+    expect(a.contents).toContain("custom/server.js");
+    expect(a.contents).toContain("custom/package.json");
+    expect(a.contents.some((f) => f.startsWith("custom/out/"))).toBe(false);
+    writeFileSync(join(dir, "server.js"), `${readFileSync(join(dir, "server.js"), "utf8")}\n// v2\n`);
+    expect((await pkg({ customDir: dir, exclude: [join(dir, "out")] })).version).not.toBe(a.version);
+  });
+
+  it("runs a custom app unpacked on its own, away from this checkout", async () => {
+    const p = await pkg({ customDir: CUSTOM });
+    const root = tmp("run");
+    expect(spawnSync("tar", ["xzf", p.file, "-C", root]).status).toBe(0);
+    const port = await freePort();
+    const env = join(root, "app.env");
+    writeFileSync(env, `PORT=${port}\nWORKERS=1\nAPP_KIND=custom\nAPP_COMMAND=node server.js\nAPP_DIR=${join(root, "custom")}\nLISTEN_ADDRESS=127.0.0.1\nAPP_VERSION=${p.version}\n`);
+    const runner = spawn(process.execPath, [join(root, "dist/app/runner/main.js"), "--env", env], { cwd: root, stdio: "ignore" });
+    try {
+      const body = await until(async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return r.status === 200 ? ((await r.json()) as { version: string }) : undefined;
+      });
+      expect(body.version).toBe(p.version);
+    } finally {
+      runner.kill("SIGTERM");
+    }
+  }, 30_000);
+});
+
+describe("the app role", () => {
+  it("runs the app from the installed release with the release's node, in the project and nowhere else", async () => {
+    const { files, pkg: p } = await project({ blueprint: "1-distributed_web_infrastructure" });
+    const run = files.get("roles/app/files/server-1/etc/stacklab/service/app/run")!.content;
+    expect(run).toContain(`${APP_RELEASE_ROOT}/bin/node ${APP_RELEASE_ROOT}/current/dist/app/runner/main.js --env /etc/stacklab/app.env`);
+    expect(run).not.toContain(REPO_DIR);
+    expect(files.get(`roles/app/files/${p.name}`)?.from).toBe(p.file);
+    // The lab itself keeps running the app from this checkout.
+    expect(appRunScript(8000)).toContain(join(REPO_DIR, "dist/app/runner/main.js"));
+    const vars = parse(files.get("group_vars/all.yml")!.content) as Record<string, unknown>;
+    expect(vars).toMatchObject({
+      stacklab_app_root: APP_RELEASE_ROOT,
+      stacklab_app_version: p.version,
+      stacklab_app_package: p.name,
+      stacklab_node_package: "nodejs",
+      stacklab_node_check_only: false,
+    });
+    const main = files.get("roles/app/tasks/main.yml")!.content;
+    expect(main.indexOf("import_tasks: package.yml")).toBeGreaterThan(0);
+    expect(main.indexOf("import_tasks: package.yml")).toBeLessThan(main.indexOf("Supervise app with runit"));
+    const tasks = parse(files.get("roles/app/tasks/package.yml")!.content) as Record<string, Record<string, unknown>>[];
+    expect(tasks.find((t) => t["ansible.builtin.apt"])!["ansible.builtin.apt"]).toEqual({ name: "{{ stacklab_node_package }}", state: "present" });
+    expect(tasks.find((t) => t["ansible.builtin.unarchive"])!["ansible.builtin.unarchive"]).toMatchObject({ creates: "{{ stacklab_app_root }}/{{ stacklab_app_version }}/package.json" });
+    expect(files.get("README.md")!.content).toContain(p.name);
+  });
+
+  it("only checks the Node.js package on a rehearsal (a lab host shares this machine's /usr)", async () => {
+    const { files } = await project({ blueprint: "1-distributed_web_infrastructure" }, "exporttest");
+    expect(parse(files.get("group_vars/all.yml")!.content)).toMatchObject({ stacklab_node_check_only: true });
+  });
+
+  it("points a custom app's APP_DIR at the release's custom/ folder", async () => {
+    const { files, pkg: p } = await project({ file: join(CUSTOM, "stack.yaml") });
+    expect(p.contents).toContain("custom/server.js");
+    const env = [...files.values()].find((f) => f.path.endsWith("/etc/stacklab/app.env"))!.content;
+    expect(env).toMatch(new RegExp(`^APP_DIR=${APP_RELEASE_ROOT}/current/custom$`, "m"));
+    expect(env).not.toContain(CUSTOM);
+  });
+
+  it.skipIf(!haveAnsible)(
+    "installs the package with the real ansible-playbook, and a second run changes nothing",
+    async () => {
+      const { files, pkg: p } = await project({ blueprint: "1-distributed_web_infrastructure" });
+      const dir = tmp("role");
+      const root = join(dir, "opt", "stacklab-app");
+      mkdirSync(join(dir, "roles/app/tasks"), { recursive: true });
+      mkdirSync(join(dir, "roles/app/files"), { recursive: true });
+      writeFileSync(join(dir, "roles/app/tasks/package.yml"), files.get("roles/app/tasks/package.yml")!.content);
+      cpSync(p.file, join(dir, "roles/app/files", p.name));
+      const debianNode = spawnSync("dpkg-query", ["-W", "-f=${Status}", "nodejs"], { encoding: "utf8" }).stdout.includes("ok installed");
+      const vars = {
+        ...(parse(files.get("group_vars/all.yml")!.content) as Record<string, unknown>),
+        stacklab_app_root: root,
+        stacklab_node_bin: process.execPath,
+        // (this machine's nodejs package, checked only, if Node.js came from it)
+        stacklab_node_package: debianNode ? "nodejs" : "",
+        stacklab_node_check_only: true,
+        app_supervised: { stat: { exists: false } },
+      };
+      writeFileSync(join(dir, "vars.json"), JSON.stringify(vars));
+      writeFileSync(
+        join(dir, "play.yml"),
+        `---\n- name: The app role's package tasks\n  hosts: localhost\n  gather_facts: false\n  roles: []\n  tasks:\n    - name: Install\n      ansible.builtin.include_role:\n        name: app\n        tasks_from: package.yml\n  handlers:\n    - name: Restart app on its new release\n      ansible.builtin.debug:\n        msg: restart\n`,
+      );
+      const play = () =>
+        spawnSync("ansible-playbook", ["-i", "localhost,", "-c", "local", "-e", `@${join(dir, "vars.json")}`, "play.yml"], {
+          cwd: dir,
+          encoding: "utf8",
+          timeout: 240_000,
+          env: { ...process.env, ANSIBLE_NOCOLOR: "1", ANSIBLE_ROLES_PATH: join(dir, "roles"), ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3" },
+        });
+      const first = play();
+      expect(first.status, first.stdout.slice(-3000)).toBe(0);
+      expect(parseRecap(first.stdout)[0]!.changed).toBeGreaterThan(0);
+      expect(readlinkSync(join(root, "current"))).toBe(join(root, p.version));
+      expect(readlinkSync(join(root, "bin/node"))).toBe(process.execPath);
+      expect(JSON.parse(readFileSync(join(root, "current/package.json"), "utf8"))).toMatchObject({ version: p.version });
+      const second = play();
+      expect(second.status, second.stdout.slice(-3000)).toBe(0);
+      expect(parseRecap(second.stdout)[0]!.changed, second.stdout).toBe(0);
+    },
+    600_000,
+  );
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+/** Retries until `f` gives a value (connection refused while the runner starts), at most 20 s. */
+async function until<T>(f: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("the packaged runner never answered /healthz");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function loaded(r: Awaited<ReturnType<typeof loadStackFile>>) {
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.value;
+}
