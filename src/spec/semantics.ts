@@ -106,6 +106,8 @@ function checkDatabase(stack: Stack, servers: ExpandedServer[], hostNames: Set<s
     else if (db.failover !== "automatic") add(["database", "controller"], "is set, but failover is manual; the controller only runs with failover: automatic");
   }
   if (db.etcd !== undefined) checkEtcd(db.etcd, db.failover, hostNames, add);
+  if (db.primaryLease && db.etcd === undefined)
+    add(["database", "primaryLease"], "is true, but there is no etcd cluster to hold the lease in; name its hosts, e.g. etcd: [lb-1, lb-2, mon-1], or remove primaryLease");
 }
 
 /** etcd members sit on hosts of the design, one per host, and enough of them that losing any one keeps a quorum. */
