@@ -72,6 +72,8 @@ describe.each(["1-distributed_web_infrastructure", "3-scale_up"])("export ansibl
     const site = byPath.get("site.yml")!.content;
     expect(site).toMatch(/serial: 1/);
     expect(byPath.get("roles/nginx/tasks/reload.yml")!.content).toMatch(/community\.general\.haproxy/);
+    // Rehearsals name their hosts alike: SSH's shared connections must stay in the lab's own folder.
+    expect(byPath.get("ansible.cfg")!.content).toMatch(/^control_path_dir = \S+\/labs\/exporttest\/ssh\/cp$/m);
   });
 
   it("applies every service of every host: a play of site.yml runs its role on a group holding the host", async () => {

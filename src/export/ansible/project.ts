@@ -1,6 +1,7 @@
 // The Ansible project of a design: inventory, site.yml and one role per service kind, built from the very files a
 // lab host gets (src/runtime/files.ts, which calls the pure renderers): one source of truth for lab and servers.
 // Pure: the caller writes the files (write.ts) and encrypts those marked secret with ansible-vault.
+import { join } from "node:path";
 import { stringify } from "yaml";
 import type { Host, Model, ServiceKind } from "../../model/types.js";
 import { SERVICE_DIR, type HostFile } from "../../runtime/host.js";
@@ -309,6 +310,9 @@ function ansibleCfg(input: ProjectInput): string {
     "[ssh_connection]",
     "pipelining = True",
     "transfer_method = piped",
+    // Every rehearsal names its hosts alike (lb-1...), and the default ControlPath (~/.ansible/cp, a hash of host,
+    // port and user) would hand one lab's open SSH connection to another lab's playbook: each lab its own folder.
+    ...(input.lab ? [`control_path_dir = ${join(sshPaths(input.lab).dir, "cp")}`] : []),
     "",
   ].join("\n");
 }
