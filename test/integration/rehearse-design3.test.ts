@@ -50,7 +50,7 @@ describe.skipIf(!isRoot || !haveAnsible)("rehearsal of design 3 with ansible-pla
         expect(readFileSync(labPath(LAB, "hosts", host, f.path.slice(1)), "utf8"), `${host}:${f.path}`).toBe(f.content);
         compared++;
       }
-    expect(compared).toBeGreaterThan(20);
+    expect(compared).toBeGreaterThan(15);
   });
 
   // Before kill-primary: the playbook's replicas follow the design's primary, the experiment promotes another.
