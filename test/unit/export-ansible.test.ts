@@ -72,6 +72,20 @@ describe.each(["1-distributed_web_infrastructure", "3-scale_up"])("export ansibl
     const site = byPath.get("site.yml")!.content;
     expect(site).toMatch(/serial: 1/);
     expect(byPath.get("roles/nginx/tasks/reload.yml")!.content).toMatch(/community\.general\.haproxy/);
+    // Rehearsals name their hosts alike: SSH's shared connections must stay in the lab's own folder.
+    expect(byPath.get("ansible.cfg")!.content).toMatch(/^control_path_dir = \S+\/labs\/exporttest\/ssh\/cp$/m);
+  });
+
+  it("applies every service of every host: a play of site.yml runs its role on a group holding the host", async () => {
+    const { model, byPath } = await build(blueprint);
+    const inv = parse(byPath.get("inventory.yml")!.content) as { all: { children: Record<string, { hosts: Record<string, unknown> }> } };
+    const plays = parse(byPath.get("site.yml")!.content) as { hosts: string; roles?: (string | { role: string })[] }[];
+    const inGroup = (group: string, host: string) => group === "all" || host in (inv.all.children[group]?.hosts ?? {});
+    for (const s of model.services) {
+      const role = roleName(s.kind);
+      const applied = plays.some((p) => inGroup(p.hosts, s.host) && (p.roles ?? []).some((r) => (typeof r === "string" ? r : r.role) === role));
+      expect(applied, `${s.host}: ${s.kind}`).toBe(true);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // The Ansible project of a design: inventory, site.yml and one role per service kind, built from the very files a
 // lab host gets (src/runtime/files.ts, which calls the pure renderers): one source of truth for lab and servers.
 // Pure: the caller writes the files (write.ts) and encrypts those marked secret with ansible-vault.
+import { join } from "node:path";
 import { stringify } from "yaml";
 import type { Host, Model, ServiceKind } from "../../model/types.js";
 import { SERVICE_DIR, type HostFile } from "../../runtime/host.js";
@@ -63,15 +64,21 @@ export function roleName(kind: string): string {
 const TIERS: { group: string; title: string; kinds: ServiceKind[]; serial?: number }[] = [
   { group: "dns", title: "The DNS zone", kinds: ["dns"] },
   { group: "db", title: "Databases, one at a time: replicas first, the primary last (as `maintain` does)", kinds: ["mariadb", "db-agent", "mysqld-exporter"], serial: 1 },
+  // (the controllers come after the databases: started before them, their start-up grace could end before the
+  // replicas stream, and they would judge servers still being installed)
+  { group: "etcd", title: "The etcd quorum: its members start together (each answers before a quorum exists)", kinds: ["etcd"] },
+  { group: "controllers", title: "Failover controllers, beside the etcd members (one leads at a time)", kinds: ["failover-controller"] },
   { group: "app", title: "App servers, one at a time (a changed app.env reloads the workers gracefully)", kinds: ["db-proxy", "app"], serial: 1 },
   { group: "web", title: "Web servers, one at a time, drained at the load balancers before a reload", kinds: ["nginx", "nginx-exporter"], serial: 1 },
   { group: "lb", title: "Load balancers, one at a time: the floating IP's backups first, its first holder last", kinds: ["haproxy", "keepalived"], serial: 1 },
-  { group: "monitoring", title: "Monitoring and the failover controller", kinds: ["prometheus", "alertmanager", "failover-controller"] },
+  { group: "monitoring", title: "Monitoring", kinds: ["prometheus", "alertmanager"] },
   { group: "all", title: "Exporters on every host", kinds: ["node-exporter"] },
 ];
 
 /** The inventory groups: one per role of the design, plus the database primary and the floating IP's holders. */
 const ROLE_GROUPS: Record<string, string> = { user: "visitors", dns: "dns", lb: "lb", web: "web", app: "app", db: "db", monitor: "monitoring" };
+/** Groups of the hosts running a kind that is no role of the design's: the etcd members and the failover controllers. */
+const KIND_GROUPS: Record<string, (model: Model) => string[]> = { etcd: (m) => m.database.etcd, controllers: (m) => m.database.controllers };
 
 interface FileEntry {
   path: string;
@@ -167,6 +174,8 @@ export function kindsOf(model: Model, host: string): string[] {
 
 /** Hosts of a group in the order site.yml touches them (serial plays follow the inventory's order). */
 function groupHosts(model: Model, group: string): Host[] {
+  const byKind = KIND_GROUPS[group]?.(model);
+  if (byKind) return model.hosts.filter((h) => byKind.includes(h.name));
   const hosts = model.hosts.filter((h) => h.roles.some((r) => ROLE_GROUPS[r] === group));
   if (group === "db") {
     // Replicas first, the primary last: a change reaches the primary only once every replica took it.
@@ -269,7 +278,7 @@ function inventory(input: ProjectInput): string {
   };
   const mapped = (h: Host) => !input.mapping || input.mapping[h.name] !== undefined;
   const children: Record<string, unknown> = {};
-  for (const group of [...new Set(Object.values(ROLE_GROUPS))]) {
+  for (const group of [...new Set(Object.values(ROLE_GROUPS)), ...Object.keys(KIND_GROUPS)]) {
     const hosts = groupHosts(model, group).filter(mapped);
     if (hosts.length) children[group] = { hosts: Object.fromEntries(hosts.map((h) => [h.name, hostVars(h)])) };
   }
@@ -340,6 +349,9 @@ function ansibleCfg(input: ProjectInput): string {
     "[ssh_connection]",
     "pipelining = True",
     "transfer_method = piped",
+    // Every rehearsal names its hosts alike (lb-1...), and the default ControlPath (~/.ansible/cp, a hash of host,
+    // port and user) would hand one lab's open SSH connection to another lab's playbook: each lab its own folder.
+    ...(input.lab ? [`control_path_dir = ${join(sshPaths(input.lab).dir, "cp")}`] : []),
     "",
   ].join("\n");
 }
