@@ -1,6 +1,7 @@
 // Connection probes, run inside a lab host: a TCP connect or a UDP exchange per target, many at once, each with a timeout.
 import { createSocket } from "node:dgram";
 import { Socket } from "node:net";
+import { networkInterfaces } from "node:os";
 
 export interface ProbeTarget {
   address: string;
@@ -11,9 +12,11 @@ export interface ProbeTarget {
 /**
  * open: connected (TCP) or answered (UDP); refused: reset, or ICMP port unreachable; filtered: no answer
  * within the timeout (dropped on the way); denied: this host's own firewall refused to send; unreachable:
- * no route; silent: a UDP port that neither answered nor refused (open, or dropped: UDP cannot tell).
+ * no route; silent: a UDP port that neither answered nor refused (open, or dropped: UDP cannot tell); local: the
+ * address was this host's own before or after the probes (a floating IP that moved here while the audit ran), so
+ * the probe never crossed a firewall between hosts.
  */
-export type ProbeState = "open" | "refused" | "filtered" | "denied" | "unreachable" | "silent" | "error";
+export type ProbeState = "open" | "refused" | "filtered" | "denied" | "unreachable" | "silent" | "error" | "local";
 
 export interface ProbeResult extends ProbeTarget {
   state: ProbeState;
@@ -93,7 +96,8 @@ function probeUdp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
 }
 
 /** Probes every target (at most PARALLEL at a time) and returns the results in the targets' order. */
-export async function probeAll(targets: ProbeTarget[], timeoutMs: number): Promise<ProbeResult[]> {
+export async function probeAll(targets: ProbeTarget[], timeoutMs: number, ownAddresses: () => string[] = localAddresses): Promise<ProbeResult[]> {
+  const before = ownAddresses();
   const results: ProbeResult[] = new Array<ProbeResult>(targets.length);
   let next = 0;
   const worker = async () => {
@@ -104,5 +108,13 @@ export async function probeAll(targets: ProbeTarget[], timeoutMs: number): Promi
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, targets.length) }, worker));
-  return results;
+  const own = new Set([...before, ...ownAddresses()]);
+  return results.map((r) => (own.has(r.address) ? { ...r, state: "local", detail: `${r.state}, to an address this host held itself` } : r));
+}
+
+/** This host's own addresses now (a floating IP included while it holds it). */
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .map((i) => i?.address ?? "");
 }

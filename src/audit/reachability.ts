@@ -41,7 +41,7 @@ export function endpointsOf(model: Model, inv: HostInventory): { target: ProbeTa
 }
 
 function through(state: ProbeState, listening: boolean): boolean | null {
-  if (state === "silent") return null;
+  if (state === "silent" || state === "local") return null;
   return state === "open" || (!listening && state === "refused");
 }
 
@@ -82,7 +82,9 @@ export function judgeMatrix(model: Model, cells: MatrixCell[]): CheckResult {
   const open = cells.filter((c) => !c.flow && c.through === true);
   const openEnforced = open.filter((c) => enforced.has(c.to));
   const openInfra = open.filter((c) => !enforced.has(c.to));
-  const unknown = cells.filter((c) => c.through === null);
+  // A floating IP that moved to the probing host while the audit ran: that probe never left the host.
+  const local = cells.filter((c) => c.state === "local");
+  const unknown = cells.filter((c) => c.through === null && c.state !== "local");
   const failed = blocked.length + openEnforced.length;
   const extra = new Set(model.flows.filter((f) => f.declared).map((f) => f.id));
   const details = [
@@ -90,6 +92,7 @@ export function judgeMatrix(model: Model, cells: MatrixCell[]): CheckResult {
     ...openEnforced.map((c) => `allowed but should be blocked: ${describe(c)}`),
     ...openInfra.map((c) => `open on the lab's own ${c.to} host (not a server of the design): ${describe(c)}`),
     ...unknown.map((c) => `no answer and no refusal (UDP cannot tell open from dropped): ${describe(c)}`),
+    ...local.map((c) => `not judged: ${c.from} held ${c.address} itself during the probes (a floating IP moved while the audit ran): ${describe(c)}`),
     ...cells.filter((c) => c.through === true && extra.has(c.flow ?? "")).map((c) => `gets through as firewall.allow declares: ${describe(c)}`),
   ];
   const declared = cells.filter((c) => c.flow).length;

@@ -41,9 +41,16 @@ describe("connection probes", () => {
         { address: "127.0.0.1", port: closed, transport: "udp" },
       ],
       500,
+      // (loopback is this process's own: the lab's probes go to other hosts' addresses)
+      () => [],
     );
     dns.close();
     expect(results.map((r) => r.state)).toEqual(["open", "refused", "open", "refused"]);
+    // An address that became the probing host's own during the probes (a floating IP moving to it) is "local".
+    let reads = 0;
+    const moved = await probeAll([{ address: "127.0.0.1", port: open, transport: "tcp" }], 500, () => (reads++ === 0 ? [] : ["127.0.0.1"]));
+    expect(moved).toEqual([{ address: "127.0.0.1", port: open, transport: "tcp", state: "local", detail: "open, to an address this host held itself" }]);
+    expect(reads).toBe(2);
   });
 });
 

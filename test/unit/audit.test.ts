@@ -107,6 +107,12 @@ describe("judging the reachability matrix", () => {
     expect(r.status).toBe("pass");
     expect(r.details[0]).toMatch(/lab's own dns host/);
   });
+  it("does not judge a probe to an address the probing host held itself (a floating IP that moved to it meanwhile)", () => {
+    const floating = m.entryPoints[0]!.address;
+    const r = judgeMatrix(m, [cell({ flow: "app-db" }), cell({ from: "lb-2", to: "lb-1", address: floating, port: 80, listening: true, state: "local", through: null })]);
+    expect(r.status).toBe("pass");
+    expect(r.details).toEqual([expect.stringMatching(new RegExp(`^not judged: lb-2 held ${floating.replace(/\./g, "\\.")} itself during the probes .*: local$`))]);
+  });
   it("fails VRRP when both load balancers hold the floating IP", () => {
     const floating = m.entryPoints[0]!.address;
     const inv = (host: string, extra: string[]): HostInventory => ({ host, listeners: [], processes: [], addresses: [addr(m, host, "public"), ...extra].map((address) => ({ address, prefix: 24 })) });
