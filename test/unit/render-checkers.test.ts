@@ -287,7 +287,7 @@ describe("the checkers reject broken files", () => {
   });
 
   it.skipIf(missing(["keepalived", "unshare", "ip"], true))(title("keepalived -t rejects a bad advert interval", missing(["keepalived", "unshare", "ip"], true)), () => {
-    const restore = breakFile("3-scale_up", "lb-1", "etc/keepalived/keepalived.conf", "advert_int 0.1", "advert_int soon");
+    const restore = breakFile("3-scale_up", "lb-1", "etc/keepalived/keepalived.conf", "advert_int 0.2", "advert_int soon");
     try {
       expect(keepalivedCheck("3-scale_up", "lb-1").status).not.toBe(0);
     } finally {

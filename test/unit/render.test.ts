@@ -171,7 +171,7 @@ describe("keepalived.conf", () => {
     expect(one).toMatch(new RegExp(`unicast_peer \\{\\n\\s+${addr(m, "lb-2", "public").replace(/\./g, "\\.")}\\n`));
     expect(one).toContain("virtual_ipaddress {\n        198.18.0.100/24 dev eth0\n");
     expect(one).toContain("vrrp_version 3");
-    expect(one).toContain("advert_int 0.1");
+    expect(one).toContain("advert_int 0.2");
     expect(one).not.toMatch(/^\s*nopreempt/m);
     expect(one).toMatch(/vrrp_script chk_haproxy \{[^}]*weight 0/);
   });

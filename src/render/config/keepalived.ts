@@ -3,8 +3,15 @@ import type { EntryPoint, Host, Model } from "../../model/index.js";
 import { header, hostByName, publicAddress, text } from "./common.js";
 import type { RenderedFile } from "./types.js";
 
-/** VRRP advert interval in seconds; VRRPv3 allows centiseconds, so a master is declared dead after ~0.3 s + skew. */
-export const ADVERT_INT = 0.1;
+/**
+ * VRRP advert interval in seconds (VRRPv3 allows centiseconds): a master is declared dead after three missed adverts
+ * plus the skew, ~0.7 s. It was 0.1 s (~0.35 s), but on a busy machine a backup whose keepalived waited more than
+ * 0.3 s for the CPU declared a live master dead and took the floating IP for a moment (seen at load 8 to 19 on the
+ * 2-core lab machine: the audit's probes and the visitors' requests failed for up to 2 s while the address went
+ * back and forth). keepalived.conf(5) names the cause ("the master or backup system is too busy to process vrrp
+ * packets"); its other remedy, real-time scheduling, needs a real-time CPU budget in the hosts' cgroups.
+ */
+export const ADVERT_INT = 0.2;
 /** virtual_router_id of the first floating IP; the next ones count up from it. */
 export const FIRST_VRID = 51;
 
