@@ -1,7 +1,7 @@
 // The four result sections of docs/BENCHMARKS.md, each rendered from its part of the results.
 import { ANCHORS, downVerdict, footprintVerdict, GOALS, upVerdict } from "./goals.js";
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRatio, fmtSummary, mdTable } from "./table.js";
-import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult, RehearsalResult, RootlessResult, Summary } from "./types.js";
+import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult, RehearsalExperiment, RehearsalResult, RootlessResult, Summary } from "./types.js";
 
 const ms = (s: LifecycleRow["up"]) => fmtSummary(s, fmtMs);
 
@@ -236,7 +236,26 @@ export function rehearsalSection(r: RehearsalResult): string {
     `| ansible-playbook, first run | ${s(r.playbookMs)} | ${r.changedFirst} |`,
     `| whole \`rehearse\` command | ${s(r.wallMs)} | |`,
     `| ansible-playbook, second run | ${s(r.secondRunMs)} | ${r.changedSecond ?? "failed"} |`,
+    ...(r.experiments?.length ? ["", ...rehearsalExperiments(r.experiments)] : []),
   ].join("\n");
+}
+
+/** The experiments on the rehearsed lab next to the same on a native design-3 lab (one run each, in turn). */
+function rehearsalExperiments(list: RehearsalExperiment[]): string[] {
+  const cell = (e: RehearsalExperiment | undefined) => {
+    if (!e) return "–";
+    if (e.passed === null) return `no report (${e.error ?? "?"})`;
+    const ms = (v: number | null) => (v === null ? "–" : `${Math.round(v)} ms`);
+    return `${e.passed ? "passed" : "**failed**"}: down ${ms(e.downtimeMs)} (writes ${ms(e.writeDowntimeMs)}), ${e.failedRequests ?? "–"}/${e.requests ?? "–"} failed, ${e.lostWrites ?? "–"} lost`;
+  };
+  const scenarios = [...new Set(list.map((e) => e.scenario))];
+  return [
+    "The built-in experiments on the rehearsed lab, then on a native design-3 lab brought up after it (one run each):",
+    "",
+    "| experiment | rehearsed lab | native lab |",
+    "|---|---|---|",
+    ...scenarios.map((sc) => `| \`${sc}\` | ${cell(list.find((e) => e.scenario === sc && e.lab === "rehearsed"))} | ${cell(list.find((e) => e.scenario === sc && e.lab === "native"))} |`),
+  ];
 }
 
 /** Design 3 as root and as a normal user (rootless), in the same run: up, down and the whole path's serving speed. */

@@ -227,6 +227,22 @@ export interface RehearsalResult {
   secondRunMs: number;
   /** Changes the second run reported (null when it failed). */
   changedSecond: number | null;
+  /** kill-lb and kill-primary on the rehearsed lab, then on a native design-3 lab (absent in older results). */
+  experiments?: RehearsalExperiment[];
+}
+
+/** One experiment's figures on the rehearsed or the native lab. */
+export interface RehearsalExperiment {
+  scenario: string;
+  lab: "rehearsed" | "native";
+  /** null when the experiment printed no report (then `error` says why). */
+  passed: boolean | null;
+  downtimeMs: number | null;
+  writeDowntimeMs: number | null;
+  failedRequests: number | null;
+  requests: number | null;
+  lostWrites: number | null;
+  error?: string;
 }
 
 /** One mode (root, or a normal user's rootless lab) of the rootless group. */

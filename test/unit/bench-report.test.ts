@@ -5,8 +5,8 @@ import { isNoisy, renderMarkdown } from "../../src/bench/markdown.js";
 import { summarize } from "../../src/bench/stats.js";
 import { summaryText } from "../../src/bench/summary.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtMs, fmtSummary, mdTable } from "../../src/bench/table.js";
-import type { BenchResults, FailoverRow, LifecycleRow, RootlessResult } from "../../src/bench/types.js";
-import { rootlessSection } from "../../src/bench/sections.js";
+import type { BenchResults, FailoverRow, LifecycleRow, RehearsalExperiment, RootlessResult } from "../../src/bench/types.js";
+import { rehearsalSection, rootlessSection } from "../../src/bench/sections.js";
 import { rootlessRatios } from "../../src/bench/rootless.js";
 
 const s = (...v: number[]) => summarize(v);
@@ -322,5 +322,39 @@ describe("rootless labs beside root", () => {
     expect(md).toContain("| up | 7.35 s | 5.37 s | 0.73× |");
     expect(md).toContain("| static file, whole path | 13090 req/s | 7189 req/s | 0.55× |");
     expect(md).toContain("- root: stacklab up failed (exit 1)");
+  });
+});
+
+describe("the rehearsal with Ansible", () => {
+  const base = { design: "3-scale_up", wallMs: 600_000, bareUpMs: 9_000, exportMs: 4_000, playbookMs: 520_000, changedFirst: 162, secondRunMs: 250_000, changedSecond: 0 };
+  const exp = (scenario: string, lab: "rehearsed" | "native", over: Partial<RehearsalExperiment> = {}): RehearsalExperiment => ({
+    scenario,
+    lab,
+    passed: true,
+    downtimeMs: 300,
+    writeDowntimeMs: 100,
+    failedRequests: 19,
+    requests: 600,
+    lostWrites: 0,
+    ...over,
+  });
+
+  it("puts each experiment's figures on the rehearsed lab next to the native lab's", () => {
+    const md = rehearsalSection({
+      ...base,
+      experiments: [
+        exp("kill-lb", "rehearsed", { downtimeMs: 490 }),
+        exp("kill-primary", "rehearsed"),
+        exp("kill-lb", "native", { downtimeMs: 310 }),
+        exp("kill-primary", "native", { passed: null, error: "exit 1: lab not up" }),
+      ],
+    });
+    expect(md).toContain("| step | time | changes |");
+    expect(md).toMatch(/\| `kill-lb` \| passed: down 490 ms \(writes 100 ms\), 19\/600 failed, 0 lost \| passed: down 310 ms/);
+    expect(md).toMatch(/\| `kill-primary` \| passed: .* \| no report \(exit 1: lab not up\) \|/);
+  });
+
+  it("leaves the experiments out of results recorded before they were measured", () => {
+    expect(rehearsalSection(base)).not.toContain("rehearsed lab |");
   });
 });

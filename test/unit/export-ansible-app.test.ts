@@ -1,20 +1,23 @@
-// The app as the Ansible export ships it: a versioned package built from this repository (only the modules the
-// runner and the demo app load, the npm packages they need at run time, a custom app's folder), installed by the
-// `app` role under /opt/stacklab-app/VERSION with Node.js from Debian, and run from there by the app's run script.
+// stacklab's programs as the Ansible export ships them: a versioned package built from this repository (only the
+// modules the app runner, the demo app and the failover agent and controller load, the npm packages they need at run
+// time, a custom app's folder), installed by the `stacklab_package` role under /opt/stacklab-app/VERSION with Node.js
+// from Debian, and run from there by the run scripts of the app, the database agents and the failover controllers.
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { loadStackFile } from "../../src/spec/load.js";
 import { appRunScript } from "../../src/runtime/services/app.js";
+import { dbAgent } from "../../src/runtime/services/db-agent.js";
+import { failoverController } from "../../src/runtime/services/failover-controller.js";
 import { REPO_DIR } from "../../src/runtime/repo.js";
 import { projectInput } from "../../src/export/ansible/export.js";
 import { ansibleProject, type ProjectFile } from "../../src/export/ansible/project.js";
-import { APP_RELEASE_ROOT, buildAppPackage, type AppPackage } from "../../src/export/ansible/app-package.js";
+import { APP_RELEASE_ROOT, buildAppPackage, PACKAGE_ROLE, packagedProgramTask, type AppPackage } from "../../src/export/ansible/app-package.js";
 import { parseRecap } from "../../src/export/ansible/rehearse.js";
 
 const dirs: string[] = [];
@@ -85,6 +88,21 @@ describe("the app's package", () => {
     expect(p.version).toMatch(/^\d+\.\d+\.\d+-[0-9a-f]{10}$/);
   });
 
+  it("holds the failover agent and controller when asked, with only the modules and npm packages they load", async () => {
+    const p = await pkg({ kinds: ["app", "db-agent", "failover-controller"] });
+    const listed = tarList(p.file);
+    for (const f of ["dist/app/runner/main.js", "dist/failover/agent/main.js", "dist/failover/controller/main.js", "node_modules/zod/package.json"]) expect(listed, f).toContain(f);
+    const dist = listed.filter((f) => f.startsWith("dist/"));
+    for (const tooling of ["dist/cli/", "dist/runtime/lab", "dist/export/", "dist/bench/", "dist/dashboard/"])
+      expect(
+        dist.filter((f) => f.startsWith(tooling)),
+        tooling,
+      ).toEqual([]);
+    const manifest = JSON.parse(spawnSync("tar", ["xzOf", p.file, "./package.json"], { encoding: "utf8" }).stdout) as { description: string };
+    expect(manifest.description).toMatch(/app runner and foobar demo app, the database failover agent and the failover controller/);
+    expect((await pkg()).version).not.toBe(p.version);
+  });
+
   it("is the same bytes and version when built twice (a second export is not a new release)", async () => {
     const [a, b] = [await pkg(), await pkg()];
     expect(b.version).toBe(a.version);
@@ -130,7 +148,7 @@ describe("the app role", () => {
     const run = files.get("roles/app/files/server-1/etc/stacklab/service/app/run")!.content;
     expect(run).toContain(`${APP_RELEASE_ROOT}/bin/node ${APP_RELEASE_ROOT}/current/dist/app/runner/main.js --env /etc/stacklab/app.env`);
     expect(run).not.toContain(REPO_DIR);
-    expect(files.get(`roles/app/files/${p.name}`)?.from).toBe(p.file);
+    expect(files.get(`roles/${PACKAGE_ROLE}/files/${p.name}`)?.from).toBe(p.file);
     // The lab itself keeps running the app from this checkout.
     expect(appRunScript(8000)).toContain(join(REPO_DIR, "dist/app/runner/main.js"));
     const vars = parse(files.get("group_vars/all.yml")!.content) as Record<string, unknown>;
@@ -141,13 +159,43 @@ describe("the app role", () => {
       stacklab_node_package: "nodejs",
       stacklab_node_check_only: false,
     });
+    // The package role is a dependency of the app role: it runs before the app's tasks.
+    expect(parse(files.get("roles/app/meta/main.yml")!.content)).toMatchObject({ dependencies: [PACKAGE_ROLE] });
     const main = files.get("roles/app/tasks/main.yml")!.content;
-    expect(main.indexOf("import_tasks: package.yml")).toBeGreaterThan(0);
-    expect(main.indexOf("import_tasks: package.yml")).toBeLessThan(main.indexOf("Supervise app with runit"));
-    const tasks = parse(files.get("roles/app/tasks/package.yml")!.content) as Record<string, Record<string, unknown>>[];
+    expect(main.indexOf("Record the release app runs")).toBeGreaterThan(0);
+    expect(main.indexOf("Record the release app runs")).toBeLessThan(main.indexOf("Supervise app with runit"));
+    expect(parse(files.get("roles/app/handlers/main.yml")!.content)).toContainEqual(expect.objectContaining({ name: "Restart app on its new release", when: "app_supervised.stat.exists" }));
+    const tasks = parse(files.get(`roles/${PACKAGE_ROLE}/tasks/main.yml`)!.content) as Record<string, Record<string, unknown>>[];
     expect(tasks.find((t) => t["ansible.builtin.apt"])!["ansible.builtin.apt"]).toEqual({ name: "{{ stacklab_node_package }}", state: "present" });
     expect(tasks.find((t) => t["ansible.builtin.unarchive"])!["ansible.builtin.unarchive"]).toMatchObject({ creates: "{{ stacklab_app_root }}/{{ stacklab_app_version }}/package.json" });
     expect(files.get("README.md")!.content).toContain(p.name);
+  });
+
+  it("runs design 3's database agents and failover controllers from the package too, as the lab runs them from this checkout", async () => {
+    const { files, pkg: p } = await project({ blueprint: "3-scale_up" });
+    expect(p.contents).toEqual(expect.arrayContaining(["dist/failover/agent/main.js", "dist/failover/controller/main.js"]));
+    const runs = [...files.values()].filter((f) => /\/etc\/stacklab\/service\/(db-agent|failover-controller)\/run$/.test(f.path));
+    expect(runs.map((f) => f.path.split("/")[1]).sort()).toEqual(expect.arrayContaining(["db_agent", "failover_controller"]));
+    for (const f of runs) {
+      const kind = f.path.includes("/db-agent/") ? "agent" : "controller";
+      expect(f.content, f.path).toContain(`${APP_RELEASE_ROOT}/bin/node --max-old-space-size=32`);
+      expect(f.content, f.path).toContain(`${APP_RELEASE_ROOT}/current/dist/failover/${kind}/main.js --config`);
+      expect(f.content, f.path).not.toContain(REPO_DIR);
+    }
+    for (const role of ["db_agent", "failover_controller"]) {
+      expect(parse(files.get(`roles/${role}/meta/main.yml`)!.content), role).toMatchObject({ dependencies: [PACKAGE_ROLE] });
+      expect(files.get(`roles/${role}/tasks/main.yml`)!.content, role).toContain(`Record the release ${role.replace(/_/g, "-")} runs`);
+    }
+    // One copy of the package in the project, and a README that no longer asks for a checkout on the servers.
+    expect([...files.keys()].filter((f) => f.endsWith(".tar.gz"))).toEqual([`roles/${PACKAGE_ROLE}/files/${p.name}`]);
+    expect(files.get("README.md")!.content).toMatch(/Nothing runs from a stacklab checkout/);
+    // The lab runs the same programs from this checkout.
+    const lab = await projectInput({ stack: loadBlueprint("3-scale_up"), source: "test" });
+    dirs.push(lab.appPackage!.dir);
+    const ctx = { ...lab.contexts.get("db-1")! };
+    delete ctx.appRelease;
+    expect(dbAgent.runScript(ctx)).toContain(join(REPO_DIR, "dist/failover/agent/main.js"));
+    expect(failoverController.runScript({ ...ctx, host: lab.model.hosts.find((h) => h.name === lab.model.database.controllers[0])! })).toContain(join(REPO_DIR, "dist/failover/controller/main.js"));
   });
 
   it("only checks the Node.js package on a rehearsal (a lab host shares this machine's /usr)", async () => {
@@ -169,10 +217,11 @@ describe("the app role", () => {
       const { files, pkg: p } = await project({ blueprint: "1-distributed_web_infrastructure" });
       const dir = tmp("role");
       const root = join(dir, "opt", "stacklab-app");
-      mkdirSync(join(dir, "roles/app/tasks"), { recursive: true });
-      mkdirSync(join(dir, "roles/app/files"), { recursive: true });
-      writeFileSync(join(dir, "roles/app/tasks/package.yml"), files.get("roles/app/tasks/package.yml")!.content);
-      cpSync(p.file, join(dir, "roles/app/files", p.name));
+      const role = join(dir, "roles", PACKAGE_ROLE);
+      mkdirSync(join(role, "tasks"), { recursive: true });
+      mkdirSync(join(role, "files"), { recursive: true });
+      writeFileSync(join(role, "tasks/main.yml"), files.get(`roles/${PACKAGE_ROLE}/tasks/main.yml`)!.content);
+      cpSync(p.file, join(role, "files", p.name));
       const debianNode = spawnSync("dpkg-query", ["-W", "-f=${Status}", "nodejs"], { encoding: "utf8" }).stdout.includes("ok installed");
       const vars = {
         ...(parse(files.get("group_vars/all.yml")!.content) as Record<string, unknown>),
@@ -186,7 +235,15 @@ describe("the app role", () => {
       writeFileSync(join(dir, "vars.json"), JSON.stringify(vars));
       writeFileSync(
         join(dir, "play.yml"),
-        `---\n- name: The app role's package tasks\n  hosts: localhost\n  gather_facts: false\n  roles: []\n  tasks:\n    - name: Install\n      ansible.builtin.include_role:\n        name: app\n        tasks_from: package.yml\n  handlers:\n    - name: Restart app on its new release\n      ansible.builtin.debug:\n        msg: restart\n`,
+        stringify([
+          {
+            name: "The package role, then what the app role records of it",
+            hosts: "localhost",
+            gather_facts: false,
+            tasks: [{ name: "Install", "ansible.builtin.include_role": { name: PACKAGE_ROLE } }, packagedProgramTask("app")],
+            handlers: [{ name: "Restart app on its new release", "ansible.builtin.debug": { msg: "restart" } }],
+          },
+        ]),
       );
       const play = () =>
         spawnSync("ansible-playbook", ["-i", "localhost,", "-c", "local", "-e", `@${join(dir, "vars.json")}`, "play.yml"], {
@@ -201,6 +258,7 @@ describe("the app role", () => {
       expect(readlinkSync(join(root, "current"))).toBe(join(root, p.version));
       expect(readlinkSync(join(root, "bin/node"))).toBe(process.execPath);
       expect(JSON.parse(readFileSync(join(root, "current/package.json"), "utf8"))).toMatchObject({ version: p.version });
+      expect(readFileSync(join(root, "running/app"), "utf8")).toBe(`${p.version} ${process.execPath}\n`);
       const second = play();
       expect(second.status, second.stdout.slice(-3000)).toBe(0);
       expect(parseRecap(second.stdout)[0]!.changed, second.stdout).toBe(0);

@@ -1,8 +1,10 @@
-// The app as a real deployment ships it: a versioned package (a .tar.gz) built from this repository at export time,
-// holding the compiled app runner and demo app (only the modules they import), the npm packages they need at run
+// stacklab's Node programs as a real deployment ships them: a versioned package (a .tar.gz) built from this
+// repository at export time, holding the compiled app runner and demo app and, in a design with automatic database
+// failover, the failover agent and controller (only the modules they import), the npm packages they need at run
 // time (copied from this checkout's node_modules, the versions the lab runs), and a custom app's own folder. The
-// `app` role installs it under /opt/stacklab-app/VERSION with a `current` link, and runs it with a Node runtime
-// from Debian's `nodejs` package (or a node binary the user names).
+// `stacklab_package` role installs it under /opt/stacklab-app/VERSION with a `current` link; the `app`, `db_agent`
+// and `failover_controller` roles run their program from it with a Node runtime from Debian's `nodejs` package
+// (or a node binary the user names).
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,12 +14,25 @@ import { UsageError } from "../../spec/errors.js";
 import { run } from "../../runtime/exec.js";
 import { REPO_DIR } from "../../runtime/repo.js";
 import { APP_MAIN } from "../../runtime/services/app.js";
+import { AGENT_MAIN } from "../../runtime/services/db-agent.js";
+import { CONTROLLER_MAIN } from "../../runtime/services/failover-controller.js";
 
 /** Where the `app` role installs releases on a target (each in its own VERSION folder, `current` the one running). */
 export const APP_RELEASE_ROOT = "/opt/stacklab-app";
 
-/** The entry points the runner needs: itself, and the demo app's worker that node:cluster forks. */
-const ENTRIES = [APP_MAIN, "dist/app/foobar/worker-main.js"];
+/** The service kinds that run a program of the package, and its entry points (the app runner also forks the demo app's worker). */
+export const PACKAGED_PROGRAMS = {
+  app: [APP_MAIN, "dist/app/foobar/worker-main.js"],
+  "db-agent": [AGENT_MAIN],
+  "failover-controller": [CONTROLLER_MAIN],
+} as const;
+export type PackagedKind = keyof typeof PACKAGED_PROGRAMS;
+
+/** The kinds of a list that run from the package, in PACKAGED_PROGRAMS's order. */
+export function packagedKinds(kinds: Iterable<string>): PackagedKind[] {
+  const have = new Set(kinds);
+  return (Object.keys(PACKAGED_PROGRAMS) as PackagedKind[]).filter((k) => have.has(k));
+}
 
 export interface AppPackage {
   /** stacklab's version and a digest of the package's contents: a change to any file is a new release. */
@@ -59,12 +74,12 @@ function bareImports(file: string): string[] {
   return [...out];
 }
 
-/** The compiled modules the entries reach, and the npm packages they import. */
-export function appModules(repo = REPO_DIR): { modules: string[]; packages: string[] } {
+/** The compiled modules the programs of these kinds reach, and the npm packages they import. */
+export function appModules(repo = REPO_DIR, kinds: readonly PackagedKind[] = ["app"]): { modules: string[]; packages: string[] } {
   const seen = new Set<string>();
   const packages = new Set<string>();
-  const todo = ENTRIES.map((e) => join(repo, e));
-  for (const e of todo) if (!existsSync(e)) throw new UsageError(`the app's package is built from the compiled app: ${e} is missing (run \`npm run build\`)`);
+  const todo = kinds.flatMap((k) => PACKAGED_PROGRAMS[k]).map((e) => join(repo, e));
+  for (const e of todo) if (!existsSync(e)) throw new UsageError(`stacklab's package is built from the compiled programs: ${e} is missing (run \`npm run build\`)`);
   while (todo.length) {
     const f = todo.pop()!;
     if (seen.has(f)) continue;
@@ -124,6 +139,8 @@ function listFiles(root: string, skip: (rel: string) => boolean = () => false): 
 }
 
 export interface AppPackageOptions {
+  /** The kinds whose programs it holds (default: the app alone). */
+  kinds?: readonly PackagedKind[];
   /** A custom app's folder on this machine (shipped as `custom/`). */
   customDir?: string;
   /** Folders never shipped with a custom app (e.g. the export's own output folder inside it). */
@@ -137,7 +154,8 @@ export interface AppPackageOptions {
  */
 export async function buildAppPackage(opts: AppPackageOptions = {}): Promise<AppPackage> {
   const repo = opts.repo ?? REPO_DIR;
-  const { modules, packages } = appModules(repo);
+  const kinds = opts.kinds ?? ["app"];
+  const { modules, packages } = appModules(repo, kinds);
   const deps = runtimePackages(packages, repo);
   const own = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string; engines?: { node?: string }; dependencies?: Record<string, string> };
   const nodeMajor = Number(/(\d+)/.exec(own.engines?.node ?? ">=20")?.[1] ?? 20);
@@ -161,11 +179,11 @@ export async function buildAppPackage(opts: AppPackageOptions = {}): Promise<App
     const versions = Object.fromEntries(packages.map((p) => [p, (JSON.parse(readFileSync(join(repo, "node_modules", p, "package.json"), "utf8")) as { version: string }).version]));
     const manifest = {
       name: "stacklab-app",
-      description: `stacklab's app runner and foobar demo app${opts.customDir ? ", with a custom app in custom/" : ""}, packaged by stacklab export ansible`,
+      description: `${packageContents(kinds, Boolean(opts.customDir))}, packaged by stacklab export ansible`,
       private: true,
       type: "module",
       engines: { node: own.engines?.node ?? ">=20" },
-      main: APP_MAIN,
+      ...(kinds.includes("app") ? { main: APP_MAIN } : {}),
       dependencies: versions,
     };
     // The version is stacklab's and a digest of every file but the manifest (which carries the version).
@@ -193,9 +211,21 @@ export async function buildAppPackage(opts: AppPackageOptions = {}): Promise<App
   }
 }
 
-/** The `app` role's tasks that install the package and the Node runtime, before the run script is supervised. */
-export function appPackageTasks(): Record<string, unknown>[] {
+/** What a package of these kinds holds, in words. */
+export function packageContents(kinds: readonly PackagedKind[], custom: boolean): string {
+  const parts = kinds.map((k) =>
+    k === "app" ? `stacklab's app runner and foobar demo app${custom ? ", with a custom app in custom/" : ""}` : k === "db-agent" ? "the database failover agent" : "the failover controller",
+  );
+  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}` : (parts[0] ?? "nothing");
+}
+
+/** The role that installs the package and the Node runtime: a dependency of every role that runs a program of it. */
+export const PACKAGE_ROLE = "stacklab_package";
+
+/** The package role's tasks (Ansible runs a role dependency once per play and host, however many roles need it). */
+export function packageRoleTasks(): Record<string, unknown>[] {
   const release = "{{ stacklab_app_root }}/{{ stacklab_app_version }}";
+  const dir = (name: string, path: string) => ({ name, "ansible.builtin.file": { path, state: "directory", owner: "root", group: "root", mode: "0755" } });
   return [
     {
       name: "Install the Node.js runtime (Debian's package)",
@@ -214,48 +244,52 @@ export function appPackageTasks(): Record<string, unknown>[] {
       changed_when: false,
     },
     {
-      name: "Check the Node.js runtime is recent enough for the app",
+      name: "Check the Node.js runtime is recent enough for stacklab's programs",
       "ansible.builtin.assert": {
         that: ["(node_version.stdout | trim)[1:].split('.')[0] | int >= stacklab_node_major"],
-        fail_msg: "{{ stacklab_node_bin }} is {{ node_version.stdout }}; the app needs Node.js {{ stacklab_node_major }} or later (README.md)",
+        fail_msg: "{{ stacklab_node_bin }} is {{ node_version.stdout }}; stacklab's programs need Node.js {{ stacklab_node_major }} or later (README.md)",
         quiet: true,
       },
     },
+    dir("Create the release's folder", release),
     {
-      name: "Create the release's folder",
-      "ansible.builtin.file": { path: release, state: "directory", owner: "root", group: "root", mode: "0755" },
-    },
-    {
-      name: "Unpack the app's package into its release folder (once per version)",
+      name: "Unpack the package into its release folder (once per version)",
       "ansible.builtin.unarchive": { src: "{{ stacklab_app_package }}", dest: release, owner: "root", group: "root", creates: `${release}/package.json` },
     },
+    dir("Create the folder of the Node runtime link", "{{ stacklab_app_root }}/bin"),
+    dir("Create the folder recording the release each program runs", "{{ stacklab_app_root }}/running"),
     {
-      name: "Create the folder of the app's Node runtime link",
-      "ansible.builtin.file": { path: "{{ stacklab_app_root }}/bin", state: "directory", owner: "root", group: "root", mode: "0755" },
-    },
-    {
-      name: "Point the app's node at the Node.js runtime",
+      name: "Point the package's node at the Node.js runtime",
       "ansible.builtin.file": { src: "{{ stacklab_node_bin }}", dest: "{{ stacklab_app_root }}/bin/node", state: "link", owner: "root", group: "root", force: true },
-      notify: "Restart app on its new release",
     },
     {
       name: "Make this release the current one",
       "ansible.builtin.file": { src: release, dest: "{{ stacklab_app_root }}/current", state: "link", owner: "root", group: "root", force: true },
-      notify: "Restart app on its new release",
     },
   ];
 }
 
-/** The handler that moves a running app to a new release (a reload re-reads app.env, but the code is loaded once). */
-export function appPackageHandlers(supervised: string): Record<string, unknown>[] {
-  return [
-    {
-      name: "Restart app on its new release",
-      "ansible.builtin.command": { argv: ["sv", "restart", "{{ stacklab_service_dir }}/app"] },
-      changed_when: true,
-      when: `${supervised}.stat.exists`,
-    },
-  ];
+/**
+ * The task of a role running a program of the package: it records the release and the Node runtime the program
+ * runs, and a change restarts the program. Per program, not per link: on a host running two of them, the first
+ * role's play moves `current`, and the second program must still be restarted in its own play.
+ */
+export function packagedProgramTask(kind: PackagedKind): Record<string, unknown> {
+  return {
+    name: `Record the release ${kind} runs`,
+    "ansible.builtin.copy": { content: "{{ stacklab_app_version }} {{ stacklab_node_bin }}\n", dest: `{{ stacklab_app_root }}/running/${kind}`, owner: "root", group: "root", mode: "0644" },
+    notify: `Restart ${kind} on its new release`,
+  };
+}
+
+/** The handler that moves a running program to a new release (a reload re-reads files, but the code is loaded once). */
+export function packagedProgramHandler(kind: PackagedKind, supervised: string): Record<string, unknown> {
+  return {
+    name: `Restart ${kind} on its new release`,
+    "ansible.builtin.command": { argv: ["sv", "restart", `{{ stacklab_service_dir }}/${kind}`] },
+    changed_when: true,
+    when: `${supervised}.stat.exists`,
+  };
 }
 
 /** The variables of the package (group_vars/all.yml); the user changes the Node runtime's. */

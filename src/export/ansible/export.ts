@@ -20,7 +20,7 @@ import type { ServiceContext } from "../../runtime/services/types.js";
 import type { LabState } from "../../runtime/state.js";
 import { labTlsFiles, tlsFilesIn } from "../../runtime/tls.js";
 import { ansibleProject, type HostMapping, type ProjectFile } from "./project.js";
-import { APP_RELEASE_ROOT, buildAppPackage } from "./app-package.js";
+import { APP_RELEASE_ROOT, buildAppPackage, packagedKinds } from "./app-package.js";
 import { TARGET_MARKERS, type SecretsMode } from "./target-secrets.js";
 
 export interface ExportOptions {
@@ -72,8 +72,10 @@ export async function projectInput(
       rmSync(tmp, { recursive: true, force: true });
     }
   }
-  // The app runs from the package the `app` role installs (built here, from this repository and a custom app's folder).
-  const appPackage = model.services.some((s) => s.kind === "app") ? await buildAppPackage(appPackageOptions(model, opts)) : undefined;
+  // The app and the failover programs run from the package the `stacklab_package` role installs (built here, from
+  // this repository and a custom app's folder).
+  const kinds = packagedKinds(model.services.map((s) => s.kind));
+  const appPackage = kinds.length ? await buildAppPackage({ kinds, ...appPackageOptions(model, opts) }) : undefined;
   const release = appPackage ? { appRelease: APP_RELEASE_ROOT } : {};
   const contexts = new Map<string, ServiceContext>(model.hosts.map((h) => [h.name, { ...serviceContext(labName, model, h.name, secrets, opts.specDir), ...release }]));
   const files = new Map(model.hosts.map((h) => [h.name, hostFiles(contexts.get(h.name)!, tls.get(h.name) ?? [])]));

@@ -18,7 +18,7 @@ import { projectReadme } from "./readme.js";
 import { MONITORING_FILES } from "../../render/config/prometheus.js";
 import { PROMETHEUS_USER } from "../../runtime/host-storage.js";
 import { markerNames, secretsHost, secretsPlay, secretTemplate, secretTemplateTask, suppliedFilesTasks, targetSecretVars, targetSecretsReadme, type SecretsMode } from "./target-secrets.js";
-import { appPackageHandlers, appPackageTasks, appPackageVars, type AppPackage } from "./app-package.js";
+import { appPackageVars, PACKAGE_ROLE, packagedKinds, packagedProgramHandler, packagedProgramTask, packageRoleTasks, type AppPackage } from "./app-package.js";
 
 /** One file of the exported project, at its path relative to the project's folder. */
 export interface ProjectFile {
@@ -172,6 +172,16 @@ export function kindsOf(model: Model, host: string): string[] {
   return startOrder(model.services.filter((s) => s.host === host && SERVICES[s.kind]).map((s) => s.kind as string));
 }
 
+/**
+ * A group's name in the inventory and the plays. Ansible warns when a group and a host share a name (design 3 has a
+ * host `dns` in the group of DNS servers), and a pattern naming both is ambiguous: such a group takes a suffix.
+ */
+export function groupName(model: Model, group: string): string {
+  let name = group;
+  while (name !== "all" && model.hosts.some((h) => h.name === name)) name = `${name}_servers`;
+  return name;
+}
+
 /** Hosts of a group in the order site.yml touches them (serial plays follow the inventory's order). */
 function groupHosts(model: Model, group: string): Host[] {
   const byKind = KIND_GROUPS[group]?.(model);
@@ -237,9 +247,15 @@ export function ansibleProject(input: ProjectInput): ProjectFile[] {
   // ---- roles
   for (const role of [...usedRoles].sort()) {
     const kind = SERVICES[role.replace(/_/g, "-") as ServiceKind] ? role.replace(/_/g, "-") : undefined;
-    out.push(...roleFiles(role, kind, model, role === "app" ? input.appPackage : undefined, target));
+    out.push(...roleFiles(role, kind, model, kind && packagedKinds([kind]).length ? input.appPackage : undefined, target));
   }
-  if (usedRoles.has("app") && input.appPackage) out.push({ path: `roles/app/files/${input.appPackage.name}`, content: "", from: input.appPackage.file });
+  // stacklab's package (app-package.ts): one role installs it, a dependency of each role that runs a program of it
+  if (input.appPackage && packagedKinds([...usedRoles].map((r) => r.replace(/_/g, "-"))).length)
+    out.push(
+      { path: `roles/${PACKAGE_ROLE}/tasks/main.yml`, content: yaml(packageRoleTasks()) },
+      { path: `roles/${PACKAGE_ROLE}/meta/main.yml`, content: meta(PACKAGE_ROLE, "stacklab's package (the app and the failover programs) and its Node.js runtime") },
+      { path: `roles/${PACKAGE_ROLE}/files/${input.appPackage.name}`, content: "", from: input.appPackage.file },
+    );
   if (usedRoles.has("nginx") && input.staticDir) out.push({ path: "roles/nginx/files/static", content: "", from: input.staticDir });
   // ---- inventory, site.yml, ansible.cfg, README
   out.push({ path: "inventory.yml", content: inventory(input) });
@@ -254,7 +270,8 @@ export function ansibleProject(input: ProjectInput): ProjectFile[] {
   out.push({ path: "ansible.cfg", content: ansibleCfg(input) });
   out.push({ path: "group_vars/all.yml", content: groupVars(input, targetVars) });
   const supplied = [...new Set([...(input.supplied?.values() ?? [])].flatMap((s) => [...s]))].sort();
-  const readme = projectReadme(model, input.source, [...usedRoles].sort(), Boolean(input.lab), input.appPackage);
+  const roles = [...usedRoles, ...(out.some((f) => f.path.startsWith(`roles/${PACKAGE_ROLE}/`)) ? [PACKAGE_ROLE] : [])].sort();
+  const readme = projectReadme(model, input.source, roles, Boolean(input.lab), input.appPackage);
   out.push({ path: "README.md", content: target ? replaceSecretsSection(readme, targetSecretsReadme(keeper, used, supplied)) : readme });
   // The roles' files are the services' own configuration (and vault files), not Ansible content.
   const fileDirs = [...new Set(out.filter((f) => /^roles\/[^/]+\/files\//.test(f.path)).map((f) => f.path.split("/").slice(0, 3).join("/") + "/"))].sort();
@@ -280,7 +297,7 @@ function inventory(input: ProjectInput): string {
   const children: Record<string, unknown> = {};
   for (const group of [...new Set(Object.values(ROLE_GROUPS)), ...Object.keys(KIND_GROUPS)]) {
     const hosts = groupHosts(model, group).filter(mapped);
-    if (hosts.length) children[group] = { hosts: Object.fromEntries(hosts.map((h) => [h.name, hostVars(h)])) };
+    if (hosts.length) children[groupName(model, group)] = { hosts: Object.fromEntries(hosts.map((h) => [h.name, hostVars(h)])) };
   }
   // (folded at 150 columns: a rehearsal's ProxyCommand is longer than ansible-lint's 160)
   return `# The design's hosts by role (${input.source}). Each group's order is the order serial plays touch them.\n---\n${stringify({ all: { vars: { ansible_user: "root" }, children } }, { lineWidth: 150, minContentWidth: 40 })}`;
@@ -308,7 +325,7 @@ function site(model: Model, roles: Set<string>, target = false): string {
     if (!tierRoles.length) continue;
     plays.push({
       name: tier.title,
-      hosts: tier.group,
+      hosts: groupName(model, tier.group),
       gather_facts: false,
       ...(tier.serial ? { serial: tier.serial } : {}),
       roles: tierRoles.map((r) => ({ role: r, when: `'${r}' in stacklab_kinds` })),
@@ -317,7 +334,7 @@ function site(model: Model, roles: Set<string>, target = false): string {
   if (model.database.replicas.length)
     plays.push({
       name: "Replication: every replica streams from the primary",
-      hosts: "db",
+      hosts: groupName(model, "db"),
       gather_facts: false,
       tasks: [
         {
@@ -445,7 +462,8 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
   if (target) tasks.push(...suppliedFilesTasks(`${files}.supplied`), secretTemplateTask(`Install the ${kind} files holding secrets`, `${files}.secret`, notify));
   else tasks.push(copy(`Install the ${kind} files holding secrets`, "secret", { ...notify, no_log: true }));
   tasks.push(...prepareTasks(kind!));
-  if (appPackage) tasks.push({ name: "Install the app's package and its Node.js runtime", "ansible.builtin.import_tasks": "package.yml" });
+  const packaged = appPackage ? packagedKinds([kind!])[0] : undefined;
+  if (packaged) tasks.push(packagedProgramTask(packaged));
   tasks.push(copy(`Supervise ${kind} with runit`, "run"));
   tasks.push({
     name: `Wait until ${kind} is ready`,
@@ -457,7 +475,7 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
     changed_when: false,
   });
   if (kind === "mariadb" && model.database.replicas.length) tasks.push(...replicaTasks(target));
-  const handlers: Record<string, unknown>[] = appPackage ? appPackageHandlers(before) : [];
+  const handlers: Record<string, unknown>[] = packaged ? [packagedProgramHandler(packaged, before)] : [];
   if (signal) {
     if (drains)
       handlers.push({
@@ -475,10 +493,9 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
   }
   const out: ProjectFile[] = [
     { path: `roles/${role}/tasks/main.yml`, content: yaml(tasks) },
-    { path: `roles/${role}/meta/main.yml`, content: meta(role, `${kind} as stacklab runs it`) },
+    { path: `roles/${role}/meta/main.yml`, content: meta(role, `${kind} as stacklab runs it`, packaged ? [PACKAGE_ROLE] : []) },
   ];
   if (handlers.length) out.push({ path: `roles/${role}/handlers/main.yml`, content: yaml(handlers) });
-  if (appPackage) out.push({ path: `roles/${role}/tasks/package.yml`, content: yaml(appPackageTasks()) });
   if (drains && signal)
     out.push({
       path: `roles/${role}/tasks/reload.yml`,
@@ -487,7 +504,7 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
           name: "Find the load balancers' runtime API",
           "ansible.builtin.stat": { path: "{{ stacklab_haproxy_socket }}" },
           delegate_to: "{{ item }}",
-          loop: "{{ groups['lb'] | default([]) }}",
+          loop: `{{ groups['${groupName(model, "lb")}'] | default([]) }}`,
           register: "lb_socket",
         },
         {
@@ -514,7 +531,7 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
   return out;
 }
 
-function meta(role: string, what: string): string {
+function meta(role: string, what: string, dependencies: string[] = []): string {
   return yaml({
     galaxy_info: {
       role_name: role,
@@ -524,7 +541,7 @@ function meta(role: string, what: string): string {
       min_ansible_version: "2.14",
       platforms: [{ name: "Debian", versions: ["bookworm"] }],
     },
-    dependencies: [],
+    dependencies,
   });
 }
 

@@ -1,7 +1,7 @@
 // The README of an exported Ansible project: what each role does, what to change for real servers, what stacklab no
 // longer vouches for once the hosts are real.
 import type { Model } from "../../model/types.js";
-import type { AppPackage } from "./app-package.js";
+import { PACKAGE_ROLE, packageContents, packagedKinds, type AppPackage } from "./app-package.js";
 
 const ROLE_TEXT: Record<string, string> = {
   common:
@@ -14,9 +14,11 @@ const ROLE_TEXT: Record<string, string> = {
   app: "the app server runner (N workers) as `nobody`; a changed `app.env` reloads the workers gracefully (HUP)",
   mariadb:
     "MariaDB: data directory initialised once (`mariadb-install-db`), schema and least-privilege accounts from `init.sql` at every start, replicas following the primary by GTID (once: after a failover the running topology wins)",
-  db_agent: "the database agent of stacklab's failover (design 3)",
+  db_agent: "the database agent of stacklab's failover (design 3), run from stacklab's package as `mysql`",
   db_proxy: "the local database proxy the app connects through (design 3)",
-  failover_controller: "stacklab's failover controller (design 3)",
+  failover_controller: "stacklab's failover controller (design 3), run from stacklab's package as `daemon`; one leads at a time, elected through etcd",
+  etcd: "an etcd member (Debian's `etcd-server`) of the quorum the failover controllers elect their leader in, peers and clients over TLS",
+  stacklab_package: "stacklab's package (the app runner and the failover programs) and its Node.js runtime: a dependency of the roles that run them (see below)",
   prometheus: "Prometheus scraping every exporter",
   alertmanager: "Alertmanager",
   node_exporter: "the node exporter on every host",
@@ -50,7 +52,7 @@ supervision (\`stacklab_service_dir\`), then waits for the same readiness probe 
 \`/etc/mysql/my.cnf\` needs a restart: do it host by host, as \`stacklab maintain\` does, replicas first.
 
 \`site.yml\` applies the plays in this order: every host (common), DNS, databases one at a time (replicas first, the
-primary last), app servers one at a time, web servers one at a time (drained at the load balancers before a reload),
+primary last), the etcd members, the failover controllers, app servers one at a time, web servers one at a time (drained at the load balancers before a reload),
 load balancers one at a time (the floating IP's backups first, its first holder last), monitoring, exporters.
 
 ## Secrets
@@ -78,38 +80,42 @@ and anything changed on the hosts by hand. stacklab rehearsed this project on la
 `;
 }
 
-/** How the app reaches the targets: the package this export built, the Node runtime, and what still runs from a checkout. */
+/** How the app and the failover programs reach the targets: the package this export built and the Node runtime. */
 function appSection(model: Model, pkg: AppPackage | undefined): string {
-  const helpers = model.services.some((s) => ["db-agent", "failover-controller"].includes(s.kind));
-  const helperText = helpers
-    ? `\nstacklab's own Node helpers (the database agents and the failover controller) are not in the package yet: their run
-scripts use the Node.js and the stacklab checkout at the paths the export was made with. On a real server install
-Node.js and this repository built (\`npm ci && npm run build\`) at that same path before applying.\n`
-    : "";
-  if (!pkg) return `## The app\n\nThis design runs no app server.\n${helperText}`;
-  return `## The app
+  if (!pkg) return `## The app\n\nThis design runs no app server and no failover program.\n`;
+  const kinds = packagedKinds(model.services.map((s) => s.kind));
+  const roles = kinds.map((k) => `\`${k.replace(/-/g, "_")}\``);
+  const runs = kinds.map((k) =>
+    k === "app"
+      ? `the app runner \`current/dist/app/runner/main.js\` as \`nobody\` (\`bin/\` also first on the PATH of a custom app's command)`
+      : k === "db-agent"
+        ? `the database agent \`current/dist/failover/agent/main.js\` as \`mysql\``
+        : `the failover controller \`current/dist/failover/controller/main.js\` as \`daemon\``,
+  );
+  return `## The app and the failover programs
 
-The app ships as a package built from the stacklab repository when this project was exported:
-\`roles/app/files/${pkg.name}\` (version \`${pkg.version}\`: stacklab's version and a digest of the contents, so any
-change is a new release). It holds the app runner and ${model.app.type === "custom" ? "your app's folder (`custom/`, its command run there)" : "the foobar demo app"}, only the compiled
-modules they load, and the npm packages they need at run time, at the versions stacklab was tested with
-(\`package.json\` in the archive lists them; \`tar tzf\` shows everything).
+stacklab's own Node programs ship as one package built from the stacklab repository when this project was exported:
+\`roles/${PACKAGE_ROLE}/files/${pkg.name}\` (version \`${pkg.version}\`: stacklab's version and a digest of the
+contents, so any change is a new release). It holds ${packageContents(kinds, model.app.type === "custom")}${model.app.type === "custom" ? " (your app's folder is `custom/`, its command run there)" : ""}:
+only the compiled modules they load, and the npm packages they need at run time, at the versions stacklab was tested
+with (\`package.json\` in the archive lists them; \`tar tzf\` shows everything). Nothing runs from a stacklab checkout.
 
-The \`app\` role:
+The \`${PACKAGE_ROLE}\` role, a dependency of ${roles.join(", ")}:
 
 1. installs the Node.js runtime: Debian's package \`stacklab_node_package\` (default \`nodejs\`), and checks that
    \`stacklab_node_bin\` (default \`/usr/bin/node\`) is Node.js ${pkg.nodeMajor} or later. Debian 12's own \`nodejs\` is 18: on
    Debian 12 add a Node.js ${pkg.nodeMajor} source first (e.g. NodeSource's repository, which also names its package \`nodejs\`),
    or set \`stacklab_node_package: ""\` and \`stacklab_node_bin\` to a Node.js you install yourself;
 2. unpacks the package into \`stacklab_app_root\` (\`/opt/stacklab-app\`) \`/VERSION\`, once per version;
-3. links \`/opt/stacklab-app/current\` to that release and \`/opt/stacklab-app/bin/node\` to the Node.js binary;
-4. runs \`/opt/stacklab-app/bin/node /opt/stacklab-app/current/dist/app/runner/main.js\` as \`nobody\` under runit
-   (\`bin/\` also first on the PATH of a custom app's command). A new release restarts the app (one app server at a
-   time: the play is serial); a changed \`app.env\` only reloads it.
+3. links \`/opt/stacklab-app/current\` to that release and \`/opt/stacklab-app/bin/node\` to the Node.js binary.
 
-A new version of the app: export again and apply; older releases stay in \`/opt/stacklab-app\` for a rollback (point
-\`current\` back and restart the service). A rehearsal installs the same package at the same paths: each lab host has
-its own \`/opt\`, while its \`/usr\` is the machine's, so there the Node.js package is only checked, never installed
-(\`stacklab_node_check_only\`).
-${helperText}`;
+Then each of those roles runs its program with \`/opt/stacklab-app/bin/node\` under runit: ${runs.join("; ")}. Each
+records the release it runs in \`/opt/stacklab-app/running/\`: a new release (or another Node.js) restarts it, one
+server at a time where its play is serial; a changed configuration file only reloads it where it can.
+
+A new version: export again and apply; older releases stay in \`/opt/stacklab-app\` for a rollback (point
+\`current\` back and restart the services). A rehearsal installs the same package at the same paths: each lab host
+has its own \`/opt\`, while its \`/usr\` is the machine's, so there the Node.js package is only checked, never
+installed (\`stacklab_node_check_only\`).
+`;
 }

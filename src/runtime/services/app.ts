@@ -1,8 +1,7 @@
 // The app-server runner: N workers of the demo app or of the user's own app.
-import { join } from "node:path";
 import { appPort } from "../../render/config/common.js";
 import { APP_ENV_FILE, APP_PASSWORD_FILE, TLS_FILES } from "../../render/config/paths.js";
-import { REPO_DIR } from "../repo.js";
+import { ownProgram } from "../repo.js";
 import { runScript, type ServiceDef } from "./types.js";
 import { shellJoin, shellQuote } from "../../render/shell.js";
 
@@ -22,7 +21,7 @@ export function appRunScript(port: number, release?: string): string {
   const lowPort = port < 1024 ? ["--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service"] : [];
   const [pw, key] = [shellQuote(APP_PASSWORD_FILE), shellQuote(TLS_FILES.hostKey)];
   // A packaged release (export ansible): its runner and its Node runtime, also first on the PATH of a custom app's command.
-  const [node, main] = release ? [`${release}/bin/node`, `${release}/current/${APP_MAIN}`] : [process.execPath, join(REPO_DIR, APP_MAIN)];
+  const [node, main] = ownProgram(APP_MAIN, release);
   return runScript("app", [
     ...(release ? [`PATH=${shellQuote(`${release}/bin`)}:"$PATH"; export PATH`] : []),
     `if [ -f ${pw} ]; then chown ${shellQuote(`${user}:${group}`)} ${pw} && chmod 600 ${pw}; fi`,

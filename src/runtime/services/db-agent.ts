@@ -1,15 +1,22 @@
 // The database agent on each database host of a design with replicas (see docs/failover.md).
-import { join } from "node:path";
 import { PORTS } from "../../model/ports.js";
 import { FAILOVER_PATHS } from "../../render/config/failover.js";
-import { REPO_DIR } from "../repo.js";
+import { ownProgram } from "../repo.js";
 import { addressOf, eventLogLines, execAs, ownConfig, privateRunDir, runScript, tcpProbe, type ServiceDef } from "./types.js";
+
+/** The agent's entry point, relative to this repository (and to a packaged release). */
+export const AGENT_MAIN = "dist/failover/agent/main.js";
 
 /**
  * Node flags of the failover processes: they hold a few connections and some JSON (heap used ~7 MB), so a
  * small heap, one GC thread and one V8 worker thread (about 10 MB less each than Node's defaults).
  */
 export const SMALL_NODE = ["--max-old-space-size=32", "--max-semi-space-size=1", "--single-threaded-gc", "--v8-pool-size=1"];
+
+/** `node FLAGS main`: a failover program's command line with the small heap. */
+export function withSmallNode([node, main]: [string, string]): string[] {
+  return [node, ...SMALL_NODE, main];
+}
 
 /**
  * The agent runs as MariaDB's own user: it holds an administrative MariaDB account anyway (fencing, promoting),
@@ -28,7 +35,7 @@ export const dbAgent: ServiceDef = {
       ...privateRunDir(FAILOVER_PATHS.divergedDir, DB_AGENT_USER),
       ...ownConfig(FAILOVER_PATHS.agentConfig, DB_AGENT_USER),
       ...eventLogLines(ctx.lab),
-      execAs(DB_AGENT_USER, [process.execPath, ...SMALL_NODE, join(REPO_DIR, "dist/failover/agent/main.js"), "--config", FAILOVER_PATHS.agentConfig, "--lab", ctx.lab]),
+      execAs(DB_AGENT_USER, [...withSmallNode(ownProgram(AGENT_MAIN, ctx.appRelease)), "--config", FAILOVER_PATHS.agentConfig, "--lab", ctx.lab]),
     ]),
   probe: (ctx) => tcpProbe(addressOf(ctx.host), PORTS.dbAgentCheck),
   readyTimeoutMs: 15_000,

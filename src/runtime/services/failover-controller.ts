@@ -1,13 +1,15 @@
 // The failover controller on the design's controller host (model.database.controller).
-import { join } from "node:path";
 import { PORTS } from "../../model/ports.js";
 import { FAILOVER_PATHS } from "../../render/config/failover.js";
 import { etcdTls } from "../../render/config/etcd.js";
 import { TLS_FILES } from "../../render/config/paths.js";
 import { hostStorageLines, prepareHostStorage, PROMETHEUS_USER } from "../host-storage.js";
-import { REPO_DIR } from "../repo.js";
-import { SMALL_NODE } from "./db-agent.js";
+import { ownProgram } from "../repo.js";
+import { withSmallNode } from "./db-agent.js";
 import { eventLogLines, execAs, ownConfig, privateRunDir, runScript, tcpProbe, type ServiceDef } from "./types.js";
+
+/** The controller's entry point, relative to this repository (and to a packaged release). */
+export const CONTROLLER_MAIN = "dist/failover/controller/main.js";
 
 /**
  * The controller only talks HTTP to the agents and keeps its state in memory and under /run: it needs no root.
@@ -33,9 +35,7 @@ export const failoverController: ServiceDef = {
         : []),
       ...eventLogLines(ctx.lab),
       execAs({ ...CONTROLLER_USER, groups: ctx.host.monitored ? [PROMETHEUS_USER] : [] }, [
-        process.execPath,
-        ...SMALL_NODE,
-        join(REPO_DIR, "dist/failover/controller/main.js"),
+        ...withSmallNode(ownProgram(CONTROLLER_MAIN, ctx.appRelease)),
         "--config",
         FAILOVER_PATHS.controllerConfig,
         "--lab",

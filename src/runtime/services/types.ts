@@ -16,8 +16,9 @@ export interface ServiceContext {
   /** Folder of the spec file, against which a custom app's `dir` is resolved. */
   specDir?: string;
   /**
-   * Where a packaged release of the app is installed (`export ansible`: /opt/stacklab-app, holding `current/`,
-   * the release, and `bin/node`, the Node runtime): the app runs from there instead of this checkout.
+   * Where a packaged release of stacklab's Node programs is installed (`export ansible`: /opt/stacklab-app, holding
+   * `current/`, the release, and `bin/node`, the Node runtime): the app runner and the failover agents and
+   * controllers run from there instead of this checkout.
    */
   appRelease?: string;
 }
