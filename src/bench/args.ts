@@ -35,12 +35,26 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only GROUPS] [--cases
 Measures stacklab on real labs (root) and writes bench/results/<date>.json and docs/BENCHMARKS.md.
 The rootless group runs as STACKLAB_BENCH_USER (a normal user with subordinate ids who can read this checkout).
   --quick         a short run for checking a change (under 3 minutes): one run of each, two lab sizes, four failover cases, shorter loads, no capacity group
-  --only GROUPS   some groups only, separated by commas: ${GROUPS.join(", ")}
+  --only GROUPS   some groups only, separated by commas: ${GROUPS.join(", ")} (a partial run writes bench/results/DATE-only-GROUPS.json and leaves docs/BENCHMARKS.md as it is)
   --cases IDS     some failover cases only, separated by commas: ${CASE_IDS.join(", ")}
   --runs N        runs of every figure (default: 5 for bring-up of the designs, 3 otherwise; 1 with --quick)
   --json          print the results as JSON instead of text
   --render FILE   regenerate docs/BENCHMARKS.md from a results file, without running anything
 `;
+
+/** A run that left groups out (`--only`) measured only part of what docs/BENCHMARKS.md shows. */
+export function isPartial(groups: readonly string[] | undefined): boolean {
+  return groups !== undefined && GROUPS.some((g) => !groups.includes(g) && g !== "capacity");
+}
+
+/**
+ * The results file's name: `DATE.json` for a full run, `DATE-quick.json` for a quick one, and a partial run's
+ * groups after it (`DATE-only-rehearsal.json`), so neither ever replaces a full run's file.
+ */
+export function resultsName(r: { startedAt: string; mode: "quick" | "full"; groups?: readonly string[] }): string {
+  const only = isPartial(r.groups) ? `-only-${r.groups!.join("+")}` : "";
+  return `${r.startedAt.slice(0, 10)}${r.mode === "quick" ? "-quick" : ""}${only}.json`;
+}
 
 /** The plan of a full or a quick run, before --only and --runs. */
 export function defaultPlan(quick: boolean): BenchPlan {

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { REPO_DIR } from "../runtime/repo.js";
 import { UsageError } from "../spec/errors.js";
-import { parseArgs, USAGE } from "./args.js";
+import { isPartial, parseArgs, resultsName, USAGE } from "./args.js";
 import { downAll, stopCommands } from "./cli.js";
 import { renderMarkdown } from "./markdown.js";
 import { runBench } from "./run.js";
@@ -15,11 +15,6 @@ const DOC = join(REPO_DIR, "docs", "BENCHMARKS.md");
 const RESULTS_DIR = join(REPO_DIR, "bench", "results");
 
 const say = (m: string) => process.stderr.write(`${m}\n`);
-
-/** bench/results/<date>.json (a quick run gets its own file, so it never replaces a full one). */
-export function resultsPath(r: Pick<BenchResults, "startedAt" | "mode">): string {
-  return join(RESULTS_DIR, `${r.startedAt.slice(0, 10)}${r.mode === "quick" ? "-quick" : ""}.json`);
-}
 
 function writeDoc(r: BenchResults, file: string): void {
   writeFileSync(DOC, renderMarkdown(r, relative(REPO_DIR, file)));
@@ -47,10 +42,13 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
   const r = await runBench(args.plan, say);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = resultsPath(r);
+  const file = join(RESULTS_DIR, resultsName(r));
   writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`);
-  writeDoc(r, file);
-  process.stdout.write(args.json ? `${JSON.stringify(r, null, 2)}\n` : `${summaryText(r)}\nwrote ${relative(process.cwd(), file)} and ${relative(process.cwd(), DOC)}\n`);
+  // A partial run (--only) keeps the full run's docs/BENCHMARKS.md: its figures are in its own results file.
+  const partial = isPartial(r.groups);
+  if (!partial) writeDoc(r, file);
+  const wrote = partial ? `wrote ${relative(process.cwd(), file)} (a partial run: docs/BENCHMARKS.md left as it is)` : `wrote ${relative(process.cwd(), file)} and ${relative(process.cwd(), DOC)}`;
+  process.stdout.write(args.json ? `${JSON.stringify(r, null, 2)}\n` : `${summaryText(r)}\n${wrote}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -49,6 +49,7 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
   const results: BenchResults = {
     version: 1,
     mode: plan.mode,
+    groups: [...plan.groups],
     startedAt: new Date(started).toISOString(),
     finishedAt: "",
     durationMs: 0,

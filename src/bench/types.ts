@@ -272,6 +272,8 @@ export interface RootlessResult {
 export interface BenchResults {
   version: 1;
   mode: "quick" | "full";
+  /** The groups the run measured (`--only`); absent in results recorded before, which measured every group. */
+  groups?: string[];
   startedAt: string;
   finishedAt: string;
   durationMs: number;

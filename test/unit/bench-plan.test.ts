@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseArgs } from "../../src/bench/args.js";
+import { GROUPS, isPartial, parseArgs, resultsName } from "../../src/bench/args.js";
 import { fixedHosts, scaledSpec, specYaml } from "../../src/bench/generate.js";
 import { maxAttempts } from "../../src/bench/lifecycle.js";
 import { failoverCases } from "../../src/bench/scenarios.js";
@@ -92,5 +92,18 @@ describe("what the benchmark measures on design 3", () => {
       const s = "yaml" in c.scenario ? parseScenario(c.scenario.yaml, c.scenario.name, "bench") : loadScenario(c.scenario.builtIn);
       expect(s.steps.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("the results file", () => {
+  const at = "2026-12-02T20:00:00.000Z";
+  it("is the date for a full run, -quick for a quick one, and names a partial run's groups", () => {
+    expect(resultsName({ startedAt: at, mode: "full", groups: [...GROUPS] })).toBe("2026-12-02.json");
+    expect(resultsName({ startedAt: at, mode: "full" })).toBe("2026-12-02.json");
+    // a quick run has no capacity group and is still whole
+    expect(resultsName({ startedAt: at, mode: "quick", groups: GROUPS.filter((g) => g !== "capacity") })).toBe("2026-12-02-quick.json");
+    expect(resultsName({ startedAt: at, mode: "full", groups: ["rehearsal"] })).toBe("2026-12-02-only-rehearsal.json");
+    expect(isPartial(parseArgs(["--only", "rehearsal,failover"]).plan.groups)).toBe(true);
+    expect(isPartial(parseArgs([]).plan.groups)).toBe(false);
   });
 });
