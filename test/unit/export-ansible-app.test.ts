@@ -160,7 +160,7 @@ describe("the app role", () => {
       stacklab_node_check_only: false,
     });
     // The package role is a dependency of the app role: it runs before the app's tasks.
-    expect(parse(files.get("roles/app/meta/main.yml")!.content)).toMatchObject({ dependencies: [PACKAGE_ROLE] });
+    expect(parse(files.get("roles/app/meta/main.yml")!.content)).toMatchObject({ dependencies: [{ role: PACKAGE_ROLE }] });
     const main = files.get("roles/app/tasks/main.yml")!.content;
     expect(main.indexOf("Record the release app runs")).toBeGreaterThan(0);
     expect(main.indexOf("Record the release app runs")).toBeLessThan(main.indexOf("Supervise app with runit"));
@@ -183,7 +183,7 @@ describe("the app role", () => {
       expect(f.content, f.path).not.toContain(REPO_DIR);
     }
     for (const role of ["db_agent", "failover_controller"]) {
-      expect(parse(files.get(`roles/${role}/meta/main.yml`)!.content), role).toMatchObject({ dependencies: [PACKAGE_ROLE] });
+      expect(parse(files.get(`roles/${role}/meta/main.yml`)!.content), role).toMatchObject({ dependencies: [{ role: PACKAGE_ROLE }] });
       expect(files.get(`roles/${role}/tasks/main.yml`)!.content, role).toContain(`Record the release ${role.replace(/_/g, "-")} runs`);
     }
     // One copy of the package in the project, and a README that no longer asks for a checkout on the servers.

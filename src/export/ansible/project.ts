@@ -541,7 +541,8 @@ function meta(role: string, what: string, dependencies: string[] = []): string {
       min_ansible_version: "2.14",
       platforms: [{ name: "Debian", versions: ["bookworm"] }],
     },
-    dependencies,
+    // (ansible-lint's meta schema wants each dependency as an object)
+    dependencies: dependencies.map((role) => ({ role })),
   });
 }
 
