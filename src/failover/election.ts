@@ -1,5 +1,6 @@
 // Leader election of the failover controllers through an etcd lease: one leads, the others wait to take over.
 import type { ConsensusStore } from "./etcd-client.js";
+import { LeasedKey, type LeaseTiming } from "./leased-key.js";
 import { ETCD_TIMING } from "../render/config/etcd.js";
 
 /** The election's timing (etcd's minimum lease is 2 s with its default election timeout of 1 s). */
@@ -24,70 +25,34 @@ export function electionKeys(namespace: string): { leader: string; primary: stri
 }
 
 /**
- * One controller's side of the election. `tick()` runs one round (grant or renew, then try to take the key);
- * `isLeader(now)` is true only until `marginMs` before the lease could expire, counted from when the last
- * successful grant or renewal was *sent*: etcd starts the lease's TTL when it receives the request, which is
- * later, so the leader always stops believing before etcd can give the key to someone else.
+ * One controller's side of the election (a LeasedKey, leased-key.ts). `tick()` runs one round (grant or renew,
+ * then try to take the key); `isLeader(now)` is true only until `marginMs` before the lease could expire, counted
+ * from when the last successful grant or renewal was *sent*: etcd starts the lease's TTL when it receives the
+ * request, which is later, so the leader always stops believing before etcd can give the key to someone else.
  */
 export class Election {
-  private lease: string | null = null;
-  /** Until when (monotonic ms) this controller may act as leader; 0: not leading. */
-  private leadUntil = 0;
-  private leading = false;
+  private readonly leased: LeasedKey;
   /** What the last tick reported, so a lead that ran out between ticks is still reported as lost. */
   private announced = false;
-  /** When the last successful grant or renewal of the lease was sent: etcd's expiry is at least this plus the TTL. */
-  private renewedSentAt = 0;
-  private ttlMs = 0;
 
   constructor(
-    private readonly store: ConsensusStore,
-    private readonly key: string,
-    private readonly me: string,
+    store: ConsensusStore,
+    key: string,
+    me: string,
     private readonly clock: () => number,
-    private readonly timing: { ttlS: number; marginMs: number } = ELECTION_TIMING,
-  ) {}
+    timing: LeaseTiming = ELECTION_TIMING,
+  ) {
+    this.leased = new LeasedKey(store, key, me, clock, timing);
+  }
 
   /** True while this controller holds the leader key with time to spare. */
   isLeader(now = this.clock()): boolean {
-    return this.leading && now < this.leadUntil;
+    return this.leased.holds(now);
   }
 
   /** Runs one round; returns "elected" when leadership was just won, "lost" when just lost, else null. */
   async tick(): Promise<"elected" | "lost" | null> {
-    try {
-      if (this.lease) {
-        const sent = this.clock();
-        const ttl = await this.store.keepAlive(this.lease);
-        if (ttl > 0) {
-          this.renewedSentAt = sent;
-          this.ttlMs = ttl * 1000;
-          if (this.leading) this.leadUntil = sent + this.ttlMs - this.timing.marginMs;
-        } else {
-          this.lease = null;
-          this.leading = false;
-        }
-      }
-      if (!this.lease) {
-        const sent = this.clock();
-        this.lease = await this.store.grant(this.timing.ttlS);
-        this.renewedSentAt = sent;
-        this.ttlMs = this.timing.ttlS * 1000;
-        this.leading = false;
-      }
-      if (!this.leading && (await this.store.createIfAbsent(this.key, this.me, this.lease))) {
-        // the key lives as long as the lease, which was last renewed (not now): count from that renewal
-        this.leading = true;
-        this.leadUntil = this.renewedSentAt + this.ttlMs - this.timing.marginMs;
-      }
-    } catch {
-      // etcd unreachable or without quorum: leadership runs out on its own at leadUntil
-    }
-    if (this.leading && !this.isLeader()) {
-      // the lease may still exist in etcd, but it cannot be counted on any more: start over with a new one
-      this.leading = false;
-      this.lease = null;
-    }
+    await this.leased.round(true);
     const is = this.isLeader();
     const was = this.announced;
     this.announced = is;
@@ -96,10 +61,7 @@ export class Election {
 
   /** Gives the key back (on a clean stop), so another controller leads at once. */
   async resign(): Promise<void> {
-    const lease = this.lease;
-    this.leading = false;
     this.announced = false;
-    this.lease = null;
-    if (lease) await this.store.revoke(lease).catch(() => undefined);
+    await this.leased.giveBack();
   }
 }

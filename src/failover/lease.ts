@@ -1,6 +1,7 @@
 // The primary's lease (Patroni's pattern): the database agent of the writable server holds a key in etcd under a
 // lease it keeps renewing, and its server may be writable only while that lease surely still exists.
 import type { ConsensusStore } from "./etcd-client.js";
+import { LeasedKey, type LeaseTiming } from "./leased-key.js";
 import { ETCD_TIMING } from "../render/config/etcd.js";
 
 /** The primary lease's timing (etcd 3.4 grants at least 2 s with its default 1 s election timeout). */
@@ -22,45 +23,40 @@ export const LEASE_TIMING = {
 } as const;
 
 /**
- * One database agent's side of the primary lease. `tick(want)` runs one round: renew the lease if there is one,
- * and when `want` (the server is writable, or about to become so) take the key if this agent does not hold it;
- * when not `want`, give the lease back. `holds(now)` is true only until `marginMs` before the lease could
- * expire in etcd, counted from when the last successful grant or renewal was sent (etcd starts the TTL when it
- * receives it, later): once it is false, etcd may give the key to another server, so this one must not be
- * writable any more. A lease revoked by someone else (the leading controller, after it found this server
- * lost) is noticed at the next renewal that reaches etcd (TTL 0).
+ * One database agent's side of the primary lease (a LeasedKey, leased-key.ts). `tick(want)` runs one round: renew
+ * the lease if there is one, and when `want` (the server is writable, or about to become so) take the key if this
+ * agent does not hold it; when not `want`, give the lease back. `holds(now)` is true only until `marginMs` before
+ * the lease could expire in etcd, counted from when the last successful grant or renewal was sent (etcd starts the
+ * TTL when it receives it, later): once it is false, etcd may give the key to another server, so this one must not
+ * be writable any more. A lease revoked by someone else (the leading controller, after it found this server
+ * lost) is noticed at the next renewal that reaches etcd (TTL 0). Rounds and releases run one at a time.
  */
 export class PrimaryLease {
-  private lease: string | null = null;
-  private holding = false;
-  /** Until when (monotonic ms) this agent may keep its server writable; 0: it does not hold the key. */
-  private holdUntil = 0;
-  private renewedSentAt = 0;
-  private ttlMs = 0;
+  private readonly leased: LeasedKey;
   private busy: Promise<void> | null = null;
 
   constructor(
-    private readonly store: ConsensusStore,
-    private readonly key: string,
-    private readonly me: string,
+    store: ConsensusStore,
+    key: string,
+    me: string,
     private readonly clock: () => number,
-    private readonly timing: { ttlS: number; marginMs: number } = LEASE_TIMING,
+    timing: LeaseTiming = LEASE_TIMING,
     /** A lease id left by an earlier run of this agent (its server may still be writable under it). */
     previous: string | null = null,
     /** Called with the lease id whenever it changes (kept in a file, so a restarted agent picks it up). */
-    private readonly remember: (id: string | null) => void = () => undefined,
+    remember: (id: string | null) => void = () => undefined,
   ) {
-    this.lease = previous;
+    this.leased = new LeasedKey(store, key, me, clock, timing, previous, remember);
   }
 
   /** True while this agent holds the key with time to spare. */
   holds(now = this.clock()): boolean {
-    return this.holding && now < this.holdUntil;
+    return this.leased.holds(now);
   }
 
   /** What `db status` shows: the lease id and how long the hold lasts still. */
   describe(now = this.clock()): { lease: string | null; holds: boolean; holdsForMs: number } {
-    return { lease: this.lease, holds: this.holds(now), holdsForMs: this.holds(now) ? this.holdUntil - now : 0 };
+    return this.leased.describe(now);
   }
 
   /** One round at a time: a call while one runs waits for it, then runs its own. */
@@ -79,65 +75,12 @@ export class PrimaryLease {
 
   /** One round; `want` is asked when the round starts (not when it is queued): does the server need the key now? */
   tick(want: boolean | (() => boolean)): Promise<void> {
-    return this.serial(() => this.round(typeof want === "function" ? want() : want));
-  }
-
-  private async round(want: boolean): Promise<void> {
-    try {
-      if (this.lease) {
-        const sent = this.clock();
-        const ttl = await this.store.keepAlive(this.lease);
-        if (ttl > 0) {
-          this.renewedSentAt = sent;
-          this.ttlMs = ttl * 1000;
-          if (this.holding) this.holdUntil = sent + this.ttlMs - this.timing.marginMs;
-        } else {
-          this.drop();
-        }
-      }
-      if (!want) {
-        if (this.lease) await this.giveBack();
-        return;
-      }
-      if (!this.lease) {
-        const sent = this.clock();
-        const id = await this.store.grant(this.timing.ttlS);
-        this.lease = id;
-        this.remember(id);
-        this.renewedSentAt = sent;
-        this.ttlMs = this.timing.ttlS * 1000;
-        this.holding = false;
-      }
-      if (!this.holding && (await this.store.createIfAbsent(this.key, this.me, this.lease))) {
-        // the key lives as long as the lease, which was last renewed (not now): count from that renewal
-        this.holding = true;
-        this.holdUntil = this.renewedSentAt + this.ttlMs - this.timing.marginMs;
-      }
-    } catch {
-      // etcd unreachable or without quorum: the hold runs out on its own at holdUntil
-    }
-    if (this.holding && !this.holds()) {
-      // the lease may still exist in etcd, but it cannot be counted on any more: start over with a new one
-      this.drop();
-    }
-  }
-
-  private drop(): void {
-    this.holding = false;
-    this.holdUntil = 0;
-    this.lease = null;
-    this.remember(null);
-  }
-
-  private async giveBack(): Promise<void> {
-    const lease = this.lease;
-    this.drop();
-    if (lease) await this.store.revoke(lease).catch(() => undefined);
+    return this.serial(() => this.leased.round(typeof want === "function" ? want() : want));
   }
 
   /** Gives the key back (the server was made read-only): a promotion elsewhere may take it at once. */
   release(): Promise<void> {
-    return this.serial(() => this.giveBack());
+    return this.serial(() => this.leased.giveBack());
   }
 
   /** Takes the key before the server becomes writable; waits up to `waitMs` for it to be free; true when held. */

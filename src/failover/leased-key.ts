@@ -1,0 +1,109 @@
+// A key held in etcd under a lease the holder keeps renewing: the one implementation behind the controllers' leader
+// election (election.ts) and the database agent's primary lease (lease.ts).
+import type { ConsensusStore } from "./etcd-client.js";
+
+/** How long a lease lasts in etcd, and how long before it could expire there its holder stops counting on it. */
+export interface LeaseTiming {
+  /** Lease length asked of etcd (renewals use the TTL etcd answers). */
+  ttlS: number;
+  /** The holder stops believing it holds the key this long before the lease could expire in etcd. */
+  marginMs: number;
+}
+
+/**
+ * One member's side of a key under a lease. `round(want)` renews the lease if there is one (a TTL of 0 means it
+ * expired or someone else revoked it: dropped); when `want`, it grants a lease if there is none and takes the key
+ * if it is free (or already under this lease); when not `want`, it gives the lease back. `holds(now)` is true only
+ * until `marginMs` before the lease could expire in etcd, counted from when the last successful grant or renewal
+ * was *sent*: etcd starts the TTL when it receives the request, which is later, so the holder always stops
+ * believing before etcd can give the key to someone else. Rounds must not overlap (the callers run one at a time).
+ */
+export class LeasedKey {
+  private lease: string | null;
+  private holding = false;
+  /** Until when (monotonic ms) the key may be counted on; 0: not held. */
+  private holdUntil = 0;
+  /** When the last successful grant or renewal of the lease was sent: etcd's expiry is at least this plus the TTL. */
+  private renewedSentAt = 0;
+  private ttlMs = 0;
+
+  constructor(
+    private readonly store: ConsensusStore,
+    private readonly key: string,
+    private readonly me: string,
+    private readonly clock: () => number,
+    private readonly timing: LeaseTiming,
+    /** A lease id left by an earlier run (the key may still live under it): renewed, and the key taken under it. */
+    previous: string | null = null,
+    /** Called with the lease id whenever it changes (so a restarted holder can pick it up). */
+    private readonly remember: (id: string | null) => void = () => undefined,
+  ) {
+    this.lease = previous;
+  }
+
+  /** True while this member holds the key with time to spare. */
+  holds(now = this.clock()): boolean {
+    return this.holding && now < this.holdUntil;
+  }
+
+  /** The current lease id (null: none), and how long the hold lasts still (0: not held). */
+  describe(now = this.clock()): { lease: string | null; holds: boolean; holdsForMs: number } {
+    const holds = this.holds(now);
+    return { lease: this.lease, holds, holdsForMs: holds ? this.holdUntil - now : 0 };
+  }
+
+  /** One round: renew; then take the key (`want`) or give the lease back (not `want`). */
+  async round(want: boolean): Promise<void> {
+    try {
+      if (this.lease) {
+        const sent = this.clock();
+        const ttl = await this.store.keepAlive(this.lease);
+        if (ttl > 0) {
+          this.renewedSentAt = sent;
+          this.ttlMs = ttl * 1000;
+          if (this.holding) this.holdUntil = sent + this.ttlMs - this.timing.marginMs;
+        } else {
+          this.drop();
+        }
+      }
+      if (!want) {
+        if (this.lease) await this.giveBack();
+        return;
+      }
+      if (!this.lease) {
+        const sent = this.clock();
+        const id = await this.store.grant(this.timing.ttlS);
+        this.lease = id;
+        this.remember(id);
+        this.renewedSentAt = sent;
+        this.ttlMs = this.timing.ttlS * 1000;
+        this.holding = false;
+      }
+      if (!this.holding && (await this.store.createIfAbsent(this.key, this.me, this.lease))) {
+        // the key lives as long as the lease, which was last renewed (not now): count from that renewal
+        this.holding = true;
+        this.holdUntil = this.renewedSentAt + this.ttlMs - this.timing.marginMs;
+      }
+    } catch {
+      // etcd unreachable or without quorum: the hold runs out on its own at holdUntil
+    }
+    if (this.holding && !this.holds()) {
+      // the lease may still exist in etcd, but it cannot be counted on any more: start over with a new one
+      this.drop();
+    }
+  }
+
+  /** Forgets the lease at once, then revokes it in etcd (its key goes with it); a failed revoke is left to the TTL. */
+  async giveBack(): Promise<void> {
+    const lease = this.lease;
+    this.drop();
+    if (lease) await this.store.revoke(lease).catch(() => undefined);
+  }
+
+  private drop(): void {
+    this.holding = false;
+    this.holdUntil = 0;
+    this.lease = null;
+    this.remember(null);
+  }
+}
