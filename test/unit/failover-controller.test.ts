@@ -46,10 +46,17 @@ class Agents implements AgentClient {
     return new Promise((r) => setTimeout(() => r(look), this.latencyMs));
   }
 
+  /** With `slowTls`, the IO thread is still connecting when the follow stops watching, and stops on 1236 that long after. */
+  slowTls = 0;
+
   async follow(host: string, primary: string): Promise<FollowResult> {
     this.follows++;
     this.looks[host] = this.replicaOfDb2(host, "Connecting", 0);
     await new Promise((r) => setTimeout(r, this.followMs));
+    if (this.slowTls) {
+      setTimeout(() => (this.looks[host] = this.replicaOfDb2(host, "No", 1236)), this.slowTls);
+      return { host, primary, outcome: "connecting", detail: "", gtid: "0-1-82", ms: this.followMs };
+    }
     this.looks[host] = this.replicaOfDb2(host, "No", 1236);
     return { host, primary, outcome: "diverged", detail: ERROR_1236, gtid: "0-1-82", ms: this.followMs };
   }
@@ -143,6 +150,22 @@ describe("a replica found diverged with autoRebuild off (--no-auto-rebuild)", ()
     expect(agents.rebuilds).toBe(0);
     // `db status` shows it: the controller's state names the diverged replica, and the agent's look its IO error
     expect(state).toMatchObject({ primary: "db-2", phase: "watching", diverged: ["db-1"], rebuilding: [], autoRebuild: false });
+  });
+
+  it("found by the watch when the rejoin stopped watching before its IO thread stopped, is recorded once and left without waiting out the rejoin's 30 s block", async () => {
+    const agents = new Agents(30, 220);
+    agents.slowTls = 500;
+    const { events } = await watch(agents, 3000);
+    const lines = events.map((e) => `${e.step}: ${e.message}`).join("\n");
+    expect(
+      events.filter((e) => e.data?.outcome === "diverged"),
+      lines,
+    ).toHaveLength(1);
+    expect(
+      events.filter((e) => e.step === "leave"),
+      lines,
+    ).toHaveLength(1);
+    expect(agents.follows).toBe(1);
   });
 
   it("found by the watch after the rejoin stopped watching, is recorded once too, and the next leader learns it was", async () => {

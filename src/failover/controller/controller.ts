@@ -447,6 +447,9 @@ export class Controller {
       if (!this.diverged.has(h)) {
         this.diverged.add(h);
         this.record("repoint", `${h} holds transactions ${primary} never had: ${r.lastIoError}`, { host: h, outcome: "diverged" });
+        // The rejoin that ended while its IO thread was still connecting blocked it for 30 s: judged at the next step instead.
+        delete this.rejoinBlocked[h];
+        continue;
       }
       if (this.cfg.autoRebuild !== false || this.left.has(h) || !diverged(input, h, primary) || input.rejoinBlocked?.includes(h)) continue;
       this.left.add(h);
