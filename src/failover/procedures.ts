@@ -22,6 +22,8 @@ export interface ProcedureContext {
    * promotion takes the key at once instead of waiting for it to run out. Called only for a primary found lost.
    */
   revokeLease?: (host: string) => Promise<boolean>;
+  /** Told of each repoint's outcome (a rejoin's, or a failover's of the other replicas) before it is recorded. */
+  followed?: (r: FollowResult) => void;
 }
 
 /** What a failover or switchover did, step by step. */
@@ -70,6 +72,7 @@ async function repoint(ctx: ProcedureContext, hosts: string[], primary: string, 
     ),
   );
   for (const r of results) {
+    ctx.followed?.(r);
     const detail =
       r.outcome === "streaming"
         ? `${r.host} follows ${primary} from ${r.gtid || "the start"}`

@@ -14,8 +14,10 @@ export function dumpPosition(dump: string): string {
 /** The SQL that replaces a diverged server's data with a dump taken at `pos`, outside its binary log. */
 export function replaceDataSql(dump: string, pos: string, database: string = APP_DB.name): string {
   return [
+    // Replication stops but stays set up (no RESET SLAVE ALL): while its data is replaced the server still follows
+    // the primary, stopped, so a failover controller leaves it alone instead of making a server that follows nobody
+    // follow the primary in the middle of the load. The rejoin after (CHANGE MASTER) starts from `pos`.
     "STOP SLAVE;",
-    "RESET SLAVE ALL;",
     "SET GLOBAL read_only = ON;",
     // Its own history goes: the binary log restarts at the primary's position, so it follows from exactly there.
     "RESET MASTER;",

@@ -68,9 +68,11 @@ export interface DbStatusJson {
     agent: { selfFenced: { reason: string } | null; answers: { write: string } } | { error: string } | null;
   }[];
   proxies: { host: string; servers: { backend: string; server: string; status: string }[] | { error: string } }[];
-  controller: { phase: string; primary: string; refused: unknown } | null;
+  controller: { phase: string; primary: string; refused: unknown; autoRebuild?: boolean; diverged?: string[]; rebuilding?: string[] } | null;
   /** The host of the controller that leads now (with etcd, the holder of the leader lease). */
   controllerHost: string | null;
+  /** The transactions saved from diverged servers before their rebuilds, oldest first. */
+  saved: { host: string; primary: string; file: string; gtids: string[] }[];
 }
 
 /** POSTs an entry through the site from the user host: the HTTP status as curl prints it ("000": no answer) and the body. */
@@ -112,7 +114,7 @@ export function notSettled(s: DbStatusJson, primary: string, controller: boolean
 /**
  * Brings the lab's database to a known state through the CLI, so that a test (and its retry) starts from it:
  * no fault left (`fault heal` boots hosts, starts services, lifts partitions), a diverged server rebuilt from the
- * primary (by the controller on its own; by `db rejoin --rebuild` without one), `primary` the primary (a planned switchover when another server is), every other server streaming
+ * primary (by the controller on its own; by `db rejoin --rebuild` without one, or with its autoRebuild off), `primary` the primary (a planned switchover when another server is), every other server streaming
  * from it and caught up, semi-sync acknowledged by all of them, and every proxy sending writes to it.
  * Waits on these conditions (bounded), never on a fixed delay.
  */
@@ -138,8 +140,8 @@ export async function settle(lab: string, primary: string, opts: { controller?: 
     const idle = s.servers.find((x) => x.host !== current && x.db.up && !x.db.replica);
     // A replica someone stopped (STOP SLAVE) is left alone by the controller: it follows the right primary.
     const stopped = s.servers.find((x) => x.host !== current && x.db.replica?.io === "No" && x.db.replica.lastIoErrno !== 1236);
-    // (With a controller, it rebuilds a diverged server by itself: settle waits for that.)
-    if (current && diverged && !controller) act(["db", "rejoin", diverged.host, "--rebuild"]);
+    // (With a controller, it rebuilds a diverged server by itself, unless its autoRebuild is off: settle waits for that.)
+    if (current && diverged && (!controller || s.controller?.autoRebuild === false)) act(["db", "rejoin", diverged.host, "--rebuild"]);
     else if (current && stopped) act(["db", "rejoin", stopped.host]);
     // (With a controller, it makes such a server follow the primary by itself.)
     else if (current && idle && !controller) act(["db", "rejoin", idle.host]);

@@ -2,16 +2,19 @@
 // (stopping MariaDB at once while commits wait for the replica) before it could acknowledge a write the replica
 // lacks, db-2 is promoted, and after the partition heals the old primary, which cut the commits it never
 // answered when it restarted, rejoins as a replica by itself.
+// The lab runs with `up --no-auto-rebuild` (nothing above needs a rebuild): a primary frozen under writes comes back
+// diverged, and the controller records it once and leaves it for a person's `db rejoin --rebuild`.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, postEntry, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, postEntry, judge, logFailedAttempts, notSettled, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("fopart");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
   logFailedAttempts();
-  useLab(LAB, "3-scale_up");
+  useLab(LAB, "3-scale_up", { args: ["--no-auto-rebuild"] });
 
   /** From a settled cluster on db-1: cut db-1 off from db-2 and every failover controller (lb-1, lb-2, mon-1) under a write loop, and judge the writes on db-2. */
   async function partitionPrimary() {
@@ -47,6 +50,90 @@ describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
     // db-1 holds nothing db-2 lacks: no rebuild was needed.
     const rows = (h: string) => inHost(LAB, h, ["mariadb", "-N", "-B", "-e", "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM foobar.entries"]).trim();
     await until("db-1 to hold what db-2 holds", () => rows("db-1") === rows("db-2"));
+  });
+
+  /**
+   * From a settled cluster on db-1: freezes db-1 under a write loop until db-2 is promoted, then resumes it and
+   * waits for the controller to make it follow db-2. Writes sent to db-1 while it was frozen wait in its sockets and
+   * run when it resumes, before it is fenced: it then holds transactions db-2 never had (none acknowledged, their
+   * clients gave up), unless its agent stopped MariaDB first (self-fence: the controller silent, commits waiting),
+   * which cuts them.
+   */
+  async function freezePrimary() {
+    await settle(LAB, "db-1");
+    const loop = startWrites(LAB, "https://www.foobar.com", 10);
+    await sleep(3000);
+    const since = Date.now();
+    expect(cli(["fault", "pause", "db-1", "--name", LAB]).code).toBe(0);
+    await until("db-2 to be promoted", () => failoverEvents(LAB, since).find((e) => e.step === "done" && /db-2 is the primary/.test(e.message)), 30_000);
+    expect(cli(["fault", "heal", "--name", LAB], 60_000).code).toBe(0);
+    const back = await until(
+      "the controller to make db-1 follow db-2",
+      () => failoverEvents(LAB, since).find((e) => e.step === "repoint" && /^db-1 (follows db-2|holds transactions db-2 never had)/.test(e.message)),
+      30_000,
+    );
+    return { loop, since, diverged: /holds transactions/.test(back.message) };
+  }
+
+  it("with --no-auto-rebuild, a primary frozen under writes comes back diverged: recorded once and left as it is until a person rebuilds it; no acknowledged write lost", async () => {
+    // A diverged db-1 is what this test starts from: frozen again (at most 3 times) when it came back without diverging.
+    const loops: ReturnType<typeof startWrites>[] = [];
+    let frozen = await freezePrimary();
+    loops.push(frozen.loop);
+    for (let i = 1; i < 3 && !frozen.diverged; i++) {
+      console.log(`freeze ${i}: db-1 came back without diverging (its agent cut the commits it never answered); freezing it again`);
+      frozen = await freezePrimary();
+      loops.push(frozen.loop);
+    }
+    expect(frozen.diverged, "db-1 came back diverged from one of 3 freezes").toBe(true);
+    const { since } = frozen;
+    expect(dbStatus(LAB).controller).toMatchObject({ autoRebuild: false });
+    const lines = () =>
+      failoverEvents(LAB, since)
+        .map((e) => `${e.step}: ${e.message}`)
+        .join("\n");
+    // Autorebuild off: the controller judges db-1 from a fresh look and records that it leaves it as it is.
+    const left = await until("the controller to leave db-1 as it is", () => failoverEvents(LAB, since).find((e) => e.step === "leave"), 30_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${lines()}`);
+    });
+    expect(left.message).toMatch(/db-1 is left as it is, diverged from db-2, .*autoRebuild is off.*stacklab db rejoin db-1 --rebuild/);
+    let events = failoverEvents(LAB, since);
+    expect(
+      events.filter((e) => /db-1 holds transactions db-2 never had/.test(e.message)),
+      lines(),
+    ).toHaveLength(1);
+    expect(
+      events.filter((e) => e.step === "rebuild"),
+      lines(),
+    ).toEqual([]);
+    const s = dbStatus(LAB);
+    expect(s.controller).toMatchObject({ primary: "db-2", diverged: ["db-1"], rebuilding: [] });
+    expect(s.servers.find((x) => x.host === "db-1")?.db.replica).toMatchObject({ io: "No", lastIoErrno: 1236 });
+    expect(cli(["db", "status", "--name", LAB]).stdout).toMatch(/db-1 diverged from db-2, left as it is: `stacklab db rejoin db-1 --rebuild`/);
+    // A person rebuilds it: what only db-1 held goes to a file of the lab, and db-1 follows db-2 again.
+    const r = cli(["db", "rejoin", "db-1", "--rebuild", "--name", LAB, "--json"], 120_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ host: "db-1", primary: "db-2", outcome: "streaming" });
+    const settled = await until("db-1 to stream from db-2 and hold what it holds", () => {
+      const st = dbStatus(LAB);
+      return notSettled(st, "db-2", true) === null ? st : undefined;
+    });
+    expect(settled.controller?.diverged).toEqual([]);
+    const { tag } = await frozen.loop.done;
+    const saved = settled.saved.at(-1)!;
+    expect(saved).toMatchObject({ host: "db-1" });
+    expect(saved.gtids.length).toBeGreaterThan(0);
+    // the writes db-1 ran after it resumed, on no other server now
+    expect(readFileSync(saved.file, "utf8")).toContain(`${tag}-`);
+    events = failoverEvents(LAB, since);
+    expect(events.some((e) => e.step === "rebuild" && /db-1's data replaced by a copy of db-2's/.test(e.message) && e.message.includes(saved.file))).toBe(true);
+    expect(events.filter((e) => /db-1 holds transactions db-2 never had/.test(e.message))).toHaveLength(1);
+    // Every write a client was told succeeded, in every freeze, is on db-2.
+    for (const loop of loops) {
+      const v = await judge(LAB, loop, "db-2");
+      expect(v.lost).toEqual([]);
+      expect(v.acknowledged).toBeGreaterThan(0);
+    }
   });
 
   it("with the controller gone, a primary that fenced itself when its replica went takes writes again by itself once the replica is back", async () => {

@@ -47,22 +47,23 @@ export function inHost(lab: string, host: string, argv: string[], timeoutMs = 30
 }
 
 /** Brings a blueprint up detached under a lab name; throws with the CLI's output on failure. */
-export function labUp(blueprint: string, lab: string): CliResult {
+export function labUp(blueprint: string, lab: string, args: string[] = []): CliResult {
   // A path is a design file; anything else names a blueprint.
-  const r = cli(["up", ...(blueprint.includes("/") ? [blueprint] : ["--blueprint", blueprint]), "--name", lab, "-d"], 180_000);
+  const r = cli(["up", ...(blueprint.includes("/") ? [blueprint] : ["--blueprint", blueprint]), "--name", lab, "-d", ...args], 180_000);
   if (r.code !== 0) throw new Error(`up ${blueprint} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
   return r;
 }
 
 /**
  * Brings a blueprint up as `lab` before the tests of the enclosing describe and down after them, then checks
- * nothing of it is left. `check` looks at what `up` printed; `beforeDown` runs first at the end (e.g. a heal).
+ * nothing of it is left. `args` are more options of `up` (e.g. --no-auto-rebuild); `check` looks at what `up`
+ * printed; `beforeDown` runs first at the end (e.g. a heal).
  */
-export function useLab(lab: string, blueprint: string, opts: { check?: (up: CliResult) => void; beforeDown?: () => void } = {}): void {
+export function useLab(lab: string, blueprint: string, opts: { args?: string[]; check?: (up: CliResult) => void; beforeDown?: () => void } = {}): void {
   beforeAll(() => {
     cli(["down", "--name", lab]);
     // Not inside `opts.check?.(...)`: optional chaining would skip the bring-up along with the call.
-    const up = labUp(blueprint, lab);
+    const up = labUp(blueprint, lab, opts.args);
     opts.check?.(up);
   }, 200_000);
   afterAll(() => {

@@ -16,6 +16,11 @@ describe("rebuilding a diverged replica", () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(sql).toMatch(/SET GLOBAL read_only = ON;/);
   });
+  it("stops replication but keeps it set up, so a failover controller does not make the server follow the primary in the middle of the load", () => {
+    const sql = replaceDataSql(DUMP, "0-2-231");
+    expect(sql.indexOf("STOP SLAVE;")).toBeLessThan(sql.indexOf("RESET MASTER;"));
+    expect(sql).not.toMatch(/RESET SLAVE/);
+  });
 });
 
 describe("the transactions only a diverged server held", () => {

@@ -70,6 +70,10 @@ function statusText(s: DbStatus): string {
     lines.push(`controller on ${c.host}: ${c.phase} (${c.note}); believes ${c.primary ?? "nobody"} is the primary`);
     if (c.rebuilding?.length) lines.push(color("yellow", `    rebuilding from ${c.primary}: ${c.rebuilding.join(", ")}`));
     if (c.autoRebuild === false) lines.push("    a diverged replica is only recorded (autoRebuild off): `stacklab db rejoin HOST --rebuild` rebuilds it");
+    for (const h of c.diverged ?? [])
+      lines.push(
+        color("yellow", `    ${h} diverged from ${c.primary}${c.autoRebuild === false ? `, left as it is: \`stacklab db rejoin ${h} --rebuild\` saves what only it holds and rebuilds it` : ""}`),
+      );
     lines.push(
       `    if ${c.primary} died now: ${c.ifPrimaryDied.candidate ? `${c.ifPrimaryDied.sync.inSync ? color("green", `promote ${c.ifPrimaryDied.candidate}`) : color("yellow", `refuse to promote ${c.ifPrimaryDied.candidate}`)}: ${c.ifPrimaryDied.sync.reason}` : color("yellow", "no replica could take over")}`,
     );

@@ -2,12 +2,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ControllerConfig } from "../../render/config/failover.js";
-import { decide, primaryHealth, rankCandidates, syncMark, syncVerdict, type DecideInput, type Decision, type HostTrack, type SyncMark, type SyncVerdict } from "../decide.js";
+import { DIVERGED_ERRNO, decide, diverged, primaryHealth, rankCandidates, syncMark, syncVerdict, type DecideInput, type Decision, type HostTrack, type SyncMark, type SyncVerdict } from "../decide.js";
 import { HttpError, type JsonRequest } from "../http.js";
 import { failover, rejoin, switchover, unfence, type ProcedureContext, type ProcedureResult, type StepRecorder } from "../procedures.js";
 import { TIMING } from "../timing.js";
 import { REBUILD_TIMEOUT_MS } from "../client.js";
-import type { AgentClient } from "../types.js";
+import type { AgentClient, FollowResult } from "../types.js";
 import { writeMetrics } from "./metrics.js";
 import { monoNow } from "../clock.js";
 
@@ -55,6 +55,8 @@ export interface ControllerState {
   rejoinBlocked: Record<string, { until: number; detail: string }>;
   /** Replicas being rebuilt from the primary now (they diverged). */
   rebuilding: string[];
+  /** Replicas found diverged (recorded once in the event log) and not rebuilt yet: with autoRebuild off, left for a person. */
+  diverged: string[];
   /** Whether a diverged replica is rebuilt by the controller (spec `database.autoRebuild`), or only recorded. */
   autoRebuild: boolean;
 }
@@ -64,7 +66,13 @@ interface Persisted {
   failovers: FailoverRecord[];
   /** Hosts seen replicating or once primary: the controller makes them follow the primary on its own. */
   known?: string[];
+  /** Replicas whose divergence is in the event log, and those of them recorded as left for a person (not recorded again). */
+  diverged?: string[];
+  left?: string[];
 }
+
+/** What the leader publishes in etcd for the next leader: Persisted without the failover history. */
+export type Published = Omit<Persisted, "failovers">;
 
 export class Controller {
   private readonly tracks: Record<string, HostTrack> = {};
@@ -81,8 +89,14 @@ export class Controller {
   private readonly known = new Set<string>();
   /** Replicas whose divergence from the primary is in the event log already (not repeated every step). */
   private readonly diverged = new Set<string>();
-  /** When each replica's last rebuild ended (monotonic): looks started before it show the server as it was. */
-  private readonly rebuiltAt: Record<string, number> = {};
+  /** Diverged replicas recorded as left for a person (autoRebuild off), once per divergence. */
+  private readonly left = new Set<string>();
+  /**
+   * When the controller last changed each replica (monotonic): a rejoin or a rebuild ended. Its agent's looks
+   * started before then (a poll answered while the step ran) show the server as it was: it is judged again, and
+   * its divergence noted or forgotten, only from a look started after.
+   */
+  private readonly changedAt: Record<string, number> = {};
   /** Replicas whose agent is rebuilding them from the primary now. */
   private readonly rebuilding = new Set<string>();
   private busy = false;
@@ -98,7 +112,7 @@ export class Controller {
     /** Whether this controller may act now (it leads); always true for a design's only controller. */
     private readonly mayAct: () => boolean = () => true,
     /** Publishes what the leader knows (the primary, the known servers) where the next leader finds it. */
-    private readonly publish: (p: { primary: string | null; known: string[] }) => void = () => undefined,
+    private readonly publish: (p: Published) => void = () => undefined,
     /** With a primary lease: revokes a lost primary's lease in etcd (procedures.ts, failover). */
     private readonly revokeLease?: (host: string) => Promise<boolean>,
     /** With a primary lease: who holds the primary key in etcd now (null: nobody). */
@@ -112,6 +126,7 @@ export class Controller {
     this.failovers = saved?.failovers ?? [];
     for (const h of saved?.known ?? []) this.known.add(h);
     if (this.primary) this.known.add(this.primary);
+    this.remember(saved);
   }
 
   /** Starts one poller per agent and the decision loop. */
@@ -189,18 +204,55 @@ export class Controller {
         ...Object.entries(this.rejoinBlocked)
           .filter(([, b]) => b.until > now)
           .map(([h]) => h),
-        // a server just rebuilt is judged again only from a look its agent took after the rebuild ended
-        ...Object.entries(this.rebuiltAt)
-          .filter(([h, at]) => (this.tracks[h]?.lastOkAt ?? 0) <= at)
-          .map(([h]) => h),
+        // a server just rejoined or rebuilt is judged again only from a look its agent took after that ended
+        ...this.hosts.filter((h) => this.staleLook(h)),
       ],
       // A server never seen replicating is being set up by `up` (or by a person): left alone for a while.
       ...(now - this.startedAt < TIMING.startupGraceMs ? { rejoinable: [...this.known] } : {}),
     };
   }
 
+  /** Takes in what an earlier controller recorded of diverged replicas (a restart's state file, the last leader's word). */
+  private remember(p: Published | null): void {
+    for (const h of p?.diverged ?? []) if (this.hosts.includes(h)) this.diverged.add(h);
+    for (const h of p?.left ?? []) if (this.hosts.includes(h)) this.left.add(h);
+  }
+
+  /** Whether the last look at `host` started before the controller's last change to it ended (it shows the server as it was). */
+  private staleLook(h: string): boolean {
+    const at = this.changedAt[h];
+    return at !== undefined && (this.tracks[h]?.lastOkAt ?? 0) <= at;
+  }
+
   private ctx(): ProcedureContext {
-    return { client: this.client, record: this.record, addresses: this.addresses, proxies: Object.values(this.cfg.proxies), ...(this.revokeLease ? { revokeLease: this.revokeLease } : {}) };
+    return {
+      client: this.client,
+      record: this.record,
+      addresses: this.addresses,
+      proxies: Object.values(this.cfg.proxies),
+      followed: (r) => this.followed(r),
+      ...(this.revokeLease ? { revokeLease: this.revokeLease } : {}),
+    };
+  }
+
+  /**
+   * A repoint's outcome (a rejoin's, or a failover's of the other replicas): a divergence it found is in the event
+   * log already (its repoint event), so the watch does not record it again.
+   */
+  private followed(r: FollowResult): void {
+    this.changedAt[r.host] = monoNow();
+    const before = this.divergedKey();
+    if (r.outcome === "diverged") this.diverged.add(r.host);
+    else if (r.outcome === "streaming") {
+      this.diverged.delete(r.host);
+      this.left.delete(r.host);
+    }
+    if (this.divergedKey() !== before) this.save();
+  }
+
+  /** The diverged replicas as recorded, to save them (and publish them to the next leader) when that changes. */
+  private divergedKey(): string {
+    return `${[...this.diverged].sort().join()}/${[...this.left].sort().join()}`;
   }
 
   /** Records an event once per distinct situation (a refusal is not repeated every 100 ms). */
@@ -214,12 +266,18 @@ export class Controller {
    * Called when this controller wins the leader key: it takes the primary the last leader published (it was
    * watching as a standby, so its view of every agent is fresh) and judges it from the start of its watch.
    */
-  takeOver(published: { primary: string | null; known: string[] } | null): void {
+  takeOver(published: Published | null): void {
     if (published?.primary && this.hosts.includes(published.primary) && published.primary !== this.primary) {
       this.primary = published.primary;
       this.lastSync = null;
     }
     for (const h of published?.known ?? []) if (this.hosts.includes(h)) this.known.add(h);
+    // The last leader's word on diverged replicas replaces this controller's own, which may be from long ago.
+    if (published) {
+      this.diverged.clear();
+      this.left.clear();
+      this.remember(published);
+    }
     this.setPhase("starting", `leads now; ${this.primary ?? "no server"} is the primary the last leader published`);
     this.record("lead", `failover controller on ${this.cfg.host} leads (it holds the etcd leader key); primary ${this.primary ?? "unknown"}`, { leader: this.cfg.host });
     this.save();
@@ -259,7 +317,7 @@ export class Controller {
   private async act(d: Decision, input: DecideInput): Promise<void> {
     switch (d.action) {
       case "none":
-        this.noteDiverged();
+        this.noteDiverged(input);
         if (this.phase !== "watching") {
           if (this.phase === "refused" || this.phase === "suspect") this.once(`ok:${this.primary}`, "recovered", `${d.note}: nothing to do`);
           this.refused = null;
@@ -301,9 +359,9 @@ export class Controller {
       case "rejoin": {
         this.record("rejoin", `${d.host} rejoins as a replica of ${d.primary} (${d.reason})`, { host: d.host });
         const r = await rejoin(this.ctx(), d.host, d.primary);
-        if (r.outcome === "diverged") this.diverged.add(d.host);
-        // A diverged server is rebuilt at the next step (when autoRebuild is on), not left blocked for 30 s.
-        if (r.outcome === "diverged" && this.cfg.autoRebuild !== false) delete this.rejoinBlocked[d.host];
+        // A diverged server is judged again at the next step from a look taken after the rejoin (staleLook): rebuilt
+        // when autoRebuild is on, else left for a person (noteDiverged); not blocked for 30 s.
+        if (r.outcome === "diverged") delete this.rejoinBlocked[d.host];
         else if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: monoNow() + 30_000, detail: `${r.outcome}: ${r.detail}` };
         else delete this.rejoinBlocked[d.host];
         return;
@@ -324,7 +382,10 @@ export class Controller {
   private startRebuild(host: string, primary: string, reason: string): void {
     if (this.rebuilding.has(host)) return;
     this.rebuilding.add(host);
-    this.diverged.add(host);
+    if (!this.diverged.has(host)) {
+      this.diverged.add(host);
+      this.save();
+    }
     this.rejoinBlocked[host] = { until: monoNow() + REBUILD_TIMEOUT_MS, detail: `being rebuilt from ${primary}` };
     this.record("rebuild", `rebuilding ${host} from ${primary}: ${reason}; what only ${host} holds is saved to a file first`, { host, primary, outcome: "started" });
     void this.client
@@ -350,7 +411,7 @@ export class Controller {
         this.rejoinBlocked[host] = { until: monoNow() + 30_000, detail: `rebuild failed: ${error}` };
       })
       .finally(() => {
-        this.rebuiltAt[host] = monoNow();
+        this.changedAt[host] = monoNow();
         this.rebuilding.delete(host);
       });
   }
@@ -359,21 +420,43 @@ export class Controller {
    * A replica told to follow the primary may find out only later that it diverged: its IO thread was still
    * connecting when the repoint stopped watching (a slow TLS handshake on a busy machine), then stopped on error
    * 1236. It follows the right primary, so no repoint is due; the event log must still say it diverged, once.
+   * A look started before the controller's last rejoin or rebuild of the server ended shows it as it was (following
+   * nobody, or still connecting): it neither forgets a divergence the rejoin found nor finds one. (It did: the
+   * rejoin recorded the divergence, the next step's stale look made the controller forget it, and the look after
+   * made it record it again.)
+   * With autoRebuild off, the step that would have rebuilt it (it follows the primary, its look is fresh, nothing
+   * blocks it) records instead, once per divergence, that it is left as it is for a person.
    */
-  private noteDiverged(): void {
+  private noteDiverged(input: DecideInput): void {
+    const before = this.divergedKey();
+    this.noteEachDiverged(input);
+    if (this.divergedKey() !== before) this.save();
+  }
+
+  private noteEachDiverged(input: DecideInput): void {
     const primary = this.primary;
     for (const h of this.hosts) {
+      if (this.staleLook(h)) continue;
       const r = this.tracks[h]?.last?.db.replica;
-      if (!primary || h === primary || !r || r.masterHost !== this.addresses[primary] || r.lastIoErrno !== 1236) {
+      if (!primary || h === primary || !r || r.masterHost !== this.addresses[primary] || r.lastIoErrno !== DIVERGED_ERRNO) {
         this.diverged.delete(h);
+        this.left.delete(h);
         continue;
       }
-      if (this.diverged.has(h) || this.rebuilding.has(h)) continue;
-      this.diverged.add(h);
+      if (this.rebuilding.has(h)) continue;
+      if (!this.diverged.has(h)) {
+        this.diverged.add(h);
+        this.record("repoint", `${h} holds transactions ${primary} never had: ${r.lastIoError}`, { host: h, outcome: "diverged" });
+        // The rejoin that ended while its IO thread was still connecting blocked it for 30 s: judged at the next step instead.
+        delete this.rejoinBlocked[h];
+        continue;
+      }
+      if (this.cfg.autoRebuild !== false || this.left.has(h) || !diverged(input, h, primary) || input.rejoinBlocked?.includes(h)) continue;
+      this.left.add(h);
       this.record(
-        "repoint",
-        `${h} holds transactions ${primary} never had: ${r.lastIoError}${this.cfg.autoRebuild === false ? `; left as it is (autoRebuild is off): \`stacklab db rejoin ${h} --rebuild\` saves them and rebuilds it` : ""}`,
-        { host: h, outcome: "diverged" },
+        "leave",
+        `${h} is left as it is, diverged from ${primary}, for a person to inspect (autoRebuild is off): \`stacklab db rejoin ${h} --rebuild\` saves what only it holds to a file and rebuilds it from ${primary}`,
+        { host: h, primary, outcome: "left" },
       );
     }
   }
@@ -436,9 +519,10 @@ export class Controller {
   private save(): void {
     mkdirSync(dirname(this.cfg.stateFile), { recursive: true });
     const tmp = `${this.cfg.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ primary: this.primary, failovers: this.failovers, known: [...this.known] } satisfies Persisted));
+    const published: Published = { primary: this.primary, known: [...this.known], diverged: [...this.diverged], left: [...this.left] };
+    writeFileSync(tmp, JSON.stringify({ ...published, failovers: this.failovers } satisfies Persisted));
     renameSync(tmp, this.cfg.stateFile);
-    if (this.mayAct()) this.publish({ primary: this.primary, known: [...this.known] });
+    if (this.mayAct()) this.publish(published);
   }
 
   /** The state for `GET /state`. */
@@ -466,6 +550,7 @@ export class Controller {
       failovers: this.failovers,
       rejoinBlocked: this.rejoinBlocked,
       rebuilding: [...this.rebuilding],
+      diverged: [...this.diverged].filter((h) => !this.rebuilding.has(h)),
       autoRebuild: this.cfg.autoRebuild !== false,
     };
   }

@@ -9,7 +9,7 @@ import { agentClient } from "../client.js";
 import { readConfigFile, type ControllerConfig } from "../../render/config/failover.js";
 import { jsonServer } from "../http.js";
 import { recordEvent } from "../../runtime/events.js";
-import { Controller } from "./controller.js";
+import { Controller, type Published } from "./controller.js";
 import { etcdStore } from "../etcd-client.js";
 import { Election, ELECTION_TIMING, electionKeys } from "../election.js";
 import { monoNow } from "../clock.js";
@@ -98,7 +98,7 @@ if (election && etcd) {
         const published = await etcd.get(keys.primary).catch(() => null);
         // a leader that lost the key while reading stops at once: takeOver only runs while it still leads
         if (election.isLeader()) {
-          controller.takeOver(published ? (JSON.parse(published) as { primary: string | null; known: string[] }) : null);
+          controller.takeOver(published ? (JSON.parse(published) as Published) : null);
           writeFileSync(leadingMarker, `${cfg.host}\n`);
         }
       } else if (change === "lost") {

@@ -1,0 +1,192 @@
+// The failover controller's loop (controller.ts) around its decisions, on a virtual clock, with agents that answer
+// the way the real ones do: a status is the agent's last look, so a poll answered while the controller was making
+// the server follow the primary shows the server as it was before.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Controller, type Published } from "../../src/failover/controller/controller.js";
+import type { ControllerConfig } from "../../src/render/config/failover.js";
+import type { AgentClient, AgentStatus, FollowResult, RebuildResult } from "../../src/failover/types.js";
+import { ADDR, obs, status } from "./failover-helpers.js";
+
+const ERROR_1236 = "Got fatal error 1236 from master when reading data from binary log: 'Error: connecting slave requested to start from GTID 0-1-82, which is not in the master's binlog'";
+
+/**
+ * db-2 the primary; db-1, the old primary, back read-only and following nobody, holds transactions db-2 never had.
+ * Each status answers `latencyMs` after it was asked, with the look its agent had when asked; a follow takes
+ * `followMs` (its IO thread connects, then stops on error 1236).
+ */
+class Agents implements AgentClient {
+  readonly looks: Record<string, AgentStatus> = {
+    "db-1": status("db-1", obs({ readOnly: true })),
+    "db-2": status("db-2", obs()),
+  };
+  follows = 0;
+  rebuilds = 0;
+  constructor(
+    private readonly latencyMs: number,
+    private readonly followMs: number,
+  ) {}
+
+  /** db-1 found following db-2 with its IO thread stopped on 1236 already (it diverged before this controller led). */
+  diverged(): this {
+    this.looks["db-1"] = this.replicaOfDb2("db-1", "No", 1236);
+    return this;
+  }
+
+  private replicaOfDb2(host: string, io: "Connecting" | "No", errno: number): AgentStatus {
+    const db = obs({ replicaOf: "db-2", io, gtidBinlogPos: "0-1-82", gtidCurrentPos: "0-1-82" });
+    db.replica = { ...db.replica!, lastIoErrno: errno, lastIoError: errno ? ERROR_1236 : "" };
+    return status(host, db);
+  }
+
+  status(host: string): Promise<AgentStatus> {
+    const look = structuredClone(this.looks[host]!);
+    return new Promise((r) => setTimeout(() => r(look), this.latencyMs));
+  }
+
+  /** With `slowTls`, the IO thread is still connecting when the follow stops watching, and stops on 1236 that long after. */
+  slowTls = 0;
+
+  async follow(host: string, primary: string): Promise<FollowResult> {
+    this.follows++;
+    this.looks[host] = this.replicaOfDb2(host, "Connecting", 0);
+    await new Promise((r) => setTimeout(r, this.followMs));
+    if (this.slowTls) {
+      setTimeout(() => (this.looks[host] = this.replicaOfDb2(host, "No", 1236)), this.slowTls);
+      return { host, primary, outcome: "connecting", detail: "", gtid: "0-1-82", ms: this.followMs };
+    }
+    this.looks[host] = this.replicaOfDb2(host, "No", 1236);
+    return { host, primary, outcome: "diverged", detail: ERROR_1236, gtid: "0-1-82", ms: this.followMs };
+  }
+
+  rebuild(): Promise<RebuildResult> {
+    this.rebuilds++;
+    return Promise.reject(new Error("the rebuild fails here: only asking for it is checked"));
+  }
+  fence(): never {
+    throw new Error("fence: not expected");
+  }
+  promote(): never {
+    throw new Error("promote: not expected");
+  }
+  waitApplied(): never {
+    throw new Error("waitApplied: not expected");
+  }
+}
+
+let dir = "";
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "stacklab-controller-"));
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "hrtime", "performance", "Date"] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A controller that failed over from db-1 to db-2 (its state file says so), watching both for `ms` of virtual time;
+ * with `published`, it took over the lead from a controller that published that.
+ */
+async function watch(agents: Agents, ms: number, autoRebuild = false, published?: Published) {
+  const stateFile = join(dir, `state-${Math.random()}.json`);
+  writeFileSync(stateFile, JSON.stringify({ primary: "db-2", failovers: [], known: ["db-1", "db-2"] }));
+  const cfg: ControllerConfig = {
+    host: "mon-1",
+    primary: "db-1",
+    dbHosts: ["db-1", "db-2"].map((name) => ({ name, address: ADDR[name]! })),
+    replication: "semisync",
+    apiPort: 0,
+    apiSocket: join(dir, "api.sock"),
+    agentApiPort: 0,
+    ca: null,
+    token: "t",
+    proxies: {},
+    stateFile,
+    metricsFile: null,
+    semisyncTimeoutMs: 3000,
+    autoRebuild,
+    etcd: null,
+  };
+  const events: { step: string; message: string; data?: Record<string, unknown> }[] = [];
+  const publishedByIt: Published[] = [];
+  const c = new Controller(
+    cfg,
+    agents,
+    (step, message, data) => events.push({ step, message, ...(data ? { data } : {}) }),
+    () => undefined,
+    () => true,
+    (p) => publishedByIt.push(p),
+  );
+  if (published) c.takeOver(published);
+  c.start();
+  await vi.advanceTimersByTimeAsync(ms);
+  c.stop();
+  await vi.advanceTimersByTimeAsync(1000);
+  return { events, state: c.state(), published: publishedByIt.at(-1) };
+}
+
+describe("a replica found diverged with autoRebuild off (--no-auto-rebuild)", () => {
+  // Several follow durations and answer delays: the poll that is answered last before the rejoin ends then falls
+  // at every point of the controller's step cycle.
+  const timings = [0, 30, 90, 150].flatMap((latencyMs) => [120, 170, 220, 270, 330].map((followMs) => ({ latencyMs, followMs })));
+
+  it.each(timings)("is recorded once in the event log, then left for a person once (answers after $latencyMs ms, follow $followMs ms)", async ({ latencyMs, followMs }) => {
+    const agents = new Agents(latencyMs, followMs);
+    const { events, state } = await watch(agents, 5000);
+    const lines = events.map((e) => `${e.step}: ${e.message}`).join("\n");
+    expect(agents.follows, lines).toBe(1);
+    const found = events.filter((e) => e.data?.outcome === "diverged");
+    expect(found, lines).toHaveLength(1);
+    expect(found[0]).toMatchObject({ step: "repoint", data: { host: "db-1" } });
+    expect(found[0]!.message).toMatch(/^db-1 holds transactions db-2 never had: .*error 1236/);
+    const left = events.filter((e) => e.step === "leave");
+    expect(left, lines).toHaveLength(1);
+    expect(left[0]!.message).toMatch(/db-1 is left as it is, diverged from db-2, .*autoRebuild is off.*stacklab db rejoin db-1 --rebuild/);
+    // ...after the divergence, and only once the controller judged db-1 from a look taken after the rejoin
+    expect(events.indexOf(left[0]!)).toBeGreaterThan(events.indexOf(found[0]!));
+    expect(agents.rebuilds).toBe(0);
+    // `db status` shows it: the controller's state names the diverged replica, and the agent's look its IO error
+    expect(state).toMatchObject({ primary: "db-2", phase: "watching", diverged: ["db-1"], rebuilding: [], autoRebuild: false });
+  });
+
+  it("found by the watch when the rejoin stopped watching before its IO thread stopped, is recorded once and left without waiting out the rejoin's 30 s block", async () => {
+    const agents = new Agents(30, 220);
+    agents.slowTls = 500;
+    const { events } = await watch(agents, 3000);
+    const lines = events.map((e) => `${e.step}: ${e.message}`).join("\n");
+    expect(
+      events.filter((e) => e.data?.outcome === "diverged"),
+      lines,
+    ).toHaveLength(1);
+    expect(
+      events.filter((e) => e.step === "leave"),
+      lines,
+    ).toHaveLength(1);
+    expect(agents.follows).toBe(1);
+  });
+
+  it("found by the watch after the rejoin stopped watching, is recorded once too, and the next leader learns it was", async () => {
+    const { events, published } = await watch(new Agents(30, 220).diverged(), 3000);
+    expect(events.filter((e) => e.data?.outcome === "diverged").map((e) => e.step)).toEqual(["repoint"]);
+    expect(events.filter((e) => e.step === "leave")).toHaveLength(1);
+    expect(published).toMatchObject({ primary: "db-2", diverged: ["db-1"], left: ["db-1"] });
+  });
+
+  it("is not recorded again by a leader elected after the last one recorded it", async () => {
+    const { events, state } = await watch(new Agents(30, 220).diverged(), 3000, false, { primary: "db-2", known: ["db-1", "db-2"], diverged: ["db-1"], left: ["db-1"] });
+    expect(events.map((e) => e.step)).not.toContain("repoint");
+    expect(events.map((e) => e.step)).not.toContain("leave");
+    expect(state.diverged).toEqual(["db-1"]);
+  });
+
+  it("is rebuilt instead when autoRebuild is on, and never said to be left", async () => {
+    const agents = new Agents(30, 220);
+    const { events } = await watch(agents, 2000, true);
+    expect(agents.rebuilds).toBeGreaterThan(0);
+    expect(events.filter((e) => e.data?.outcome === "diverged")).toHaveLength(1);
+    expect(events.some((e) => e.step === "leave")).toBe(false);
+  });
+});
