@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExperimentReport } from "../experiment/report.js";
+import { writesText } from "../experiment/scenario.js";
 import { failureText, stacklab } from "./cli.js";
 import { labUnhealthy } from "./health.js";
 import { scenarioLabel, type FailoverCase } from "./scenarios.js";
@@ -39,7 +40,7 @@ async function runCase(lab: string, c: FailoverCase, tmpDir: string): Promise<Ru
 /** A run's load in words. */
 export function loadText(r: Pick<ExperimentReport, "load" | "durationMs">): string {
   const l = r.load;
-  return `${l.readsPerSecond} reads/s + ${l.writesPerSecond} writes/s for ${r.durationMs / 1000} s from the user host, ${l.reuseConnections ? "connections reused" : "a new connection per request"}, timeout ${l.timeoutMs} ms`;
+  return `${l.readsPerSecond} reads/s + ${writesText(l)} for ${r.durationMs / 1000} s from the user host, ${l.reuseConnections ? "connections reused" : "a new connection per request"}, timeout ${l.timeoutMs} ms`;
 }
 
 /** The figures of one case over its runs. */
@@ -58,6 +59,9 @@ export function failoverRow(c: FailoverCase, outcomes: readonly RunOutcome[]): F
     requests: metric("requests"),
     lostWrites: metric("lostWrites"),
     indeterminateWrites: metric("indeterminateWrites"),
+    writesInFlight: metric("writesInFlight"),
+    wholeAfterHeal: metric("wholeAfterHeal"),
+    notWhole: reports.filter((r) => r.timing.wholeAt === null).length,
     errors: reports.reduce<Record<string, number>>((acc, r) => {
       for (const [k, n] of Object.entries(r.figures.errors)) acc[k] = (acc[k] ?? 0) + n;
       return acc;
@@ -102,7 +106,7 @@ export async function benchFailover(lab: string, opts: FailoverOptions): Promise
       outcomes.get(c.id)!.push(o);
       const m = o.report?.metrics;
       opts.say(
-        `[${r + 1}/${opts.runs}] ${c.id}: ${m ? `downtime ${m.downtime} ms, write downtime ${m.writeDowntime ?? "-"} ms, ${m.failedRequests}/${m.requests} failed, lost writes ${m.lostWrites ?? "-"}` : ""}${o.failure ? ` ${o.failure}` : ""}`,
+        `[${r + 1}/${opts.runs}] ${c.id}: ${m ? `downtime ${m.downtime} ms, write downtime ${m.writeDowntime ?? "-"} ms, ${m.failedRequests}/${m.requests} failed, lost writes ${m.lostWrites ?? "-"}${m.writesInFlight !== undefined && m.writesInFlight !== null ? `, writes in flight ${m.writesInFlight}` : ""}${o.report?.timing.wholeAt !== undefined ? `, whole ${m.wholeAfterHeal ?? "-"} ms after the heal` : ""}` : ""}${o.failure ? ` ${o.failure}` : ""}`,
       );
     }
   }

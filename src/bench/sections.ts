@@ -1,6 +1,8 @@
 // The four result sections of docs/BENCHMARKS.md, each rendered from its part of the results.
 import { ANCHORS, downVerdict, footprintVerdict, GOALS, upVerdict } from "./goals.js";
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRatio, fmtSummary, mdTable } from "./table.js";
+import { WHOLE_WATCH_MS } from "../failover/whole.js";
+import { DB_GOALS, DB_WRITERS } from "./scenarios.js";
 import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult, RehearsalExperiment, RehearsalResult, RootlessResult, Summary } from "./types.js";
 
 const ms = (s: LifecycleRow["up"]) => fmtSummary(s, fmtMs);
@@ -122,6 +124,46 @@ function causes(f: FailoverResult): string[] {
   return lines.length ? ["", `Why requests failed (all runs together):`, "", ...lines] : [];
 }
 
+/** Did a row meet a goal over all its runs (null: not measured)? */
+function met(values: Summary | null | undefined, ok: (worst: number) => boolean): boolean | null {
+  return values ? ok(values.max) : null;
+}
+
+/** The database faults of issue 13 against its goals: no acknowledged write lost, a write gap under 1 s, whole again within 30 s of the heal. */
+function databaseGoals(f: FailoverResult): string[] {
+  const rows = f.rows.filter((r) => r.wholeAfterHeal !== undefined && (r.wholeAfterHeal !== null || (r.notWhole ?? 0) > 0));
+  if (!rows.length) return [];
+  const yes = (b: boolean | null) => (b === null ? "not measured" : b ? "yes" : "**no**");
+  const whole = (r: FailoverRow) => {
+    const text = fmtSummary(r.wholeAfterHeal ?? null, fmtMs);
+    return r.notWhole ? `${text === "–" ? "" : `${text}; `}not whole ${WHOLE_WATCH_MS / 1000} s after the heal in ${r.notWhole} run${r.notWhole > 1 ? "s" : ""}` : text;
+  };
+  const table = rows.map((r) => {
+    const goals = [met(r.lostWrites, (x) => x === 0), met(r.writeDowntime, (x) => x < DB_GOALS.writeGapMs), r.notWhole ? false : met(r.wholeAfterHeal, (x) => x < DB_GOALS.wholeAfterHealMs)];
+    return [r.label, fmtSummary(r.writesInFlight ?? null, (x) => x.toFixed(1)), fmtSummary(r.lostWrites, fmtCount), fmtSummary(r.writeDowntime, fmtMs), whole(r), ...goals.map(yes)];
+  });
+  return [
+    "",
+    `### Database faults (issue 13)`,
+    "",
+    `${DB_WRITERS} writers each send their next write as soon as the previous one is answered (50 ms after a failure), so ${DB_WRITERS} writes are in flight all the time; ` +
+      `*writes in flight* is what the run achieved: the writes' time in flight summed, over the load's length (Little's law). ` +
+      `*Whole after heal* is the time from the end of the heal step until \`stacklab db status\` shows one primary, the other server streaming from it in sync, the controller watching it and every proxy sending writes to it, with no command typed (looked at every 0.3 s for up to ${WHOLE_WATCH_MS / 1000} s). ` +
+      `Goals: no acknowledged write lost, a write gap under ${fmtMs(DB_GOALS.writeGapMs)}, whole within ${fmtMs(DB_GOALS.wholeAfterHealMs)}; a goal is met when every run met it.`,
+    "",
+    mdTable(["event", "writes in flight", "lost writes", "write gap", "whole after heal", "0 lost", `gap < ${fmtMs(DB_GOALS.writeGapMs)}`, `whole < ${fmtMs(DB_GOALS.wholeAfterHealMs)}`], table, [
+      "l",
+      "r",
+      "r",
+      "r",
+      "r",
+      "l",
+      "l",
+      "l",
+    ]),
+  ];
+}
+
 /** Failover and operations under load. */
 export function failoverSection(f: FailoverResult): string {
   const held = (p: boolean[]) => (p.length ? `${p.filter(Boolean).length}/${p.length}` : "–");
@@ -148,6 +190,7 @@ export function failoverSection(f: FailoverResult): string {
     "",
     mdTable(["event", "scenario", "downtime", "write downtime", "failed requests", "lost writes", "expectations held", "published figure"], rows, ["l", "l", "r", "r", "r", "r", "r", "l"]),
     ...(others.length ? ["", "Scenarios with a load of their own:", "", ...others.map((r) => `- ${r.label}: ${r.load}.`)] : []),
+    ...databaseGoals(f),
     ...causes(f),
     "",
     "Published figures to read these against:",

@@ -127,6 +127,12 @@ export interface FailoverRow {
   requests: Summary | null;
   lostWrites: Summary | null;
   indeterminateWrites: Summary | null;
+  /** Mean writes in flight over the load (Little's law), for the cases whose load keeps writers busy. */
+  writesInFlight?: Summary | null;
+  /** Time from the end of the heal until the database tier was whole again on its own (one primary, an in-sync replica). */
+  wholeAfterHeal?: Summary | null;
+  /** Runs whose database tier was watched after the heal and not seen whole within the watch (60 s). */
+  notWhole?: number;
   /** Failed requests by cause ("timeout", "503", "ECONNREFUSED"...), over every run. */
   errors: Record<string, number>;
   /** Did every expectation of the scenario hold, run by run. */

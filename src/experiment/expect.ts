@@ -29,6 +29,11 @@ export const METRICS: Record<string, { unit: Unit; meaning: string }> = {
   acknowledgedWrites: { unit: "count", meaning: "writes answered with a committed id" },
   lostWrites: { unit: "count", meaning: "acknowledged writes missing from the primary after healing" },
   indeterminateWrites: { unit: "count", meaning: "writes whose answer never came (may or may not have committed)" },
+  writesInFlight: { unit: "count", meaning: "mean writes in flight over the load (the writes' time in flight summed, over the load's length)" },
+  wholeAfterHeal: {
+    unit: "ms",
+    meaning: "time from the end of the first heal until the database tier is whole again on its own: one primary, every other server streaming from it in sync (designs with automatic failover)",
+  },
   ...Object.fromEntries(PHASES.flatMap((p) => STATS.map((s) => [`${s}${p}`, { unit: "ms" as Unit, meaning: `${s} latency of successful requests ${p.toLowerCase()} the fault` }]))),
 };
 

@@ -35,6 +35,8 @@ export interface Figures {
   /** Did every request of the last second before the heal succeed (null: no fault, or no request then)? */
   recovered: { all: boolean | null; reads: boolean | null; writes: boolean | null };
   latency: { before: PhaseLatency; during: PhaseLatency; after: PhaseLatency };
+  /** Mean writes in flight over the load (Little's law: the writes' time in flight summed, over the load's length); null without writes. */
+  writesInFlight: number | null;
   /** Requests per bar of BIN_MS by outcome, for the timeline. */
   timeline: { t: number; ok: number; failed: number; slow: number }[];
 }
@@ -71,15 +73,23 @@ export function computeFigures(ops: readonly Operation[], timing: Timing, slowMs
     reads: availability(reads, t0, t1),
     writes: availability(writes, t0, t1),
     recovered: { all: recovered(ops), reads: recovered(reads), writes: recovered(writes) },
+    writesInFlight: meanInFlight(writes, t0, t1),
     latency: { before: phaseLatency(ops, Number.NEGATIVE_INFINITY, during), during: phaseLatency(ops, during, after), after: phaseLatency(ops, after, Number.POSITIVE_INFINITY) },
     timeline,
   };
 }
 
+/** Mean operations in flight between `from` and `to` (ms since the epoch), to one decimal; null without operations. */
+export function meanInFlight(ops: readonly Operation[], from: number, to: number): number | null {
+  if (!ops.length || to <= from) return null;
+  const busy = ops.reduce((sum, o) => sum + Math.max(0, Math.min(o.end, to) - Math.max(o.start, from)), 0);
+  return Math.round((busy / (to - from)) * 10) / 10;
+}
+
 const bool = (b: boolean | null) => (b === null ? null : b ? 1 : 0);
 
-/** The value of every metric expectations may name (see METRICS in expect.ts). */
-export function metricValues(f: Figures, w: WriteCheck | null): Record<string, number | null> {
+/** The value of every metric expectations may name (see METRICS in expect.ts); `wholeAfterHeal` is watched on the lab, not derived from the operations. */
+export function metricValues(f: Figures, w: WriteCheck | null, wholeAfterHeal: number | null = null): Record<string, number | null> {
   const values: Record<string, number | null> = {
     requests: f.requests,
     failedRequests: f.failed,
@@ -99,6 +109,8 @@ export function metricValues(f: Figures, w: WriteCheck | null): Record<string, n
     acknowledgedWrites: w?.acknowledged ?? null,
     lostWrites: w?.lost ?? null,
     indeterminateWrites: w?.indeterminate ?? null,
+    writesInFlight: f.writesInFlight,
+    wholeAfterHeal,
   };
   for (const [phase, lat] of Object.entries(f.latency)) {
     const P = phase[0]!.toUpperCase() + phase.slice(1);

@@ -3,6 +3,7 @@ import { color } from "../util/color.js";
 import { formatMetric } from "./expect.js";
 import type { PhaseLatency } from "./checkers/latency.js";
 import type { ExperimentReport } from "./report.js";
+import { writesText } from "./scenario.js";
 import { formatMs } from "./units.js";
 
 const at = (ms: number | null) => (ms === null ? "-" : `${ms < 0 ? "-" : "+"}${(Math.abs(ms) / 1000).toFixed(2)} s`);
@@ -22,7 +23,7 @@ export function formatReport(r: ExperimentReport): string {
     `${color("bold", `experiment ${r.scenario.name}`)} on ${r.design.name} (lab ${r.lab})  ${verdict}`,
     `  ${r.scenario.description}`,
     ...(r.scenario.claim ? [`  claim: ${r.scenario.claim}`] : []),
-    `  load: ${r.load.readsPerSecond} reads/s + ${r.load.writesPerSecond} writes/s for ${r.durationMs / 1000} s from the user host, timeout ${formatMs(r.load.timeoutMs)}, ${r.load.reuseConnections ? "connections reused" : "a new connection per request"}`,
+    `  load: ${r.load.readsPerSecond} reads/s + ${writesText(r.load)} for ${r.durationMs / 1000} s from the user host, timeout ${formatMs(r.load.timeoutMs)}, ${r.load.reuseConnections ? "connections reused" : "a new connection per request"}`,
     "",
     color("bold", "  steps"),
     ...r.steps.map((s) => `    ${at(s.at).padStart(9)}  ${s.text.padEnd(44)} ${s.ok ? color("gray", `took ${formatMs((s.endedAt ?? 0) - (s.startedAt ?? 0))}`) : color("red", `failed: ${s.error}`)}`),

@@ -12,6 +12,8 @@ import type { LoadgenConfig, Operation } from "./operations.js";
 
 const now = () => performance.timeOrigin + performance.now();
 const OP_HEADER = "x-stacklab-op";
+/** A closed-loop writer waits this long after a failed write before the next one (a failing site answers fast). */
+const WRITER_PAUSE_MS = 50;
 
 type LookupCallback = (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
 
@@ -69,10 +71,11 @@ export async function runLoad(cfg: LoadgenConfig): Promise<{ operations: number 
   let count = 0;
   let stopped = false;
   const watcher = setInterval(() => (stopped ||= existsSync(cfg.stopFile)), 100);
-  const pending = new Set<Promise<void>>();
+  const pending = new Set<Promise<boolean>>();
   let readTurn = 0;
 
-  async function one(op: "read" | "write"): Promise<void> {
+  /** Sends one operation and records it; true when it succeeded. */
+  async function one(op: "read" | "write"): Promise<boolean> {
     const n = ++seq;
     const path = op === "write" ? "/api/entries" : cfg.readPaths[readTurn++ % cfg.readPaths.length]!;
     const key = op === "write" ? `${cfg.author}-${n}` : undefined;
@@ -80,7 +83,7 @@ export async function runLoad(cfg: LoadgenConfig): Promise<{ operations: number 
     if (inFlight >= cfg.maxInFlight) {
       Object.assign(rec, { end: rec.start, error: "client-overload", sent: false });
       out.write(`${JSON.stringify(rec)}\n`);
-      return;
+      return false;
     }
     inFlight++;
     try {
@@ -112,6 +115,7 @@ export async function runLoad(cfg: LoadgenConfig): Promise<{ operations: number 
       count++;
       out.write(`${JSON.stringify(rec)}\n`);
     }
+    return rec.ok;
   }
 
   // Open loop: requests leave on a fixed schedule whether or not earlier ones have answered.
@@ -129,7 +133,22 @@ export async function runLoad(cfg: LoadgenConfig): Promise<{ operations: number 
     }
   }
 
-  await Promise.all([schedule(cfg.readsPerSecond, "read", 0), schedule(cfg.writesPerSecond, "write", 0.5)]);
+  // Closed loop: a writer sends its next write once its previous one is answered (or timed out), so `writers`
+  // writes are in flight all the time; after a failure it waits a little, as a client would, rather than spin.
+  async function writer(offset: number): Promise<void> {
+    const first = cfg.startAt + offset;
+    if (first - now() > 0) await new Promise((r) => setTimeout(r, first - now()));
+    // Bounded in count too: at most the schema's highest write rate (200/s) over the load, per writer.
+    for (let i = 0; i < Math.ceil(cfg.durationMs / 5) && !stopped && now() < cfg.startAt + cfg.durationMs; i++) {
+      const p = one("write").finally(() => pending.delete(p));
+      pending.add(p);
+      if (!(await p)) await new Promise((r) => setTimeout(r, WRITER_PAUSE_MS));
+    }
+  }
+
+  // Writers start 10 ms apart, not all in the same instant.
+  const writers = Array.from({ length: cfg.writers ?? 0 }, (_, i) => writer(i * 10));
+  await Promise.all([schedule(cfg.readsPerSecond, "read", 0), schedule(cfg.writesPerSecond, "write", 0.5), ...writers]);
   await Promise.allSettled([...pending]);
   clearInterval(watcher);
   diagnostics.unsubscribe("undici:client:sendHeaders", onSend);

@@ -37,6 +37,8 @@ export interface LoadgenConfig {
   durationMs: number;
   readsPerSecond: number;
   writesPerSecond: number;
+  /** Closed-loop writers instead of a write rate: each sends its next write once its previous one is answered. */
+  writers?: number;
   /** Paths read in turn. */
   readPaths: string[];
   /** Whole-request timeout (DNS, connect, TLS, answer). */

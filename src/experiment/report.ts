@@ -41,7 +41,8 @@ export interface ExperimentReport {
   load: Scenario["load"];
   steps: StepRecord[];
   /** The fault window the phases are cut by: first fault, first heal after it, end of that heal. */
-  timing: { faultAt: number | null; healAt: number | null; healEnd: number | null };
+  /** `wholeAt`: when the database tier was first seen whole after the heal (null: not within the watch); absent when not watched. */
+  timing: { faultAt: number | null; healAt: number | null; healEnd: number | null; wholeAt?: number | null };
   figures: Figures;
   /** null when the design's app is not the demo app, or it makes no writes. */
   writes: WriteCheck | null;

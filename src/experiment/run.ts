@@ -17,7 +17,8 @@ import { evaluate } from "./expect.js";
 import { computeFigures, metricValues, type Timing } from "./figures.js";
 import { readOperations, type LoadgenConfig } from "./operations.js";
 import type { ExperimentReport, StepRecord } from "./report.js";
-import type { Scenario } from "./scenario.js";
+import { healsItself, watchWhole, WHOLE_WATCH_MS, type WholeWatch } from "../failover/whole.js";
+import { writesText, type Scenario } from "./scenario.js";
 import { checkSequence, isFault, resolveSteps, runStep, type ResolvedStep } from "./steps.js";
 import { liveRoles, type LiveRoles } from "./targets.js";
 import { findWrites, writesCheckable } from "./verify.js";
@@ -117,12 +118,14 @@ async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
   mkdirSync(dir, { recursive: true });
   const t0 = Date.now() + LEAD_MS;
   const writes = writesCheckable(model) ? scenario.load.writesPerSecond : 0;
+  const writers = writesCheckable(model) ? (scenario.load.writers ?? 0) : 0;
   const config: LoadgenConfig = {
     origin: siteUrl(model).replace(/\/$/, ""),
     startAt: t0,
     durationMs,
     readsPerSecond: scenario.load.readsPerSecond,
     writesPerSecond: writes,
+    ...(writers ? { writers } : {}),
     readPaths: scenario.load.paths,
     timeoutMs: scenario.load.timeoutMs,
     reuseConnections: scenario.load.reuseConnections,
@@ -134,9 +137,9 @@ async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
   };
   writeFileSync(join(dir, "loadgen.json"), JSON.stringify(config, null, 2));
   const user = state.hosts.find((h) => h.name === "user")!;
-  const startNotes = writes > 0 && !before.writable.length ? ["no database host accepted writes when the run began, so every write was bound to fail"] : [];
+  const startNotes = writes + writers > 0 && !before.writable.length ? ["no database host accepted writes when the run began, so every write was bound to fail"] : [];
   recordEvent(state.name, { time: t0, kind: "experiment", message: `experiment ${scenario.name} started`, source: lab.source });
-  say(`load: ${scenario.load.readsPerSecond} reads/s + ${writes} writes/s for ${durationMs / 1000} s from the user host`);
+  say(`load: ${scenario.load.readsPerSecond} reads/s + ${writesText({ writesPerSecond: writes, writers })} for ${durationMs / 1000} s from the user host`);
   const load = runInHost(user.init!.pid, [process.execPath, join(REPO_DIR, "dist/experiment/loadgen.js"), join(dir, "loadgen.json")], {
     check: false,
     timeoutMs: LEAD_MS + durationMs + scenario.load.timeoutMs + 30_000,
@@ -145,6 +148,7 @@ async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
   const records: StepRecord[] = [];
   const rel = (t: number) => Math.round(t - t0);
   let healed: FaultResult[] = [];
+  let whole: Promise<WholeWatch> | null = null;
   try {
     for (const step of steps) {
       await sleepUntil(t0 + step.at, signal);
@@ -163,6 +167,9 @@ async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
       }
       rec.endedAt = rel(Date.now());
     }
+    // From the end of the heal, while the load goes on: how long the database tier takes to be whole on its own.
+    const healEnd = timingOf(records, steps, t0, t0 + durationMs).healEnd;
+    if (healEnd !== null && healsItself(model)) whole = watchWhole(state, model, healEnd + WHOLE_WATCH_MS);
     const stop = untilAborted(signal);
     stop.catch(() => undefined);
     await Promise.race([load, stop]);
@@ -189,16 +196,19 @@ async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
     notes.push(`after healing, the site did not answer: ${(err as Error).message}`);
   }
 
+  const wholeSeen = whole ? await whole : null;
+  if (wholeSeen && wholeSeen.at === null) notes.push(`the database tier was not whole ${WHOLE_WATCH_MS / 1000} s after the heal: ${wholeSeen.why}`);
   const ops = readOperations(config.out);
   let writeCheck: WriteCheck | null = null;
-  if (writes > 0) {
+  if (writes + writers > 0) {
     const found = await findWrites(state, model, config.author, ops);
     notes.push(...found.notes);
     writeCheck = checkWrites(ops, found.stored, found.checkedOn);
   }
   const timing = timingOf(records, steps, t0, t1);
   const figures = computeFigures(ops, timing, scenario.load.slowMs);
-  const metrics = metricValues(figures, writeCheck);
+  const wholeAfterHeal = wholeSeen?.at && timing.healEnd !== null ? Math.max(0, wholeSeen.at - timing.healEnd) : null;
+  const metrics = metricValues(figures, writeCheck, wholeAfterHeal);
   const results = expectations.map((e) => ({ ...evaluate(e.check, metrics[e.check.metric] ?? null), ...(e.why ? { why: e.why } : {}) }));
   const events = readEvents(state.name, t0 - LEAD_MS)
     .filter((e) => e.time <= Date.now())
@@ -213,12 +223,13 @@ async function runLocked(opts: ExperimentOptions): Promise<ExperimentReport> {
     design,
     startedAt: new Date(t0).toISOString(),
     durationMs,
-    load: { ...scenario.load, writesPerSecond: writes },
+    load: { ...scenario.load, writesPerSecond: writes, ...(scenario.load.writers ? { writers } : {}) },
     steps: records,
     timing: {
       faultAt: timing.faultAt === null ? null : rel(timing.faultAt),
       healAt: timing.healAt === null ? null : rel(timing.healAt),
       healEnd: timing.healEnd === null ? null : rel(timing.healEnd),
+      ...(whole ? { wholeAt: wholeSeen?.at ? rel(wholeSeen.at) : null } : {}),
     },
     figures,
     writes: writeCheck,

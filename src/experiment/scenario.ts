@@ -136,14 +136,25 @@ export type When = z.output<typeof When>;
 
 const Case = z.strictObject({ when: When.optional(), check: z.array(expectation).min(1), why: z.string().optional() });
 
-const Load = z.strictObject({
-  reads: z.number().min(0).max(500).default(50).describe("page reads per second"),
-  writes: z.number().min(0).max(200).default(10).describe("API writes per second"),
-  timeout: duration.default(1000).describe("whole-request timeout"),
-  slow: duration.default(500).describe("a successful request slower than this counts as slow"),
-  reuseConnections: z.boolean().default(false),
-  paths: z.array(z.string().startsWith("/")).min(1).default(["/api/entries?limit=5", "/"]).describe("paths read in turn"),
-});
+const Load = z
+  .strictObject({
+    reads: z.number().min(0).max(500).default(50).describe("page reads per second"),
+    writes: z.number().min(0).max(200).optional().describe("API writes per second, sent on a schedule whether or not earlier ones answered (default 10)"),
+    writers: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("instead of writes per second: this many writers, each sending its next write as soon as its previous one is answered, so that many writes are always in flight"),
+    timeout: duration.default(1000).describe("whole-request timeout"),
+    slow: duration.default(500).describe("a successful request slower than this counts as slow"),
+    reuseConnections: z.boolean().default(false),
+    paths: z.array(z.string().startsWith("/")).min(1).default(["/api/entries?limit=5", "/"]).describe("paths read in turn"),
+  })
+  .superRefine((l, ctx) => {
+    if (l.writes !== undefined && l.writers !== undefined) ctx.addIssue({ code: "custom", path: ["writers"], message: "give writes (per second) or writers (always in flight), not both" });
+  });
 
 /** The scenario file's schema. */
 export const ScenarioSchema = z
@@ -175,7 +186,8 @@ export interface Scenario {
   description: string;
   claim?: string;
   durationMs: number;
-  load: { readsPerSecond: number; writesPerSecond: number; timeoutMs: number; slowMs: number; reuseConnections: boolean; paths: string[] };
+  /** Writes go on a schedule (`writesPerSecond`), or from `writers` closed loops (then `writesPerSecond` is 0). */
+  load: { readsPerSecond: number; writesPerSecond: number; writers?: number; timeoutMs: number; slowMs: number; reuseConnections: boolean; paths: string[] };
   steps: Step[];
   expect: { when?: When; check: Expectation[]; why?: string }[];
   /** Where it came from (a file path, or `built-in NAME`). */
@@ -189,9 +201,22 @@ export function toScenario(v: z.output<typeof ScenarioSchema>, name: string, sou
     description: v.description,
     ...(v.claim ? { claim: v.claim } : {}),
     durationMs: v.duration,
-    load: { readsPerSecond: v.load.reads, writesPerSecond: v.load.writes, timeoutMs: v.load.timeout, slowMs: v.load.slow, reuseConnections: v.load.reuseConnections, paths: v.load.paths },
+    load: {
+      readsPerSecond: v.load.reads,
+      writesPerSecond: v.load.writers ? 0 : (v.load.writes ?? 10),
+      ...(v.load.writers ? { writers: v.load.writers } : {}),
+      timeoutMs: v.load.timeout,
+      slowMs: v.load.slow,
+      reuseConnections: v.load.reuseConnections,
+      paths: v.load.paths,
+    },
     steps: v.steps.map(normalize),
     expect: v.expect.map((c) => ({ ...(c.when ? { when: c.when } : {}), check: c.check, ...(c.why ? { why: c.why } : {}) })),
     source,
   };
+}
+
+/** The writes of a load in words: "10 writes/s", or "8 writers (8 writes always in flight)". */
+export function writesText(l: Pick<Scenario["load"], "writesPerSecond" | "writers">): string {
+  return l.writers ? `${l.writers} writers (${l.writers} writes always in flight)` : `${l.writesPerSecond} writes/s`;
 }

@@ -1,5 +1,6 @@
 // Host references in scenarios and fault commands: a host's name, or a role resolved on the running design
-// ("active-lb" = whoever holds the floating IP now, "primary-db" = the writable database), so one scenario
+// ("active-lb" = whoever holds the floating IP now, "primary-db" = the writable database, "leading-controller" = the
+// failover controller that decides now), so one scenario
 // runs on any design.
 import type { Model, Role } from "../model/types.js";
 import { UsageError } from "../spec/errors.js";
@@ -7,6 +8,7 @@ import { run } from "../runtime/exec.js";
 import { readEvents } from "../runtime/events.js";
 import { sql } from "../runtime/replication.js";
 import { isAlive, type LabState } from "../runtime/state.js";
+import { leadingController } from "../failover/lab.js";
 
 /** A reference that names no host on this design (no load balancer to kill on design 0): the step does not apply. */
 export class NotApplicableError extends UsageError {
@@ -24,6 +26,8 @@ export interface LiveRoles {
   writable: string[];
   /** The database primary: the one writable host, or the failover controller's latest choice among several. */
   primary: string | null;
+  /** The host of the failover controller that leads now (absent: the design's first controller host). */
+  controller?: string | null;
 }
 
 const ROLES: Role[] = ["lb", "web", "app", "db", "dns", "user", "monitor"];
@@ -35,6 +39,7 @@ export const ROLE_REFERENCES: Record<string, string> = {
   entry: "the host receiving users' traffic (active load balancer, or the server itself)",
   "primary-db": "the database host accepting writes",
   "replica-db": "the first database host that is not the primary",
+  "leading-controller": "the host of the failover controller that leads now (with etcd, the holder of the leader lease; also an etcd member's host)",
   server: "the first server that is not a load balancer",
   ...Object.fromEntries(ROLES.map((r) => [r, `the first host with role ${r}`])),
   ...Object.fromEntries(ROLES.map((r) => [`all-${r}`, `every host with role ${r}`])),
@@ -74,6 +79,8 @@ export function resolveTarget(ref: string, model: Model, live: LiveRoles): strin
         "database replica",
       );
     }
+    case "leading-controller":
+      return one(live.controller ? [live.controller] : model.database.controllers, "failover controller");
     case "server":
       return one(
         model.hosts.filter((h) => h.kind === "server" && !h.roles.includes("lb")).map((h) => h.name),
@@ -123,7 +130,7 @@ export async function liveRoles(state: LabState, model: Model): Promise<LiveRole
     }),
   );
   const writable = dbs.filter((_, i) => ro[i] === "0");
-  return { holders, writable, primary: choosePrimary(writable, state.name) };
+  return { holders, writable, primary: choosePrimary(writable, state.name), controller: leadingController(state.name, model) };
 }
 
 /** The primary among writable hosts: the only one, or the failover controller's latest promotion when several accept writes. */

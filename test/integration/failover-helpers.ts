@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { judgeWrites, type WriteVerdict } from "../../src/failover/bench/judge.js";
 import type { WriteOp } from "../../src/failover/bench/write-loop.js";
+import { notWhole } from "../../src/failover/whole.js";
 import { BIN, ROOT, cli, inHost, labPath } from "./helpers.js";
 
 export { logFailedAttempts } from "./helpers.js";
@@ -90,25 +91,7 @@ export function dbStatus(lab: string): DbStatusJson {
 
 /** Why the lab's database is not yet "`primary` takes writes, every other server streams from it in sync, every proxy sends writes to it" (null: it is). */
 export function notSettled(s: DbStatusJson, primary: string, controller: boolean): string | null {
-  if (s.primary !== primary) return `the primary is ${s.primary ?? "none"}${s.writable.length > 1 ? ` (writable: ${s.writable.join(", ")})` : ""}`;
-  if (controller && (s.controller?.phase !== "watching" || s.controller.primary !== primary))
-    return `the controller is ${s.controller ? `${s.controller.phase}, primary ${s.controller.primary}` : "unreachable"}`;
-  const p = s.servers.find((x) => x.host === primary)!;
-  const others = s.servers.filter((x) => x.host !== primary);
-  for (const r of others) {
-    if (!r.db.up || !r.db.replica) return `${r.host} is ${r.role}`;
-    if (r.db.replica.io !== "Yes" || !r.db.replica.sqlRunning) return `${r.host} does not stream (IO ${r.db.replica.io}${r.db.replica.lastIoErrno ? `, error ${r.db.replica.lastIoErrno}` : ""})`;
-    if (r.db.gtidCurrentPos !== p.db.gtidBinlogPos) return `${r.host} applied ${r.db.gtidCurrentPos}, ${primary} holds ${p.db.gtidBinlogPos}`;
-  }
-  if (s.replication === "semisync" && others.length && (!p.db.semisync.masterStatus || p.db.semisync.masterClients < others.length))
-    return `${primary}'s semi-sync is ${p.db.semisync.masterStatus ? "ON" : "OFF"} with ${p.db.semisync.masterClients} replica(s) acknowledging`;
-  if (p.agent && "selfFenced" in p.agent && p.agent.selfFenced) return `${primary} fenced itself`;
-  for (const px of s.proxies) {
-    if ("error" in px.servers) return `proxy on ${px.host}: ${px.servers.error}`;
-    const writes = px.servers.filter((x) => x.backend === "db_write" && x.status.startsWith("UP")).map((x) => x.server);
-    if (writes.join() !== primary) return `the proxy on ${px.host} sends writes to ${writes.join(", ") || "none"}`;
-  }
-  return null;
+  return notWhole(s, { primary, controller });
 }
 
 /**

@@ -2,10 +2,13 @@ import { describe, expect, it } from "vitest";
 import { GROUPS, isPartial, parseArgs, resultsName } from "../../src/bench/args.js";
 import { fixedHosts, scaledSpec, specYaml } from "../../src/bench/generate.js";
 import { maxAttempts } from "../../src/bench/lifecycle.js";
-import { failoverCases } from "../../src/bench/scenarios.js";
+import { DB_GOALS, DB_WRITERS, failoverCases } from "../../src/bench/scenarios.js";
 import { servingTargets } from "../../src/bench/serving.js";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { loadScenario, parseScenario } from "../../src/experiment/scenario-load.js";
+import { checkSequence, resolveSteps } from "../../src/experiment/steps.js";
+import { NotApplicableError, resolveTarget, type LiveRoles } from "../../src/experiment/targets.js";
+import type { FaultLab } from "../../src/runtime/faults/index.js";
 import { buildModel } from "../../src/model/build.js";
 import { loadStackYaml } from "../../src/spec/load.js";
 import { UsageError } from "../../src/spec/errors.js";
@@ -86,7 +89,7 @@ describe("what the benchmark measures on design 3", () => {
   });
   it("covers every failover the issue asks for, and the scenarios it writes pass the runner's schema", () => {
     const cases = failoverCases();
-    expect(cases.map((c) => c.id)).toEqual(["lb-crash", "lb-stop", "web-crash", "app-crash", "deploy", "reload", "db-crash"]);
+    expect(cases.map((c) => c.id)).toEqual(["lb-crash", "lb-stop", "web-crash", "app-crash", "deploy", "reload", "db-crash", "db-freeze", "db-partition", "db-crash-leader"]);
     for (const c of cases) {
       // a built-in scenario the benchmark names must exist; one it writes must pass the runner's schema
       const s = "yaml" in c.scenario ? parseScenario(c.scenario.yaml, c.scenario.name, "bench") : loadScenario(c.scenario.builtIn);
@@ -105,5 +108,61 @@ describe("the results file", () => {
     expect(resultsName({ startedAt: at, mode: "full", groups: ["rehearsal"] })).toBe("2026-12-02-only-rehearsal.json");
     expect(isPartial(parseArgs(["--only", "rehearsal,failover"]).plan.groups)).toBe(true);
     expect(isPartial(parseArgs([]).plan.groups)).toBe(false);
+  });
+});
+
+describe("issue 13's database cases", () => {
+  const model = buildModel(loadBlueprint("3"));
+  const lab = { state: { name: "t", hosts: model.hosts.map((h) => ({ name: h.name })) }, model, source: "test" } as unknown as FaultLab;
+  const live: LiveRoles = { holders: {}, writable: ["db-1"], primary: "db-1", controller: "mon-1" };
+  const db = failoverCases().filter((c) => c.id.startsWith("db-"));
+  const parsed = (id: string) => {
+    const c = db.find((x) => x.id === id)!;
+    if (!("yaml" in c.scenario)) throw new Error(`${id} is not written by the benchmark`);
+    return parseScenario(c.scenario.yaml, c.scenario.name, "bench");
+  };
+  it("load every database case with writers keeping DB_WRITERS writes in flight, not a write rate", () => {
+    expect(db.map((c) => c.id)).toEqual(["db-crash", "db-freeze", "db-partition", "db-crash-leader"]);
+    expect(DB_WRITERS).toBeGreaterThanOrEqual(8);
+    for (const c of db) {
+      const sc = parsed(c.id);
+      expect(sc.load).toMatchObject({ writers: DB_WRITERS, writesPerSecond: 0 });
+      expect(c.measure).toBe("writeDowntime");
+    }
+  });
+  it("break the primary the way each case says, and heal everything later with nothing typed after", () => {
+    const steps = (id: string) => resolveSteps(parsed(id).steps, lab, live).map((x) => `${x.at} ${x.action} ${x.hosts.join(",")}`);
+    expect(steps("db-crash")).toEqual(["2000 kill db-1", "10000 heal "]);
+    expect(steps("db-freeze")).toEqual(["2000 pause db-1", "10000 heal "]);
+    expect(steps("db-partition")).toEqual(["2000 partition db-1", "10000 heal "]);
+    // the primary and the host of the controller that leads (an etcd member) die at the same moment
+    expect(steps("db-crash-leader")).toEqual(["2000 kill db-1", "2000 kill mon-1", "10000 heal "]);
+    for (const c of db) expect(() => checkSequence(resolveSteps(parsed(c.id).steps, lab, live), lab)).not.toThrow();
+    // a partition with no `from` cuts the primary off from every other host
+    expect(resolveSteps(parsed("db-partition").steps, lab, live)[0]!.fromHosts).toBeUndefined();
+  });
+  it("target whichever controller leads, the first controller host when none is known", () => {
+    expect(resolveTarget("leading-controller", model, live)).toEqual(["mon-1"]);
+    expect(resolveTarget("leading-controller", model, { ...live, controller: undefined })).toEqual([model.database.controllers[0]]);
+    expect(() => resolveTarget("leading-controller", buildModel(loadBlueprint("1")), { holders: {}, writable: [], primary: null })).toThrow(NotApplicableError);
+  });
+  it("expect no lost write, and on designs with automatic failover writes back and the tier whole within 30 s of the heal", () => {
+    for (const c of db) {
+      const sc = parsed(c.id);
+      expect(sc.expect.flatMap((e) => e.check.map((x) => x.text))).toEqual(["lostWrites == 0", "writesRecovered == true", "wholeAfterHeal < 30s"]);
+      expect(sc.expect[1]!.when).toEqual({ failover: "automatic" });
+      expect(sc.expect[1]!.check[1]).toMatchObject({ metric: "wholeAfterHeal", op: "<", value: DB_GOALS.wholeAfterHealMs });
+    }
+  });
+  it("the scenario schema takes writers or writes per second, not both, and bounds the writers", () => {
+    const yaml = (load: string) => `description: d\nload: ${load}\nsteps:\n  - at: 1s\n    kill: primary-db\n`;
+    expect(parseScenario(yaml("{ writers: 8 }"), "x", "t").load).toMatchObject({ writers: 8, writesPerSecond: 0 });
+    expect(parseScenario(yaml("{ writes: 20 }"), "x", "t").load).toMatchObject({ writesPerSecond: 20 });
+    expect(parseScenario(yaml("{}"), "x", "t").load.writesPerSecond).toBe(10);
+    expect(parseScenario(yaml("{}"), "x", "t").load.writers).toBeUndefined();
+    expect(() => parseScenario(yaml("{ writes: 20, writers: 8 }"), "x", "t")).toThrow(/not both/);
+    expect(() => parseScenario(yaml("{ writers: 0 }"), "x", "t")).toThrow();
+    expect(() => parseScenario(yaml("{ writers: 65 }"), "x", "t")).toThrow();
+    expect(() => parseScenario(yaml("{ writers: 2.5 }"), "x", "t")).toThrow();
   });
 });

@@ -6,7 +6,10 @@ import { summarize } from "../../src/bench/stats.js";
 import { summaryText } from "../../src/bench/summary.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtMs, fmtSummary, mdTable } from "../../src/bench/table.js";
 import type { BenchResults, FailoverRow, LifecycleRow, RehearsalExperiment, RootlessResult } from "../../src/bench/types.js";
-import { rehearsalSection, rootlessSection } from "../../src/bench/sections.js";
+import { failoverSection, rehearsalSection, rootlessSection } from "../../src/bench/sections.js";
+import { failoverRow as rowOf, loadText } from "../../src/bench/failover.js";
+import { failoverCases } from "../../src/bench/scenarios.js";
+import type { ExperimentReport } from "../../src/experiment/report.js";
 import { rootlessRatios } from "../../src/bench/rootless.js";
 
 const s = (...v: number[]) => summarize(v);
@@ -356,5 +359,66 @@ describe("the rehearsal with Ansible", () => {
 
   it("leaves the experiments out of results recorded before they were measured", () => {
     expect(rehearsalSection(base)).not.toContain("rehearsed lab |");
+  });
+});
+
+describe("issue 13's database figures", () => {
+  /** A report with the fields the failover row reads. */
+  function report(metrics: Record<string, number | null>, wholeAt: number | null | undefined): ExperimentReport {
+    return {
+      startedAt: "2026-12-02T21:00:00.000Z",
+      durationMs: 12_000,
+      load: { readsPerSecond: 50, writesPerSecond: 0, writers: 8, timeoutMs: 1000, slowMs: 500, reuseConnections: false, paths: ["/"] },
+      timing: { faultAt: 2000, healAt: 10_000, healEnd: 10_400, ...(wholeAt === undefined ? {} : { wholeAt }) },
+      figures: { errors: { "503": 4 }, all: { downtimeFrom: 2100 }, timeline: [] },
+      metrics,
+      passed: true,
+      events: [],
+      notes: [],
+    } as unknown as ExperimentReport;
+  }
+  const crash = failoverCases().find((c) => c.id === "db-crash")!;
+  it("summarizes writes in flight and the time to whole over the runs, and counts the runs never seen whole", () => {
+    const row = rowOf(crash, [
+      { report: report({ writeDowntime: 800, lostWrites: 0, writesInFlight: 7.9, wholeAfterHeal: 2500 }, 12_900), notes: [] },
+      { report: report({ writeDowntime: 900, lostWrites: 0, writesInFlight: 7.7, wholeAfterHeal: null }, null), notes: [] },
+      { report: report({ writeDowntime: 700, lostWrites: 0, writesInFlight: 8, wholeAfterHeal: 4100 }, 14_500), notes: [] },
+    ]);
+    expect(row.writesInFlight).toMatchObject({ median: 7.9, min: 7.7, max: 8 });
+    expect(row.wholeAfterHeal).toMatchObject({ median: 3300, min: 2500, max: 4100 });
+    expect(row.notWhole).toBe(1);
+    expect(row.load).toBe("50 reads/s + 8 writers (8 writes always in flight) for 12 s from the user host, a new connection per request, timeout 1000 ms");
+    // a case whose tier the runner did not watch (no heal, or a design without a controller) has no such figure
+    const lb = rowOf(failoverCases()[0]!, [{ report: report({ downtime: 300 }, undefined), notes: [] }]);
+    expect(lb.wholeAfterHeal).toBeNull();
+    expect(lb.notWhole).toBe(0);
+    expect(loadText({ load: { ...report({}, null).load, writers: undefined, writesPerSecond: 10 }, durationMs: 10_000 })).toContain("50 reads/s + 10 writes/s for 10 s");
+  });
+  it("renders a table of the database cases against the goals: 0 lost, write gap under 1 s, whole within 30 s", () => {
+    const md = failoverSection({
+      runs: 3,
+      load: "50 reads/s",
+      rows: [
+        failoverRow("lb-crash", {}),
+        failoverRow("db-crash", { measure: "writeDowntime", writeDowntime: s(700, 800, 900), writesInFlight: s(7.7, 7.9, 8), wholeAfterHeal: s(2500, 4100), notWhole: 0 }),
+        failoverRow("db-freeze", { measure: "writeDowntime", writeDowntime: s(1500), lostWrites: s(0, 2), writesInFlight: s(7.5), wholeAfterHeal: s(3000, 31_000), notWhole: 0 }),
+        failoverRow("db-partition", { measure: "writeDowntime", writeDowntime: s(900), writesInFlight: s(7.8), wholeAfterHeal: s(5000), notWhole: 1 }),
+        failoverRow("db-crash-leader", { measure: "writeDowntime", writeDowntime: null, lostWrites: null, writesInFlight: null, wholeAfterHeal: null, notWhole: 0 }),
+      ],
+      recreated: [],
+    });
+    expect(md).toContain("### Database faults (issue 13)");
+    expect(md).toContain("8 writers each send their next write as soon as the previous one is answered");
+    const goals = md.slice(md.indexOf("### Database faults"));
+    const line = (label: string) => goals.split("\n").find((l) => l.startsWith(`| ${label} `)) ?? "";
+    expect(line("db-crash")).toMatch(/\| +7\.9 \(7\.7–8\.0\) \| +0 \| +800 ms \(700 ms–900 ms\) \| +3\.30 s \(2\.50 s–4\.10 s\) \| yes +\| yes +\| yes +\|$/);
+    // one run lost writes, the gap is over 1 s, one run was 31 s from whole: every goal missed
+    expect(line("db-freeze")).toMatch(/\| \*\*no\*\* +\| \*\*no\*\* +\| \*\*no\*\* +\|$/);
+    expect(line("db-partition")).toContain("5.00 s; not whole 60 s after the heal in 1 run");
+    expect(line("db-partition")).toMatch(/\| yes +\| yes +\| \*\*no\*\* +\|$/);
+    // a case that measured nothing is not in the table; one without the figures (older results) neither
+    expect(line("db-crash-leader")).toBe("");
+    expect(line("lb-crash")).toBe("");
+    expect(failoverSection({ runs: 1, load: "50 reads/s", rows: [failoverRow("db-crash", { measure: "writeDowntime" })], recreated: [] })).not.toContain("issue 13");
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { allSucceeded, availability } from "../../src/experiment/checkers/availability.js";
 import { percentile, phaseLatency } from "../../src/experiment/checkers/latency.js";
 import { checkWrites, writeOutcome } from "../../src/experiment/checkers/writes.js";
-import { computeFigures, metricValues } from "../../src/experiment/figures.js";
+import { computeFigures, meanInFlight, metricValues } from "../../src/experiment/figures.js";
 import type { Operation } from "../../src/experiment/operations.js";
 
 const T0 = 1_000_000;
@@ -154,5 +154,23 @@ describe("figures", () => {
     const f = computeFigures(stream(0, 2000, 20), { t0: T0, t1: T0 + 2000, faultAt: null, healAt: null, healEnd: null }, 500);
     expect(f.recovered.all).toBeNull();
     expect(f.latency.during.requests).toBe(0);
+  });
+});
+
+describe("writes in flight (Little's law)", () => {
+  it("is the writes' time in flight summed over the load's length, clipped to the load", () => {
+    // 8 writers back to back, each write taking 25 ms: 8 in flight all the time
+    const writers = Array.from({ length: 8 }, () => Array.from({ length: 40 }, (_, i) => ({ start: T0 + i * 25, end: T0 + (i + 1) * 25 })));
+    const ops: Operation[] = writers.flat().map((w) => ({ op: "write", path: "/api/entries", status: 201, ok: true, ...w }));
+    expect(meanInFlight(ops, T0, T0 + 1000)).toBe(8);
+    // one write of 1 s started half a second before a 2 s load counts for its half inside it
+    expect(meanInFlight([{ op: "write", path: "/", status: null, ok: false, start: T0 - 500, end: T0 + 500 }], T0, T0 + 2000)).toBe(0.3);
+    expect(meanInFlight([], T0, T0 + 1000)).toBeNull();
+    const f = computeFigures(ops, { t0: T0, t1: T0 + 1000, faultAt: null, healAt: null, healEnd: null }, 500);
+    expect(f.writesInFlight).toBe(8);
+    expect(metricValues(f, null)).toMatchObject({ writesInFlight: 8, wholeAfterHeal: null });
+    expect(metricValues(f, null, 4200).wholeAfterHeal).toBe(4200);
+    // a load with reads only has no write figure
+    expect(computeFigures(stream(0, 1000, 20), { t0: T0, t1: T0 + 1000, faultAt: null, healAt: null, healEnd: null }, 500).writesInFlight).toBeNull();
   });
 });
