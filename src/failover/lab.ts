@@ -13,7 +13,7 @@ import { hostsWithRole, privateAddress } from "../render/config/common.js";
 import { agentClient } from "./client.js";
 import { FAILOVER_PATHS, hasDbAgents } from "../render/config/failover.js";
 import type { ControllerState } from "./controller/controller.js";
-import { callJson, type CallTarget } from "./http.js";
+import { callJson, HttpError, type CallTarget } from "./http.js";
 import { OBSERVE_SQL, downObservation, nameValues, parseBatch, toObservation, type DbObservation } from "./observe.js";
 import type { StepRecorder } from "./procedures.js";
 import type { AgentClient, AgentStatus } from "./types.js";
@@ -31,23 +31,50 @@ export function labAgentClient(lab: string): AgentClient {
 }
 
 /**
- * The host of the controller that leads now, else the first controller host; null without controllers. A leader
- * touches its marker file at every renewal of its lease, so a marker older than a few seconds is one a dead
- * host left behind.
+ * The controller hosts, the likeliest leader first: a leader touches its marker file at every renewal of its lease,
+ * so the freshest marker is the one that leads now (a marker older than a few seconds is one a dead or busy host
+ * left behind: still the best guess), then the hosts without one in the design's order.
  */
-export function leadingController(lab: string, model: Model): string | null {
-  const all = model.database.controllers;
-  const fresh = (h: string) => {
+export function controllersByLead(lab: string, model: Model): string[] {
+  const age = (h: string) => {
     const f = hostPath(lab, h, FAILOVER_PATHS.controllerLeading);
-    return existsSync(f) && (all.length === 1 || Date.now() - statSync(f).mtimeMs < 3000);
+    return existsSync(f) ? Date.now() - statSync(f).mtimeMs : Number.POSITIVE_INFINITY;
   };
-  return all.find(fresh) ?? all[0] ?? null;
+  const ages = new Map(model.database.controllers.map((h) => [h, age(h)]));
+  // (a stable sort: equal ages, markerless hosts among them, keep the design's order)
+  return [...model.database.controllers].sort((a, b) => (ages.get(a)! === ages.get(b)! ? 0 : ages.get(a)! < ages.get(b)! ? -1 : 1));
 }
 
-/** The leading controller's unix socket, or null when the design has no controller. */
-export function controllerTarget(lab: string, model: Model): CallTarget | null {
-  const c = leadingController(lab, model);
-  return c ? { socketPath: hostPath(lab, c, FAILOVER_PATHS.controllerSocket) } : null;
+/** The host of the controller that leads now (or led last), else the first controller host; null without controllers. */
+export function leadingController(lab: string, model: Model): string | null {
+  return controllersByLead(lab, model)[0] ?? null;
+}
+
+/**
+ * Calls the leading controller through its unix socket. Under load a leader's marker can be seconds old, and the
+ * host it names may by then stand by: a controller that answers it stands by (409) is skipped for the next one
+ * whose host is up, as is one whose socket does not answer. Throws the last refusal when none leads (or gives
+ * `null` when no controller host is up).
+ */
+export async function callLeadingController<T>(state: LabState, model: Model, method: "GET" | "POST", path: string, body: unknown, timeoutMs: number): Promise<T | null> {
+  let refused: unknown = null;
+  for (const host of controllersByLead(state.name, model)) {
+    if (!isAlive(state.hosts.find((h) => h.name === host)?.init)) continue;
+    try {
+      return await callJson<T>({ socketPath: hostPath(state.name, host, FAILOVER_PATHS.controllerSocket) }, method, path, body, timeoutMs);
+    } catch (e) {
+      // (a standby, or a controller not running on a host that is up: the next one may lead)
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((e instanceof HttpError && e.status === 409 && /stands by/.test(e.message)) || code === "ENOENT" || code === "ECONNREFUSED") {
+        // (a standby's refusal says more than a socket that did not answer)
+        if (e instanceof HttpError || !refused) refused = e;
+        continue;
+      }
+      throw e;
+    }
+  }
+  if (refused) throw refused;
+  return null;
 }
 
 /** A recorder writing the CLI's steps to the lab's event log. */
@@ -161,7 +188,8 @@ export async function dbStatus(state: LabState, model: Model): Promise<DbStatus>
         : { error: "host is down" },
     })),
   );
-  const target = controllerTarget(lab, model);
+  const leading = leadingController(lab, model);
+  const target: CallTarget | null = leading ? { socketPath: hostPath(lab, leading, FAILOVER_PATHS.controllerSocket) } : null;
   const controller = target ? await callJson<ControllerState>(target, "GET", "/state", undefined, 2000).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) : null;
   const writable = servers.filter((s) => s.role === "primary").map((s) => s.host);
   return {

@@ -2,15 +2,16 @@
 import { commandLine, openLockedLab } from "../lab-lock.js";
 import type { Command } from "commander";
 import { openLab } from "../../runtime/lab.js";
-import { cliRecorder, dbStatus, controllerTarget, leadingController, type DbStatus } from "../../failover/lab.js";
+import { callLeadingController, cliRecorder, dbStatus, type DbStatus } from "../../failover/lab.js";
 import { rebuildFrom, saveDiverged } from "../../failover/rebuild.js";
 import { serverId } from "../../render/config/mariadb.js";
-import { callJson, HttpError } from "../../failover/http.js";
+import { HttpError } from "../../failover/http.js";
 import { manualFailover, manualRejoin, RefusedError } from "../../failover/manual.js";
 import type { FailoverRecord } from "../../failover/controller/controller.js";
 import type { ProcedureResult } from "../../failover/procedures.js";
 import type { FollowResult } from "../../failover/types.js";
-import { isAlive } from "../../runtime/state.js";
+import { isAlive, type LabState } from "../../runtime/state.js";
+import type { Model } from "../../model/types.js";
 import { UsageError } from "../../spec/errors.js";
 import { color, EXIT, ExitCode, output } from "../common.js";
 
@@ -119,13 +120,10 @@ export function register(program: Command): void {
     .action(async (opts: { name?: string; to?: string; force?: boolean; json?: boolean }) => {
       const { state, model } = await openLockedLab(opts, commandLine());
       if (model.database.replicas.length === 0) throw new UsageError("this design has no replica to promote");
-      const target = controllerTarget(state.name, model);
-      const controllerUp = target && isAlive(state.hosts.find((h) => h.name === leadingController(state.name, model))?.init);
-      if (controllerUp) {
+      if (controllerUp(state, model)) {
+        let rec: FailoverRecord | null;
         try {
-          const rec = await callJson<FailoverRecord>(target, "POST", "/failover", { ...(opts.to ? { to: opts.to } : {}), force: Boolean(opts.force) }, 80_000);
-          output(rec, opts.json, (r) => procedureText(r.kind, r.from, r.to, r.result, r.forced ? color("yellow", " (forced)") : ""));
-          if (!rec.ok) throw new ExitCode(EXIT.failed);
+          rec = await callLeadingController<FailoverRecord>(state, model, "POST", "/failover", { ...(opts.to ? { to: opts.to } : {}), force: Boolean(opts.force) }, 80_000);
         } catch (e) {
           if (e instanceof HttpError && (e.status === 409 || e.status === 400)) {
             process.stderr.write(`${e.message}\n`);
@@ -133,7 +131,11 @@ export function register(program: Command): void {
           }
           throw e;
         }
-        return;
+        if (rec) {
+          output(rec, opts.json, (r) => procedureText(r.kind, r.from, r.to, r.result, r.forced ? color("yellow", " (forced)") : ""));
+          if (!rec.ok) throw new ExitCode(EXIT.failed);
+          return;
+        }
       }
       try {
         const r = await manualFailover(state, model, { ...(opts.to ? { to: opts.to } : {}), ...(opts.force ? { force: true } : {}) });
@@ -156,8 +158,6 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .action(async (host: string, opts: { name?: string; json?: boolean; rebuild?: boolean }) => {
       const { state, model } = await openLockedLab(opts, commandLine());
-      const target = controllerTarget(state.name, model);
-      const controllerUp = target && isAlive(state.hosts.find((h) => h.name === leadingController(state.name, model))?.init);
       if (opts.rebuild) {
         const primary = (await dbStatus(state, model)).primary;
         if (!primary) throw new UsageError("no single server takes writes: nothing to copy from");
@@ -179,15 +179,16 @@ export function register(program: Command): void {
             `${host}: data copied from ${primary} at ${r.pos} (${r.bytes} bytes, ${r.ms} ms)${saved ? `; its own transactions ${saved.gtids.join(", ")} saved in ${saved.file}` : ""}\n`,
           );
       }
-      let r: FollowResult;
-      if (controllerUp) {
+      let r: FollowResult | null = null;
+      if (controllerUp(state, model)) {
         try {
-          r = await callJson<FollowResult>(target, "POST", "/rejoin", { host }, 50_000);
+          r = await callLeadingController<FollowResult>(state, model, "POST", "/rejoin", { host }, 50_000);
         } catch (e) {
           if (e instanceof HttpError && e.status < 500) throw new UsageError(e.message);
           throw e;
         }
-      } else r = await manualRejoin(state, model, host);
+      }
+      r ??= await manualRejoin(state, model, host);
       output(
         r,
         opts.json,
@@ -196,4 +197,9 @@ export function register(program: Command): void {
       );
       if (r.outcome !== "streaming") throw new ExitCode(EXIT.failed);
     });
+}
+
+/** Whether a failover controller runs (on a host that is up): then it, not this command, moves the primary. */
+function controllerUp(state: LabState, model: Model): boolean {
+  return model.database.controllers.some((c) => isAlive(state.hosts.find((h) => h.name === c)?.init));
 }
