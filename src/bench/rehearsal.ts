@@ -42,7 +42,8 @@ async function nativeExperiments(say: (m: string) => void): Promise<RehearsalExp
     say(`native lab: ${out.map(experimentText).join("; ")}`);
     return out;
   } finally {
-    await downLab(NATIVE);
+    // (only a lab that exists: a failed `up` left nothing, and its error is the one to report)
+    if (readState(NATIVE)) await downLab(NATIVE);
   }
 }
 
@@ -91,6 +92,7 @@ export async function benchRehearsal(say: (m: string) => void): Promise<Rehearsa
       experiments: [...rehearsed, ...native],
     };
   } finally {
-    await downLab(LAB);
+    // (the experiments took it down already; after a failure it may still be up)
+    if (readState(LAB)) await downLab(LAB);
   }
 }

@@ -357,6 +357,13 @@ describe("the rehearsal with Ansible", () => {
     expect(md).toMatch(/\| `kill-primary` \| passed: .* \| no report \(exit 1: lab not up\) \|/);
   });
 
+  it("prints the rehearsal and each experiment in the run's closing lines", () => {
+    const text = summaryText(results({ rehearsal: { ...base, experiments: [exp("kill-lb", "rehearsed", { downtimeMs: 510 }), exp("kill-lb", "native", { passed: false })] } }));
+    expect(text).toMatch(/rehearsal +design 3 in .*162 changes\); second run .*, 0 changes/);
+    expect(text).toMatch(/rehearsal rehearsed +kill-lb passed, downtime 510 ms \(writes 100 ms\), 19\/600 failed, 0 lost/);
+    expect(text).toMatch(/rehearsal native +kill-lb FAILED/);
+  });
+
   it("leaves the experiments out of results recorded before they were measured", () => {
     expect(rehearsalSection(base)).not.toContain("rehearsed lab |");
   });
