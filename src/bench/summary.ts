@@ -4,13 +4,14 @@ import { capacitySummary } from "./capacity-section.js";
 import { isNoisy } from "./markdown.js";
 import { issueGoals, metText } from "./issue-goals.js";
 import { experimentText } from "./rehearsal.js";
+import { isPartial } from "./args.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtLatency, fmtMs, fmtRatio } from "./table.js";
 import type { BenchResults } from "./types.js";
 
 /** Headline figures as plain text. */
 export function summaryText(r: BenchResults): string {
   const lines = [
-    `stacklab benchmark (${r.mode}) in ${fmtDuration(r.durationMs)}${isNoisy(r) ? `, NOISY: load ${r.noise.loadStart} -> ${r.noise.loadEnd}, other labs: ${r.noise.otherLabs.join(", ") || "none"}` : ""}`,
+    `stacklab benchmark (${r.mode}${isPartial(r.groups) ? `, only ${r.groups!.join(", ")}` : ""}) in ${fmtDuration(r.durationMs)}${isNoisy(r) ? `, NOISY: load ${r.noise.loadStart} -> ${r.noise.loadEnd}, other labs: ${r.noise.otherLabs.join(", ") || "none"}` : ""}`,
   ];
   const d3 = r.lifecycle?.designs.find((d) => d.label.startsWith("3"));
   if (d3?.up) lines.push(`  design 3 up      ${fmtMs(d3.up.median)}  (${upVerdict(d3.up.median)})`);
