@@ -6,6 +6,7 @@ import { run } from "../runtime/exec.js";
 import { readState } from "../runtime/state.js";
 import { failureText, LAB_PREFIX, stacklab, track } from "./cli.js";
 import { downLab, upLab } from "./labs.js";
+import { experimentWords } from "./rehearsal-words.js";
 import type { RehearsalExperiment, RehearsalResult } from "./types.js";
 
 const LAB = `${LAB_PREFIX}rehearse`;
@@ -39,19 +40,12 @@ async function nativeExperiments(say: (m: string) => void): Promise<RehearsalExp
     await upLab(NATIVE, { blueprint: "3-scale_up" });
     const out: RehearsalExperiment[] = [];
     for (const e of EXPERIMENTS) out.push(await experiment(NATIVE, "native", e));
-    say(`native lab: ${out.map(experimentText).join("; ")}`);
+    say(`native lab: ${out.map((e) => experimentWords(e)).join("; ")}`);
     return out;
   } finally {
     // (only a lab that exists: a failed `up` left nothing, and its error is the one to report)
     if (readState(NATIVE)) await downLab(NATIVE);
   }
-}
-
-/** One experiment in a few words. */
-export function experimentText(e: RehearsalExperiment): string {
-  if (e.passed === null) return `${e.scenario} gave no report (${e.error ?? "?"})`;
-  const ms = (v: number | null) => (v === null ? "-" : `${Math.round(v)} ms`);
-  return `${e.scenario} ${e.passed ? "passed" : "FAILED"}, downtime ${ms(e.downtimeMs)} (writes ${ms(e.writeDowntimeMs)}), ${e.failedRequests ?? "-"}/${e.requests ?? "-"} failed, ${e.lostWrites ?? "-"} lost`;
 }
 
 /** One rehearsal of design 3 and one idempotent re-run; the lab is taken down after. */
@@ -76,7 +70,7 @@ export async function benchRehearsal(say: (m: string) => void): Promise<Rehearsa
     say(`second ansible-playbook run: ${(again.durationMs / 1000).toFixed(1)} s, ${recap.reduce((n, l) => n + l.changed, 0)} changes`);
     const rehearsed: RehearsalExperiment[] = [];
     for (const e of EXPERIMENTS) rehearsed.push(await experiment(LAB, "rehearsed", e));
-    say(`rehearsed lab: ${rehearsed.map(experimentText).join("; ")}`);
+    say(`rehearsed lab: ${rehearsed.map((e) => experimentWords(e)).join("; ")}`);
     // (the rehearsed lab comes down first: the two labs never run side by side)
     await downLab(LAB);
     const native = await nativeExperiments(say);

@@ -3,6 +3,7 @@ import { ANCHORS, downVerdict, footprintVerdict, GOALS, upVerdict } from "./goal
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRatio, fmtSummary, mdTable } from "./table.js";
 import { WHOLE_WATCH_MS } from "../failover/whole.js";
 import { DB_GOALS, DB_WRITERS } from "./scenarios.js";
+import { experimentWords } from "./rehearsal-words.js";
 import type { FailoverResult, FailoverRow, FootprintResult, LifecycleResult, LifecycleRow, LinearFit, ServingResult, RehearsalExperiment, RehearsalResult, RootlessResult, Summary } from "./types.js";
 
 const ms = (s: LifecycleRow["up"]) => fmtSummary(s, fmtMs);
@@ -285,12 +286,7 @@ export function rehearsalSection(r: RehearsalResult): string {
 
 /** The experiments on the rehearsed lab next to the same on a native design-3 lab (one run each, in turn). */
 function rehearsalExperiments(list: RehearsalExperiment[]): string[] {
-  const cell = (e: RehearsalExperiment | undefined) => {
-    if (!e) return "–";
-    if (e.passed === null) return `no report (${e.error ?? "?"})`;
-    const ms = (v: number | null) => (v === null ? "–" : `${Math.round(v)} ms`);
-    return `${e.passed ? "passed" : "**failed**"}: down ${ms(e.downtimeMs)} (writes ${ms(e.writeDowntimeMs)}), ${e.failedRequests ?? "–"}/${e.requests ?? "–"} failed, ${e.lostWrites ?? "–"} lost`;
-  };
+  const cell = (e: RehearsalExperiment | undefined) => (e ? experimentWords(e, true) : "–");
   const scenarios = [...new Set(list.map((e) => e.scenario))];
   return [
     "The built-in experiments on the rehearsed lab, then on a native design-3 lab brought up after it (one run each):",

@@ -3,7 +3,7 @@ import { downVerdict, footprintVerdict, upVerdict } from "./goals.js";
 import { capacitySummary } from "./capacity-section.js";
 import { isNoisy } from "./markdown.js";
 import { issueGoals, metText } from "./issue-goals.js";
-import { experimentText } from "./rehearsal.js";
+import { experimentWords } from "./rehearsal-words.js";
 import { isPartial } from "./args.js";
 import { fmtBytes, fmtCount, fmtDuration, fmtLatency, fmtMs, fmtRatio } from "./table.js";
 import type { BenchResults } from "./types.js";
@@ -55,7 +55,7 @@ export function summaryText(r: BenchResults): string {
     lines.push(
       `  rehearsal        design 3 in ${fmtMs(rh.wallMs)} (playbook ${fmtMs(rh.playbookMs)}, ${rh.changedFirst} changes); second run ${fmtMs(rh.secondRunMs)}, ${rh.changedSecond ?? "failed"} changes`,
     );
-    for (const e of rh.experiments ?? []) lines.push(`  rehearsal ${e.lab.padEnd(9)} ${experimentText(e)}`);
+    for (const e of rh.experiments ?? []) lines.push(`  rehearsal ${e.lab.padEnd(9)} ${experimentWords(e)}`);
   }
   for (const g of issueGoals(r)) lines.push(`  goal: ${g.goal}: ${g.figure} / ${g.reference} = ${g.ratio} (${g.target}: ${metText(g.met)})`);
   if (r.missing.length) lines.push(`  not measured: ${r.missing.map((m) => m.what).join("; ")}`);

@@ -361,7 +361,7 @@ describe("the rehearsal with Ansible", () => {
     const text = summaryText(results({ groups: ["rehearsal"], rehearsal: { ...base, experiments: [exp("kill-lb", "rehearsed", { downtimeMs: 510 }), exp("kill-lb", "native", { passed: false })] } }));
     expect(text).toMatch(/^stacklab benchmark \(full, only rehearsal\) in/);
     expect(text).toMatch(/rehearsal +design 3 in .*162 changes\); second run .*, 0 changes/);
-    expect(text).toMatch(/rehearsal rehearsed +kill-lb passed, downtime 510 ms \(writes 100 ms\), 19\/600 failed, 0 lost/);
+    expect(text).toMatch(/rehearsal rehearsed +kill-lb passed, down 510 ms \(writes 100 ms\), 19\/600 failed, 0 lost/);
     expect(text).toMatch(/rehearsal native +kill-lb FAILED/);
   });
 
