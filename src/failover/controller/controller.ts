@@ -9,6 +9,7 @@ import { TIMING } from "../timing.js";
 import { REBUILD_TIMEOUT_MS } from "../client.js";
 import type { AgentClient, FollowResult } from "../types.js";
 import { writeMetrics } from "./metrics.js";
+import { isWritablePrimary } from "../observe.js";
 import { monoNow } from "../clock.js";
 
 /** How long a person's request (failover, rejoin) waits for the step the controller is taking. */
@@ -156,8 +157,13 @@ export class Controller {
           this.known.add(host);
           this.save();
         }
-        if (host === this.primary) {
-          const mark = syncMark(this.input());
+        // A standby's own idea of the primary is its last lead's (or the spec's): it keeps the mark of whichever
+        // server its look shows taking writes, so that once it leads it can judge the primary the last leader
+        // published as in sync (before: it never had a mark for a primary that changed while it stood by, and
+        // refused to promote after the leader's host died with that primary: db-crash-leader).
+        const watched = host === this.primary || (!this.mayAct() && isWritablePrimary(s.db)) ? host : null;
+        if (watched) {
+          const mark = syncMark({ ...this.input(), primary: watched });
           if (mark) this.lastSync = mark;
         }
       } catch {
@@ -267,10 +273,9 @@ export class Controller {
    * watching as a standby, so its view of every agent is fresh) and judges it from the start of its watch.
    */
   takeOver(published: Published | null): void {
-    if (published?.primary && this.hosts.includes(published.primary) && published.primary !== this.primary) {
-      this.primary = published.primary;
-      this.lastSync = null;
-    }
+    if (published?.primary && this.hosts.includes(published.primary) && published.primary !== this.primary) this.primary = published.primary;
+    // the mark this controller took while standing by counts only if it is of that primary
+    if (this.lastSync && this.lastSync.primary !== this.primary) this.lastSync = null;
     for (const h of published?.known ?? []) if (this.hosts.includes(h)) this.known.add(h);
     // The last leader's word on diverged replicas replaces this controller's own, which may be from long ago.
     if (published) {
@@ -281,6 +286,11 @@ export class Controller {
     this.setPhase("starting", `leads now; ${this.primary ?? "no server"} is the primary the last leader published`);
     this.record("lead", `failover controller on ${this.cfg.host} leads (it holds the etcd leader key); primary ${this.primary ?? "unknown"}`, { leader: this.cfg.host });
     this.save();
+  }
+
+  /** Whether this controller stands by: once it holds the leader key, it acts only after `takeOver`. */
+  standingBy(): boolean {
+    return this.phase === "standby";
   }
 
   /** Called when this controller lost (or could not renew) the leader key: it stops acting at once. */
@@ -295,6 +305,8 @@ export class Controller {
       if (this.phase !== "standby") this.setPhase("standby", "another controller leads");
       return;
     }
+    // it just won the leader key: it acts once it took over (the published primary read), not on its old idea of it
+    if (this.phase === "standby") return;
     const input = this.input();
     if (this.phase === "starting") {
       const p = this.primary ? this.tracks[this.primary]?.last?.db : undefined;
