@@ -101,6 +101,12 @@ export class Controller {
   /** Replicas whose agent is rebuilding them from the primary now. */
   private readonly rebuilding = new Set<string>();
   private busy = false;
+  /** When the poll whose answer (or failure) is the latest for each host started (monotonic). */
+  private readonly polledAt: Record<string, number> = {};
+  /** When this controller last took the lead over (monotonic; 0: never): it judges from looks started after it. */
+  private tookOverAt = 0;
+  /** The pollers' pauses between polls, which a takeover cuts short. */
+  private readonly naps = new Set<() => void>();
   private lastEventKey = "";
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -170,9 +176,32 @@ export class Controller {
         t.failures++;
         t.firstFailAt ??= started;
       }
-      const wait = TIMING.controllerPollMs - (monoNow() - started);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.polledAt[host] = started;
+      const wait = this.pollEveryMs() - (monoNow() - started);
+      if (wait > 0) await this.nap(wait);
     }
+  }
+
+  /** The leader asks every agent at the full rate; a standby less often (TIMING.standbyPollMs). */
+  private pollEveryMs(): number {
+    return this.mayAct() ? TIMING.controllerPollMs : TIMING.standbyPollMs;
+  }
+
+  /** A pause between polls that `wake` ends early. */
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.naps.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.naps.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const done of [...this.naps]) done();
   }
 
   /** The last read of the primary key in etcd (with a primary lease): a witness of whether the primary may be writable. */
@@ -186,8 +215,8 @@ export class Controller {
       } catch {
         // etcd unreachable: the last read stays, with its time
       }
-      const wait = TIMING.controllerPollMs - (monoNow() - sent);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const wait = this.pollEveryMs() - (monoNow() - sent);
+      if (wait > 0) await this.nap(wait);
     }
   }
 
@@ -269,10 +298,13 @@ export class Controller {
   }
 
   /**
-   * Called when this controller wins the leader key: it takes the primary the last leader published (it was
-   * watching as a standby, so its view of every agent is fresh) and judges it from the start of its watch.
+   * Called when this controller wins the leader key: it takes the primary the last leader published and judges
+   * it from the start of its watch. As a standby it asked the agents only every TIMING.standbyPollMs: it asks
+   * them all again now, and takes its first step only once each answered (or failed) a poll started from here.
    */
   takeOver(published: Published | null): void {
+    this.tookOverAt = monoNow();
+    this.wake();
     if (published?.primary && this.hosts.includes(published.primary) && published.primary !== this.primary) this.primary = published.primary;
     // the mark this controller took while standing by counts only if it is of that primary
     if (this.lastSync && this.lastSync.primary !== this.primary) this.lastSync = null;
@@ -309,6 +341,8 @@ export class Controller {
     if (this.phase === "standby") return;
     const input = this.input();
     if (this.phase === "starting") {
+      // a view of every agent from after the takeover (a standby's looks may be a second old)
+      if (this.hosts.some((h) => (this.polledAt[h] ?? -1) < this.tookOverAt)) return;
       const p = this.primary ? this.tracks[this.primary]?.last?.db : undefined;
       const writable = p?.up && !p.readOnly && !p.replica;
       if (!writable && monoNow() - this.startedAt < TIMING.startupGraceMs) return;
