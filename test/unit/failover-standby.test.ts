@@ -19,10 +19,13 @@ class Agents implements AgentClient {
     "db-1": status("db-1", obs({ replicaOf: "db-2" })),
     "db-2": status("db-2", obs()),
   };
+  /** How long a host's first status takes to answer (then 20 ms): shifts when its agent is asked against the other's. */
+  readonly firstAnswerMs: Record<string, number> = {};
   status(host: string): Promise<AgentStatus> {
+    const delay = this.asked[host]!.length === 0 ? (this.firstAnswerMs[host] ?? 20) : 20;
     this.asked[host]!.push(Date.now());
     const look = structuredClone(this.looks[host]!);
-    return new Promise((resolve, reject) => setTimeout(() => (this.dead.has(host) ? reject(new Error("no answer")) : resolve(look)), 20));
+    return new Promise((resolve, reject) => setTimeout(() => (this.dead.has(host) ? reject(new Error("no answer")) : resolve(look)), delay));
   }
   fence(): never {
     throw new Error("fence: not expected");
@@ -85,10 +88,12 @@ function controller(agents: Agents, leading: () => boolean): { c: Controller; ev
 describe("a standby controller elected after the primary changed while it stood by", () => {
   it("judges the published primary in sync from the mark it took while standing by, and acts only once it took over", async () => {
     const agents = new Agents();
+    // db-1's agent is asked about 0.9 s after db-2's from then on: a standby's look at it is that old when db-2 answers
+    agents.firstAnswerMs["db-1"] = 1100;
     let leading = false;
     const { c, events } = controller(agents, () => leading);
     c.start();
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(3000);
     expect(c.state()).toMatchObject({ leading: false, phase: "standby", primary: "db-1" });
     // db-2 dies with the leader's host; this controller wins the key, but has not read the published primary yet
     agents.dead.add("db-2");

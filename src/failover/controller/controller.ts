@@ -169,7 +169,9 @@ export class Controller {
         // refused to promote after the leader's host died with that primary: db-crash-leader).
         const watched = host === this.primary || (!this.mayAct() && isWritablePrimary(s.db)) ? host : null;
         if (watched) {
-          const mark = syncMark({ ...this.input(), primary: watched });
+          // a standby's look at each replica may be up to a poll and an answer's wait old, and still count
+          const deadAfterMs = this.mayAct() ? TIMING.deadAfterMs : TIMING.standbyPollMs + TIMING.agentCallTimeoutMs;
+          const mark = syncMark({ ...this.input(), primary: watched, deadAfterMs });
           if (mark) this.lastSync = mark;
         }
       } catch {
