@@ -17,6 +17,14 @@ export const ELECTION_TIMING = {
   callTimeoutMs: 1000,
   /** Campaign and renewal period. */
   everyMs: 300,
+  /**
+   * A standby takes the leader key over when the leader's heartbeat (its rewrite of the key at each renewal) has
+   * not moved for this long, even if the leader's lease still runs in etcd (leased-key.ts): a new etcd leader
+   * extends every lease by a full TTL and more, so a leader that died with its host's etcd member (the etcd leader)
+   * kept the key 5 to 8 s (db-crash-leader). The TTL: a leader stops believing ttl - margin after its last
+   * heartbeat was sent, before any standby can have seen it stand still this long.
+   */
+  takeOverAfterMs: ETCD_TIMING.leaseTtlS * 1000,
 } as const;
 
 /** Keys of a design in etcd (each lab has its own cluster). */

@@ -26,8 +26,12 @@ export interface ConsensusStore {
   putIf(guardKey: string, guardValue: string, key: string, value: string): Promise<boolean>;
   /** A key's value, or null. */
   get(key: string): Promise<string | null>;
-  /** A key's value and the lease it lives under ("0": none), or null when it does not exist. */
-  holder(key: string): Promise<{ value: string; lease: string } | null>;
+  /** A key's value, the lease it lives under ("0": none) and its last write's revision, or null when it does not exist. */
+  holder(key: string): Promise<{ value: string; lease: string; revision: string } | null>;
+  /** Rewrites `key` (same value, same lease) only while it holds `value` under `lease`: a holder's heartbeat; true when written. */
+  beat(key: string, value: string, lease: string): Promise<boolean>;
+  /** Puts `value` at `key` under `lease` only if the key's last write is still `revision`; true when written. */
+  takeOver(key: string, value: string, lease: string, revision: string): Promise<boolean>;
   /** Gives a lease back: its keys go at once. */
   revoke(id: string): Promise<void>;
 }
@@ -81,9 +85,26 @@ export function etcdStore(ep: EtcdEndpoints, timeoutMs: number): ConsensusStore 
       return r.kvs?.length ? unb64(r.kvs[0]!.value) : null;
     },
     async holder(key) {
-      const r = (await post("/v3/kv/range", { key: b64(key) })) as { kvs?: { value?: string; lease?: string }[] };
+      const r = (await post("/v3/kv/range", { key: b64(key) })) as { kvs?: { value?: string; lease?: string; mod_revision?: string }[] };
       const kv = r.kvs?.[0];
-      return kv ? { value: unb64(kv.value), lease: kv.lease ?? "0" } : null;
+      return kv ? { value: unb64(kv.value), lease: kv.lease ?? "0", revision: kv.mod_revision ?? "0" } : null;
+    },
+    async beat(key, value, lease) {
+      const r = await post("/v3/kv/txn", {
+        compare: [
+          { key: b64(key), target: "VALUE", result: "EQUAL", value: b64(value) },
+          { key: b64(key), target: "LEASE", result: "EQUAL", lease },
+        ],
+        success: [{ request_put: { key: b64(key), value: b64(value), lease } }],
+      });
+      return r.succeeded === true;
+    },
+    async takeOver(key, value, lease, revision) {
+      const r = await post("/v3/kv/txn", {
+        compare: [{ key: b64(key), target: "MOD", result: "EQUAL", mod_revision: revision }],
+        success: [{ request_put: { key: b64(key), value: b64(value), lease } }],
+      });
+      return r.succeeded === true;
     },
     async revoke(id) {
       await post("/v3/lease/revoke", { ID: id });

@@ -8,6 +8,15 @@ export interface LeaseTiming {
   ttlS: number;
   /** The holder stops believing it holds the key this long before the lease could expire in etcd. */
   marginMs: number;
+  /**
+   * With this, the holder rewrites the key at every round (a heartbeat: its revision in etcd moves) and counts
+   * its hold only from rounds whose rewrite succeeded; a contender that sees the key's revision stand still this
+   * long (on its own clock, from the answer that first showed it) takes the key over, whatever its lease says.
+   * Must be at least ttl - margin: the holder stopped believing by then. Why: a new etcd leader extends every
+   * lease to a full TTL plus its election timeout (etcd's lessor Promote), so a dead holder's lease outlives it
+   * by the time etcd takes to elect plus TTL + 1 s when it died with the etcd leader (its host's member).
+   */
+  takeOverAfterMs?: number;
 }
 
 /**
@@ -26,6 +35,8 @@ export class LeasedKey {
   /** When the last successful grant or renewal of the lease was sent: etcd's expiry is at least this plus the TTL. */
   private renewedSentAt = 0;
   private ttlMs = 0;
+  /** With takeOverAfterMs: the other holder's key revision last seen, and when it was first seen (an answer's arrival). */
+  private seen: { revision: string; at: number } | null = null;
 
   constructor(
     private readonly store: ConsensusStore,
@@ -61,7 +72,16 @@ export class LeasedKey {
         if (ttl > 0) {
           this.renewedSentAt = sent;
           this.ttlMs = ttl * 1000;
-          if (this.holding) this.holdUntil = sent + this.ttlMs - this.timing.marginMs;
+          if (this.holding) {
+            // with heartbeats, the hold runs on only while the rewrite of the key goes through (sent after the renewal)
+            const beat = this.timing.takeOverAfterMs === undefined || (await this.store.beat(this.key, this.me, this.lease));
+            if (beat) this.holdUntil = sent + this.ttlMs - this.timing.marginMs;
+            else {
+              // the key is someone else's now (taken over), or gone: this holder stops believing at once
+              this.holding = false;
+              this.holdUntil = 0;
+            }
+          }
         } else {
           this.drop();
         }
@@ -79,10 +99,11 @@ export class LeasedKey {
         this.ttlMs = this.timing.ttlS * 1000;
         this.holding = false;
       }
-      if (!this.holding && (await this.store.createIfAbsent(this.key, this.me, this.lease))) {
+      if (!this.holding && (await this.claim(this.lease))) {
         // the key lives as long as the lease, which was last renewed (not now): count from that renewal
         this.holding = true;
         this.holdUntil = this.renewedSentAt + this.ttlMs - this.timing.marginMs;
+        this.seen = null;
       }
     } catch {
       // etcd unreachable or without quorum: the hold runs out on its own at holdUntil
@@ -91,6 +112,31 @@ export class LeasedKey {
       // the lease may still exist in etcd, but it cannot be counted on any more: start over with a new one
       this.drop();
     }
+  }
+
+  /**
+   * Takes the key if it is free or already under `lease`. With takeOverAfterMs, it reads the key first (a read,
+   * not a transaction through etcd's log, at each round of a contender), and takes it over from a holder whose
+   * heartbeat stood still that long: only if its revision is still the one seen (a transaction on it).
+   */
+  private async claim(lease: string): Promise<boolean> {
+    const after = this.timing.takeOverAfterMs;
+    if (after === undefined) return this.store.createIfAbsent(this.key, this.me, lease);
+    const held = await this.store.holder(this.key);
+    if (!held) {
+      this.seen = null;
+      return this.store.createIfAbsent(this.key, this.me, lease);
+    }
+    // its own key (an earlier attempt whose answer was lost): counted on only once rewritten, since a contender
+    // may have watched its revision stand still since it was written
+    if (held.lease === lease && held.value === this.me) return this.store.beat(this.key, this.me, lease);
+    const now = this.clock();
+    if (this.seen?.revision !== held.revision) {
+      this.seen = { revision: held.revision, at: now };
+      return false;
+    }
+    if (now - this.seen.at < after) return false;
+    return this.store.takeOver(this.key, this.me, lease, held.revision);
   }
 
   /** Forgets the lease at once, then revokes it in etcd (its key goes with it); a failed revoke is left to the TTL. */

@@ -11,6 +11,12 @@ export const TIMING = {
   controllerPollMs: 200,
   /** ...and waits this long for an answer. */
   agentCallTimeoutMs: 400,
+  /**
+   * A controller that stands by (another one holds the etcd leader key) asks every agent this often instead: a
+   * takeover waits for the leader's key anyway (seconds), and once it leads it asks every agent again at once
+   * and judges only from those fresh looks (controller.ts, takeOver). Part of a lab's idle CPU.
+   */
+  standbyPollMs: 1000,
   /** The primary counts as lost when the controller has not heard from it (or it has not answered its agent) for this long... */
   deadAfterMs: 800,
   /** ...and every replica that answers saw at least this many pings of it fail in a row (the second opinion). */

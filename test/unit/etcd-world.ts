@@ -19,14 +19,38 @@ export class World {
   now = 0;
   private leases = new Map<string, number>();
   private ttls = new Map<string, number>();
-  private keys = new Map<string, { value: string; lease: string }>();
+  private keys = new Map<string, { value: string; lease: string; revision: string }>();
   private next = 1;
+  /** etcd's revision: every write moves it. */
+  private revision = 1;
   constructor(private readonly random: () => number) {}
 
-  private live(key: string): { value: string; lease: string } | undefined {
+  private live(key: string): { value: string; lease: string; revision: string } | undefined {
     const k = this.keys.get(key);
     if (k && (this.leases.get(k.lease) ?? -1) <= this.now) this.keys.delete(key);
     return this.keys.get(key);
+  }
+
+  private put(key: string, value: string, lease: string): void {
+    this.keys.set(key, { value, lease, revision: String(++this.revision) });
+  }
+
+  /**
+   * A new etcd leader: like etcd's lessor Promote, every live lease runs again for its full TTL plus `extendMs`
+   * (the election timeout) from now, whatever was left of it.
+   */
+  newLeader(extendMs = 1000): void {
+    for (const [id, exp] of this.leases) if (exp > this.now) this.leases.set(id, this.now + this.ttls.get(id)! * 1000 + extendMs);
+  }
+
+  /** The lease the key lives under now (null: no key). */
+  leaseOf(key: string): string | null {
+    return this.live(key)?.lease ?? null;
+  }
+
+  /** Whether a lease is still alive in the store. */
+  leaseAlive(id: string): boolean {
+    return (this.leases.get(id) ?? -1) > this.now;
   }
 
   /** Who holds the key according to the store, now. */
@@ -66,7 +90,21 @@ export class World {
           const held = this.live(key);
           if (held) return held.lease === lease && held.value === value;
           if ((this.leases.get(lease) ?? -1) <= this.now) return false;
-          this.keys.set(key, { value, lease });
+          this.put(key, value, lease);
+          return true;
+        }),
+      beat: (key, value, lease) =>
+        call(() => {
+          const held = this.live(key);
+          if (!held || held.value !== value || held.lease !== lease) return false;
+          this.put(key, value, lease);
+          return true;
+        }),
+      takeOver: (key, value, lease, revision) =>
+        call(() => {
+          const held = this.live(key);
+          if (!held || held.revision !== revision || !this.leaseAlive(lease)) return false;
+          this.put(key, value, lease);
           return true;
         }),
       putIf: () => call(() => false),

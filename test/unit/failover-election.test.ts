@@ -16,6 +16,8 @@ describe("failover controllers' election through an etcd lease", () => {
         const len = random() * 6_000;
         return () => world.now >= start && world.now < start + len;
       });
+      // etcd elects a new leader now and then (its leader's host died or stalled): every lease runs again in full
+      const newLeaders = [random() * 30_000, random() * 30_000];
       const elections = names.map((n, i) => new Election(world.view(cuts[i]!), "/leader", n, () => world.now));
       let leaderSeen = false;
       const loops = elections.map(async (e) => {
@@ -25,6 +27,11 @@ describe("failover controllers' election through an etcd lease", () => {
         }
       });
       await world.run(30_000, () => {
+        for (let i = 0; i < newLeaders.length; i++)
+          if (world.now >= newLeaders[i]!) {
+            world.newLeader();
+            newLeaders[i] = Infinity;
+          }
         const leaders = names.filter((_, i) => elections[i]!.isLeader());
         if (leaders.length) leaderSeen = true;
         expect(leaders.length, `seed ${seed} at ${world.now} ms: ${leaders.join(", ")}`).toBeLessThanOrEqual(1);
@@ -73,5 +80,46 @@ describe("failover controllers' election through an etcd lease", () => {
     expect(cutAt).toBeGreaterThan(0);
     expect(tookOver).toBeGreaterThan(0);
     expect(tookOver).toBeLessThan(5_000);
+  });
+
+  it("a standby takes over from a leader that died with etcd's leader, before the dead leader's lease (extended by the new etcd leader) runs out", async () => {
+    const world = new World(() => 0.5);
+    let dead = false;
+    const a = new Election(
+      world.view(() => dead),
+      "/leader",
+      "a",
+      () => world.now,
+    );
+    const b = new Election(
+      world.view(() => false),
+      "/leader",
+      "b",
+      () => world.now,
+    );
+    const loop = async (e: Election) => {
+      while (world.now < 20_000) {
+        await e.tick();
+        await world.advance(300);
+      }
+    };
+    void loop(a);
+    void world.advance(100).then(() => loop(b));
+    let deadLease: string | null = null;
+    let tookOver: { leaseStillAlive: boolean } | null = null;
+    await world.run(20_000, () => {
+      if (!dead && a.isLeader() && world.now > 3_000) {
+        // a's host dies, and with it etcd's leader (its member): the next etcd leader extends every lease
+        dead = true;
+        deadLease = world.leaseOf("/leader");
+        world.newLeader();
+      }
+      if (dead && !tookOver && b.isLeader()) tookOver = { leaseStillAlive: world.leaseAlive(deadLease!) };
+    });
+    expect(deadLease).not.toBeNull();
+    expect(tookOver).not.toBeNull();
+    // b took the key because a's heartbeat stood still, not because a's lease ran out
+    expect(tookOver!.leaseStillAlive).toBe(true);
+    expect(world.holder("/leader")).toBe("b");
   });
 });

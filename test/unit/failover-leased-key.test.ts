@@ -38,7 +38,9 @@ function scripted(delay: Partial<Record<"grant" | "keepAlive" | "createIfAbsent"
     revoke: (id) => after("revoke", () => void leases.delete(id)),
     putIf: () => Promise.resolve(false),
     get: () => Promise.resolve(key?.value ?? null),
-    holder: () => Promise.resolve(key && leases.has(key.lease) ? { ...key } : null),
+    holder: () => Promise.resolve(key && leases.has(key.lease) ? { ...key, revision: "1" } : null),
+    beat: () => Promise.resolve(false),
+    takeOver: () => Promise.resolve(false),
   };
   /** The lease ids the holders were told to keep, in order. */
   const remembered: (string | null)[] = [];

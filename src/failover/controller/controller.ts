@@ -9,6 +9,7 @@ import { TIMING } from "../timing.js";
 import { REBUILD_TIMEOUT_MS } from "../client.js";
 import type { AgentClient, FollowResult } from "../types.js";
 import { writeMetrics } from "./metrics.js";
+import { isWritablePrimary } from "../observe.js";
 import { monoNow } from "../clock.js";
 
 /** How long a person's request (failover, rejoin) waits for the step the controller is taking. */
@@ -100,6 +101,12 @@ export class Controller {
   /** Replicas whose agent is rebuilding them from the primary now. */
   private readonly rebuilding = new Set<string>();
   private busy = false;
+  /** When the poll whose answer (or failure) is the latest for each host started (monotonic). */
+  private readonly polledAt: Record<string, number> = {};
+  /** When this controller last took the lead over (monotonic; 0: never): it judges from looks started after it. */
+  private tookOverAt = 0;
+  /** The pollers' pauses between polls, which a takeover cuts short. */
+  private readonly naps = new Set<() => void>();
   private lastEventKey = "";
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -156,17 +163,47 @@ export class Controller {
           this.known.add(host);
           this.save();
         }
-        if (host === this.primary) {
-          const mark = syncMark(this.input());
+        // A standby's own idea of the primary is its last lead's (or the spec's): it keeps the mark of whichever
+        // server its look shows taking writes, so that once it leads it can judge the primary the last leader
+        // published as in sync (before: it never had a mark for a primary that changed while it stood by, and
+        // refused to promote after the leader's host died with that primary: db-crash-leader).
+        const watched = host === this.primary || (!this.mayAct() && isWritablePrimary(s.db)) ? host : null;
+        if (watched) {
+          // a standby's look at each replica may be up to a poll and an answer's wait old, and still count
+          const deadAfterMs = this.mayAct() ? TIMING.deadAfterMs : TIMING.standbyPollMs + TIMING.agentCallTimeoutMs;
+          const mark = syncMark({ ...this.input(), primary: watched, deadAfterMs });
           if (mark) this.lastSync = mark;
         }
       } catch {
         t.failures++;
         t.firstFailAt ??= started;
       }
-      const wait = TIMING.controllerPollMs - (monoNow() - started);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.polledAt[host] = started;
+      const wait = this.pollEveryMs() - (monoNow() - started);
+      if (wait > 0) await this.nap(wait);
     }
+  }
+
+  /** The leader asks every agent at the full rate; a standby less often (TIMING.standbyPollMs). */
+  private pollEveryMs(): number {
+    return this.mayAct() ? TIMING.controllerPollMs : TIMING.standbyPollMs;
+  }
+
+  /** A pause between polls that `wake` ends early. */
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.naps.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.naps.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const done of [...this.naps]) done();
   }
 
   /** The last read of the primary key in etcd (with a primary lease): a witness of whether the primary may be writable. */
@@ -180,8 +217,8 @@ export class Controller {
       } catch {
         // etcd unreachable: the last read stays, with its time
       }
-      const wait = TIMING.controllerPollMs - (monoNow() - sent);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const wait = this.pollEveryMs() - (monoNow() - sent);
+      if (wait > 0) await this.nap(wait);
     }
   }
 
@@ -263,14 +300,16 @@ export class Controller {
   }
 
   /**
-   * Called when this controller wins the leader key: it takes the primary the last leader published (it was
-   * watching as a standby, so its view of every agent is fresh) and judges it from the start of its watch.
+   * Called when this controller wins the leader key: it takes the primary the last leader published and judges
+   * it from the start of its watch. As a standby it asked the agents only every TIMING.standbyPollMs: it asks
+   * them all again now, and takes its first step only once each answered (or failed) a poll started from here.
    */
   takeOver(published: Published | null): void {
-    if (published?.primary && this.hosts.includes(published.primary) && published.primary !== this.primary) {
-      this.primary = published.primary;
-      this.lastSync = null;
-    }
+    this.tookOverAt = monoNow();
+    this.wake();
+    if (published?.primary && this.hosts.includes(published.primary) && published.primary !== this.primary) this.primary = published.primary;
+    // the mark this controller took while standing by counts only if it is of that primary
+    if (this.lastSync && this.lastSync.primary !== this.primary) this.lastSync = null;
     for (const h of published?.known ?? []) if (this.hosts.includes(h)) this.known.add(h);
     // The last leader's word on diverged replicas replaces this controller's own, which may be from long ago.
     if (published) {
@@ -281,6 +320,11 @@ export class Controller {
     this.setPhase("starting", `leads now; ${this.primary ?? "no server"} is the primary the last leader published`);
     this.record("lead", `failover controller on ${this.cfg.host} leads (it holds the etcd leader key); primary ${this.primary ?? "unknown"}`, { leader: this.cfg.host });
     this.save();
+  }
+
+  /** Whether this controller stands by: once it holds the leader key, it acts only after `takeOver`. */
+  standingBy(): boolean {
+    return this.phase === "standby";
   }
 
   /** Called when this controller lost (or could not renew) the leader key: it stops acting at once. */
@@ -295,8 +339,12 @@ export class Controller {
       if (this.phase !== "standby") this.setPhase("standby", "another controller leads");
       return;
     }
+    // it just won the leader key: it acts once it took over (the published primary read), not on its old idea of it
+    if (this.phase === "standby") return;
     const input = this.input();
     if (this.phase === "starting") {
+      // a view of every agent from after the takeover (a standby's looks may be a second old)
+      if (this.hosts.some((h) => (this.polledAt[h] ?? -1) < this.tookOverAt)) return;
       const p = this.primary ? this.tracks[this.primary]?.last?.db : undefined;
       const writable = p?.up && !p.readOnly && !p.replica;
       if (!writable && monoNow() - this.startedAt < TIMING.startupGraceMs) return;

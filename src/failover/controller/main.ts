@@ -93,8 +93,9 @@ if (election && etcd) {
     running = true;
     void (async () => {
       const change = await election.tick();
-      if (election.isLeader() && change !== "elected") writeFileSync(leadingMarker, `${cfg.host}\n`);
-      if (change === "elected") {
+      if (election.isLeader() && !controller.standingBy()) writeFileSync(leadingMarker, `${cfg.host}\n`);
+      // just elected, or leading again after a lapse the controller's steps saw (it stood by meanwhile): take over
+      if (election.isLeader() && (change === "elected" || controller.standingBy())) {
         const published = await etcd.get(keys.primary).catch(() => null);
         // a leader that lost the key while reading stops at once: takeOver only runs while it still leads
         if (election.isLeader()) {
