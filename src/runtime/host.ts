@@ -181,7 +181,9 @@ export async function launchHost(lab: string, host: string, opts: { cgroupProcs?
   const pid = spawnDetached(opts.cgroupProcs?.length ? ["/bin/sh", "-c", 'for f in $STACKLAB_CGROUPS; do echo $$ > "$f" || exit 1; done; exec "$@"', "stacklab-launch", ...argv] : argv, log, env);
   closeSync(log);
   const launcher = procRecord(pid);
-  const initPid = await waitForChild(pid, 3000);
+  // (a bound, not an expectation: a 50-host lab launches 50 hosts at once, and on a busy machine the slowest
+  // launcher took over 3 s to fork its init)
+  const initPid = await waitForChild(pid, 15_000);
   return { launcher, init: procRecord(initPid) };
 }
 

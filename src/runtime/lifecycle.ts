@@ -67,12 +67,21 @@ export async function addHost(state: LabState, host: Host, files: HostFile[]): P
 
 // ---------------------------------------------------------------- boot
 
+/** Boots every host of a new lab at once and records them all with one write of the lab's record (also when one fails). */
+export async function bootAll(state: LabState, model: Model): Promise<void> {
+  try {
+    await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true, record: false })));
+  } finally {
+    writeState(state);
+  }
+}
+
 /**
  * Boots a host from its tree: a fresh /run (a tmpfs on a real server), its init launched and recorded, its links up
  * (`firstBoot`: a host just created, whose links are up since its creation, and whose /run holds what `prepare` made).
  * Used for the first boot and for every boot after a crash or a clean stop.
  */
-export async function bootHost(state: LabState, model: Model, host: string, opts: { firstBoot?: boolean } = {}): Promise<HostState> {
+export async function bootHost(state: LabState, model: Model, host: string, opts: { firstBoot?: boolean; record?: boolean } = {}): Promise<HostState> {
   const h = state.hosts.find((x) => x.name === host);
   if (!h) throw new Error(`${host} is not in lab ${state.name}'s record`);
   if (isAlive(h.init)) throw new UsageError(`${host} is already up`);
@@ -93,7 +102,9 @@ export async function bootHost(state: LabState, model: Model, host: string, opts
   const mode = cgroupMode();
   const cgroupNamespace = cgroupProcs.length > 0 && mode.version !== 0 && mode.delegatedTo !== undefined;
   Object.assign(h, await launchHost(state.name, host, { cgroupProcs, cgroupNamespace }));
-  writeState(state);
+  // `record: false`: the caller boots many hosts at once and writes the record once they are launched (each write
+  // is two fsyncs that stop this process); a host launched but not yet recorded is found by its mark meanwhile.
+  if (opts.record !== false) writeState(state);
   // At the first boot the links are up already (createNetwork and addHostNetwork leave both ends up); after a
   // crash or a stop they were taken down and come back up with the host.
   if (h.links.length && !opts.firstBoot) await setHostLinks(state.name, model, host, true, h.links);

@@ -18,7 +18,7 @@ import { labFolders, readStateRaw, writeState, type LabState } from "./state.js"
 import { labTlsFiles } from "./tls.js";
 import { pacing, probeRuns, NotReadyError } from "./wait.js";
 import { observeCommands } from "./exec.js";
-import { bootHost, createHosts, hostKinds, refuseExistingNamespaces, serviceContext, waitReady, waitSshReady } from "./lifecycle.js";
+import { bootAll, createHosts, hostKinds, refuseExistingNamespaces, serviceContext, waitReady, waitSshReady } from "./lifecycle.js";
 import { bareHostFiles, labSshKeys } from "./ssh.js";
 import { lockLab, withLabLock } from "./lock.js";
 import { setupReplication } from "./replication.js";
@@ -202,7 +202,7 @@ async function bringUpSteps(name: string, model: Model, state: LabState, secrets
   progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap("networks"));
 
   progress.step("starting hosts");
-  await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true })));
+  await bootAll(state, model);
   progress.done(`${model.hosts.length} hosts started (each with its own network, PID, UTS and mount namespaces)`, lap("hosts"));
 
   progress.step("waiting for services");
@@ -246,7 +246,7 @@ async function bringUpBare(name: string, model: Model, state: LabState, opts: Up
   await createHosts(state, model, files);
   progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap());
   progress.step("starting hosts");
-  await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true })));
+  await bootAll(state, model);
   await Promise.all(model.hosts.map((h) => waitSshReady(state, h.name, { ...(opts.signal ? { signal: opts.signal } : {}) })));
   progress.done(`${model.hosts.length} bare hosts started, each with only an SSH server on its loopback`, lap());
 }

@@ -30,7 +30,10 @@ describe("a host's mounts", () => {
     writeFileSync(file, hostFstab("lcunit", "web-1"));
     const r = spawnSync("findmnt", ["--tab-file", file, "-n", "-o", "SOURCE,TARGET,FSTYPE,OPTIONS", "-r"], { encoding: "utf8" });
     expect(r.status).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => l.split(" "));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
     const root = hostDir("lcunit", "web-1");
     expect(rows[0]).toEqual(["stacklab-etc", "/etc", "overlay", `lowerdir=/etc,upperdir=${root}/etc,workdir=${root}/.overlay/etc`]);
     expect(rows.at(-1)!.slice(0, 2)).toEqual([`${root}/etc/stacklab/service`, SERVICE_DIR]);
