@@ -23,8 +23,9 @@ export const mariadb: ServiceDef = {
   prepare: async (ctx) => {
     const datadir = join(ctx.root, "var/lib/mysql");
     if (readdirSync(datadir).length === 0) {
-      // (a process, not cpSync: the database hosts' copies go on at once, beside the rest of the preparation)
-      await run(["cp", "-a", "--", `${await templateDatadir()}/.`, datadir]);
+      // (a process, not cpSync: the database hosts' copies go on at once, beside the rest of the preparation; sparse,
+      // because most of a fresh data directory is zeros: 6 MB written instead of 26, and as little to free at `down`)
+      await run(["cp", "-a", "--sparse=always", "--", `${await templateDatadir()}/.`, datadir]);
       await run(["chown", "-R", "mysql:mysql", datadir]);
     }
     mkdirSync(join(ctx.root, "var/log/mysql"), { recursive: true });
