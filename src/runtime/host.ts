@@ -60,25 +60,62 @@ export function initScript(lab: string, host: string, visible: string[] = visibl
   // a folder the host gets its own copy of (e.g. a clone in /tmp), it is bound again on top, so it stays visible.
   const hidden = visible.filter((p) => BIND_DIRS.some((d) => p === `/${d}` || p.startsWith(`/${d}/`)));
   const stash = (i: number) => `"$R/.visible/${i}"`;
+  // Usually every mount is one line of the host's fstab and one `mount -a` makes them all (one process instead of
+  // one per mount: a host's boot starts about a dozen fewer). A folder to keep visible, or a tree whose path an
+  // fstab cannot hold as it is, takes the mounts one command each, in the same order.
+  const oneByOne = hidden.length > 0 || !FSTAB_SAFE.test(root);
   return [
     "#!/bin/sh",
     `# stacklab host init: lab ${lab}, host ${host}. Runs as PID 1 of the host's PID namespace.`,
     "set -e",
     `R=${shellQuote(root)}`,
-    // /etc: the machine's /etc with the host's own files layered on top, so Debian's defaults stay visible.
-    'mount -t overlay stacklab-etc -o "lowerdir=/etc,upperdir=$R/etc,workdir=$R/.overlay/etc" /etc',
-    ...hidden.map((p, i) => `mkdir -p ${stash(i)} && mount --bind ${shellQuote(p)} ${stash(i)}`),
-    // (a folder whose package is not installed has nothing to hide, so it is skipped)
-    ...BIND_DIRS.map((d) => `if [ -d /${d} ]; then mount --bind "$R/${d}" /${d}; fi`),
-    ...hidden.map((p, i) => `mkdir -p ${shellQuote(p)} && mount --bind ${stash(i)} ${shellQuote(p)}`),
-    // runit's control FIFOs must be the same inodes inside and outside the host (an overlay gives its own),
-    // so that stacklab can send `sv`-style commands from this machine: the service folder is bound, not overlaid.
-    `mount --bind "$R/etc/stacklab/service" ${SERVICE_DIR}`,
-    `hostname ${shellQuote(host)}`,
-    "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_nonlocal_bind=1 net.ipv4.tcp_fin_timeout=5 2>/dev/null || true",
+    ...(oneByOne
+      ? [
+          // /etc: the machine's /etc with the host's own files layered on top, so Debian's defaults stay visible.
+          'mount -t overlay stacklab-etc -o "lowerdir=/etc,upperdir=$R/etc,workdir=$R/.overlay/etc" /etc',
+          ...hidden.map((p, i) => `mkdir -p ${stash(i)} && mount --bind ${shellQuote(p)} ${stash(i)}`),
+          // (a folder whose package is not installed has nothing to hide, so it is skipped)
+          ...BIND_DIRS.map((d) => `if [ -d /${d} ]; then mount --bind "$R/${d}" /${d}; fi`),
+          ...hidden.map((p, i) => `mkdir -p ${shellQuote(p)} && mount --bind ${stash(i)} ${shellQuote(p)}`),
+          // runit's control FIFOs must be the same inodes inside and outside the host (an overlay gives its own),
+          // so that stacklab can send `sv`-style commands from this machine: the service folder is bound, not overlaid.
+          `mount --bind "$R/etc/stacklab/service" ${SERVICE_DIR}`,
+        ]
+      : ['mount -a --fstab "$R/fstab"']),
+    // hostname and sysctls by writing /proc/sys (shell built-ins, no process; the UTS and network namespace's own)
+    `printf '%s' ${shellQuote(host)} > /proc/sys/kernel/hostname`,
+    ...Object.entries(HOST_SYSCTLS).map(([k, v]) => `{ echo ${v} > /proc/sys/${k.replaceAll(".", "/")}; } 2>/dev/null || true`),
     // The host's firewall loads at boot, before any service starts, as nftables.service does on Debian.
     "if [ -f /etc/nftables.conf ]; then nft -f /etc/nftables.conf; fi",
     `exec runsvdir -P ${SERVICE_DIR}`,
+    "",
+  ].join("\n");
+}
+
+/** Per-namespace sysctls every host sets at boot: IPv6 off, binding to a floating address it does not hold yet, short FIN_WAIT. */
+const HOST_SYSCTLS = {
+  "net.ipv6.conf.all.disable_ipv6": 1,
+  "net.ipv6.conf.default.disable_ipv6": 1,
+  "net.ipv4.ip_nonlocal_bind": 1,
+  "net.ipv4.tcp_fin_timeout": 5,
+} as const;
+
+/** A host tree's path an fstab line (and an overlay's options) holds as it is: no blank, comma, backslash or quote. */
+const FSTAB_SAFE = /^\/[A-Za-z0-9._/+@:=-]*$/;
+
+/**
+ * The host's mounts, one fstab line each, in order, for the init's `mount -a`: /etc as an overlay (the machine's
+ * /etc below, the host's files on top, so Debian's defaults stay visible), the host's own copy of each folder of
+ * BIND_DIRS that exists on this machine (a folder whose package is not installed has nothing to hide), and runit's
+ * service folder bound over the overlay (its control FIFOs must be the same inodes inside and outside the host, so
+ * that stacklab can send `sv`-style commands from this machine).
+ */
+export function hostFstab(lab: string, host: string): string {
+  const root = hostDir(lab, host);
+  return [
+    `stacklab-etc /etc overlay lowerdir=/etc,upperdir=${root}/etc,workdir=${root}/.overlay/etc 0 0`,
+    ...BIND_DIRS.filter((d) => existsSync(`/${d}`)).map((d) => `${root}/${d} /${d} none bind 0 0`),
+    `${root}/etc/stacklab/service ${SERVICE_DIR} none bind 0 0`,
     "",
   ].join("\n");
 }
@@ -115,6 +152,7 @@ export function markedEnv(owner: string): NodeJS.ProcessEnv {
  */
 export async function launchHost(lab: string, host: string, opts: { cgroupProcs?: string[]; cgroupNamespace?: boolean } = {}): Promise<{ launcher: ProcRecord; init: ProcRecord }> {
   const root = hostDir(lab, host);
+  writeFileSync(join(root, "fstab"), hostFstab(lab, host));
   writeFileSync(join(root, "init.sh"), initScript(lab, host), { mode: 0o755 });
   const log = openSync(join(root, "init.log"), "a");
   const argv = [
@@ -143,7 +181,9 @@ export async function launchHost(lab: string, host: string, opts: { cgroupProcs?
   const pid = spawnDetached(opts.cgroupProcs?.length ? ["/bin/sh", "-c", 'for f in $STACKLAB_CGROUPS; do echo $$ > "$f" || exit 1; done; exec "$@"', "stacklab-launch", ...argv] : argv, log, env);
   closeSync(log);
   const launcher = procRecord(pid);
-  const initPid = await waitForChild(pid, 3000);
+  // (a bound, not an expectation: a 50-host lab launches 50 hosts at once, and on a busy machine the slowest
+  // launcher took over 3 s to fork its init)
+  const initPid = await waitForChild(pid, 15_000);
   return { launcher, init: procRecord(initPid) };
 }
 

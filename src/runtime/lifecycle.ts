@@ -13,6 +13,7 @@
 //   answering ARP for the addresses it held.
 // - Services are awaited in the order derived from their kinds' `after` (startOrder), each with its probe.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Host, Model } from "../model/types.js";
 import { MARK_ENV, launchHost, prepareHostDir, runInHost, SERVICE_DIR, type HostFile } from "./host.js";
@@ -41,8 +42,11 @@ export async function refuseExistingNamespaces(names: string[]): Promise<void> {
 
 /** Creates every host of a new lab: their trees and files, then the namespaces and links (already in the record). */
 export async function createHosts(state: LabState, model: Model, files: Map<string, HostFile[]>): Promise<void> {
+  const lap = timingsLap("create");
   for (const h of model.hosts) prepareHostDir(state.name, h.name, files.get(h.name) ?? []);
+  lap("trees written");
   const ports = await createNetwork(state.name, model);
+  lap("network created");
   for (const h of state.hosts) h.links = ports.get(h.name) ?? [];
   writeState(state);
 }
@@ -63,11 +67,21 @@ export async function addHost(state: LabState, host: Host, files: HostFile[]): P
 
 // ---------------------------------------------------------------- boot
 
+/** Boots every host of a new lab at once and records them all with one write of the lab's record (also when one fails). */
+export async function bootAll(state: LabState, model: Model): Promise<void> {
+  try {
+    await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true, record: false })));
+  } finally {
+    writeState(state);
+  }
+}
+
 /**
- * Boots a host from its tree: a fresh /run (a tmpfs on a real server), its init launched and recorded, its links up.
+ * Boots a host from its tree: a fresh /run (a tmpfs on a real server), its init launched and recorded, its links up
+ * (`firstBoot`: a host just created, whose links are up since its creation, and whose /run holds what `prepare` made).
  * Used for the first boot and for every boot after a crash or a clean stop.
  */
-export async function bootHost(state: LabState, model: Model, host: string, opts: { firstBoot?: boolean } = {}): Promise<HostState> {
+export async function bootHost(state: LabState, model: Model, host: string, opts: { firstBoot?: boolean; record?: boolean } = {}): Promise<HostState> {
   const h = state.hosts.find((x) => x.name === host);
   if (!h) throw new Error(`${host} is not in lab ${state.name}'s record`);
   if (isAlive(h.init)) throw new UsageError(`${host} is already up`);
@@ -88,8 +102,12 @@ export async function bootHost(state: LabState, model: Model, host: string, opts
   const mode = cgroupMode();
   const cgroupNamespace = cgroupProcs.length > 0 && mode.version !== 0 && mode.delegatedTo !== undefined;
   Object.assign(h, await launchHost(state.name, host, { cgroupProcs, cgroupNamespace }));
-  writeState(state);
-  if (h.links.length) await setHostLinks(state.name, model, host, true, h.links);
+  // `record: false`: the caller boots many hosts at once and writes the record once they are launched (each write
+  // is two fsyncs that stop this process); a host launched but not yet recorded is found by its mark meanwhile.
+  if (opts.record !== false) writeState(state);
+  // At the first boot the links are up already (createNetwork and addHostNetwork leave both ends up); after a
+  // crash or a stop they were taken down and come back up with the host.
+  if (h.links.length && !opts.firstBoot) await setHostLinks(state.name, model, host, true, h.links);
   return h;
 }
 
@@ -153,7 +171,7 @@ export async function waitReady(state: LabState, model: Model, host: string, sec
     if (!def) continue;
     const timeoutMs = Math.round((def.readyTimeoutMs * (opts.timeoutFactor ?? 1)) / Math.min(1, cpu));
     try {
-      await waitForProbe({
+      const waited = await waitForProbe({
         host,
         service: kind,
         initPid: h!.init!.pid,
@@ -163,6 +181,7 @@ export async function waitReady(state: LabState, model: Model, host: string, sec
         ...(opts.maxIntervalMs ? { maxIntervalMs: opts.maxIntervalMs } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
+      if (process.env.STACKLAB_TIMINGS === "1") process.stderr.write(`[timings]     ${host} ${kind} ready, waited ${waited} ms\n`);
     } catch (err) {
       if (!opts.collect || !(err instanceof NotReadyError)) throw err;
       notReady.push(`${kind} on ${host}: waited ${Math.round(timeoutMs / 1000)} s for ${err.what}`);
@@ -230,15 +249,56 @@ export async function removeHost(state: LabState, host: string): Promise<void> {
  * marks, then its namespaces (which removes every link), then its folder. Works on a record of any version.
  */
 export async function removeLab(state: Pick<LabState, "name" | "hosts" | "switchNetns" | "extra">): Promise<void> {
+  const lap = timingsLap("down");
   const procs = [...state.extra, ...state.hosts.flatMap((h) => [h.init, h.launcher].filter((p): p is ProcRecord => p !== undefined))];
   for (const p of procs) killRecorded(p);
+  // A host's processes end with its init. The marks are looked for once the recorded processes are gone: reading
+  // a dying process's environment waits for its memory to be torn down, so a search among hundreds of dying
+  // processes takes many times longer than one after them (what it finds then is what no record named).
+  await waitGone(procs);
+  lap(`${procs.length} recorded processes killed and gone`);
   const marked = markedProcesses(labDir(state.name));
   killMarked(marked);
-  await waitGone([...procs, ...marked]);
+  await waitGone(marked);
+  lap(`${marked.length} more processes found by their mark, killed and gone`);
   await deleteNamespaces([...state.hosts.map((h) => h.netns), state.switchNetns]);
+  lap("namespaces deleted");
   await removeLabCgroups(state.name);
+  lap("cgroups removed");
   // Removed before `down` returns: "nothing left" includes the disk (a detached rm would outlive the command).
-  rmSync(labDir(state.name), { recursive: true, force: true });
+  await removeTree(labDir(state.name));
+  lap("folder removed");
+}
+
+/**
+ * Removes a folder and everything in it. Its subfolders go at once, side by side: freeing a file's blocks waits on
+ * the file system's journal (the etcd members' preallocated logs, the databases' files), and removals made
+ * together share those waits instead of queueing behind each other.
+ */
+async function removeTree(dir: string): Promise<void> {
+  const parts = (d: string): string[] => {
+    try {
+      return readdirSync(d, { withFileTypes: true }).map((e) => join(d, e.name));
+    } catch {
+      return [];
+    }
+  };
+  // the hosts' data folders (var/lib/etcd, var/lib/mysql...) side by side, then the rest of each host, then the lab's
+  const hosts = parts(join(dir, "hosts"));
+  await Promise.all(hosts.flatMap((h) => parts(join(h, "var/lib"))).map((p) => rm(p, { recursive: true, force: true })));
+  await Promise.all(hosts.map((h) => rm(h, { recursive: true, force: true })));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** STACKLAB_TIMINGS=1: a function that prints the time since its last call on stderr (a no-op otherwise). */
+function timingsLap(what: string): (step: string) => void {
+  if (process.env.STACKLAB_TIMINGS !== "1") return () => undefined;
+  let t = performance.now();
+  return (step) => {
+    const now = performance.now();
+    process.stderr.write(`[timings] ${what}: ${step}: ${Math.round(now - t)} ms\n`);
+    t = now;
+  };
 }
 
 /** Namespaces named like a host or switch of `lab` (left by an `up` that died before recording every name). */

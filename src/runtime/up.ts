@@ -16,8 +16,9 @@ import { labSecrets, redact, type Secrets } from "./secrets.js";
 import { SERVICES } from "./services/index.js";
 import { labFolders, readStateRaw, writeState, type LabState } from "./state.js";
 import { labTlsFiles } from "./tls.js";
-import { pacing, NotReadyError } from "./wait.js";
-import { bootHost, createHosts, refuseExistingNamespaces, serviceContext, waitReady, waitSshReady } from "./lifecycle.js";
+import { pacing, probeRuns, NotReadyError } from "./wait.js";
+import { observeCommands } from "./exec.js";
+import { bootAll, createHosts, hostKinds, refuseExistingNamespaces, serviceContext, waitReady, waitSshReady } from "./lifecycle.js";
 import { bareHostFiles, labSshKeys } from "./ssh.js";
 import { lockLab, withLabLock } from "./lock.js";
 import { setupReplication } from "./replication.js";
@@ -157,17 +158,35 @@ async function upLocked(name: string, stack: Stack, opts: UpOptions, started: nu
 }
 
 async function bringUp(name: string, model: Model, state: LabState, secrets: Secrets, opts: UpOptions, steps: UpResult["steps"]): Promise<void> {
-  const { progress } = opts;
   let t = performance.now();
   const check = () => opts.signal?.throwIfAborted();
+  // STACKLAB_TIMINGS=1: each step's time, the commands it started and the probe commands among them, on stderr.
+  const timings = process.env.STACKLAB_TIMINGS === "1";
+  let commands = 0;
+  let probes = probeRuns.count;
+  const stopObserving = timings ? observeCommands(() => commands++) : () => undefined;
   const lap = (step: UpStep) => {
     check();
     const now = performance.now();
     const ms = Math.round(now - t);
     t = now;
     steps.push({ step, ms });
+    if (timings) {
+      process.stderr.write(`[timings] ${step}: ${ms} ms, ${commands} commands (${probeRuns.count - probes} probes)\n`);
+      commands = 0;
+      probes = probeRuns.count;
+    }
     return ms;
   };
+  try {
+    await bringUpSteps(name, model, state, secrets, opts, lap);
+  } finally {
+    stopObserving();
+  }
+}
+
+async function bringUpSteps(name: string, model: Model, state: LabState, secrets: Secrets, opts: UpOptions, lap: (step: UpStep) => number): Promise<void> {
+  const { progress } = opts;
 
   progress.step("rendering configuration");
   if (model.app.type === "custom") keepVisible(name, [resolve(opts.specDir ?? process.cwd(), model.app.dir ?? ".")]);
@@ -178,11 +197,12 @@ async function bringUp(name: string, model: Model, state: LabState, secrets: Sec
 
   progress.step("creating hosts and networks");
   await createHosts(state, model, files);
+  if (process.env.STACKLAB_TIMINGS === "1") process.stderr.write(`[timings]   hosts' trees and networks created\n`);
   await Promise.all(model.services.map((s) => SERVICES[s.kind]?.prepare?.(serviceContext(name, model, s.host, secrets, opts.specDir))));
   progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap("networks"));
 
   progress.step("starting hosts");
-  await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true })));
+  await bootAll(state, model);
   progress.done(`${model.hosts.length} hosts started (each with its own network, PID, UTS and mount namespaces)`, lap("hosts"));
 
   progress.step("waiting for services");
@@ -226,14 +246,20 @@ async function bringUpBare(name: string, model: Model, state: LabState, opts: Up
   await createHosts(state, model, files);
   progress.done(`networks: public ${model.networks[0]!.cidr}, private ${model.networks[1]!.cidr}`, lap());
   progress.step("starting hosts");
-  await Promise.all(model.hosts.map((h) => bootHost(state, model, h.name, { firstBoot: true })));
+  await bootAll(state, model);
   await Promise.all(model.hosts.map((h) => waitSshReady(state, h.name, { ...(opts.signal ? { signal: opts.signal } : {}) })));
   progress.done(`${model.hosts.length} bare hosts started, each with only an SSH server on its loopback`, lap());
 }
 
 async function waitForServices(model: Model, state: LabState, secrets: Secrets, signal?: AbortSignal): Promise<void> {
   const pace = pacing(model.services.filter((s) => SERVICES[s.kind]).length);
-  await Promise.all(model.hosts.map((h) => waitReady(state, model, h.name, secrets, { timeoutFactor: pace.timeoutFactor, maxIntervalMs: pace.maxIntervalMs, ...(signal ? { signal } : {}) })));
+  const t0 = performance.now();
+  await Promise.all(
+    model.hosts.map(async (h) => {
+      await waitReady(state, model, h.name, secrets, { timeoutFactor: pace.timeoutFactor, maxIntervalMs: pace.maxIntervalMs, ...(signal ? { signal } : {}) });
+      if (process.env.STACKLAB_TIMINGS === "1") process.stderr.write(`[timings]   ${h.name} ready after ${Math.round(performance.now() - t0)} ms (${hostKinds(model, h.name).join(", ")})\n`);
+    }),
+  );
 }
 
 export { NotReadyError, runInHost };

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInHost } from "./host.js";
+import { listenerPresent } from "./listener.js";
 import type { Probe } from "./services/types.js";
 
 /** A service that did not become ready in time. */
@@ -39,7 +40,20 @@ export function pacing(services: number): { maxIntervalMs: number; timeoutFactor
   return { maxIntervalMs: Math.min(1000, Math.max(100, services * 4)), timeoutFactor: Math.max(1, services / 40) };
 }
 
-/** Polls `probe` inside the host until it exits 0: first after 50 ms, then each wait 1.5 times longer, up to `maxIntervalMs` (default 100). */
+/** How often a probe's listener is looked for in /proc (in process: costs no process). */
+const LISTENER_POLL_MS = 20;
+/** While its listener is not there, the probe command still runs this often (a listener that cannot be seen never hides a ready service). */
+const BLIND_PROBE_MS = 1000;
+
+/** Counts the probe commands run, for `STACKLAB_TIMINGS`. */
+export const probeRuns = { count: 0 };
+
+/**
+ * Polls `probe` inside the host until it exits 0: first after 50 ms, then each wait 1.5 times longer, up to
+ * `maxIntervalMs` (default 100). A probe with a `listener` first waits, reading /proc every 20 ms, until the kernel
+ * shows it (the port in LISTEN, the socket file), then runs its command: a service that is still starting costs
+ * no process per poll (the command still runs once a second meanwhile).
+ */
 export async function waitForProbe(opts: {
   host: string;
   service: string;
@@ -53,8 +67,18 @@ export async function waitForProbe(opts: {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
   const cap = opts.maxIntervalMs ?? 100;
+  let lastRun = started;
   for (let wait = Math.min(50, cap); ; wait = Math.min(cap, wait * 1.5)) {
     opts.signal?.throwIfAborted();
+    const listener = opts.probe.listener;
+    if (listener) {
+      while (!listenerPresent(opts.initPid, listener) && Date.now() - lastRun < BLIND_PROBE_MS && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, LISTENER_POLL_MS));
+        opts.signal?.throwIfAborted();
+      }
+      lastRun = Date.now();
+    }
+    probeRuns.count++;
     const r = await runInHost(opts.initPid, opts.probe.argv, { check: false, timeoutMs: 3000 });
     if (r.code === 0) return Date.now() - started;
     if (Date.now() >= deadline) throw new NotReadyError(opts.host, opts.service, opts.probe.what, opts.timeoutMs, opts.logFile ? tail(opts.logFile) : r.stderr.trim());

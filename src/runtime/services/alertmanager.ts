@@ -27,6 +27,7 @@ export const alertmanager: ServiceDef = {
   probe: () => ({
     what: `Alertmanager answering 200 on http://127.0.0.1:${PORTS.alertmanager}/-/ready`,
     argv: ["curl", "-sf", "-o", "/dev/null", "--max-time", "1", `http://127.0.0.1:${PORTS.alertmanager}/-/ready`],
+    listener: { tcp: { address: "127.0.0.1", port: PORTS.alertmanager } },
   }),
   readyTimeoutMs: 20_000,
 };

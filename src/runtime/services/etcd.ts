@@ -33,6 +33,7 @@ export const etcd: ServiceDef = {
   probe: (ctx) => ({
     what: `etcd answering on http://${addressOf(ctx.host)}:${PORTS.etcdMetrics}/metrics`,
     argv: ["curl", "-sf", "-o", "/dev/null", "--max-time", "1", `http://${addressOf(ctx.host)}:${PORTS.etcdMetrics}/metrics`],
+    listener: { tcp: { address: addressOf(ctx.host), port: PORTS.etcdMetrics } },
   }),
   readyTimeoutMs: 20_000,
 };

@@ -11,6 +11,10 @@ export const keepalived: ServiceDef = {
       "mkdir -p /run/keepalived",
       "exec keepalived --dont-fork --log-console --vrrp --pid=/run/keepalived/keepalived.pid --vrrp_pid=/run/keepalived/vrrp.pid -f /etc/keepalived/keepalived.conf",
     ]),
-  probe: () => ({ what: "keepalived's VRRP process running", argv: ["sh", "-c", "test -s /run/keepalived/vrrp.pid && kill -0 $(cat /run/keepalived/vrrp.pid)"] }),
+  probe: () => ({
+    what: "keepalived's VRRP process running",
+    argv: ["sh", "-c", "test -s /run/keepalived/vrrp.pid && kill -0 $(cat /run/keepalived/vrrp.pid)"],
+    listener: { file: "/run/keepalived/vrrp.pid" },
+  }),
   readyTimeoutMs: 10_000,
 };

@@ -1,5 +1,5 @@
 // MariaDB: data directory from a cached template, users and schema created locally at each start, GTID replication.
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec.js";
 import { chownTo } from "../host.js";
@@ -23,13 +23,19 @@ export const mariadb: ServiceDef = {
   prepare: async (ctx) => {
     const datadir = join(ctx.root, "var/lib/mysql");
     if (readdirSync(datadir).length === 0) {
-      cpSync(await templateDatadir(), datadir, { recursive: true });
+      // (a process, not cpSync: the database hosts' copies go on at once, beside the rest of the preparation; sparse,
+      // because most of a fresh data directory is zeros: 6 MB written instead of 26, and as little to free at `down`)
+      await run(["cp", "-a", "--sparse=always", "--", `${await templateDatadir()}/.`, datadir]);
       await run(["chown", "-R", "mysql:mysql", datadir]);
     }
     mkdirSync(join(ctx.root, "var/log/mysql"), { recursive: true });
     chownTo(join(ctx.root, "var/log/mysql"), "mysql");
   },
-  probe: () => ({ what: "MariaDB answering `mariadb-admin ping` on its socket", argv: ["mariadb-admin", "--socket=/run/mysqld/mysqld.sock", "-uroot", "--connect-timeout=1", "ping"] }),
+  probe: () => ({
+    what: "MariaDB answering `mariadb-admin ping` on its socket",
+    argv: ["mariadb-admin", "--socket=/run/mysqld/mysqld.sock", "-uroot", "--connect-timeout=1", "ping"],
+    listener: { file: "/run/mysqld/mysqld.sock" },
+  }),
   readyTimeoutMs: 30_000,
 };
 

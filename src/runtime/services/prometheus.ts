@@ -27,6 +27,7 @@ export const prometheus: ServiceDef = {
   probe: () => ({
     what: `Prometheus answering 200 on http://127.0.0.1:${PORTS.prometheus}/-/ready`,
     argv: ["curl", "-sf", "-o", "/dev/null", "--max-time", "1", `http://127.0.0.1:${PORTS.prometheus}/-/ready`],
+    listener: { tcp: { address: "127.0.0.1", port: PORTS.prometheus } },
   }),
   readyTimeoutMs: 30_000,
 };

@@ -4,6 +4,7 @@ import type { Secrets } from "../secrets.js";
 import { EVENTS_FD_ENV, eventsFile } from "../events.js";
 import type { Control } from "../supervise.js";
 import { shellJoin, shellQuote } from "../../render/shell.js";
+import type { Listener } from "../listener.js";
 
 /** What a service implementation knows about where it runs. */
 export interface ServiceContext {
@@ -28,6 +29,11 @@ export interface Probe {
   /** What is awaited, in words ("TCP 198.18.1.12:80 answering"). */
   what: string;
   argv: string[];
+  /**
+   * What the kernel shows once the service listens (a TCP socket in LISTEN, a socket or pid file), read in process
+   * from /proc: readiness waits for it without starting a process, then runs `argv` to confirm.
+   */
+  listener?: Listener;
 }
 
 /** A program a service kind needs on this machine, and the Debian package that brings it (`doctor`, `setup`, CI). */
@@ -80,7 +86,7 @@ export function runScript(name: string, lines: string[]): string {
 
 /** A probe that succeeds once a TCP port accepts connections. */
 export function tcpProbe(address: string, port: number): Probe {
-  return { what: `TCP ${address}:${port} accepting connections`, argv: ["bash", "--norc", "--noprofile", "-c", `exec 3<>/dev/tcp/${address}/${port}`] };
+  return { what: `TCP ${address}:${port} accepting connections`, argv: ["bash", "--norc", "--noprofile", "-c", `exec 3<>/dev/tcp/${address}/${port}`], listener: { tcp: { address, port } } };
 }
 
 /** The host's address on a network (private first by default). */
