@@ -82,8 +82,10 @@ export function initScript(lab: string, host: string, visible: string[] = visibl
           `mount --bind "$R/etc/stacklab/service" ${SERVICE_DIR}`,
         ]
       : ['mount -a --fstab "$R/fstab"']),
-    // hostname and sysctls by writing /proc/sys (shell built-ins, no process; the UTS and network namespace's own)
-    `printf '%s' ${shellQuote(host)} > /proc/sys/kernel/hostname`,
+    // hostname and sysctls by writing /proc/sys (shell built-ins, no process; the UTS and network namespace's own).
+    // Rootless, /proc/sys/kernel/hostname belongs to the machine's root (nobody in the user namespace): the
+    // sethostname(2) of `hostname` is allowed there, a write of the file is not.
+    `{ printf '%s' ${shellQuote(host)} > /proc/sys/kernel/hostname; } 2>/dev/null || hostname ${shellQuote(host)}`,
     ...Object.entries(HOST_SYSCTLS).map(([k, v]) => `{ echo ${v} > /proc/sys/${k.replaceAll(".", "/")}; } 2>/dev/null || true`),
     // The host's firewall loads at boot, before any service starts, as nftables.service does on Debian.
     "if [ -f /etc/nftables.conf ]; then nft -f /etc/nftables.conf; fi",
