@@ -4,27 +4,28 @@
 // it on its own after a heal.
 import type { Model } from "../model/types.js";
 import type { LabState } from "../runtime/state.js";
-import { dbStatus } from "./lab.js";
+import { dbStatus, type DbStatus, type ProxyServer } from "./lab.js";
+import type { ControllerState } from "./controller/controller.js";
+import type { AgentStatus } from "./types.js";
 
-/** What the judgement reads of `stacklab db status` (its JSON has these fields). */
-export interface TierView {
-  replication: "none" | "async" | "semisync";
-  primary: string | null;
-  writable: string[];
-  servers: {
-    host: string;
+type Server = DbStatus["servers"][number];
+
+/**
+ * What the judgement reads of `stacklab db status`: those fields of DbStatus, so that they cannot drift apart. The
+ * role, the IO thread's state and the controller's phase are only shown or compared, and taken as any string: the
+ * lab tests pass the JSON of `db status --json`, which types them so (test/integration/failover-helpers.ts).
+ */
+export interface TierView extends Pick<DbStatus, "replication" | "primary" | "writable"> {
+  servers: (Pick<Server, "host"> & {
     role: string;
-    db: {
-      up: boolean;
-      gtidBinlogPos: string;
-      gtidCurrentPos: string;
-      semisync: { masterStatus: boolean; masterClients: number };
-      replica: { io: string; sqlRunning: boolean; lastIoErrno: number } | null;
+    db: Pick<Server["db"], "up" | "gtidBinlogPos" | "gtidCurrentPos"> & {
+      semisync: Pick<Server["db"]["semisync"], "masterStatus" | "masterClients">;
+      replica: (Pick<NonNullable<Server["db"]["replica"]>, "sqlRunning" | "lastIoErrno"> & { io: string }) | null;
     };
-    agent: { selfFenced: { reason: string } | null } | { error: string } | null;
-  }[];
-  proxies: { host: string; servers: { backend: string; server: string; status: string }[] | { error: string } }[];
-  controller: { phase: string; primary: string | null } | { error: string } | null;
+    agent: { selfFenced: Pick<NonNullable<AgentStatus["selfFenced"]>, "reason"> | null } | Extract<Server["agent"], { error: string }> | null;
+  })[];
+  proxies: (Pick<DbStatus["proxies"][number], "host"> & { servers: Pick<ProxyServer, "backend" | "server" | "status">[] | { error: string } })[];
+  controller: (Pick<ControllerState, "primary"> & { phase: string }) | { error: string } | null;
 }
 
 /**

@@ -105,7 +105,13 @@ export class Controller {
   private readonly polledAt: Record<string, number> = {};
   /** When this controller last took the lead over (monotonic; 0: never): it judges from looks started after it. */
   private tookOverAt = 0;
-  /** The pollers' pauses between polls, which a takeover cuts short. */
+  /**
+   * When this controller last made a server the primary (a failover's or a switchover's promotion ended; monotonic):
+   * a look at it from a poll started before then shows it as it was, a read-only replica, and judging from that
+   * made the leader log a refusal right after every failover. It is judged only from a look started after.
+   */
+  private promoted: { host: string; at: number } | null = null;
+  /** The pollers' pauses between polls, which a takeover (or a promotion) cuts short. */
   private readonly naps = new Set<() => void>();
   private lastEventKey = "";
   private timers: NodeJS.Timeout[] = [];
@@ -255,6 +261,28 @@ export class Controller {
     for (const h of p?.left ?? []) if (this.hosts.includes(h)) this.left.add(h);
   }
 
+  /**
+   * Whether the primary this controller just promoted is known only from a look started before its promotion ended
+   * (no poll started since was answered: lastOkAt is when the answered poll started, as polledAt is for any poll).
+   * Not once such a look is no longer fresh (deadAfterMs after the promotion): then it is judged as silent, like
+   * any primary whose agent does not answer.
+   */
+  private lookBeforePromotion(): boolean {
+    const p = this.promoted;
+    if (!p || p.host !== this.primary) return false;
+    if ((this.tracks[p.host]?.lastOkAt ?? -1) >= p.at || monoNow() - p.at >= TIMING.deadAfterMs) {
+      this.promoted = null;
+      return false;
+    }
+    return true;
+  }
+
+  /** Records that `host` was just made the primary, and asks every agent again at once. */
+  private promotedNow(host: string): void {
+    this.promoted = { host, at: monoNow() };
+    this.wake();
+  }
+
   /** Whether the last look at `host` started before the controller's last change to it ended (it shows the server as it was). */
   private staleLook(h: string): boolean {
     const at = this.changedAt[h];
@@ -351,6 +379,7 @@ export class Controller {
       this.setPhase("watching", writable ? `${this.primary} is the primary` : "the primary did not show up in time; judging it now");
       this.record("watch", `failover controller on ${this.cfg.host} watches ${this.hosts.join(", ")}; ${this.note}`);
     }
+    if (this.lookBeforePromotion()) return;
     const decision = decide(input);
     this.busy = true;
     try {
@@ -532,6 +561,7 @@ export class Controller {
     };
     if (result.ok) {
       this.primary = d.to;
+      this.promotedNow(d.to);
       this.lastSync = null;
       this.refused = null;
       this.record("done", `failover done: ${d.to} is the primary; writes go to it ${rec.totalMs} ms after ${d.from} was last seen (${monoNow() - detectedAt} ms after detection)`, {
@@ -678,6 +708,7 @@ export class Controller {
         };
         if (result.ok) {
           this.primary = target;
+          this.promotedNow(target);
           this.lastSync = null;
         }
         this.failovers = [...this.failovers, rec].slice(-20);
