@@ -117,8 +117,14 @@ describe("the leader's steps right after it promoted a replica", () => {
     await vi.advanceTimersByTimeAsync(1000);
     const lines = events.map((e) => `${e.step}: ${e.message}`).join("\n");
     expect(agents.promotions, lines).toBe(1);
-    expect(events.filter((e) => e.step === "done"), lines).toHaveLength(1);
-    expect(events.filter((e) => e.step === "refuse" || e.step === "recovered"), lines).toEqual([]);
+    expect(
+      events.filter((e) => e.step === "done"),
+      lines,
+    ).toHaveLength(1);
+    expect(
+      events.filter((e) => e.step === "refuse" || e.step === "recovered"),
+      lines,
+    ).toEqual([]);
     expect(state, lines).toMatchObject({ primary: "db-2", phase: "watching", refused: null });
   });
 });
