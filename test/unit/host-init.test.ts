@@ -10,7 +10,6 @@ import { BIND_DIRS, hostFstab, initScript, SERVICE_DIR } from "../../src/runtime
 import { hostDir } from "../../src/runtime/paths.js";
 import { observeCommands } from "../../src/runtime/exec.js";
 import { NotReadyError, waitForProbe } from "../../src/runtime/wait.js";
-import { REPO_DIR } from "../../src/runtime/repo.js";
 
 let home: string;
 const saved = process.env.STACKLAB_HOME;
@@ -44,13 +43,14 @@ describe("a host's mounts", () => {
   });
 
   it("are made by one mount command when nothing must stay visible, one by one when a folder must", () => {
-    const plain = initScript("lcunit", "web-1", [REPO_DIR]);
+    // (a checkout outside the hosts' own folders; one under /tmp, as a clone in /tmp, must stay visible: one by one)
+    const plain = initScript("lcunit", "web-1", ["/srv/stacklab"]);
     expect(plain).toContain('mount -a --fstab "$R/fstab"');
     expect(plain).not.toMatch(/mount --bind/);
     // hostname and sysctls are written, not run
     expect(plain).not.toMatch(/^(hostname|sysctl) /m);
     expect(plain).toContain("> /proc/sys/kernel/hostname");
-    const keep = initScript("lcunit", "web-1", [REPO_DIR, "/tmp/my-app"]);
+    const keep = initScript("lcunit", "web-1", ["/srv/stacklab", "/tmp/my-app"]);
     expect(keep).not.toContain("mount -a");
     expect(keep).toMatch(/mount -t overlay stacklab-etc/);
     expect(keep.indexOf("/tmp/my-app")).toBeLessThan(keep.indexOf('mount --bind "$R/tmp" /tmp'));
