@@ -164,8 +164,16 @@ describe("the app role", () => {
     const main = files.get("roles/app/tasks/main.yml")!.content;
     expect(main.indexOf("Record the release app runs")).toBeGreaterThan(0);
     expect(main.indexOf("Record the release app runs")).toBeLessThan(main.indexOf("Supervise app with runit"));
-    expect(parse(files.get("roles/app/handlers/main.yml")!.content)).toContainEqual(expect.objectContaining({ name: "Restart app on its new release", when: "app_supervised.stat.exists" }));
-    const tasks = parse(files.get(`roles/${PACKAGE_ROLE}/tasks/main.yml`)!.content) as Record<string, Record<string, unknown>>[];
+    // (restarted only if it ran before this play: its run script was on the host when the role's scan read it)
+    expect(parse(files.get("roles/app/handlers/main.yml")!.content)).toContainEqual(
+      expect.objectContaining({ name: "Restart app on its new release", when: "(stacklab_service_dir ~ '/app/run') in (app_found.files | map(attribute='path'))" }),
+    );
+    // The package role: one block, run once per host however many plays need it.
+    const role = parse(files.get(`roles/${PACKAGE_ROLE}/tasks/main.yml`)!.content) as { when: string; block: Record<string, Record<string, unknown>>[] }[];
+    expect(role).toHaveLength(1);
+    expect(role[0]!.when).toBe("stacklab_package_in_place is not defined");
+    const tasks = role[0]!.block;
+    expect(tasks.at(-1)).toMatchObject({ "ansible.builtin.set_fact": { stacklab_package_in_place: true } });
     expect(tasks.find((t) => t["ansible.builtin.apt"])!["ansible.builtin.apt"]).toEqual({ name: "{{ stacklab_node_package }}", state: "present" });
     expect(tasks.find((t) => t["ansible.builtin.unarchive"])!["ansible.builtin.unarchive"]).toMatchObject({ creates: "{{ stacklab_app_root }}/{{ stacklab_app_version }}/package.json" });
     expect(files.get("README.md")!.content).toContain(p.name);
@@ -230,14 +238,21 @@ describe("the app role", () => {
         // (this machine's nodejs package, checked only, if Node.js came from it)
         stacklab_node_package: debianNode ? "nodejs" : "",
         stacklab_node_check_only: true,
-        app_supervised: { stat: { exists: false } },
       };
       writeFileSync(join(dir, "vars.json"), JSON.stringify(vars));
       writeFileSync(
         join(dir, "play.yml"),
         stringify([
           {
-            name: "The package role, then what the app role records of it",
+            name: "The package role, then what the database agent's role records of it",
+            hosts: "localhost",
+            gather_facts: false,
+            tasks: [{ name: "Install", "ansible.builtin.include_role": { name: PACKAGE_ROLE } }, packagedProgramTask("db-agent")],
+            handlers: [{ name: "Restart db-agent on its new release", "ansible.builtin.debug": { msg: "restart" } }],
+          },
+          {
+            // (design 1's servers: the database agent's play, then the app's; the package is checked once)
+            name: "A later play's program on the same host",
             hosts: "localhost",
             gather_facts: false,
             tasks: [{ name: "Install", "ansible.builtin.include_role": { name: PACKAGE_ROLE } }, packagedProgramTask("app")],
@@ -259,9 +274,16 @@ describe("the app role", () => {
       expect(readlinkSync(join(root, "bin/node"))).toBe(process.execPath);
       expect(JSON.parse(readFileSync(join(root, "current/package.json"), "utf8"))).toMatchObject({ version: p.version });
       expect(readFileSync(join(root, "running/app"), "utf8")).toBe(`${p.version} ${process.execPath}\n`);
+      expect(readFileSync(join(root, "running/db-agent"), "utf8")).toBe(`${p.version} ${process.execPath}\n`);
+      // the package role's tasks ran in the first play only
+      const checked = (out: string, what: string) => out.match(new RegExp(`TASK \\[${PACKAGE_ROLE} : Read the Node.js runtime's version\\][^\\n]*\\n${what}:`, "g"))?.length ?? 0;
+      expect([checked(first.stdout, "ok"), checked(first.stdout, "skipping")], first.stdout).toEqual([1, 1]);
       const second = play();
       expect(second.status, second.stdout.slice(-3000)).toBe(0);
       expect(parseRecap(second.stdout)[0]!.changed, second.stdout).toBe(0);
+      // a program's record already as wanted is not rewritten (no module run: the package role's scan saw it)
+      expect(second.stdout).toMatch(/TASK \[Record the release app runs\][^\n]*\nskipping:/);
+      expect(second.stdout).not.toContain("restart");
     },
     600_000,
   );

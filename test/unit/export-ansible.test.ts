@@ -1,11 +1,12 @@
 // The Ansible export: every file a lab host gets is in the project unchanged (same renderers), secrets are marked
 // for ansible-vault and appear in no other file, ownership is the state the services leave, groups are in the order
 // rolling plays need, and a user's inventory is checked against the design.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel } from "../../src/model/index.js";
 import { hostFiles } from "../../src/runtime/files.js";
@@ -17,6 +18,7 @@ import { readInventory } from "../../src/export/ansible/export.js";
 import { parseRecap } from "../../src/export/ansible/rehearse.js";
 import { UsageError } from "../../src/spec/errors.js";
 
+const haveAnsible = existsSync("/usr/bin/ansible-playbook") && existsSync("/usr/bin/ansible-vault");
 const SECRETS: Secrets = { mysqlRoot: "root-secret-0123456789", app: "app-secret-0123456789", replication: "repl-secret-0123456789", monitor: "mon-secret-0123456789" };
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -108,6 +110,115 @@ it("wants the owner and mode a service's run script leaves (so a second run chan
   expect(all.find((f) => f.path === "/etc/stacklab/secrets/db-app-password")).toMatchObject({ owner: "nobody", group: "nogroup", mode: "0600" });
   expect(all.find((f) => f.path === "/etc/mysql/init.sql")).toMatchObject({ owner: "mysql", mode: "0600" });
 });
+
+it("reads each role's files and folders on the host with one find: its top-level folders, deep enough for every entry", async () => {
+  for (const blueprint of ["1-distributed_web_infrastructure", "3-scale_up"]) {
+    const { model, byPath } = await build(blueprint);
+    for (const host of model.hosts) {
+      const vars = parse(byPath.get(`host_vars/${host.name}.yml`)!.content) as {
+        stacklab_files: Record<
+          string,
+          { dirs: string[]; scan: { paths: string[]; depth: number; patterns: string[] }; config: { path: string }[]; secret: { path: string }[]; run: { path: string }[] }
+        >;
+      };
+      expect(vars.stacklab_files.common!.dirs, host.name).toContain("/etc/stacklab/service");
+      for (const [role, r] of Object.entries(vars.stacklab_files)) {
+        for (const p of [...r.dirs, ...[...r.config, ...r.secret, ...r.run].map((e) => e.path)]) {
+          const root = r.scan.paths.find((s) => p.startsWith(`${s}/`));
+          expect(root, `${host.name} ${role}: ${p}`).toBeDefined();
+          // (find's depth: 1 for an entry right in the folder it lists)
+          expect(p.split("/").length - root!.split("/").length, `${host.name} ${role}: ${p}`).toBeLessThanOrEqual(r.scan.depth);
+          expect(r.scan.patterns, `${host.name} ${role}: ${p}`).toContain(p.slice(p.lastIndexOf("/") + 1));
+        }
+        // (never a folder that may not exist yet: find would warn on a first run)
+        for (const s of r.scan.paths) expect(s, `${host.name} ${role}`).toMatch(/^\/[^/]+$/);
+        // (a top-level folder such as /etc is the system's, never created nor changed)
+        for (const d of r.dirs) expect(d.split("/").length, `${host.name} ${role}: ${d}`).toBeGreaterThan(2);
+      }
+    }
+  }
+});
+
+it.skipIf(!haveAnsible)(
+  "skips a file already as wanted without running a module on the host, and restores one that drifted, notifying the handler",
+  async () => {
+    // The haproxy role's own tasks, applied by the real ansible-playbook to files under a temporary folder of this
+    // machine: its configuration, a vault-encrypted file of another owner and mode, and its run script.
+    const { byPath } = await build("1-distributed_web_infrastructure");
+    const dir = mkdtempSync(join(tmpdir(), "stacklab-export-scan-"));
+    dirs.push(dir);
+    const root = join(dir, "host");
+    const role = join(dir, "roles", "haproxy");
+    const entry = (path: string, mode: string, owner = "root", group = "root") => ({ path: join(root, path), mode, owner, group });
+    const files = {
+      dirs: [join(root, "etc/haproxy"), join(root, "etc/stacklab/service/haproxy")],
+      scan: { paths: [root], depth: 5, patterns: ["haproxy", "haproxy.cfg", "secret.pem", "run"] },
+      config: [entry("etc/haproxy/haproxy.cfg", "0644")],
+      secret: [entry("etc/haproxy/secret.pem", "0640", "nobody", "nogroup")],
+      run: [entry("etc/stacklab/service/haproxy/run", "0755")],
+    };
+    const contents: Record<string, string> = {
+      "etc/haproxy/haproxy.cfg": "global\n  maxconn 100\n",
+      "etc/haproxy/secret.pem": "not a real key\n",
+      "etc/stacklab/service/haproxy/run": "#!/bin/sh\nexec true\n",
+    };
+    // (the scan's folder stands for a top-level one, such as /etc: always there)
+    mkdirSync(root);
+    writeFileSync(join(dir, "vault-pass"), "test-vault-password\n", { mode: 0o600 });
+    for (const [rel, content] of Object.entries(contents)) {
+      const f = join(role, "files", "lb-1", root, rel);
+      mkdirSync(dirname(f), { recursive: true });
+      writeFileSync(f, content);
+      if (rel.endsWith(".pem")) expect(spawnSync("ansible-vault", ["encrypt", "--vault-password-file", join(dir, "vault-pass"), f]).status).toBe(0);
+    }
+    mkdirSync(join(role, "tasks"), { recursive: true });
+    mkdirSync(join(role, "handlers"), { recursive: true });
+    writeFileSync(join(role, "tasks/main.yml"), byPath.get("roles/haproxy/tasks/main.yml")!.content);
+    // (the reload handler itself signals runit; here it only says it ran)
+    writeFileSync(join(role, "handlers/main.yml"), stringify([{ name: "Reload haproxy", "ansible.builtin.debug": { msg: "RELOADED" } }]));
+    writeFileSync(
+      join(dir, "vars.json"),
+      JSON.stringify({ stacklab_host: "lb-1", stacklab_files: { haproxy: files }, stacklab_probes: { haproxy: ["true"] }, stacklab_service_dir: join(root, "etc/stacklab/service") }),
+    );
+    writeFileSync(join(dir, "play.yml"), stringify([{ name: "haproxy", hosts: "lb-1", gather_facts: false, roles: ["haproxy"] }]));
+    const play = () => {
+      const r = spawnSync("ansible-playbook", ["-i", "lb-1,", "-c", "local", "--vault-password-file", join(dir, "vault-pass"), "-e", `@${join(dir, "vars.json")}`, "play.yml"], {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 240_000,
+        env: { ...process.env, ANSIBLE_NOCOLOR: "1", ANSIBLE_ROLES_PATH: join(dir, "roles"), ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3" },
+      });
+      expect(r.status, r.stdout.slice(-3000)).toBe(0);
+      expect(r.stderr).not.toMatch(/WARNING/);
+      return { changed: parseRecap(r.stdout)[0]!.changed, reloaded: r.stdout.includes("RELOADED"), out: r.stdout };
+    };
+    const first = play();
+    expect(first.changed).toBeGreaterThan(0);
+    for (const [rel, content] of Object.entries(contents)) if (!rel.endsWith(".pem")) expect(readFileSync(join(root, rel), "utf8")).toBe(content);
+    expect(readFileSync(join(root, "etc/haproxy/secret.pem"), "utf8")).toBe(contents["etc/haproxy/secret.pem"]);
+    expect(statSync(join(root, "etc/haproxy/secret.pem")).mode & 0o777).toBe(0o640);
+    // Nothing changed: no file goes through the copy module (each item skipped on the controller), no reload.
+    const second = play();
+    expect(second.changed, second.out).toBe(0);
+    expect(second.reloaded).toBe(false);
+    expect(second.out.match(/^skipping: \[lb-1\] => \(item=/gm)?.length, second.out).toBe(5);
+    expect(second.out, second.out).not.toMatch(/^(ok|changed): \[lb-1\] => \(item=/m);
+    // A file edited on the host, another one's mode: both put back, and the service reloaded.
+    writeFileSync(join(root, "etc/haproxy/haproxy.cfg"), "edited by hand\n");
+    chmodSync(join(root, "etc/haproxy/secret.pem"), 0o644);
+    const third = play();
+    expect(third.changed, third.out).toBe(2);
+    expect(third.reloaded).toBe(true);
+    expect(readFileSync(join(root, "etc/haproxy/haproxy.cfg"), "utf8")).toBe(contents["etc/haproxy/haproxy.cfg"]);
+    expect(statSync(join(root, "etc/haproxy/secret.pem")).mode & 0o777).toBe(0o640);
+    // A changed run script is installed, but reloads nothing (runit restarts a service whose run script changed).
+    writeFileSync(join(root, "etc/stacklab/service/haproxy/run"), "#!/bin/sh\nexec false\n");
+    const fourth = play();
+    expect([fourth.changed, fourth.reloaded], fourth.out).toEqual([1, false]);
+    expect(play().changed).toBe(0);
+  },
+  600_000,
+);
 
 describe("a user's inventory", () => {
   const model = buildModel(loadBlueprint("1-distributed_web_infrastructure"));

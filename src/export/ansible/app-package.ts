@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { UsageError } from "../../spec/errors.js";
+import { inPlace, scanTask } from "./state.js";
 import { run } from "../../runtime/exec.js";
 import { REPO_DIR } from "../../runtime/repo.js";
 import { APP_MAIN } from "../../runtime/services/app.js";
@@ -221,21 +222,41 @@ export function packageContents(kinds: readonly PackagedKind[], custom: boolean)
 
 /** The role that installs the package and the Node runtime: a dependency of every role that runs a program of it. */
 export const PACKAGE_ROLE = "stacklab_package";
+/** What the package role's scan of its folders is registered as (read again by the programs' records). */
+const PACKAGE_FOUND = "stacklab_package_found";
+/** The package's files and folders as that scan saw them, kept for the whole run (the programs' records, later plays). */
+const PACKAGE_FILES = "stacklab_package_files";
 
-/** The package role's tasks (Ansible runs a role dependency once per play and host, however many roles need it). */
+/**
+ * The package role's tasks. Ansible runs a role dependency once per play and host, however many roles need it; a
+ * host whose programs are in two plays (design 1's servers: the database agent, then the app) would check it all
+ * again, so the tasks are a block run once per host and playbook run (a fact marks it done).
+ */
 export function packageRoleTasks(): Record<string, unknown>[] {
   const release = "{{ stacklab_app_root }}/{{ stacklab_app_version }}";
-  const dir = (name: string, path: string) => ({ name, "ansible.builtin.file": { path, state: "directory", owner: "root", group: "root", mode: "0755" } });
-  return [
+  const releaseExpr = "stacklab_app_root ~ '/' ~ stacklab_app_version";
+  // (`expr`: the path as a Jinja expression, for the condition)
+  const dir = (name: string, path: string, expr: string) => ({
+    name,
+    "ansible.builtin.file": { path, state: "directory", owner: "root", group: "root", mode: "0755" },
+    when: `not ${inPlace(`${PACKAGE_FOUND}.files`, { path: expr, kind: "directory", mode: "'0755'", owner: "'root'", group: "'root'" })}`,
+  });
+  const tasks: Record<string, unknown>[] = [
     {
       name: "Install the Node.js runtime (Debian's package)",
       "ansible.builtin.apt": { name: "{{ stacklab_node_package }}", state: "present" },
-      // A lab host shares this machine's /usr and dpkg database: there the package must already be installed,
-      // and the task only checks it (check mode), never installing into the machine.
-      check_mode: "{{ stacklab_node_check_only | bool }}",
+      when: "stacklab_node_package | length > 0 and not (stacklab_node_check_only | bool)",
+    },
+    {
+      // A lab host shares this machine's /usr and dpkg database: there the package must already be installed, and
+      // this only checks it, never installing into the machine (dpkg's own record: apt in check mode would load its
+      // whole cache for the same answer).
+      name: "Check the Node.js runtime's package is installed (a rehearsal: nothing is installed)",
+      "ansible.builtin.command": { argv: ["dpkg-query", "--show", "--showformat=${Status}", "{{ stacklab_node_package }}"] },
       register: "node_package",
-      failed_when: "node_package.failed | default(false) or ((stacklab_node_check_only | bool) and node_package.changed)",
-      when: "stacklab_node_package | length > 0",
+      changed_when: false,
+      failed_when: "node_package.stdout != 'install ok installed'",
+      when: "stacklab_node_package | length > 0 and (stacklab_node_check_only | bool)",
     },
     {
       name: "Read the Node.js runtime's version",
@@ -251,13 +272,23 @@ export function packageRoleTasks(): Record<string, unknown>[] {
         quiet: true,
       },
     },
-    dir("Create the release's folder", release),
+    // The folders, the release and the programs' records as they are, in one module run (state.ts): what is
+    // already as wanted is skipped. (The links' targets are not in find's answer: the file module checks them.)
+    scanTask("Read the state of the package's folders on the host", PACKAGE_FOUND, {
+      paths: "{{ stacklab_app_root | dirname }}",
+      depth: 3,
+      patterns: `{{ [stacklab_app_root | basename, stacklab_app_version, 'bin', 'running', 'package.json', ${Object.keys(PACKAGED_PROGRAMS)
+        .map((k) => `'${k}'`)
+        .join(", ")}] }}`,
+    }),
+    dir("Create the release's folder", release, releaseExpr),
     {
       name: "Unpack the package into its release folder (once per version)",
       "ansible.builtin.unarchive": { src: "{{ stacklab_app_package }}", dest: release, owner: "root", group: "root", creates: `${release}/package.json` },
+      when: `not ${inPlace(`${PACKAGE_FOUND}.files`, { path: `${releaseExpr} ~ '/package.json'`, kind: "file" })}`,
     },
-    dir("Create the folder of the Node runtime link", "{{ stacklab_app_root }}/bin"),
-    dir("Create the folder recording the release each program runs", "{{ stacklab_app_root }}/running"),
+    dir("Create the folder of the Node runtime link", "{{ stacklab_app_root }}/bin", "stacklab_app_root ~ '/bin'"),
+    dir("Create the folder recording the release each program runs", "{{ stacklab_app_root }}/running", "stacklab_app_root ~ '/running'"),
     {
       name: "Point the package's node at the Node.js runtime",
       "ansible.builtin.file": { src: "{{ stacklab_node_bin }}", dest: "{{ stacklab_app_root }}/bin/node", state: "link", owner: "root", group: "root", force: true },
@@ -266,7 +297,10 @@ export function packageRoleTasks(): Record<string, unknown>[] {
       name: "Make this release the current one",
       "ansible.builtin.file": { src: release, dest: "{{ stacklab_app_root }}/current", state: "link", owner: "root", group: "root", force: true },
     },
+    // (a fact, not the scan's registered answer: the skipped scan of a later play would register over it)
+    { name: "Note that the package is in place on this host", "ansible.builtin.set_fact": { stacklab_package_in_place: true, [PACKAGE_FILES]: `{{ ${PACKAGE_FOUND}.files }}` } },
   ];
+  return [{ name: "Install stacklab's package and its Node.js runtime, once per host", when: "stacklab_package_in_place is not defined", block: tasks }];
 }
 
 /**
@@ -275,20 +309,34 @@ export function packageRoleTasks(): Record<string, unknown>[] {
  * role's play moves `current`, and the second program must still be restarted in its own play.
  */
 export function packagedProgramTask(kind: PackagedKind): Record<string, unknown> {
+  const content = "{{ stacklab_app_version }} {{ stacklab_node_bin }}\n";
+  const dest = `{{ stacklab_app_root }}/running/${kind}`;
   return {
     name: `Record the release ${kind} runs`,
-    "ansible.builtin.copy": { content: "{{ stacklab_app_version }} {{ stacklab_node_bin }}\n", dest: `{{ stacklab_app_root }}/running/${kind}`, owner: "root", group: "root", mode: "0644" },
+    "ansible.builtin.copy": { content, dest, owner: "root", group: "root", mode: "0644" },
+    // (skipped when the package role's scan saw this very record: no module run on the host)
+    when: `not ${inPlace(PACKAGE_FILES, {
+      path: `stacklab_app_root ~ '/running/${kind}'`,
+      kind: "file",
+      mode: "'0644'",
+      owner: "'root'",
+      group: "'root'",
+      content: "stacklab_app_version ~ ' ' ~ stacklab_node_bin ~ '\\n'",
+    })}`,
     notify: `Restart ${kind} on its new release`,
   };
 }
 
-/** The handler that moves a running program to a new release (a reload re-reads files, but the code is loaded once). */
+/**
+ * The handler that moves a running program to a new release (a reload re-reads files, but the code is loaded once).
+ * `supervised`: the condition that the program ran before this play.
+ */
 export function packagedProgramHandler(kind: PackagedKind, supervised: string): Record<string, unknown> {
   return {
     name: `Restart ${kind} on its new release`,
     "ansible.builtin.command": { argv: ["sv", "restart", `{{ stacklab_service_dir }}/${kind}`] },
     changed_when: true,
-    when: `${supervised}.stat.exists`,
+    when: supervised,
   };
 }
 

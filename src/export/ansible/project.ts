@@ -1,7 +1,9 @@
 // The Ansible project of a design: inventory, site.yml and one role per service kind, built from the very files a
 // lab host gets (src/runtime/files.ts, which calls the pure renderers): one source of truth for lab and servers.
-// Pure: the caller writes the files (write.ts) and encrypts those marked secret with ansible-vault.
-import { join } from "node:path";
+// Pure but for listing the app's static folder: the caller writes the files (write.ts) and encrypts those marked
+// secret with ansible-vault.
+import { readdirSync, statSync, type Dirent } from "node:fs";
+import { join, relative } from "node:path";
 import { stringify } from "yaml";
 import type { Host, Model, ServiceKind } from "../../model/types.js";
 import { SERVICE_DIR, type HostFile } from "../../runtime/host.js";
@@ -16,8 +18,10 @@ import { proxyCommand, sshPaths } from "../../runtime/ssh.js";
 import { PORTS } from "../../model/ports.js";
 import { projectReadme } from "./readme.js";
 import { MONITORING_FILES } from "../../render/config/prometheus.js";
+import { STATIC_DIR } from "../../render/config/paths.js";
 import { PROMETHEUS_USER } from "../../runtime/host-storage.js";
 import { markerNames, secretsHost, secretsPlay, secretTemplate, secretTemplateTask, suppliedFilesTasks, targetSecretVars, targetSecretsReadme, type SecretsMode } from "./target-secrets.js";
+import { inPlace, scanTask } from "./state.js";
 import { appPackageVars, PACKAGE_ROLE, packagedKinds, packagedProgramHandler, packagedProgramTask, packageRoleTasks, type AppPackage } from "./app-package.js";
 
 /** One file of the exported project, at its path relative to the project's folder. */
@@ -85,20 +89,38 @@ interface FileEntry {
   mode: string;
   owner: string;
   group: string;
+  /** In the role's files/ folder (default: HOST/PATH). */
+  src?: string;
 }
 
 interface RoleFiles {
   /** Folders the files go into (created first: the copy module does not make them). */
   dirs: string[];
+  /**
+   * Where the role's one `find` reads the state of its folders and files on the host (mode, owner, checksum):
+   * the top-level folders holding them (always there: never a warning for a folder not made yet), to the depth
+   * of the deepest, matching their names. Files and folders already as wanted are then skipped without a module
+   * run each (see roleFiles).
+   */
+  scan: { paths: string[]; depth: number; patterns: string[] };
   config: FileEntry[];
   secret: FileEntry[];
   run: FileEntry[];
+  /** nginx: the app's static files (the same on every web server, from the role's files/static/). */
+  static?: FileEntry[];
   /** Target mode: keys and certificates the user puts on the host (checked, owner and mode set; not in the project). */
   supplied?: FileEntry[];
 }
 
 /** The files a role installs on a host: those a kind reloads from, its run script; the rest go to `common`. */
-function splitFiles(model: Model, host: Host, files: HostFile[], secrets: Secrets, supplied = new Set<string>()): Map<string, RoleFiles> & { contents: Map<string, HostFile & { secret: boolean }> } {
+function splitFiles(
+  model: Model,
+  host: Host,
+  files: HostFile[],
+  secrets: Secrets,
+  supplied = new Set<string>(),
+  staticFiles: StaticFile[] = [],
+): Map<string, RoleFiles> & { contents: Map<string, HostFile & { secret: boolean }> } {
   // (dirs: a new folder is made 0755, as the lab's own mkdir makes it)
   const kinds = kindsOf(model, host.name);
   const out = new Map<string, RoleFiles>() as Map<string, RoleFiles> & { contents: Map<string, HostFile & { secret: boolean }> };
@@ -106,12 +128,15 @@ function splitFiles(model: Model, host: Host, files: HostFile[], secrets: Secret
   const final = finalOwnership(files);
   const values = secretValues(secrets);
   const add = (role: string, f: HostFile, what: "config" | "secret" | "run" | "supplied") => {
-    const r = out.get(role) ?? { dirs: [], config: [], secret: [], run: [] };
+    const r = out.get(role) ?? { dirs: [], scan: { paths: [], depth: 1, patterns: [] }, config: [], secret: [], run: [] };
     out.set(role, r);
     const own = final.get(f.path) ?? { owner: f.owner ?? "root", group: f.owner ?? "root", mode: f.mode ?? 0o644 };
     (r[what] ??= []).push({ path: f.path, mode: `0${own.mode.toString(8)}`, owner: own.owner, group: own.group });
-    const dir = f.path.slice(0, f.path.lastIndexOf("/"));
-    if (dir && !r.dirs.includes(dir)) r.dirs.push(dir);
+    addDir(r, f.path.slice(0, f.path.lastIndexOf("/")));
+  };
+  // (a top-level folder such as /etc is the system's: never created nor changed)
+  const addDir = (r: RoleFiles, dir: string) => {
+    if (dir.lastIndexOf("/") > 0 && !r.dirs.includes(dir)) r.dirs.push(dir);
   };
   for (const f of files) {
     const secret = values.some((v) => f.content.includes(v)) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(f.content);
@@ -127,7 +152,44 @@ function splitFiles(model: Model, host: Host, files: HostFile[], secrets: Secret
         : kinds.find((k) => SERVICES[k as ServiceKind]?.reload?.files.some((p) => (p.endsWith("/") ? f.path.startsWith(p) : f.path === p)));
     add(owner ? roleName(owner) : "common", f, run ? "run" : supplied.has(f.path) ? "supplied" : secret ? "secret" : "config");
   }
+  const nginx = out.get("nginx");
+  if (nginx && staticFiles.length) {
+    nginx.static = staticFiles.map((f) => ({ path: `${STATIC_DIR}/${f.rel}`, mode: `0${f.mode.toString(8)}`, owner: "root", group: "root", src: `static/${f.rel}` }));
+    for (const f of nginx.static) addDir(nginx, f.path.slice(0, f.path.lastIndexOf("/")));
+  }
+  // The supervised services' folder is common's, on every host (runit watches it).
+  const common = out.get("common") ?? { dirs: [], scan: { paths: [], depth: 1, patterns: [] }, config: [], secret: [], run: [] };
+  out.set("common", common);
+  addDir(common, SERVICE_DIR);
+  for (const r of out.values()) {
+    r.dirs.sort();
+    const entries = [...r.dirs, ...[...r.config, ...r.secret, ...r.run, ...(r.static ?? [])].map((e) => e.path)];
+    // (a replica's CHANGE MASTER statement, installed by the mariadb role: replicaTasks)
+    if (r === out.get("mariadb") && model.database.replicas.length) entries.push(REPLICA_SQL);
+    const segments = (p: string) => p.split("/").length - 1;
+    r.scan = {
+      paths: [...new Set(entries.map((p) => `/${p.split("/")[1]}`))].sort(),
+      depth: Math.max(1, ...entries.map((p) => segments(p) - 1)),
+      patterns: [...new Set(entries.map((p) => p.slice(p.lastIndexOf("/") + 1)))].sort(),
+    };
+  }
   return out;
+}
+
+/** One of the app's static files: its path under the static folder, and its mode (u=rwX,go=rX, as nginx serves it). */
+interface StaticFile {
+  rel: string;
+  mode: number;
+}
+
+/** The app's static files, read from their folder on this machine. */
+function staticFilesIn(dir: string | undefined): StaticFile[] {
+  if (!dir) return [];
+  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => relative(dir, join(d.parentPath, d.name)))
+    .sort()
+    .map((rel) => ({ rel, mode: statSync(join(dir, rel)).mode & 0o100 ? 0o755 : 0o644 }));
 }
 
 /** Secret values a file may hold (generated and derived), long enough not to match by chance. */
@@ -208,16 +270,16 @@ export function ansibleProject(input: ProjectInput): ProjectFile[] {
   const usedRoles = new Set<string>(["common"]);
   const target = input.secretsMode === "target";
   // ---- host_vars and role files
+  const staticFiles = staticFilesIn(input.staticDir);
   for (const host of model.hosts) {
     const files = input.files.get(host.name) ?? [];
-    const split = splitFiles(model, host, files, input.secrets, input.supplied?.get(host.name));
+    const split = splitFiles(model, host, files, input.secrets, input.supplied?.get(host.name), staticFiles);
     const kinds = kindsOf(model, host.name);
     const ctx = input.contexts.get(host.name);
     const stacklabFiles: Record<string, RoleFiles> = {};
     for (const [role, r] of split) {
       usedRoles.add(role);
       stacklabFiles[role] = r;
-      r.dirs.sort();
       for (const e of [...r.config, ...r.secret, ...r.run]) {
         const f = split.contents.get(e.path)!;
         if (target && r.secret.includes(e)) out.push({ path: `roles/${role}/templates/${host.name}${e.path}.j2`, content: secretTemplate(f.content).template });
@@ -359,7 +421,8 @@ function ansibleCfg(input: ProjectInput): string {
     "roles_path = roles",
     "interpreter_python = /usr/bin/python3",
     "retry_files_enabled = False",
-    ...(input.lab ? ["forks = 8"] : []),
+    // (a rehearsal: one fork per host, so a play over every host runs them all at once; Ansible's default is 5)
+    ...(input.lab ? [`forks = ${Math.max(5, input.model.hosts.length)}`] : []),
     // (target mode hands secrets over in facts: they stay in memory, never in a cache on disk)
     ...(input.secretsMode === "target" ? ["fact_caching = memory"] : []),
     "",
@@ -389,38 +452,42 @@ function groupVars(input: ProjectInput, extra: Record<string, unknown> = {}): st
 function roleFiles(role: string, kind: string | undefined, model: Model, appPackage?: AppPackage, target = false): ProjectFile[] {
   const def = kind ? SERVICES[kind as ServiceKind] : undefined;
   const files = `stacklab_files.${role}`;
+  // The state of the role's folders and files on the host, read by one module run (state.ts): a copy or a folder
+  // already as wanted is skipped on the controller; what is missing or differs goes through the copy module.
+  const found = `${role}_found`;
+  const scan = scanTask("Read the state of the folders and files on the host", found, {
+    paths: `{{ ${files}.scan.paths }}`,
+    depth: `{{ ${files}.scan.depth }}`,
+    patterns: `{{ ${files}.scan.patterns }}`,
+  });
+  const src = "item.src | default(stacklab_host ~ item.path)";
   const copy = (name: string, list: string, extra: Record<string, unknown> = {}) => ({
     name,
-    "ansible.builtin.copy": {
-      src: "{{ stacklab_host }}{{ item.path }}",
-      dest: "{{ item.path }}",
-      mode: "{{ item.mode }}",
-      owner: "{{ item.owner }}",
-      group: "{{ item.group }}",
-    },
+    "ansible.builtin.copy": { src: `{{ ${src} }}`, dest: "{{ item.path }}", mode: "{{ item.mode }}", owner: "{{ item.owner }}", group: "{{ item.group }}" },
     loop: `{{ ${files}.${list} | default([]) }}`,
     loop_control: { label: "{{ item.path }}" },
+    // (the file in the project, decrypted by the lookup as the copy module decrypts it, against the host's checksum)
+    when: `not ${inPlace(`${found}.files`, { path: "item.path", kind: "file", mode: "item.mode", owner: "item.owner", group: "item.group", content: `lookup('ansible.builtin.file', ${src}, rstrip=false)` })}`,
     ...extra,
   });
   const mkdirs = {
     name: "Create the folders of the files",
     "ansible.builtin.file": { path: "{{ item }}", state: "directory", mode: "0755" },
     loop: `{{ ${files}.dirs | default([]) }}`,
+    when: `not ${inPlace(`${found}.files`, { path: "item", kind: "directory", mode: "'0755'" })}`,
   };
   const signal = def?.reload?.signal;
   const handlerName = `Reload ${role}`;
   const notify = signal ? { notify: handlerName } : {};
   const tasks: Record<string, unknown>[] = [];
   if (role === "common") {
+    // (the supervised services' folder is one of common's folders on every host)
     tasks.push(
+      scan,
       mkdirs,
       copy("Install the host's own files", "config", { notify: "Load the firewall" }),
       ...(target ? suppliedFilesTasks(`${files}.supplied`) : []),
       target ? secretTemplateTask("Install the host's files holding secrets", `${files}.secret`, {}) : copy("Install the host's files holding secrets", "secret", { no_log: true }),
-      {
-        name: "Create the supervised services' folder",
-        "ansible.builtin.file": { path: "{{ stacklab_service_dir }}", state: "directory", mode: "0755" },
-      },
       {
         name: "Run runsvdir as a systemd service (real servers; a lab host runs it as its init)",
         "ansible.builtin.copy": {
@@ -456,12 +523,13 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
   }
   const drains = kind === "nginx" && model.loadBalancer;
   // A handler reloads a service that ran before this play: a first install starts it with its files already there.
-  const before = `${role}_supervised`;
-  tasks.push({ name: `Find whether ${kind} runs already`, "ansible.builtin.stat": { path: `{{ stacklab_service_dir }}/${kind}/run` }, register: before });
-  tasks.push(mkdirs, copy(`Install the ${kind} configuration`, "config", notify));
+  // (read by the scan, before this play installs the run script)
+  const before = `(stacklab_service_dir ~ '/${kind}/run') in (${found}.files | map(attribute='path'))`;
+  tasks.push(scan, mkdirs, copy(`Install the ${kind} configuration`, "config", notify));
   if (target) tasks.push(...suppliedFilesTasks(`${files}.supplied`), secretTemplateTask(`Install the ${kind} files holding secrets`, `${files}.secret`, notify));
   else tasks.push(copy(`Install the ${kind} files holding secrets`, "secret", { ...notify, no_log: true }));
   tasks.push(...prepareTasks(kind!));
+  if (kind === "nginx") tasks.push(copy("Install the app's static files", "static"));
   const packaged = appPackage ? packagedKinds([kind!])[0] : undefined;
   if (packaged) tasks.push(packagedProgramTask(packaged));
   tasks.push(copy(`Supervise ${kind} with runit`, "run"));
@@ -481,14 +549,14 @@ function roleFiles(role: string, kind: string | undefined, model: Model, appPack
       handlers.push({
         name: handlerName,
         "ansible.builtin.include_tasks": "reload.yml",
-        when: `${before}.stat.exists`,
+        when: before,
       });
     else
       handlers.push({
         name: handlerName,
         "ansible.builtin.command": { argv: ["sv", CONTROL[signal], `{{ stacklab_service_dir }}/${kind}`] },
         changed_when: true,
-        when: `${before}.stat.exists`,
+        when: before,
       });
   }
   const out: ProjectFile[] = [
@@ -563,11 +631,7 @@ function prepareTasks(kind: string): Record<string, unknown>[] {
         },
       ];
     case "nginx":
-      return [
-        dir("Create nginx's log directory", "/var/log/nginx", "root", "0755"),
-        dir("Own nginx's state directory", "/var/lib/nginx", "www-data"),
-        { name: "Install the app's static files", "ansible.builtin.copy": { src: "static/", dest: "/var/www/foobar/static/", mode: "u=rwX,go=rX" } },
-      ];
+      return [dir("Create nginx's log directory", "/var/log/nginx", "root", "0755"), dir("Own nginx's state directory", "/var/lib/nginx", "www-data")];
     case "dns":
       return [dir("Own NSD's state directory", "/var/lib/nsd", "nsd")];
     case "prometheus":
@@ -584,6 +648,8 @@ function prepareTasks(kind: string): Record<string, unknown>[] {
 }
 
 /** A replica follows the primary once (never again: after a failover the runtime's topology wins). */
+const REPLICA_SQL = "/etc/mysql/replica.sql";
+
 function replicaTasks(target = false): Record<string, unknown>[] {
   return [
     {
@@ -597,9 +663,14 @@ function replicaTasks(target = false): Record<string, unknown>[] {
       name: "Install the statement that makes this host a replica",
       ...(target
         ? { "ansible.builtin.template": { src: "replica.sql.j2", dest: "/etc/mysql/replica.sql", mode: "0600", trim_blocks: false } }
-        : { "ansible.builtin.copy": { src: "replica.sql", dest: "/etc/mysql/replica.sql", mode: "0600" } }),
+        : { "ansible.builtin.copy": { src: "replica.sql", dest: REPLICA_SQL, mode: "0600" } }),
       no_log: true,
-      when: "not (stacklab_db_primary | default(false))",
+      when: [
+        "not (stacklab_db_primary | default(false))",
+        ...(target
+          ? []
+          : [`not ${inPlace("mariadb_found.files", { path: `'${REPLICA_SQL}'`, kind: "file", mode: "'0600'", content: "lookup('ansible.builtin.file', 'replica.sql', rstrip=false)" })}`]),
+      ],
     },
     {
       name: "Follow the primary (GTID), once",

@@ -48,7 +48,11 @@ ${roles.map((r) => `| \`${r}\` | ${ROLE_TEXT[r] ?? r} |`).join("\n")}
 Each service role installs the service's configuration (from \`roles/ROLE/files/HOST/...\`, listed per host in
 \`host_vars/HOST.yml\` under \`stacklab_files\`), prepares its folders, puts its run script under runit's
 supervision (\`stacklab_service_dir\`), then waits for the same readiness probe stacklab's lab uses
-(\`stacklab_probes\`). Changes reload through handlers (a runit signal), never restart. A change to
+(\`stacklab_probes\`). Each role first reads its folders and files on the host with one \`find\` (where:
+\`stacklab_files.ROLE.scan\`), and a file already there with the same content, mode and owner is skipped without a
+module run on the host: a run that changes nothing takes a fraction of the first. A file missing, edited by hand or
+with another mode goes through \`copy\` as usual (changed, shown by \`--diff\`, put back). Changes reload through
+handlers (a runit signal), never restart. A change to
 \`/etc/mysql/my.cnf\` needs a restart: do it host by host, as \`stacklab maintain\` does, replicas first.
 
 \`site.yml\` applies the plays in this order: every host (common), DNS, databases one at a time (replicas first, the
