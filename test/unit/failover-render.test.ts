@@ -1,6 +1,6 @@
 // What the failover machinery adds to the model and the rendered files of each design.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -106,6 +106,7 @@ describe("design 3 (automatic failover)", () => {
     // the lab CA exists only inside a lab's hosts: any readable CA file stands in for the syntax check
     writeFileSync(join(dir, "db-proxy.cfg"), cfg.replaceAll("/etc/ssl/stacklab/ca.crt", "/etc/ssl/certs/ca-certificates.crt"));
     const r = spawnSync("haproxy", ["-c", "-f", join(dir, "db-proxy.cfg")], { encoding: "utf8" });
+    rmSync(dir, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);
     expect(cfg).toMatch(/tcp-check send "write\\n"/);
     // internal TLS: the check is TLS and names the agent's host
