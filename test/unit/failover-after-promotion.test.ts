@@ -1,15 +1,11 @@
 // The leader's first steps after its own promotion, on a virtual clock: an agent's status is its last look, so a
 // poll asked before the promotion ended answers with the new primary still a read-only replica. The controller must
 // judge the new primary only from a look started after the promotion, not log a refusal that never happened.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Controller } from "../../src/failover/controller/controller.js";
 import { monoNow } from "../../src/failover/clock.js";
-import type { ControllerConfig } from "../../src/render/config/failover.js";
 import type { AgentClient, AgentStatus, FenceResult, PromoteResult } from "../../src/failover/types.js";
-import { ADDR, obs, probe, status } from "./failover-helpers.js";
+import { controllerConfig, obs, probe, status, virtualClockAndFolder } from "./failover-helpers.js";
 
 /** db-1 the primary, db-2 its semi-synchronous replica. A status answers `latencyMs` after it was asked, with the look its agent had when asked. */
 class Agents implements AgentClient {
@@ -61,34 +57,10 @@ class Agents implements AgentClient {
   }
 }
 
-let dir = "";
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "stacklab-after-promotion-"));
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "hrtime", "performance", "Date"] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = virtualClockAndFolder("stacklab-after-promotion-");
 
 function controller(agents: Agents): { c: Controller; events: { step: string; message: string }[] } {
-  const cfg: ControllerConfig = {
-    host: "mon-1",
-    primary: "db-1",
-    dbHosts: ["db-1", "db-2"].map((name) => ({ name, address: ADDR[name]! })),
-    replication: "semisync",
-    apiPort: 0,
-    apiSocket: join(dir, "api.sock"),
-    agentApiPort: 0,
-    ca: null,
-    token: "t",
-    proxies: {},
-    stateFile: join(dir, `state-${Math.random()}.json`),
-    metricsFile: null,
-    semisyncTimeoutMs: 3000,
-    autoRebuild: true,
-    etcd: null,
-  };
+  const cfg = controllerConfig(dir());
   const events: { step: string; message: string }[] = [];
   const c = new Controller(
     cfg,

@@ -1,14 +1,12 @@
 // The failover controller's loop (controller.ts) around its decisions, on a virtual clock, with agents that answer
 // the way the real ones do: a status is the agent's last look, so a poll answered while the controller was making
 // the server follow the primary shows the server as it was before.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Controller, type Published } from "../../src/failover/controller/controller.js";
-import type { ControllerConfig } from "../../src/render/config/failover.js";
 import type { AgentClient, AgentStatus, FollowResult, RebuildResult } from "../../src/failover/types.js";
-import { ADDR, obs, status } from "./failover-helpers.js";
+import { controllerConfig, obs, status, virtualClockAndFolder } from "./failover-helpers.js";
 
 const ERROR_1236 = "Got fatal error 1236 from master when reading data from binary log: 'Error: connecting slave requested to start from GTID 0-1-82, which is not in the master's binlog'";
 
@@ -76,40 +74,16 @@ class Agents implements AgentClient {
   }
 }
 
-let dir = "";
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "stacklab-controller-"));
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "hrtime", "performance", "Date"] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = virtualClockAndFolder("stacklab-controller-");
 
 /**
  * A controller that failed over from db-1 to db-2 (its state file says so), watching both for `ms` of virtual time;
  * with `published`, it took over the lead from a controller that published that.
  */
 async function watch(agents: Agents, ms: number, autoRebuild = false, published?: Published) {
-  const stateFile = join(dir, `state-${Math.random()}.json`);
+  const stateFile = join(dir(), `state-${Math.random()}.json`);
   writeFileSync(stateFile, JSON.stringify({ primary: "db-2", failovers: [], known: ["db-1", "db-2"] }));
-  const cfg: ControllerConfig = {
-    host: "mon-1",
-    primary: "db-1",
-    dbHosts: ["db-1", "db-2"].map((name) => ({ name, address: ADDR[name]! })),
-    replication: "semisync",
-    apiPort: 0,
-    apiSocket: join(dir, "api.sock"),
-    agentApiPort: 0,
-    ca: null,
-    token: "t",
-    proxies: {},
-    stateFile,
-    metricsFile: null,
-    semisyncTimeoutMs: 3000,
-    autoRebuild,
-    etcd: null,
-  };
+  const cfg = controllerConfig(dir(), { stateFile, autoRebuild });
   const events: { step: string; message: string; data?: Record<string, unknown> }[] = [];
   const publishedByIt: Published[] = [];
   const c = new Controller(

@@ -1,4 +1,9 @@
 // Builders of agent statuses and controller inputs for the failover unit tests.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, vi } from "vitest";
+import type { ControllerConfig } from "../../src/render/config/failover.js";
 import type { DecideInput, HostTrack, SyncMark } from "../../src/failover/decide.js";
 import type { DbObservation, ReplicaState } from "../../src/failover/observe.js";
 import type { AgentStatus, PrimaryProbe } from "../../src/failover/types.js";
@@ -71,4 +76,43 @@ export function input(tracks: Record<string, HostTrack>, over: Partial<DecideInp
     semisyncTimeoutMs: 1000,
     ...over,
   };
+}
+
+/**
+ * A controller's config for the unit tests that drive a real Controller with fake agents: db-1 and db-2 in
+ * semi-sync, no etcd, no TLS, its API socket and state file in `dir`.
+ */
+export function controllerConfig(dir: string, over: Partial<ControllerConfig> = {}): ControllerConfig {
+  return {
+    host: "mon-1",
+    primary: "db-1",
+    dbHosts: ["db-1", "db-2"].map((name) => ({ name, address: ADDR[name]! })),
+    replication: "semisync",
+    apiPort: 0,
+    apiSocket: join(dir, "api.sock"),
+    agentApiPort: 0,
+    ca: null,
+    token: "t",
+    proxies: {},
+    stateFile: join(dir, `state-${Math.random()}.json`),
+    metricsFile: null,
+    semisyncTimeoutMs: 3000,
+    autoRebuild: true,
+    etcd: null,
+    ...over,
+  };
+}
+
+/** Each test on a virtual clock (timers, hrtime, performance, Date), with a fresh temporary folder: `dir()` names it. */
+export function virtualClockAndFolder(prefix: string): () => string {
+  let dir = "";
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "hrtime", "performance", "Date"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
 }

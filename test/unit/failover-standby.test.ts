@@ -1,14 +1,11 @@
 // A standby controller's view, on a virtual clock: when the primary changed while it stood by and then died with
 // the leader's host, the standby that takes the lead must judge the primary the last leader published from what
 // it saw itself (the last semi-sync mark), not refuse for want of one.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Controller } from "../../src/failover/controller/controller.js";
-import type { ControllerConfig } from "../../src/render/config/failover.js";
 import type { AgentClient, AgentStatus } from "../../src/failover/types.js";
-import { ADDR, obs, status } from "./failover-helpers.js";
+import { controllerConfig, obs, status, virtualClockAndFolder } from "./failover-helpers.js";
 
 /** db-2 the primary (a failover ran before), db-1 its semi-synchronous replica; a dead host's agent does not answer. */
 class Agents implements AgentClient {
@@ -44,36 +41,12 @@ class Agents implements AgentClient {
   }
 }
 
-let dir = "";
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "stacklab-standby-"));
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "hrtime", "performance", "Date"] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = virtualClockAndFolder("stacklab-standby-");
 
 /** A controller on lb-1 that leads while `leading()` says so; the events it records. */
 function controller(agents: Agents, leading: () => boolean): { c: Controller; events: string[] } {
-  const cfg: ControllerConfig = {
-    host: "lb-1",
-    // the spec's primary: this controller never led, so it still believes db-1 is the primary
-    primary: "db-1",
-    dbHosts: ["db-1", "db-2"].map((name) => ({ name, address: ADDR[name]! })),
-    replication: "semisync",
-    apiPort: 0,
-    apiSocket: join(dir, "api.sock"),
-    agentApiPort: 0,
-    ca: null,
-    token: "t",
-    proxies: {},
-    stateFile: join(dir, "state.json"),
-    metricsFile: null,
-    semisyncTimeoutMs: 3000,
-    autoRebuild: true,
-    etcd: null,
-  };
+  // the spec's primary: this controller never led, so it still believes db-1 is the primary
+  const cfg = controllerConfig(dir(), { host: "lb-1", stateFile: join(dir(), "state.json") });
   const events: string[] = [];
   const c = new Controller(
     cfg,
