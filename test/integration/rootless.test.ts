@@ -335,9 +335,14 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
   }, 420_000);
 
   it("a sized design, once the administrator ran doctor's command: its limits in the user's subtree, status reads the usage against the size, an OOM kill is reported, down leaves no cgroup", async () => {
-    const fix = (JSON.parse(asUser(a, ["doctor", "--json"]).stdout) as { name: string; fix?: string }[]).find((c) => c.name === "rootless: server sizes")!.fix!;
-    const grant = sh(["sh", "-c", fix]);
-    expect(grant.code, grant.out).toBe(0);
+    // A retry starts where the first attempt began: no sized lab of the user left up, and the grant made only if
+    // the first attempt did not make it already (doctor then names no command).
+    asUser(a, ["down", "--name", sizedLab]);
+    const sizes = (JSON.parse(asUser(a, ["doctor", "--json"]).stdout) as { name: string; ok: boolean; fix?: string }[]).find((c) => c.name === "rootless: server sizes")!;
+    if (!sizes.ok) {
+      const grant = sh(["sh", "-c", sizes.fix!]);
+      expect(grant.code, grant.out).toBe(0);
+    }
     const doctor = JSON.parse(asUser(a, ["doctor", "--json"]).stdout) as { name: string; ok: boolean; detail: string }[];
     expect(doctor.find((c) => c.name === "rootless: server sizes")).toMatchObject({ ok: true });
 
