@@ -9,6 +9,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { HostSize } from "../model/types.js";
+import { labDir } from "./paths.js";
 import { rootlessContext } from "./rootless/mode.js";
 
 /**
@@ -107,6 +108,37 @@ export function cgroupMode(): CgroupMode {
   return (cached ??= modeFor(hierarchies(), rootlessContext()?.user));
 }
 
+/** The file in a lab's folder recording where its cgroups are. */
+const RECORD = "cgroups.json";
+
+/**
+ * Where a lab's cgroups are: as recorded by the command that made its first one, else where this process would
+ * make them. Root's labs live under the cgroup of the command that brought them up, and a later command may run
+ * in another cgroup (another login's session scope under systemd; here, each shell of the machine's memory
+ * hierarchy): without the record, `status` would not find a lab's accounting and `down` would leave its cgroups.
+ */
+export function labCgroupMode(lab: string): CgroupMode {
+  const file = join(labDir(lab), RECORD);
+  if (!existsSync(file)) return cgroupMode();
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as CgroupMode;
+  } catch {
+    return cgroupMode();
+  }
+}
+
+/** Records where the lab's cgroups are made, before the first is made (kept until the lab's folder goes). */
+function recordLabCgroupMode(lab: string): CgroupMode {
+  const file = join(labDir(lab), RECORD);
+  if (existsSync(file)) return labCgroupMode(lab);
+  const mode = cgroupMode();
+  if (mode.version !== 0) {
+    mkdirSync(labDir(lab), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(mode)}\n`);
+  }
+  return mode;
+}
+
 /** The folders holding one folder per lab (one per v1 controller, or one in v2). */
 function labsFolders(mode: CgroupMode): string[] {
   if (mode.version === 2) return [mode.base];
@@ -169,12 +201,12 @@ export function delegationMissing(d: Delegation, h: Hierarchies = hierarchies())
 }
 
 /** The cgroup folders of a host (one per v1 controller, or one in v2). */
-export function hostCgroups(lab: string, host: string, mode: CgroupMode = cgroupMode()): string[] {
+export function hostCgroups(lab: string, host: string, mode: CgroupMode = labCgroupMode(lab)): string[] {
   return labsFolders(mode).map((f) => join(f, lab, host));
 }
 
 /** The folders holding a lab's cgroups (to remove the lab's, or find leftovers). */
-export function labCgroupRoots(lab: string, mode: CgroupMode = cgroupMode()): string[] {
+export function labCgroupRoots(lab: string, mode: CgroupMode = labCgroupMode(lab)): string[] {
   return labsFolders(mode).map((f) => join(f, lab));
 }
 
@@ -183,12 +215,13 @@ function write(file: string, value: string): void {
 }
 
 /**
- * Creates a sized host's cgroup with its limits; returns the `cgroup.procs` files its launcher writes itself into
- * before it starts the host, so the limits hold from the host's first process. Throws when the machine has no
- * usable cgroups (the caller refuses a sized design then).
+ * Creates a sized host's cgroup with its memory limit, and no CPU limit yet (any quota of a previous boot lifted):
+ * the host's own CPU size is applied by `limitHostCpu` once its services are ready. Returns the `cgroup.procs` files
+ * its launcher writes itself into before it starts the host, so the memory limit holds from the host's first
+ * process. Throws when the machine has no usable cgroups (the caller refuses a sized design then).
  */
 export function createHostCgroup(lab: string, host: string, size: HostSize | undefined): string[] {
-  const mode = cgroupMode();
+  const mode = recordLabCgroupMode(lab);
   if (mode.version === 0) {
     if (size) throw new Error(`this design gives servers a size, but ${mode.why}; see \`stacklab doctor\``);
     return [];
@@ -205,17 +238,13 @@ export function createHostCgroup(lab: string, host: string, size: HostSize | und
   for (const d of dirs) mkdirSync(d, { recursive: true });
   // An unsized host gets a cgroup too, without limits: its CPU and memory are then counted by the kernel as well.
   if (!size) return dirs.map((d) => join(d, "cgroup.procs"));
-  const quota = Math.max(1000, Math.round(size.cpu * PERIOD_US));
+  setCpuQuota(lab, host, mode, undefined);
   if (mode.version === 2) {
     const d = dirs[0]!;
-    write(join(d, "cpu.max"), `${quota} ${PERIOD_US}`);
     write(join(d, "memory.max"), String(size.memoryBytes));
     if (existsSync(join(d, "memory.swap.max"))) write(join(d, "memory.swap.max"), "0");
     return [join(d, "cgroup.procs")];
   }
-  const cpu = join(mode.cpu, lab, host);
-  write(join(cpu, "cpu.cfs_period_us"), String(PERIOD_US));
-  write(join(cpu, "cpu.cfs_quota_us"), String(quota));
   const mem = join(mode.memory, lab, host);
   write(join(mem, "memory.limit_in_bytes"), String(size.memoryBytes));
   // Without swap in the limit a host could page out instead of running out of memory as a server of that size would.
@@ -227,6 +256,51 @@ export function createHostCgroup(lab: string, host: string, size: HostSize | und
     }
   }
   return dirs.map((d) => join(d, "cgroup.procs"));
+}
+
+/**
+ * Applies a sized host's CPU size (its CFS quota) to its cgroup. The lifecycle calls it once the host's services
+ * are ready: a host boots on the machine's CPU and then runs as a server of its size, so bring-up costs the same
+ * for a sized lab as for an unsized one (a quarter-core database host initialises about four times slower, which
+ * is not what the scale model measures). Does nothing for an unsized host or where the cgroup is gone.
+ */
+export function limitHostCpu(lab: string, host: string, size: HostSize | undefined): void {
+  const mode = labCgroupMode(lab);
+  if (!size || mode.version === 0) return;
+  if (!hostCgroups(lab, host, mode).every((d) => existsSync(d))) return;
+  setCpuQuota(lab, host, mode, size.cpu);
+}
+
+/** The CPU quota of a host's cgroup: `cpu` cores of each 10 ms period, or none (undefined). */
+function setCpuQuota(lab: string, host: string, mode: Exclude<CgroupMode, { version: 0 }>, cpu: number | undefined): void {
+  const quota = cpu === undefined ? undefined : Math.max(1000, Math.round(cpu * PERIOD_US));
+  if (mode.version === 2) {
+    write(join(mode.base, lab, host, "cpu.max"), `${quota ?? "max"} ${PERIOD_US}`);
+    return;
+  }
+  const dir = join(mode.cpu, lab, host);
+  write(join(dir, "cpu.cfs_period_us"), String(PERIOD_US));
+  write(join(dir, "cpu.cfs_quota_us"), String(quota ?? -1));
+}
+
+/** The CPU quota a host's cgroup holds now, in cores (undefined: none, or no cgroup). */
+export function hostCpuLimit(lab: string, host: string): number | undefined {
+  const mode = labCgroupMode(lab);
+  try {
+    if (mode.version === 2) {
+      const [q, p] = readFileSync(join(mode.base, lab, host, "cpu.max"), "utf8")
+        .trim()
+        .split(" ");
+      return q === "max" ? undefined : Number(q) / Number(p);
+    }
+    if (mode.version === 1) {
+      const q = readNumber(join(mode.cpu, lab, host, "cpu.cfs_quota_us"));
+      return q < 0 ? undefined : q / readNumber(join(mode.cpu, lab, host, "cpu.cfs_period_us"));
+    }
+  } catch {
+    // no cgroup
+  }
+  return undefined;
 }
 
 /** What a host used, from its cgroup's accounting. */
@@ -266,7 +340,7 @@ export function hostUsage(lab: string, host: string): HostUsage | undefined {
  * The accounting files of a host's cgroups: CPU time (v2: cpu.stat's usage_usec, scale 1e6; v1: cpuacct.usage in
  * ns, scale 1e9), memory in use, and the file with the OOM kill count; undefined when the machine has no cgroups.
  */
-export function usageFiles(lab: string, host: string, mode: CgroupMode = cgroupMode()): { cpu: string; cpuScale: number; mem: string; oom: string } | undefined {
+export function usageFiles(lab: string, host: string, mode: CgroupMode = labCgroupMode(lab)): { cpu: string; cpuScale: number; mem: string; oom: string } | undefined {
   if (mode.version === 2) {
     const d = join(mode.base, lab, host);
     return { cpu: join(d, "cpu.stat"), cpuScale: 1e6, mem: join(d, "memory.current"), oom: join(d, "memory.events") };

@@ -19,6 +19,8 @@ export interface RunOptions {
   cwd?: string;
   /** Throw a CommandError when the command does not exit 0 (default true). */
   check?: boolean;
+  /** Aborting it stops the command's whole process group (SIGTERM, SIGKILL 3 s later); the result says how it ended. */
+  signal?: AbortSignal;
 }
 
 /** Observers see every command before it runs (tests use this to assert what the runtime does). */
@@ -49,7 +51,21 @@ export function run(argv: string[], options: RunOptions = {}): Promise<CommandRe
     // stdin is a socket: a probe would then depend on root's shell setup.) Own process group, so a timeout
     // kills what nsenter started inside a host too.
     const spawnOptions: SpawnOptions = { stdio: [options.input !== undefined ? "pipe" : "ignore", "pipe", "pipe"], env: options.env ?? process.env, cwd: options.cwd, detached: true };
+    options.signal?.throwIfAborted();
     const child = spawn(argv[0]!, argv.slice(1), spawnOptions);
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        child.kill(sig);
+      }
+    };
+    // Its own process group keeps a Ctrl-C at the terminal from reaching it: an abort stops it instead.
+    const onAbort = () => {
+      killGroup("SIGTERM");
+      setTimeout(() => killGroup("SIGKILL"), 3000).unref();
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -59,17 +75,14 @@ export function run(argv: string[], options: RunOptions = {}): Promise<CommandRe
     const finish = (result: CommandResult) => {
       if (settled) return;
       settled = true;
+      options.signal?.removeEventListener("abort", onAbort);
       if (options.check !== false && (result.code !== 0 || result.timedOut)) reject(new CommandError(result));
       else resolve(result);
     };
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          try {
-            process.kill(-child.pid!, "SIGKILL");
-          } catch {
-            child.kill("SIGKILL");
-          }
+          killGroup("SIGKILL");
           // Do not wait for stray holders of its output: the command's time is up.
           finish({ argv, code: null, signal: "SIGKILL", stdout, stderr, durationMs: Math.round(performance.now() - started), timedOut });
         }, options.timeoutMs)

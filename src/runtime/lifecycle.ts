@@ -12,6 +12,8 @@
 // - Links go down with a crash: addresses are kernel state of the namespace, and a dead host must stop
 //   answering ARP for the addresses it held.
 // - Services are awaited in the order derived from their kinds' `after` (startOrder), each with its probe.
+// - A sized host's memory limit holds from its first process; its CPU size from the moment its services are ready
+//   (a boot is not what the scale model measures, and would otherwise take 1/size times longer).
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -26,7 +28,7 @@ import { isAlive, procRecord, writeState, type HostState, type LabState, type Pr
 import { NotReadyError, serviceLog, waitForProbe } from "./wait.js";
 import { UsageError } from "../spec/errors.js";
 import { sshProbe } from "./ssh.js";
-import { cgroupMode, createHostCgroup, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
+import { cgroupMode, createHostCgroup, hostCpuLimit, limitHostCpu, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
 
 // ---------------------------------------------------------------- create
 
@@ -88,7 +90,8 @@ export async function bootHost(state: LabState, model: Model, host: string, opts
   // (At the first boot /run holds only what the service kinds' `prepare` made for it.)
   const runDir = join(hostDir(state.name, host), "run");
   if (!opts.firstBoot && existsSync(runDir)) for (const entry of readdirSync(runDir)) rmSync(join(runDir, entry), { recursive: true, force: true });
-  // Every host gets a cgroup: with the limits of its size when it has one, for the kernel's accounting of its
+  // Every host gets a cgroup: with its memory limit when it has a size (its CPU size comes once it is ready, in
+  // waitReady), for the kernel's accounting of its
   // CPU and memory in any case (a sized design on a machine without cgroups was refused before).
   const size = model.hosts.find((x) => x.name === host)?.size;
   let cgroupProcs: string[] = [];
@@ -164,8 +167,9 @@ export async function waitReady(state: LabState, model: Model, host: string, sec
   const ctx = serviceContext(state.name, model, host, secrets);
   const kinds = startOrder((opts.only ?? hostKinds(model, host)).filter((k) => !opts.skip?.includes(k)));
   const notReady: string[] = [];
-  // A host smaller than a core starts its services that much slower, as a small server would.
-  const cpu = ctx.host.size?.cpu ?? 1;
+  // A sized host boots on the machine's CPU and gets its CPU size once its services are ready (below); a service
+  // started again later (a fault healed, a reload) starts under the size, as on a small server: slower.
+  const cpu = hostCpuLimit(state.name, host) ?? 1;
   for (const kind of kinds) {
     const def = SERVICES[kind as keyof typeof SERVICES];
     if (!def) continue;
@@ -187,6 +191,8 @@ export async function waitReady(state: LabState, model: Model, host: string, sec
       notReady.push(`${kind} on ${host}: waited ${Math.round(timeoutMs / 1000)} s for ${err.what}`);
     }
   }
+  // From here on the host runs as a server of its size (a no-op when it has none, or has it already).
+  limitHostCpu(state.name, host, ctx.host.size);
   return notReady;
 }
 

@@ -1,12 +1,12 @@
-// Server sizes on a real lab: limits applied with cgroups from the first process, usage read from the kernel's
+// Server sizes on a real lab: limits applied with cgroups (memory from the first process, CPU once ready), usage read from the kernel's
 // accounting, a noisy neighbour capped by the size, the kernel's OOM killer at the memory limit, clean removal.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cgroupMode, hostCgroups } from "../../src/runtime/cgroups.js";
-import { cli, isRoot, useLab, until, labPath, testLab } from "./helpers.js";
+import { cgroupMode, createHostCgroup, hierarchies, hostCgroups, hostCpuLimit, limitHostCpu } from "../../src/runtime/cgroups.js";
+import { BIN, cli, isRoot, useLab, until, labPath, testLab } from "./helpers.js";
 import { hasChromium, openBrowser, startDashboardCli } from "./dashboard-support.js";
 
 const LAB = testLab("szt0");
@@ -53,6 +53,28 @@ describe.skipIf(!isRoot)("server sizes", () => {
     }
   });
 
+  it("boots a host on the machine's CPU with its memory limit, and gives it its CPU size once it is ready (after a restart too)", () => {
+    // A cgroup as a boot makes it: memory limited from the first process, no CPU quota yet; then the size.
+    const probe = "size-probe";
+    const small = { cpu: 0.25, memoryBytes: 256 * 1024 ** 2 };
+    try {
+      createHostCgroup(LAB, probe, small);
+      expect(hostCpuLimit(LAB, probe)).toBeUndefined();
+      limitHostCpu(LAB, probe, small);
+      expect(hostCpuLimit(LAB, probe)).toBe(0.25);
+      // A boot after a crash lifts the previous quota again.
+      createHostCgroup(LAB, probe, small);
+      expect(hostCpuLimit(LAB, probe)).toBeUndefined();
+    } finally {
+      for (const d of hostCgroups(LAB, probe)) spawnSync("rmdir", [d]);
+    }
+    // The lifecycle does the same for a real host: killed, started again, ready, and back at its size.
+    expect(cli(["fault", "kill", "server-1", "--name", LAB]).code).toBe(0);
+    const r = cli(["fault", "start", "server-1", "--name", LAB], 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(hostCpuLimit(LAB, "server-1")).toBe(0.5);
+  });
+
   it("reports the host's CPU time and memory against its size from the cgroup", () => {
     const s = size();
     expect(s).toMatchObject({ cpu: 0.5, memoryBytes: 384 * 1024 ** 2 });
@@ -60,6 +82,24 @@ describe.skipIf(!isRoot)("server sizes", () => {
     expect(s.memoryUsed).toBeGreaterThan(10 * 1024 ** 2);
     expect(s.memoryUsed).toBeLessThanOrEqual(s.memoryBytes);
     expect(cli(["status", "--name", LAB]).stdout).toMatch(/size {2}cpu \d+% of 0\.5 cores .* memory \d+Mi of 384Mi/);
+  });
+
+  it("finds the lab's cgroups from a command run in another cgroup (another login's session) by the lab's record", () => {
+    // A cgroup beside the one `up` ran in, in every hierarchy stacklab uses: a command started there would make a
+    // new lab's cgroups somewhere else, and must still find this lab's where they are.
+    const h = hierarchies();
+    if (h.version === 0) return;
+    const others = h.version === 2 ? [join(h.mount, h.own, "szt-other")] : [h.cpu, h.cpuacct, h.memory].map((x) => join(x.mount, x.own, "szt-other"));
+    try {
+      for (const d of others) mkdirSync(d, { recursive: true });
+      const enter = others.map((d) => `echo $$ > ${join(d, "cgroup.procs")}`).join(" && ");
+      const r = spawnSync("sh", ["-c", `${enter} && exec "$@"`, "sh", process.execPath, BIN, "status", "--name", LAB, "--json"], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      const s = (JSON.parse(r.stdout) as { hosts: { name: string; size?: SizeStatus }[] }).hosts.find((x) => x.name === "server-1")!.size;
+      expect(s?.memoryUsed).toBeGreaterThan(10 * 1024 ** 2);
+    } finally {
+      for (const d of others) spawnSync("rmdir", [d]);
+    }
   });
 
   it("caps a noisy neighbour at the host's size: CPU time never outruns the quota", async () => {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { dirname, resolve } from "node:path";
 import { rehearsalPaths, rehearse } from "../../export/ansible/rehearse.js";
-import { color, designArgs, resolveDesign, stepPrinter, type DesignOptions } from "../common.js";
+import { color, designArgs, interruptible, resolveDesign, stepPrinter, type DesignOptions } from "../common.js";
 
 interface RehearseOpts extends DesignOptions {
   name?: string;
@@ -16,12 +16,17 @@ export function register(program: Command): void {
     .action(async (file: string | undefined, opts: RehearseOpts) => {
       const { stack, source } = await resolveDesign(file, opts);
       process.stderr.write(`${color("bold", "stacklab rehearse")} ${source}${opts.name ? ` as ${opts.name}` : ""}\n`);
-      const r = await rehearse(stack, {
-        source,
-        progress: stepPrinter(),
-        ...(opts.name ? { name: opts.name } : {}),
-        ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }),
-      });
+      const lab = opts.name ?? stack.name;
+      // Ctrl-C stops ansible-playbook (its own process group: the terminal's signal does not reach it) and leaves the lab.
+      const r = await interruptible(`stopping ansible-playbook; the lab stays up as it is (\`stacklab down --name ${lab}\` removes it)`, (signal) =>
+        rehearse(stack, {
+          source,
+          progress: stepPrinter(),
+          signal,
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(source.startsWith("blueprint ") ? {} : { specDir: dirname(resolve(source)) }),
+        }),
+      );
       const p = rehearsalPaths(r.state.name);
       const summary = {
         name: r.state.name,

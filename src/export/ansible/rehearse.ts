@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Stack } from "../../spec/schema.js";
 import { UsageError } from "../../spec/errors.js";
 import { run } from "../../runtime/exec.js";
+import { markedEnv } from "../../runtime/host.js";
 import { labModel } from "../../runtime/lab-model.js";
 import { waitReady } from "../../runtime/lifecycle.js";
 import { lockLab } from "../../runtime/lock.js";
@@ -54,19 +55,24 @@ export interface PlaybookRun {
   output: string;
 }
 
-/** Runs the lab's exported project with ansible-playbook; throws with the end of its output when it fails. */
-export async function runPlaybook(lab: string): Promise<PlaybookRun> {
+/**
+ * Runs the lab's exported project with ansible-playbook; throws with the end of its output when it fails. The
+ * playbook and its workers carry the lab's mark (`down` stops them if this process died first); `signal` stops them.
+ */
+export async function runPlaybook(lab: string, signal?: AbortSignal): Promise<PlaybookRun> {
   const p = rehearsalPaths(lab);
   const started = performance.now();
   const r = await run(["ansible-playbook", "--vault-password-file", p.vaultPass, "site.yml"], {
     cwd: p.project,
-    env: { ...process.env, ANSIBLE_CONFIG: join(p.project, "ansible.cfg"), ANSIBLE_NOCOLOR: "1", ANSIBLE_FORCE_COLOR: "0" },
+    env: { ...markedEnv(join(labDir(lab), "ansible")), ANSIBLE_CONFIG: join(p.project, "ansible.cfg"), ANSIBLE_NOCOLOR: "1", ANSIBLE_FORCE_COLOR: "0" },
     timeoutMs: 20 * 60_000,
     check: false,
+    ...(signal ? { signal } : {}),
   });
   const output = redact(`${r.stdout}\n${r.stderr}`, labSecrets(lab));
   const log = join(labDir(lab), "ansible", "playbook.log");
   writeFileSync(log, output, { mode: 0o600 });
+  signal?.throwIfAborted();
   const recap = parseRecap(output);
   if (r.code !== 0 || !recap.length || recap.some((l) => l.failed || l.unreachable))
     throw new Error(`ansible-playbook failed (exit ${r.code}${r.timedOut ? ", timed out" : ""}; whole output in ${log}):\n${output.split("\n").slice(-40).join("\n")}`);
@@ -112,14 +118,14 @@ export async function rehearse(stack: Stack, opts: RehearseOptions): Promise<Reh
     opts.progress.done(`Ansible project: ${exported.files} files, ${exported.encrypted} encrypted with ansible-vault (${paths.project})`, exportMs);
     t = performance.now();
     opts.progress.step("ansible-playbook site.yml");
-    const playbook = await runPlaybook(name);
+    const playbook = await runPlaybook(name, opts.signal);
     opts.progress.done(`ansible-playbook: ${playbook.recap.length} hosts, ${playbook.changed} changes, none failed`, playbook.durationMs);
     // From here on the services are where a native lab has them: the runtime checks them its own way.
     state.bare = { provisioned: true };
     writeState(state);
     t = performance.now();
     const secrets = labSecrets(name);
-    await Promise.all(model.hosts.map((h) => waitReady(state, model, h.name, secrets)));
+    await Promise.all(model.hosts.map((h) => waitReady(state, model, h.name, secrets, opts.signal ? { signal: opts.signal } : {})));
     // (a longer wait than `up`'s: a rehearsal is long, and the machine may be busy with other labs)
     await waitForSite(model, state, opts.signal, 120_000);
     state.published = await publishSite(name, model, state);
