@@ -25,7 +25,7 @@ import type { Secrets } from "./secrets.js";
 import { logName, SERVICES, startOrder } from "./services/index.js";
 import type { ServiceContext } from "./services/types.js";
 import { isAlive, procRecord, writeState, type HostState, type LabState, type ProcRecord } from "./state.js";
-import { NotReadyError, serviceLog, waitForProbe } from "./wait.js";
+import { loadFactor, NotReadyError, serviceLog, waitForProbe } from "./wait.js";
 import { UsageError } from "../spec/errors.js";
 import { sshProbe } from "./ssh.js";
 import { cgroupMode, createHostCgroup, hostCpuLimit, limitHostCpu, removeHostCgroup, removeLabCgroups } from "./cgroups.js";
@@ -170,10 +170,11 @@ export async function waitReady(state: LabState, model: Model, host: string, sec
   // A sized host boots on the machine's CPU and gets its CPU size once its services are ready (below); a service
   // started again later (a fault healed, a reload) starts under the size, as on a small server: slower.
   const cpu = hostCpuLimit(state.name, host) ?? 1;
+  const busy = loadFactor();
   for (const kind of kinds) {
     const def = SERVICES[kind as keyof typeof SERVICES];
     if (!def) continue;
-    const timeoutMs = Math.round((def.readyTimeoutMs * (opts.timeoutFactor ?? 1)) / Math.min(1, cpu));
+    const timeoutMs = Math.round((def.readyTimeoutMs * (opts.timeoutFactor ?? 1) * busy) / Math.min(1, cpu));
     try {
       const waited = await waitForProbe({
         host,

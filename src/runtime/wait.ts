@@ -1,6 +1,7 @@
 // Readiness: poll a probe inside a host until it succeeds, or fail saying what was awaited, for how long, and the log's end.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { cpus, loadavg } from "node:os";
 import { runInHost } from "./host.js";
 import { listenerPresent } from "./listener.js";
 import type { Probe } from "./services/types.js";
@@ -38,6 +39,16 @@ export function tail(file: string, lines = 12): string {
  */
 export function pacing(services: number): { maxIntervalMs: number; timeoutFactor: number } {
   return { maxIntervalMs: Math.min(1000, Math.max(100, services * 4)), timeoutFactor: Math.max(1, services / 40) };
+}
+
+/**
+ * How much longer readiness may take on a busy machine: the 1-minute load average per core, from 1 (a machine
+ * with a core free) up to 4. A readiness timeout is a bound on a failure, never a pause: a longer one costs nothing
+ * when the service is ready in time, and on a machine running other labs (or a test suite) a daemon's start may
+ * honestly take several times its quiet figure.
+ */
+export function loadFactor(load: number = loadavg()[0] ?? 0, cores: number = cpus().length): number {
+  return Math.min(4, Math.max(1, load / Math.max(1, cores)));
 }
 
 /** How often a probe's listener is looked for in /proc (in process: costs no process). */
