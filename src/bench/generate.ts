@@ -2,6 +2,7 @@
 import { stringify } from "yaml";
 import { buildModel } from "../model/build.js";
 import type { Stack } from "../spec/schema.js";
+import { withoutSizes } from "../spec/unsized.js";
 
 /** App workers per app server in generated labs. */
 export const GENERATED_WORKERS = 1;
@@ -9,7 +10,10 @@ export const GENERATED_WORKERS = 1;
 /** Largest group the spec allows (servers[].count). */
 const MAX_GROUP = 40;
 
-function withTiers(base: Stack, web: number, app: number, name: string): Stack {
+function withTiers(sizedBase: Stack, web: number, app: number, name: string): Stack {
+  // Without sizes: a generated lab measures how stacklab's own cost grows with the hosts (50 hosts of design 3's
+  // sizes would add up to far more than the machine, and bring-up is not what sizes model).
+  const base = withoutSizes(sizedBase);
   const rest = base.servers.filter((g) => !(g.roles.length === 1 && (g.roles[0] === "web" || g.roles[0] === "app")));
   return {
     ...base,

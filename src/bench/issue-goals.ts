@@ -1,5 +1,6 @@
 // The goals of issue #18, each a figure judged against a reference measured in the same run (the machine's speed
 // cancels out of a ratio; an absolute goal is printed with its reference beside it).
+import { linearFit } from "./stats.js";
 import { fmtBytes, fmtMs, fmtRatio } from "./table.js";
 import type { BenchResults, GoalRow } from "./types.js";
 
@@ -21,8 +22,9 @@ export const ISSUE_GOALS = {
 const none = "–";
 
 /** One row per goal of the issue, from whatever the run measured (a figure not measured gives `met: null`). */
-export function issueGoals(r: Pick<BenchResults, "lifecycle" | "serving" | "footprint" | "references">): GoalRow[] {
+export function issueGoals(r: Pick<BenchResults, "lifecycle" | "serving" | "footprint" | "references"> & { machine?: { cores: number } }): GoalRow[] {
   const ref = r.references ?? null;
+  const cores = r.machine?.cores;
   const d3 = r.lifecycle?.designs.find((d) => d.label.startsWith("3"));
   const rows: GoalRow[] = [];
 
@@ -36,7 +38,9 @@ export function issueGoals(r: Pick<BenchResults, "lifecycle" | "serving" | "foot
     goal: "design-3 `up`",
     figure: upMs !== undefined ? fmtMs(upMs) : none,
     reference:
-      critical !== undefined ? `critical path ${fmtMs(critical)} (MariaDB install ${fmtMs(install!)} + first ping ${fmtMs(ping!)} + replication set-up ${fmtMs(repl!)})` : "critical path not measured",
+      (critical !== undefined
+        ? `critical path ${fmtMs(critical)} (MariaDB install ${fmtMs(install!)} + first ping ${fmtMs(ping!)} + replication set-up ${fmtMs(repl!)})`
+        : "critical path not measured") + workBound(d3?.cpu?.totalMs?.median, cores),
     ratio: upRatio !== undefined ? fmtRatio(upRatio) : none,
     target: `≤ ${ISSUE_GOALS.upOverCriticalPath}× the critical path`,
     met: upRatio !== undefined ? upRatio <= ISSUE_GOALS.upOverCriticalPath : null,
@@ -47,7 +51,7 @@ export function issueGoals(r: Pick<BenchResults, "lifecycle" | "serving" | "foot
   rows.push({
     goal: "growth per host, generated labs",
     figure: slope !== undefined ? `${fmtMs(slope)} per host` : none,
-    reference: bare !== undefined ? `bare namespace + veth ${fmtMs(bare)} per host` : "not measured",
+    reference: (bare !== undefined ? `bare namespace + veth ${fmtMs(bare)} per host` : "not measured") + workBound(cpuSlope(r.lifecycle?.generated ?? []), cores, " per host"),
     ratio: slope !== undefined && bare ? fmtRatio(slope / bare) : none,
     target: `< ${ISSUE_GOALS.msPerHost} ms per host`,
     met: slope !== undefined ? slope < ISSUE_GOALS.msPerHost : null,
@@ -111,6 +115,21 @@ export function issueGoals(r: Pick<BenchResults, "lifecycle" | "serving" | "foot
     met: down !== undefined ? down < ISSUE_GOALS.downMs : null,
   });
   return rows;
+}
+
+/**
+ * The least time the CPU work allows: `work` ms of CPU (every host's cgroup and stacklab's own, by the kernel's
+ * count) spread perfectly over `cores`. No scheduling of the same work does better (the work bound of a parallel
+ * program: time >= work / processors); the critical path is the other bound.
+ */
+function workBound(work: number | undefined, cores: number | undefined, per = ""): string {
+  if (work === undefined || !cores) return "";
+  return `; CPU work ${fmtMs(work)}${per} by the kernel's count, so at least ${fmtMs(work / cores)}${per} on ${cores} cores`;
+}
+
+/** CPU ms each added host costs its `up`: the slope of the generated labs' CPU work against their hosts. */
+function cpuSlope(rows: readonly { hosts: number; cpu?: { totalMs: { median: number } | null } }[]): number | undefined {
+  return linearFit(rows.flatMap((g) => (g.cpu?.totalMs ? [{ x: g.hosts, y: g.cpu.totalMs.median }] : [])))?.slope;
 }
 
 /** "yes", "no", or "not measured". */

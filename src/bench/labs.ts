@@ -6,7 +6,8 @@ import { isAlive, readState, type LabState, type ProcRecord } from "../runtime/s
 import { failureText, stacklab, track, untrack } from "./cli.js";
 
 /** How a design is named to `stacklab up`: a blueprint, or a spec file. */
-export type DesignRef = { blueprint: string } | { file: string };
+/** A design the benchmark brings up: a blueprint (as shipped, or without its sizes: `up --no-sizes`) or a file. */
+export type DesignRef = { blueprint: string; noSizes?: boolean } | { file: string };
 
 export interface UpTiming {
   /** From running `stacklab up -d` to its return. */
@@ -17,6 +18,8 @@ export interface UpTiming {
   notRunning: { host: string; kind: string }[];
   /** What `up` reported for each of its steps (ms). */
   steps: { step: string; ms: number }[];
+  /** CPU time the bring-up cost (ms): stacklab's own and the hosts' (their cgroups), as `up` reported it. */
+  cpu?: { stacklabMs: number; hostsMs: number };
 }
 
 const UP_TIMEOUT_MS = 180_000;
@@ -24,14 +27,14 @@ const UP_TIMEOUT_MS = 180_000;
 /** Brings a lab up with `stacklab up -d --json`; throws with the CLI's error when it fails. */
 export async function upLab(lab: string, design: DesignRef): Promise<UpTiming> {
   track(lab);
-  const args = ["up", ...("blueprint" in design ? ["--blueprint", design.blueprint] : [design.file]), "--name", lab, "-d", "--json"];
+  const args = ["up", ...("blueprint" in design ? ["--blueprint", design.blueprint, ...(design.noSizes ? ["--no-sizes"] : [])] : [design.file]), "--name", lab, "-d", "--json"];
   const r = await stacklab(args, UP_TIMEOUT_MS);
   if (r.code !== 0) {
     if (!readState(lab)) untrack(lab);
     throw new Error(`stacklab up failed (${failureText(r)})`);
   }
-  const out = JSON.parse(r.stdout) as { durationMs: number; notRunning?: { host: string; kind: string }[]; steps?: { step: string; ms: number }[] };
-  return { wallMs: r.durationMs, internalMs: out.durationMs, notRunning: out.notRunning ?? [], steps: out.steps ?? [] };
+  const out = JSON.parse(r.stdout) as { durationMs: number; notRunning?: { host: string; kind: string }[]; steps?: { step: string; ms: number }[]; cpu?: UpTiming["cpu"] };
+  return { wallMs: r.durationMs, internalMs: out.durationMs, notRunning: out.notRunning ?? [], steps: out.steps ?? [], ...(out.cpu ? { cpu: out.cpu } : {}) };
 }
 
 /** What of a lab still exists: its namespaces, its recorded processes, its directory. */

@@ -28,6 +28,7 @@ interface Samples {
   failures: string[];
   leftovers: string[];
   steps: Map<string, number[]>;
+  cpu: { hosts: number[]; stacklab: number[]; total: number[] };
 }
 
 /** One up-then-down cycle of a subject, added to its samples; never throws. */
@@ -38,6 +39,11 @@ async function cycle(s: Subject, into: Samples, say: (m: string) => void): Promi
     into.up.push(up.wallMs);
     into.upInternal.push(up.internalMs);
     for (const st of up.steps) into.steps.set(st.step, [...(into.steps.get(st.step) ?? []), st.ms]);
+    if (up.cpu) {
+      into.cpu.hosts.push(up.cpu.hostsMs);
+      into.cpu.stacklab.push(up.cpu.stacklabMs);
+      into.cpu.total.push(up.cpu.hostsMs + up.cpu.stacklabMs);
+    }
     // A down that left something behind did not finish: its time is not a tear-down time.
     if (down.leftovers.length) into.leftovers.push(...down.leftovers);
     else into.down.push(down.wallMs);
@@ -68,6 +74,7 @@ function row(s: Subject, d: Samples): LifecycleRow {
       const ms = summarize(values);
       return ms ? [{ step, ms }] : [];
     }),
+    ...(d.cpu.total.length ? { cpu: { hostsMs: summarize(d.cpu.hosts), stacklabMs: summarize(d.cpu.stacklab), totalMs: summarize(d.cpu.total) } } : {}),
   };
 }
 
@@ -105,7 +112,7 @@ export async function benchLifecycle(opts: LifecycleOptions): Promise<LifecycleR
     return { lab: `${LAB_PREFIX}g${n}`, label: `generated, ${n} hosts`, kind: "generated", design: { file }, stack, runs: opts.generatedRuns };
   });
   const all = [...designs, ...generated];
-  const samples = new Map(all.map((s) => [s, { up: [], upInternal: [], down: [], failures: [], leftovers: [], steps: new Map() } as Samples]));
+  const samples = new Map(all.map((s) => [s, { up: [], upInternal: [], down: [], failures: [], leftovers: [], steps: new Map(), cpu: { hosts: [], stacklab: [], total: [] } } as Samples]));
   // A run that fails (a readiness probe timing out on a busy machine) is retried, a bounded number of times.
   const attempts = new Map(all.map((s) => [s, 0]));
   const retriesUntil = Date.now() + opts.retryBudgetS * 1000;

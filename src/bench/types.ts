@@ -64,6 +64,11 @@ export interface LifecycleRow {
   leftovers: string[];
   /** What `up` reported for each of its steps (configuration, networks, hosts, services, replication, site). */
   steps?: { step: string; ms: Summary }[];
+  /**
+   * CPU time each `up` cost by the kernel's count (ms): every host's cgroup, stacklab's own process with the
+   * commands it ran, and their sum. The sum over the machine's cores is the least time an `up` can take here.
+   */
+  cpu?: { hostsMs: Summary | null; stacklabMs: Summary | null; totalMs: Summary | null };
 }
 
 export interface LifecycleResult {

@@ -1,7 +1,8 @@
 // `up`: turns a design into running hosts, waits until every service and the whole request path answer.
 import { cpus, totalmem } from "node:os";
 import { sizeBudget } from "../analysis/sizes.js";
-import { cgroupMode } from "./cgroups.js";
+import { cgroupMode, hostUsage } from "./cgroups.js";
+import { ownCpuMs } from "../util/cpu-time.js";
 import { existsSync } from "node:fs";
 import { buildModel } from "../model/build.js";
 import { LAB_SLOTS } from "../model/addresses.js";
@@ -62,6 +63,12 @@ export interface UpResult {
   durationMs: number;
   /** How long each step of the bring-up took (ms), in order: configuration, networks, hosts, services, replication, site. */
   steps: { step: UpStep; ms: number }[];
+  /**
+   * CPU time the bring-up cost, by the kernel's count: stacklab's own (this process and the commands it ran) and
+   * every host's (each host's cgroup, from its first process). Their sum over the machine's cores bounds how fast
+   * an `up` can be on this machine, whatever it starts in parallel. Undefined where cgroups are missing.
+   */
+  cpu?: { stacklabMs: number; hostsMs: number };
 }
 
 export type UpStep = "configuration" | "networks" | "hosts" | "services" | "replication" | "site";
@@ -87,11 +94,12 @@ function freeSlot(): number {
 export async function up(stack: Stack, opts: UpOptions): Promise<UpResult> {
   requireRoot("up");
   const started = performance.now();
+  const cpuAtStart = ownCpuMs();
   const name = opts.name ?? stack.name;
   if (!LAB_NAME.test(name)) throw new UsageError(`lab name "${name}" must be 1-16 lowercase letters, digits or '-', starting with a letter`);
   const lock = await lockLab(name, `stacklab up ${opts.source}`, { ...(opts.waitMs ? { waitMs: opts.waitMs } : {}) });
   try {
-    return await upLocked(name, stack, opts, started);
+    return await upLocked(name, stack, opts, started, cpuAtStart);
   } finally {
     lock.release();
   }
@@ -104,7 +112,7 @@ function checkSizes(stack: Stack, progress: Progress): void {
   const rootless = rootlessContext();
   if (rootless) requireSizesDelegated(rootless.user);
   const mode = cgroupMode();
-  if (mode.version === 0) throw new UsageError(`this design gives its servers sizes, but ${mode.why}; see \`stacklab doctor\`, or remove the sizes`);
+  if (mode.version === 0) throw new UsageError(`this design gives its servers sizes, but ${mode.why}; see \`stacklab doctor\`, or run it without its sizes: \`stacklab up --no-sizes ...\``);
   const budget = sizeBudget(model, { cpus: cpus().length, memoryBytes: totalmem() });
   if (budget.tooBig.length)
     throw new UsageError(
@@ -113,7 +121,7 @@ function checkSizes(stack: Stack, progress: Progress): void {
   for (const w of budget.warnings) progress.warn(w);
 }
 
-async function upLocked(name: string, stack: Stack, opts: UpOptions, started: number): Promise<UpResult> {
+async function upLocked(name: string, stack: Stack, opts: UpOptions, started: number, cpuAtStart: number): Promise<UpResult> {
   checkSizes(stack, opts.progress);
   if (existsSync(labDir(name))) throw new UsageError(`a lab named "${name}" already exists; stop it with \`stacklab down --name ${name}\` or pick another --name`);
   // Record before create: the state names every namespace before the first exists. A slot is picked and
@@ -146,7 +154,10 @@ async function upLocked(name: string, stack: Stack, opts: UpOptions, started: nu
     state.status = "running";
     writeState(state);
     recordEvent(name, { kind: "lab", message: `lab up (${opts.source})`, source: "cli" });
-    return { state, model, url: siteUrl(model), notRunning: missingServices(model), durationMs: Math.round(performance.now() - started), steps };
+    const durationMs = Math.round(performance.now() - started);
+    const hosts = state.hosts.map((h) => hostUsage(name, h.name));
+    const cpu = hosts.every((u) => u !== undefined) ? { stacklabMs: Math.round(ownCpuMs() - cpuAtStart), hostsMs: Math.round(hosts.reduce((n, u) => n + u!.cpuSeconds * 1000, 0)) } : undefined;
+    return { state, model, url: siteUrl(model), notRunning: missingServices(model), durationMs, steps, ...(cpu ? { cpu } : {}) };
   } catch (err) {
     state.status = "failed";
     writeState(state);

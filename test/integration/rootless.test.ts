@@ -224,7 +224,7 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     const ids = checks.find((c) => c.name === "rootless: subordinate ids")!;
     expect(ids.ok).toBe(false);
     expect(ids.fix).toMatch(new RegExp(`^usermod --add-subuids \\d+-\\d+ --add-subgids \\d+-\\d+ ${b.name}$`));
-    const up = asUser(b, ["up", "--blueprint", "0", "--name", lab, "-d"]);
+    const up = asUser(b, ["up", "--blueprint", "0", "--name", lab, "-d", "--no-sizes"]);
     expect(up.code, up.stderr).toBe(2);
     expect(up.stderr).toContain("does not allow it yet");
     expect(up.stderr).toContain(`an administrator runs once: usermod --add-subuids`);
@@ -246,12 +246,17 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     expect(up.code, up.stderr + up.stdout).toBe(2);
     expect(up.stderr).toContain(`a rootless lab enforces them in a cgroup subtree an administrator delegates to ${a.name} once`);
     expect(up.stderr).toContain(`an administrator runs once: ${delegation(a.name)!.grant}\n`);
+    expect(up.stderr).toContain("stacklab up --no-sizes");
+    // Every blueprint gives its servers sizes: the same refusal, and --no-sizes is the way without the administrator.
+    const bp = asUser(a, ["up", "--blueprint", "0", "--name", sizedLab, "-d"]);
+    expect(bp.code, bp.stderr + bp.stdout).toBe(2);
+    expect(bp.stderr).toContain(`a rootless lab enforces them in a cgroup subtree an administrator delegates to ${a.name} once`);
     expect(leftovers(a)).toEqual(NOTHING);
     expect(delegation(a.name)!.folders.filter(existsSync)).toEqual([]);
   });
 
   it("design 3 up as a normal user: the page from the user host and from the user's loopback, lb-1 killed and the floating IP moves, audit, down leaves nothing", () => {
-    const up = asUser(a, ["up", "--blueprint", "3", "--name", lab, "-d"]);
+    const up = asUser(a, ["up", "--blueprint", "3", "--name", lab, "-d", "--no-sizes"]);
     expect(up.code, up.stderr + up.stdout).toBe(0);
     const out = up.stderr + up.stdout;
     expect(out).toMatch(new RegExp(`mode: rootless, as ${a.name} \\(uid ${a.uid}\\)`));
@@ -287,7 +292,7 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
     // ... and, given subordinate ids, runs a lab of the same name beside it (its own namespaces, its own slot 0),
     // whose `clean` removes that lab only.
     addSubIds(b);
-    const upB = asUser(b, ["up", "--blueprint", "0", "--name", lab, "-d"]);
+    const upB = asUser(b, ["up", "--blueprint", "0", "--name", lab, "-d", "--no-sizes"]);
     expect(upB.code, upB.stderr).toBe(0);
     expect(asUser(b, ["exec", "--name", lab, "user", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://www.foobar.com/"]).stdout).toBe("200");
     expect(asUser(b, ["status"]).stdout).toMatch(new RegExp(`lab ${lab} \\(running\\) from blueprint 0`));
@@ -401,7 +406,7 @@ describe.skipIf(!canRun)(`rootless labs${canRun ? "" : ` (skipped: ${why})`}`, (
   }, 120_000);
 
   it("clean after a rootless up killed while its hosts start: nothing of the lab, and no keeper, is left", async () => {
-    const child = spawn("runuser", ["-u", a.name, "--", process.execPath, checkout.bin, "up", "--blueprint", "1", "--name", lab], { cwd: a.home, env: userEnv(a), detached: true });
+    const child = spawn("runuser", ["-u", a.name, "--", process.execPath, checkout.bin, "up", "--blueprint", "1", "--name", lab, "--no-sizes"], { cwd: a.home, env: userEnv(a), detached: true });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));

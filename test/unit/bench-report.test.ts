@@ -294,6 +294,23 @@ describe("issue #18's goals: figure / reference / ratio", () => {
     expect(md).toContain("## Goals (issue #18)");
     expect(md).toContain("bare namespace + veth 40 ms per host");
   });
+  it("gives the least time the CPU work allows: the work over the machine's cores, for design 3 and per added host", () => {
+    const cpu = (total: number) => ({ hostsMs: s(total - 1000), stacklabMs: s(1000), totalMs: s(total) });
+    const lifecycle = {
+      ...withSteps,
+      designs: withSteps.designs.map((d) => (d.label.startsWith("3") ? { ...d, cpu: cpu(9000) } : d)),
+      generated: [
+        { ...lifecycleRow("generated, 10 hosts", 10, [3000], [400], "generated"), cpu: cpu(8000) },
+        { ...lifecycleRow("generated, 25 hosts", 25, [7000], [500], "generated"), cpu: cpu(20000) },
+      ],
+    };
+    const rows = issueGoals({ ...base, lifecycle, references: refs, machine: { cores: 2 } });
+    expect(rows[0]!.reference).toContain("CPU work 9.00 s by the kernel's count, so at least 4.50 s on 2 cores");
+    // (20 000 - 8 000) ms over 15 hosts: 800 ms of CPU per host, 400 ms on 2 cores
+    expect(rows[1]!.reference).toContain("CPU work 800 ms per host by the kernel's count, so at least 400 ms per host on 2 cores");
+    // Results of a run that did not measure the CPU work: no bound.
+    expect(issueGoals({ ...base, lifecycle: withSteps, references: refs })[0]!.reference).not.toContain("CPU work");
+  });
   it("leaves the section out of results written before references existed", () => {
     expect(renderMarkdown({ ...base, lifecycle: null, serving: null, footprint: null }, "x.json")).not.toContain("## Goals (issue #18)");
   });

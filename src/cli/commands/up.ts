@@ -8,6 +8,7 @@ import { labDir, stateRoot } from "../../runtime/paths.js";
 import { modeLine } from "../../runtime/rootless/mode.js";
 import { missingPackages, setup } from "../../runtime/doctor.js";
 import { UsageError } from "../../spec/errors.js";
+import { withoutSizes } from "../../spec/unsized.js";
 import { REHEARSAL_REQUIREMENTS } from "../../runtime/ssh.js";
 import { color, designArgs, ExitCode, resolveDesign, stepPrinter, type DesignOptions } from "../common.js";
 
@@ -20,6 +21,8 @@ interface UpOpts extends DesignOptions {
   setup?: boolean;
   json?: boolean;
   bare?: boolean;
+  /** false with --no-sizes */
+  sizes?: boolean;
 }
 
 export function register(program: Command): void {
@@ -30,9 +33,16 @@ export function register(program: Command): void {
     .option("--setup", "install missing Debian packages first (apt-get)")
     .option("--json", "print the result as JSON")
     .option("--bare", "the same hosts and networks with only an SSH server each, for Ansible to provision (see `stacklab rehearse`)")
+    .option(
+      "--no-sizes",
+      "run the design without its servers' sizes: no CPU or memory limits, every host may use the whole machine (the lab is then no scale model; for a rootless user without a delegated cgroup subtree)",
+    )
     .option("--no-auto-rebuild", "with automatic database failover: a replica found diverged is only recorded, for you to inspect, not rebuilt (spec: database.autoRebuild: false)")
     .action(async (file: string | undefined, opts: UpOpts) => {
-      const { stack, source } = await resolveDesign(file, opts);
+      const resolved = await resolveDesign(file, opts);
+      const source = resolved.source;
+      // recorded with the spec the lab runs (state.json): status, scale and the dashboard see no sizes either
+      const stack = opts.sizes === false ? withoutSizes(resolved.stack) : resolved.stack;
       if (opts.autoRebuild === false) {
         if (stack.database.failover !== "automatic")
           throw new UsageError("--no-auto-rebuild: this design has no automatic database failover (database.failover: automatic), so nothing is rebuilt by itself anyway");
@@ -86,7 +96,9 @@ export function register(program: Command): void {
           `${color("green", color("bold", `bare lab "${state.name}" is up`))} in ${(result.durationMs / 1000).toFixed(1)} s: every host runs only an SSH server\n  provision it:  stacklab export ansible ${source.startsWith("blueprint ") ? `--blueprint ${source.slice(10)}` : source} -o DIR --lab ${state.name}, then ansible-playbook (or: stacklab rehearse)\n`,
         );
       } else if (opts.json)
-        process.stdout.write(`${JSON.stringify({ name: state.name, url, published: state.published, durationMs: result.durationMs, steps: result.steps, notRunning: result.notRunning }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ name: state.name, url, published: state.published, durationMs: result.durationMs, steps: result.steps, notRunning: result.notRunning, ...(result.cpu ? { cpu: result.cpu } : {}) }, null, 2)}\n`,
+        );
       else {
         const lines = [
           "",

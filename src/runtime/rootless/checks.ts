@@ -89,7 +89,7 @@ export function sizesCheck(user: string, h: Hierarchies = hierarchies()): Rootle
     return {
       name: SIZES_CHECK,
       ok: false,
-      detail: `${h.version === 0 ? h.why : "no cgroups"}: a design with \`size:\` is refused (designs without sizes run)`,
+      detail: `${h.version === 0 ? h.why : "no cgroups"}: a design with \`size:\` (every blueprint) is refused unless run with \`up --no-sizes\``,
       fix: "mount cgroup2 with the cpu and memory controllers (or the v1 cpu, cpuacct and memory controllers)",
     };
   const missing = delegationMissing(d, h);
@@ -97,7 +97,7 @@ export function sizesCheck(user: string, h: Hierarchies = hierarchies()): Rootle
   return {
     name: SIZES_CHECK,
     ok: false,
-    detail: `no cgroup subtree delegated to ${user} (${missing}): a design with \`size:\` is refused (designs without sizes run)`,
+    detail: `no cgroup subtree delegated to ${user} (${missing}): a design with \`size:\` (every blueprint) is refused unless run with \`up --no-sizes\``,
     fix: d.grant,
   };
 }
@@ -109,7 +109,7 @@ export function requireSizesDelegated(user: string, h: Hierarchies = hierarchies
   // (No cgroups at all: refused as for root, by the caller.)
   if (!d || !missing) return;
   throw new UsageError(
-    `this design gives its servers sizes: a rootless lab enforces them in a cgroup subtree an administrator delegates to ${user} once, and ${missing}\n    an administrator runs once: ${d.grant}\n(or remove the sizes, or run stacklab as root)`,
+    `this design gives its servers sizes: a rootless lab enforces them in a cgroup subtree an administrator delegates to ${user} once, and ${missing}\n    an administrator runs once: ${d.grant}\n(or run it without its sizes: \`stacklab up --no-sizes ...\`; or run stacklab as root)`,
   );
 }
 
