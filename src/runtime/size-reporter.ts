@@ -69,5 +69,13 @@ export function sizeReporterFiles(ctx: ServiceContext): HostFile[] {
     "done",
     "",
   ].join("\n");
-  return [{ path: `${SERVICE_DIR}/size-reporter/run`, content: script, mode: 0o755 }];
+  return [{ path: `${SIZE_REPORTER_DIR}/run`, content: script, mode: 0o755 }];
+}
+
+/** The reporter's runit folder: lab-only (it reads the lab's cgroups and writes the lab's event log). */
+export const SIZE_REPORTER_DIR = `${SERVICE_DIR}/size-reporter`;
+
+/** Whether a host file is the reporter's: an export to real servers leaves it out (a real server's size is its own). */
+export function isSizeReporterFile(path: string): boolean {
+  return path.startsWith(`${SIZE_REPORTER_DIR}/`);
 }

@@ -14,7 +14,9 @@ import { serviceContext } from "../../src/runtime/lifecycle.js";
 import { derivedSecrets, type Secrets } from "../../src/runtime/secrets.js";
 import { tlsFilesIn } from "../../src/runtime/tls.js";
 import { ansibleProject, roleName } from "../../src/export/ansible/project.js";
-import { readInventory } from "../../src/export/ansible/export.js";
+import { projectInput, readInventory } from "../../src/export/ansible/export.js";
+import { cgroupMode } from "../../src/runtime/cgroups.js";
+import { isSizeReporterFile } from "../../src/runtime/size-reporter.js";
 import { parseRecap } from "../../src/export/ansible/rehearse.js";
 import { UsageError } from "../../src/spec/errors.js";
 
@@ -30,7 +32,8 @@ async function build(blueprint: string) {
   dirs.push(ca);
   const tls = await tlsFilesIn(ca, model);
   const contexts = new Map(model.hosts.map((h) => [h.name, serviceContext("exporttest", model, h.name, SECRETS)]));
-  const lab = new Map(model.hosts.map((h) => [h.name, hostFiles(serviceContext("exporttest", model, h.name, SECRETS), tls.get(h.name) ?? [])]));
+  // (as export.ts: a sized host's reporter of its cgroup is the lab's, never a real server's)
+  const lab = new Map(model.hosts.map((h) => [h.name, hostFiles(serviceContext("exporttest", model, h.name, SECRETS), tls.get(h.name) ?? []).filter((f) => !isSizeReporterFile(f.path))]));
   const project = ansibleProject({ model, files: lab, secrets: SECRETS, contexts, source: `blueprint ${blueprint}`, lab: "exporttest" });
   return { model, lab, project, byPath: new Map(project.map((f) => [f.path, f])) };
 }
@@ -48,6 +51,22 @@ describe.each(["1-distributed_web_infrastructure", "3-scale_up"])("export ansibl
         expect(byPath.get(`roles/${role}/files/${host.name}${f.path}`)?.content, `${host.name}:${f.path}`).toBe(f.content);
       }
       expect(listed.size).toBe(lab.get(host.name)!.length);
+    }
+  });
+
+  it("leaves out the lab's reporter of a sized host's cgroup (the blueprint's servers have sizes; a real server's are its own)", async () => {
+    const stack = loadBlueprint(blueprint);
+    const model = buildModel(stack);
+    const sized = model.hosts.find((h) => h.size)!;
+    // A lab host of that size gets the reporter (where the machine has cgroups)...
+    const inLab = hostFiles(serviceContext("exporttest", model, sized.name, SECRETS), []);
+    expect(inLab.some((f) => isSizeReporterFile(f.path))).toBe(cgroupMode().version !== 0);
+    // ...the export's hosts do not.
+    const input = await projectInput({ stack, source: "test" });
+    try {
+      expect([...input.files.values()].flat().filter((f) => isSizeReporterFile(f.path))).toEqual([]);
+    } finally {
+      if (input.appPackage) rmSync(input.appPackage.dir, { recursive: true, force: true });
     }
   });
 

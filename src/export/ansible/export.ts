@@ -11,6 +11,7 @@ import type { Stack } from "../../spec/schema.js";
 import { UsageError } from "../../spec/errors.js";
 import { run } from "../../runtime/exec.js";
 import { hostFiles } from "../../runtime/files.js";
+import { isSizeReporterFile } from "../../runtime/size-reporter.js";
 import type { HostFile } from "../../runtime/host.js";
 import { serviceContext } from "../../runtime/lifecycle.js";
 import { labModel } from "../../runtime/lab-model.js";
@@ -78,7 +79,8 @@ export async function projectInput(
   const appPackage = kinds.length ? await buildAppPackage({ kinds, ...appPackageOptions(model, opts) }) : undefined;
   const release = appPackage ? { appRelease: APP_RELEASE_ROOT } : {};
   const contexts = new Map<string, ServiceContext>(model.hosts.map((h) => [h.name, { ...serviceContext(labName, model, h.name, secrets, opts.specDir), ...release }]));
-  const files = new Map(model.hosts.map((h) => [h.name, hostFiles(contexts.get(h.name)!, tls.get(h.name) ?? [])]));
+  // A sized design's hosts get a reporter of their cgroup's use in a lab; a real server has its own size and no lab.
+  const files = new Map(model.hosts.map((h) => [h.name, hostFiles(contexts.get(h.name)!, tls.get(h.name) ?? []).filter((f) => !isSizeReporterFile(f.path))]));
   const staticDir = join(REPO_DIR, "assets/foobar/static");
   return {
     model,
