@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
+import { withoutSizes } from "../../src/spec/unsized.js";
 import { capacityText, register, verifyText } from "../../src/cli/commands/capacity.js";
 import { planCapacity } from "../../src/analysis/capacity.js";
 import { checkCapacityDesign, scalableTier, tiersOf, verifyRow, VERIFY_CONFIGS, withSizes, type DemandMeasurement } from "../../src/experiment/capacity.js";
@@ -19,7 +20,9 @@ const SIZE = { cpu: 0.25, memory: "384Mi" };
 
 describe("capacity's tiers", () => {
   it("gives unsized servers the size asked, keeps the sizes a design gives", () => {
-    const s = withSizes({ ...loadBlueprint("3"), servers: loadBlueprint("3").servers.map((g) => (g.roles[0] === "app" ? { ...g, size: { cpu: 1, memory: "1Gi" } } : g)) }, SIZE);
+    // (design 3 without its blueprint sizes, then one group sized by hand)
+    const bare = withoutSizes(loadBlueprint("3"));
+    const s = withSizes({ ...bare, servers: bare.servers.map((g) => (g.roles[0] === "app" ? { ...g, size: { cpu: 1, memory: "1Gi" } } : g)) }, SIZE);
     const m = buildModel(s);
     expect(m.hosts.filter((h) => h.kind === "server").every((h) => h.size)).toBe(true);
     expect(m.hosts.find((h) => h.name === "app-1")!.size!.cpu).toBe(1);
