@@ -6,13 +6,9 @@ export default defineStack({
   name: "foobar",
   description: "HAProxy pair with a floating IP, separate web, app and database tiers, automatic database failover, end-to-end TLS, firewalls and monitoring.",
   domain: "foobar.com",
-  loadBalancer: { count: 2, algorithm: "roundrobin", ha: "active-passive", size: { cpu: 0.2, memory: "256Mi" } },
-  // One group per tier, so each can grow on its own; sizes that fit a 2-core machine (1.7 cores in all).
-  servers: [
-    { roles: ["web"], count: 2, size: { cpu: 0.15, memory: "256Mi" } },
-    { roles: ["app"], count: 2, size: { cpu: 0.25, memory: "384Mi" } },
-    { roles: ["db"], count: 2, size: { cpu: 0.25, memory: "512Mi" } },
-  ],
+  loadBalancer: { count: 2, algorithm: "roundrobin", ha: "active-passive" },
+  // One group per tier, so each can grow on its own.
+  servers: (["web", "app", "db"] as const).map((role) => ({ roles: [role], count: 2 })),
   database: { replication: "semisync", failover: "automatic", etcd: ["lb-1", "lb-2", "mon-1"] },
   tls: { mode: "reencrypt", internal: true },
   firewall: { policy: "default-deny" },

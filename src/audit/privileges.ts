@@ -28,6 +28,10 @@ export const EXPECTED_USERS: Record<string, Expectation> = {
   etcd: { user: ETCD_USER.user },
   keepalived: { user: "root", why: "VRRP needs raw sockets and moves addresses: it keeps root" },
   sshd: { user: "root", why: "a rehearsed lab's SSH server (`up --bare`): Ansible logs in as root by key, on the host's loopback only" },
+  "size-reporter": {
+    user: "root",
+    why: "stacklab's reporter of a sized host's cgroup use, lab only (never exported): it mounts the host's view of the cgroup hierarchy, listens on nothing",
+  },
 };
 
 /** Each runit service of a host with the processes under it (the one runit started first). */

@@ -1,5 +1,5 @@
-// Rootless labs (issue 17): design 3 (without its sizes: a user needs a delegated cgroup subtree for them, which the
-// benchmark does not ask of the machine) brought up and down by a normal user (through its keeper) next to the same
+// Rootless labs (issue 17): design 3 (without sizes, should the blueprint get some: a user needs a delegated cgroup
+// subtree for them, which the benchmark does not ask of the machine) brought up and down by a normal user (through its keeper) next to the same
 // design brought up and down by root in the same run, run after run, and the whole path's serving speed on both
 // (wrk in the user host, through `stacklab exec`, the same command for both), with rootless / root ratios.
 import { spawnSync } from "node:child_process";

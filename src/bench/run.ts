@@ -24,9 +24,9 @@ import type { BenchResults, FootprintResult, Missing } from "./types.js";
 /** The design-3 lab serving, failover and footprint share. */
 const MAIN_LAB = `${LAB_PREFIX}main`;
 /**
- * The main lab is design 3 without its sizes: its serving, failover and footprint figures measure stacklab and the
- * servers it runs on the whole machine (with the blueprint's small sizes the path would be bounded by them, which
- * the capacity group measures), comparable with every earlier run.
+ * The main lab is design 3 without sizes (should the blueprint get some): its serving, failover and footprint
+ * figures measure stacklab and its servers on the whole machine, comparable with every earlier run; the capacity
+ * group measures sized labs.
  */
 const MAIN_DESIGN = { blueprint: "3", noSizes: true } as const;
 
@@ -91,7 +91,7 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
       }
     }
     if (plan.groups.includes("rootless")) {
-      say("== design 3 (without its sizes) up, serving and down: root, then a normal user's rootless lab, run after run");
+      say("== design 3 up, serving and down: root, then a normal user's rootless lab, run after run");
       try {
         results.rootless = await benchRootless({ runs: plan.rootless.runs, load: plan.serving.load, say });
       } catch (err) {
@@ -118,7 +118,7 @@ export async function runBench(plan: BenchPlan, say: (m: string) => void): Promi
 
 /** Serving, failover and footprint on one design-3 lab: footprint at rest, serving, footprint again, failover. */
 async function mainLab(plan: BenchPlan, results: BenchResults, tmpDir: string, say: (m: string) => void, fail: (what: string, err: unknown) => void): Promise<void> {
-  say(`== design 3 without its sizes as lab ${MAIN_LAB}: ${plan.groups.filter((g) => !OWN_LAB_GROUPS.includes(g)).join(", ")}`);
+  say(`== design 3 as lab ${MAIN_LAB}: ${plan.groups.filter((g) => !OWN_LAB_GROUPS.includes(g)).join(", ")}`);
   try {
     const up = await upLab(MAIN_LAB, MAIN_DESIGN);
     if (up.notRunning.length)

@@ -98,7 +98,7 @@ export function servingSection(s: ServingResult): string {
     "## Serving",
     "",
     `\`${s.load}\` against each target, the targets in turn, after a 1 s warm-up of each. ${runsText(s.runs, "per target")}. ` +
-      "Design 3 without its sizes (`up --no-sizes`; with them the blueprint's small servers bound the path, which the capacity section measures). All on the same 2 cores: wrk, HAProxy, nginx, the app's workers and MariaDB compete for them, so the whole path is bounded by the machine, not by any one server. " +
+      "All on the same 2 cores: wrk, HAProxy, nginx, the app's workers and MariaDB compete for them, so the whole path is bounded by the machine, not by any one server. " +
       "Through the whole path HAProxy spreads requests over both web servers and nginx over both app servers, while *alone* means one server: the ratios compare the site with one of its servers, on the same cores.",
     "",
     mdTable(["target", "wrk runs in", "answers/s (2xx)", "p50", "p90", "p99", "errors"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
@@ -185,7 +185,7 @@ export function failoverSection(f: FailoverResult): string {
   return [
     "## Failover and operations",
     "",
-    `Measured by the experiment runner (\`stacklab experiment NAME --json\`) on a running design-3 lab (without its sizes, the lab of the serving figures): ${f.load}${others.length ? " (unless said below)" : ""}. ` +
+    `Measured by the experiment runner (\`stacklab experiment NAME --json\`) on a running design-3 lab: ${f.load}${others.length ? " (unless said below)" : ""}. ` +
       `*Downtime* is the longest stretch in which every request failed; *lost writes* are acknowledged writes missing from the database afterwards. ` +
       `${runsText(f.runs, "per case")}; the figure each case is judged by is in bold.`,
     "",
@@ -306,7 +306,7 @@ export function rootlessSection(r: RootlessResult): string {
   return [
     "## Rootless labs",
     "",
-    `Design 3 without its sizes (\`stacklab up -d --no-sizes\`: sizes need a cgroup subtree delegated to the user) brought up, loaded from the user host (\`${r.load}\` through \`stacklab exec\`, whole path) and brought down, by root and by the normal user ${r.user} (through its keeper), interleaved, ${r.runs} run${r.runs > 1 ? "s" : ""} each; medians.`,
+    `Design 3 brought up (\`stacklab up -d\`), loaded from the user host (\`${r.load}\` through \`stacklab exec\`, whole path) and brought down, by root and by the normal user ${r.user} (through its keeper), interleaved, ${r.runs} run${r.runs > 1 ? "s" : ""} each; medians.`,
     "",
     "| | root | rootless | rootless / root |",
     "|---|---|---|---|",

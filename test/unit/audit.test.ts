@@ -404,6 +404,12 @@ describe("service users", () => {
     expect(judgeService("db-1", "db-agent", parsePs("40 39 mysql node main.js")).problems).toEqual([]);
     expect(judgeService("mon-1", "failover-controller", parsePs("50 49 daemon node main.js")).problems).toEqual([]);
   });
+  it("accepts stacklab's own size reporter as root, with the reason in the line (a sized host's cgroup, lab only)", () => {
+    const r = judgeService("web-1", "size-reporter", parsePs("60 59 root /bin/sh ./run\n61 60 root sleep 5"));
+    expect(r.problems).toEqual([]);
+    expect(r.notes).toEqual([]);
+    expect(r.line).toMatch(/^web-1 size-reporter: root \(stacklab's reporter of a sized host's cgroup use, lab only/);
+  });
 });
 
 describe("secrets and firewalls", () => {

@@ -54,8 +54,9 @@ describe.each(["1-distributed_web_infrastructure", "3-scale_up"])("export ansibl
     }
   });
 
-  it("leaves out the lab's reporter of a sized host's cgroup (the blueprint's servers have sizes; a real server's are its own)", async () => {
-    const stack = loadBlueprint(blueprint);
+  it("leaves out the lab's reporter of a sized host's cgroup (a real server's size is its own)", async () => {
+    const plain = loadBlueprint(blueprint);
+    const stack = { ...plain, servers: plain.servers.map((g) => ({ ...g, size: { cpu: 0.5, memory: "512Mi" } })) };
     const model = buildModel(stack);
     const sized = model.hosts.find((h) => h.size)!;
     // A lab host of that size gets the reporter (where the machine has cgroups)...

@@ -89,7 +89,7 @@ export function sizesCheck(user: string, h: Hierarchies = hierarchies()): Rootle
     return {
       name: SIZES_CHECK,
       ok: false,
-      detail: `${h.version === 0 ? h.why : "no cgroups"}: a design with \`size:\` (every blueprint) is refused unless run with \`up --no-sizes\``,
+      detail: `${h.version === 0 ? h.why : "no cgroups"}: a design with \`size:\` is refused unless run with \`up --no-sizes\` (designs without sizes run)`,
       fix: "mount cgroup2 with the cpu and memory controllers (or the v1 cpu, cpuacct and memory controllers)",
     };
   const missing = delegationMissing(d, h);
@@ -97,7 +97,7 @@ export function sizesCheck(user: string, h: Hierarchies = hierarchies()): Rootle
   return {
     name: SIZES_CHECK,
     ok: false,
-    detail: `no cgroup subtree delegated to ${user} (${missing}): a design with \`size:\` (every blueprint) is refused unless run with \`up --no-sizes\``,
+    detail: `no cgroup subtree delegated to ${user} (${missing}): a design with \`size:\` is refused unless run with \`up --no-sizes\` (designs without sizes run)`,
     fix: d.grant,
   };
 }
