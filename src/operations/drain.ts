@@ -14,14 +14,25 @@ const NGINX_CONF = "etc/nginx/nginx.conf";
 /** How long nginx gets to start its new workers after a reload, before we count on the new upstream list. */
 const NGINX_SETTLE_MS = 400;
 
-/** nginx.conf with the given app servers marked `down` in the upstream (no new requests; in-flight ones finish). */
-export function markDown(conf: string, addresses: string[]): string {
+/**
+ * nginx.conf with the given app servers drained: each becomes a `backup` of the upstream and every other one a
+ * primary, so new requests go to the others while one of them is live. Not `down`: when nginx has just marked the
+ * only other app server failed (a TLS handshake over the connect timeout on a busy machine, right after the
+ * reload emptied its pool of kept-alive connections), `down` left "no live upstreams" and a 502 for every request
+ * until the failure expired (seen: 2.4 s and 273 failed requests in a rolling deploy), while the drained server,
+ * whose runner keeps serving through its reload, could still answer them. The drained server gets max_fails=0 so
+ * that nginx never marks the fallback itself failed.
+ */
+export function markDrained(conf: string, addresses: string[]): string {
   return conf
     .split("\n")
     .map((line) => {
       const m = /^(\s*server\s+(\d+\.\d+\.\d+\.\d+):\d+)([^;]*);/.exec(line);
-      if (!m || !addresses.includes(m[2]!) || /\bdown\b/.test(m[3]!)) return line;
-      return `${m[1]}${m[3]!.replace(/\s+backup\b/, "")} down;${line.slice(m[0].length)}`;
+      if (!m) return line;
+      const options = m[3]!.replace(/\s+(backup|down)\b/g, "");
+      // A drained server is never marked failed (max_fails=0): it stays the fallback whatever happens to the others.
+      const drained = addresses.includes(m[2]!) ? `${options.replace(/\s+max_fails=\d+/, "")} max_fails=0 backup` : options;
+      return `${m[1]}${drained};${line.slice(m[0].length)}`;
     })
     .join("\n");
 }
@@ -30,14 +41,14 @@ function liveWebHosts(state: LabState, model: Model) {
   return model.hosts.filter((h) => h.roles.includes("web") && isAlive(state.hosts.find((x) => x.name === h.name)?.init));
 }
 
-/** Takes app servers out of every web server's rotation; false when none would be left (nothing is changed then). */
+/** Takes app servers out of every web server's rotation (backups only); false when none would be left (nothing is changed then). */
 export async function drainApps(state: LabState, model: Model, hosts: string[]): Promise<boolean> {
   const apps = model.hosts.filter((h) => h.roles.includes("app"));
   if (apps.every((a) => hosts.includes(a.name))) return false;
   const addresses = apps.filter((a) => hosts.includes(a.name)).map((a) => addressOf(a, "private"));
   for (const web of liveWebHosts(state, model)) {
     const file = join(hostDir(state.name, web.name), NGINX_CONF);
-    writeFileSync(file, markDown(readFileSync(file, "utf8"), addresses));
+    writeFileSync(file, markDrained(readFileSync(file, "utf8"), addresses));
     control(state.name, web.name, "nginx", "hup");
   }
   await new Promise((r) => setTimeout(r, NGINX_SETTLE_MS));

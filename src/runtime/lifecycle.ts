@@ -91,8 +91,8 @@ export async function bootHost(state: LabState, model: Model, host: string, opts
   const runDir = join(hostDir(state.name, host), "run");
   if (!opts.firstBoot && existsSync(runDir)) for (const entry of readdirSync(runDir)) rmSync(join(runDir, entry), { recursive: true, force: true });
   // Every host gets a cgroup: with its memory limit when it has a size (its CPU size comes once it is ready, in
-  // waitReady), for the kernel's accounting of its
-  // CPU and memory in any case (a sized design on a machine without cgroups was refused before).
+  // waitReady), and for the kernel's accounting of its CPU and memory in any case (a sized design on a machine
+  // without cgroups was refused before).
   const size = model.hosts.find((x) => x.name === host)?.size;
   let cgroupProcs: string[] = [];
   try {
