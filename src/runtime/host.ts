@@ -7,8 +7,12 @@ import { hostDir, hostNetns, labDir } from "./paths.js";
 import { procRecord, type ProcRecord } from "./state.js";
 import { shellQuote } from "../render/shell.js";
 
-/** Directories of the machine a host gets its own copy of (bind-mounted over the real ones). */
-export const BIND_DIRS = ["opt", "var/lib/etcd", "var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/lib/prometheus", "var/log", "var/www", "run", "tmp"] as const;
+/**
+ * Directories of the machine a host gets its own copy of (bind-mounted over the real ones). `root` among them: a
+ * host's root has a home of its own, as on a real server, so an ssh session into a host does not run this machine's
+ * root dotfiles (a `pyenv rehash` in /root/.bashrc, stuck on a stale lock, held every Ansible task of a rehearsal 60 s).
+ */
+export const BIND_DIRS = ["opt", "root", "var/lib/etcd", "var/lib/mysql", "var/lib/nginx", "var/lib/nsd", "var/lib/prometheus", "var/log", "var/www", "run", "tmp"] as const;
 /** Where runit looks for the host's services (inside the host's own /etc). */
 export const SERVICE_DIR = "/etc/stacklab/service";
 
@@ -25,6 +29,7 @@ export function prepareHostDir(lab: string, host: string, files: HostFile[]): st
   const root = hostDir(lab, host);
   for (const d of ["etc", ".overlay/etc", ...BIND_DIRS, "etc/stacklab/service"]) mkdirSync(join(root, d), { recursive: true });
   chmodSync(join(root, "tmp"), 0o1777);
+  chmodSync(join(root, "root"), 0o700);
   for (const f of files) writeHostFile(root, f);
   return root;
 }
