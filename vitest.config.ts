@@ -33,6 +33,8 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           // Takes down the labs that files share (test/integration/shared-lab.ts) after the last file.
           globalSetup: ["test/integration/shared-teardown.ts"],
+          // Prints each failed attempt, so a test that passed on its retry still says why its first attempt failed.
+          setupFiles: ["test/integration/log-attempts.ts"],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,

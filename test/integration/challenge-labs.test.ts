@@ -6,10 +6,9 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { asLearner, check, failingText, learner, start } from "./challenge-support.js";
-import { cli, inHost, isRoot, leftovers, logFailedAttempts, testLab, until } from "./helpers.js";
+import { cli, inHost, isRoot, leftovers, testLab, until } from "./helpers.js";
 
 const me = learner();
-logFailedAttempts();
 afterAll(() => rmSync(me.home, { recursive: true, force: true }));
 
 describe.runIf(isRoot)("a learner's own answer", () => {

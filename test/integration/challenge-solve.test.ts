@@ -6,11 +6,10 @@ import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { listChallenges } from "../../src/challenge/load.js";
 import { asLearner, check, learner, start } from "./challenge-support.js";
-import { isRoot, logFailedAttempts } from "./helpers.js";
+import { isRoot } from "./helpers.js";
 import { useSharedLab } from "./shared-lab.js";
 
 const me = learner();
-logFailedAttempts();
 afterAll(() => rmSync(me.home, { recursive: true, force: true }));
 
 // sustain-rate asks for servers of a size, which design 3's unsized servers are not: its answer is in challenge-labs.test.ts.

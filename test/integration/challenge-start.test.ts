@@ -1,7 +1,7 @@
 // Every design challenge's starting point fails its check on a real lab, with the numbers that show why:
 // one design-0 lab for the two design-0 challenges, one design-1 lab for four, one design-2 lab.
 import { readFileSync, rmSync } from "node:fs";
-import { cli, leftovers, logFailedAttempts, testLab } from "./helpers.js";
+import { cli, leftovers, testLab } from "./helpers.js";
 import { useSharedLab } from "./shared-lab.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { blueprintText } from "../../src/blueprints/index.js";
@@ -9,7 +9,6 @@ import { asLearner, check, failingText, learner, start } from "./challenge-suppo
 import { isRoot } from "./helpers.js";
 
 const me = learner();
-logFailedAttempts();
 afterAll(() => rmSync(me.home, { recursive: true, force: true }));
 
 describe.runIf(isRoot)("design 0 as the starting point", () => {

@@ -5,7 +5,7 @@
 // from a settled cluster (`settle`: on db-1, on db-2 for the last), so a retry starts where the first did.
 import { describe, expect, it } from "vitest";
 import { cli, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, judge, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("foetcd3");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,7 +22,6 @@ async function crashPrimaryUnder(loop: ReturnType<typeof startWrites>, from = "d
 }
 
 describe.skipIf(!isRoot)("design 3: failover with controllers on every etcd member", () => {
-  logFailedAttempts();
   useLab(LAB, "3-scale_up");
 
   it("promotes db-2 when db-1 and the leading controller's host crash together; no acknowledged write is lost", async () => {

@@ -8,8 +8,6 @@ import type { WriteOp } from "../../src/failover/bench/write-loop.js";
 import { notWhole } from "../../src/failover/whole.js";
 import { BIN, ROOT, cli, inHost, labPath } from "./helpers.js";
 
-export { logFailedAttempts } from "./helpers.js";
-
 /** A write loop running in the lab's user host. */
 export interface WriteLoop {
   done: Promise<{ tag: string; ops: WriteOp[] }>;

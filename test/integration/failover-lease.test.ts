@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, cli, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, judge, logFailedAttempts, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, judge, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("folease");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +27,6 @@ function leaseOf(host: string): { holds: boolean } | null {
 }
 
 describe.skipIf(!isRoot)("design 3 with the primary lease in etcd", () => {
-  logFailedAttempts();
   useLab(LAB, spec);
 
   it("a primary cut off from etcd and the controllers goes read-only by itself; db-2 takes the key and writes resume, none acknowledged lost", async () => {

@@ -2,7 +2,7 @@
 // while reads go on from the replica; `stacklab db failover` refuses an asynchronous replica unless forced.
 import { describe, expect, it } from "vitest";
 import { cli, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, postEntry, logFailedAttempts, settle, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, postEntry, settle, until } from "./failover-helpers.js";
 
 const LAB = testLab("foman1");
 const URL = "http://www.foobar.com";
@@ -10,7 +10,6 @@ const URL = "http://www.foobar.com";
 const post = (message: string) => postEntry(LAB, URL, message);
 
 describe.skipIf(!isRoot)("design 1: manual database failover", () => {
-  logFailedAttempts();
   useLab(LAB, "1-distributed_web_infrastructure");
 
   let id = 0;

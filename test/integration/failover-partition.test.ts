@@ -7,13 +7,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, postEntry, judge, logFailedAttempts, notSettled, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, postEntry, judge, notSettled, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("fopart");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!isRoot)("design 3: the primary partitioned away", () => {
-  logFailedAttempts();
   useLab(LAB, "3-scale_up", { args: ["--no-auto-rebuild"] });
 
   /** From a settled cluster on db-1: cut db-1 off from db-2 and every failover controller (lb-1, lb-2, mon-1) under a write loop, and judge the writes on db-2. */

@@ -3,7 +3,7 @@
 // without a visitor's request failing (writes included: a POST is only re-sent where it was never received).
 import { describe, expect, it } from "vitest";
 import { cli, isRoot, useLab, testLab } from "./helpers.js";
-import { logFailedAttempts, startWrites, until } from "./failover-helpers.js";
+import { startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("fotiers");
 const URL = "https://www.foobar.com";
@@ -33,7 +33,6 @@ async function crashUnderLoad(host: string) {
 }
 
 describe.skipIf(!isRoot)("design 3: the load balancer, web and app tiers fail over", () => {
-  logFailedAttempts();
   useLab(LAB, "3-scale_up");
 
   it("moves the floating IP to lb-2 when HAProxy stops on a live lb-1, and back when it runs again", async () => {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, inHost, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, postEntry, judge, logFailedAttempts, notSettled, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, postEntry, judge, notSettled, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("fofail3");
 const URL = "https://www.foobar.com";
@@ -20,7 +20,6 @@ function redoFlushed(lab: string, host: string): boolean {
 }
 
 describe.skipIf(!isRoot)("design 3: automatic database failover", () => {
-  logFailedAttempts();
   useLab(LAB, "3-scale_up");
 
   it("starts with db-1 writable, db-2 read-only, lossless semi-sync acknowledged by db-2", async () => {
