@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DbEndpoint } from "../../src/app/foobar/db-endpoint.js";
 import { SCHEMA_SQL } from "../../src/app/foobar/schema.js";
 import { alive, buildApp, freePort, hammer, http, startedPids, startRunner, type RunnerProcess } from "../unit/app-support.js";
 
@@ -255,6 +256,30 @@ describe.skipIf(!isRoot)("foobar app on a real MariaDB (root)", () => {
     }
     expect(status).toBe(201);
     expect((await json("/healthz")).status).toBe(200);
+  });
+
+  it("a replica endpoint does not keep a connection that reached a writable server (the proxy's fallback to the primary); a read-only server's it keeps", async () => {
+    const opts = { host: "127.0.0.1", port: db.port, user: "foobar_app", password: PASSWORD, database: "foobar", fallbackMaxAgeMs: 0 };
+    const replica = new DbEndpoint("replica", opts);
+    const primary = new DbEndpoint("primary", opts);
+    const read = (e: DbEndpoint) => e.run(async (c) => (await c.query("SELECT 1 AS one"))[0], { retry: false });
+    try {
+      await read(replica);
+      await read(primary);
+      // The server is writable: behind a replica endpoint that is the primary, so the connection is closed.
+      expect(replica.stats().total).toBe(0);
+      expect(primary.stats().total).toBe(1);
+      await rootQuery(db, 5000, ["SET GLOBAL read_only = 1"]);
+      try {
+        await read(replica);
+        expect(replica.stats().total).toBe(1);
+      } finally {
+        await rootQuery(db, 5000, ["SET GLOBAL read_only = 0"]);
+      }
+    } finally {
+      await replica.close();
+      await primary.close();
+    }
   });
 
   it("stops on SIGTERM with exit code 0 and every worker gone", async () => {

@@ -59,6 +59,12 @@ describe.skipIf(!isRoot)("designs 0 to 2 as labs", () => {
                 cli(["exec", "--name", c.lab, "server-2", "--", "mariadb", "-e", "SHOW SLAVE STATUS\\G"]).stdout,
                 cli(["exec", "--name", c.lab, "server-2", "--", "mariadb", "-e", `SELECT id FROM foobar.entries WHERE id = ${created.id}`]).stdout,
                 cli(["logs", "server-2", "app", "--name", c.lab, "--lines", "30"]).stdout,
+                // Each app's view of its database pools (up, open, queued: metrics first, as /healthz probes them),
+                // then what /healthz says of each endpoint, its last error included.
+                ...c.webs.map((h) => {
+                  const get = (path: string) => `curl -s --max-time 5 http://127.0.0.1:8000${path} || curl -sk --max-time 5 https://127.0.0.1:8000${path}`;
+                  return `${h}:\n${cli(["exec", "--name", c.lab, h, "--", "sh", "-c", `${get("/metrics")} | grep '^foobar_db_pool'; ${get("/healthz")}`]).stdout}`;
+                }),
               ].join("\n");
           expect(dbs.has("server-2"), why).toBe(true);
         }

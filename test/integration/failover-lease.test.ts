@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, cli, isRoot, useLab, testLab } from "./helpers.js";
-import { dbStatus, failoverEvents, judge, settle, startWrites, until } from "./failover-helpers.js";
+import { dbStatus, failoverEvents, judge, notSettled, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("folease");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -77,5 +77,41 @@ describe.skipIf(!isRoot)("design 3 with the primary lease in etcd", () => {
     });
     expect(events.find((e) => e.step === "lease")?.message).toMatch(/revoked db-1's primary lease/);
     expect(leaseOf("db-2")?.holds).toBe(true);
+  });
+  it("a primary frozen under writes cannot renew its lease: db-2 takes the key; after the heal db-1 fences itself and is a replica of db-2 again with no command typed; no acknowledged write lost", async () => {
+    await settle(LAB, "db-1");
+    await until("db-1's agent to hold the primary lease", () => leaseOf("db-1")?.holds === true);
+    const loop = startWrites(LAB, "https://www.foobar.com", 14);
+    await sleep(3000);
+    const since = Date.now();
+    const pause = cli(["fault", "pause", "db-1", "--name", LAB, "--json"]);
+    expect(pause.code, pause.stderr).toBe(0);
+    const at = (JSON.parse(pause.stdout) as { at: number }[])[0]!.at;
+    // Frozen, db-1's agent renews nothing: the key is db-2's once the lease ran out or was revoked.
+    await until("db-2 to be promoted", () => failoverEvents(LAB, since).find((e) => e.step === "done" && /db-2 is the primary/.test(e.message)), 30_000);
+    const v = await judge(LAB, loop, "db-2", at);
+    expect(v.lost).toEqual([]);
+    expect(v.primaries).toEqual(["db-1", "db-2"]);
+    expect(v.resumedAckAfterMs).not.toBeNull();
+    const heal = cli(["fault", "heal", "--name", LAB], 60_000);
+    expect(heal.code, heal.stderr).toBe(0);
+    // Whole again by itself: db-1 follows db-2 (caught up by GTID, or rebuilt if writes queued while it was frozen
+    // ran when it woke), and only db-2's agent holds the key.
+    const lines = () =>
+      failoverEvents(LAB, since)
+        .map((e) => `${e.source} ${e.step}: ${e.message}`)
+        .join("\n");
+    await until("db-1 to be an in-sync replica of db-2", () => notSettled(dbStatus(LAB), "db-2", true) === null, 60_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${lines()}`);
+    });
+    expect(leaseOf("db-2")?.holds).toBe(true);
+    expect(leaseOf("db-1")?.holds).toBe(false);
+    // Woken without the key, db-1's agent made its server read-only by itself (or the controller had fenced it first).
+    const events = failoverEvents(LAB, since);
+    console.log(`freeze with the lease: writes back ${v.resumedAckAfterMs} ms after the freeze; events: ${events.map((e) => `${e.step} (${e.source})`).join(", ")}`);
+    expect(
+      events.some((e) => (e.step === "self-fence" && e.source === "db-agent on db-1") || (e.step === "fence" && /db-1/.test(e.message))),
+      lines(),
+    ).toBe(true);
   });
 });

@@ -16,7 +16,22 @@ export interface EndpointOptions {
   ca?: string;
   connectTimeoutMs?: number;
   probeIntervalMs?: number;
+  /**
+   * A replica endpoint's connection that reached a writable server (the local database proxy sends reads to the
+   * primary while no replica passes its checks) is closed at its release once it is this old, so that a later
+   * read connects again and reaches a replica that has come back (default FALLBACK_MAX_AGE_MS).
+   */
+  fallbackMaxAgeMs?: number;
 }
+
+/**
+ * How long a replica endpoint keeps using a connection that reached the primary. Kept in the pool, such a
+ * connection served reads from the primary for as long as reads kept it busy: an app that opened its first
+ * read connection before the proxy's replica checks passed (right after `up`) read from the primary for more
+ * than 30 s with its replica healthy. One reconnection per pooled connection and 2 s while no replica is
+ * healthy is what this costs.
+ */
+export const FALLBACK_MAX_AGE_MS = 2000;
 
 /** The name every lab database server's certificate carries (src/runtime/tls.ts, DB_TLS_NAME). */
 export const DB_TLS_NAME = "db.internal";
@@ -65,6 +80,8 @@ export class DbEndpoint {
    * (a connection cut while the app picks it would leave a write's fate unknown).
    */
   private readonly generations = new WeakMap<object, number>();
+  /** A replica endpoint's connections that reached a writable server, with when (performance.now()) they did. */
+  private readonly onPrimary = new WeakMap<object, number>();
   /** Full TLS handshakes whose certificate this endpoint checked: any passed, any refused. */
   private readonly tls = { verified: false, refused: false };
   private generation = 0;
@@ -134,12 +151,12 @@ export class DbEndpoint {
       if (isWrite && readOnly) throw Object.assign(new Error(`${dbHost} is read-only (no longer the primary); the write was not sent`), { errno: 1290, code: "ER_OPTION_PREVENTS_STATEMENT" });
       sent = true;
       const value = await fn(conn);
-      conn.release();
+      this.giveBack(conn);
       this.markUp();
       return { value, dbHost };
     } catch (e) {
       if (!isConnectionError(e)) {
-        conn.release();
+        this.giveBack(conn);
         throw e;
       }
       conn.destroy();
@@ -163,7 +180,16 @@ export class DbEndpoint {
     const row = (rows as Array<{ h: unknown; ro: unknown }>)[0];
     const host = String(row?.h ?? "unknown");
     this.hostnames.set(conn.connection, host);
-    return { host, readOnly: Number(row?.ro ?? 0) === 1 };
+    const readOnly = Number(row?.ro ?? 0) === 1;
+    if (this.role === "replica" && !readOnly) this.onPrimary.set(conn.connection, performance.now());
+    return { host, readOnly };
+  }
+
+  /** Returns a connection to the pool, or closes it: a replica endpoint's connection to the primary, once old enough. */
+  private giveBack(conn: PoolConnection): void {
+    const since = this.onPrimary.get(conn.connection);
+    if (since !== undefined && performance.now() - since >= (this.opts.fallbackMaxAgeMs ?? FALLBACK_MAX_AGE_MS)) conn.destroy();
+    else conn.release();
   }
 
   /**
