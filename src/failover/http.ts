@@ -2,6 +2,7 @@
 import { request as httpRequest, createServer as createHttpServer, type Agent as HttpAgent, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { request as httpsRequest, createServer as createHttpsServer } from "node:https";
 import { timingSafeEqual } from "node:crypto";
+import { LAB_TLS_POLICY } from "../render/config/tls-policy.js";
 
 /** A request as a handler sees it. */
 export interface JsonRequest {
@@ -94,7 +95,7 @@ export function jsonServer(handler: JsonHandler, opts: { token: string; tls?: { 
     });
   };
   const limits = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS / 2 };
-  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ...limits }, listener) : createHttpServer(limits, listener);
+  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ...LAB_TLS_POLICY, ...limits }, listener) : createHttpServer(limits, listener);
   // Callers are the controller and the CLI: a handful of connections. More are refused rather than buffered.
   server.maxConnections = 64;
   return server;

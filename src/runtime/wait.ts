@@ -14,8 +14,11 @@ export class NotReadyError extends Error {
     readonly what: string,
     readonly timeoutMs: number,
     readonly logTail: string,
+    readonly answer = "",
   ) {
-    super(`${service} on ${host} was not ready after ${(timeoutMs / 1000).toFixed(0)} s: waited for ${what}${logTail ? `\nlast lines of its log:\n${logTail}` : ""}`);
+    super(
+      `${service} on ${host} was not ready after ${(timeoutMs / 1000).toFixed(0)} s: waited for ${what}${answer ? `\nits last answer:\n${answer}` : ""}${logTail ? `\nlast lines of its log:\n${logTail}` : ""}`,
+    );
     this.name = "NotReadyError";
   }
 }
@@ -92,7 +95,11 @@ export async function waitForProbe(opts: {
     probeRuns.count++;
     const r = await runInHost(opts.initPid, opts.probe.argv, { check: false, timeoutMs: 3000 });
     if (r.code === 0) return Date.now() - started;
-    if (Date.now() >= deadline) throw new NotReadyError(opts.host, opts.service, opts.probe.what, opts.timeoutMs, opts.logFile ? tail(opts.logFile) : r.stderr.trim());
+    if (Date.now() >= deadline) {
+      const answer = opts.probe.diagnose ? await runInHost(opts.initPid, opts.probe.diagnose, { check: false, timeoutMs: 3000 }) : undefined;
+      const said = answer ? `${answer.stdout}${answer.stderr}`.trim().slice(0, 2000) : "";
+      throw new NotReadyError(opts.host, opts.service, opts.probe.what, opts.timeoutMs, opts.logFile ? tail(opts.logFile) : r.stderr.trim(), said.replace(/^/gm, "  "));
+    }
     await new Promise((res) => setTimeout(res, wait));
   }
 }

@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DbEndpoint } from "../../src/app/foobar/db-endpoint.js";
+import type { TLSSocket } from "node:tls";
+import { DB_TLS_NAME, DbEndpoint } from "../../src/app/foobar/db-endpoint.js";
+import { makeCertificate, newEcKey, type DistinguishedName } from "../../src/util/x509.js";
 import { SCHEMA_SQL } from "../../src/app/foobar/schema.js";
 import { alive, buildApp, freePort, hammer, http, startedPids, startRunner, type RunnerProcess } from "../unit/app-support.js";
 
@@ -21,7 +23,18 @@ interface TestDb {
   proc?: ChildProcess;
 }
 
-function startMariadb(db: TestDb): ChildProcess {
+/** Makes a data directory for `db` (its `dir` set) with mariadb-install-db. */
+function installMariadb(db: TestDb): void {
+  const installed = spawnSync("sh", ["-c", "command -v mariadbd && command -v mariadb-install-db"], { encoding: "utf8" });
+  if (installed.status !== 0) throw new Error("mariadbd or mariadb-install-db not found: install the mariadb-server package (apt-get install mariadb-server, or `stacklab setup`)");
+  const install = spawnSync("mariadb-install-db", ["--no-defaults", `--datadir=${db.dir}/data`, "--auth-root-authentication-method=normal", "--skip-test-db", "--user=root"], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (install.status !== 0) throw new Error(`mariadb-install-db failed (${install.status}):\n${install.stderr.slice(-2000)}`);
+}
+
+function startMariadb(db: TestDb, extra: string[] = []): ChildProcess {
   const args = [
     "--no-defaults",
     `--datadir=${db.dir}/data`,
@@ -33,6 +46,7 @@ function startMariadb(db: TestDb): ChildProcess {
     `--log-error=${db.dir}/error.log`,
     "--skip-name-resolve",
     "--innodb-buffer-pool-size=32M",
+    ...extra,
   ];
   return spawn("mariadbd", args, { stdio: "ignore" });
 }
@@ -84,15 +98,9 @@ describe.skipIf(!isRoot)("foobar app on a real MariaDB (root)", () => {
   const whoamiPid = async () => Number((await json("/api/whoami")).body.pid);
 
   beforeAll(async () => {
-    const installed = spawnSync("sh", ["-c", "command -v mariadbd && command -v mariadb-install-db"], { encoding: "utf8" });
-    if (installed.status !== 0) throw new Error("mariadbd or mariadb-install-db not found: install the mariadb-server package (apt-get install mariadb-server, or `stacklab setup`)");
     db.dir = mkdtempSync(join(tmpdir(), "stacklab-app-mariadb-"));
     db.port = await freePort();
-    const install = spawnSync("mariadb-install-db", ["--no-defaults", `--datadir=${db.dir}/data`, "--auth-root-authentication-method=normal", "--skip-test-db", "--user=root"], {
-      encoding: "utf8",
-      timeout: 120_000,
-    });
-    if (install.status !== 0) throw new Error(`mariadb-install-db failed (${install.status}):\n${install.stderr.slice(-2000)}`);
+    installMariadb(db);
     db.proc = startMariadb(db);
     await rootQuery(db, 30_000, [
       "CREATE DATABASE foobar",
@@ -286,5 +294,80 @@ describe.skipIf(!isRoot)("foobar app on a real MariaDB (root)", () => {
     expect(await runner.stop()).toBe(0);
     expect(runner.lines.some((l) => / shutdown-end/.test(l))).toBe(true);
     expect(startedPids(runner.lines).filter(alive)).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot)("the app's database connections over TLS, on a real MariaDB (root)", () => {
+  const db: TestDb = { dir: "", port: 0 };
+  let ca = "";
+  /** A server certificate signed by the test's CA for `names` ("DNS:..."), written where MariaDB reads its own. */
+  let issue: (names: string[]) => void = () => undefined;
+
+  beforeAll(async () => {
+    db.dir = mkdtempSync(join(tmpdir(), "stacklab-app-mariadb-tls-"));
+    db.port = await freePort();
+    const caKey = newEcKey().key;
+    const caName: DistinguishedName = [["CN", "test CA"]];
+    ca = makeCertificate({ subject: caName, publicKey: caKey, issuer: caName, issuerKey: caKey, days: 1, caPathLen: 0, keyUsage: ["keyCertSign", "cRLSign"] });
+    writeFileSync(join(db.dir, "ca.crt"), ca);
+    issue = (names) => {
+      const { key, pem } = newEcKey();
+      writeFileSync(join(db.dir, "server.key"), pem);
+      writeFileSync(
+        join(db.dir, "server.crt"),
+        makeCertificate({ subject: [["CN", "db"]], publicKey: key, issuer: caName, issuerKey: caKey, days: 1, keyUsage: ["digitalSignature"], extKeyUsage: ["serverAuth"], altNames: names }),
+      );
+    };
+    issue([`DNS:${DB_TLS_NAME}`]);
+    installMariadb(db);
+    db.proc = startMariadb(db, [`--ssl-ca=${db.dir}/ca.crt`, `--ssl-cert=${db.dir}/server.crt`, `--ssl-key=${db.dir}/server.key`]);
+    await rootQuery(db, 30_000, ["CREATE DATABASE foobar"]);
+  });
+
+  afterAll(async () => {
+    await stopMariadb(db);
+    if (db.dir) rmSync(db.dir, { recursive: true, force: true });
+  });
+
+  const endpoint = (user: string) => new DbEndpoint("primary", { host: "127.0.0.1", port: db.port, user, password: PASSWORD, database: "foobar", ca });
+  /** Whether the connection a query ran on resumed a TLS session (a new connection when the pool has none idle). */
+  const resumed = async (e: DbEndpoint) => (await e.run(async (c) => (c.connection as unknown as { stream: TLSSocket }).stream.isSessionReused(), { retry: false })).value;
+
+  it("a login refused after a full TLS handshake (the app started before its database user existed) does not leave every later connection refused", async () => {
+    // mysql2 keeps a TLS session as soon as the handshake is done. Before the app let mysql2 check the server's
+    // name, that session was kept unchecked, and every later connection resumed it: refused for ever.
+    await rootQuery(db, 5000, ["DROP USER IF EXISTS 'late_app'@'127.0.0.1'"]);
+    const e = endpoint("late_app");
+    try {
+      const first = await e.check();
+      expect(first.ok).toBe(false);
+      expect(first.error).toMatch(/Access denied/);
+      await rootQuery(db, 5000, [`CREATE USER 'late_app'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}' REQUIRE SSL`, "GRANT SELECT ON foobar.* TO 'late_app'@'127.0.0.1'"]);
+      // The next connection resumes the session of the refused login's handshake, whose certificate named db.internal.
+      expect(await resumed(e)).toBe(true);
+      const again = await e.check();
+      expect(again.error).toBeUndefined();
+      expect(again.ok).toBe(true);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it("refuses a server whose certificate, from the same CA, does not name db.internal, on every connection", async () => {
+    await rootQuery(db, 5000, [`CREATE USER IF NOT EXISTS 'late_app'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}' REQUIRE SSL`, "GRANT SELECT ON foobar.* TO 'late_app'@'127.0.0.1'"]);
+    issue(["DNS:web-1"]);
+    await rootQuery(db, 5000, ["FLUSH SSL"]);
+    const e = endpoint("late_app");
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await e.check();
+        expect(r.ok).toBe(false);
+        expect(r.error).toMatch(/db\.internal/);
+      }
+    } finally {
+      await e.close();
+      issue([`DNS:${DB_TLS_NAME}`]);
+      await rootQuery(db, 5000, ["FLUSH SSL"]);
+    }
   });
 });

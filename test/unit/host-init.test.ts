@@ -88,4 +88,12 @@ describe("readiness with a listener", () => {
       stop();
     }
   });
+
+  it.skipIf(process.getuid?.() !== 0)("at the timeout, adds what the service's diagnose command printed (the app's health answer) to the error", async () => {
+    const e = await waitForProbe({ host: "h", service: "s", initPid: process.pid, probe: { what: "x", argv: ["false"], diagnose: ["echo", "replica: ECONNREFUSED"] }, timeoutMs: 200 }).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(NotReadyError);
+    expect((e as Error).message).toMatch(/^s on h was not ready after 0 s: waited for x\nits last answer:\n {2}replica: ECONNREFUSED$/);
+  });
 });

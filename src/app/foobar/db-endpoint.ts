@@ -1,6 +1,7 @@
 // One database server as the app sees it: a mysql2 pool with short timeouts, the server's
 // @@hostname per connection, and an up/down mark kept fresh by a background probe while down.
 import { createPool, type Pool, type PoolConnection } from "mysql2/promise";
+import { connect } from "node:net";
 import { checkServerIdentity, TLSSocket } from "node:tls";
 import type { DbRole, EndpointHealth, PoolStats } from "./types.js";
 import { DbUnavailableError } from "./types.js";
@@ -38,6 +39,17 @@ export const DB_TLS_NAME = "db.internal";
 
 /** Query timeouts (client side): a stuck query frees its connection after these. */
 export const QUERY_TIMEOUT_MS = { read: 2000, write: 5000, probe: 1000 } as const;
+
+/** When TCP keepalive probes start on an idle database connection. */
+const KEEPALIVE_DELAY_MS = 5000;
+
+/** A TCP connection to the database (or its proxy), set up as mysql2 sets up its own. */
+function dial(host: string, port: number) {
+  const socket = connect(port, host);
+  socket.setNoDelay(true);
+  socket.once("connect", () => socket.setKeepAlive(true, KEEPALIVE_DELAY_MS));
+  return socket;
+}
 
 /** Connections per pool at most. */
 const POOL_SIZE = 10;
@@ -82,8 +94,6 @@ export class DbEndpoint {
   private readonly generations = new WeakMap<object, number>();
   /** A replica endpoint's connections that reached a writable server, with when (performance.now()) they did. */
   private readonly onPrimary = new WeakMap<object, number>();
-  /** Full TLS handshakes whose certificate this endpoint checked: any passed, any refused. */
-  private readonly tls = { verified: false, refused: false };
   private generation = 0;
   private upState = true;
   private lastError: string | undefined;
@@ -96,9 +106,17 @@ export class DbEndpoint {
     private readonly opts: EndpointOptions,
   ) {
     this.label = opts.host.includes(":") ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
+    // With TLS, mysql2 is told the name the server's certificate must carry (DB_TLS_NAME, as the pool's `host`)
+    // and dials the real address itself (`stream`): it then checks the name in the TLS handshake and keeps a
+    // session for resumption only once that check passed. Given the address (127.0.0.1, the local database
+    // proxy), it checked no name, and kept the session of a handshake whose connection failed before this class
+    // could look at the certificate (a login refused, a connect timeout on a busy machine): every later
+    // connection resumed that session, which shows no certificate, so none could ever be trusted again.
+    const tls = opts.ca !== undefined;
     this.pool = createPool({
-      host: opts.host,
+      host: tls ? DB_TLS_NAME : opts.host,
       port: opts.port,
+      ...(tls ? { stream: () => dial(opts.host, opts.port) } : {}),
       user: opts.user,
       password: opts.password,
       database: opts.database,
@@ -107,8 +125,8 @@ export class DbEndpoint {
       maxIdle: 4,
       idleTimeout: 30_000,
       enableKeepAlive: true,
-      keepAliveInitialDelay: 5000,
-      ssl: opts.ca ? { ca: opts.ca, rejectUnauthorized: true } : undefined,
+      keepAliveInitialDelay: KEEPALIVE_DELAY_MS,
+      ssl: opts.ca ? { ca: opts.ca, rejectUnauthorized: true, verifyIdentity: true } : undefined,
     });
   }
 
@@ -193,30 +211,19 @@ export class DbEndpoint {
   }
 
   /**
-   * With TLS, the server's certificate must name a database server (DB_TLS_NAME), checked once per connection.
-   * mysql2 checks the chain against the CA but, for an address like 127.0.0.1 (the local database proxy),
-   * no name at all; every lab database host's certificate carries this name, other hosts' certificates do not.
+   * With TLS, the server's certificate must name a database server (DB_TLS_NAME): every lab database host's
+   * certificate carries this name, other hosts' certificates do not. mysql2 checks it in the handshake
+   * (`verifyIdentity`, the pool's `host`); this looks again at every full handshake, so that a change in how
+   * mysql2 checks cannot let a wrong server through unseen. A resumed session shows no certificate: mysql2 keeps a
+   * session only after its own check passed, and resumes it only with the server that issued it.
    */
   private checkIdentity(conn: PoolConnection): void {
     if (!this.opts.ca) return;
     const stream = (conn.connection as unknown as { stream?: unknown }).stream;
     if (!(stream instanceof TLSSocket)) throw Object.assign(new Error("the connection to the database is not encrypted"), { fatal: true });
-    if (stream.isSessionReused()) {
-      // mysql2 resumes TLS sessions, and a resumed session shows no certificate at all. It can only be resumed
-      // with the server that issued it, in a full handshake: trusted while every full handshake checked here
-      // passed (mysql2 caches a session before this check runs, so after one failure nothing resumed is trusted).
-      if (this.tls.verified && !this.tls.refused) return;
-      throw Object.assign(
-        new Error(`a resumed TLS session, and ${this.tls.refused ? "a database server's certificate was refused before" : "no full handshake was checked yet"}: cannot tell it names ${DB_TLS_NAME}`),
-        { fatal: true },
-      );
-    }
+    if (stream.isSessionReused()) return;
     const problem = checkServerIdentity(DB_TLS_NAME, stream.getPeerCertificate());
-    if (problem) {
-      this.tls.refused = true;
-      throw Object.assign(new Error(`the database's certificate does not name ${DB_TLS_NAME}: ${problem.message}`), { fatal: true });
-    }
-    this.tls.verified = true;
+    if (problem) throw Object.assign(new Error(`the database's certificate does not name ${DB_TLS_NAME}: ${problem.message}`), { fatal: true });
   }
 
   /** Asks the server for its hostname on a connection of its own (a real round trip). */

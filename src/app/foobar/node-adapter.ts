@@ -1,7 +1,7 @@
 // The thin node:http(s) adapter around an AppHandler, with a graceful drain for reloads and shutdowns.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { TLS12_CIPHERS, TLS13_SUITES, TLS_MIN_VERSION } from "../../render/config/tls-policy.js";
+import { LAB_TLS_POLICY } from "../../render/config/tls-policy.js";
 import { Server as NetServer } from "node:net";
 import type { AppHandler, AppRequest } from "./http-types.js";
 
@@ -72,10 +72,7 @@ export function serve(handler: AppHandler, tls?: { cert: string | Buffer; key: s
   };
   // The lab's TLS policy (src/render/config/tls-policy.ts): TLS 1.2+ and forward-secret AEAD suites only.
   const server: Server = tls
-    ? createHttpsServer(
-        { cert: tls.cert, key: tls.key, ...(tls.ticketKeys ? { ticketKeys: tls.ticketKeys } : {}), minVersion: TLS_MIN_VERSION, ciphers: `${TLS13_SUITES}:${TLS12_CIPHERS}`, honorCipherOrder: true },
-        onRequest,
-      )
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.ticketKeys ? { ticketKeys: tls.ticketKeys } : {}), ...LAB_TLS_POLICY }, onRequest)
     : createHttpServer(onRequest);
   // Outlive the keep-alive of proxies in front (nginx keeps upstream connections 60 s) so they close first.
   server.keepAliveTimeout = 65_000;

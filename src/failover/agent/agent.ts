@@ -15,6 +15,7 @@ import { PrimaryPinger } from "./probe.js";
 import { replicaAnswer, replicasBack, selfFenceReason, selfUnfenceReason, writeAnswer } from "./rules.js";
 import { monoNow } from "../clock.js";
 import { LEASE_TIMING, type PrimaryLease } from "../lease.js";
+import { LAB_TLS_POLICY } from "../../render/config/tls-policy.js";
 
 /** What the agent keeps on disk, next to the data (survives a crash of the host). */
 interface AgentState {
@@ -84,7 +85,7 @@ export class Agent {
       );
     }
     // With internal TLS the checks are TLS too: the proxies verify this host's certificate before trusting "up".
-    const checks = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, (sock) => this.answerCheck(sock)) : createServer((sock) => this.answerCheck(sock));
+    const checks = tls ? createTlsServer({ cert: tls.cert, key: tls.key, ...LAB_TLS_POLICY }, (sock) => this.answerCheck(sock)) : createServer((sock) => this.answerCheck(sock));
     const api = jsonServer((r) => this.handle(r), { token: this.cfg.token, tls });
     mkdirSync(dirname(this.cfg.apiSocket), { recursive: true });
     rmSync(this.cfg.apiSocket, { force: true });

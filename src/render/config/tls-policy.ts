@@ -18,3 +18,6 @@ export const TLS12_CIPHERS = [
 
 /** TLS 1.3 suites (all of them are modern; listed so the choice is explicit). */
 export const TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"].join(":");
+
+/** The policy as Node's TLS server options: every Node TLS server of the lab (app, database agents, controllers) takes these. */
+export const LAB_TLS_POLICY = { minVersion: TLS_MIN_VERSION, ciphers: `${TLS13_SUITES}:${TLS12_CIPHERS}`, honorCipherOrder: true } as const;

@@ -40,7 +40,13 @@ export const app: ServiceDef = {
     const scheme = ctx.model.tls.internal ? "https" : "http";
     const path = ctx.model.app.type === "custom" ? ctx.model.app.healthPath : "/healthz";
     const url = `${scheme}://127.0.0.1:${appPort(ctx.model)}${path}`;
-    return { what: `${url} answering 200`, argv: ["curl", "-sfk", "-o", "/dev/null", "--max-time", "1", url], listener: { tcp: { address: "127.0.0.1", port: appPort(ctx.model) } } };
+    return {
+      what: `${url} answering 200`,
+      argv: ["curl", "-sfk", "-o", "/dev/null", "--max-time", "1", url],
+      listener: { tcp: { address: "127.0.0.1", port: appPort(ctx.model) } },
+      // The app's health answer names each database endpoint and its error.
+      diagnose: ["curl", "-sk", "--max-time", "2", "-w", "\n(HTTP %{http_code})", url],
+    };
   },
   readyTimeoutMs: 20_000,
 };

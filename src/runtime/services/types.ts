@@ -34,6 +34,8 @@ export interface Probe {
    * from /proc: readiness waits for it without starting a process, then runs `argv` to confirm.
    */
   listener?: Listener;
+  /** Run once when readiness times out: what it prints (the service's own word on why it is not ready) joins the error. */
+  diagnose?: string[];
 }
 
 /** A program a service kind needs on this machine, and the Debian package that brings it (`doctor`, `setup`, CI). */
