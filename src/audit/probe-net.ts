@@ -50,7 +50,10 @@ function probeTcp(t: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
       resolve({ ...t, state, ...(detail ? { detail } : {}) });
     };
     const timer = setTimeout(() => done("filtered"), timeoutMs);
-    socket.once("connect", () => done("open"));
+    // The kernel gives a connection to one of the host's own addresses that address as its source: a floating IP
+    // that the probing host held at that moment (keepalived on a busy machine may hold it for a moment while the
+    // other load balancer still does) answered from the host itself, whatever the other host's firewall says.
+    socket.once("connect", () => (socket.localAddress === t.address ? done("local", "open, from this host to itself: it held the address at that moment") : done("open")));
     socket.once("error", (e: NodeJS.ErrnoException) => done(stateOf(e.code), e.code));
     socket.connect(t.port, t.address);
   });

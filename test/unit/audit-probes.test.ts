@@ -23,34 +23,42 @@ describe("connection probes", () => {
   it("tells open, refused and silent apart, TCP and UDP", async () => {
     const tcp = createServer((c) => c.end());
     servers.push(tcp);
-    await new Promise<void>((r) => tcp.listen(0, "127.0.0.1", r));
+    await new Promise<void>((r) => tcp.listen(0, "127.0.0.2", r));
     const open = (tcp.address() as { port: number }).port;
     const spare = createServer();
-    await new Promise<void>((r) => spare.listen(0, "127.0.0.1", r));
+    await new Promise<void>((r) => spare.listen(0, "127.0.0.2", r));
     const closed = (spare.address() as { port: number }).port;
     await new Promise<void>((r) => spare.close(() => r()));
     const dns = createSocket("udp4");
     dns.on("message", (m, from) => dns.send(m, from.port, from.address));
-    await new Promise<void>((r) => dns.bind(0, "127.0.0.1", r));
+    await new Promise<void>((r) => dns.bind(0, "127.0.0.2", r));
     const udpOpen = dns.address().port;
     const results = await probeAll(
       [
-        { address: "127.0.0.1", port: open, transport: "tcp" },
-        { address: "127.0.0.1", port: closed, transport: "tcp" },
-        { address: "127.0.0.1", port: udpOpen, transport: "udp" },
-        { address: "127.0.0.1", port: closed, transport: "udp" },
+        { address: "127.0.0.2", port: open, transport: "tcp" },
+        { address: "127.0.0.2", port: closed, transport: "tcp" },
+        { address: "127.0.0.2", port: udpOpen, transport: "udp" },
+        { address: "127.0.0.2", port: closed, transport: "udp" },
       ],
       500,
-      // (loopback is this process's own: the lab's probes go to other hosts' addresses)
+      // (loopback is this process's own: the lab's probes go to other hosts' addresses. A connection to
+      // 127.0.0.2 leaves from 127.0.0.1, as one to another host's address leaves from this host's own.)
       () => [],
     );
     dns.close();
     expect(results.map((r) => r.state)).toEqual(["open", "refused", "open", "refused"]);
     // An address that became the probing host's own during the probes (a floating IP moving to it) is "local".
     let reads = 0;
-    const moved = await probeAll([{ address: "127.0.0.1", port: open, transport: "tcp" }], 500, () => (reads++ === 0 ? [] : ["127.0.0.1"]));
-    expect(moved).toEqual([{ address: "127.0.0.1", port: open, transport: "tcp", state: "local", detail: "open, to an address this host held itself" }]);
+    const moved = await probeAll([{ address: "127.0.0.2", port: open, transport: "tcp" }], 500, () => (reads++ === 0 ? [] : ["127.0.0.2"]));
+    expect(moved).toEqual([{ address: "127.0.0.2", port: open, transport: "tcp", state: "local", detail: "open, to an address this host held itself" }]);
     expect(reads).toBe(2);
+    // One that was the host's own only while a probe ran: the connection left from the address it went to.
+    const listening = createServer((c) => c.end());
+    servers.push(listening);
+    await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
+    const port = (listening.address() as { port: number }).port;
+    const self = await probeAll([{ address: "127.0.0.1", port, transport: "tcp" }], 500, () => []);
+    expect(self).toEqual([{ address: "127.0.0.1", port, transport: "tcp", state: "local", detail: "open, from this host to itself: it held the address at that moment" }]);
   });
 });
 
