@@ -5,7 +5,7 @@ import { verifyCapacity } from "../experiment/capacity.js";
 import type { CapacityBenchResult } from "./types.js";
 import { LAB_PREFIX } from "./cli.js";
 
-export const SEARCH = { p99Ms: 200, maxErrorPct: 1, stepMs: 6000, startRate: 20, factor: 1.5, maxSteps: 12, bisectSteps: 4, confirmFailures: 1, writeShare: 0.1 };
+export const SEARCH = { p99Ms: 200, maxErrorPct: 1, stepMs: 6000, startRate: 20, factor: 1.5, maxSteps: 12, bisectSteps: 4, confirmFailures: 1, writeShare: 0.1, warmUpMs: 5000 };
 
 /** Whether a lab name is one of this group's. */
 export const isCapacityLab = (lab: string) => lab.startsWith(`${LAB_PREFIX}cl-`) || lab.startsWith(`${LAB_PREFIX}cv-`);

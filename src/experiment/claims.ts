@@ -152,7 +152,9 @@ export async function runClaim(name: ClaimName, opts: ClaimOptions): Promise<Cla
         passed: false,
         why: "design 0 did not sustain any step",
       };
-    const step = (rate: number) => saturate({ ...opts.saturate, lab, startRate: rate, maxSteps: 1, bisectSteps: 0, progress: (m) => say(`  ${m}`), ...(opts.signal ? { signal: opts.signal } : {}) });
+    // The surge and the step after it are not warmed up: the lab is warm from the search, and the surge is the point.
+    const step = (rate: number) =>
+      saturate({ ...opts.saturate, lab, startRate: rate, maxSteps: 1, bisectSteps: 0, warmUpMs: 0, progress: (m) => say(`  ${m}`), ...(opts.signal ? { signal: opts.signal } : {}) });
     say(`  surge: ${3 * base.sustainable} req/s`);
     const surge = (await step(3 * base.sustainable)).steps[0]!;
     say(`  after the surge: ${Math.max(1, Math.round(base.sustainable / 2))} req/s`);

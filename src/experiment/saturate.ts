@@ -46,6 +46,12 @@ export interface SaturateOptions {
    * does (default 0): on a shared machine one step's tail can be another tenant's burst, not the lab's limit.
    */
   confirmFailures?: number;
+  /**
+   * Before the first step, this long at the first step's rate, not counted (default 0: none). A lab just brought up
+   * pays for its first connections, TLS handshakes, the app's database pools and Node's compiling of hot code in its
+   * first seconds; counted, they were the p99 of the first step (1.4 s at 20 req/s with the app tier at 64%).
+   */
+  warmUpMs?: number;
   /** Page reads of the mix. */
   paths?: string[];
   signal?: AbortSignal;
@@ -271,31 +277,36 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
   if (!model.hosts.some((h) => h.size)) say("no server has a size: each step reports latency and errors, but no tier can be named as the one that binds");
   await waitForSite(model, state, opts.signal, 30_000);
   const steps: SaturationStep[] = [];
-  const measure = async (rate: number, stage: "climb" | "bisect", i: number): Promise<StepOutcome> => {
+  const measure = async (rate: number, stage: "climb" | "bisect", i: number, warmUpMs?: number): Promise<StepOutcome> => {
     opts.signal?.throwIfAborted();
+    const name = warmUpMs === undefined ? `step-${i + 1}` : "warm-up";
     const writes = Math.round(rate * opts.writeShare * 10) / 10;
     const config: LoadgenConfig = {
       origin: siteUrl(model).replace(/\/$/, ""),
       startAt: Date.now() + 500,
-      durationMs: opts.stepMs,
+      durationMs: warmUpMs ?? opts.stepMs,
       readsPerSecond: Math.round((rate - writes) * 10) / 10,
       writesPerSecond: writes,
       readPaths: opts.paths ?? ["/", "/api/entries?limit=5"],
       timeoutMs: Math.max(1000, opts.p99Ms * 10),
       reuseConnections: true,
       author: `saturate${i}`,
-      out: join(dir, `step-${i + 1}.jsonl`),
+      out: join(dir, `${name}.jsonl`),
       stopFile: join(dir, "stop"),
       caFile: "/etc/ssl/certs/ca-certificates.crt",
       maxInFlight: 2048,
     };
-    writeFileSync(join(dir, `step-${i + 1}.json`), JSON.stringify(config, null, 2));
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify(config, null, 2));
     const before = new Map(sized.map((h) => [h, hostUsage(state.name, h)]));
     const t0 = performance.now();
-    const r = await runInHost(user.init!.pid, [process.execPath, join(REPO_DIR, "dist/experiment/loadgen.js"), join(dir, `step-${i + 1}.json`)], {
+    const r = await runInHost(user.init!.pid, [process.execPath, join(REPO_DIR, "dist/experiment/loadgen.js"), join(dir, `${name}.json`)], {
       check: false,
-      timeoutMs: opts.stepMs + config.timeoutMs + 30_000,
+      timeoutMs: config.durationMs + config.timeoutMs + 30_000,
     });
+    if (warmUpMs !== undefined) {
+      if (r.code !== 0) return { ok: false, why: "the warm-up failed", stop: `the load generator failed: ${r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.code}`}` };
+      return { ok: true, why: "" };
+    }
     const seconds = (performance.now() - t0) / 1000;
     const hosts: HostCpu[] = sized.map((h) => {
       const a = before.get(h);
@@ -323,6 +334,11 @@ async function run(opts: SaturateOptions): Promise<SaturationReport> {
     if (verdict.ok && partial.generatorCores > 0.9) return { ...verdict, stop: `the load generator used ${partial.generatorCores} cores: it, not the lab, would limit the next step` };
     return verdict;
   };
+  if (opts.warmUpMs) {
+    say(`warm-up: ${opts.startRate} req/s for ${(opts.warmUpMs / 1000).toFixed(0)} s, not counted (first connections, TLS sessions, the app's compiled code)`);
+    const warm = await measure(opts.startRate, "climb", -1, opts.warmUpMs);
+    if (warm.stop) throw new Error(warm.stop);
+  }
   const search = await searchSaturation(
     {
       startRate: opts.startRate,

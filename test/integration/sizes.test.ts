@@ -134,14 +134,17 @@ describe.skipIf(!isRoot)("server sizes", () => {
 
   it("saturate: steps an open-loop load up, stops at the first step past the target, and names the tier that binds", () => {
     const svg = join(dir, "latency.svg");
-    const r = cli(["saturate", "--name", LAB, "--from", "40", "--factor", "3", "--step", "3s", "--steps", "5", "--svg", svg, "--json"], 180_000);
+    const r = cli(["saturate", "--name", LAB, "--from", "40", "--factor", "3", "--step", "3s", "--steps", "5", "--warm-up", "2s", "--svg", svg, "--json"], 180_000);
     expect([0, 1]).toContain(r.code);
     const report = JSON.parse(r.stdout) as {
       steps: { offered: number; stage?: string; ok: boolean; hosts: { host: string; cores: number; utilisation: number }[] }[];
       sustainable: number | null;
       bottleneck: { tier: string } | null;
       stoppedBecause: string;
+      dir: string;
     };
+    // The warm-up ran at the first step's rate and is not one of the steps (their rates are checked below).
+    expect(readFileSync(join(report.dir, "warm-up.jsonl"), "utf8").trim().split("\n").length).toBeGreaterThan(40);
     expect(report.steps.length).toBeGreaterThanOrEqual(1);
     // At most 5 climbing steps, then at most 3 bisecting (the CLI's default).
     expect(report.steps.length).toBeLessThanOrEqual(8);

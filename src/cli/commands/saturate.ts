@@ -62,6 +62,7 @@ export function register(program: Command): void {
     .option("--confirm <n>", "run a step that missed the target again up to this many times; it fails only if every run does (for a shared machine)", "0")
     .option("--bisect <n>", "after the first step that misses the target, at most this many steps bisecting between it and the last that met it", "3")
     .option("--writes <pct>", "share of writes in the mix", "10%")
+    .option("--warm-up <time>", "before the first step, load at its rate for this long, not counted (0 for none)", "5s")
     .option("--svg <file>", "also copy the latency-against-load chart here")
     .option("--claims [names]", `instead of a running lab: the seeds' scalability claims on fresh sized labs (${CLAIM_NAMES.join(", ")}; default all)`)
     .option("--json", "print JSON")
@@ -77,6 +78,7 @@ export function register(program: Command): void {
         bisect: string;
         confirm: string;
         writes: string;
+        warmUp: string;
         svg?: string;
         claims?: string | boolean;
         json?: boolean;
@@ -84,10 +86,12 @@ export function register(program: Command): void {
         requireRoot("saturate");
         const p99Ms = parseDuration(opts.p99);
         const stepMs = parseDuration(opts.step);
+        const warmUpMs = parseDuration(opts.warmUp);
         const maxErrorPct = parsePercent(opts.errors);
         const writes = parsePercent(opts.writes);
         if (p99Ms === undefined || p99Ms < 1) throw new UsageError(`--p99: cannot read "${opts.p99}" (e.g. 200ms)`);
         if (stepMs === undefined) throw new UsageError(`--step: cannot read "${opts.step}" (e.g. 6s)`);
+        if (warmUpMs === undefined || warmUpMs > 60_000) throw new UsageError(`--warm-up: cannot read "${opts.warmUp}" as a time of at most 60s (e.g. 5s, or 0 for none)`);
         if (maxErrorPct === undefined || writes === undefined || writes > 100) throw new UsageError("--errors and --writes are percentages, e.g. 1% and 10%");
         const search = {
           p99Ms,
@@ -98,6 +102,7 @@ export function register(program: Command): void {
           maxSteps: Number(opts.steps),
           writeShare: writes / 100,
           bisectSteps: Number(opts.bisect),
+          warmUpMs,
         };
         await interruptible("stopping the load", async (signal) => {
           if (opts.claims !== undefined) {
