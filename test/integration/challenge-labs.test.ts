@@ -33,18 +33,23 @@ describe.runIf(isRoot)("a learner's own answer", () => {
   });
 });
 
-/** The reference answer to sustain-rate: a load balancer, six web+app servers and a database server, each of the size allowed. */
+/**
+ * The reference answer to sustain-rate: a load balancer, eight web+app servers and a database server, each of the
+ * size allowed. Eight, not the six that are just enough: with six, the web+app servers ran at 65-93% of their size at
+ * 150 requests/s and the step's p99 passed 2 s in both attempts of a suite run (2.2 and 3.0 s). An engineer sizes
+ * for headroom, not for the edge; the challenge's check is the same either way.
+ */
 const SUSTAIN_ANSWER = `name: foobar
 domain: foobar.com
 loadBalancer: {count: 1, algorithm: roundrobin, ha: single, size: {cpu: 0.1, memory: 384Mi}}
 servers:
-  - {name: web, roles: [web, app], count: 6, size: {cpu: 0.1, memory: 384Mi}}
+  - {name: web, roles: [web, app], count: 8, size: {cpu: 0.1, memory: 384Mi}}
   - {name: db, roles: [db], count: 1, size: {cpu: 0.1, memory: 384Mi}}
 database: {replication: none}
 `;
 
 describe.runIf(isRoot)("sustain-rate: more small servers behind a load balancer", () => {
-  it("six web+app servers and a database server, each 0.1 core, sustain the rate one such server cannot", () => {
+  it("eight web+app servers and a database server, each 0.1 core, sustain the rate one such server cannot", () => {
     const lab = testLab("chsat");
     cli(["down", "--name", lab]);
     const { file } = start(me.home, "sustain-rate", ["--dir", me.dir, "--name", lab]);
@@ -54,7 +59,7 @@ describe.runIf(isRoot)("sustain-rate: more small servers behind a load balancer"
       expect(up.code, up.stderr).toBe(0);
       const v = check(me.home, undefined, true);
       const text = v.checks[0]!.lines.map((l) => l.text).join("\n");
-      expect(text).toMatch(/all 8 servers are no bigger than 0\.1 cores and 384Mi/);
+      expect(text).toMatch(/all 10 servers are no bigger than 0\.1 cores and 384Mi/);
       expect(text).toMatch(/requests answered per second: [\d.]+ of 150 offered/);
       expect(v.checks[0]!.context.join("\n")).toMatch(/CPU against size: lb-1 \d+%, web-1 \d+%/);
     } finally {
