@@ -98,7 +98,7 @@ export async function waitForProbe(opts: {
     if (Date.now() >= deadline) {
       const answer = opts.probe.diagnose ? await runInHost(opts.initPid, opts.probe.diagnose, { check: false, timeoutMs: 3000 }) : undefined;
       const said = answer ? `${answer.stdout}${answer.stderr}`.trim().slice(0, 2000) : "";
-      throw new NotReadyError(opts.host, opts.service, opts.probe.what, opts.timeoutMs, opts.logFile ? tail(opts.logFile) : r.stderr.trim(), said.replace(/^/gm, "  "));
+      throw new NotReadyError(opts.host, opts.service, opts.probe.what, opts.timeoutMs, opts.logFile ? tail(opts.logFile) : r.stderr.trim(), said && said.replace(/^/gm, "  "));
     }
     await new Promise((res) => setTimeout(res, wait));
   }

@@ -26,19 +26,28 @@ function leaseOf(host: string): { holds: boolean } | null {
   return a?.lease ?? null;
 }
 
+/**
+ * The start of every case: the cluster settled on db-1 with db-1's agent holding the lease, `writers` writers
+ * running for 3 s, then `fault` (its words after `stacklab fault`). Returns the write loop, when the case started
+ * (for the event log) and when the fault struck.
+ */
+async function underWrites(writers: number, fault: string[]) {
+  await settle(LAB, "db-1");
+  await until("db-1's agent to hold the primary lease", () => leaseOf("db-1")?.holds === true);
+  expect(leaseOf("db-2")?.holds).toBe(false);
+  const loop = startWrites(LAB, "https://www.foobar.com", writers);
+  await sleep(3000);
+  const since = Date.now();
+  const r = cli(["fault", ...fault, "--name", LAB, "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return { loop, since, at: (JSON.parse(r.stdout) as { at: number }[])[0]!.at };
+}
+
 describe.skipIf(!isRoot)("design 3 with the primary lease in etcd", () => {
   useLab(LAB, spec);
 
   it("a primary cut off from etcd and the controllers goes read-only by itself; db-2 takes the key and writes resume, none acknowledged lost", async () => {
-    await settle(LAB, "db-1");
-    await until("db-1's agent to hold the primary lease", () => leaseOf("db-1")?.holds === true);
-    expect(leaseOf("db-2")?.holds).toBe(false);
-    const loop = startWrites(LAB, "https://www.foobar.com", 14);
-    await sleep(3000);
-    const since = Date.now();
-    const cut = cli(["fault", "partition", "db-1", "--from", "lb-1", "lb-2", "mon-1", "--name", LAB, "--json"]);
-    expect(cut.code, cut.stderr).toBe(0);
-    const at = (JSON.parse(cut.stdout) as { at: number }[])[0]!.at;
+    const { loop, since, at } = await underWrites(14, ["partition", "db-1", "--from", "lb-1", "lb-2", "mon-1"]);
     // db-2 still reaches db-1's MariaDB: only the lease can say db-1 stopped taking writes
     const v = await judge(LAB, loop, "db-2", at);
     expect(v.lost).toEqual([]);
@@ -59,14 +68,7 @@ describe.skipIf(!isRoot)("design 3 with the primary lease in etcd", () => {
   });
 
   it("a crashed primary's lease is revoked by the leading controller: db-2 takes the key at once; no acknowledged write lost", async () => {
-    await settle(LAB, "db-1");
-    await until("db-1's agent to hold the primary lease", () => leaseOf("db-1")?.holds === true);
-    const loop = startWrites(LAB, "https://www.foobar.com", 12);
-    await sleep(3000);
-    const since = Date.now();
-    const kill = cli(["fault", "kill", "db-1", "--name", LAB, "--json"]);
-    expect(kill.code, kill.stderr).toBe(0);
-    const at = (JSON.parse(kill.stdout) as { at: number }[])[0]!.at;
+    const { loop, since, at } = await underWrites(12, ["kill", "db-1"]);
     const v = await judge(LAB, loop, "db-2", at);
     expect(v.lost).toEqual([]);
     expect(v.primaries).toEqual(["db-1", "db-2"]);
@@ -79,14 +81,7 @@ describe.skipIf(!isRoot)("design 3 with the primary lease in etcd", () => {
     expect(leaseOf("db-2")?.holds).toBe(true);
   });
   it("a primary frozen under writes cannot renew its lease: db-2 takes the key; after the heal db-1 fences itself and is a replica of db-2 again with no command typed; no acknowledged write lost", async () => {
-    await settle(LAB, "db-1");
-    await until("db-1's agent to hold the primary lease", () => leaseOf("db-1")?.holds === true);
-    const loop = startWrites(LAB, "https://www.foobar.com", 14);
-    await sleep(3000);
-    const since = Date.now();
-    const pause = cli(["fault", "pause", "db-1", "--name", LAB, "--json"]);
-    expect(pause.code, pause.stderr).toBe(0);
-    const at = (JSON.parse(pause.stdout) as { at: number }[])[0]!.at;
+    const { loop, since, at } = await underWrites(14, ["pause", "db-1"]);
     // Frozen, db-1's agent renews nothing: the key is db-2's once the lease ran out or was revoked.
     await until("db-2 to be promoted", () => failoverEvents(LAB, since).find((e) => e.step === "done" && /db-2 is the primary/.test(e.message)), 30_000);
     const v = await judge(LAB, loop, "db-2", at);

@@ -95,5 +95,8 @@ describe("readiness with a listener", () => {
     );
     expect(e).toBeInstanceOf(NotReadyError);
     expect((e as Error).message).toMatch(/^s on h was not ready after 0 s: waited for x\nits last answer:\n {2}replica: ECONNREFUSED$/);
+    // Without a diagnose command (or with one that prints nothing) the error has no "last answer" line at all.
+    const plain = await waitForProbe({ host: "h", service: "s", initPid: process.pid, probe: { what: "x", argv: ["false"] }, timeoutMs: 200 }).catch((x: unknown) => x);
+    expect((plain as Error).message).toBe("s on h was not ready after 0 s: waited for x");
   });
 });
