@@ -85,12 +85,22 @@ export type Decision =
 export const DIVERGED_ERRNO = 1236;
 
 /**
- * Whether the replica `h` diverged from `primary`: it follows it, and its IO thread stopped on error 1236 (it asked
- * for transactions after ones the primary never had). A replica merely behind streams and catches up by GTID.
+ * Whether the replica `h` diverged from `primary`: it follows it, and either its IO thread stopped on error 1236 (it
+ * asked for transactions after ones the primary never had) or its agent's follow found its binary log ahead of the
+ * primary's (a primary that has written nothing of its own since lets such a server connect). A replica merely
+ * behind streams and catches up by GTID.
  */
 export function diverged(input: DecideInput, h: string, primary: string): boolean {
-  const r = input.tracks[h]?.last?.db.replica;
-  return Boolean(r && r.masterHost === input.addresses[primary] && r.io !== "Yes" && r.lastIoErrno === DIVERGED_ERRNO);
+  return divergence(input.tracks[h]?.last ?? null, input.addresses[primary]) !== null;
+}
+
+/** What shows that the server of `status` diverged from the primary at `primaryAddress` (its words), or null. */
+export function divergence(status: Pick<AgentStatus, "db" | "diverged"> | null, primaryAddress: string | undefined): string | null {
+  const r = status?.db.replica;
+  if (!r || !primaryAddress || r.masterHost !== primaryAddress) return null;
+  if (r.io !== "Yes" && r.lastIoErrno === DIVERGED_ERRNO) return r.lastIoError || `error ${DIVERGED_ERRNO}`;
+  if (status?.diverged?.primaryAddress === primaryAddress) return status.diverged.detail;
+  return null;
 }
 
 const fresh = (t: HostTrack | undefined, now: number, ms: number): t is HostTrack & { last: AgentStatus } => Boolean(t?.last && t.lastOkAt !== null && now - t.lastOkAt < ms);
@@ -194,8 +204,8 @@ export function decide(input: DecideInput, opts: { force?: boolean; to?: string 
       if (!db.up) continue;
       if (!db.replica) return { action: "rejoin", host: h, primary, reason: `${h} follows no server` };
       if (db.replica.masterHost !== input.addresses[primary]) return { action: "rejoin", host: h, primary, reason: `${h} follows ${db.replica.masterHost}, not ${primary}` };
-      if (input.autoRebuild && diverged(input, h, primary))
-        return { action: "rebuild", host: h, primary, reason: `${h} holds transactions ${primary} never had (${db.replica.lastIoError || `error ${DIVERGED_ERRNO}`})` };
+      const why = input.autoRebuild ? divergence(tracks[h]!.last, input.addresses[primary]) : null;
+      if (why) return { action: "rebuild", host: h, primary, reason: `${h} holds transactions ${primary} never had (${why})` };
     }
     return { action: "none", note: `${primary} is up` };
   }

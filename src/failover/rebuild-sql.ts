@@ -55,15 +55,29 @@ export function parseBinlogState(text: string): BinlogStateEntry[] {
  * the last of its transactions the primary holds (sequence 0 when none), as a `mariadb-binlog --start-position`
  * (exclusive). Null when the primary holds every transaction it wrote.
  */
-export function divergedStart(hostState: string, primaryState: string, serverId: number): string | null {
+export function divergedStart(hostState: string, primaryState: string, serverId: number, logsStart = ""): string | null {
   const theirs = parseBinlogState(primaryState);
+  const initial = parseBinlogState(logsStart);
   const starts = parseBinlogState(hostState)
     .filter((e) => e.server === serverId)
     .flatMap((e) => {
       const held = theirs.find((t) => t.domain === e.domain && t.server === serverId)?.seq ?? 0;
-      return e.seq > held ? [`${e.domain}-${serverId}-${held}`] : [];
+      if (e.seq <= held) return [];
+      // Logs that begin after that transaction (the server was rebuilt since: RESET MASTER and a new state) are
+      // read from their beginning: everything of its own in them came after the rebuild's copy.
+      const first = initial.filter((i) => i.domain === e.domain).sort((a, b) => b.seq - a.seq)[0];
+      return [first && first.seq > held ? `${e.domain}-${first.server}-${first.seq}` : `${e.domain}-${serverId}-${held}`];
     });
   return starts.length ? starts.join(",") : null;
+}
+
+/** The GTID state a server's binary logs begin from, from `SHOW BINLOG EVENTS` of its first log (its Gtid_list event: "[0-2-2]"); empty: from the very start. */
+export function logsStartState(firstLogEvents: string): string {
+  for (const line of firstLogEvents.split("\n")) {
+    const cols = line.split("\t");
+    if (cols[2] === "Gtid_list") return (cols[5] ?? "").trim().replace(/^\[/, "").replace(/\]$/, "").trim();
+  }
+  return "";
 }
 
 /** The GTIDs of the transactions in `mariadb-binlog` output. */

@@ -8,7 +8,7 @@ import { runInHost } from "../runtime/host.js";
 import { hostDir, labDir } from "../runtime/paths.js";
 import { isAlive, type LabState } from "../runtime/state.js";
 import { UsageError } from "../spec/errors.js";
-import { binlogGtids, divergedStart, dumpPosition, replaceDataSql, savedFileHeader, type SavedTransactions } from "./rebuild-sql.js";
+import { binlogGtids, divergedStart, dumpPosition, logsStartState, replaceDataSql, savedFileHeader, type SavedTransactions } from "./rebuild-sql.js";
 import { APP_DB } from "../render/config/paths.js";
 import { FAILOVER_PATHS } from "../render/config/failover.js";
 
@@ -70,10 +70,11 @@ export async function saveDiverged(state: LabState, host: string, primary: strin
     if (!hs || !isAlive(hs.init)) throw new UsageError(`${h} is down`);
     return hs.init!.pid;
   };
-  const start = divergedStart((await sql(pid(host), "SELECT @@gtid_binlog_state;")).trim(), (await sql(pid(primary), "SELECT @@gtid_binlog_state;")).trim(), serverId);
-  if (!start) return null;
   const first = (await sql(pid(host), "SHOW BINARY LOGS;")).split("\n")[0]?.split("\t")[0];
   if (!first) return null;
+  const logsStart = logsStartState(await sql(pid(host), `SHOW BINLOG EVENTS IN '${first}' LIMIT 4;`));
+  const start = divergedStart((await sql(pid(host), "SELECT @@gtid_binlog_state;")).trim(), (await sql(pid(primary), "SELECT @@gtid_binlog_state;")).trim(), serverId, logsStart);
+  if (!start) return null;
   const out = await runInHost(
     pid(host),
     ["mariadb-binlog", SOCKET, "-uroot", "--read-from-remote-server", "--to-last-log", "--skip-gtid-strict-mode", `--start-position=${start}`, `--do-server-ids=${serverId}`, "--verbose", first],

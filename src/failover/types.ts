@@ -39,8 +39,17 @@ export interface AgentStatus {
   checkers: Record<string, { write?: CheckAnswer; replica?: CheckAnswer }>;
   /** When the controller last talked to this agent. */
   controllerSeenAt: number | null;
+  /** The last follow found the server diverged from this primary (its own check, or MariaDB's error 1236); null or absent: not. */
+  diverged?: DivergedMark | null;
   /** The primary lease in etcd (designs with `database.primaryLease`): the lease id, whether the key is held, for how long still. */
   lease?: { lease: string | null; holds: boolean; holdsForMs: number };
+}
+
+/** A server found holding transactions a primary never had, by the follow that tried to make it replicate from it. */
+export interface DivergedMark {
+  primary: string;
+  primaryAddress: string;
+  detail: string;
 }
 
 /** Result of fencing a server. */

@@ -30,3 +30,18 @@ export function notPassing(report: AuditReport): string {
     .map((c) => `${c.status} ${c.id}: ${c.summary}\n  ${c.details.slice(0, 8).join("\n  ")}`)
     .join("\n");
 }
+
+/**
+ * What keepalived on each load balancer of the lab last logged about its state (MASTER, BACKUP, FAULT, its HAProxy
+ * check): printed when an audit of a design with a floating IP fails, to tell a floating IP that moved during the
+ * audit's probes (connections reset or left hanging) from a real finding.
+ */
+export function vrrpHistory(lab: string, hosts = ["lb-1", "lb-2"]): string {
+  return hosts
+    .map((h) => {
+      const r = cli(["logs", h, "keepalived", "--lines", "2000", "--name", lab]);
+      const lines = r.stdout.split("\n").filter((l) => /Entering|FAULT|chk_haproxy|timed out|priority 0/i.test(l));
+      return `keepalived on ${h} (now ${new Date().toISOString()}):\n  ${(r.code === 0 ? lines.slice(-12) : [r.stderr.trim()]).join("\n  ")}`;
+    })
+    .join("\n");
+}

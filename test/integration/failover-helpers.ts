@@ -64,7 +64,7 @@ export interface DbStatusJson {
       semisync: { masterStatus: boolean; masterClients: number; waitSessions: number };
       replica: { io: string; sqlRunning: boolean; masterHost: string; lastIoErrno: number } | null;
     };
-    agent: { selfFenced: { reason: string } | null; answers: { write: string } } | { error: string } | null;
+    agent: { selfFenced: { reason: string } | null; answers: { write: string }; diverged?: { primary: string; detail: string } | null } | { error: string } | null;
   }[];
   proxies: { host: string; servers: { backend: string; server: string; status: string }[] | { error: string } }[];
   controller: { phase: string; primary: string; refused: unknown; autoRebuild?: boolean; diverged?: string[]; rebuilding?: string[] } | null;
@@ -117,10 +117,12 @@ export async function settle(lab: string, primary: string, opts: { controller?: 
       return r.code === 0;
     };
     const current = s.primary;
-    const diverged = s.servers.find((x) => x.host !== current && x.db.replica?.lastIoErrno === 1236);
+    // Diverged: MariaDB said so (error 1236), or its agent's follow found it ahead of the primary.
+    const isDiverged = (x: DbStatusJson["servers"][number]) => x.db.replica?.lastIoErrno === 1236 || Boolean(x.agent && "answers" in x.agent && x.agent.diverged);
+    const diverged = s.servers.find((x) => x.host !== current && isDiverged(x));
     const idle = s.servers.find((x) => x.host !== current && x.db.up && !x.db.replica);
     // A replica someone stopped (STOP SLAVE) is left alone by the controller: it follows the right primary.
-    const stopped = s.servers.find((x) => x.host !== current && x.db.replica?.io === "No" && x.db.replica.lastIoErrno !== 1236);
+    const stopped = s.servers.find((x) => x.host !== current && x.db.replica?.io === "No" && !isDiverged(x));
     // (With a controller, it rebuilds a diverged server by itself, unless its autoRebuild is off: settle waits for that.)
     if (current && diverged && (!controller || s.controller?.autoRebuild === false)) act(["db", "rejoin", diverged.host, "--rebuild"]);
     else if (current && stopped) act(["db", "rejoin", stopped.host]);

@@ -39,6 +39,11 @@ describe("the answer to a proxy's replica check", () => {
     broken.replica!.lastIoErrno = 1236;
     expect(replicaAnswer({ now: NOW, db: broken, selfFenced: false })).toMatch(/1236/);
   });
+  it("is down for a replica found diverged from the primary it follows, even streaming (MariaDB restarted it)", () => {
+    const db = obs({ replicaOf: "db-1" });
+    expect(replicaAnswer({ now: NOW, db, selfFenced: false, divergedFrom: db.replica!.masterHost })).toBe("down#diverged from its primary");
+    expect(replicaAnswer({ now: NOW, db, selfFenced: false, divergedFrom: "198.18.9.9" })).toBe("up");
+  });
 });
 
 describe("self-fencing of a primary that may have been replaced", () => {

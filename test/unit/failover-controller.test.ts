@@ -8,6 +8,7 @@ import { Controller, type Published } from "../../src/failover/controller/contro
 import type { AgentClient, AgentStatus, FollowResult, RebuildResult } from "../../src/failover/types.js";
 import { controllerConfig, obs, status, virtualClockAndFolder } from "./failover-helpers.js";
 
+const AHEAD = "its binary log ends at 0-1-82, ahead of db-2's (0-1-80)";
 const ERROR_1236 = "Got fatal error 1236 from master when reading data from binary log: 'Error: connecting slave requested to start from GTID 0-1-82, which is not in the master's binlog'";
 
 /**
@@ -47,10 +48,22 @@ class Agents implements AgentClient {
   /** With `slowTls`, the IO thread is still connecting when the follow stops watching, and stops on 1236 that long after. */
   slowTls = 0;
 
+  /**
+   * With `byCheck`, the follow's own check finds the server ahead of db-2 (which has written nothing since it took
+   * over, so MariaDB would let it connect): set up to follow db-2, not started, and its agent's status says why.
+   */
+  byCheck = false;
+
   async follow(host: string, primary: string): Promise<FollowResult> {
     this.follows++;
     this.looks[host] = this.replicaOfDb2(host, "Connecting", 0);
     await new Promise((r) => setTimeout(r, this.followMs));
+    if (this.byCheck) {
+      const look = this.replicaOfDb2(host, "No", 0);
+      look.diverged = { primary, primaryAddress: look.db.replica!.masterHost, detail: AHEAD };
+      this.looks[host] = look;
+      return { host, primary, outcome: "diverged", detail: AHEAD, gtid: "0-1-82", ms: this.followMs };
+    }
     if (this.slowTls) {
       setTimeout(() => (this.looks[host] = this.replicaOfDb2(host, "No", 1236)), this.slowTls);
       return { host, primary, outcome: "connecting", detail: "", gtid: "0-1-82", ms: this.followMs };
@@ -125,6 +138,25 @@ describe("a replica found diverged with autoRebuild off (--no-auto-rebuild)", ()
     // `db status` shows it: the controller's state names the diverged replica, and the agent's look its IO error
     expect(state).toMatchObject({ primary: "db-2", phase: "watching", diverged: ["db-1"], rebuilding: [], autoRebuild: false });
   });
+
+  it.each(timings.filter((_, i) => i % 3 === 0))(
+    "found by its agent's follow (ahead of a primary that wrote nothing since), is recorded once and left once (answers after $latencyMs ms, follow $followMs ms)",
+    async ({ latencyMs, followMs }) => {
+      const agents = new Agents(latencyMs, followMs);
+      agents.byCheck = true;
+      const { events, state } = await watch(agents, 5000);
+      const lines = events.map((e) => `${e.step}: ${e.message}`).join("\n");
+      expect(agents.follows, lines).toBe(1);
+      const found = events.filter((e) => e.data?.outcome === "diverged");
+      expect(found, lines).toHaveLength(1);
+      expect(found[0]!.message).toBe(`db-1 holds transactions db-2 never had: ${AHEAD}`);
+      expect(
+        events.filter((e) => e.step === "leave"),
+        lines,
+      ).toHaveLength(1);
+      expect(state).toMatchObject({ primary: "db-2", diverged: ["db-1"], rebuilding: [] });
+    },
+  );
 
   it("found by the watch when the rejoin stopped watching before its IO thread stopped, is recorded once and left without waiting out the rejoin's 30 s block", async () => {
     const agents = new Agents(30, 220);

@@ -206,6 +206,26 @@ describe("a replica that diverged", () => {
     }
   });
 
+  it("is rebuilt too when its agent's follow found it ahead of the primary (MariaDB lets it stream: the primary wrote nothing since)", () => {
+    for (const io of ["No", "Yes"] as const) {
+      const t = divergedTracks(0, io);
+      const address = input(t).addresses["db-2"]!;
+      t["db-1"]!.last!.diverged = { primary: "db-2", primaryAddress: address, detail: "its binary log ends at 0-1-61, ahead of db-2's (0-1-60)" };
+      const d = decide(input(t, { primary: "db-2", autoRebuild: true }));
+      expect(d).toMatchObject({ action: "rebuild", host: "db-1", primary: "db-2" });
+      expect(d.action === "rebuild" && d.reason).toMatch(/db-1 holds transactions db-2 never had \(its binary log ends at 0-1-61, ahead of db-2's/);
+      expect(diverged(input(t, { primary: "db-2" }), "db-1", "db-2")).toBe(true);
+      expect(decide(input(t, { primary: "db-2", autoRebuild: false }))).toMatchObject({ action: "none" });
+    }
+  });
+
+  it("is not judged by a mark left from another primary: it follows this one, found not ahead of it", () => {
+    const t = divergedTracks(0, "Yes");
+    t["db-1"]!.last!.diverged = { primary: "db-3", primaryAddress: "198.18.9.9", detail: "ahead of db-3's" };
+    expect(decide(input(t, { primary: "db-2", autoRebuild: true })).action).toBe("none");
+    expect(diverged(input(t, { primary: "db-2" }), "db-1", "db-2")).toBe(false);
+  });
+
   it("is never rebuilt while the primary is not up: a failover decision comes first", () => {
     const t = divergedTracks(1236);
     t["db-2"] = track(status("db-2", obs({ readOnly: true })));

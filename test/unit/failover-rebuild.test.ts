@@ -1,6 +1,7 @@
 // Rebuilding a diverged replica: the dump's position, and SQL that drops its own history before loading the copy.
 import { describe, expect, it } from "vitest";
 import { dumpPosition, replaceDataSql, binlogGtids, divergedStart, parseBinlogState } from "../../src/failover/rebuild.js";
+import { logsStartState } from "../../src/failover/rebuild-sql.js";
 
 const DUMP = "-- MariaDB dump\n-- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\nCREATE DATABASE foobar;\n-- SET GLOBAL gtid_slave_pos='0-2-231';\n";
 
@@ -30,6 +31,23 @@ describe("the transactions only a diverged server held", () => {
     expect(divergedStart("0-1-60,1-1-7", "0-1-59,1-1-3,0-2-70", 1)).toBe("0-1-59,1-1-3");
     // Never seen by the primary at all: from the start of the domain.
     expect(divergedStart("0-1-4", "0-2-9", 1)).toBe("0-1-0");
+  });
+  it("start at the beginning of its binary logs when they begin after that (it was rebuilt before: RESET MASTER, a new state)", () => {
+    // server-1 rebuilt from server-2 at 0-2-2 (its logs begin there), then written on by hand: 0-1-3; server-2 holds 0-1-1
+    expect(divergedStart("0-2-2,0-1-3", "0-1-1,0-2-2", 1, "0-2-2")).toBe("0-2-2");
+    // logs that begin before the last transaction the primary holds change nothing
+    expect(divergedStart("0-1-60,0-2-58", "0-1-59,0-2-70", 1, "0-1-20")).toBe("0-1-59");
+    expect(divergedStart("0-1-4", "0-2-9", 1, "")).toBe("0-1-0");
+  });
+  it("read where the logs begin from the first log's Gtid_list event", () => {
+    const events = [
+      "mysql-bin.000001\t4\tFormat_desc\t2\t256\tServer ver: 10.11.6-MariaDB-0+deb12u1-log, Binlog ver: 4",
+      "mysql-bin.000001\t256\tGtid_list\t2\t285\t[0-2-2]",
+      "mysql-bin.000001\t285\tBinlog_checkpoint\t2\t328\tmysql-bin.000001",
+    ].join("\n");
+    expect(logsStartState(events)).toBe("0-2-2");
+    expect(logsStartState(events.replace("[0-2-2]", "[]"))).toBe("");
+    expect(logsStartState(events.replace("[0-2-2]", "[0-1-5,0-2-7]"))).toBe("0-1-5,0-2-7");
   });
   it("are none when the primary holds everything it wrote (a replica that was only behind)", () => {
     expect(divergedStart("0-1-59,0-2-60", "0-1-59,0-2-70", 1)).toBeNull();

@@ -48,6 +48,13 @@ function statusText(s: DbStatus): string {
       lines.push(
         `    agent: write=${sv.agent.answers.write} replica=${sv.agent.answers.replica}${sv.agent.selfFenced ? color("red", `  fenced itself: ${sv.agent.selfFenced.reason}`) : ""}${sv.agent.probe ? `  pings ${sv.agent.probe.target}: ${sv.agent.probe.ok ? "ok" : `${sv.agent.probe.failures} failed`}` : ""}`,
       );
+    if (sv.agent && !("error" in sv.agent) && sv.agent.diverged)
+      lines.push(
+        color(
+          "red",
+          `    diverged from ${sv.agent.diverged.primary}: ${sv.agent.diverged.detail}; not replicating (\`stacklab db rejoin ${sv.host} --rebuild\` saves what only it holds and rebuilds it)`,
+        ),
+      );
   }
   for (const p of s.proxies) {
     if ("error" in p.servers) lines.push(`proxy on ${p.host}: ${color("red", p.servers.error)}`);

@@ -7,7 +7,7 @@ import type { AgentConfig } from "../../render/config/failover.js";
 import { HttpError, jsonServer, type JsonRequest } from "../http.js";
 import { downObservation, type DbObservation } from "../observe.js";
 import { TIMING } from "../timing.js";
-import type { AgentStatus, CheckAnswer, FenceResult } from "../types.js";
+import type { AgentStatus, CheckAnswer, DivergedMark, FenceResult, FollowResult } from "../types.js";
 import { answerOneLine } from "./check-line.js";
 import { LocalDb } from "./local-db.js";
 import { rebuildHere } from "./rebuild-here.js";
@@ -21,6 +21,8 @@ import { LAB_TLS_POLICY } from "../../render/config/tls-policy.js";
 interface AgentState {
   bootstrappedAt: number;
   selfFenced: { at: number; reason: string } | null;
+  /** The last follow found this server diverged from that primary (until a follow finds it no longer is, or it is promoted). */
+  diverged?: DivergedMark | null;
 }
 
 /** Something that records events in the lab's event log. */
@@ -284,7 +286,14 @@ export class Agent {
   private promoting = false;
 
   private answers(now = monoNow()): AgentStatus["answers"] {
-    const input = { now, db: this.last, selfFenced: Boolean(this.state?.selfFenced), promoting: this.promoting, ...(this.lease ? { leaseHeld: this.lease.holds(now) } : {}) };
+    const input = {
+      now,
+      db: this.last,
+      selfFenced: Boolean(this.state?.selfFenced),
+      promoting: this.promoting,
+      ...(this.state?.diverged ? { divergedFrom: this.state.diverged.primaryAddress } : {}),
+      ...(this.lease ? { leaseHeld: this.lease.holds(now) } : {}),
+    };
     return { write: writeAnswer(input), replica: replicaAnswer(input) };
   }
 
@@ -316,6 +325,7 @@ export class Agent {
       answers: this.answers(now),
       checkers: this.checkers,
       controllerSeenAt: this.controllerSeenAt,
+      diverged: this.state?.diverged ?? null,
       ...(this.lease ? { lease: this.lease.describe(now) } : {}),
     };
   }
@@ -340,7 +350,7 @@ export class Agent {
       return {
         status: 200,
         body: await this.exclusive(async () => {
-          const res = await this.db.follow(primary, address);
+          const res = await this.follow(primary, address);
           if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
           return res;
         }),
@@ -353,7 +363,7 @@ export class Agent {
       return {
         status: 200,
         body: await this.exclusive(async () => {
-          const res = await rebuildHere(this.cfg, primary, address, () => this.db.follow(primary, address));
+          const res = await rebuildHere(this.cfg, primary, address, () => this.follow(primary, address));
           if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
           return res;
         }),
@@ -361,6 +371,24 @@ export class Agent {
     }
     if (route === "POST /wait-applied") return { status: 200, body: { applied: await this.db.waitApplied(String(body.gtid ?? ""), Number(body.timeoutMs ?? 1000)) } };
     throw new HttpError(404, `no route ${route}`);
+  }
+
+  /**
+   * Makes the server follow `primary` and keeps what that found: a divergence stays marked (on disk, shown in the
+   * status) until a later follow finds the server no longer ahead (it was rebuilt) or it is promoted. MariaDB
+   * shows some divergences itself (error 1236, cleared at its restart); the one the follow's own check finds
+   * (local-db.ts, aheadOfPrimary), only this mark shows.
+   */
+  private async follow(primary: string, address: string): Promise<FollowResult> {
+    const res = await this.db.follow(primary, address);
+    const mark: DivergedMark | null = res.outcome === "diverged" ? { primary, primaryAddress: address, detail: res.detail } : res.outcome === "streaming" ? null : (this.state?.diverged ?? null);
+    this.markDiverged(mark);
+    return res;
+  }
+
+  private markDiverged(mark: DivergedMark | null): void {
+    if (!this.state || JSON.stringify(this.state.diverged ?? null) === JSON.stringify(mark)) return;
+    this.saveState({ ...this.state, diverged: mark });
   }
 
   /**
@@ -400,6 +428,8 @@ export class Agent {
       const { result, detach } = await this.db.promote(typeof body.waitFor === "string" ? body.waitFor : undefined, typeof body.timeoutMs === "number" ? body.timeoutMs : TIMING.applyWaitMs, gate);
       this.promoting = true;
       if (this.state?.selfFenced) this.saveState({ ...this.state, selfFenced: null });
+      // What it held is now the history every other server follows.
+      this.markDiverged(null);
       this.stuck = null;
       detached = true;
       void detach

@@ -6,6 +6,8 @@ import { OBSERVE_SQL, downObservation, toObservation, type DbObservation } from 
 import type { AgentConfig } from "../../render/config/failover.js";
 import type { FenceResult, FollowResult, PromoteResult } from "../types.js";
 import { monoNow } from "../clock.js";
+import { compareGtid } from "../gtid.js";
+import { primaryBinlogPos } from "./mariadb-tool.js";
 
 const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
@@ -13,14 +15,29 @@ const q = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 export function followSql(cfg: Pick<AgentConfig, "replication" | "tls">, primaryAddress: string): string[] {
   const tls = cfg.tls ? `, MASTER_SSL=1, MASTER_SSL_CA=${q(cfg.tls.ca)}, MASTER_SSL_VERIFY_SERVER_CERT=1` : "";
   return [
-    "SET GLOBAL read_only = ON",
-    "STOP SLAVE",
+    ...FOLLOW_STOP_SQL,
     // (CHANGE MASTER below starts a fresh relay log: no RESET SLAVE needed.)
     // Everything this server holds is in its binary log (log_slave_updates): ask the new primary for what comes after.
     "SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos",
     `CHANGE MASTER TO MASTER_HOST=${q(primaryAddress)}, MASTER_PORT=3306, MASTER_USER=${q(cfg.replication.user)}, MASTER_PASSWORD=${q(cfg.replication.password)}, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1${tls}`,
     "START SLAVE",
   ];
+}
+
+/** The first statements of a follow: nothing more is written or applied here, so its binary log stands still. */
+const FOLLOW_STOP_SQL = ["SET GLOBAL read_only = ON", "STOP SLAVE"];
+
+/**
+ * Why a server must not follow a primary: its binary log ends ahead of the primary's in some domain (or at the same
+ * sequence number written by another server), so it holds transactions the primary never had. A server that had
+ * only ever received from that primary cannot be ahead of it. MariaDB finds a divergence only once the primary's
+ * own sequence numbers pass the server's (error 1236); a primary that has written nothing since it took over lets
+ * such a server connect and stream, and the divergence would show at the primary's first write. Null: it may follow.
+ */
+export function aheadOfPrimary(own: string, primaryPos: string, primary: string): string | null {
+  const order = compareGtid(own, primaryPos);
+  if (order !== "ahead" && order !== "diverged") return null;
+  return `its binary log ends at ${own}, ahead of ${primary}'s (${primaryPos || "empty"})`;
 }
 
 /** One lazily (re)opened connection over the local socket. */
@@ -176,9 +193,18 @@ export class LocalDb {
   /** Makes the server a replica of `primary`, then watches its IO thread for up to `watchMs`. */
   async follow(primary: string, primaryAddress: string, watchMs = 3000): Promise<FollowResult> {
     const t = performance.now();
-    for (const sql of followSql(this.cfg, primaryAddress)) await this.actor.rows(sql, 5000);
+    const sql = followSql(this.cfg, primaryAddress);
+    for (const s of FOLLOW_STOP_SQL) await this.actor.rows(s, 5000);
+    // Its binary log stands still now; the primary's only grows. So a look at the primary taken after this one
+    // shows everything this server may have received from it: being ahead of it means holding what it never had.
+    const [own] = await this.actor.rows("SELECT @@gtid_binlog_pos AS pos");
+    const theirs = await primaryBinlogPos(this.cfg, primaryAddress).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
+    const ahead = typeof theirs === "string" ? aheadOfPrimary(String(own?.pos ?? ""), theirs, primary) : null;
+    // Diverged: it is set up to follow the primary (so a controller does not repoint it again) but not started.
+    for (const s of sql.slice(FOLLOW_STOP_SQL.length, ahead ? -1 : undefined)) await this.actor.rows(s, 5000);
     const [v] = await this.actor.rows("SELECT @@gtid_slave_pos AS pos");
     const gtid = String(v?.pos ?? "");
+    if (ahead) return { host: this.cfg.host, primary, outcome: "diverged", detail: ahead, gtid, ms: Math.round(performance.now() - t) };
     const deadline = monoNow() + watchMs;
     let outcome: FollowResult["outcome"] = "connecting";
     let detail = "";
@@ -198,6 +224,8 @@ export class LocalDb {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+    // The primary could not be asked: MariaDB's own check (error 1236) is all there is, and the answer says so.
+    if (typeof theirs !== "string") detail = [detail, `not compared with ${primary}'s binary log (${theirs.error})`].filter(Boolean).join("; ");
     return { host: this.cfg.host, primary, outcome, detail, gtid, ms: Math.round(performance.now() - t) };
   }
 

@@ -4,36 +4,13 @@
 // account, over TLS when the design has internal TLS), replaces its own data with it and follows the primary.
 // Locally it speaks to MariaDB as MariaDB's own account (`mysql`@`localhost`, unix_socket): the agent runs as the
 // `mysql` user, who owns the data files anyway, so this gives it nothing it did not have.
-import { spawn } from "node:child_process";
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentConfig } from "../../render/config/failover.js";
 import { APP_DB } from "../../render/config/paths.js";
-import { binlogGtids, divergedStart, dumpPosition, replaceDataSql, savedFileHeader, type SavedTransactions } from "../rebuild-sql.js";
+import { binlogGtids, divergedStart, dumpPosition, logsStartState, replaceDataSql, savedFileHeader, type SavedTransactions } from "../rebuild-sql.js";
 import type { FollowResult, RebuildResult } from "../types.js";
-
-/** Runs a MariaDB client program; resolves with its output, rejects with its error output. */
-function tool(argv: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs: number }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
-      else reject(new Error(`${argv[0]} ${signal ? `killed (${signal}, after ${opts.timeoutMs} ms at most)` : `exited ${code}`}: ${Buffer.concat(err).toString("utf8").trim().slice(0, 500)}`));
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(opts.input ?? "");
-  });
-}
+import { remote, tool } from "./mariadb-tool.js";
 
 /** Rebuilds this host's server from `primary`; `follow` makes it follow the primary afterwards (LocalDb.follow). */
 export async function rebuildHere(cfg: AgentConfig, primary: string, primaryAddress: string, follow: () => Promise<FollowResult>): Promise<RebuildResult> {
@@ -41,17 +18,17 @@ export async function rebuildHere(cfg: AgentConfig, primary: string, primaryAddr
   const local = ["--socket", cfg.socket, "--user=mysql"];
   const localSql = (sql: string, timeoutMs = 10_000) => tool(["mariadb", ...local, "-N", "-B"], { input: sql, timeoutMs }).then((s) => s.trim());
   // The clone account's password goes in the environment, never on a command line.
-  const remote = [`--host=${primaryAddress}`, "--port=3306", `--user=${cfg.clone.user}`, ...(cfg.tls ? [`--ssl-ca=${cfg.tls.ca}`, "--ssl-verify-server-cert"] : [])];
-  const env = { MYSQL_PWD: cfg.clone.password };
+  const { args: clone, env } = remote(cfg, primaryAddress, cfg.clone);
 
   if ((await localSql("SELECT @@read_only;")) !== "1") throw new Error(`${cfg.host} takes writes: only a read-only replica is rebuilt`);
   const serverId = Number(await localSql("SELECT @@server_id;"));
-  const primaryState = (await tool(["mariadb", ...remote, "-N", "-B", "-e", "SELECT @@gtid_binlog_state"], { env, timeoutMs: 10_000 })).trim();
-  const start = divergedStart(await localSql("SELECT @@gtid_binlog_state;"), primaryState, serverId);
+  const primaryState = (await tool(["mariadb", ...clone, "-N", "-B", "-e", "SELECT @@gtid_binlog_state"], { env, timeoutMs: 10_000 })).trim();
+  const first = (await localSql("SHOW BINARY LOGS;")).split("\n")[0]?.split("\t")[0];
+  const logsStart = first ? logsStartState(await localSql(`SHOW BINLOG EVENTS IN '${first}' LIMIT 4;`)) : "";
+  const start = divergedStart(await localSql("SELECT @@gtid_binlog_state;"), primaryState, serverId, logsStart);
 
   // 1. What only this server holds goes to a file first: its own transactions after the last one the primary has.
   let saved: SavedTransactions | null = null;
-  const first = start ? (await localSql("SHOW BINARY LOGS;")).split("\n")[0]?.split("\t")[0] : undefined;
   if (start && first) {
     const out = await tool(
       ["mariadb-binlog", ...local, "--read-from-remote-server", "--to-last-log", "--skip-gtid-strict-mode", `--start-position=${start}`, `--do-server-ids=${serverId}`, "--verbose", first],
@@ -69,7 +46,7 @@ export async function rebuildHere(cfg: AgentConfig, primary: string, primaryAddr
   }
 
   // 2. A consistent copy of the primary's data, at a known GTID position.
-  const dump = await tool(["mariadb-dump", ...remote, "--single-transaction", "--gtid", "--master-data=2", "--no-tablespaces", "--databases", APP_DB.name], { env, timeoutMs: 60_000 });
+  const dump = await tool(["mariadb-dump", ...clone, "--single-transaction", "--gtid", "--master-data=2", "--no-tablespaces", "--databases", APP_DB.name], { env, timeoutMs: 60_000 });
   const pos = dumpPosition(dump);
   // 3. Its own history goes, the copy comes in outside the binary log, and it follows the primary from `pos`.
   await tool(["mariadb", ...local], { input: replaceDataSql(dump, pos), timeoutMs: 120_000 });

@@ -11,6 +11,8 @@ export interface AnswerInput {
   promoting?: boolean;
   /** With a primary lease in etcd: whether this agent holds the primary key with time to spare (absent: no lease). */
   leaseHeld?: boolean;
+  /** The primary this server was last found diverged from, by address (absent: not found diverged). */
+  divergedFrom?: string;
 }
 
 /** A look older than this is not trusted for an answer. */
@@ -43,6 +45,8 @@ export function replicaAnswer(i: AnswerInput): string {
   if (bad) return bad;
   const r = i.db!.replica;
   if (!r) return "down#not a replica";
+  // Its data has transactions the primary never had, even if MariaDB, restarted, streams again from it.
+  if (i.divergedFrom === r.masterHost) return "down#diverged from its primary";
   if (!r.sqlRunning) return `down#SQL thread stopped${r.lastSqlErrno ? ` (error ${r.lastSqlErrno})` : ""}`;
   if (r.io === "No" && r.lastIoErrno) return `down#IO thread stopped (error ${r.lastIoErrno})`;
   if (r.io === "Yes" && r.secondsBehind !== null && r.secondsBehind > TIMING.maxReadLagS) return `down#${r.secondsBehind} s behind`;

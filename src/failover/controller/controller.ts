@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ControllerConfig } from "../../render/config/failover.js";
-import { DIVERGED_ERRNO, decide, diverged, primaryHealth, rankCandidates, syncMark, syncVerdict, type DecideInput, type Decision, type HostTrack, type SyncMark, type SyncVerdict } from "../decide.js";
+import { decide, divergence, diverged, primaryHealth, rankCandidates, syncMark, syncVerdict, type DecideInput, type Decision, type HostTrack, type SyncMark, type SyncVerdict } from "../decide.js";
 import { HttpError, type JsonRequest } from "../http.js";
 import { failover, rejoin, switchover, unfence, type ProcedureContext, type ProcedureResult, type StepRecorder } from "../procedures.js";
 import { TIMING } from "../timing.js";
@@ -514,8 +514,8 @@ export class Controller {
     const primary = this.primary;
     for (const h of this.hosts) {
       if (this.staleLook(h)) continue;
-      const r = this.tracks[h]?.last?.db.replica;
-      if (!primary || h === primary || !r || r.masterHost !== this.addresses[primary] || r.lastIoErrno !== DIVERGED_ERRNO) {
+      const why = primary && h !== primary ? divergence(this.tracks[h]?.last ?? null, this.addresses[primary]) : null;
+      if (!primary || !why) {
         this.diverged.delete(h);
         this.left.delete(h);
         continue;
@@ -523,7 +523,7 @@ export class Controller {
       if (this.rebuilding.has(h)) continue;
       if (!this.diverged.has(h)) {
         this.diverged.add(h);
-        this.record("repoint", `${h} holds transactions ${primary} never had: ${r.lastIoError}`, { host: h, outcome: "diverged" });
+        this.record("repoint", `${h} holds transactions ${primary} never had: ${why}`, { host: h, outcome: "diverged" });
         // The rejoin that ended while its IO thread was still connecting blocked it for 30 s: judged at the next step instead.
         delete this.rejoinBlocked[h];
         continue;
