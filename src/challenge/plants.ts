@@ -39,9 +39,10 @@ export const PLANTS: Record<string, Plant> = {
     async apply(state, model) {
       const web = firstWithRole(model, "web");
       const conf = "/etc/nginx/nginx.conf";
-      await inHost(state, web, ["sed", "-i", "-E", "s/:8000( max_fails)/:8001\\1/", conf]);
+      // Every app server line, the fallback ones (backup max_fails=0) included.
+      await inHost(state, web, ["sed", "-i", "-E", "s/^(\\s*server [0-9.]+):8000 /\\1:8001 /", conf]);
       const text = await inHost(state, web, ["cat", conf]);
-      if (!/:8001 max_fails/.test(text)) throw new Error(`${web}'s nginx.conf has no app server on port 8000 to change`);
+      if (!/:8001 max_fails/.test(text) || /^\s*server [0-9.]+:8000 /m.test(text)) throw new Error(`${web}'s nginx.conf has no app server on port 8000 to change`);
       reloadService(state, model, web, "nginx");
     },
   },

@@ -24,15 +24,22 @@ const NGINX_SETTLE_MS = 400;
  * that nginx never marks the fallback itself failed.
  */
 export function markDrained(conf: string, addresses: string[]): string {
+  const seen = new Set<string>();
   return conf
     .split("\n")
-    .map((line) => {
+    .flatMap((line) => {
       const m = /^(\s*server\s+(\d+\.\d+\.\d+\.\d+):\d+)([^;]*);/.exec(line);
-      if (!m) return line;
+      if (!m) return [line];
+      // The fallback lines (the same servers as backups never marked failed) stay as they are.
+      if (/\bbackup\b/.test(m[3]!) && /\bmax_fails=0\b/.test(m[3]!)) return seen.has(line.trim()) ? [] : (seen.add(line.trim()), [line]);
       const options = m[3]!.replace(/\s+(backup|down)\b/g, "");
       // A drained server is never marked failed (max_fails=0): it stays the fallback whatever happens to the others.
-      const drained = addresses.includes(m[2]!) ? `${options.replace(/\s+max_fails=\d+/, "")} max_fails=0 backup` : options;
-      return `${m[1]}${drained};${line.slice(m[0].length)}`;
+      const drained = addresses.includes(m[2]!) ? `${options.replace(/\s+max_fails=\d+/, "").replace(/\s+fail_timeout=\S+/, "")} backup max_fails=0` : options;
+      const out = `${m[1]}${drained};${line.slice(m[0].length)}`;
+      // Drained, it is the same line as its fallback line: listed once.
+      if (seen.has(out.trim())) return [];
+      seen.add(out.trim());
+      return [out];
     })
     .join("\n");
 }

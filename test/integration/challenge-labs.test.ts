@@ -110,7 +110,7 @@ const FIXES: Record<string, { lab: string; planted: RegExp; fix: (lab: string) =
     thenReset: true,
     planted: /requests that failed: [1-9]\d* \(needed: 0\)/,
     fix: (lab) => {
-      inHost(lab, "web-1", ["sed", "-i", "s/:8001 max_fails/:8000 max_fails/", "/etc/nginx/nginx.conf"]);
+      inHost(lab, "web-1", ["sed", "-i", "s/:8001 /:8000 /", "/etc/nginx/nginx.conf"]);
       expect(cli(["reload", "--name", lab, "web-1", "nginx"]).code).toBe(0);
     },
   },

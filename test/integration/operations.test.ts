@@ -1,6 +1,6 @@
 // Operating design 3 under load: rolling deploy, HAProxy reload, maintenance, scale up and down, all without a
 // failed request; design 0's deploy reports what it cost; bad input leaves the lab unchanged.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,20 @@ const LAB = testLab("tops");
 interface Report {
   passed: boolean;
   metrics: { failedRequests: number; lostWrites: number; downtime: number; slowRequests: number };
+  figures?: { errors?: Record<string, number> };
+  files?: { operations?: string };
+}
+
+/** The operations that failed in an experiment (at most 5), with what each got: for an assertion's message. */
+function failures(report: Report): string {
+  const file = report.files?.operations;
+  const lines =
+    file && existsSync(file)
+      ? readFileSync(file, "utf8")
+          .split("\n")
+          .filter((l) => l && !/"ok":true/.test(l))
+      : [];
+  return `errors ${JSON.stringify(report.figures?.errors ?? {})}; failed operations:\n${lines.slice(0, 5).join("\n")}`;
 }
 
 function experiment(name: string, lab = LAB): Report {
@@ -50,8 +64,8 @@ describe.skipIf(!isRoot)("operations on design 3 under load", () => {
     it(`${scenario}: no failed request, no lost write`, () => {
       const report = experiment(scenario);
       console.log(`${scenario}: failed ${report.metrics.failedRequests}, slow ${report.metrics.slowRequests}, downtime ${report.metrics.downtime} ms, lost writes ${report.metrics.lostWrites}`);
-      expect(report.metrics.failedRequests).toBe(0);
-      expect(report.metrics.lostWrites).toBe(0);
+      expect(report.metrics.failedRequests, failures(report)).toBe(0);
+      expect(report.metrics.lostWrites, failures(report)).toBe(0);
     });
   }
 

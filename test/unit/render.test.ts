@@ -1,4 +1,5 @@
 import { parseEnvFile } from "../../src/app/env-file.js";
+import { DRAIN_IDLE_GRACE_MS } from "../../src/app/foobar/node-adapter.js";
 import { describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { buildModel, type Model } from "../../src/model/index.js";
@@ -199,6 +200,9 @@ describe("nginx.conf", () => {
     expect(c).toContain(`server ${addr(m, "app-1", "private")}:8000 max_fails=2 fail_timeout=2s;`);
     expect(c).toContain(`server ${addr(m, "app-2", "private")}:8000 max_fails=2 fail_timeout=2s;`);
     expect(c).toContain("keepalive 16;");
+    // nginx closes an idle connection to an app server before a draining app server would close it
+    const idle = Number(/^\s*keepalive_timeout (\d+)s;/m.exec(c.slice(c.indexOf("upstream app")))?.[1]);
+    expect(idle * 1000).toBeLessThan(DRAIN_IDLE_GRACE_MS);
     expect(c).toContain("location /static/ {\n            alias /var/www/foobar/static/;\n            expires 1h;");
     expect(c).toContain('return 200 "ok\\n";');
     // not on 503: the app's "database unavailable" must not take app servers out of rotation

@@ -5,8 +5,13 @@ import { LAB_TLS_POLICY } from "../../render/config/tls-policy.js";
 import { Server as NetServer } from "node:net";
 import type { AppHandler, AppRequest } from "./http-types.js";
 
-/** How long a draining server waits before it closes idle keep-alive connections. */
-export const DRAIN_IDLE_GRACE_MS = 1000;
+/**
+ * How long a draining server waits before it closes idle keep-alive connections. Longer than nginx keeps an idle
+ * connection to an app server (2 s, UPSTREAM_IDLE_S in src/render/config/nginx.ts): nginx closes its idle ones
+ * first, so it never sends a request on a connection this server is closing at that moment (such a POST is cut
+ * and nginx rightly does not send it again). A busy connection is closed by its answer's `Connection: close`.
+ */
+export const DRAIN_IDLE_GRACE_MS = 3000;
 
 /** Requests with a larger body are refused with 413. */
 export const MAX_BODY_BYTES = 64 * 1024;

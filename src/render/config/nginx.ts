@@ -5,6 +5,9 @@ import { APP_TLS_NAME, STATIC_DIR, TLS_FILES } from "./paths.js";
 import { TLS12_CIPHERS } from "./tls-policy.js";
 import type { RenderedFile } from "./types.js";
 
+/** Seconds nginx keeps an idle connection to an app server; the app's drain waits longer (DRAIN_IDLE_GRACE_MS). */
+export const UPSTREAM_IDLE_S = 2;
+
 const IND = "    ";
 
 /** Renders /etc/nginx/nginx.conf for a web host: complete, with no include of Debian's files. */
@@ -90,8 +93,19 @@ function httpBlock(model: Model, host: Host, cert: "none" | "host" | "site"): st
       "# two failures in a row (not one) take an app server out for 2 s: one slow TLS handshake on a busy",
       '# machine must not take every app server out at once ("no live upstreams")',
       ...apps.map((a) => `server ${privateAddress(a)}:${appPort(model)} max_fails=2 fail_timeout=2s${host.roles.includes("app") && a.name !== host.name ? " backup" : ""};`),
-      "# idle connections kept open to the app servers",
+      ...(!host.roles.includes("app") && apps.length > 1
+        ? [
+            "# the same app servers again as backups never marked failed: when nginx has marked every one of them",
+            "# failed (a busy small app server answers a new TLS handshake after the connect timeout), it still",
+            '# tries them instead of answering 502 "no live upstreams" to every request for 2 s',
+            ...apps.map((a) => `server ${privateAddress(a)}:${appPort(model)} backup max_fails=0;`),
+          ]
+        : []),
+      "# idle connections kept open to the app servers, and closed by nginx itself after 2 s idle: an app",
+      "# server draining for a reload closes idle ones only later (3 s), so nginx never sends a request on a",
+      "# connection the app server is closing at that moment (a POST cut that way is not sent again)",
       "keepalive 16;",
+      `keepalive_timeout ${UPSTREAM_IDLE_S}s;`,
     ]),
     "",
     ...plainServer(model, cert),
