@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { createSecureContext } from "node:tls";
 import { pathToFileURL } from "node:url";
 import { Agent } from "undici";
+import { DnsCache } from "./dns-cache.js";
 import type { LoadgenConfig, Operation } from "./operations.js";
 
 const now = () => performance.timeOrigin + performance.now();
@@ -17,17 +18,23 @@ const WRITER_PAUSE_MS = 50;
 
 type LookupCallback = (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
 
-/** Resolves through the host's /etc/resolv.conf (the lab's DNS) with short timeouts, without the libuv thread pool. */
+/**
+ * Resolves through the host's /etc/resolv.conf (the lab's DNS) with short timeouts, without the libuv thread pool,
+ * keeping each answer for its TTL as a visitor's resolver does (dns-cache.ts says why).
+ */
 function labLookup(timeoutMs: number) {
   const resolver = new Resolver({ timeout: Math.max(100, Math.min(500, timeoutMs)), tries: 2 });
+  const cache = new DnsCache((hostname) => new Promise((resolve, reject) => resolver.resolve4(hostname, { ttl: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)))));
   return (hostname: string, options: { all?: boolean }, cb: LookupCallback) => {
-    resolver.resolve4(hostname, (err, addresses) => {
-      if (err || !addresses.length) return cb(err ?? new Error(`no address for ${hostname}`), "");
-      // Several A records (active-active): each new connection picks one, like a client walking the list.
-      const address = addresses[Math.floor(Math.random() * addresses.length)]!;
-      if (options.all) cb(null, [{ address, family: 4 }]);
-      else cb(null, address, 4);
-    });
+    cache.lookup(hostname).then(
+      (addresses) => {
+        // Several A records (active-active): each new connection picks one, like a client walking the list.
+        const address = addresses[Math.floor(Math.random() * addresses.length)]!;
+        if (options.all) cb(null, [{ address, family: 4 }]);
+        else cb(null, address, 4);
+      },
+      (err: Error) => cb(err, ""),
+    );
   };
 }
 

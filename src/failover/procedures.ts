@@ -5,6 +5,7 @@ import { reachedPos } from "./observe.js";
 import type { AgentClient, AgentStatus, FollowResult } from "./types.js";
 import { TIMING } from "./timing.js";
 import { monoNow } from "./clock.js";
+import { HttpError } from "./http.js";
 
 /** Records one step in the lab's event log. */
 export type StepRecorder = (step: string, message: string, data?: Record<string, unknown>) => void;
@@ -66,9 +67,10 @@ export async function waitProxiesFollow(ctx: ProcedureContext, host: string, aft
 async function repoint(ctx: ProcedureContext, hosts: string[], primary: string, t0: number, steps: ProcedureResult["steps"]): Promise<FollowResult[]> {
   const results = await Promise.all(
     hosts.map((h) =>
-      ctx.client
-        .follow(h, primary, ctx.addresses[primary]!)
-        .catch((e: unknown): FollowResult => ({ host: h, primary, outcome: "error", detail: e instanceof Error ? e.message : String(e), gtid: "", ms: 0 })),
+      ctx.client.follow(h, primary, ctx.addresses[primary]!).catch((e: unknown): FollowResult => {
+        const busy = e instanceof HttpError && e.status === 409;
+        return { host: h, primary, outcome: busy ? "busy" : "error", detail: e instanceof Error ? e.message : String(e), gtid: "", ms: 0 };
+      }),
     ),
   );
   for (const r of results) {

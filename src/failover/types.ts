@@ -78,8 +78,11 @@ export interface PromoteResult {
 export interface FollowResult {
   host: string;
   primary: string;
-  /** "streaming" once its IO thread runs; "diverged" when it holds transactions the primary never had. */
-  outcome: "streaming" | "connecting" | "diverged" | "error";
+  /**
+   * "streaming" once its IO thread runs; "diverged" when it holds transactions the primary never had; "busy" when
+   * its agent was in the middle of another action (a self-unfence waiting for the key, a restart) and refused.
+   */
+  outcome: "streaming" | "connecting" | "diverged" | "busy" | "error";
   detail: string;
   /** Where it started following from. */
   gtid: string;

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { Controller, type Published } from "../../src/failover/controller/controller.js";
+import { HttpError } from "../../src/failover/http.js";
 import type { AgentClient, AgentStatus, FollowResult, RebuildResult } from "../../src/failover/types.js";
 import { controllerConfig, obs, status, virtualClockAndFolder } from "./failover-helpers.js";
 
@@ -54,8 +55,20 @@ class Agents implements AgentClient {
    */
   byCheck = false;
 
+  /** With `busy` > 0, that many follows are refused as the agent does while another action runs; the next one streams. */
+  busy = 0;
+
   async follow(host: string, primary: string): Promise<FollowResult> {
     this.follows++;
+    if (this.busy > 0) {
+      this.busy--;
+      if (this.busy === 0) this.streamsNext = true;
+      throw new HttpError(409, "another action is running on this server");
+    }
+    if (this.streamsNext) {
+      this.looks[host] = status(host, obs({ replicaOf: primary }));
+      return { host, primary, outcome: "streaming", detail: "", gtid: "0-2-100", ms: this.followMs };
+    }
     this.looks[host] = this.replicaOfDb2(host, "Connecting", 0);
     await new Promise((r) => setTimeout(r, this.followMs));
     if (this.byCheck) {
@@ -71,6 +84,8 @@ class Agents implements AgentClient {
     this.looks[host] = this.replicaOfDb2(host, "No", 1236);
     return { host, primary, outcome: "diverged", detail: ERROR_1236, gtid: "0-1-82", ms: this.followMs };
   }
+
+  private streamsNext = false;
 
   rebuild(): Promise<RebuildResult> {
     this.rebuilds++;
@@ -194,5 +209,36 @@ describe("a replica found diverged with autoRebuild off (--no-auto-rebuild)", ()
     expect(agents.rebuilds).toBeGreaterThan(0);
     expect(events.filter((e) => e.data?.outcome === "diverged")).toHaveLength(1);
     expect(events.some((e) => e.step === "leave")).toBe(false);
+  });
+});
+
+describe("a rejoin its agent refuses because another action is running", () => {
+  it("is asked again within seconds, not after the 30 s a failed rejoin waits (the tier had no replica for 30 s after a partition healed)", async () => {
+    const agents = new Agents(30, 100);
+    agents.busy = 1;
+    const { events } = await watch(agents, 4000);
+    const lines = events.map((e) => `${e.step}: ${e.message}`).join("\n");
+    expect(agents.follows, lines).toBe(2);
+    expect(
+      events.filter((e) => e.step === "repoint").map((e) => e.data?.outcome),
+      lines,
+    ).toEqual(["busy", "streaming"]);
+  });
+
+  it("still waits 30 s after a rejoin that failed otherwise", async () => {
+    const agents = new Agents(30, 100);
+    agents.busy = 1;
+    const real = agents.follow.bind(agents);
+    agents.follow = async (host, primary) => {
+      if (agents.follows === 0) {
+        agents.follows++;
+        agents.busy = 0;
+        throw new Error("connect ECONNREFUSED");
+      }
+      return real(host, primary);
+    };
+    const { events } = await watch(agents, 4000);
+    expect(agents.follows).toBe(1);
+    expect(events.filter((e) => e.step === "repoint").map((e) => e.data?.outcome)).toEqual(["error"]);
   });
 });

@@ -14,6 +14,8 @@ import { monoNow } from "../clock.js";
 
 /** How long a person's request (failover, rejoin) waits for the step the controller is taking. */
 const MANUAL_WAIT_MS = 20_000;
+/** A rejoin its agent refused because another action was under way is asked again after this. */
+const REJOIN_BUSY_RETRY_MS = 1000;
 
 /** The controller's phase. */
 export type Phase = "standby" | "starting" | "watching" | "suspect" | "failing-over" | "switching-over" | "refused" | "conflict";
@@ -438,8 +440,10 @@ export class Controller {
         const r = await rejoin(this.ctx(), d.host, d.primary);
         // A diverged server is judged again at the next step from a look taken after the rejoin (staleLook): rebuilt
         // when autoRebuild is on, else left for a person (noteDiverged); not blocked for 30 s.
+        // A busy agent (another action under way, e.g. a self-unfence waiting for the lease's key right after a
+        // partition healed) is asked again a second later: blocking it for 30 s left the tier without a replica.
         if (r.outcome === "diverged") delete this.rejoinBlocked[d.host];
-        else if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: monoNow() + 30_000, detail: `${r.outcome}: ${r.detail}` };
+        else if (r.outcome !== "streaming") this.rejoinBlocked[d.host] = { until: monoNow() + (r.outcome === "busy" ? REJOIN_BUSY_RETRY_MS : 30_000), detail: `${r.outcome}: ${r.detail}` };
         else delete this.rejoinBlocked[d.host];
         return;
       }
