@@ -83,7 +83,10 @@ function failoverText(f: Facts): string {
       `Failover is automatic, with no single controller: a failover controller runs on each of ${names(controllers)}, beside the ${etcd.length} members of an etcd cluster (ports ${PORTS.etcdClient} and ${PORTS.etcdPeer}, TLS from the lab CA). ` +
       `Only the controller holding the leader key in etcd acts; the key lives on a ${ETCD_TIMING.leaseTtlS}-second lease that its holder keeps renewing, and a holder that cannot renew stops acting before the lease can run out, so another takes over. ` +
       `Any one of those hosts may fail: the other ${etcd.length - 1} keep etcd's quorum of ${Math.floor(etcd.length / 2) + 1}. ` +
-      `The leader watches ${primary}; when it stops answering, it promotes ${replicas.length === 1 ? replicas[0] : `the most up-to-date of ${names(replicas)}`} (only if it holds every acknowledged write) and points the application at it, within seconds.`
+      `The leader watches ${primary}; when it stops answering, it promotes ${replicas.length === 1 ? replicas[0] : `the most up-to-date of ${names(replicas)}`} (only if it holds every acknowledged write) and points the application at it, within seconds.` +
+      (f.model.database.primaryLease
+        ? ` The primary holds a lease of its own (the Patroni pattern): its server takes writes only while its agent holds the primary key in etcd, on a ${ETCD_TIMING.primaryLeaseTtlS}-second lease it keeps renewing. A primary cut off from etcd turns itself read-only before the lease can run out, and a replica becomes writable only by taking the key, so no partition can leave two servers taking writes. The price: while etcd has no quorum, no server takes writes.`
+        : "")
     );
   if (failover === "automatic")
     return (

@@ -128,11 +128,18 @@ function once(ep: EtcdEndpoints, base: string, path: string, body: unknown, time
       res.on("end", () => {
         clearTimeout(timer);
         if ((res.statusCode ?? 0) >= 300) return reject(new Error(`etcd ${base}${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
+        let parsed: Record<string, unknown>;
         try {
-          resolve(JSON.parse(text) as Record<string, unknown>);
+          parsed = JSON.parse(text) as Record<string, unknown>;
         } catch {
-          reject(new Error(`etcd ${base}${path}: not JSON: ${text.slice(0, 200)}`));
+          return reject(new Error(`etcd ${base}${path}: not JSON: ${text.slice(0, 200)}`));
         }
+        // A streaming call (lease keepalive) answers its errors in the body of an HTTP 200 ("etcdserver: no
+        // leader" while the members elect one). Read as an answer, it had no TTL, which means "expired": a primary
+        // that had just taken the key dropped it and fenced itself at a lab's start. It is a failed call instead.
+        const error = parsed.error as { message?: string } | undefined;
+        if (error !== undefined) return reject(new Error(`etcd ${base}${path}: ${error.message ?? JSON.stringify(error).slice(0, 200)}`));
+        resolve(parsed);
       });
     });
     req.on("error", (e) => {

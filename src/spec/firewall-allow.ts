@@ -25,7 +25,7 @@ export const DERIVED_FLOW_IDS = [
   "scrape-app",
   "scrape-mysql",
   // flows between hosts of several roles come one per role of the hosts they reach (etcd members, controllers)
-  ...["lb", "web", "app", "db", "monitor"].flatMap((r) => [`controller-agent-${r}`, `etcd-peer-${r}`, `etcd-client-${r}`, `scrape-etcd-${r}`]),
+  ...["lb", "web", "app", "db", "monitor"].flatMap((r) => [`controller-agent-${r}`, `etcd-peer-${r}`, `etcd-client-${r}`, `etcd-lease-${r}`, `scrape-etcd-${r}`]),
 ];
 
 /** One end of an extra flow, resolved: the role it stands for and its hosts. */

@@ -58,7 +58,7 @@ const PROTOCOL_NAME: Record<Flow["protocol"], string> = {
 /** The short text on a flow's arrow, e.g. `HTTPS :443 · TLS` or `HTTP :80 · plaintext`. */
 export function flowLabel(flow: Flow): string {
   const port = flow.port === 0 ? "" : ` :${flow.port}${flow.transport === "udp" ? "/udp" : ""}`;
-  const prefix = flow.id === "db-replication" ? "replication · " : flow.declared ? `${flow.id} · ` : "";
+  const prefix = flow.id === "db-replication" ? "replication · " : flow.id.startsWith("etcd-lease-") ? "primary lease · " : flow.declared ? `${flow.id} · ` : "";
   const base = `${prefix}${PROTOCOL_NAME[flow.protocol]}${port}`;
   switch (flowClass(flow)) {
     case "encrypted":
