@@ -82,7 +82,7 @@ export class LeasedKey {
               this.holdUntil = 0;
             }
           }
-        } else {
+        } else if (!(this.holding && (await this.stillMine(this.lease)))) {
           this.drop();
         }
       }
@@ -137,6 +137,19 @@ export class LeasedKey {
     }
     if (now - this.seen.at < after) return false;
     return this.store.takeOver(this.key, this.me, lease, held.revision);
+  }
+
+  /**
+   * After a renewal answered without a TTL (etcd's "lease not found"): is the key still held under `lease`? A lease
+   * that expired or was revoked takes its keys with it in the same step, and the read is linearizable, so a key
+   * still under it proves the lease lives; the renewal then counts as failed, not as a loss (the hold runs out on
+   * its own if no later renewal succeeds). Why: right after a grant, a renewal can reach a member that has not yet
+   * applied it and answers "not found"; a primary that had just taken the key fenced itself for that at a lab's
+   * start (3 of a suite run's design-3 bring-ups, and 1 of 1 started from a parent process).
+   */
+  private async stillMine(lease: string): Promise<boolean> {
+    const held = await this.store.holder(this.key);
+    return held !== null && held.lease === lease && held.value === this.me;
   }
 
   /** Forgets the lease at once, then revokes it in etcd (its key goes with it); a failed revoke is left to the TTL. */

@@ -446,4 +446,18 @@ describe("issue 13's database figures", () => {
     expect(line("lb-crash")).toBe("");
     expect(failoverSection({ runs: 1, load: "50 reads/s", rows: [failoverRow("db-crash", { measure: "writeDowntime" })], recreated: [] })).not.toContain("issue 13");
   });
+  it("judges the crash with a deciding host dying too by whether writes resumed, not by the 1 s gap (issue 13 asks only that)", () => {
+    const row = (passed: boolean[]) =>
+      failoverSection({
+        runs: 2,
+        load: "50 reads/s",
+        rows: [failoverRow("db-crash-leader", { measure: "writeDowntime", writeDowntime: s(2900, 3700), writesInFlight: s(7.7), wholeAfterHeal: s(1000), notWhole: 0, passed })],
+        recreated: [],
+      })
+        .split("### Database faults")[1]!
+        .split("\n")
+        .find((l) => l.startsWith("| db-crash-leader ")) ?? "";
+    expect(row([true, true])).toMatch(/\| yes +\| writes resume: yes +\| yes +\|$/);
+    expect(row([true, false])).toMatch(/\| writes resume: \*\*no\*\* +\|/);
+  });
 });

@@ -13,6 +13,7 @@ function scripted(delay: Partial<Record<"grant" | "keepAlive" | "createIfAbsent"
   const t = { now: 0 };
   const calls: string[] = [];
   const leases = new Set<string>();
+  const lagging = { n: 0 };
   let key: { value: string; lease: string } | null = null;
   let next = 1;
   const after = async <T>(name: keyof typeof delay, out: () => T): Promise<T> => {
@@ -27,7 +28,8 @@ function scripted(delay: Partial<Record<"grant" | "keepAlive" | "createIfAbsent"
         leases.add(id);
         return id;
       }),
-    keepAlive: (id) => after("keepAlive", () => (leases.has(id) ? (ttlAnswer ?? TIMING.ttlS) : 0)),
+    // `lagging` answers: a member that has not applied the grant yet says "not found" (TTL 0) for a live lease
+    keepAlive: (id) => after("keepAlive", () => (leases.has(id) && lagging.n-- <= 0 ? (ttlAnswer ?? TIMING.ttlS) : 0)),
     createIfAbsent: (k, value, lease) =>
       after("createIfAbsent", () => {
         if (key && leases.has(key.lease)) return key.lease === lease && key.value === value;
@@ -55,7 +57,7 @@ function scripted(delay: Partial<Record<"grant" | "keepAlive" | "createIfAbsent"
       previous,
       (id) => remembered.push(id),
     );
-  return { t, calls, holder, remembered, revokeElsewhere: (id: string) => leases.delete(id) };
+  return { t, calls, holder, remembered, lagging, revokeElsewhere: (id: string) => leases.delete(id) };
 }
 
 describe("a key held under an etcd lease", () => {
@@ -112,5 +114,23 @@ describe("a key held under an etcd lease", () => {
     await k.round(true);
     expect(remembered).toEqual(["L1", null, "L2"]);
     expect(k.describe().lease).toBe("L2");
+  });
+
+  it("keeps a held key when a renewal says 'not found' but the key still lives under its lease (a member behind on the grant): the renewal only failed", async () => {
+    const { t, holder, remembered, lagging } = scripted({ grant: 100, createIfAbsent: 100, keepAlive: 100 });
+    const k = holder();
+    await k.round(true);
+    const until = k.describe().holdsForMs + t.now;
+    lagging.n = 1;
+    t.now = 300;
+    await k.round(true);
+    // not dropped, not extended either: the hold still ends where the grant put it
+    expect(k.holds()).toBe(true);
+    expect(k.describe().holdsForMs + t.now).toBe(until);
+    expect(remembered).toEqual(["L1"]);
+    // the next renewal that reaches an up-to-date member extends it
+    t.now = 500;
+    await k.round(true);
+    expect(k.describe().holdsForMs + t.now).toBe(500 + TIMING.ttlS * 1000 - TIMING.marginMs);
   });
 });
