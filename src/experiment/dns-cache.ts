@@ -2,7 +2,7 @@
 // under way share it. Without it the generator asked the lab's DNS server once per new connection, which no
 // visitor population does: above about 200 connections a second from the user host, NSD's response rate limiting
 // (its default, 200 answers a second per /24) dropped answers, and requests failed in bursts for a DNS reason the
-// experiment was not about (docs/experiments.md, "The load generator").
+// experiment was not about (docs/experiments.md, "The load").
 
 /** An A-record answer with the TTL the server gave it. */
 export interface TimedAddress {

@@ -135,8 +135,8 @@ function once(ep: EtcdEndpoints, base: string, path: string, body: unknown, time
           return reject(new Error(`etcd ${base}${path}: not JSON: ${text.slice(0, 200)}`));
         }
         // A streaming call (lease keepalive) answers its errors in the body of an HTTP 200 ("etcdserver: no
-        // leader" while the members elect one). Read as an answer, it had no TTL, which means "expired": a primary
-        // that had just taken the key dropped it and fenced itself at a lab's start. It is a failed call instead.
+        // leader" while the members elect one). Read as an answer, it had no TTL, which means "expired", and a
+        // holder dropped a lease it still held. It is a failed call instead.
         const error = parsed.error as { message?: string } | undefined;
         if (error !== undefined) return reject(new Error(`etcd ${base}${path}: ${error.message ?? JSON.stringify(error).slice(0, 200)}`));
         resolve(parsed);
