@@ -44,7 +44,10 @@ async function underWrites(writers: number, fault: string[]) {
 }
 
 describe.skipIf(!isRoot)("design 3 with the primary lease in etcd", () => {
-  useLab(LAB, spec);
+  // Design 3 with the lease fails to come up now and then (the primary fences itself for its lease during the
+  // bring-up and nothing gives it writes back: 1 of about 10 fresh-clone runs on record; cause not found yet, see
+  // docs/failover.md, "Why it is off by default"): this file tests the lease's failovers, so it tries twice.
+  useLab(LAB, spec, { upAttempts: 2 });
 
   it("a primary cut off from etcd and the controllers goes read-only by itself; db-2 takes the key and writes resume, none acknowledged lost", async () => {
     const { loop, since, at } = await underWrites(14, ["partition", "db-1", "--from", "lb-1", "lb-2", "mon-1"]);
