@@ -9,7 +9,7 @@ export default defineStack({
   loadBalancer: { count: 2, algorithm: "roundrobin", ha: "active-passive" },
   // One group per tier, so each can grow on its own.
   servers: (["web", "app", "db"] as const).map((role) => ({ roles: [role], count: 2 })),
-  database: { replication: "semisync", failover: "automatic", etcd: ["lb-1", "lb-2", "mon-1"] },
+  database: { replication: "semisync", failover: "automatic", etcd: ["lb-1", "lb-2", "mon-1"], primaryLease: true },
   tls: { mode: "reencrypt", internal: true },
   firewall: { policy: "default-deny" },
   monitoring: { system: "prometheus", qpsAlert: 500, errorRateAlert: 0.05 },

@@ -4,22 +4,23 @@ import type { ConsensusStore } from "./etcd-client.js";
 import { LeasedKey, type LeaseTiming } from "./leased-key.js";
 import { ETCD_TIMING } from "../render/config/etcd.js";
 
-/** The primary lease's timing (etcd 3.4 grants at least 2 s with its default 1 s election timeout). */
+/** The primary lease's timing (why its TTL is 5 s: render/config/etcd.ts, ETCD_TIMING.primaryLeaseTtlS). */
 export const LEASE_TIMING = {
   /** Lease length granted by etcd: a dead primary's key is free again after at most this long (without a revoke). */
   ttlS: ETCD_TIMING.primaryLeaseTtlS,
   /**
    * The holder stops believing it holds the key this long before its lease could expire in etcd, counted from
    * when its last successful renewal was *sent*. With renewals every `everyMs`, a renewal answered up to
-   * ttl - margin - everyMs (1.1 s) late keeps the server writable.
+   * ttl - margin - everyMs (3.8 s) late keeps the server writable. The margin covers etcd starting the TTL when it
+   * receives the request rather than when it was sent, and the two clocks' rates.
    */
-  marginMs: 700,
+  marginMs: 1000,
   /** Renewal period. */
   everyMs: 200,
   /** How long one call to etcd may take before the next member is tried. */
   callTimeoutMs: 600,
   /** A promotion waits this long at most for the key to become free (a lease not revoked runs out within ttlS). */
-  acquireWaitMs: 3000,
+  acquireWaitMs: ETCD_TIMING.primaryLeaseTtlS * 1000 + 1000,
 } as const;
 
 /**

@@ -9,7 +9,7 @@ import { failover, rejoin, switchover, unfence, type ProcedureContext, type Proc
 import { cliRecorder, labAgentClient } from "./lab.js";
 import { TIMING } from "./timing.js";
 import type { FollowResult } from "./types.js";
-import { SEMISYNC_TIMEOUT_MS } from "../render/config/mariadb.js";
+import { semisyncTimeoutMs } from "../render/config/mariadb.js";
 import { monoNow } from "./clock.js";
 
 /** What the CLI did. */
@@ -70,7 +70,7 @@ export async function manualFailover(state: LabState, model: Model, opts: { to?:
       replication: model.database.replication,
       deadAfterMs: 10_000,
       confirmFailures: TIMING.confirmFailures,
-      semisyncTimeoutMs: SEMISYNC_TIMEOUT_MS,
+      semisyncTimeoutMs: semisyncTimeoutMs(model),
     };
   };
   // A few looks, so that a primary that just died is confirmed by the replicas' own pings.

@@ -29,7 +29,7 @@ export const TIMING = {
    * writable and stopping its replication, so a replica being promoted cannot pass for one that follows.
    */
   selfUnfenceAfterMs: 2000,
-  /** A commit waiting this long for a replica's acknowledgement means the replica is gone (semi-sync times out at SEMISYNC_TIMEOUT_MS, 3000 ms). */
+  /** A commit waiting this long for a replica's acknowledgement means the replica is gone (semi-sync times out later: 3 s, 6 s with the primary lease; render/config/mariadb.ts). */
   stuckCommitMs: 300,
   /** A replica further behind than this (seconds) stops serving reads while its primary is reachable. */
   maxReadLagS: 10,

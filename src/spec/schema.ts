@@ -135,7 +135,7 @@ export const Database = z.strictObject({
     .boolean()
     .optional()
     .describe(
-      "With etcd: the primary's database agent holds a lease in etcd (Patroni's pattern) and the server may be writable only while it holds it; a primary that cannot renew it goes read-only by itself, and a promotion takes the key first. Writes then depend on etcd's quorum. Off by default (see docs/failover.md)",
+      "With etcd: the primary's database agent holds a lease in etcd (Patroni's pattern) and the server may be writable only while it holds it; a primary that cannot renew it goes read-only by itself, and a promotion takes the key first. Writes then depend on etcd's quorum. Off unless asked; blueprint 3 asks for it (see docs/failover.md)",
     ),
   etcd: z
     .array(hostName)

@@ -1,23 +1,17 @@
-// Design 3 with the primary lease on (`database.primaryLease: true`, off by default): the primary's agent holds a
+// Design 3, whose blueprint has the primary lease on (`database.primaryLease: true`): the primary's agent holds a
 // key in etcd and its server is writable only while it does. A primary cut off from etcd and the controllers (not
 // from its replica, so the replica's second opinion cannot call it dead) goes read-only by itself and db-2 takes the
 // key; a crashed primary's lease is revoked by the leading controller so that db-2 takes the key without waiting for
 // it to run out. No acknowledged write is lost. Each test starts from a settled cluster on db-1 (`settle`).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROOT, cli, isRoot, useLab, testLab } from "./helpers.js";
 import { dbStatus, failoverEvents, judge, notSettled, settle, startWrites, until } from "./failover-helpers.js";
 
 const LAB = testLab("folease");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const dir = mkdtempSync(join(tmpdir(), "stacklab-lease-"));
-const spec = join(dir, "stack.yaml");
-const blueprint = readFileSync(join(ROOT, "blueprints/3-scale_up.yaml"), "utf8");
-if (!/^ {2}failover: automatic$/m.test(blueprint)) throw new Error("blueprint 3 no longer has `failover: automatic` where this test adds the lease");
-writeFileSync(spec, blueprint.replace(/^ {2}failover: automatic$/m, "  failover: automatic\n  primaryLease: true"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+if (!/^ {2}primaryLease: true$/m.test(readFileSync(join(ROOT, "blueprints/3-scale_up.yaml"), "utf8"))) throw new Error("blueprint 3 no longer has the primary lease on: this file tests it");
 
 /** What `db status --json` shows of an agent's primary lease. */
 function leaseOf(host: string): { holds: boolean } | null {
@@ -44,10 +38,7 @@ async function underWrites(writers: number, fault: string[]) {
 }
 
 describe.skipIf(!isRoot)("design 3 with the primary lease in etcd", () => {
-  // Design 3 with the lease fails to come up now and then (the primary fences itself for its lease during the
-  // bring-up and nothing gives it writes back: 1 of about 10 fresh-clone runs on record; cause not found yet, see
-  // docs/failover.md, "Why it is off by default"): this file tests the lease's failovers, so it tries twice.
-  useLab(LAB, spec, { upAttempts: 2 });
+  useLab(LAB, "3-scale_up");
 
   it("a primary cut off from etcd and the controllers goes read-only by itself; db-2 takes the key and writes resume, none acknowledged lost", async () => {
     const { loop, since, at } = await underWrites(14, ["partition", "db-1", "--from", "lb-1", "lb-2", "mon-1"]);

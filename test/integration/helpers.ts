@@ -59,23 +59,11 @@ export function labUp(blueprint: string, lab: string, args: string[] = []): CliR
  * nothing of it is left. `args` are more options of `up` (e.g. --no-auto-rebuild); `check` looks at what `up`
  * printed; `beforeDown` runs first at the end (e.g. a heal).
  */
-export function useLab(lab: string, blueprint: string, opts: { args?: string[]; check?: (up: CliResult) => void; beforeDown?: () => void; upAttempts?: number } = {}): void {
+export function useLab(lab: string, blueprint: string, opts: { args?: string[]; check?: (up: CliResult) => void; beforeDown?: () => void } = {}): void {
   beforeAll(() => {
     cli(["down", "--name", lab]);
-    // `upAttempts` > 1: a bring-up that failed is printed, taken down and tried again from nothing (a known
-    // state). Only for a bring-up known to fail now and then for a reason the file does not test (see its use).
-    // Only the bring-up is tried again: `check` judges what the successful one printed, once.
-    const attempts = opts.upAttempts ?? 1;
-    let up: CliResult | undefined;
-    for (let i = 1; !up; i++) {
-      try {
-        up = labUp(blueprint, lab, opts.args);
-      } catch (e) {
-        if (i >= attempts) throw e;
-        console.log(`bring-up ${i} of ${attempts} of ${lab} failed, taking it down and trying again:\n${e instanceof Error ? e.message : String(e)}`);
-        cli(["down", "--name", lab]);
-      }
-    }
+    // Not inside `opts.check?.(...)`: optional chaining would skip the bring-up along with the call.
+    const up = labUp(blueprint, lab, opts.args);
     opts.check?.(up);
   }, 200_000);
   afterAll(() => {

@@ -27,7 +27,8 @@ describe("diff between two designs", () => {
     );
     expect(diff.entryPoints.added).toEqual(["198.18.0.100 (floating: lb-1, lb-2)"]);
     expect(diff.services.added).toEqual(expect.arrayContaining(["lb-2: haproxy", "lb-2: keepalived", "mon-1: failover-controller", "mon-1: etcd", "lb-1: etcd"]));
-    // design 3's failover controllers talk to the database agents and elect their leader through etcd
+    // design 3's failover controllers talk to the database agents and elect their leader through etcd, where the
+    // primary's agent holds its lease
     expect(diff.flows.added.map((f) => f.id)).toEqual([
       "lb-vrrp",
       "controller-agent",
@@ -36,6 +37,8 @@ describe("diff between two designs", () => {
       "etcd-peer-monitor",
       "etcd-client-lb",
       "etcd-client-monitor",
+      "etcd-lease-lb",
+      "etcd-lease-monitor",
       "scrape-etcd-lb",
       "scrape-etcd-monitor",
     ]);

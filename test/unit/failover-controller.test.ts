@@ -242,3 +242,59 @@ describe("a rejoin its agent refuses because another action is running", () => {
     expect(events.filter((e) => e.step === "repoint").map((e) => e.data?.outcome)).toEqual(["error"]);
   });
 });
+
+describe("a bring-up whose primary fenced itself for its lease before the controller first watched", () => {
+  /** db-1 up, read-only, fenced by its own agent (the lease); db-2 not set up yet (follows nobody); nobody holds the key. */
+  class Starting implements AgentClient {
+    readonly looks: Record<string, AgentStatus> = {
+      "db-1": { ...status("db-1", obs({ readOnly: true })), selfFenced: { at: 0, reason: "it does not hold the primary lease in etcd any more" } },
+      "db-2": status("db-2", obs({ readOnly: true })),
+    };
+    promoted: string[] = [];
+    status(host: string): Promise<AgentStatus> {
+      return new Promise((r) => setTimeout(() => r(structuredClone(this.looks[host]!)), 20));
+    }
+    promote(host: string): Promise<{ host: string; gtid: string; applyMs: number; ms: number }> {
+      this.promoted.push(host);
+      this.looks[host] = status(host, obs());
+      return Promise.resolve({ host, gtid: "0-1-100", applyMs: 0, ms: 1 });
+    }
+    follow(host: string, primary: string): Promise<FollowResult> {
+      this.looks[host] = status(host, obs({ replicaOf: primary }));
+      return Promise.resolve({ host, primary, outcome: "streaming", detail: "", gtid: "0-1-100", ms: 1 });
+    }
+    rebuild(): never {
+      throw new Error("rebuild: not expected");
+    }
+    fence(): never {
+      throw new Error("fence: not expected");
+    }
+    waitApplied(): never {
+      throw new Error("waitApplied: not expected");
+    }
+  }
+
+  it("gives it writes back within seconds, not after the 60 s grace for a primary still being set up", async () => {
+    const agents = new Starting();
+    const cfg = controllerConfig(dir());
+    const events: { step: string; message: string }[] = [];
+    const c = new Controller(
+      cfg,
+      agents,
+      (step, message) => events.push({ step, message }),
+      () => undefined,
+      () => true,
+      () => undefined,
+      () => Promise.resolve(false),
+      () => Promise.resolve(null),
+    );
+    c.start();
+    await vi.advanceTimersByTimeAsync(3000);
+    c.stop();
+    await vi.advanceTimersByTimeAsync(1000);
+    const lines = events.map((e) => `${e.step}: ${e.message}`).join("\n");
+    expect(agents.promoted, lines).toEqual(["db-1"]);
+    expect(events.find((e) => e.step === "unfence")?.message, lines).toMatch(/^db-1 takes writes again .*fenced itself/);
+    expect(c.state().primary).toBe("db-1");
+  });
+});

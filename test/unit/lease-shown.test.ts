@@ -1,5 +1,5 @@
 // A design with the primary lease shows it: the diagram labels the database hosts' edges to etcd, and `explain`
-// says what the lease does and what it costs. Blueprint 3 without the lease shows neither.
+// says what the lease does and what it costs (blueprint 3 has it). Without the lease it shows neither.
 import { describe, expect, it } from "vitest";
 import { loadBlueprint } from "../../src/blueprints/index.js";
 import { explain, renderExplanation } from "../../src/explain/index.js";
@@ -8,7 +8,7 @@ import { toDot } from "../../src/render/diagram/index.js";
 
 function design3(primaryLease: boolean) {
   const stack = loadBlueprint("3-scale_up");
-  return buildModel({ ...stack, database: { ...stack.database!, ...(primaryLease ? { primaryLease: true } : {}) } });
+  return buildModel({ ...stack, database: { ...stack.database!, primaryLease } });
 }
 
 describe("the primary lease in the diagram and in explain", () => {

@@ -375,10 +375,15 @@ export class Controller {
     if (this.phase === "starting") {
       // a view of every agent from after the takeover (a standby's looks may be a second old)
       if (this.hosts.some((h) => (this.polledAt[h] ?? -1) < this.tookOverAt)) return;
-      const p = this.primary ? this.tracks[this.primary]?.last?.db : undefined;
+      const s = this.primary ? this.tracks[this.primary]?.last : undefined;
+      const p = s?.db;
       const writable = p?.up && !p.readOnly && !p.replica;
-      if (!writable && monoNow() - this.startedAt < TIMING.startupGraceMs) return;
-      this.setPhase("watching", writable ? `${this.primary} is the primary` : "the primary did not show up in time; judging it now");
+      // A primary that fenced itself was writable already (its agent made it so): it showed up, and is judged now
+      // (a lease fence early in a bring-up is lifted by the rules of decide.ts), not after the grace for a primary
+      // still being set up.
+      const fenced = Boolean(p?.up && !p.replica && s?.selfFenced);
+      if (!writable && !fenced && monoNow() - this.startedAt < TIMING.startupGraceMs) return;
+      this.setPhase("watching", writable ? `${this.primary} is the primary` : fenced ? `${this.primary} fenced itself; judging it now` : "the primary did not show up in time; judging it now");
       this.record("watch", `failover controller on ${this.cfg.host} watches ${this.hosts.join(", ")}; ${this.note}`);
     }
     if (this.lookBeforePromotion()) return;
@@ -434,6 +439,8 @@ export class Controller {
         return;
       case "unfence":
         await unfence(this.ctx(), d.host, d.reason);
+        // judged again only from a look taken after: one started before shows it still fenced (it was unfenced twice)
+        this.promotedNow(d.host);
         return;
       case "rejoin": {
         this.record("rejoin", `${d.host} rejoins as a replica of ${d.primary} (${d.reason})`, { host: d.host });

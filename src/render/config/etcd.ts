@@ -19,11 +19,15 @@ export const ETCD_TIMING = {
   /** The failover controllers' leader lease (src/failover/election.ts): a dead leader's key is free after at most this. */
   leaseTtlS: 3,
   /**
-   * The primary's lease (src/failover/lease.ts), held by the writable server's agent: etcd 3.4's minimum with a 1 s
-   * election timeout (it grants at least ceil(1.5 x election timeout) = 2 s), so that a primary cut off from etcd
-   * goes read-only within about a second and a half.
+   * The primary's lease (src/failover/lease.ts), held by the writable server's agent. Long enough to outlive an
+   * election of etcd's own leader: its holder goes read-only once renewals have gone unanswered for about 3.8 s
+   * (TTL - margin - one renewal period), and electing a new etcd leader after its host is lost takes 1 to 2 s (the
+   * randomised election timeout) plus the client's 600 ms on the dead member. With 2 s (etcd's minimum) every loss
+   * of the etcd leader's host made the primary fence itself (docs/failover.md). A crashed or cut-off primary does
+   * not make a failover wait this long: the leading controller revokes its lease once it finds it lost. Semi-sync's
+   * timeout follows it (mariadb.ts, semisyncTimeoutMs).
    */
-  primaryLeaseTtlS: 2,
+  primaryLeaseTtlS: 5,
 } as const;
 
 /** One member: its name (the host's) and where peers and clients reach it. */

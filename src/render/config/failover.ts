@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
 import { PORTS, type Host, type Model } from "../../model/index.js";
 import { header, hostByName, hostsWithRole, privateAddress } from "./common.js";
 import { APP_DB, TLS_FILES } from "./paths.js";
-import { SEMISYNC_TIMEOUT_MS } from "./mariadb.js";
+import { semisyncTimeoutMs } from "./mariadb.js";
 import type { RenderedFile, Secrets } from "./types.js";
 import { etcdMembers, etcdTls } from "./etcd.js";
 
@@ -171,7 +171,7 @@ export function agentConfig(model: Model, host: Host, secrets: Secrets): AgentCo
     dbHosts: dbHostAddresses(model),
     selfFence: model.database.controller !== null,
     stateFile: FAILOVER_PATHS.agentState,
-    semisyncTimeoutMs: SEMISYNC_TIMEOUT_MS,
+    semisyncTimeoutMs: semisyncTimeoutMs(model),
     ...(model.database.primaryLease
       ? {
           lease: {
@@ -201,7 +201,7 @@ export function controllerConfig(model: Model, host: Host, secrets: Secrets): Co
     proxies: proxies(model),
     stateFile: FAILOVER_PATHS.controllerState,
     metricsFile: host.monitored ? FAILOVER_PATHS.metrics : null,
-    semisyncTimeoutMs: SEMISYNC_TIMEOUT_MS,
+    semisyncTimeoutMs: semisyncTimeoutMs(model),
     autoRebuild: model.database.autoRebuild,
     etcd: model.database.etcd.length
       ? {

@@ -2,6 +2,7 @@
 import { TLS12_CIPHERS } from "./tls-policy.js";
 import { PORTS, type Host, type Model } from "../../model/index.js";
 import { header, hostsWithRole, privateAddress, text } from "./common.js";
+import { ETCD_TIMING } from "./etcd.js";
 import { TLS_FILES } from "./paths.js";
 import type { RenderedFile } from "./types.js";
 
@@ -16,6 +17,17 @@ export const MARIADB_PID_FILE = "/run/mysqld/mysqld.pid";
  * when a replica dies.
  */
 export const SEMISYNC_TIMEOUT_MS = 3000;
+
+/**
+ * The semi-sync timeout of a design's primaries. With the primary lease, a primary cut off from etcd may stay
+ * writable until its hold runs out (up to TTL - margin = 4 s after its last renewal was sent) and fences itself
+ * within a renewal period after: a commit it took must not fall back to asynchronous (and be acknowledged without
+ * a replica, which may have been promoted meanwhile) before that, so the timeout is the lease's TTL plus 1 s. The
+ * cost: with the lease, writes wait up to 6 s once when the replica dies without closing its connection.
+ */
+export function semisyncTimeoutMs(model: Model): number {
+  return model.database.primaryLease ? ETCD_TIMING.primaryLeaseTtlS * 1000 + 1000 : SEMISYNC_TIMEOUT_MS;
+}
 
 /** MariaDB's server_id for a db host: its 1-based rank among the db hosts. */
 export function serverId(model: Model, host: Host): number {
@@ -85,13 +97,13 @@ export function renderMariadb(model: Model, host: Host): RenderedFile {
           "init_rpl_role = SLAVE",
         ]
       : []),
-    ...(db.replication === "semisync" ? semisync() : []),
+    ...(db.replication === "semisync" ? semisync(model) : []),
     ...(model.tls.internal ? tls() : []),
   ];
   return { path: "/etc/mysql/my.cnf", content: text(lines) };
 }
 
-function semisync(): string[] {
+function semisync(model: Model): string[] {
   return [
     "",
     "# semi-synchronous replication, on both sides on every db host so that any of them can be primary",
@@ -99,7 +111,7 @@ function semisync(): string[] {
     "rpl_semi_sync_slave_enabled = ON",
     "# wait for a replica before the commit becomes visible (lossless failover)",
     "rpl_semi_sync_master_wait_point = AFTER_SYNC",
-    `rpl_semi_sync_master_timeout = ${SEMISYNC_TIMEOUT_MS}`,
+    `rpl_semi_sync_master_timeout = ${semisyncTimeoutMs(model)}`,
     "# with no replica connected at all (right after a failover), commit at once instead of stalling",
     "# every write for the timeout; the failover controller then knows no replica is in sync",
     "rpl_semi_sync_master_wait_no_slave = OFF",
