@@ -21,7 +21,7 @@ export { webCertificate } from "./common.js";
 export { renderHaproxy, HAPROXY_MAXCONN } from "./haproxy.js";
 export { renderKeepalived, vrrpPriority, floatingEntries } from "./keepalived.js";
 export { renderNginx } from "./nginx.js";
-export { renderMariadb, serverId, SEMISYNC_TIMEOUT_MS, semisyncTimeoutMs } from "./mariadb.js";
+export { renderMariadb, serverId, SEMISYNC_TIMEOUT_MS } from "./mariadb.js";
 export { renderDns, zoneFilePath, zoneSerial } from "./zone.js";
 export { renderResolv } from "./resolv.js";
 export { renderAppEnv, appEnv, replicaOrder } from "./app-env.js";
